@@ -1,0 +1,107 @@
+/**
+ * The one place that reads process.env: environment → zod → frozen Config.
+ * Everything else receives Config (or a part of it) as an argument.
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
+
+const EnvSchema = z.object({
+  FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
+  FMU_GATEWAY_URL: z.string().url().optional(),
+  FMU_GATEWAY_API_KEY: z.string().optional(),
+  FMU_GATEWAY_DB_PATH: z.string().optional(),
+  FMU_GATEWAY_DATA_DIR: z.string().optional(),
+  FMU_GATEWAY_CACHE_DIR: z.string().optional(),
+  FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
+  FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
+  SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+  SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
+  MAX_FMU_MB: z.coerce.number().positive().default(200),
+  MAX_OUTPUT_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  MAX_UNPACKED_MB: z.coerce.number().positive().default(1024),
+  MAX_ZIP_ENTRIES: z.coerce.number().int().positive().default(10_000),
+  MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
+  STRIPE_ENABLED: bool.default(false),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_SIMULATION_PRICE_CENTS: z.coerce.number().int().nonnegative().default(100),
+  STRIPE_SIMULATION_CURRENCY: z.string().default('usd'),
+  STRIPE_SUCCESS_URL: z.string().optional(),
+  STRIPE_CANCEL_URL: z.string().optional(),
+  CHECKOUT_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
+  PUBLIC_BASE_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+});
+
+export interface Config {
+  readonly mode: 'local' | 'remote' | 'auto';
+  readonly remote: { readonly url?: string; readonly apiKey?: string };
+  readonly dataDir: string;
+  readonly cacheDir: string;
+  readonly dbPath: string;
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  readonly limits: {
+    readonly simTimeoutSeconds: number;
+    readonly simMemoryMb: number;
+    readonly maxFmuBytes: number;
+    readonly maxOutputRows: number;
+    readonly maxUnpackedBytes: number;
+    readonly maxZipEntries: number;
+    readonly maxCompressionRatio: number;
+  };
+  readonly pool: { readonly size: number; readonly queueLength: number };
+  readonly stripe: {
+    readonly enabled: boolean;
+    readonly secretKey?: string;
+    readonly webhookSecret?: string;
+    readonly priceCents: number;
+    readonly currency: string;
+    readonly successUrl?: string;
+    readonly cancelUrl?: string;
+    readonly tokenTtlMinutes: number;
+  };
+  readonly publicBaseUrl?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = EnvSchema.parse(env);
+  const dataDir = e.FMU_GATEWAY_DATA_DIR ?? (existsSync('/data') ? '/data/fmu-gateway' : '.fmu-gateway');
+  const dbPath = e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db');
+  return Object.freeze({
+    mode: e.FMU_GATEWAY_MODE,
+    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY },
+    dataDir,
+    cacheDir: e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`,
+    dbPath,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    limits: {
+      simTimeoutSeconds: e.SIM_TIMEOUT_SECONDS,
+      simMemoryMb: e.SIM_MEMORY_MB,
+      maxFmuBytes: e.MAX_FMU_MB * 1024 * 1024,
+      maxOutputRows: e.MAX_OUTPUT_ROWS,
+      maxUnpackedBytes: e.MAX_UNPACKED_MB * 1024 * 1024,
+      maxZipEntries: e.MAX_ZIP_ENTRIES,
+      maxCompressionRatio: e.MAX_COMPRESSION_RATIO,
+    },
+    pool: { size: e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length), queueLength: e.FMU_GATEWAY_QUEUE_LENGTH },
+    stripe: {
+      enabled: e.STRIPE_ENABLED,
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      priceCents: e.STRIPE_SIMULATION_PRICE_CENTS,
+      currency: e.STRIPE_SIMULATION_CURRENCY,
+      successUrl: e.STRIPE_SUCCESS_URL,
+      cancelUrl: e.STRIPE_CANCEL_URL,
+      tokenTtlMinutes: e.CHECKOUT_TOKEN_TTL_MINUTES,
+    },
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+  });
+}

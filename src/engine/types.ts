@@ -1,0 +1,75 @@
+/**
+ * What the engine takes and gives: an FMU and options in, a columnar result out.
+ * No I/O, no money, no JSON-RPC here.
+ */
+import type { InterfaceKind, StartValue, VariableType } from '../schemas/model-description.ts';
+
+export type SolverName = 'euler' | 'rk45' | 'bdf' | 'cvode';
+
+export interface InputSignal {
+  name: string;
+  time: readonly number[];
+  values: readonly (number | boolean)[];
+  /** Default: linear for continuous Float32/Float64 inputs, hold otherwise. */
+  interpolation?: 'linear' | 'hold';
+}
+
+export interface SimulationOptions {
+  startTime: number;
+  stopTime: number;
+  /** Output interval (CS communication step unless stepSize is given). */
+  outputInterval: number;
+  interface?: InterfaceKind;
+  solver?: SolverName;
+  /** Relative tolerance (default 1e-4). */
+  tolerance?: number;
+  /** ME: maximum solver step (default: output interval). */
+  maxStep?: number;
+  /** ME: maximum number of solver steps before STEP_LIMIT_EXCEEDED. */
+  maxSteps?: number;
+  /** ME fixed step for euler (default: outputInterval / 10 capped). */
+  fixedStep?: number;
+  startValues?: Readonly<Record<string, StartValue>>;
+  inputSignals?: readonly InputSignal[];
+  /** Names to record; default every causality="output" variable. */
+  outputs?: readonly string[];
+  /** Upper bound on recorded rows, checked before allocating. */
+  maxRows?: number;
+  /** Called at most every progressIntervalMs with the fraction of simulated time. */
+  onProgress?: (fraction: number, time: number) => void;
+  progressIntervalMs?: number;
+  /** Checked between steps (cheap boolean read), for in-process cancellation. */
+  signal?: AbortSignal;
+}
+
+/** One recorded variable: numbers (booleans as 0/1, Int64 as the nearest double) or strings. */
+export interface ResultColumn {
+  name: string;
+  type: VariableType;
+  unit?: string;
+  values: Float64Array | string[];
+}
+
+export interface SimulationStats {
+  steps: number;
+  events: number;
+  rejectedSteps: number;
+  wallMs: number;
+}
+
+export interface SimulationResult {
+  fmiVersion: '2.0' | '3.0';
+  interface: InterfaceKind;
+  /** ME only: the solver actually used (e.g. 'bdf (built-in)'). */
+  solver?: string;
+  tolerance?: number;
+  rows: number;
+  time: Float64Array;
+  columns: ResultColumn[];
+  /** 1 where the row was recorded at an event (before or after it), ME only. */
+  eventRows?: Uint8Array;
+  terminatedEarly?: { time: number; reason: string };
+  stats: SimulationStats;
+  warnings: string[];
+  log: string[];
+}

@@ -1,0 +1,62 @@
+/**
+ * The one error class of the project. Inner layers throw it with a stable code;
+ * only the edges (HTTP, MCP, CLI) translate it. Tests assert on `code`, never on text.
+ */
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'FMU_INVALID',
+  'MODEL_DESCRIPTION_INVALID',
+  'PLATFORM_UNSUPPORTED',
+  'FMI_CALL_FAILED',
+  'FMU_LOAD_FAILED',
+  'FMU_CRASHED',
+  'COMPILE_FAILED',
+  'COMPILER_MISSING',
+  'UNKNOWN_VARIABLE',
+  'INVALID_START_VALUE',
+  'INVALID_INPUT_SIGNAL',
+  'SIMULATION_FAILED',
+  'SIMULATION_TIMEOUT',
+  'SIMULATION_OUT_OF_MEMORY',
+  'STEP_LIMIT_EXCEEDED',
+  'OUTPUT_LIMIT_EXCEEDED',
+  'SANDBOX_UNAVAILABLE',
+  'QUEUE_FULL',
+  'CANCELLED',
+  'PAYMENT_REQUIRED',
+  'NOT_FOUND',
+  'UNAUTHORIZED',
+  'REMOTE_ERROR',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, data?: Record<string, unknown>) {
+    super(message);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.data = data;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; data?: Record<string, unknown> } {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+export function isGatewayError(e: unknown): e is GatewayError {
+  return e instanceof GatewayError;
+}
+
+/** Turn anything thrown into a GatewayError; unknown errors become INTERNAL (our bug, not the client's). */
+export function toGatewayError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new GatewayError('INTERNAL', `Internal error: ${message}`);
+}

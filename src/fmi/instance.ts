@@ -1,0 +1,119 @@
+/**
+ * The version-neutral contract between the engine and the FMI 2 / FMI 3 bindings.
+ * fmi2.ts and fmi3.ts implement it on top of their raw C-named calls; the engine
+ * (co-simulation, model exchange) only ever sees this interface.
+ *
+ * Hot-path rules: every method that runs per step takes preallocated typed arrays
+ * and returns either nothing or a reused result object; nothing here allocates per call.
+ * Every native call goes through the binding's checker: Error / Fatal throw
+ * GatewayError('FMI_CALL_FAILED', ...) naming the function, status and last log lines.
+ */
+import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
+
+export type FmiStatusName = 'OK' | 'Warning' | 'Discard' | 'Error' | 'Fatal' | 'Pending';
+
+/** Result of a CS doStep; the same object is reused by every call. */
+export interface DoStepResult {
+  /** The FMU returned Discard or asked to terminate: the run ends early at lastSuccessfulTime. */
+  terminate: boolean;
+  status: FmiStatusName;
+  /** Time reached (FMI 3 lastSuccessfulTime on early return, else t + h). */
+  lastSuccessfulTime: number;
+  /** FMI 3 CS with event mode only. */
+  eventHandlingNeeded: boolean;
+  earlyReturn: boolean;
+}
+
+/** Result of newDiscreteStates (FMI 2 fmi2EventInfo / FMI 3 out-arguments); reused. */
+export interface EventUpdateResult {
+  discreteStatesNeedUpdate: boolean;
+  terminateSimulation: boolean;
+  nominalsOfContinuousStatesChanged: boolean;
+  valuesOfContinuousStatesChanged: boolean;
+  nextEventTimeDefined: boolean;
+  nextEventTime: number;
+}
+
+/** Result of completedIntegratorStep; reused. */
+export interface StepCompletionResult {
+  enterEventMode: boolean;
+  terminateSimulation: boolean;
+}
+
+/**
+ * Buffer types per FMI variable type. FMI 2 Boolean is a C int (Int32Array);
+ * FMI 3 Boolean is a C bool (Uint8Array). Enumeration is Int32 (FMI 2) / Int64 (FMI 3).
+ */
+export type NumericBuffer =
+  | Float64Array | Float32Array
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+export interface LogRecord {
+  instance: string;
+  status: FmiStatusName;
+  category: string;
+  message: string;
+}
+
+export interface InstantiateOptions {
+  instanceName?: string;
+  interface: InterfaceKind;
+  loggingOn?: boolean;
+  /** Sink for every FMU log message (also kept in a bounded ring inside the binding). */
+  onLog?: (record: LogRecord) => void;
+}
+
+export interface FmiInstance {
+  readonly fmiVersion: '2.0' | '3.0';
+  readonly interface: InterfaceKind;
+  readonly modelDescription: ModelDescription;
+  /** Worst status seen so far (Warning is kept, Discard ends runs, Error/Fatal throw). */
+  readonly worstStatus: FmiStatusName;
+  /** Last log lines of the FMU (bounded ring), for error messages. */
+  lastLogLines(count?: number): string[];
+
+  /** FMI 2: fmi2SetupExperiment + fmi2EnterInitializationMode. FMI 3: fmi3EnterInitializationMode. */
+  enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void;
+  exitInitializationMode(): void;
+
+  /**
+   * Get / set values of one variable type. `type` selects the C function; the buffer must be
+   * the matching typed array (see NumericBuffer). Strings use getStrings / setStrings.
+   */
+  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void;
+  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void;
+  getStrings(vrs: Uint32Array): string[];
+  setStrings(vrs: Uint32Array, values: readonly string[]): void;
+  /** FMI 3 Binary; FMI 2 throws. */
+  getBinary(vrs: Uint32Array): Uint8Array[];
+  setBinary(vrs: Uint32Array, values: readonly Uint8Array[]): void;
+
+  /** Co-Simulation. */
+  doStep(currentTime: number, stepSize: number): DoStepResult;
+
+  /** Model Exchange. */
+  setTime(time: number): void;
+  setContinuousStates(x: Float64Array): void;
+  getContinuousStates(out: Float64Array): void;
+  getDerivatives(out: Float64Array): void;
+  getEventIndicators(out: Float64Array): void;
+  getNominalsOfContinuousStates(out: Float64Array): void;
+  enterEventMode(): void;
+  newDiscreteStates(): EventUpdateResult;
+  enterContinuousTimeMode(): void;
+  completedIntegratorStep(noSetFMUStatePriorToCurrentPoint: boolean): StepCompletionResult;
+
+  terminate(): void;
+  reset(): void;
+  /** Frees the instance, then unregisters its callbacks. Idempotent. */
+  free(): void;
+}
+
+/** A loaded shared library of one FMU (one per process per FMU). */
+export interface FmiLibrary {
+  readonly modelDescription: ModelDescription;
+  instantiate(options: InstantiateOptions): FmiInstance;
+  /** Unloads the shared library; all instances must be freed first. */
+  unload(): void;
+}

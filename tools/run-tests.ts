@@ -1,0 +1,38 @@
+/**
+ * Runs the test suite with node:test. Node 20's --test does not expand globs, so the
+ * files are listed here. `npm test [unit|integration|e2e ...]` narrows to those folders.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const folders = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+
+function collect(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const entry of entries.sort()) {
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) files.push(...collect(full));
+    else if (entry.endsWith('.test.ts')) files.push(full);
+  }
+  return files;
+}
+
+const files = folders.flatMap((f) => collect(join(root, 'test', f)));
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', cwd: root },
+);
+process.exit(result.status ?? 1);
