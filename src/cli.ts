@@ -1,0 +1,63 @@
+/**
+ * Entry point of the `fmu-gateway` command: picks the sub-command and hands over.
+ * Every command module exports `run…Command(argv): Promise<number>` (the exit code).
+ * stdout belongs to the command's output (and to the MCP protocol for `mcp`); logs go to stderr.
+ */
+import { formatCliError } from './cli/output.ts';
+
+const USAGE = `fmu-gateway — find, inspect and run FMI 2.0 / 3.0 simulation models (FMUs)
+
+Usage:
+  fmu-gateway library [query]                       list the built-in models (msl:<Name>)
+  fmu-gateway info <file.fmu | msl:Name>             model summary and variable table
+  fmu-gateway simulate <file.fmu | msl:Name> [options]
+      --stop T --step H [--start-time T0] [--set name=value]... [--output a,b]
+      [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--tolerance R]
+      [--fmi-version 2.0|3.0] [--csv out.csv | --json]
+  fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set k=1,2,3 --set c=0.1:0.5:5 [--json]
+  fmu-gateway mcp                                    MCP server over stdio
+  fmu-gateway serve [--port 8000] [--host 127.0.0.1] MCP (Streamable HTTP at /mcp) + REST API
+  fmu-gateway doctor                                 check the C compiler and the worker sandbox
+`;
+
+type CommandModule = () => Promise<(argv: string[]) => Promise<number>>;
+
+const COMMANDS: Record<string, CommandModule> = {
+  library: async () => (await import('./cli/library.ts')).runLibraryCommand,
+  info: async () => (await import('./cli/info.ts')).runInfoCommand,
+  simulate: async () => (await import('./cli/simulate.ts')).runSimulateCommand,
+  sweep: async () => (await import('./cli/sweep.ts')).runSweepCommand,
+  mcp: async () => (await import('./cli/mcp.ts')).runMcpCommand,
+  serve: async () => (await import('./cli/serve.ts')).runServeCommand,
+  doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { ENGINE_VERSION } = await import('./version.ts');
+    process.stdout.write(`${ENGINE_VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`);
+    return 2;
+  }
+  const run = await load();
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${formatCliError(error)}\n`);
+    process.exitCode = 1;
+  },
+);
