@@ -1,0 +1,79 @@
+/**
+ * `fmu-gateway doctor [--json]`: what isolation simulations get on this machine. Runs the sandbox
+ * self-test, then proves it live with two diagnostic jobs in a real worker: a probe (network
+ * connection to a listener of ours, a write outside the private /tmp) and a deliberate crash.
+ * Exit code 0 when sandboxed, 1 when only process isolation is available.
+ */
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toGatewayError } from '../errors.ts';
+import { createWorkerPool } from '../runner/pool.ts';
+import { findTools, PROJECT_ROOT } from '../runner/sandbox.ts';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function liveChecks(cacheDir: string): Promise<{ level: string; features: string[]; missing: string[]; checks: Check[] }> {
+  const pool = createWorkerPool({ size: 1, timeoutMs: 5000, memoryMb: 512, cacheDir, sandbox: 'auto', reuseIdleMs: 0 });
+  const checks: Check[] = [];
+  const server = createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  let connections = 0;
+  try {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const outside = join(PROJECT_ROOT, `.doctor-probe-${process.pid}`);
+    const t0 = performance.now();
+    try {
+      const probe = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', connectPort: port, writePath: outside })) as { connect: string; write: string };
+      checks.push({ name: 'worker start + job', ok: true, detail: `${(performance.now() - t0).toFixed(0)} ms` });
+      checks.push({ name: 'no network', ok: connections === 0 && probe.connect !== 'connected', detail: `connect to the host's 127.0.0.1:${port}: ${probe.connect}` });
+      checks.push({ name: 'no writes outside /tmp', ok: probe.write !== 'written' && !existsSync(outside), detail: `write into the project: ${probe.write}` });
+    } catch (e) {
+      checks.push({ name: 'worker start + job', ok: false, detail: toGatewayError(e).message });
+    }
+    try {
+      await pool.runDiagnostic({ kind: 'diagnostic', name: 'crash', signal: 'SIGSEGV' });
+      checks.push({ name: 'crash contained', ok: false, detail: 'the crash job returned normally' });
+    } catch (e) {
+      const g = toGatewayError(e);
+      checks.push({ name: 'crash contained', ok: g.code === 'FMU_CRASHED', detail: `${g.code} (${String(g.data?.signal ?? '')})` });
+    }
+    return { ...pool.isolation, checks };
+  } finally {
+    server.close();
+    await pool.close();
+  }
+}
+
+export async function runDoctorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
+  const dir = mkdtempSync(join(tmpdir(), 'fmu-gateway-doctor-'));
+  try {
+    const tools = findTools();
+    const report = await liveChecks(dir);
+    if (values.json === true) {
+      process.stdout.write(`${JSON.stringify({ tools, ...report }, null, 2)}\n`);
+    } else {
+      const lines = [
+        `isolation: ${report.level}`,
+        `tools: bwrap ${tools.bwrap ?? 'missing'}, prlimit ${tools.prlimit ?? 'missing'}, setpriv ${tools.setpriv ?? 'missing'}`,
+        `features: ${report.features.join(', ')}`,
+        ...report.missing.map((m) => `missing: ${m}`),
+        ...report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return report.level === 'sandboxed' && report.checks.every((c) => c.ok) ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

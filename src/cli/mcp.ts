@@ -1,0 +1,41 @@
+/**
+ * `fmu-gateway mcp`: the MCP server over stdio, for a client on this machine (Claude Desktop,
+ * Claude Code, ...). stdout carries only JSON-RPC: the stdout guard is installed before anything
+ * else is loaded, and all logs go to stderr. Exits when the client closes stdin.
+ */
+import { guardStdout, serveStdio } from '../mcp/stdio.ts';
+
+const USAGE = `fmu-gateway mcp — MCP server over stdio (stdout: protocol only; logs: stderr)
+
+Options:
+  --allow-unsandboxed   accepted for symmetry with serve; stdio always runs workers
+                        with the best isolation available (sandbox when possible)
+  -h, --help            this text
+`;
+
+export async function runMcpCommand(argv: string[]): Promise<number> {
+  guardStdout();
+  for (const arg of argv) {
+    if (arg === '-h' || arg === '--help') {
+      process.stderr.write(USAGE);
+      return 0;
+    }
+    if (arg !== '--allow-unsandboxed') {
+      process.stderr.write(`fmu-gateway mcp: unknown option "${arg}"\n\n${USAGE}`);
+      return 2;
+    }
+  }
+  // Loaded after the guard so nothing they print at import time can reach stdout.
+  const { loadConfig } = await import('../config.ts');
+  const { createGatewayContext } = await import('./gateway-context.ts');
+  const { createMcpServer } = await import('../mcp/server.ts');
+
+  const { ctx, close } = createGatewayContext(loadConfig(), { sandbox: 'auto' });
+  ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
+  try {
+    await serveStdio(createMcpServer(ctx, { transport: 'stdio' }));
+  } finally {
+    await close();
+  }
+  return 0;
+}

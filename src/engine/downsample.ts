@@ -1,0 +1,98 @@
+/**
+ * Choose at most `maxPoints` rows of a result for the inline series, so an agent sees the shape
+ * of every signal: first and last rows always, each signal's min and max in every bucket
+ * (min-max decimation, so peaks and valleys survive), event rows when room is left, then
+ * evenly spaced rows to use the remaining budget. Deterministic: same input, same rows.
+ */
+
+export interface DownsampleInput {
+  rows: number;
+  /** Numeric columns to preserve extrema of (all the same length `rows`). */
+  columns: readonly Float64Array[];
+  /** Optional 1 = row recorded at an event (ME), kept when the budget allows. */
+  eventRows?: Uint8Array;
+}
+
+/** y[i] is a local max (or min) against both neighbours; a NaN or missing neighbour does not count against it. */
+function isTurningPoint(y: Float64Array, i: number, max: boolean): boolean {
+  const v = y[i] as number;
+  const prev = i > 0 ? (y[i - 1] as number) : Number.NaN;
+  const next = i < y.length - 1 ? (y[i + 1] as number) : Number.NaN;
+  return max ? !(v < prev) && !(v < next) : !(v > prev) && !(v > next);
+}
+
+/** Sorted row indices, at most maxPoints (≥ 2) of them; all rows when rows ≤ maxPoints. */
+export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Array {
+  const { rows, columns, eventRows } = input;
+  const budget = Math.max(2, Math.floor(maxPoints));
+  if (rows <= budget) return Uint32Array.from({ length: rows }, (_, i) => i);
+
+  const chosen = new Uint8Array(rows);
+  let count = 0;
+  const take = (i: number): void => {
+    if (chosen[i] === 0 && count < budget) {
+      chosen[i] = 1;
+      count++;
+    }
+  };
+  take(0);
+  take(rows - 1);
+
+  // Interior rows 1..rows-2 split into equal index buckets; each bucket may add 2 rows per column.
+  const interior = rows - 2;
+  const perBucket = 2 * columns.length;
+  const buckets = perBucket === 0 ? 0 : Math.min(interior, Math.floor((budget - 2) / perBucket));
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor((b * interior) / buckets);
+    const hi = 1 + Math.floor(((b + 1) * interior) / buckets);
+    for (const col of columns) {
+      let iMin = -1;
+      let iMax = -1;
+      for (let i = lo; i < hi; i++) {
+        const v = col[i] as number;
+        if (Number.isNaN(v)) continue;
+        if (iMin < 0 || v < (col[iMin] as number)) iMin = i;
+        if (iMax < 0 || v > (col[iMax] as number)) iMax = i;
+      }
+      // Keep a bucket extreme only when it is a turning point of the signal (a peak or valley
+      // against its direct neighbours, across bucket edges). On a monotone stretch the bucket's
+      // min and max are just its two ends: one midpoint there shows the shape with fewer rows.
+      const keepMin = iMin >= 0 && isTurningPoint(col, iMin, false);
+      const keepMax = iMax >= 0 && isTurningPoint(col, iMax, true);
+      if (keepMin) take(iMin);
+      if (keepMax) take(iMax);
+      if (!keepMin && !keepMax) take((lo + hi - 1) >> 1);
+    }
+  }
+
+  if (eventRows !== undefined) {
+    for (let i = 0; i < rows && count < budget; i++) if (eventRows[i] === 1) take(i);
+  }
+
+  // Fill what is left with evenly spaced rows; later passes shift the grid since some picks are
+  // already taken, and a final sweep guarantees the budget is used (rows > budget here).
+  for (let pass = 0; pass < 16 && count < budget; pass++) {
+    const free = budget - count;
+    const shift = (pass % 2 === 0 ? 1 : -1) * Math.floor(pass / 2);
+    for (let k = 1; k <= free && count < budget; k++) {
+      const i = Math.round((k * (rows - 1)) / (free + 1)) + shift;
+      if (i > 0 && i < rows - 1) take(i);
+    }
+  }
+  for (let i = 1; i < rows - 1 && count < budget; i++) take(i);
+
+  const out = new Uint32Array(count);
+  let j = 0;
+  for (let i = 0; i < rows; i++) if (chosen[i] === 1) out[j++] = i;
+  return out;
+}
+
+/** Values of `column` at `rows`, non-finite values as null (JSON has no NaN/Infinity). */
+export function pick(column: Float64Array, rows: Uint32Array): (number | null)[] {
+  const out = new Array<number | null>(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const v = column[rows[k] as number] as number;
+    out[k] = Number.isFinite(v) ? v : null;
+  }
+  return out;
+}

@@ -1,0 +1,297 @@
+/**
+ * The Model Exchange driver (FMI 2.0 and 3.0 through the version-neutral FmiInstance):
+ * initialization with its event iteration, then the continuous-time loop with our solvers.
+ *
+ * Per accepted step: the FMU is set to the step end, event indicators are compared with the
+ * step start (a state event is *located* inside the step on the solver's dense output),
+ * output-grid rows are recorded from the dense output (interpolated states set into the FMU,
+ * outputs read), the FMU is restored to the step end (or the located event) and
+ * completedIntegratorStep is called — last, because the rows and the root search set states
+ * prior to that point. Time events (nextEventTime), input jumps and the stop time are step
+ * ends exactly. At an event: a row before, enterEventMode, event iteration, a row after, and
+ * the solver restarted from the FMU's (possibly changed) states and nominals.
+ *
+ * Hot path: the RHS closure, the indicator function and the loop allocate nothing; the FMU
+ * is told its time/states only when they differ from what it already holds.
+ */
+import { performance } from 'node:perf_hooks';
+import { GatewayError } from '../errors.ts';
+import type { EventUpdateResult, FmiInstance } from '../fmi/instance.ts';
+import { compileInputs } from './inputs.ts';
+import { checkTiming, gridPoints, gridTime, Recorder, resolveOutputs } from './recorder.ts';
+import { hasCrossing, RootLocator, type IndicatorFunction } from './root-finding.ts';
+import { NoStateSolver } from './solvers/none.ts';
+import { chooseSolver, createSolver, DEFAULT_MAX_STEPS, DEFAULT_RTOL } from './solvers/select.ts';
+import type { OdeRhs, OdeSolver } from './solvers/types.ts';
+import { applyStartValues, planStartValues } from './start-values.ts';
+import type { SimulationOptions, SimulationResult } from './types.ts';
+
+/** Event iterations (newDiscreteStates calls) at one instant before we call the model broken. */
+export const MAX_EVENT_ITERATIONS = 1000;
+/** Consecutive events at the same instant (e.g. a time event scheduled at "now" again and again). */
+const MAX_EVENTS_AT_ONE_INSTANT = 1000;
+const PROGRESS_STRIDE = 256;
+
+interface EventOutcome {
+  terminate: boolean;
+  nextEventTime: number;
+  nominalsChanged: boolean;
+}
+
+function checkMeOptions(o: SimulationOptions): void {
+  const bad = (message: string): never => {
+    throw new GatewayError('BAD_REQUEST', message);
+  };
+  if (o.tolerance !== undefined && !(o.tolerance > 0 && o.tolerance < 1)) bad(`tolerance must be in (0, 1), got ${o.tolerance}.`);
+  if (o.maxStep !== undefined && !(o.maxStep > 0)) bad(`max_step must be > 0, got ${o.maxStep}.`);
+  if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && o.maxSteps >= 1)) bad(`max_steps must be an integer ≥ 1, got ${o.maxSteps}.`);
+  if (o.fixedStep !== undefined && !(o.fixedStep > 0 && Number.isFinite(o.fixedStep))) bad(`fixed_step must be a positive number, got ${o.fixedStep}.`);
+}
+
+/** The largest time below t (a couple of ulps): where an input jumping at t still has its left value. */
+function justBefore(t: number): number {
+  return Number.isFinite(t) ? t - Math.max(Math.abs(t) * Number.EPSILON, Number.MIN_VALUE) : t;
+}
+
+/** Newton-like event iteration until the discrete states settle (FMI 2 §3.2.2, FMI 3 §3.2.3). */
+function eventIteration(instance: FmiInstance, t: number): EventOutcome {
+  const out: EventOutcome = { terminate: false, nextEventTime: Infinity, nominalsChanged: false };
+  for (let k = 0; k < MAX_EVENT_ITERATIONS; k++) {
+    const r: EventUpdateResult = instance.newDiscreteStates();
+    out.nominalsChanged ||= r.nominalsOfContinuousStatesChanged;
+    out.nextEventTime = r.nextEventTimeDefined ? r.nextEventTime : Infinity;
+    if (r.terminateSimulation) { out.terminate = true; return out; }
+    if (!r.discreteStatesNeedUpdate) return out;
+  }
+  throw new GatewayError(
+    'SIMULATION_FAILED',
+    `The event iteration at t = ${t} did not settle: the FMU still asked for another discrete-state update after ${MAX_EVENT_ITERATIONS} iterations. ` +
+      'The model probably has an algebraic loop among its discrete variables (e.g. a condition that flips its own input).',
+    { time: t, iterations: MAX_EVENT_ITERATIONS },
+  );
+}
+
+export function simulateModelExchange(instance: FmiInstance, options: SimulationOptions): SimulationResult {
+  const wallStart = performance.now();
+  const md = instance.modelDescription;
+  const { startTime, stopTime, outputInterval } = options;
+  checkTiming(options);
+  checkMeOptions(options);
+  const nx = md.number_of_continuous_states;
+  const nz = md.number_of_event_indicators;
+  const rtol = options.tolerance ?? DEFAULT_RTOL;
+  const maxStep = options.maxStep ?? outputInterval;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const solverKind = chooseSolver(options.solver, nx);
+  const needCompletedStep = md.model_exchange?.completed_integrator_step_not_needed !== true;
+
+  const points = gridPoints(startTime, stopTime, outputInterval);
+  const outputs = resolveOutputs(instance, options.outputs);
+  const startValues = planStartValues(md, options.startValues);
+  const inputs = compileInputs(md, options.inputSignals);
+  const hasInputs = inputs.signals.length > 0;
+  // Events add rows beyond the grid: a little headroom, then the recorder grows by doubling.
+  const capacity = Math.min(points + 32, Math.max(points, options.maxRows ?? Infinity));
+  const recorder = new Recorder(instance, outputs, { capacity, trackEvents: true, ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }) });
+
+  // ---- Initialization (start values and inputs as the FMI state machine allows). ----
+  applyStartValues(instance, startValues, 'instantiated');
+  if (hasInputs && instance.fmiVersion === '3.0') inputs.apply(instance, startTime);
+  instance.enterInitializationMode(startTime, stopTime, rtol);
+  applyStartValues(instance, startValues, 'initialization');
+  if (hasInputs && instance.fmiVersion === '2.0') inputs.apply(instance, startTime);
+  instance.exitInitializationMode(); // ME: now in Event Mode
+  let outcome = eventIteration(instance, startTime);
+  let terminatedEarly: { time: number; reason: string } | undefined;
+  const x = new Float64Array(nx);
+  const xi = new Float64Array(nx);
+  const nominals = new Float64Array(nx);
+  const atol = new Float64Array(nx);
+  const readNominals = (): void => {
+    if (nx > 0) instance.getNominalsOfContinuousStates(nominals);
+    for (let i = 0; i < nx; i++) {
+      const nom = Math.abs(nominals[i]!);
+      atol[i] = rtol * (nom > 0 && Number.isFinite(nom) ? nom : 1);
+    }
+  };
+  if (!outcome.terminate) instance.enterContinuousTimeMode();
+  if (nx > 0) instance.getContinuousStates(x);
+  readNominals();
+
+  // ---- The FMU as an ODE. `held*` say which point the FMU holds, to skip redundant sets. ----
+  let nextInputEvent = hasInputs ? inputs.nextDiscontinuity(startTime) : Infinity;
+  // Just before an input jump: a step ending at the jump must see the left-limit input.
+  let leftOfInputEvent = justBefore(nextInputEvent);
+  let heldX: Float64Array | null = null;
+  let heldT = NaN;
+  const setPoint = (t: number, xs: Float64Array): void => {
+    instance.setTime(t);
+    if (hasInputs) inputs.apply(instance, t < nextInputEvent ? t : leftOfInputEvent);
+    if (nx > 0) instance.setContinuousStates(xs);
+    heldX = null;
+  };
+  const rhs: OdeRhs = (t, xs, dx) => {
+    if (xs !== heldX || t !== heldT) setPoint(t, xs);
+    heldX = null; // the solver may now change xs in place
+    instance.getDerivatives(dx);
+  };
+  const settings = {
+    rtol, atol, maxStep, maxSteps,
+    fixedStep: Math.min(options.fixedStep ?? outputInterval / 10, maxStep),
+  };
+  const solver: OdeSolver = nx === 0 ? new NoStateSolver(settings) : createSolver(solverKind, nx, rhs, settings);
+  const indicators: IndicatorFunction = (t, z) => {
+    solver.interpolate(t, xi);
+    setPoint(t, xi);
+    instance.getEventIndicators(z);
+  };
+  const locator = new RootLocator(nz);
+  const z0 = new Float64Array(nz);
+  const z1 = new Float64Array(nz);
+
+  let t = startTime;
+  let events = 0;
+  let gridIndex = 1;
+  recorder.record(startTime);
+  solver.reset(t, x);
+  if (nz > 0) instance.getEventIndicators(z0);
+  let nextTimeEvent = outcome.nextEventTime;
+  if (outcome.terminate) terminatedEarly = { time: t, reason: `The FMU requested termination during initialization (t = ${t}).` };
+
+  /** Event at tEvent with the FMU holding the pre-event point: rows before/after, iteration, restart. */
+  const handleEvent = (tEvent: number, inputEvent: boolean): void => {
+    recorder.record(tEvent);
+    recorder.markEvent();
+    instance.enterEventMode();
+    if (inputEvent) {
+      inputs.apply(instance, tEvent); // right-limit values of the jumping inputs
+      nextInputEvent = inputs.nextDiscontinuity(tEvent);
+      leftOfInputEvent = justBefore(nextInputEvent);
+    }
+    outcome = eventIteration(instance, tEvent);
+    events++;
+    if (outcome.terminate) {
+      recorder.record(tEvent);
+      recorder.markEvent();
+      terminatedEarly = { time: tEvent, reason: `The FMU requested termination (terminateSimulation) at t = ${tEvent}.` };
+      return;
+    }
+    instance.enterContinuousTimeMode();
+    if (nx > 0) instance.getContinuousStates(x);
+    if (outcome.nominalsChanged) {
+      readNominals();
+      solver.setAbsoluteTolerance(atol);
+    }
+    nextTimeEvent = outcome.nextEventTime;
+    recorder.record(tEvent);
+    recorder.markEvent();
+    solver.reset(tEvent, x);
+    heldX = null;
+    if (nz > 0) instance.getEventIndicators(z0);
+  };
+
+  const signal = options.signal;
+  const onProgress = options.onProgress;
+  const progressMs = options.progressIntervalMs ?? 250;
+  let lastProgress = wallStart;
+  let loops = 0;
+  let eventsHere = 0;
+  while (t < stopTime && terminatedEarly === undefined) {
+    if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t = ${t}.`, { time: t });
+    const tStop = Math.min(stopTime, nextTimeEvent, nextInputEvent);
+    if (tStop <= t) {
+      // A time event or input jump due now (scheduled at the current instant).
+      if (++eventsHere > MAX_EVENTS_AT_ONE_INSTANT) {
+        throw new GatewayError('SIMULATION_FAILED', `The FMU kept scheduling events at t = ${t} (${MAX_EVENTS_AT_ONE_INSTANT} in a row); time does not advance.`, { time: t });
+      }
+      setPoint(t, solver.x);
+      handleEvent(t, nextInputEvent <= t);
+      continue;
+    }
+    eventsHere = 0;
+    const tNew = solver.step(tStop);
+    setPoint(tNew, solver.x);
+    let tEnd = tNew;
+    let stateEvent = false;
+    let atEnd = true; // the FMU holds (tEnd, solver state at tEnd)
+    if (nz > 0) {
+      instance.getEventIndicators(z1);
+      // An indicator exactly 0 at the step start (typically just after an event) takes the
+      // domain it moves into, so leaving zero is not mistaken for a new crossing.
+      for (let i = 0; i < nz; i++) if (z0[i] === 0) z0[i] = z1[i]!;
+      if (hasCrossing(z0, z1)) {
+        tEnd = locator.locate(solver.tPrev, z0, tNew, z1, indicators);
+        stateEvent = true;
+        atEnd = false;
+      }
+    }
+    // Output-grid rows strictly inside the step, from the dense output.
+    while (gridIndex < points) {
+      const tg = gridTime(startTime, stopTime, outputInterval, gridIndex);
+      if (tg >= tEnd) break;
+      solver.interpolate(tg, xi);
+      setPoint(tg, xi);
+      recorder.record(tg);
+      gridIndex++;
+      atEnd = false;
+    }
+    if (!atEnd) {
+      if (stateEvent) solver.interpolate(tEnd, xi);
+      setPoint(tEnd, stateEvent ? xi : solver.x);
+    }
+    if (!stateEvent) { heldX = solver.x; heldT = tNew; }
+    let stepEvent = false;
+    let terminate = false;
+    if (needCompletedStep) {
+      const done = instance.completedIntegratorStep(true);
+      stepEvent = done.enterEventMode;
+      terminate = done.terminateSimulation;
+    }
+    const timeEvent = tEnd === nextTimeEvent;
+    const inputEvent = tEnd === nextInputEvent;
+    const anyEvent = (stateEvent || stepEvent || timeEvent || inputEvent) && tEnd < stopTime && !terminate;
+    if (!anyEvent && gridIndex < points && gridTime(startTime, stopTime, outputInterval, gridIndex) <= tEnd) {
+      recorder.record(gridTime(startTime, stopTime, outputInterval, gridIndex));
+      gridIndex++;
+    }
+    t = tEnd;
+    if (terminate) {
+      terminatedEarly = { time: t, reason: `The FMU requested termination (completedIntegratorStep) at t = ${t}.` };
+      break;
+    }
+    if (anyEvent) {
+      if (gridIndex < points && gridTime(startTime, stopTime, outputInterval, gridIndex) <= tEnd) gridIndex++; // the event rows cover it
+      handleEvent(tEnd, inputEvent);
+    } else if (nz > 0) {
+      z0.set(z1);
+    }
+    if (onProgress !== undefined && (++loops & (PROGRESS_STRIDE - 1)) === 0) {
+      const now = performance.now();
+      if (now - lastProgress >= progressMs) {
+        lastProgress = now;
+        onProgress((t - startTime) / (stopTime - startTime), t);
+      }
+    }
+  }
+
+  instance.terminate();
+  if (onProgress && !terminatedEarly) onProgress(1, stopTime);
+  const warnings: string[] = [];
+  if (instance.worstStatus === 'Warning') warnings.push('The FMU reported warnings; see the log.');
+  const rec = recorder.finish();
+  const result: SimulationResult = {
+    fmiVersion: instance.fmiVersion,
+    interface: 'ME',
+    solver: solver.name,
+    tolerance: rtol,
+    rows: rec.rows,
+    time: rec.time,
+    columns: rec.columns,
+    stats: { steps: solver.stats.steps, events, rejectedSteps: solver.stats.rejectedSteps, wallMs: performance.now() - wallStart },
+    warnings,
+    log: instance.lastLogLines(50),
+  };
+  if (rec.eventRows) result.eventRows = rec.eventRows;
+  if (terminatedEarly) result.terminatedEarly = terminatedEarly;
+  return result;
+}

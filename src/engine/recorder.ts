@@ -1,0 +1,169 @@
+/**
+ * Records outputs into preallocated columns. Numeric outputs are grouped by type and
+ * read with one get call per group per row into a reused buffer; strings (and Binary,
+ * as hex) go to string[] columns. The row count is checked against maxRows before
+ * anything is allocated.
+ */
+import { GatewayError } from '../errors.ts';
+import type { FmiInstance, NumericBuffer } from '../fmi/instance.ts';
+import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
+import type { ResultColumn, SimulationOptions } from './types.ts';
+import { allocBuffer, isNumericType, requireVariable } from './variables.ts';
+
+/** Rejects bad timing options with BAD_REQUEST saying what to change. */
+export function checkTiming(o: Pick<SimulationOptions, 'startTime' | 'stopTime' | 'outputInterval'>): void {
+  if (!Number.isFinite(o.startTime) || !Number.isFinite(o.stopTime)) throw new GatewayError('BAD_REQUEST', 'start_time and stop_time must be finite numbers.');
+  if (o.stopTime <= o.startTime) throw new GatewayError('BAD_REQUEST', `stop_time (${o.stopTime}) must be greater than start_time (${o.startTime}).`);
+  if (!(o.outputInterval > 0) || !Number.isFinite(o.outputInterval)) throw new GatewayError('BAD_REQUEST', `step (output interval) must be a positive number, got ${o.outputInterval}.`);
+}
+
+/** Points on the grid start + i*interval up to stop (1e-9 relative slack), plus stop itself when off the grid. */
+export function gridPoints(startTime: number, stopTime: number, interval: number): number {
+  const onGrid = Math.floor((stopTime - startTime) / interval + 1e-9) + 1;
+  const lastGrid = startTime + (onGrid - 1) * interval;
+  return stopTime - lastGrid > 1e-9 * interval ? onGrid + 1 : onGrid;
+}
+
+/** The i-th communication / output point: start + i*interval (no accumulated drift), capped at stop. */
+export function gridTime(startTime: number, stopTime: number, interval: number, i: number): number {
+  const t = startTime + i * interval;
+  return t > stopTime || stopTime - t <= 1e-9 * interval ? stopTime : t;
+}
+
+export interface RecorderOptions {
+  /** Rows to preallocate (normally gridPoints(...)). */
+  capacity: number;
+  /** Hard limit; exceeding it (up front or while growing) → OUTPUT_LIMIT_EXCEEDED. */
+  maxRows?: number;
+  /** Allocate an eventRows column (ME). */
+  trackEvents?: boolean;
+}
+
+interface NumericGroup {
+  type: VariableType;
+  vrs: Uint32Array;
+  buf: NumericBuffer;
+  columns: Float64Array[];
+}
+
+/** The outputs to record: the given names, else every causality="output" variable. */
+export function resolveOutputs(instance: FmiInstance, names: readonly string[] | undefined): ModelVariable[] {
+  const md = instance.modelDescription;
+  const vars = names ? names.map((n) => requireVariable(md, n, 'outputs')) : md.variables.filter((v) => v.causality === 'output');
+  for (const v of vars) if (v.type === 'Clock') throw new GatewayError('BAD_REQUEST', `Clock variable "${v.name}" cannot be recorded.`);
+  return vars;
+}
+
+export class Recorder {
+  private rowCount = 0;
+  private capacity: number;
+  private readonly maxRows: number;
+  private readonly groups: NumericGroup[] = [];
+  private readonly stringVars: ModelVariable[] = [];
+  private readonly stringVrs: Uint32Array;
+  private readonly binaryVrs: Uint32Array;
+  private readonly binaryVars: ModelVariable[] = [];
+  private readonly stringColumns: string[][];
+  private readonly binaryColumns: string[][];
+  private eventRows: Uint8Array | undefined;
+  private timeCol: Float64Array;
+
+  constructor(
+    private readonly instance: FmiInstance,
+    private readonly variables: readonly ModelVariable[],
+    options: RecorderOptions,
+  ) {
+    this.maxRows = options.maxRows ?? Number.MAX_SAFE_INTEGER;
+    if (options.capacity > this.maxRows) {
+      throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${options.capacity} rows, more than the limit of ${this.maxRows}. Increase the output step or shorten the time span.`, { rows: options.capacity, maxRows: this.maxRows });
+    }
+    this.capacity = options.capacity;
+    this.timeCol = new Float64Array(this.capacity);
+    const byType = new Map<VariableType, ModelVariable[]>();
+    for (const v of variables) {
+      if (v.type === 'String') this.stringVars.push(v);
+      else if (v.type === 'Binary') this.binaryVars.push(v);
+      else if (isNumericType(v.type)) byType.set(v.type, [...(byType.get(v.type) ?? []), v]);
+    }
+    for (const [type, vs] of byType) {
+      this.groups.push({
+        type, vrs: Uint32Array.from(vs, (v) => v.value_reference), buf: allocBuffer(instance.fmiVersion, type, vs.length),
+        columns: vs.map(() => new Float64Array(this.capacity)),
+      });
+    }
+    this.stringVrs = Uint32Array.from(this.stringVars, (v) => v.value_reference);
+    this.binaryVrs = Uint32Array.from(this.binaryVars, (v) => v.value_reference);
+    this.stringColumns = this.stringVars.map(() => []);
+    this.binaryColumns = this.binaryVars.map(() => []);
+    if (options.trackEvents) this.eventRows = new Uint8Array(this.capacity);
+  }
+
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** Reads every output from the instance and appends a row at `time`. */
+  record(time: number): void {
+    const row = this.rowCount;
+    if (row >= this.capacity) this.grow();
+    this.timeCol[row] = time;
+    for (let g = 0; g < this.groups.length; g++) {
+      const group = this.groups[g] as NumericGroup;
+      this.instance.getNumeric(group.type, group.vrs, group.buf);
+      const { buf, columns } = group;
+      for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = Number(buf[j]);
+    }
+    if (this.stringVars.length > 0) {
+      const values = this.instance.getStrings(this.stringVrs);
+      for (let j = 0; j < values.length; j++) this.stringColumns[j]?.push(values[j] ?? '');
+    }
+    if (this.binaryVars.length > 0) {
+      const values = this.instance.getBinary(this.binaryVrs);
+      for (let j = 0; j < values.length; j++) this.binaryColumns[j]?.push(Buffer.from(values[j] ?? new Uint8Array(0)).toString('hex'));
+    }
+    this.rowCount = row + 1;
+  }
+
+  /** Marks the last recorded row as taken at an event (ME). */
+  markEvent(): void {
+    if (this.eventRows && this.rowCount > 0) this.eventRows[this.rowCount - 1] = 1;
+  }
+
+  /** Doubles the capacity (ME event rows); amortised, never per step. */
+  private grow(): void {
+    const next = Math.min(this.maxRows, Math.max(16, this.capacity * 2));
+    if (next <= this.capacity) {
+      throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run recorded more than the limit of ${this.maxRows} rows. Increase the output step or shorten the time span.`, { maxRows: this.maxRows });
+    }
+    const copy = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(next);
+      b.set(a);
+      return b;
+    };
+    this.timeCol = copy(this.timeCol);
+    for (const g of this.groups) g.columns = g.columns.map(copy);
+    if (this.eventRows) {
+      const e = new Uint8Array(next);
+      e.set(this.eventRows);
+      this.eventRows = e;
+    }
+    this.capacity = next;
+  }
+
+  /** The recorded rows (views truncated to the rows reached), in the order of the requested outputs. */
+  finish(): { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } {
+    const n = this.rowCount;
+    const numeric = new Map<string, Float64Array>();
+    for (const g of this.groups) g.columns.forEach((c, j) => numeric.set(g.vrs[j] + ':' + g.type, c.subarray(0, n)));
+    const columns: ResultColumn[] = this.variables.map((v) => {
+      let values: Float64Array | string[];
+      if (v.type === 'String') values = this.stringColumns[this.stringVars.indexOf(v)] ?? [];
+      else if (v.type === 'Binary') values = this.binaryColumns[this.binaryVars.indexOf(v)] ?? [];
+      else values = numeric.get(v.value_reference + ':' + v.type) ?? new Float64Array(n);
+      return v.unit === undefined ? { name: v.name, type: v.type, values } : { name: v.name, type: v.type, unit: v.unit, values };
+    });
+    const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = { rows: n, time: this.timeCol.subarray(0, n), columns };
+    if (this.eventRows) out.eventRows = this.eventRows.subarray(0, n);
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * One simulation, start to finish, synchronously: choose the interface, load the
+ * library, instantiate, run (CS here, ME via model-exchange.ts), terminate, free, unload.
+ * Runs inside a worker process (src/runner), never in the server process.
+ */
+import { GatewayError } from '../errors.ts';
+import { loadFmiLibrary } from '../fmi/load.ts';
+import type { FmiInstance } from '../fmi/instance.ts';
+import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
+import { simulateCoSimulation } from './cosim.ts';
+import { checkTiming, gridPoints } from './recorder.ts';
+import type { SimulationOptions, SimulationResult } from './types.ts';
+
+export interface RunnableFmu {
+  unpackedDir: string;
+  modelDescription: ModelDescription;
+  /** Explicit shared library (e.g. compiled from sources); default: platform.ts finds it. */
+  binaryPath?: string;
+}
+
+/** CS unless ME is asked for or is the only interface the FMU offers. */
+export function chooseInterface(md: ModelDescription, requested: InterfaceKind | undefined): InterfaceKind {
+  const offered: InterfaceKind[] = [...(md.co_simulation ? (['CS'] as const) : []), ...(md.model_exchange ? (['ME'] as const) : [])];
+  if (offered.length === 0) throw new GatewayError('FMU_INVALID', `${md.model_name} declares neither Co-Simulation nor Model Exchange.`);
+  if (requested === undefined) return offered[0] as InterfaceKind;
+  if (!offered.includes(requested)) {
+    throw new GatewayError('BAD_REQUEST', `${md.model_name} does not implement ${requested === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; it offers ${offered.join(', ')}.`, { interface: requested, offered });
+  }
+  return requested;
+}
+
+/**
+ * ===== Model Exchange call site (engineer D) =====
+ * Replace the body with `return simulateModelExchange(instance, options);` and add
+ * `import { simulateModelExchange } from './model-exchange.ts';` once that file exists.
+ */
+function runModelExchange(_instance: FmiInstance, _options: SimulationOptions): SimulationResult {
+  throw new GatewayError('BAD_REQUEST', 'Model Exchange not available');
+}
+
+export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): SimulationResult {
+  const md = fmu.modelDescription;
+  const iface = chooseInterface(md, options.interface);
+  // Fail fast, before loading native code, on bad timing or an oversized result.
+  checkTiming(options);
+  const rows = gridPoints(options.startTime, options.stopTime, options.outputInterval);
+  if (options.maxRows !== undefined && rows > options.maxRows) {
+    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${options.maxRows}. Increase the output step or shorten the time span.`, { rows, maxRows: options.maxRows });
+  }
+  const lib = loadFmiLibrary(fmu, iface, fmu.binaryPath === undefined ? {} : { binaryPath: fmu.binaryPath });
+  try {
+    const instance = lib.instantiate({ interface: iface, loggingOn: true, instanceName: md.model_name });
+    try {
+      return iface === 'CS' ? simulateCoSimulation(instance, options) : runModelExchange(instance, options);
+    } finally {
+      instance.free();
+    }
+  } finally {
+    lib.unload();
+  }
+}

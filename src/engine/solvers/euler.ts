@@ -1,0 +1,77 @@
+/**
+ * Explicit (forward) Euler with a fixed step. First order, no error control: it exists
+ * because it is what many FMU users expect as a baseline, and because it is the cheapest
+ * possible host loop (one derivative call per step), which the benchmark measures.
+ * Dense output is the linear interpolant, which is exactly Euler's own trajectory.
+ */
+import { GatewayError } from '../../errors.ts';
+import {
+  checkSettings, minimumStep, newStats, stepLimitError, stepTooSmallError,
+  type OdeRhs, type OdeSolver, type SolverSettings, type SolverStats,
+} from './types.ts';
+
+export class EulerSolver implements OdeSolver {
+  readonly name: string;
+  readonly n: number;
+  readonly x: Float64Array;
+  readonly stats: SolverStats = newStats();
+  t = 0;
+  tPrev = 0;
+  private readonly f: OdeRhs;
+  private readonly settings: SolverSettings;
+  private readonly h: number;
+  private readonly xPrev: Float64Array;
+  private readonly dx: Float64Array;
+
+  constructor(n: number, f: OdeRhs, settings: SolverSettings) {
+    checkSettings('euler', n, settings);
+    this.n = n;
+    this.f = f;
+    this.settings = settings;
+    this.h = Math.min(settings.fixedStep ?? settings.maxStep, settings.maxStep);
+    if (!Number.isFinite(this.h)) {
+      throw new GatewayError('BAD_REQUEST', 'The euler solver needs a fixed step (fixed_step) or a finite max step.');
+    }
+    this.name = `euler (built-in, fixed step ${this.h})`;
+    this.x = new Float64Array(n);
+    this.xPrev = new Float64Array(n);
+    this.dx = new Float64Array(n);
+  }
+
+  reset(t: number, x: Float64Array): void {
+    this.t = t;
+    this.tPrev = t;
+    this.x.set(x);
+    this.xPrev.set(x);
+  }
+
+  setAbsoluteTolerance(_atol: Float64Array): void {
+    // Fixed step: tolerances do not apply.
+  }
+
+  step(tMax: number): number {
+    if (this.stats.steps >= this.settings.maxSteps) throw stepLimitError('euler', this.t, this.settings.maxSteps);
+    const t = this.t;
+    let h = this.h;
+    // Snap to tMax when the remainder is a sliver, so no ulp-sized step follows.
+    const last = t + h * (1 + 1e-9) >= tMax;
+    if (last) h = tMax - t;
+    if (!(h >= minimumStep(t, this.settings))) throw stepTooSmallError('euler', t, h, 'tMax is not after t');
+    const x = this.x;
+    const dx = this.dx;
+    this.f(t, x, dx);
+    this.stats.rhsEvaluations++;
+    this.xPrev.set(x);
+    for (let i = 0; i < this.n; i++) x[i]! += h * dx[i]!;
+    this.tPrev = t;
+    this.t = last ? tMax : t + h;
+    this.stats.steps++;
+    return this.t;
+  }
+
+  interpolate(tq: number, out: Float64Array): void {
+    const span = this.t - this.tPrev;
+    const s = span > 0 ? (tq - this.tPrev) / span : 1;
+    for (let i = 0; i < this.n; i++) out[i] = this.xPrev[i]! + s * (this.x[i]! - this.xPrev[i]!);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Which solver runs a Model Exchange simulation, and its construction.
+ *
+ * Default policy: rk45 unless the user names a solver, or the model has at least
+ * BDF_STATE_THRESHOLD continuous states. Why: stiffness cannot be known before running, and
+ * for the small, mostly non-stiff models of the library rk45 is cheaper per step and needs no
+ * Jacobian; when a model is stiff, rk45 hits the step limit and its error names bdf. Large state
+ * vectors, however, usually come from assembled physical models (Modelica exports), which are
+ * stiff far more often than not — there BDF with a reused Jacobian wins by orders of magnitude.
+ */
+import { GatewayError } from '../../errors.ts';
+import type { SolverName } from '../types.ts';
+import { BdfSolver, checkBdfSize } from './bdf.ts';
+import { EulerSolver } from './euler.ts';
+import { Rk45Solver } from './rk45.ts';
+import type { OdeRhs, OdeSolver, SolverSettings } from './types.ts';
+
+export const BDF_STATE_THRESHOLD = 50;
+export const DEFAULT_RTOL = 1e-4;
+export const DEFAULT_MAX_STEPS = 1_000_000;
+
+export type BuiltinSolver = 'euler' | 'rk45' | 'bdf';
+
+export function chooseSolver(requested: SolverName | undefined, nStates: number): BuiltinSolver {
+  if (requested === 'cvode') {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      'The cvode solver is not available in this build (SUNDIALS is not bundled). Use "bdf" for stiff models or "rk45".',
+      { solver: 'cvode', available: ['euler', 'rk45', 'bdf'] },
+    );
+  }
+  if (requested !== undefined) return requested;
+  return nStates >= BDF_STATE_THRESHOLD ? 'bdf' : 'rk45';
+}
+
+export function createSolver(name: BuiltinSolver, n: number, f: OdeRhs, settings: SolverSettings): OdeSolver {
+  switch (name) {
+    case 'euler':
+      return new EulerSolver(n, f, settings);
+    case 'rk45':
+      return new Rk45Solver(n, f, settings);
+    case 'bdf':
+      checkBdfSize(n);
+      return new BdfSolver(n, f, settings);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Name → variable lookup with close-match suggestions, and the typed-array kind that
+ * carries each variable type across the FMI boundary (shared by start values, inputs,
+ * the recorder and the Model Exchange driver).
+ */
+import { GatewayError } from '../errors.ts';
+import type { NumericBuffer } from '../fmi/instance.ts';
+import type { ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
+
+const indexes = new WeakMap<ModelDescription, Map<string, ModelVariable>>();
+
+export function variableIndex(md: ModelDescription): Map<string, ModelVariable> {
+  let index = indexes.get(md);
+  if (!index) {
+    index = new Map(md.variables.map((v) => [v.name, v]));
+    indexes.set(md, index);
+  }
+  return index;
+}
+
+export function findVariable(md: ModelDescription, name: string): ModelVariable | undefined {
+  return variableIndex(md).get(name);
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Up to `count` variable names closest to `name` (case-insensitive edit distance, substrings first). */
+export function suggestNames(md: ModelDescription, name: string, count = 3, filter?: (v: ModelVariable) => boolean): string[] {
+  const q = name.toLowerCase();
+  return md.variables
+    .filter((v) => !filter || filter(v))
+    .map((v) => {
+      const n = v.name.toLowerCase();
+      const d = n.includes(q) || q.includes(n) ? 0.5 : distance(q, n);
+      return { name: v.name, d };
+    })
+    .filter((c) => c.d <= Math.max(2, q.length / 2))
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, count)
+    .map((c) => c.name);
+}
+
+/** The variable of that name, or UNKNOWN_VARIABLE with close matches; `role` says where it was used. */
+export function requireVariable(md: ModelDescription, name: string, role: string): ModelVariable {
+  const v = findVariable(md, name);
+  if (v) return v;
+  const suggestions = suggestNames(md, name);
+  throw new GatewayError(
+    'UNKNOWN_VARIABLE',
+    `${role}: the model "${md.model_name}" has no variable "${name}".` +
+      (suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : ' Call get_variables to list them.'),
+    { name, suggestions },
+  );
+}
+
+/**
+ * The `initial` that applies when the XML leaves it out (FMI 2 and 3 tables): parameters
+ * are exact; outputs and locals are calculated unless a start value is given.
+ */
+export function effectiveInitial(v: ModelVariable): 'exact' | 'approx' | 'calculated' | undefined {
+  if (v.initial) return v.initial;
+  switch (v.causality) {
+    case 'parameter':
+    case 'structuralParameter':
+      return 'exact';
+    case 'calculatedParameter':
+      return 'calculated';
+    case 'output':
+    case 'local':
+      return v.start === undefined ? 'calculated' : 'exact';
+    default:
+      return undefined;
+  }
+}
+
+export function isFloatType(t: VariableType): boolean {
+  return t === 'Float32' || t === 'Float64';
+}
+
+/** Types whose values cross the boundary as typed arrays (not String / Binary / Clock). */
+export function isNumericType(t: VariableType): boolean {
+  return t !== 'String' && t !== 'Binary' && t !== 'Clock';
+}
+
+/** A typed array of the C type used for `type` in this FMI version (FMI 2 Boolean is int). */
+export function allocBuffer(fmiVersion: '2.0' | '3.0', type: VariableType, n: number): NumericBuffer {
+  if (!isNumericType(type)) throw new GatewayError('BAD_REQUEST', `Variables of type ${type} cannot be exchanged as numbers.`);
+  if (fmiVersion === '2.0') return type === 'Float64' ? new Float64Array(n) : new Int32Array(n);
+  switch (type) {
+    case 'Float32': return new Float32Array(n);
+    case 'Float64': return new Float64Array(n);
+    case 'Int8': return new Int8Array(n);
+    case 'UInt8': return new Uint8Array(n);
+    case 'Int16': return new Int16Array(n);
+    case 'UInt16': return new Uint16Array(n);
+    case 'Int32': return new Int32Array(n);
+    case 'UInt32': return new Uint32Array(n);
+    case 'Int64': case 'Enumeration': return new BigInt64Array(n);
+    case 'UInt64': return new BigUint64Array(n);
+    case 'Boolean': return new Uint8Array(n);
+    default:
+      throw new GatewayError('BAD_REQUEST', `Variables of type ${type} cannot be exchanged as numbers.`);
+  }
+}
+
+/** Groups items by variable type, keeping first-seen order. */
+export function groupByType<T extends { variable: ModelVariable }>(items: readonly T[]): Map<VariableType, T[]> {
+  const groups = new Map<VariableType, T[]>();
+  for (const it of items) {
+    const g = groups.get(it.variable.type);
+    if (g) g.push(it);
+    else groups.set(it.variable.type, [it]);
+  }
+  return groups;
+}

@@ -1,0 +1,324 @@
+/**
+ * FMI 3.0 binding, two tiers: `declareFmi3` binds the raw C-named functions of the
+ * specification (our own declarations), `Fmi3InstanceImpl` is the friendly wrapper
+ * implementing FmiInstance. Every call goes through the instance's StatusChecker.
+ * Scalar variables only: nValues is always the number of value references.
+ */
+import type { LibraryHandle } from 'koffi';
+import { GatewayError } from '../errors.ts';
+import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
+import { StatusChecker } from './checker.ts';
+import type {
+  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, StepCompletionResult,
+} from './instance.ts';
+import { type Fmi3Instance, koffi, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
+import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
+
+type Native = (...args: unknown[]) => unknown;
+type NativeStatus = (...args: unknown[]) => number;
+type Decl = [string, string[]];
+
+/** FMI 3 C type per variable type (Enumeration is Int64 in FMI 3). */
+const C_TYPES: Record<string, string> = {
+  Float32: 'float', Float64: 'double', Int8: 'int8_t', UInt8: 'uint8_t', Int16: 'int16_t', UInt16: 'uint16_t',
+  Int32: 'int32_t', UInt32: 'uint32_t', Int64: 'int64_t', UInt64: 'uint64_t', Boolean: 'bool',
+};
+const FN_TYPE: Partial<Record<VariableType, string>> = {
+  Float32: 'Float32', Float64: 'Float64', Int8: 'Int8', UInt8: 'UInt8', Int16: 'Int16', UInt16: 'UInt16',
+  Int32: 'Int32', UInt32: 'UInt32', Int64: 'Int64', UInt64: 'UInt64', Boolean: 'Boolean', Enumeration: 'Int64',
+};
+
+const COMMON: Record<string, Decl> = {
+  fmi3FreeInstance: ['void', ['void *']],
+  fmi3EnterInitializationMode: ['int', ['void *', 'bool', 'double', 'double', 'bool', 'double']],
+  fmi3ExitInitializationMode: ['int', ['void *']],
+  fmi3Terminate: ['int', ['void *']],
+  fmi3Reset: ['int', ['void *']],
+  fmi3GetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'void *', 'size_t']],
+  fmi3SetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'const char **', 'size_t']],
+  fmi3GetBinary: ['int', ['void *', 'const uint32_t *', 'size_t', 'void *', 'void *', 'size_t']],
+  fmi3SetBinary: ['int', ['void *', 'const uint32_t *', 'size_t', 'const void *', 'const void *', 'size_t']],
+};
+const CS: Record<string, Decl> = {
+  fmi3InstantiateCoSimulation: ['void *', ['const char *', 'const char *', 'const char *', 'bool', 'bool', 'bool', 'bool', 'const uint32_t *', 'size_t', 'void *', 'void *', 'void *']],
+  fmi3DoStep: ['int', ['void *', 'double', 'double', 'bool', 'void *', 'void *', 'void *', 'void *']],
+};
+const ME: Record<string, Decl> = {
+  fmi3InstantiateModelExchange: ['void *', ['const char *', 'const char *', 'const char *', 'bool', 'bool', 'void *', 'void *']],
+  fmi3EnterEventMode: ['int', ['void *']],
+  fmi3UpdateDiscreteStates: ['int', ['void *', 'void *', 'void *', 'void *', 'void *', 'void *', 'void *']],
+  fmi3EnterContinuousTimeMode: ['int', ['void *']],
+  fmi3CompletedIntegratorStep: ['int', ['void *', 'bool', 'void *', 'void *']],
+  fmi3SetTime: ['int', ['void *', 'double']],
+  fmi3SetContinuousStates: ['int', ['void *', 'const double *', 'size_t']],
+  fmi3GetContinuousStates: ['int', ['void *', 'double *', 'size_t']],
+  fmi3GetContinuousStateDerivatives: ['int', ['void *', 'double *', 'size_t']],
+  fmi3GetEventIndicators: ['int', ['void *', 'double *', 'size_t']],
+  fmi3GetNominalsOfContinuousStates: ['int', ['void *', 'double *', 'size_t']],
+};
+
+export type Fmi3Raw = Record<string, Native>;
+
+/**
+ * Binds the raw FMI 3 functions an interface needs. Get/set functions are required for
+ * Float64 and for every type the model description uses; a missing required symbol →
+ * FMU_LOAD_FAILED naming it.
+ */
+export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelDescription, binaryPath: string): Fmi3Raw {
+  const raw: Fmi3Raw = {};
+  const used = new Set<string>(['Float64', ...md.variables.map((v) => FN_TYPE[v.type] ?? '')]);
+  const typed: Record<string, Decl> = {};
+  const optional = new Set<string>();
+  for (const [t, c] of Object.entries(C_TYPES)) {
+    typed[`fmi3Get${t}`] = ['int', ['void *', 'const uint32_t *', 'size_t', `${c} *`, 'size_t']];
+    typed[`fmi3Set${t}`] = ['int', ['void *', 'const uint32_t *', 'size_t', `const ${c} *`, 'size_t']];
+    if (!used.has(t)) optional.add(`fmi3Get${t}`).add(`fmi3Set${t}`);
+  }
+  if (!md.variables.some((v) => v.type === 'Binary')) optional.add('fmi3GetBinary').add('fmi3SetBinary');
+  const table = { ...COMMON, ...typed, ...(iface === 'CS' ? CS : ME) };
+  // CS instances may enter event mode only when eventModeUsed; we never ask for it.
+  if (iface === 'CS') table.fmi3UpdateDiscreteStates = ME.fmi3UpdateDiscreteStates as Decl;
+  if (iface === 'CS') optional.add('fmi3UpdateDiscreteStates');
+  for (const [name, [ret, args]] of Object.entries(table)) {
+    try {
+      raw[name] = lib.func(name, ret, args) as Native;
+    } catch (e) {
+      if (optional.has(name)) continue;
+      throw new GatewayError(
+        'FMU_LOAD_FAILED',
+        `The FMU binary ${binaryPath} does not export ${name}, required by FMI 3.0 ${iface === 'CS' ? 'Co-Simulation' : 'Model Exchange'}. Rebuild the FMU so that it exports every FMI 3 function.`,
+        { symbol: name, binary: binaryPath, cause: e instanceof Error ? e.message : String(e) },
+      );
+    }
+  }
+  return raw;
+}
+
+export class Fmi3InstanceImpl implements FmiInstance {
+  readonly fmiVersion = '3.0' as const;
+  readonly interface: InterfaceKind;
+  private readonly ring: LogRing;
+  private readonly checker: StatusChecker;
+  private readonly logger: RegisteredCallback;
+  private inst: Fmi3Instance | undefined;
+  private readonly doStepFn: NativeStatus | undefined;
+  private readonly getFns = new Map<VariableType, { name: string; fn: NativeStatus }>();
+  private readonly setFns = new Map<VariableType, { name: string; fn: NativeStatus }>();
+  // Preallocated out-arguments (C bool = one byte) and reused results.
+  private readonly b = [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)] as const;
+  private readonly dOut = new Float64Array(1);
+  private ptrs = new BigUint64Array(8);
+  private sizes = new BigUint64Array(8);
+  private readonly stepResult: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
+  private readonly eventResult: EventUpdateResult = {
+    discreteStatesNeedUpdate: false, terminateSimulation: false, nominalsOfContinuousStatesChanged: false,
+    valuesOfContinuousStatesChanged: false, nextEventTimeDefined: false, nextEventTime: 0,
+  };
+  private readonly completion: StepCompletionResult = { enterEventMode: false, terminateSimulation: false };
+
+  constructor(
+    private readonly raw: Fmi3Raw,
+    readonly modelDescription: ModelDescription,
+    resourcePath: string,
+    options: InstantiateOptions,
+  ) {
+    this.interface = options.interface;
+    const name = options.instanceName ?? modelDescription.model_name;
+    this.ring = new LogRing(options.onLog);
+    this.checker = new StatusChecker(this.ring, name);
+    for (const [vt, t] of Object.entries(FN_TYPE) as [VariableType, string][]) {
+      const g = raw[`fmi3Get${t}`];
+      const s = raw[`fmi3Set${t}`];
+      if (g) this.getFns.set(vt, { name: `fmi3Get${t}`, fn: g as NativeStatus });
+      if (s) this.setFns.set(vt, { name: `fmi3Set${t}`, fn: s as NativeStatus });
+    }
+    this.doStepFn = raw.fmi3DoStep as NativeStatus | undefined;
+    this.logger = registerFmi3Logger(this.ring, name);
+    const loggingOn = options.loggingOn !== false;
+    const handle: unknown =
+      this.interface === 'CS'
+        ? this.fn('fmi3InstantiateCoSimulation')(name, modelDescription.guid, resourcePath, false, loggingOn, false, false, null, 0, null, this.logger.pointer, null)
+        : this.fn('fmi3InstantiateModelExchange')(name, modelDescription.guid, resourcePath, false, loggingOn, null, this.logger.pointer);
+    if (handle === null || handle === 0n || handle === 0 || handle === undefined) {
+      this.logger.unregister();
+      throw this.checker.failure(this.interface === 'CS' ? 'fmi3InstantiateCoSimulation' : 'fmi3InstantiateModelExchange', 'NULL',
+        'the FMU refused to instantiate; check the instantiation token, the resources and the FMU log');
+    }
+    this.inst = BigInt(handle as bigint) as Fmi3Instance;
+  }
+
+  get worstStatus(): FmiStatusName {
+    return this.checker.worstStatus;
+  }
+
+  lastLogLines(count?: number): string[] {
+    return this.ring.last(count);
+  }
+
+  private fn(name: string): NativeStatus {
+    const f = this.raw[name];
+    if (!f) throw new GatewayError('FMI_CALL_FAILED', `${name} is not exported by this FMU or not available for its interface.`, { function: name });
+    return f as NativeStatus;
+  }
+
+  private get handle(): Fmi3Instance {
+    if (this.inst === undefined) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
+    return this.inst;
+  }
+
+
+  enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void {
+    this.checker.check('fmi3EnterInitializationMode', this.fn('fmi3EnterInitializationMode')(this.handle, tolerance !== undefined, tolerance ?? 0, startTime, stopTime !== undefined, stopTime ?? 0));
+  }
+
+  exitInitializationMode(): void {
+    this.checker.check('fmi3ExitInitializationMode', this.fn('fmi3ExitInitializationMode')(this.handle));
+  }
+
+  private typed(map: Map<VariableType, { name: string; fn: NativeStatus }>, type: VariableType, verb: string): { name: string; fn: NativeStatus } {
+    const e = map.get(type);
+    if (!e) throw new GatewayError('BAD_REQUEST', `fmi3${verb}${FN_TYPE[type] ?? type} is not available (type ${type} is unsupported or not exported).`);
+    return e;
+  }
+
+  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void {
+    const e = this.typed(this.getFns, type, 'Get');
+    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, out, vrs.length));
+  }
+
+  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void {
+    const e = this.typed(this.setFns, type, 'Set');
+    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, values, vrs.length));
+  }
+
+  private ensure(n: number): void {
+    if (this.ptrs.length < n) {
+      this.ptrs = new BigUint64Array(n);
+      this.sizes = new BigUint64Array(n);
+    }
+  }
+
+  getStrings(vrs: Uint32Array): string[] {
+    this.ensure(vrs.length);
+    this.checker.check('fmi3GetString', this.fn('fmi3GetString')(this.handle, vrs, vrs.length, this.ptrs, vrs.length));
+    const out: string[] = new Array<string>(vrs.length);
+    for (let i = 0; i < vrs.length; i++) out[i] = readCString(this.ptrs[i] ?? 0n);
+    return out;
+  }
+
+  setStrings(vrs: Uint32Array, values: readonly string[]): void {
+    this.checker.check('fmi3SetString', this.fn('fmi3SetString')(this.handle, vrs, vrs.length, [...values], vrs.length));
+  }
+
+  getBinary(vrs: Uint32Array): Uint8Array[] {
+    this.ensure(vrs.length);
+    this.checker.check('fmi3GetBinary', this.fn('fmi3GetBinary')(this.handle, vrs, vrs.length, this.sizes, this.ptrs, vrs.length));
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < vrs.length; i++) {
+      const size = Number(this.sizes[i] ?? 0n);
+      const ptr = this.ptrs[i] ?? 0n;
+      // Copy out: the FMU owns the memory only until its next call.
+      out.push(size === 0 || ptr === 0n ? new Uint8Array(0) : new Uint8Array(koffi.view(ptr, size).slice(0)));
+    }
+    return out;
+  }
+
+  setBinary(vrs: Uint32Array, values: readonly Uint8Array[]): void {
+    const n = vrs.length;
+    const sizes = new BigUint64Array(n);
+    const ptrs = new BigUint64Array(n);
+    const owned: bigint[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const v = values[i] ?? new Uint8Array(0);
+        sizes[i] = BigInt(v.length);
+        // Stable native copies: a JS buffer's address is only valid as a direct argument.
+        const p = koffi.alloc('uint8_t', Math.max(1, v.length)) as bigint;
+        owned.push(p);
+        new Uint8Array(koffi.view(p, Math.max(1, v.length))).set(v);
+        ptrs[i] = p;
+      }
+      this.checker.check('fmi3SetBinary', this.fn('fmi3SetBinary')(this.handle, vrs, n, sizes, ptrs, n));
+    } finally {
+      for (const p of owned) koffi.free(p);
+    }
+  }
+
+  doStep(currentTime: number, stepSize: number): DoStepResult {
+    if (!this.doStepFn) throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
+    const [ehn, term, early] = this.b;
+    this.dOut[0] = currentTime + stepSize;
+    const status = this.checker.check('fmi3DoStep', this.doStepFn(this.handle, currentTime, stepSize, true, ehn, term, early, this.dOut));
+    const r = this.stepResult;
+    r.status = statusName(status);
+    r.eventHandlingNeeded = ehn[0] !== 0;
+    r.earlyReturn = early[0] !== 0;
+    r.terminate = status === STATUS_DISCARD || term[0] !== 0;
+    r.lastSuccessfulTime = this.dOut[0] ?? currentTime + stepSize;
+    return r;
+  }
+
+  setTime(time: number): void {
+    this.checker.check('fmi3SetTime', this.fn('fmi3SetTime')(this.handle, time));
+  }
+  setContinuousStates(x: Float64Array): void {
+    this.checker.check('fmi3SetContinuousStates', this.fn('fmi3SetContinuousStates')(this.handle, x, x.length));
+  }
+  getContinuousStates(out: Float64Array): void {
+    this.checker.check('fmi3GetContinuousStates', this.fn('fmi3GetContinuousStates')(this.handle, out, out.length));
+  }
+  getDerivatives(out: Float64Array): void {
+    this.checker.check('fmi3GetContinuousStateDerivatives', this.fn('fmi3GetContinuousStateDerivatives')(this.handle, out, out.length));
+  }
+  getEventIndicators(out: Float64Array): void {
+    this.checker.check('fmi3GetEventIndicators', this.fn('fmi3GetEventIndicators')(this.handle, out, out.length));
+  }
+  getNominalsOfContinuousStates(out: Float64Array): void {
+    this.checker.check('fmi3GetNominalsOfContinuousStates', this.fn('fmi3GetNominalsOfContinuousStates')(this.handle, out, out.length));
+  }
+  enterEventMode(): void {
+    this.checker.check('fmi3EnterEventMode', this.fn('fmi3EnterEventMode')(this.handle));
+  }
+
+  newDiscreteStates(): EventUpdateResult {
+    const [a, b, c, d, e] = this.b;
+    this.checker.check('fmi3UpdateDiscreteStates', this.fn('fmi3UpdateDiscreteStates')(this.handle, a, b, c, d, e, this.dOut));
+    const r = this.eventResult;
+    r.discreteStatesNeedUpdate = a[0] !== 0;
+    r.terminateSimulation = b[0] !== 0;
+    r.nominalsOfContinuousStatesChanged = c[0] !== 0;
+    r.valuesOfContinuousStatesChanged = d[0] !== 0;
+    r.nextEventTimeDefined = e[0] !== 0;
+    r.nextEventTime = this.dOut[0] ?? 0;
+    return r;
+  }
+
+  enterContinuousTimeMode(): void {
+    this.checker.check('fmi3EnterContinuousTimeMode', this.fn('fmi3EnterContinuousTimeMode')(this.handle));
+  }
+
+  completedIntegratorStep(noSetFMUStatePriorToCurrentPoint: boolean): StepCompletionResult {
+    const [a, b] = this.b;
+    this.checker.check('fmi3CompletedIntegratorStep', this.fn('fmi3CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint, a, b));
+    this.completion.enterEventMode = a[0] !== 0;
+    this.completion.terminateSimulation = b[0] !== 0;
+    return this.completion;
+  }
+
+  terminate(): void {
+    this.checker.check('fmi3Terminate', this.fn('fmi3Terminate')(this.handle));
+  }
+  reset(): void {
+    this.checker.check('fmi3Reset', this.fn('fmi3Reset')(this.handle));
+  }
+
+  free(): void {
+    if (this.inst !== undefined) {
+      const inst = this.inst;
+      this.inst = undefined;
+      this.fn('fmi3FreeInstance')(inst);
+    }
+    // The log callback may fire until fmi3FreeInstance returns: unregister only now.
+    this.logger.unregister();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * FMI 3 sources/buildDescription.xml → what to compile for one model identifier:
+ * the SourceFile names, IncludeDirectory names (both relative to sources/) and
+ * PreprocessorDefinitions of the matching BuildConfiguration's SourceFileSets.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GatewayError } from '../errors.ts';
+import { childrenOf, parseXmlTree, reqString } from './model-description-xml.ts';
+
+export interface BuildDescription {
+  sources: string[];
+  includeDirs: string[];
+  /** `NAME` or `NAME=value`, ready for -D. */
+  defines: string[];
+}
+
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function failed(message: string, data: Record<string, unknown> = {}): GatewayError {
+  return new GatewayError('COMPILE_FAILED', `sources/buildDescription.xml: ${message}`, data);
+}
+
+export function readBuildDescription(sourcesDir: string, modelIdentifier: string, platformTuple: string): BuildDescription {
+  const file = join(sourcesDir, 'buildDescription.xml');
+  if (!existsSync(file)) {
+    throw failed('missing; an FMI 3 source-code FMU must describe its build there (FMI 3.0 §2.5.1), so we cannot tell what to compile');
+  }
+  let root;
+  try {
+    root = parseXmlTree(readFileSync(file, 'utf8'), 'sources/buildDescription.xml');
+  } catch (e) {
+    // Same safety rules as modelDescription.xml, reported as a build problem.
+    throw failed(e instanceof Error ? e.message : String(e));
+  }
+  if (root.tag !== 'fmiBuildDescription') throw failed(`root element is <${root.tag}>, expected <fmiBuildDescription>`);
+  const configs = childrenOf(root, 'BuildConfiguration');
+  const config = configs.find((c) => {
+    const id = c.attrs.modelIdentifier;
+    const platform = c.attrs.platform;
+    return id === modelIdentifier && (platform === undefined || platform === platformTuple);
+  });
+  if (!config) {
+    const ids = configs.map((c) => c.attrs.modelIdentifier ?? '?');
+    throw failed(`no BuildConfiguration for modelIdentifier "${modelIdentifier}" on ${platformTuple} (found: ${ids.join(', ') || 'none'})`, { available: ids });
+  }
+  const out: BuildDescription = { sources: [], includeDirs: [], defines: [] };
+  for (const set of childrenOf(config, 'SourceFileSet')) {
+    for (const f of childrenOf(set, 'SourceFile')) out.sources.push(reqString(f, 'name'));
+    for (const d of childrenOf(set, 'IncludeDirectory')) out.includeDirs.push(reqString(d, 'name'));
+    for (const d of childrenOf(set, 'PreprocessorDefinition')) {
+      const name = reqString(d, 'name');
+      // Passed as an argv element (no shell), but a non-identifier name would still be a compiler flag injection.
+      if (!C_IDENTIFIER.test(name)) throw failed(`PreprocessorDefinition name "${name}" is not a C identifier`, { name });
+      const value = d.attrs.value;
+      out.defines.push(value === undefined ? name : `${name}=${value}`);
+    }
+    // compilerOptions are deliberately ignored: arbitrary flags from an uploaded file could load
+    // compiler plugins or write elsewhere; we build with our own fixed flags.
+  }
+  if (out.sources.length === 0) throw failed(`BuildConfiguration "${modelIdentifier}" lists no SourceFile`);
+  return out;
+}

@@ -1,0 +1,228 @@
+/**
+ * Source-code FMUs: when an FMU has no binary for this platform but carries sources/, compile
+ * them with the system C compiler into <cacheDir>/<sha256>-build/<platform>/<modelIdentifier><ext>.
+ * The build runs in a temporary directory and the library is renamed into place, so readers never
+ * see a half-written file and the unpacked FMU tree is never written to. Cached by sha256.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { GatewayError, isGatewayError } from '../errors.ts';
+import type { InterfaceKind } from '../schemas/model-description.ts';
+import { fmi2SourceFiles, parseXmlTree } from './model-description.ts';
+import type { OpenedFmu } from './opened-fmu.ts';
+import { currentPlatform, findBinary, modelIdentifierOf, platformFolder } from './platform.ts';
+import { readBuildDescription } from './source-build-description.ts';
+
+export interface EnsureBinaryOptions {
+  cacheDir: string;
+  /** Compiler executable; default: the first of cc, gcc, clang that runs. */
+  compiler?: string;
+  /** Wall-clock limit for one compiler run (default 120 s). */
+  timeoutMs?: number;
+  /** Extra include directories searched after the FMU's own (e.g. the gateway's FMI headers). */
+  includeDirs?: readonly string[];
+}
+
+export interface EnsuredBinary {
+  /** Absolute path of the shared library to load. */
+  path: string;
+  /** 'fmu': shipped in the FMU; 'cache': compiled earlier; 'compiled': compiled by this call. */
+  origin: 'fmu' | 'cache' | 'compiled';
+}
+
+/** What to compile: absolute source paths, include dirs and -D definitions. */
+export interface BuildPlan {
+  sources: string[];
+  includeDirs: string[];
+  defines: string[];
+}
+
+const MAX_LOG_LINES = 20;
+const inFlight = new Map<string, Promise<EnsuredBinary>>();
+let detectedCompiler: Promise<string> | undefined;
+
+interface RunResult {
+  code: number | null;
+  out: string;
+  timedOut: boolean;
+  missing: boolean;
+}
+
+const MAX_OUTPUT_CHARS = 256 * 1024;
+
+/**
+ * Run a tool in its own process group and kill the whole group on timeout: gcc is only a driver,
+ * and killing it alone would leave cc1/as running (and holding our pipes open) past the limit.
+ */
+function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<RunResult> {
+  return new Promise((done) => {
+    let out = '';
+    let timedOut = false;
+    let settled = false;
+    const finish = (r: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(r);
+    };
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer): void => {
+      if (out.length < MAX_OUTPUT_CHARS) out += chunk.toString('utf8');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is already gone; make sure the leader is too
+      }
+    }, timeoutMs);
+    child.on('error', (err: NodeJS.ErrnoException) => finish({ code: null, out, timedOut, missing: err.code === 'ENOENT' || err.code === 'EACCES' }));
+    child.on('close', (code) => finish({ code, out, timedOut, missing: false }));
+  });
+}
+
+function findCompiler(cwd: string): Promise<string> {
+  detectedCompiler ??= (async () => {
+    for (const cc of ['cc', 'gcc', 'clang']) {
+      const r = await run(cc, ['--version'], cwd, 10_000);
+      if (!r.missing && r.code === 0) return cc;
+    }
+    detectedCompiler = undefined; // let a later call retry after the user installs one
+    throw new GatewayError('COMPILER_MISSING', 'This FMU ships only C sources for this platform and no C compiler was found (tried cc, gcc, clang). Install one, e.g. on Debian/Ubuntu: apt-get install gcc (or build-essential).', {
+      tried: ['cc', 'gcc', 'clang'],
+      debian_package: 'gcc',
+    });
+  })();
+  return detectedCompiler;
+}
+
+function compileFailed(message: string, data: Record<string, unknown>): GatewayError {
+  return new GatewayError('COMPILE_FAILED', message, data);
+}
+
+/** Resolve a name relative to `base`, refusing anything that escapes it (names come from the FMU). */
+export function insideDir(base: string, name: string, what: string): string {
+  const full = resolve(base, name);
+  if (name.includes('\0') || (full !== base && !full.startsWith(base + sep))) {
+    throw compileFailed(`${what} "${name}" points outside sources/; refusing to compile`, { file: name });
+  }
+  return full;
+}
+
+/** The build plan of one interface, from the FMI 2 <SourceFiles> or the FMI 3 buildDescription.xml. */
+export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
+  const sourcesDir = join(fmu.unpackedDir, 'sources');
+  const id = modelIdentifierOf(fmu.modelDescription, iface);
+  let plan: BuildPlan;
+  if (fmu.modelDescription.fmi_version === '2.0') {
+    const root = parseXmlTree(readFileSync(join(fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+    const files = fmi2SourceFiles(root, iface);
+    if (files.length === 0) {
+      throw compileFailed(`modelDescription.xml lists no <SourceFiles> for ${iface}; cannot tell which files in sources/ to compile`, { interface: iface });
+    }
+    // FMI2_OVERRIDE_FUNCTION_PREFIX: the standard headers then export unprefixed fmi2XXX names.
+    plan = { sources: files.map((f) => insideDir(sourcesDir, f, 'source file')), includeDirs: [], defines: ['FMI2_OVERRIDE_FUNCTION_PREFIX'] };
+  } else {
+    const bd = readBuildDescription(sourcesDir, id, currentPlatform().fmi3);
+    plan = {
+      sources: bd.sources.map((f) => insideDir(sourcesDir, f, 'source file')),
+      includeDirs: bd.includeDirs.map((d) => insideDir(sourcesDir, d, 'include directory')),
+      // FMI3_OVERRIDE_FUNCTION_PREFIX: fmi3Functions.h then ignores any FMI3_FUNCTION_PREFIX the sources
+      // set, so the library exports fmi3XXX (what a loader looks up), not <id>_fmi3XXX.
+      defines: [...bd.defines, 'FMI3_OVERRIDE_FUNCTION_PREFIX'],
+    };
+  }
+  for (const s of plan.sources) {
+    if (!existsSync(s) || !statSync(s).isFile()) throw compileFailed(`source file ${s.slice(sourcesDir.length + 1)} is listed but not present in sources/`, { file: s });
+  }
+  return plan;
+}
+
+/** After a build, when nm is available: the loader looks up unprefixed names, so check they are there. */
+async function checkExports(lib: string, fmiVersion: '2.0' | '3.0', id: string, cwd: string): Promise<void> {
+  const r = await run('nm', ['-D', '--defined-only', lib], cwd, 30_000);
+  if (r.missing || r.code !== 0) return; // binutils absent: the loader will report missing symbols itself
+  const fn = fmiVersion === '2.0' ? 'fmi2GetVersion' : 'fmi3GetVersion';
+  const names = new Set(r.out.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? ''));
+  if (!names.has(fn)) {
+    const prefixed = [...names].some((n) => n.endsWith(`_${fn}`));
+    throw compileFailed(`the compiled library does not export ${fn}${prefixed ? ` (its FMI functions carry a prefix such as ${id}_${fn}; the sources define a function prefix that the FMI headers do not let us override)` : ''}`, {
+      missing_symbol: fn,
+      prefixed,
+    });
+  }
+}
+
+async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryOptions, outFile: string, buildRoot: string): Promise<void> {
+  const plan = planBuild(fmu, iface);
+  mkdirSync(buildRoot, { recursive: true });
+  const tmp = mkdtempSync(join(buildRoot, '.tmp-'));
+  try {
+    const cc = opts.compiler ?? (await findCompiler(tmp));
+    const lib = join(tmp, outFile.slice(outFile.lastIndexOf(sep) + 1));
+    const cxx = plan.sources.some((s) => /\.(cc|cpp|cxx)$/i.test(s));
+    const args = [
+      '-shared', '-fPIC', '-O2',
+      '-I', join(fmu.unpackedDir, 'sources'),
+      ...plan.includeDirs.flatMap((d) => ['-I', d]),
+      ...(opts.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
+      ...plan.defines.map((d) => `-D${d}`),
+      ...plan.sources,
+      '-o', lib,
+      '-lm', ...(cxx ? ['-lstdc++'] : []),
+    ];
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const r = await run(cc, args, tmp, timeoutMs);
+    if (r.missing) {
+      throw new GatewayError('COMPILER_MISSING', `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`, { compiler: cc, debian_package: 'gcc' });
+    }
+    if (r.timedOut) throw compileFailed(`compiling ${fmu.modelDescription.model_name} took longer than ${timeoutMs / 1000} s and was stopped`, { timeout_ms: timeoutMs });
+    if (r.code !== 0 || !existsSync(lib)) {
+      const lines = r.out.split('\n').filter((l) => l.trim() !== '').slice(0, MAX_LOG_LINES);
+      // Source FMUs usually do not ship the standard FMI headers; say so instead of leaving a bare "No such file".
+      const hint = /fmi[23](Functions|FunctionTypes|TypesPlatform|PlatformTypes)\.h/.test(r.out) && /No such file/.test(r.out)
+        ? '\nThe FMU does not ship the FMI headers: pass their directory in includeDirs.'
+        : '';
+      throw compileFailed(`compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`, {
+        compiler: cc,
+        exit_code: r.code,
+        output: lines,
+      });
+    }
+    await checkExports(lib, fmu.modelDescription.fmi_version, modelIdentifierOf(fmu.modelDescription, iface), tmp);
+    mkdirSync(resolve(outFile, '..'), { recursive: true });
+    renameSync(lib, outFile); // atomic: a concurrent reader sees no file or the whole file
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The shared library to load for `iface`: the FMU's own binary for this platform, else one
+ * compiled from sources/ (once per FMU sha256; concurrent calls share one compilation).
+ */
+export async function ensureBinary(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryOptions): Promise<EnsuredBinary> {
+  try {
+    return { path: findBinary(fmu.unpackedDir, fmu.modelDescription, iface), origin: 'fmu' };
+  } catch (e) {
+    if (!isGatewayError(e) || e.code !== 'PLATFORM_UNSUPPORTED' || !fmu.hasSources) throw e;
+  }
+  const md = fmu.modelDescription;
+  const p = currentPlatform();
+  const buildRoot = join(resolve(opts.cacheDir), `${fmu.sha256}-build`);
+  const outFile = join(buildRoot, platformFolder(md.fmi_version, p), modelIdentifierOf(md, iface) + p.ext);
+  if (existsSync(outFile)) return { path: outFile, origin: 'cache' };
+  const pending = inFlight.get(outFile);
+  if (pending) return pending;
+  const job = compile(fmu, iface, opts, outFile, buildRoot).then((): EnsuredBinary => ({ path: outFile, origin: 'compiled' }));
+  inFlight.set(outFile, job);
+  try {
+    return await job;
+  } finally {
+    inFlight.delete(outFile);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The MCP server factory: one McpServer with the gateway's tools and resources, for either
+ * transport. It holds no state of its own, so the HTTP endpoint can build one per request.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ServiceContext } from '../service/context.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { registerResources } from './resources/index.ts';
+import type { ToolDeps } from './tools/deps.ts';
+import { registerTools } from './tools/index.ts';
+
+export interface McpServerOptions {
+  transport: 'stdio' | 'http';
+}
+
+const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
+Typical session: list_library (or upload_fmu for your own .fmu) → get_variables {fmu_id} for exact names, units
+and the default experiment → simulate {fmu_id, stop_time, start_values, input_signals, outputs, kpis, plot}.
+simulate answers with a small summary; the full result is the resource in result_uri (CSV).
+Every failure is a tool result with status "error", a stable error.code and error.hint saying how to fix the call.
+Times are in seconds; values in the units get_variables reports.`;
+
+export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): McpServer {
+  const server = new McpServer(
+    { name: 'fmu-gateway', title: 'FMU Gateway', version: ENGINE_VERSION.replace(/^fmu-gateway /, '') },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { tools: {}, resources: {}, logging: {} },
+      // Input tables are bounded by the schemas (1000 signals, ...); this caps pathological payloads early.
+      maxToolInputElements: 2_000_000,
+    },
+  );
+  const deps: ToolDeps = {
+    ctx,
+    transport: opts.transport,
+    log: (line) => ctx.logger.error(line),
+    maxUploadBytes: ctx.config.limits.maxFmuBytes,
+    maxOutputRows: ctx.config.limits.maxOutputRows,
+    openWorld: ctx.config.mode !== 'local',
+  };
+  registerTools(server, deps);
+  registerResources(server, deps);
+  return server;
+}

@@ -1,0 +1,53 @@
+/**
+ * The stdio face: stdout carries nothing but JSON-RPC. Anything else that would print there
+ * (console.log in a dependency, a stray process.stdout.write) is redirected to stderr, and only
+ * the transport keeps a handle on the real stdout.
+ */
+import type { Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
+let guarded: Writable | undefined;
+
+/** Redirects every other stdout writer to stderr; returns the stream only the protocol may use. Idempotent. */
+export function guardStdout(): Writable {
+  if (guarded !== undefined) return guarded;
+  const stdout = process.stdout;
+  const realWrite = stdout.write.bind(stdout);
+  const toStderr = process.stderr.write.bind(process.stderr);
+  // The transport only calls write() and once('drain'); events stay on the real stdout. The cast
+  // is safe for that use and keeps the SDK's constructor signature.
+  const protocol = {
+    write: realWrite,
+    once: (event: string, fn: (...a: unknown[]) => void) => stdout.once(event, fn),
+    on: (event: string, fn: (...a: unknown[]) => void) => stdout.on(event, fn),
+    off: (event: string, fn: (...a: unknown[]) => void) => stdout.off(event, fn),
+  } as unknown as Writable;
+  stdout.write = toStderr as typeof stdout.write;
+  for (const level of ['log', 'info', 'debug'] as const) {
+    console[level] = (...args: unknown[]) => console.error(...args);
+  }
+  guarded = protocol;
+  return protocol;
+}
+
+/**
+ * Connects `server` to stdin/stdout and resolves when the client closes stdin (or the transport
+ * closes), after the server has been closed.
+ */
+export async function serveStdio(server: McpServer): Promise<void> {
+  const out = guardStdout();
+  const transport = new StdioServerTransport(process.stdin, out);
+  const closed = new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.stdin.off('end', done);
+      process.stdin.off('close', done);
+      void server.close().finally(resolve);
+    };
+    process.stdin.once('end', done);
+    process.stdin.once('close', done);
+    transport.onclose = () => resolve();
+  });
+  await server.connect(transport);
+  await closed;
+}

@@ -1,0 +1,15 @@
+/** What every tool registrar receives from the server factory. */
+import type { ServiceContext } from '../../service/context.ts';
+
+export interface ToolDeps {
+  ctx: ServiceContext;
+  /** Where the agent sits: stdio = same machine (local paths allowed), http = possibly remote. */
+  transport: 'stdio' | 'http';
+  log: (line: string) => void;
+  /** Largest .fmu accepted by upload_fmu as content_base64 (decoded bytes). */
+  maxUploadBytes: number;
+  /** MAX_OUTPUT_ROWS: simulate's input schema rejects requests recording more rows. */
+  maxOutputRows: number;
+  /** True when tools may reach a remote gateway (FMU_GATEWAY_MODE remote/auto): openWorldHint. */
+  openWorld: boolean;
+}

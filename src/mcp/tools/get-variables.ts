@@ -1,0 +1,52 @@
+/** get_variables: names, causality, types, start values and units of an FMU's variables. */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GetVariablesInputSchema, GetVariablesOutputSchema, type GetVariablesSuccess } from '../../schemas/variables.ts';
+import { getVariables } from '../../service/index.ts';
+import type { ToolDeps } from './deps.ts';
+import { guarded, okResult } from './result.ts';
+import { modelUri } from '../resources/uris.ts';
+
+const MAX_TEXT_ROWS = 60;
+
+function render(out: GetVariablesSuccess): string {
+  const head = `${out.model_name} (FMI ${out.fmi_version}, ${out.interfaces.join('/')}): ${out.total} matching variables`;
+  const rows = out.variables.slice(0, MAX_TEXT_ROWS).map((v) => {
+    const start = v.start === undefined ? '' : ` start=${JSON.stringify(v.start)}`;
+    const unit = v.unit === undefined ? '' : ` [${v.unit}]`;
+    return `- ${v.name}: ${v.causality} ${v.type}${unit}${start}${v.description === undefined ? '' : ` — ${v.description}`}`;
+  });
+  const cut = out.variables.length > MAX_TEXT_ROWS ? `\n(${out.variables.length - MAX_TEXT_ROWS} more in the structured result)` : '';
+  const de = out.default_experiment;
+  const exp = de.stop_time === undefined ? '' : `\nDefault experiment: start ${de.start_time ?? 0} s, stop ${de.stop_time} s${de.step_size === undefined ? '' : `, step ${de.step_size} s`}.`;
+  return `${head}\n${rows.join('\n')}${cut}${exp}\nNext: simulate {fmu_id, stop_time, start_values: {parameter: value}, input_signals: [...], outputs: [...]}.`;
+}
+
+export function registerGetVariables(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    'get_variables',
+    {
+      title: 'Get the variables of a model',
+      description:
+        "Lists an FMU's variables: name, causality (parameter = settable before the run with start_values; input = " +
+        'drive over time with input_signals; output = recorded by default), type, start value, unit and description, ' +
+        'plus the model\'s default experiment (start/stop time, step). Use the exact names in simulate. ' +
+        'fmu_id is "msl:<Name>" from list_library or "sha256:<hex>" from upload_fmu.',
+      inputSchema: GetVariablesInputSchema,
+      outputSchema: GetVariablesOutputSchema,
+      annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+    },
+    (args) =>
+      guarded(async () => {
+        const out = await getVariables(deps.ctx, args);
+        return okResult(out, render(out), [
+          {
+            type: 'resource_link',
+            uri: modelUri(args.fmu_id),
+            name: out.model_name,
+            description: 'Full model description (JSON): variables, units, capabilities.',
+            mimeType: 'application/json',
+          },
+        ]);
+      }, deps.log),
+  );
+}

@@ -1,0 +1,52 @@
+/** upload_fmu: store the agent's own FMU by content and report what it is. */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { UploadFmuInputSchema, UploadFmuOutputSchema, type UploadFmuSuccess } from '../../schemas/upload.ts';
+import { uploadFmu } from '../../service/index.ts';
+import type { ToolDeps } from './deps.ts';
+import { guarded, okResult } from './result.ts';
+import { modelUri } from '../resources/uris.ts';
+
+function render(out: UploadFmuSuccess): string {
+  const c = out.counts;
+  const warn = out.warnings.length === 0 ? '' : `\nWarnings:\n${out.warnings.map((w) => `- ${w}`).join('\n')}`;
+  return (
+    `${out.already_stored ? 'Already stored' : 'Stored'} ${out.model_name} as ${out.fmu_id} ` +
+    `(FMI ${out.fmi_version}, ${out.interfaces.join('/')}, platforms: ${out.platforms.join(', ') || 'none'}${out.has_sources ? ', with sources' : ''}; ` +
+    `${c.inputs} inputs, ${c.outputs} outputs, ${c.parameters} parameters, ${c.states} states).${warn}\n` +
+    `Next: get_variables {fmu_id: "${out.fmu_id}"}, then simulate.`
+  );
+}
+
+export function registerUploadFmu(server: McpServer, deps: ToolDeps): void {
+  const how =
+    deps.transport === 'stdio'
+      ? 'Give `path`, the absolute path of a .fmu file on this machine (preferred), or `content_base64`.'
+      : 'This server is remote: give `content_base64` (the .fmu bytes, base64); `path` is refused because the server cannot read your files.';
+  server.registerTool(
+    'upload_fmu',
+    {
+      title: 'Upload an FMU',
+      description:
+        'Stores your own FMU (an FMI 2.0 or 3.0 .fmu file, Model Exchange and/or Co-Simulation) and validates it. ' +
+        `${how} The answer's fmu_id ("sha256:<hex>", the same for the same bytes, so re-uploading is harmless) ` +
+        `goes into get_variables and simulate. Largest accepted file: ${Math.round(deps.maxUploadBytes / 1048576)} MB.`,
+      inputSchema: UploadFmuInputSchema,
+      outputSchema: UploadFmuOutputSchema,
+      annotations: { readOnlyHint: false, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+    },
+    (args) =>
+      guarded(async () => {
+        // Over HTTP the service refuses `path` (BAD_REQUEST): the server must not read its own files for a caller.
+        const out = await uploadFmu(deps.ctx, args, { allowPath: deps.transport === 'stdio' });
+        return okResult(out, render(out), [
+          {
+            type: 'resource_link',
+            uri: modelUri(out.fmu_id),
+            name: out.model_name,
+            description: 'Full model description (JSON) of the uploaded FMU.',
+            mimeType: 'application/json',
+          },
+        ]);
+      }, deps.log),
+  );
+}

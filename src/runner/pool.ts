@@ -1,0 +1,348 @@
+/**
+ * The worker pool: pre-started worker processes, a bounded FIFO queue, per-job limits
+ * (wall clock, memory, log bytes, output rows), progress, cancellation and the reuse rule:
+ * a worker that loaded an FMU only ever runs that FMU for that caller, and only for a short
+ * while (sweeps); otherwise it is killed and a fresh one started in the background.
+ */
+import { availableParallelism } from 'node:os';
+import { GatewayError } from '../errors.ts';
+import type { SimulationResult } from '../engine/types.ts';
+import { classifyDeath } from './exit-classify.ts';
+import { checkJobLimits } from './limits.ts';
+import { processTree } from './proc-tree.ts';
+import type { WorkerJob, WorkerMessage } from './protocol.ts';
+import { findTools, SANDBOX_FMU_DIR, selfTestSandbox } from './sandbox.ts';
+import { createStageDir, createStageRoot, removeStage, stageFmu } from './staging.ts';
+import type { DiagnosticJob, IsolationReport, PoolStats, RunOptions, SimulationJob, WorkerPool, WorkerPoolOptions } from './types.ts';
+import { WorkerProcess } from './worker-process.ts';
+
+interface Entry {
+  job: SimulationJob | DiagnosticJob;
+  opts: RunOptions;
+  /** FMU + caller, for the reuse rule; undefined for diagnostics (always a fresh worker). */
+  key: string | undefined;
+  resolve: (v: unknown) => void;
+  reject: (e: GatewayError) => void;
+  settled: boolean;
+  worker?: WorkerProcess;
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
+}
+
+/** How long a worker bound to an FMU waits for another job of that FMU and caller. */
+const REUSE_IDLE_MS = 1500;
+const MAX_START_FAILURES = 3;
+
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const size = Math.max(1, options.size ?? availableParallelism());
+  const queueLength = options.queueLength ?? 64;
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const maxOutputRows = options.maxOutputRows ?? 1_000_000;
+  const maxLogBytes = options.maxLogBytes ?? 64 * 1024;
+  const reuseIdleMs = options.reuseIdleMs ?? REUSE_IDLE_MS;
+  const mode = options.sandbox ?? 'auto';
+
+  const isolation: IsolationReport =
+    mode === 'off'
+      ? { level: 'process-only', features: ['separate-process', 'minimal-environment'], missing: ['sandbox: disabled by configuration'] }
+      : selfTestSandbox({ memoryMb: options.memoryMb ?? 1024, tools: options.sandboxTools ?? findTools() });
+  if (mode === 'required' && isolation.level !== 'sandboxed') {
+    throw new GatewayError(
+      'SANDBOX_UNAVAILABLE',
+      `A sandbox is required but not available: ${isolation.missing.join('; ')}. Install bubblewrap or start with --allow-unsandboxed.`,
+      { missing: isolation.missing },
+    );
+  }
+  const sandboxed = isolation.level === 'sandboxed';
+  const settings = {
+    sandboxed,
+    tools: options.sandboxTools ?? findTools(),
+    memoryMb: options.memoryMb ?? 1024,
+    tmpMb: options.tmpMb ?? 64,
+    maxLogBytes,
+  };
+  const stageRoot = sandboxed ? createStageRoot(options.cacheDir) : undefined;
+  const workers = new Set<WorkerProcess>();
+  const inFlight = new Map<WorkerProcess, Entry>();
+  const mapped = new Map<WorkerProcess, { unpackedDir: string; binaryPath?: string }>();
+  const lingerTimers = new Map<WorkerProcess, NodeJS.Timeout>();
+  const queue: Entry[] = [];
+  let busy = 0;
+  let jobIds = 0;
+  let workerIds = 0;
+  let startFailures = 0;
+  let startError = '';
+  let closed = false;
+
+  const isFresh = (w: WorkerProcess): boolean => w.binding === undefined && !w.spent && w.state !== 'dead';
+
+  function spawnWorker(): void {
+    const stageDir = stageRoot === undefined ? undefined : createStageDir(stageRoot, `w${++workerIds}`);
+    const w = new WorkerProcess(settings, stageDir);
+    workers.add(w);
+    w.onExit = () => onWorkerExit(w);
+    w.ready.then(
+      () => {
+        startFailures = 0;
+        pump();
+      },
+      (e: Error) => {
+        startFailures++;
+        startError = e.message;
+        if (startFailures >= MAX_START_FAILURES) failQueue();
+      },
+    );
+  }
+
+  /** Keep enough fresh workers for every slot that is not busy. */
+  function ensureWarm(): void {
+    if (closed || startFailures >= MAX_START_FAILURES) return;
+    let fresh = 0;
+    for (const w of workers) if (isFresh(w)) fresh++;
+    for (let n = fresh; n < size - busy; n++) spawnWorker();
+  }
+
+  function failQueue(): void {
+    const err = new GatewayError('INTERNAL', `Simulation workers cannot start: ${startError}`);
+    for (const e of queue.splice(0)) settle(e, err);
+  }
+
+  function retire(w: WorkerProcess, reason: string): void {
+    const t = lingerTimers.get(w);
+    if (t !== undefined) clearTimeout(t);
+    lingerTimers.delete(w);
+    w.spent = true;
+    w.kill(reason);
+  }
+
+  function onWorkerExit(w: WorkerProcess): void {
+    workers.delete(w);
+    mapped.delete(w);
+    const t = lingerTimers.get(w);
+    if (t !== undefined) clearTimeout(t);
+    lingerTimers.delete(w);
+    if (w.stageDir !== undefined) removeStage(w.stageDir);
+    const entry = inFlight.get(w);
+    if (entry !== undefined && !entry.settled) {
+      const exit = { code: w.child.exitCode, signal: w.child.signalCode };
+      finish(w, entry, classifyDeath({
+        ...exit,
+        sandboxed,
+        peakDataBytes: w.peakDataBytes,
+        memoryLimitBytes: settings.memoryMb * 1024 * 1024,
+        stderrTail: w.stderrTail,
+        lastLogLines: w.log.tail(20),
+      }));
+    }
+    ensureWarm();
+    pump();
+  }
+
+  function settle(entry: Entry, outcome: GatewayError | { ok: unknown }): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    if (entry.onAbort !== undefined) entry.opts.signal?.removeEventListener('abort', entry.onAbort);
+    if (outcome instanceof GatewayError) entry.reject(outcome);
+    else entry.resolve(outcome.ok);
+  }
+
+  /** A job ends: free its slot, keep the worker for reuse only after a clean success. */
+  function finish(w: WorkerProcess, entry: Entry, outcome: GatewayError | { ok: unknown }): void {
+    if (entry.settled) return;
+    inFlight.delete(w);
+    w.onMessage = undefined;
+    w.stopSampling();
+    busy--;
+    // A worker whose FMU left processes behind is not reused: they must not outlive the job.
+    const forked = w.state !== 'dead' && processTree(w.pid).length > w.baselineProcesses;
+    if (outcome instanceof GatewayError || w.spent || w.binding === undefined || closed || forked) {
+      retire(w, outcome instanceof GatewayError ? outcome.code : 'spent');
+    } else if (w.state !== 'dead') {
+      w.state = 'idle';
+      const t = setTimeout(() => retire(w, 'idle'), reuseIdleMs);
+      t.unref();
+      lingerTimers.set(w, t);
+    }
+    settle(entry, outcome);
+    ensureWarm();
+    pump();
+  }
+
+  function dispatch(w: WorkerProcess, entry: Entry): void {
+    const t = lingerTimers.get(w);
+    if (t !== undefined) clearTimeout(t);
+    lingerTimers.delete(w);
+    const reused = w.binding !== undefined;
+    w.state = 'busy';
+    busy++;
+    inFlight.set(w, entry);
+    entry.worker = w;
+    let job: WorkerJob;
+    try {
+      job = toWorkerJob(w, entry);
+    } catch (e) {
+      finish(w, entry, e instanceof GatewayError ? e : new GatewayError('FMU_LOAD_FAILED', `Cannot stage the FMU for the worker: ${String(e)}`));
+      return;
+    }
+    const id = ++jobIds;
+    entry.opts.onDispatch?.({ workerPid: w.pid, reused });
+    w.log.clear();
+    w.onMessage = (m) => onMessage(w, entry, id, m);
+    entry.timer = setTimeout(() => {
+      w.kill('timeout');
+      finish(w, entry, new GatewayError('SIMULATION_TIMEOUT', `The simulation did not finish within ${timeoutMs / 1000} s and was stopped. Shorten the run or raise SIM_TIMEOUT_SECONDS.`, {
+        timeout_ms: timeoutMs,
+        last_log_lines: w.log.tail(10),
+      }));
+    }, timeoutMs);
+    w.startSampling();
+    w.send({ type: 'run', id, job, limits: { maxLogBytes } });
+  }
+
+  function toWorkerJob(w: WorkerProcess, entry: Entry): WorkerJob {
+    if ('kind' in entry.job) {
+      w.spent = true;
+      return entry.job;
+    }
+    const job = entry.job;
+    if (w.binding === undefined) {
+      const [sha256, callerId] = JSON.parse(entry.key as string) as [string, string];
+      w.binding = { sha256, callerId };
+      mapped.set(w, w.stageDir === undefined ? job.fmu : stageFmu(w.stageDir, SANDBOX_FMU_DIR, job.fmu));
+    }
+    const paths = mapped.get(w) ?? job.fmu;
+    const fmu = { ...job.fmu, unpackedDir: paths.unpackedDir };
+    if (paths.binaryPath === undefined) delete fmu.binaryPath;
+    else fmu.binaryPath = paths.binaryPath;
+    return { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250 };
+  }
+
+  function onMessage(w: WorkerProcess, entry: Entry, id: number, m: WorkerMessage): void {
+    if (m.type === 'ready' || m.id !== id) return;
+    switch (m.type) {
+      case 'log':
+        w.log.push(m.line);
+        break;
+      case 'progress':
+        entry.opts.onProgress?.(m.fraction, m.time);
+        break;
+      case 'loaded':
+        if (m.onlyOncePerProcess) w.spent = true;
+        break;
+      case 'result':
+        finish(w, entry, { ok: 'kind' in entry.job ? (m.result as { value: unknown }).value : m.result });
+        break;
+      case 'error':
+        finish(w, entry, new GatewayError(m.error.code, m.error.message, m.error.data));
+        break;
+    }
+  }
+
+  /** Workers are unref'd (an idle pool must not keep the process alive); pending work must. */
+  let keepAlive: NodeJS.Timeout | undefined;
+  function updateKeepAlive(): void {
+    const pending = queue.length > 0 || busy > 0;
+    if (pending && keepAlive === undefined) keepAlive = setInterval(() => undefined, 1 << 30);
+    if (!pending && keepAlive !== undefined) {
+      clearInterval(keepAlive);
+      keepAlive = undefined;
+    }
+  }
+
+  function pump(): void {
+    updateKeepAlive();
+    if (closed) return;
+    for (let i = 0; i < queue.length && busy < size; ) {
+      const entry = queue[i] as Entry;
+      let chosen: WorkerProcess | undefined;
+      for (const w of workers) {
+        if (w.state !== 'idle' || w.spent) continue;
+        if (entry.key !== undefined && w.binding !== undefined && JSON.stringify([w.binding.sha256, w.binding.callerId]) === entry.key) {
+          chosen = w;
+          break;
+        }
+        if (chosen === undefined && w.binding === undefined) chosen = w;
+      }
+      if (chosen === undefined) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
+      dispatch(chosen, entry);
+    }
+    updateKeepAlive();
+  }
+
+  function submit(job: SimulationJob | DiagnosticJob, opts: RunOptions): Promise<unknown> {
+    if (closed) return Promise.reject(new GatewayError('CANCELLED', 'The worker pool is closed.'));
+    if (opts.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'The simulation was cancelled before it started.'));
+    let key: string | undefined;
+    if (!('kind' in job)) {
+      try {
+        checkJobLimits(job, maxOutputRows);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      key = JSON.stringify([job.fmu.sha256, opts.callerId ?? 'anonymous']);
+    }
+    if (queue.length >= queueLength) {
+      return Promise.reject(new GatewayError('QUEUE_FULL', `${queue.length} simulations are already waiting (limit ${queueLength}); retry later.`, { queue_length: queueLength }));
+    }
+    if (startFailures >= MAX_START_FAILURES) {
+      return Promise.reject(new GatewayError('INTERNAL', `Simulation workers cannot start: ${startError}`));
+    }
+    return new Promise((resolve, reject) => {
+      const entry: Entry = { job, opts, key, resolve, reject, settled: false };
+      entry.onAbort = () => {
+        const w = entry.worker;
+        if (w === undefined) {
+          queue.splice(queue.indexOf(entry), 1);
+          settle(entry, new GatewayError('CANCELLED', 'The simulation was cancelled while waiting for a worker.'));
+          updateKeepAlive();
+        } else {
+          w.kill('cancel');
+          finish(w, entry, new GatewayError('CANCELLED', 'The simulation was cancelled while running; its worker was stopped.'));
+        }
+      };
+      opts.signal?.addEventListener('abort', entry.onAbort, { once: true });
+      queue.push(entry);
+      ensureWarm();
+      pump();
+    });
+  }
+
+  ensureWarm();
+
+  return {
+    isolation,
+    run: (job, opts = {}) => submit(job, opts) as Promise<SimulationResult>,
+    runDiagnostic: (job, opts = {}) => submit(job, opts),
+    stats(): PoolStats {
+      let idle = 0;
+      let starting = 0;
+      for (const w of workers) {
+        if (w.state === 'idle') idle++;
+        else if (w.state === 'starting') starting++;
+      }
+      return { size, idle, busy, starting, queued: queue.length, pids: [...workers].map((w) => w.pid) };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const e of queue.splice(0)) settle(e, new GatewayError('CANCELLED', 'The worker pool was closed.'));
+      updateKeepAlive();
+      const all = [...workers];
+      for (const w of all) {
+        const entry = inFlight.get(w);
+        w.kill('close');
+        if (entry !== undefined) finish(w, entry, new GatewayError('CANCELLED', 'The worker pool was closed while the simulation ran.'));
+      }
+      // Hold the event loop open until every worker is really gone (they are unref'd).
+      const hold = setInterval(() => undefined, 1 << 30);
+      await Promise.all(all.map((w) => w.exited()));
+      clearInterval(hold);
+      if (stageRoot !== undefined) removeStage(stageRoot);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * /proc helpers for the parent: the processes under a worker (the sandboxed node and anything
+ * the FMU forked) and their memory, sampled while a job runs to explain a crash afterwards.
+ */
+import { readFileSync } from 'node:fs';
+
+export function childrenOf(pid: number): number[] {
+  try {
+    const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return tasks === '' ? [] : tasks.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** pid and every descendant (depth-first), as far as /proc shows them now. */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0 && out.length < 10_000) {
+    const p = stack.pop() as number;
+    out.push(p);
+    stack.push(...childrenOf(p));
+  }
+  return out;
+}
+
+/** VmData in bytes (what RLIMIT_DATA limits), 0 when the process is gone. */
+export function dataBytes(pid: number): number {
+  try {
+    const m = /VmData:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

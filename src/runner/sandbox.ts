@@ -1,0 +1,225 @@
+/**
+ * How a worker process is launched: the command line that wraps `node worker-main.ts` in
+ * resource limits (prlimit), an unprivileged uid (setpriv, when we are root) and a bubblewrap
+ * sandbox (own user, pid, network, ipc, uts namespaces; read-only system; private size-capped
+ * /tmp). The sandbox exists before the worker starts, so it is in place before any FMU library
+ * is opened (a library constructor runs at dlopen).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IsolationReport } from './types.ts';
+
+export interface SandboxTools {
+  bwrap?: string;
+  prlimit?: string;
+  setpriv?: string;
+}
+
+export interface LaunchSpec {
+  sandboxed: boolean;
+  tools: SandboxTools;
+  /** RLIMIT_DATA in MiB. */
+  memoryMb: number;
+  /** Size of the private /tmp in MiB (sandboxed) and RLIMIT_FSIZE. */
+  tmpMb: number;
+  /** RLIMIT_NPROC (threads count too: node itself uses ~12). */
+  nproc: number;
+  /** Host uid the sandbox runs as when we are root (one per worker, so RLIMIT_NPROC is per worker). */
+  uid: number;
+  /** Host directory bound read-only at /fmu (the worker's staged FMU). */
+  stageDir?: string;
+  /** Arguments after `node` (loader flags, script, script args). */
+  nodeArgs: string[];
+}
+
+export interface LaunchCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** Root of the project (src/runner/ → ../../): the worker's sources and node_modules. */
+export const PROJECT_ROOT = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
+/** Where the staged FMU appears inside the sandbox. */
+export const SANDBOX_FMU_DIR = '/fmu';
+
+const SEARCH_PATH = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'];
+
+export function findTools(): SandboxTools {
+  const find = (name: string): string | undefined => SEARCH_PATH.map((d) => join(d, name)).find((p) => existsSync(p));
+  return { bwrap: find('bwrap'), prlimit: find('prlimit'), setpriv: find('setpriv') };
+}
+
+/** A minimal environment: nothing of ours (keys, NODE_EXTRA_CA_CERTS, NODE_OPTIONS …) leaks in. */
+export function workerEnv(): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8' };
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Read-only binds of the system: /usr and the top-level links or dirs that point into it. */
+function systemBinds(): string[] {
+  const args: string[] = ['--ro-bind', '/usr', '/usr'];
+  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    let st;
+    try {
+      st = lstatSync(top);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(top), top);
+    else args.push('--ro-bind', top, top);
+  }
+  // The dynamic linker's cache and config, time zone: what a C library needs, nothing else of /etc.
+  for (const f of ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime', '/etc/alternatives']) {
+    args.push('--ro-bind-try', f, f);
+  }
+  return args;
+}
+
+/** node itself when it lives outside /usr (nvm, /opt/node …). */
+function nodeBinds(): string[] {
+  const exe = realpathSync(process.execPath);
+  if (exe.startsWith('/usr/')) return [];
+  const prefix = dirname(dirname(exe));
+  return ['--ro-bind', prefix, prefix];
+}
+
+/** Only what the worker imports: never the project's data (local.db, .env, cache of other FMUs). */
+function projectBinds(): string[] {
+  const args: string[] = [];
+  for (const entry of ['package.json', 'tsconfig.json', 'src', 'node_modules', 'build/runner']) {
+    const p = join(PROJECT_ROOT, entry);
+    if (existsSync(p)) args.push('--ro-bind', p, p);
+  }
+  return args;
+}
+
+export function bwrapArgs(spec: LaunchSpec): string[] {
+  const args = [
+    '--unshare-all', // user, pid, net, ipc, uts, cgroup namespaces: no network at all
+    '--unshare-user', // explicit: --disable-userns and --uid need it
+    '--die-with-parent',
+    '--new-session',
+    '--disable-userns',
+    '--uid', '1000', '--gid', '1000',
+    '--hostname', 'fmu-worker',
+    '--cap-drop', 'ALL',
+    '--proc', '/proc',
+    '--dev', '/dev',
+    // The private /tmp comes before the binds so a project or stage dir under /tmp stays visible.
+    '--size', String(spec.tmpMb * 1024 * 1024), '--tmpfs', '/tmp',
+    ...systemBinds(),
+    ...nodeBinds(),
+    ...projectBinds(),
+  ];
+  if (spec.stageDir !== undefined) args.push('--ro-bind', spec.stageDir, SANDBOX_FMU_DIR);
+  // bwrap's own root is an unbounded tmpfs holding the mount points: make it read-only too.
+  args.push('--remount-ro', '/', '--chdir', '/tmp');
+  return args;
+}
+
+export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
+  const node = realpathSync(process.execPath);
+  let argv: string[] = [node, ...spec.nodeArgs];
+  if (spec.sandboxed) {
+    if (spec.tools.bwrap === undefined) throw new Error('bwrap is not installed');
+    argv = [spec.tools.bwrap, ...bwrapArgs(spec), '--', ...argv];
+    // As root, bwrap would map the sandbox to host uid 0; drop to a throw-away uid first.
+    if (isRoot() && spec.tools.setpriv !== undefined) {
+      argv = [spec.tools.setpriv, `--reuid=${spec.uid}`, `--regid=${spec.uid}`, '--clear-groups', '--', ...argv];
+    }
+  }
+  if (spec.tools.prlimit !== undefined) {
+    const limits = [
+      `--data=${spec.memoryMb * 1024 * 1024}`,
+      `--fsize=${spec.tmpMb * 1024 * 1024}`,
+      '--core=0',
+    ];
+    // NPROC is counted per real uid: only meaningful when each worker has its own uid.
+    if (spec.sandboxed && isRoot() && spec.tools.setpriv !== undefined) limits.push(`--nproc=${spec.nproc}`);
+    argv = [spec.tools.prlimit, ...limits, '--', ...argv];
+  }
+  const [command, ...args] = argv as [string, ...string[]];
+  return { command, args, env: workerEnv() };
+}
+
+/** Checks run by a sandboxed `node -e` (plain JS, no tsx: the self-test must be quick). */
+const PROBE_SCRIPT = `
+const fs = require('fs'), os = require('os'), net = require('net');
+const out = { tmpWrite: false, outsideWrite: false, interfaces: Object.keys(os.networkInterfaces()), pid: process.pid, rootOwned: fs.statSync('/usr').uid === process.getuid(), dataLimit: '' };
+try { fs.writeFileSync('/tmp/.probe', 'x'); out.tmpWrite = true; } catch {}
+for (const d of [process.argv[1], '/', '/usr']) { try { fs.writeFileSync(d + '/.sandbox-probe', 'x'); fs.unlinkSync(d + '/.sandbox-probe'); out.outsideWrite = true; } catch {} }
+try { out.dataLimit = (fs.readFileSync('/proc/self/limits', 'utf8').match(/Max data size\\s+(\\S+)/) || [])[1] || ''; } catch {}
+const s = net.connect({ host: '192.0.2.1', port: 9 });
+const done = (r) => { out.connect = r; s.destroy(); process.stdout.write(JSON.stringify(out)); };
+s.setTimeout(1500, () => done('timeout'));
+s.on('connect', () => done('connected'));
+s.on('error', (e) => done(e.code || 'error'));
+`;
+
+interface ProbeResult {
+  tmpWrite: boolean;
+  outsideWrite: boolean;
+  interfaces: string[];
+  pid: number;
+  /** The sandbox user owns host-root files: the sandbox runs as host uid 0. */
+  rootOwned: boolean;
+  dataLimit: string;
+  connect: string;
+}
+
+/**
+ * Starts one sandboxed child (synchronously, ~50 ms) and checks what isolation it really has:
+ * no network, no writes outside /tmp, own pid namespace, unprivileged uid, memory limit.
+ */
+export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools } = {}): IsolationReport {
+  const tools = opts.tools ?? findTools();
+  const missing: string[] = [];
+  const features: string[] = ['separate-process', 'minimal-environment'];
+  if (tools.prlimit !== undefined) features.push('rlimit-data', 'rlimit-fsize');
+  else missing.push('prlimit: not found (util-linux) — no memory limit per worker');
+  if (process.platform !== 'linux') {
+    missing.push(`sandbox: bubblewrap is Linux-only (platform ${process.platform})`);
+    return { level: 'process-only', features, missing };
+  }
+  if (tools.bwrap === undefined || !existsSync(tools.bwrap)) {
+    missing.push('bwrap: not installed (Debian/Ubuntu: apt-get install bubblewrap)');
+    return { level: 'process-only', features, missing };
+  }
+  if (isRoot() && tools.setpriv === undefined) missing.push('setpriv: not found — sandbox would keep host uid 0');
+  const cmd = buildLaunchCommand({
+    sandboxed: true,
+    tools,
+    memoryMb: opts.memoryMb ?? 1024,
+    tmpMb: opts.tmpMb ?? 16,
+    nproc: 64,
+    uid: 99_999,
+    nodeArgs: ['-e', PROBE_SCRIPT, join(PROJECT_ROOT, 'src')],
+  });
+  const r = spawnSync(cmd.command, cmd.args, { env: cmd.env, encoding: 'utf8', timeout: 10_000 });
+  let probe: ProbeResult | undefined;
+  try {
+    probe = JSON.parse(r.stdout) as ProbeResult;
+  } catch {
+    const why = (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim().split('\n').slice(-2).join(' ');
+    missing.push(`bwrap: sandboxed start failed: ${why}`);
+    return { level: 'process-only', features, missing };
+  }
+  const fail = (what: string): void => void missing.push(what);
+  features.push('bwrap');
+  if (probe.interfaces.every((i) => i === 'lo') && probe.connect !== 'connected') features.push('network-namespace');
+  else fail(`network: sandbox still has interfaces ${probe.interfaces.join(',')} (connect: ${probe.connect})`);
+  if (!probe.outsideWrite) features.push('read-only-root');
+  else fail('filesystem: sandbox could write to the project directory');
+  if (probe.tmpWrite) features.push('private-tmp');
+  else fail('filesystem: private /tmp not writable');
+  if (probe.pid <= 3) features.push('pid-namespace');
+  else fail('pid namespace: not private');
+  if (!probe.rootOwned) features.push('unprivileged-uid');
+  else fail('uid: sandbox maps to host root');
+  const sandboxed = ['network-namespace', 'read-only-root', 'pid-namespace'].every((f) => features.includes(f));
+  return { level: sandboxed ? 'sandboxed' : 'process-only', features, missing };
+}

@@ -1,0 +1,54 @@
+/**
+ * Worker side of a simulation job: the model description (given, or parsed here inside the
+ * sandbox), the reuse flag for the pool, then the engine's synchronous runSimulation.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runSimulation } from '../engine/run.ts';
+import type { SimulationOptions, SimulationResult } from '../engine/types.ts';
+import { parseModelDescription } from '../fmi/model-description.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
+import type { WorkerSimulateJob } from './protocol.ts';
+
+export interface SimulateHooks {
+  onLoaded: (onlyOncePerProcess: boolean) => void;
+  onProgress: (fraction: number, time: number) => void;
+  onLog: (line: string) => void;
+  maxLogBytes: number;
+}
+
+function onlyOncePerProcess(md: ModelDescription): boolean {
+  return md.co_simulation?.can_be_instantiated_only_once_per_process === true ||
+    md.model_exchange?.can_be_instantiated_only_once_per_process === true;
+}
+
+/** Keeps the newest lines within maxBytes: the tail is what explains a failure. */
+function capLog(lines: string[], maxBytes: number): string[] {
+  let bytes = 0;
+  let i = lines.length;
+  while (i > 0) {
+    bytes += Buffer.byteLength(lines[i - 1] ?? '') + 1;
+    if (bytes > maxBytes) break;
+    i--;
+  }
+  return i === 0 ? lines : [`…${i} earlier log lines dropped`, ...lines.slice(i)];
+}
+
+export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): SimulationResult {
+  const md = job.fmu.modelDescription ??
+    parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  hooks.onLoaded(onlyOncePerProcess(md));
+  // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
+  const options: SimulationOptions & { onLog?: (line: string) => void } = {
+    ...job.options,
+    onProgress: hooks.onProgress,
+    progressIntervalMs: job.progressIntervalMs,
+    onLog: hooks.onLog,
+  };
+  const fmu = job.fmu.binaryPath === undefined
+    ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
+    : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
+  const result = runSimulation(fmu, options);
+  result.log = capLog(result.log, hooks.maxLogBytes);
+  return result;
+}

@@ -1,0 +1,97 @@
+/**
+ * Public shapes of the worker pool: what callers hand in and get back.
+ * The pool runs every simulation in a separate, killable, limited child process.
+ */
+import type { SimulationOptions, SimulationResult } from '../engine/types.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
+
+export type SandboxMode = 'auto' | 'required' | 'off';
+
+export interface SimulationJob {
+  fmu: {
+    sha256: string;
+    /** <cacheDir>/<sha256>/ as unpacked by src/fmi/archive.ts. */
+    unpackedDir: string;
+    /** Absolute path of the shared library inside unpackedDir (when not the platform default). */
+    binaryPath?: string;
+    /**
+     * The parsed model description, when the caller already has it (OpenedFmu). When absent the
+     * worker parses <unpackedDir>/modelDescription.xml itself, inside the sandbox.
+     */
+    modelDescription?: ModelDescription;
+  };
+  options: Omit<SimulationOptions, 'onProgress' | 'signal'>;
+}
+
+/** Built-in diagnostics run by the worker instead of a simulation (tests, self-test, doctor). */
+export type DiagnosticJob =
+  | { kind: 'diagnostic'; name: 'echo'; value: unknown }
+  | { kind: 'diagnostic'; name: 'sleep'; ms: number }
+  | { kind: 'diagnostic'; name: 'spin'; ms: number }
+  | { kind: 'diagnostic'; name: 'allocate'; mb: number }
+  | { kind: 'diagnostic'; name: 'crash'; signal: 'SIGSEGV' | 'SIGABRT' | 'SIGBUS' }
+  | { kind: 'diagnostic'; name: 'log'; lines: number; bytesPerLine: number }
+  | { kind: 'diagnostic'; name: 'probe'; connectPort?: number; writePath?: string }
+  /** dlopen a shared library (through src/fmi/diagnostic-load.ts) and call `int <symbol>(void)`. */
+  | { kind: 'diagnostic'; name: 'load-library'; path: string; symbol?: string };
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, time: number) => void;
+  /** Identity of the caller (API key, session); workers are never shared between callers. */
+  callerId?: string;
+  /** Called when the job reaches a worker: its host pid and whether it had run this FMU before. */
+  onDispatch?: (info: { workerPid: number; reused: boolean }) => void;
+}
+
+export interface IsolationReport {
+  level: 'sandboxed' | 'process-only';
+  /** e.g. 'bwrap', 'network-namespace', 'pid-namespace', 'read-only-root', 'private-tmp', 'unprivileged-uid', 'rlimit-data'. */
+  features: string[];
+  /** What could not be set up, with the reason (e.g. 'bwrap: not installed (apt-get install bubblewrap)'). */
+  missing: string[];
+}
+
+export interface WorkerPoolOptions {
+  /** Number of worker processes (default os.availableParallelism()). */
+  size?: number;
+  /** Jobs waiting for a worker beyond the running ones (default 64); more → QUEUE_FULL. */
+  queueLength?: number;
+  /** Wall-clock limit per job, from dispatch to result (default 20 000). */
+  timeoutMs?: number;
+  /** RLIMIT_DATA of a worker (default 1024). */
+  memoryMb?: number;
+  /** FMU log bytes kept per job (default 64 KiB); the rest is counted and dropped. */
+  maxLogBytes?: number;
+  /** Refuse jobs whose output grid has more rows (default 1 000 000). */
+  maxOutputRows?: number;
+  sandbox?: SandboxMode;
+  /** Where staging copies of FMUs for sandboxed workers live (<cacheDir>/.runner/). */
+  cacheDir: string;
+  /** Size of each worker's private /tmp (default 64 MiB). */
+  tmpMb?: number;
+  /** How long a worker bound to an FMU waits for another job of the same FMU and caller (default 1500 ms). */
+  reuseIdleMs?: number;
+  /** Override the sandbox tools found on PATH (tests: simulate a machine without bwrap). */
+  sandboxTools?: { bwrap?: string; prlimit?: string; setpriv?: string };
+}
+
+export interface WorkerPool {
+  run(job: SimulationJob, opts?: RunOptions): Promise<SimulationResult>;
+  /** Runs a built-in diagnostic in a fresh worker (tests, doctor); same limits as a simulation. */
+  runDiagnostic(job: DiagnosticJob, opts?: RunOptions): Promise<unknown>;
+  readonly isolation: IsolationReport;
+  /** Live figures for tests and health checks. */
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export interface PoolStats {
+  size: number;
+  idle: number;
+  busy: number;
+  starting: number;
+  queued: number;
+  /** Host PIDs of every live worker process (outermost process of each). */
+  pids: number[];
+}

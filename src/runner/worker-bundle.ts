@@ -1,0 +1,58 @@
+/**
+ * Worker start-up time matters (a replacement worker is needed after every crash, timeout or
+ * FMU change): node + the tsx loader + transpiling the engine takes ~400 ms, a pre-built
+ * JavaScript bundle ~60 ms. So the pool bundles worker-main.ts once with esbuild (already
+ * present as tsx's compiler) into build/runner/worker-<content hash>.mjs, next to
+ * node_modules so the one external import (koffi, a native addon) resolves. Any failure falls
+ * back to running the TypeScript through tsx.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './sandbox.ts';
+
+export const BUNDLE_DIR = join(PROJECT_ROOT, 'build', 'runner');
+const WORKER_MAIN = join(PROJECT_ROOT, 'src', 'runner', 'worker-main.ts');
+
+interface EsbuildLike {
+  buildSync(options: Record<string, unknown>): { outputFiles?: { contents: Uint8Array }[] };
+}
+
+let cached: string[] | undefined;
+
+/** node arguments that start a worker: the bundle when it can be built, else tsx + the source. */
+export function workerNodeArgs(): string[] {
+  if (cached !== undefined) return cached;
+  try {
+    // esbuild is a dependency of tsx; resolve it from there rather than assume it is hoisted.
+    const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
+    const out = esbuild.buildSync({
+      entryPoints: [WORKER_MAIN],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['koffi'],
+      write: false,
+      logLevel: 'silent',
+      // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    const code = out.outputFiles?.[0]?.contents;
+    if (code === undefined) throw new Error('esbuild produced no output');
+    const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+    const file = join(BUNDLE_DIR, `worker-${hash}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(BUNDLE_DIR, { recursive: true, mode: 0o755 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code, { mode: 0o644 });
+      renameSync(tmp, file);
+    }
+    cached = [file];
+  } catch (e) {
+    process.stderr.write(`fmu-gateway: worker bundle unavailable (${(e as Error).message.split('\n')[0]}); using tsx\n`);
+    cached = ['--import', import.meta.resolve('tsx'), WORKER_MAIN];
+  }
+  return cached;
+}

@@ -1,0 +1,68 @@
+/**
+ * Entry point of a worker process (started by the pool, normally inside the bubblewrap sandbox).
+ * Runs one job at a time; talks to the parent only over the IPC channel. Everything the FMU does
+ * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
+ */
+import { GatewayError, toGatewayError } from '../errors.ts';
+import { runDiagnostic } from './diagnostics.ts';
+import { createLogForwarder } from './log-forwarder.ts';
+import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
+import type { runSimulateJob } from './simulate-job.ts';
+
+const send = (m: WorkerMessage): void => {
+  // A failed send means the parent is gone; the disconnect handler ends us.
+  process.send?.(m);
+};
+
+type SimulateModule = { runSimulateJob: typeof runSimulateJob };
+let simulateModule: Promise<SimulateModule> | undefined;
+const loadSimulate = (): Promise<SimulateModule> => (simulateModule ??= import('./simulate-job.ts'));
+
+function wireError(e: unknown): WireError {
+  if (e instanceof RangeError && /allocation failed|out of memory/i.test(e.message)) {
+    return { code: 'SIMULATION_OUT_OF_MEMORY', message: `The worker ran out of memory: ${e.message}` };
+  }
+  const g = e instanceof GatewayError ? e : toGatewayError(e);
+  return g.data === undefined ? { code: g.code, message: g.message } : { code: g.code, message: g.message, data: g.data };
+}
+
+let busy = false;
+async function handle(msg: ParentMessage): Promise<void> {
+  if (busy) {
+    // The pool never does this; refuse rather than interleave two jobs' state.
+    send({ type: 'error', id: msg.id, error: { code: 'INTERNAL', message: 'worker is busy' }, droppedLogBytes: 0 });
+    return;
+  }
+  busy = true;
+  const { id, job, limits } = msg;
+  const log = createLogForwarder(limits.maxLogBytes, (line) => send({ type: 'log', id, line }));
+  try {
+    if (job.kind === 'simulate') {
+      const sim = await loadSimulate();
+      const result = sim.runSimulateJob(job, {
+        onLoaded: (onlyOncePerProcess) => send({ type: 'loaded', id, onlyOncePerProcess }),
+        onProgress: (fraction, time) => send({ type: 'progress', id, fraction, time }),
+        onLog: log,
+        maxLogBytes: limits.maxLogBytes,
+      });
+      send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes });
+    } else {
+      const value = await runDiagnostic(job, log);
+      send({ type: 'result', id, result: { value }, droppedLogBytes: log.droppedBytes });
+    }
+  } catch (e) {
+    send({ type: 'error', id, error: wireError(e), droppedLogBytes: log.droppedBytes });
+  } finally {
+    busy = false;
+  }
+}
+
+process.on('message', (m: ParentMessage) => void handle(m));
+// The parent died or closed the channel: nothing left to do (the sandbox also dies with its parent).
+process.on('disconnect', () => process.exit(0));
+// Warm the simulation code (engine, bindings, koffi) before announcing readiness, so the first
+// job does not pay for it; a failure here is reported with the first simulate job instead.
+loadSimulate().then(
+  () => send({ type: 'ready', pid: process.pid }),
+  () => send({ type: 'ready', pid: process.pid }),
+);

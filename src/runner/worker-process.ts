@@ -1,0 +1,189 @@
+/**
+ * One worker process as the parent sees it: spawn (sandboxed or not), readiness, the job in
+ * flight, captured stdout/stderr (bounded), memory sampling, and a kill that takes everything
+ * the worker started with it (its process group; in the sandbox the whole pid namespace).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { buildLaunchCommand, PROJECT_ROOT } from './sandbox.ts';
+import type { SandboxTools } from './sandbox.ts';
+import type { ParentMessage, WorkerMessage } from './protocol.ts';
+import { dataBytes, processTree } from './proc-tree.ts';
+import { workerNodeArgs } from './worker-bundle.ts';
+
+export interface WorkerSettings {
+  sandboxed: boolean;
+  tools: SandboxTools;
+  memoryMb: number;
+  tmpMb: number;
+  maxLogBytes: number;
+}
+
+/** Bounded ring of text lines (FMU log and stdout/stderr), newest kept. */
+export class LineRing {
+  private lines: string[] = [];
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+  push(line: string): void {
+    const cut = line.length > this.maxBytes ? `${line.slice(0, this.maxBytes - 8)} …[cut]` : line;
+    this.lines.push(cut);
+    this.bytes += cut.length + 1;
+    while (this.bytes > this.maxBytes && this.lines.length > 1) this.bytes -= (this.lines.shift() as string).length + 1;
+  }
+  tail(n: number): string[] {
+    return this.lines.slice(-n);
+  }
+  clear(): void {
+    this.lines = [];
+    this.bytes = 0;
+  }
+}
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+let uidCounter = 0;
+
+export class WorkerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly ready: Promise<void>;
+  state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
+  /** FMU and caller this worker is bound to after its first simulation (reuse rule). */
+  binding: { sha256: string; callerId: string } | undefined;
+  /** The FMU said canBeInstantiatedOnlyOncePerProcess, or a diagnostic ran: never reuse. */
+  spent = false;
+  /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */
+  killReason: string | undefined;
+  peakDataBytes = 0;
+  /** Processes of a healthy idle worker (wrappers + node); more after a job = the FMU forked. */
+  baselineProcesses = 0;
+  readonly log: LineRing;
+  stderrTail = '';
+  onMessage: ((m: WorkerMessage) => void) | undefined;
+  onExit: ((e: WorkerExit) => void) | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private exitInfo: WorkerExit | undefined;
+  private readonly exitWaiters: ((e: WorkerExit) => void)[] = [];
+
+  constructor(
+    readonly settings: WorkerSettings,
+    readonly stageDir: string | undefined,
+  ) {
+    this.log = new LineRing(settings.maxLogBytes);
+    const cmd = buildLaunchCommand({
+      sandboxed: settings.sandboxed,
+      tools: settings.tools,
+      memoryMb: settings.memoryMb,
+      tmpMb: settings.tmpMb,
+      nproc: 128,
+      uid: 200_000 + (uidCounter++ % 50_000),
+      ...(stageDir === undefined ? {} : { stageDir }),
+      nodeArgs: workerNodeArgs(),
+    });
+    this.child = spawn(cmd.command, cmd.args, {
+      env: cmd.env,
+      cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      // Own process group: a kill reaches whatever the worker forked (outside the sandbox too).
+      detached: true,
+    });
+    this.pid = this.child.pid ?? -1;
+    this.capture(this.child.stdout, false);
+    this.capture(this.child.stderr, true);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.child.once('error', reject);
+      const onReady = (m: WorkerMessage): void => {
+        if (m.type !== 'ready') return;
+        this.child.off('message', onReady);
+        if (this.state === 'starting') this.state = 'idle';
+        this.baselineProcesses = processTree(this.pid).length;
+        resolve();
+      };
+      this.child.on('message', onReady);
+      this.child.once('exit', (code, signal) => reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`}): ${this.stderrTail.trim().slice(-500)}`)));
+    });
+    this.ready.catch(() => undefined);
+    this.child.on('message', (m: WorkerMessage) => this.onMessage?.(m));
+    this.child.once('exit', (code, signal) => {
+      this.state = 'dead';
+      this.stopSampling();
+      // 'close' comes once stdio and the IPC channel are drained (the FMU's last log lines);
+      // a forked process still holding a pipe must not delay the verdict more than briefly.
+      const info = { code, signal };
+      const timer = setTimeout(() => this.finishExit(info), 200);
+      this.child.once('close', () => {
+        clearTimeout(timer);
+        this.finishExit(info);
+      });
+    });
+    // The pool must not keep the event loop alive, and must not die on an EPIPE to a dead worker.
+    this.child.on('error', () => undefined);
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  private finishExit(info: WorkerExit): void {
+    if (this.exitInfo !== undefined) return;
+    this.exitInfo = info;
+    for (const waiter of this.exitWaiters) waiter(info);
+    this.onExit?.(info);
+  }
+
+  private capture(stream: NodeJS.ReadableStream | null, isStderr: boolean): void {
+    if (stream === null) return;
+    let partial = '';
+    (stream as unknown as { unref?: () => void }).unref?.();
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      if (isStderr) this.stderrTail = (this.stderrTail + chunk).slice(-4096);
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      if (partial.length > this.settings.maxLogBytes) partial = partial.slice(-this.settings.maxLogBytes);
+      for (const p of parts) if (p !== '') this.log.push(`[${isStderr ? 'stderr' : 'stdout'}] ${p}`);
+    });
+  }
+
+  send(m: ParentMessage): void {
+    this.child.send(m);
+  }
+
+  /** While a job runs: the largest data size of any process of the worker, every 25 ms. */
+  startSampling(): void {
+    this.peakDataBytes = 0;
+    this.sampler = setInterval(() => {
+      for (const p of processTree(this.pid)) this.peakDataBytes = Math.max(this.peakDataBytes, dataBytes(p));
+    }, 25);
+    this.sampler.unref();
+  }
+
+  stopSampling(): void {
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.sampler = undefined;
+  }
+
+  /** SIGKILL the worker's process group (and, sandboxed, its pid namespace with it). */
+  kill(reason: string): void {
+    if (this.state === 'dead') return;
+    this.killReason ??= reason;
+    this.stopSampling();
+    // Processes that left the group (setsid) are still in the tree: kill those we can see too.
+    const tree = processTree(this.pid);
+    for (const target of [-this.pid, ...tree]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Resolves once the process has exited and its output is drained. */
+  exited(): Promise<WorkerExit> {
+    if (this.exitInfo !== undefined) return Promise.resolve(this.exitInfo);
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Small shapes shared by several tools: FMU ids, FMI version choice, and the helper that turns
+ * a tool's result variants into ONE top-level object schema.
+ *
+ * Why the helper: MCP requires a tool's outputSchema to be `type: "object"`, the SDK server only
+ * accepts a zod object there (a union is silently dropped), and the SDK client validates
+ * structuredContent against outputSchema even when `isError: true`. So every tool's output
+ * schema is a flat object: `status` plus every variant's fields as optional, and a refinement
+ * that re-checks the exact variant (refinements do not appear in the JSON Schema, but run
+ * whenever zod parses). The discriminated union of the variants stays available for exact typing.
+ */
+import { z } from 'zod';
+
+export { FmiVersionSchema, type FmiVersion } from './model-description.ts';
+
+export const LIBRARY_ID_PATTERN = /^msl:[A-Za-z_][A-Za-z0-9_]*$/;
+export const UPLOADED_ID_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export const FmuIdSchema = z
+  .string()
+  .refine((s) => LIBRARY_ID_PATTERN.test(s) || UPLOADED_ID_PATTERN.test(s), {
+    message:
+      'fmu_id must be "msl:<Name>" for a built-in library model (see list_library) or "sha256:<64 lowercase hex>" for an uploaded FMU (see upload_fmu)',
+  })
+  .describe(
+    'Which FMU: "msl:<Name>" for a built-in library model (ids come from list_library), or "sha256:<hex>" as returned by upload_fmu.',
+  );
+
+export const LibraryFmiVersionSchema = z
+  .enum(['2.0', '3.0'])
+  .describe(
+    'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Ignored for uploaded FMUs (their own version is used).',
+  );
+
+export const DefaultExperimentOutSchema = z
+  .object({
+    start_time: z.number().optional().describe('Suggested start time, s.'),
+    stop_time: z.number().optional().describe('Suggested stop time, s.'),
+    tolerance: z.number().optional().describe('Suggested relative tolerance.'),
+    step_size: z.number().optional().describe('Suggested step / output interval, s.'),
+  })
+  .describe("The model's suggested experiment (used as defaults by simulate).");
+
+/** Status value used by every tool's success variant except simulate ("completed"). */
+export const OK_STATUS = 'ok' as const;
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+/**
+ * The flat, MCP-compatible output schema of a tool from its variants (each a z.object with a
+ * literal `status`). Fields present in several variants must have the same schema.
+ */
+export function flatOutputSchema<const V extends readonly [AnyObject, AnyObject, ...AnyObject[]]>(
+  variants: V,
+  description: string,
+): z.ZodType<z.infer<V[number]>> & AnyObject {
+  const union = z.discriminatedUnion('status', variants as unknown as [AnyObject, AnyObject, ...AnyObject[]]);
+  const statuses: string[] = [];
+  const shape: Record<string, z.ZodType> = {};
+  for (const variant of variants) {
+    for (const [key, field] of Object.entries(variant.shape)) {
+      if (key === 'status') {
+        const values = (field as z.ZodLiteral<string>).values;
+        statuses.push(...values);
+      } else if (!(key in shape)) {
+        shape[key] = (field as z.ZodType).optional();
+      }
+    }
+  }
+  const flat = z
+    .object({
+      status: z
+        .enum(statuses as [string, ...string[]])
+        .describe(`Outcome of the call: ${statuses.map((s) => `"${s}"`).join(', ')}. Other fields depend on it.`),
+      ...shape,
+    })
+    .superRefine((value, ctx) => {
+      const parsed = union.safeParse(value);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      }
+    })
+    .describe(description);
+  // The cast only narrows the inferred type to the exact union the refinement enforces.
+  return flat as unknown as z.ZodType<z.infer<V[number]>> & AnyObject;
+}
+
+/** Names that are safe in CSV headers and series keys; FMU variable names can be anything. */
+export const VariableNameSchema = z.string().min(1).max(1000);

@@ -1,0 +1,71 @@
+/**
+ * upload_fmu: store an FMU by content (sha256) and report what it is.
+ */
+import { z } from 'zod';
+import { DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './common.ts';
+import { ErrorResultSchema } from './errors.ts';
+import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
+
+export const UploadFmuInputSchema = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Absolute path of a .fmu file on the gateway machine (local/stdio use). Give this or content_base64, not both.'),
+    content_base64: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The .fmu file bytes, base64-encoded (remote use). Give this or path, not both.'),
+  })
+  .superRefine((v, ctx) => {
+    const given = Number(v.path !== undefined) + Number(v.content_base64 !== undefined);
+    if (given !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: given === 0 ? ['path'] : ['content_base64'],
+        message:
+          given === 0
+            ? 'Give exactly one of path (a .fmu file on this machine) or content_base64 (the file bytes, base64); neither was given'
+            : 'Give exactly one of path or content_base64, not both',
+      });
+    }
+  });
+export type UploadFmuInput = z.infer<typeof UploadFmuInputSchema>;
+
+export const UploadFmuSuccessSchema = z.object({
+  status: z.literal(OK_STATUS),
+  fmu_id: z
+    .string()
+    .describe('"sha256:<hex>" of the file bytes; pass it as fmu_id to get_variables and simulate. Same bytes, same id.'),
+  already_stored: z.boolean().describe('True when these exact bytes had been uploaded before (nothing was stored again).'),
+  size_bytes: z.number().int().nonnegative().describe('Size of the .fmu file.'),
+  model_name: z.string().describe('Model name from modelDescription.xml.'),
+  description: z.string().optional().describe("The model's description."),
+  fmi_version: FmiVersionSchema.describe('FMI version of the FMU ("2.0" or "3.0").'),
+  guid: z.string().describe('FMI 2 GUID / FMI 3 instantiationToken.'),
+  generation_tool: z.string().optional().describe('Tool that exported the FMU.'),
+  interfaces: z.array(InterfaceKindSchema).describe('Interfaces the FMU implements (ME, CS).'),
+  platforms: z.array(z.string()).describe('Platform binaries inside the FMU (e.g. "linux64", "x86_64-linux").'),
+  has_sources: z.boolean().describe('True when the FMU carries C sources (can be compiled for this machine).'),
+  default_experiment: DefaultExperimentOutSchema,
+  counts: z
+    .object({
+      inputs: z.number().int().nonnegative(),
+      outputs: z.number().int().nonnegative(),
+      parameters: z.number().int().nonnegative(),
+      states: z.number().int().nonnegative(),
+      event_indicators: z.number().int().nonnegative(),
+      variables: z.number().int().nonnegative(),
+    })
+    .describe('Variable counts; call get_variables for the list.'),
+  warnings: z.array(z.string()).describe('Non-fatal problems found while validating the FMU.'),
+});
+export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
+
+export const UploadFmuOutputSchema = flatOutputSchema(
+  [UploadFmuSuccessSchema, ErrorResultSchema],
+  'The stored FMU (status "ok"), or an error (status "error").',
+);
+export type UploadFmuOutput = z.infer<typeof UploadFmuOutputSchema>;

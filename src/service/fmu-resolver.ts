@@ -1,0 +1,88 @@
+/**
+ * fmu_id → a validated, unpacked FMU: "msl:<Name>" through the library catalog, "sha256:<hex>"
+ * through the upload store. Opened FMUs are remembered per context (keyed by file path, size and
+ * mtime) so a sweep of many runs does not re-hash the archive every time.
+ */
+import { statSync } from 'node:fs';
+import { GatewayError } from '../errors.ts';
+import { openFmu } from '../fmi/archive.ts';
+import type { ArchiveLimits, OpenedFmu } from '../fmi/opened-fmu.ts';
+import { LIBRARY_ID_PATTERN, UPLOADED_ID_PATTERN } from '../schemas/common.ts';
+import type { CatalogEntryLike, ServiceContext } from './context.ts';
+
+export interface ResolvedFmu {
+  fmuId: string;
+  source: 'library' | 'uploaded';
+  opened: OpenedFmu;
+  /** Library models only. */
+  entry?: CatalogEntryLike;
+}
+
+const MEMO_LIMIT = 256;
+const memo = new WeakMap<ServiceContext, Map<string, { key: string; opened: OpenedFmu }>>();
+
+export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
+  const l = ctx.config.limits;
+  return {
+    maxUnpackedBytes: l.maxUnpackedBytes,
+    maxEntries: l.maxZipEntries,
+    maxCompressionRatio: l.maxCompressionRatio,
+    maxArchiveBytes: l.maxFmuBytes,
+  };
+}
+
+/** openFmu with a per-context memo; a changed file (size or mtime) is opened again. */
+export function openCached(ctx: ServiceContext, path: string): OpenedFmu {
+  const st = statSync(path);
+  const key = `${st.size}:${st.mtimeMs}`;
+  let byPath = memo.get(ctx);
+  if (byPath === undefined) {
+    byPath = new Map();
+    memo.set(ctx, byPath);
+  }
+  const hit = byPath.get(path);
+  if (hit !== undefined && hit.key === key) return hit.opened;
+  const opened = openFmu({ path }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
+  if (byPath.size >= MEMO_LIMIT) byPath.delete(byPath.keys().next().value as string);
+  byPath.set(path, { key, opened });
+  return opened;
+}
+
+/** The FMI version used for a library model: the requested one, else 3.0 when built, else 2.0. */
+export function libraryFmiVersion(entry: CatalogEntryLike, requested: '2.0' | '3.0' | undefined, id: string): '2.0' | '3.0' {
+  if (requested !== undefined) {
+    if (!entry.fmi_versions.includes(requested)) {
+      throw new GatewayError('BAD_REQUEST', `${id} is not built for FMI ${requested}; it is available as FMI ${entry.fmi_versions.join(', ')}`, {
+        fmi_version: requested,
+        available: [...entry.fmi_versions],
+        hint: `Use fmi_version ${entry.fmi_versions.map((v) => `"${v}"`).join(' or ')}, or omit it.`,
+      });
+    }
+    return requested;
+  }
+  return entry.fmi_versions.includes('3.0') ? '3.0' : (entry.fmi_versions[0] ?? '2.0');
+}
+
+export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): ResolvedFmu {
+  if (LIBRARY_ID_PATTERN.test(fmuId)) {
+    const { entry } = ctx.catalog.resolve(fmuId);
+    const version = libraryFmiVersion(entry, fmiVersion, fmuId);
+    const { fmuPath } = ctx.catalog.resolve(fmuId, version);
+    return { fmuId, source: 'library', opened: openCached(ctx, fmuPath), entry };
+  }
+  if (UPLOADED_ID_PATTERN.test(fmuId)) {
+    const sha = fmuId.slice('sha256:'.length);
+    const path = ctx.fmuStore.pathOf(sha);
+    if (path === undefined) {
+      throw new GatewayError('NOT_FOUND', `No uploaded FMU has id ${fmuId}`, {
+        fmu_id: fmuId,
+        hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
+      });
+    }
+    return { fmuId, source: 'uploaded', opened: openCached(ctx, path) };
+  }
+  throw new GatewayError('BAD_REQUEST', `"${fmuId}" is not an FMU id`, {
+    fmu_id: fmuId,
+    hint: 'Use "msl:<Name>" from list_library or "sha256:<hex>" from upload_fmu.',
+  });
+}

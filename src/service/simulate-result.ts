@@ -1,0 +1,111 @@
+/**
+ * A SimulationResult → the `completed` envelope: per-output summary, KPIs (full resolution),
+ * a downsampled series, provenance; and the optional PNG plot.
+ */
+import { computeKpis } from '../engine/kpis.ts';
+import { pick, selectRows } from '../engine/downsample.ts';
+import { isNumericColumn, summarizeResult } from '../engine/summary.ts';
+import type { SimulationResult } from '../engine/types.ts';
+import type { IsolationReport } from '../runner/types.ts';
+import type { Provenance, SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import { DEFAULT_MAX_POINTS } from '../schemas/simulate.ts';
+import type { SimulationPlan } from './simulate-plan.ts';
+import { renderPng } from './plot.ts';
+
+/** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
+const PLOT_POINTS = 1500;
+
+export function resultUri(runId: string): string {
+  return `fmu-gateway://runs/${runId}/result.csv`;
+}
+
+export function isolationLabel(r: IsolationReport): string {
+  return r.features.length > 0 ? `${r.level} (${r.features.join(', ')})` : r.level;
+}
+
+function numericColumns(result: SimulationResult) {
+  return result.columns.filter(isNumericColumn).filter((c) => c.name !== 'time');
+}
+
+export function buildSeries(result: SimulationResult, maxPoints: number): Record<string, (number | null)[]> {
+  const cols = numericColumns(result);
+  const rows = selectRows(
+    { rows: result.rows, columns: cols.map((c) => c.values), ...(result.eventRows ? { eventRows: result.eventRows } : {}) },
+    maxPoints,
+  );
+  const series: Record<string, (number | null)[]> = { time: pick(result.time, rows) };
+  for (const c of cols) series[c.name] = pick(c.values, rows);
+  return series;
+}
+
+export interface CompletedParts {
+  runId: string;
+  input: SimulateInput;
+  plan: SimulationPlan;
+  result: SimulationResult;
+  provenance: Omit<Provenance, 'fmi_version' | 'interface' | 'solver' | 'tolerance' | 'start_time' | 'stop_time' | 'step' | 'start_values' | 'input_signals' | 'outputs'>;
+}
+
+export function buildCompleted({ runId, input, plan, result, provenance }: CompletedParts): SimulateCompleted {
+  const { summary, skipped } = summarizeResult(result);
+  delete summary.time;
+  const byName = new Map(numericColumns(result).map((c) => [c.name, c.values]));
+  const kpis = computeKpis(plan.kpis, result.time, (n) => byName.get(n));
+  const warnings = [...plan.warnings, ...result.warnings];
+  if (skipped.length > 0) warnings.push(`Non-numeric outputs are only in the CSV result: ${skipped.join(', ')}.`);
+  if (result.columns.some((c) => c.name === 'time')) warnings.push('A variable named "time" is only in the CSV result (the series key "time" is the simulation time).');
+  const out: SimulateCompleted = {
+    status: 'completed',
+    run_id: runId,
+    rows: result.rows,
+    summary,
+    kpis,
+    series: buildSeries(result, input.max_points ?? DEFAULT_MAX_POINTS),
+    result_uri: resultUri(runId),
+    provenance: {
+      ...provenance,
+      fmi_version: result.fmiVersion,
+      interface: result.interface,
+      solver: result.interface === 'ME' ? (result.solver ?? input.solver ?? 'auto') : null,
+      tolerance: result.tolerance ?? plan.options.tolerance ?? null,
+      start_time: plan.startTime,
+      stop_time: plan.stopTime,
+      step: plan.step,
+      start_values: { ...input.start_values },
+      input_signals: (input.input_signals ?? []).map((s) => ({
+        name: s.name,
+        samples: s.time.length,
+        t_first: s.time[0] ?? 0,
+        t_last: s.time[s.time.length - 1] ?? 0,
+        interpolation: s.interpolation ?? 'default',
+      })),
+      outputs: result.columns.map((c) => c.name),
+    },
+    stats: {
+      steps: result.stats.steps,
+      events: result.stats.events,
+      rejected_steps: result.stats.rejectedSteps,
+      wall_ms: result.stats.wallMs,
+    },
+    warnings,
+  };
+  if (result.terminatedEarly !== undefined) out.terminated_early = { ...result.terminatedEarly };
+  return out;
+}
+
+/** PNG of the numeric outputs against time. */
+export function plotResult(result: SimulationResult, title: string): Buffer {
+  const series = buildSeries(result, PLOT_POINTS);
+  const units = new Map(result.columns.map((c) => [c.name, c.unit]));
+  const time = (series.time ?? []).map((t) => t ?? 0);
+  return renderPng({
+    title,
+    time,
+    series: Object.entries(series)
+      .filter(([name]) => name !== 'time')
+      .map(([name, values]) => {
+        const unit = units.get(name);
+        return unit === undefined ? { name, values } : { name, unit, values };
+      }),
+  });
+}

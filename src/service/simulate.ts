@@ -1,0 +1,81 @@
+/**
+ * Use case simulate: resolve the FMU, plan (defaults, name and row checks), run through the
+ * runner (worker pool), store the full CSV, answer with the `completed` envelope.
+ * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
+ */
+import { chooseInterface } from '../engine/run.ts';
+import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import { newRunId } from '../store/run-result-store.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import type { ServiceContext } from './context.ts';
+import { resolveFmu } from './fmu-resolver.ts';
+import { planSimulation } from './simulate-plan.ts';
+import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
+
+export interface SimulateCallOptions {
+  signal?: AbortSignal;
+  /** Fraction of simulated time done (0..1) and the simulation time reached. */
+  onProgress?: (fraction: number, time: number) => void;
+  /** Identity of the caller (API key); the pool never shares a worker between callers. */
+  callerId?: string;
+}
+
+export interface SimulateServiceResult {
+  output: SimulateCompleted;
+  /** PNG bytes when input.plot was true. */
+  plotPng?: Buffer;
+}
+
+export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+  const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const { opened } = resolved;
+  const md = opened.modelDescription;
+  const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
+  const iface = chooseInterface(md, input.interface);
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
+
+  const startedAt = new Date();
+  const job = {
+    fmu: {
+      sha256: opened.sha256,
+      unpackedDir: opened.unpackedDir,
+      modelDescription: md,
+      ...(binaryPath !== undefined ? { binaryPath } : {}),
+    },
+    options: { ...plan.options, interface: iface },
+  };
+  const runOpts = {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+  };
+  const result = await ctx.runner.run(job, runOpts);
+
+  const runId = newRunId(startedAt.getTime());
+  const output = buildCompleted({
+    runId,
+    input,
+    plan,
+    result,
+    provenance: {
+      fmu_id: input.fmu_id,
+      fmu_sha256: opened.sha256,
+      model_name: md.model_name,
+      engine_version: ENGINE_VERSION,
+      isolation: isolationLabel(ctx.runner.isolation),
+      started_at: startedAt.toISOString(),
+    },
+  });
+  const { series: _series, ...meta } = output;
+  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+  ctx.logger.info('simulation completed', {
+    run_id: runId,
+    fmu_id: input.fmu_id,
+    rows: result.rows,
+    wall_ms: result.stats.wallMs,
+    interface: result.interface,
+  });
+  if (input.plot !== true) return { output };
+  const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
+  return { output, plotPng: plotResult(result, title) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Use case upload_fmu: validate an FMU (B's openFmu: zip safety, model description, platforms),
+ * then store it once by content. Nothing is stored unless it validates.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { GatewayError } from '../errors.ts';
+import { openFmu } from '../fmi/archive.ts';
+import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
+import type { ServiceContext } from './context.ts';
+import { archiveLimits } from './fmu-resolver.ts';
+import { interfacesOf } from './get-variables.ts';
+
+export interface UploadOptions {
+  /**
+   * Accept `path` (a file on the gateway machine). Only a local face (stdio MCP, CLI) may allow
+   * this: over HTTP it would let a caller read any file the server can.
+   */
+  allowPath?: boolean;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function tooLarge(size: number, max: number): GatewayError {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return new GatewayError('BAD_REQUEST', `The FMU is ${mb(size)} MB; this gateway accepts at most ${mb(max)} MB (MAX_FMU_MB)`, {
+    size_bytes: size,
+    limit_bytes: max,
+    hint: 'Upload a smaller FMU (e.g. without unused platform binaries), or raise MAX_FMU_MB on a gateway you run.',
+  });
+}
+
+function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions): Buffer {
+  const max = ctx.config.limits.maxFmuBytes;
+  if (input.path !== undefined) {
+    if (opts.allowPath !== true) {
+      throw new GatewayError('BAD_REQUEST', 'Uploading by path is only possible on a local gateway', {
+        hint: 'Send the file bytes as content_base64 instead of path.',
+      });
+    }
+    if (!isAbsolute(input.path)) {
+      throw new GatewayError('BAD_REQUEST', `path must be absolute, got "${input.path}"`, { hint: 'Pass the absolute path of the .fmu file.' });
+    }
+    let size: number;
+    try {
+      const st = statSync(input.path);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      throw new GatewayError('NOT_FOUND', `No readable file at ${input.path}`, { path: input.path, hint: 'Check the path of the .fmu file.' });
+    }
+    if (size > max) throw tooLarge(size, max);
+    return readFileSync(input.path);
+  }
+  const text = (input.content_base64 ?? '').replace(/\s+/g, '');
+  // Decoded size is known from the text length: refuse before allocating anything big.
+  const decodedSize = Math.floor((text.length * 3) / 4);
+  if (decodedSize > max + 2) throw tooLarge(decodedSize, max);
+  if (text.length % 4 !== 0 || !BASE64.test(text)) {
+    throw new GatewayError('BAD_REQUEST', 'content_base64 is not valid base64', {
+      hint: 'Encode the .fmu bytes with standard base64 (A-Z, a-z, 0-9, +, /, = padding).',
+    });
+  }
+  return Buffer.from(text, 'base64');
+}
+
+export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): UploadFmuSuccess {
+  const bytes = readUpload(ctx, input, opts);
+  const opened = openFmu({ bytes }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
+  const stored = ctx.fmuStore.put(bytes);
+  const md = opened.modelDescription;
+  const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
+  ctx.logger.info('fmu uploaded', { sha256: stored.sha256, model: md.model_name, bytes: stored.sizeBytes, already_stored: stored.alreadyStored });
+  const out: UploadFmuSuccess = {
+    status: 'ok',
+    fmu_id: `sha256:${stored.sha256}`,
+    already_stored: stored.alreadyStored,
+    size_bytes: stored.sizeBytes,
+    model_name: md.model_name,
+    fmi_version: md.fmi_version,
+    guid: md.guid,
+    interfaces: interfacesOf(md),
+    platforms: opened.platforms,
+    has_sources: opened.hasSources,
+    default_experiment: { ...md.default_experiment },
+    counts: {
+      inputs: count('input'),
+      outputs: count('output'),
+      parameters: count('parameter'),
+      states: md.number_of_continuous_states,
+      event_indicators: md.number_of_event_indicators,
+      variables: md.variables.length,
+    },
+    warnings: opened.warnings,
+  };
+  if (md.description !== undefined) out.description = md.description;
+  if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
+  return out;
+}

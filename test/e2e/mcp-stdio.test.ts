@@ -1,0 +1,170 @@
+/**
+ * The stdio MCP server as a client sees it: `node bin/fmu-gateway.js mcp` spawned by the SDK's
+ * StdioClientTransport, one server for the whole file.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LONG_RUN, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
+
+type Structured = Record<string, unknown> & { status: string };
+
+function structured(r: unknown): Structured {
+  const s = (r as CallToolResult).structuredContent;
+  assert.ok(s !== undefined, 'structuredContent is present');
+  return s as Structured;
+}
+
+describe('MCP over stdio', { timeout: 120_000 }, () => {
+  let gw: StdioGateway;
+  before(async () => {
+    gw = await startStdioGateway();
+  });
+  after(async () => {
+    await gw?.close();
+  });
+
+  it('lists the four tools, each with an object output schema and annotations', async () => {
+    const { tools } = await gw.client.listTools();
+    const names = tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['get_variables', 'list_library', 'simulate', 'upload_fmu']);
+    for (const t of tools) {
+      assert.equal(t.outputSchema?.type, 'object', `${t.name} has an object outputSchema`);
+      assert.ok((t.description ?? '').length > 80, `${t.name} has an agent-oriented description`);
+      assert.ok(t.annotations !== undefined, `${t.name} has annotations`);
+    }
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    assert.equal(byName.get('list_library')?.annotations?.readOnlyHint, true);
+    assert.equal(byName.get('simulate')?.annotations?.readOnlyHint, false);
+  });
+
+  it('list_library finds a built-in model by a word of its description', async () => {
+    const r = await gw.client.callTool({ name: 'list_library', arguments: { query: 'motor' } });
+    assert.notEqual(r.isError, true);
+    const s = structured(r) as Structured & { models: { id: string; counts: { inputs: number } }[] };
+    assert.equal(s.status, 'ok');
+    const motor = s.models.find((m) => m.id === 'msl:DCMotor');
+    assert.ok(motor, 'msl:DCMotor is listed');
+    assert.equal(motor.counts.inputs, 2);
+  });
+
+  it('get_variables reports inputs with units and links the model description resource', async () => {
+    const r = await gw.client.callTool({ name: 'get_variables', arguments: { fmu_id: 'msl:DCMotor', causality: 'input' } });
+    const s = structured(r) as Structured & { variables: { name: string; unit?: string; causality: string }[] };
+    assert.equal(s.status, 'ok');
+    assert.deepEqual(s.variables.map((v) => v.name).sort(), ['V', 'tau_load']);
+    assert.equal(s.variables.find((v) => v.name === 'V')?.unit, 'V');
+    const link = (r.content as CallToolResult['content']).find((c) => c.type === 'resource_link');
+    assert.equal(link?.type === 'resource_link' ? link.uri : undefined, 'fmu-gateway://library/DCMotor');
+    const res = await gw.client.readResource({ uri: 'fmu-gateway://library/DCMotor' });
+    const first = res.contents[0];
+    const desc = JSON.parse(first !== undefined && 'text' in first ? first.text : '{}') as { variables: unknown[] };
+    assert.ok(desc.variables.length >= 11);
+  });
+
+  it('simulates with a start value and an input signal; summary and CSV resource agree with the closed form', async () => {
+    const b = 0.2;
+    const volts = 6;
+    const r = await gw.client.callTool({
+      name: 'simulate',
+      arguments: {
+        fmu_id: 'msl:DCMotor',
+        stop_time: 5,
+        step: 0.01,
+        start_values: { b },
+        input_signals: [{ name: 'V', time: [0, 5], values: [volts, volts] }],
+        outputs: ['w', 'i'],
+        kpis: ['w_max'],
+      },
+    });
+    assert.notEqual(r.isError, true, JSON.stringify(r.content));
+    const s = structured(r) as Structured & {
+      run_id: string;
+      rows: number;
+      result_uri: string;
+      summary: Record<string, { final: number }>;
+    };
+    assert.equal(s.status, 'completed');
+    // Independent reference: the closed-form step response of the linear motor (see mcp-harness).
+    const expected = dcMotorSpeed({ V: volts, b, t: 5 });
+    const final = s.summary.w?.final ?? NaN;
+    assert.ok(Math.abs(final - expected) <= 1e-3 * expected, `w(5) = ${final}, closed form ${expected} (rel tol 1e-3)`);
+    assert.equal(s.result_uri, `fmu-gateway://runs/${s.run_id}/result.csv`);
+
+    const res = await gw.client.readResource({ uri: s.result_uri });
+    const c = res.contents[0];
+    assert.equal(c?.mimeType, 'text/csv');
+    const csv = parseCsv(c !== undefined && 'text' in c ? c.text : '');
+    assert.deepEqual(csv.header, ['time', 'w', 'i']);
+    assert.equal(csv.rows.length, s.rows);
+    const last = csv.rows[csv.rows.length - 1] ?? [];
+    assert.equal(last[0], 5);
+    assert.ok(Math.abs((last[1] ?? NaN) - final) < 1e-12, 'CSV last row = summary final');
+  });
+
+  it('answers an unknown variable with a coded error result, not a protocol error', async () => {
+    const r = await gw.client.callTool({
+      name: 'simulate',
+      arguments: { fmu_id: 'msl:DCMotor', stop_time: 1, start_values: { no_such_parameter: 1 } },
+    });
+    assert.equal(r.isError, true);
+    const s = structured(r) as Structured & { error: { code: string; hint?: string } };
+    assert.equal(s.status, 'error');
+    assert.equal(s.error.code, 'UNKNOWN_VARIABLE');
+    assert.ok((s.error.hint ?? '').length > 0);
+    // The same data mirrored as JSON text for clients that ignore structured content.
+    const texts = (r.content as CallToolResult['content']).filter((c) => c.type === 'text').map((c) => (c.type === 'text' ? c.text : ''));
+    assert.ok(texts.some((t) => (JSON.parse(t.startsWith('{') ? t : '{}') as Structured).status === 'error'));
+  });
+
+  it('answers an unknown model with NOT_FOUND', async () => {
+    const r = await gw.client.callTool({ name: 'get_variables', arguments: { fmu_id: 'msl:NoSuchModel' } });
+    assert.equal(r.isError, true);
+    assert.equal((structured(r) as Structured & { error: { code: string } }).error.code, 'NOT_FOUND');
+  });
+
+  it('answers an unknown run id with a resource-not-found protocol error', async () => {
+    await assert.rejects(gw.client.readResource({ uri: 'fmu-gateway://runs/nope/result.csv' }), (e: Error & { code?: number }) => {
+      assert.equal(e.code, -32002);
+      return true;
+    });
+  });
+
+  it('sends increasing progress notifications for a long run', async () => {
+    const seen: number[] = [];
+    const r = await gw.client.callTool({ name: 'simulate', arguments: LONG_RUN }, undefined, {
+      onprogress: (p) => seen.push(p.progress / (p.total ?? 1)),
+      timeout: 60_000,
+    });
+    assert.notEqual(r.isError, true, JSON.stringify(r.content));
+    assert.ok(seen.length >= 2, `got ${seen.length} progress notifications`);
+    for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) > (seen[i - 1] as number), 'progress increases');
+    assert.ok((seen[seen.length - 1] as number) <= 1);
+  });
+
+  it('cancels a long run and frees the worker for the next call', async () => {
+    const ac = new AbortController();
+    let progressed = 0;
+    const started = Date.now();
+    const call = gw.client.callTool({ name: 'simulate', arguments: LONG_RUN }, undefined, {
+      signal: ac.signal,
+      onprogress: () => {
+        progressed++;
+        if (progressed === 1) ac.abort('test cancels');
+      },
+      timeout: 60_000,
+    });
+    await assert.rejects(call);
+    const cancelledAfter = Date.now() - started;
+    // One worker only (FMU_GATEWAY_POOL_SIZE=1): this call can only run once the cancelled job is gone.
+    const t0 = Date.now();
+    const r = await gw.client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:DCMotor', stop_time: 1, step: 0.01 } });
+    const nextMs = Date.now() - t0;
+    assert.notEqual(r.isError, true, JSON.stringify(r.content));
+    assert.ok(nextMs < 5_000, `the next call took ${nextMs} ms after a cancel at ${cancelledAfter} ms`);
+  });
+
+  it('keeps stdout clean: the client saw no unparsable output', () => {
+    assert.deepEqual(gw.transportErrors.map((e) => e.message), []);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Builds an FMU (FMI 2.0 or 3.0, Model Exchange + Co-Simulation) from a model folder holding
+ * model.c + model.json: generates modelDescription.xml and the model's C header from model.json,
+ * compiles model.c with the generic adapter (library/adapters/), and zips the result.
+ */
+import AdmZip from 'adm-zip';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayError } from '../src/errors.ts';
+import { generateHeader, generateTables } from './fmu-builder/c-gen.ts';
+import { compileSharedLibrary } from './fmu-builder/compiler.ts';
+import { normalizeModel } from './fmu-builder/model-spec.ts';
+import type { NormModel } from './fmu-builder/model-spec.ts';
+import { generateBuildDescription, generateFmi2Xml, generateFmi3Xml } from './fmu-builder/xml-gen.ts';
+
+export { findCCompiler, COMPILER_HINT } from './fmu-builder/compiler.ts';
+export { ModelSpecSchema, normalizeModel } from './fmu-builder/model-spec.ts';
+export type { ModelSpec, NormModel } from './fmu-builder/model-spec.ts';
+
+export const LIBRARY_DIR = fileURLToPath(new URL('../library/', import.meta.url));
+const INCLUDE_DIR = join(LIBRARY_DIR, 'include');
+const ADAPTER_DIR = join(LIBRARY_DIR, 'adapters');
+
+export interface BuildFmuOptions {
+  /** Folder holding model.c + model.json. */
+  modelDir: string;
+  fmiVersion: '2.0' | '3.0';
+  outFile: string;
+  /** Compile and include the binary (default true). */
+  binary?: boolean;
+  /** Include sources/ (+ FMI 3 sources/buildDescription.xml, FMI 2 <SourceFiles>). */
+  sources?: boolean;
+  /** Binary folder name override, e.g. 'darwin64' to build a wrong-platform FMU. */
+  platformDir?: string;
+  cflags?: string[];
+  /** More C files compiled into the binary (and copied into sources/). */
+  extraSources?: string[];
+  /** Rewrites the generated modelDescription.xml (tests: wrong GUID, broken XML, ...). */
+  mutateXml?: (xml: string) => string;
+}
+
+export interface BuildFmuResult {
+  outFile: string;
+  modelIdentifier: string;
+}
+
+/** The host's binaries/ folder name of the given FMI version. */
+export function hostPlatformDir(fmiVersion: '2.0' | '3.0'): string {
+  const os = process.platform === 'darwin' ? 'darwin' : process.platform === 'win32' ? 'win' : 'linux';
+  if (fmiVersion === '2.0') return `${os}64`;
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
+  return `${arch}-${os === 'win' ? 'windows' : os}`;
+}
+
+function libraryExtension(platformDir: string): string {
+  if (platformDir.includes('darwin')) return '.dylib';
+  if (platformDir.includes('win')) return '.dll';
+  return '.so';
+}
+
+/** Adapter C sources (shared core + the version's adapter) and the headers they need. */
+export function adapterFiles(fmiVersion: '2.0' | '3.0'): { cFiles: string[]; headers: string[] } {
+  const v = fmiVersion === '2.0' ? 'fmi2' : 'fmi3';
+  return {
+    cFiles: [join(ADAPTER_DIR, 'core.c'), join(ADAPTER_DIR, 'cs_solver.c'), join(ADAPTER_DIR, `${v}.c`)],
+    headers: [join(INCLUDE_DIR, 'model.h'), join(INCLUDE_DIR, 'core.h'), join(INCLUDE_DIR, `${v}_abi.h`)],
+  };
+}
+
+/** Deterministic GUID / instantiation token: changes whenever the model, adapter or version changes. */
+export function deriveGuid(parts: readonly (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  const hex = h.digest('hex');
+  return `{${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}}`;
+}
+
+async function readModel(modelDir: string): Promise<{ model: NormModel; json: string; modelC: string }> {
+  let json: string;
+  let modelC: string;
+  try {
+    json = await readFile(join(modelDir, 'model.json'), 'utf8');
+    modelC = await readFile(join(modelDir, 'model.c'), 'utf8');
+  } catch (e) {
+    throw new GatewayError('NOT_FOUND', `Model folder ${modelDir} needs model.json and model.c: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${join(modelDir, 'model.json')} is not valid JSON: ${(e as Error).message}`);
+  }
+  return { model: normalizeModel(raw, basename(modelDir)), json, modelC };
+}
+
+export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
+  const modelDir = resolve(opts.modelDir);
+  const { model, json, modelC } = await readModel(modelDir);
+  const id = model.spec.name;
+  const withBinary = opts.binary ?? true;
+  const withSources = opts.sources ?? false;
+  const { cFiles, headers } = adapterFiles(opts.fmiVersion);
+  const extra = (opts.extraSources ?? []).map((f) => resolve(f));
+  const adapterTexts = await Promise.all([...cFiles, ...headers].map((f) => readFile(f)));
+  const guid = deriveGuid([opts.fmiVersion, json, modelC, ...adapterTexts, ...(opts.cflags ?? [])]);
+
+  const header = generateHeader(model, guid);
+  const tables = generateTables(model);
+  const sourceNames = ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
+  let xml = opts.fmiVersion === '2.0'
+    ? generateFmi2Xml(model, guid, withSources ? sourceNames : undefined)
+    : generateFmi3Xml(model, guid);
+  if (opts.mutateXml) xml = opts.mutateXml(xml);
+
+  const zip = new AdmZip();
+  zip.addFile('modelDescription.xml', Buffer.from(xml, 'utf8'));
+  const work = await mkdtemp(join(tmpdir(), `fmu-build-${id}-`));
+  try {
+    await writeFile(join(work, 'model_generated.h'), header);
+    await writeFile(join(work, 'model_tables.h'), tables);
+    if (withBinary) {
+      const platformDir = opts.platformDir ?? hostPlatformDir(opts.fmiVersion);
+      const libName = `${id}${libraryExtension(platformDir)}`;
+      const libPath = join(work, libName);
+      await compileSharedLibrary({
+        sources: [join(modelDir, 'model.c'), ...cFiles, ...extra],
+        includeDirs: [work, INCLUDE_DIR, modelDir],
+        outFile: libPath,
+        cflags: opts.cflags,
+        label: `${id} (FMI ${opts.fmiVersion})`,
+      });
+      zip.addFile(`binaries/${platformDir}/${libName}`, await readFile(libPath));
+    }
+    if (withSources) {
+      zip.addFile('sources/model.c', Buffer.from(modelC, 'utf8'));
+      zip.addFile('sources/model_generated.h', Buffer.from(header, 'utf8'));
+      zip.addFile('sources/model_tables.h', Buffer.from(tables, 'utf8'));
+      for (const f of [...cFiles, ...headers, ...extra]) zip.addFile(`sources/${basename(f)}`, await readFile(f));
+      if (opts.fmiVersion === '3.0') {
+        zip.addFile('sources/buildDescription.xml', Buffer.from(generateBuildDescription(id, sourceNames), 'utf8'));
+      }
+    }
+    zip.addFile('documentation/model.json', Buffer.from(json, 'utf8'));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const outFile = resolve(opts.outFile);
+  await mkdir(dirname(outFile), { recursive: true });
+  await writeFile(outFile, zip.toBuffer());
+  return { outFile, modelIdentifier: id };
+}
