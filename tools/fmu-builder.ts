@@ -45,6 +45,10 @@ export interface BuildFmuOptions {
 export interface BuildFmuResult {
   outFile: string;
   modelIdentifier: string;
+  /** GUID (FMI 2) / instantiationToken (FMI 3) written into the XML and the binary. */
+  guid: string;
+  /** Compiler warnings ('' when clean or when no binary was built). */
+  warnings: string;
 }
 
 /** The host's binaries/ folder name of the given FMI version. */
@@ -117,6 +121,7 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
 
   const zip = new AdmZip();
   zip.addFile('modelDescription.xml', Buffer.from(xml, 'utf8'));
+  let warnings = '';
   const work = await mkdtemp(join(tmpdir(), `fmu-build-${id}-`));
   try {
     await writeFile(join(work, 'model_generated.h'), header);
@@ -125,7 +130,7 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
       const platformDir = opts.platformDir ?? hostPlatformDir(opts.fmiVersion);
       const libName = `${id}${libraryExtension(platformDir)}`;
       const libPath = join(work, libName);
-      await compileSharedLibrary({
+      warnings = await compileSharedLibrary({
         sources: [join(modelDir, 'model.c'), ...cFiles, ...extra],
         includeDirs: [work, INCLUDE_DIR, modelDir],
         outFile: libPath,
@@ -150,5 +155,5 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
   const outFile = resolve(opts.outFile);
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, zip.toBuffer());
-  return { outFile, modelIdentifier: id };
+  return { outFile, modelIdentifier: id, guid, warnings };
 }

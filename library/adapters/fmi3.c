@@ -5,6 +5,7 @@
  * Variables map 1:1 onto FMI 3 types; arrays are not supported (nValues must equal nvr).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -11,7 +11,8 @@ export function formatCliError(error: unknown): string {
 }
 
 /** Formats a number compactly for tables: 6 significant digits, exponent when very small or large. */
-export function formatNumber(v: number): string {
+export function formatNumber(v: number | null): string {
+  if (v === null) return '-';
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);

@@ -69,22 +69,41 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
     for (let i = 0; i < rows && count < budget; i++) if (eventRows[i] === 1) take(i);
   }
 
-  // Fill what is left with evenly spaced rows; later passes shift the grid since some picks are
-  // already taken, and a final sweep guarantees the budget is used (rows > budget here).
-  for (let pass = 0; pass < 16 && count < budget; pass++) {
-    const free = budget - count;
-    const shift = (pass % 2 === 0 ? 1 : -1) * Math.floor(pass / 2);
-    for (let k = 1; k <= free && count < budget; k++) {
-      const i = Math.round((k * (rows - 1)) / (free + 1)) + shift;
-      if (i > 0 && i < rows - 1) take(i);
+  if (count < budget) fillGaps(chosen, budget - count);
+
+  const picked: number[] = [];
+  for (let i = 0; i < rows; i++) if (chosen[i] === 1) picked.push(i);
+  return Uint32Array.from(picked);
+}
+
+/**
+ * Spends `free` more rows on the gaps between chosen rows, in proportion to each gap's length
+ * (largest remainders first, ties to the earlier gap), evenly spaced inside each gap.
+ * Needs first and last rows chosen and free ≤ number of unchosen rows.
+ */
+function fillGaps(chosen: Uint8Array, free: number): void {
+  const idx: number[] = [];
+  for (let i = 0; i < chosen.length; i++) if (chosen[i] === 1) idx.push(i);
+  const gaps = idx.slice(1).map((b, j) => b - (idx[j] as number) - 1);
+  const total = gaps.reduce((a, g) => a + g, 0);
+  const alloc = gaps.map((g) => Math.floor((free * g) / total));
+  let left = free - alloc.reduce((a, n) => a + n, 0);
+  const byRemainder = gaps
+    .map((g, j) => ({ j, r: (free * g) / total - (alloc[j] as number) }))
+    .sort((a, b) => b.r - a.r || a.j - b.j);
+  for (const { j } of byRemainder) {
+    if (left === 0) break;
+    if ((alloc[j] as number) < (gaps[j] as number)) {
+      alloc[j] = (alloc[j] as number) + 1;
+      left--;
     }
   }
-  for (let i = 1; i < rows - 1 && count < budget; i++) take(i);
-
-  const out = new Uint32Array(count);
-  let j = 0;
-  for (let i = 0; i < rows; i++) if (chosen[i] === 1) out[j++] = i;
-  return out;
+  alloc.forEach((n, j) => {
+    const a = idx[j] as number;
+    const len = (idx[j + 1] as number) - a;
+    // Spacing len/(n+1) ≥ 1 (n ≤ len-1), so the rounded positions are distinct and inside the gap.
+    for (let m = 1; m <= n; m++) chosen[a + Math.round((m * len) / (n + 1))] = 1;
+  });
 }
 
 /** Values of `column` at `rows`, non-finite values as null (JSON has no NaN/Infinity). */

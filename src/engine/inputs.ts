@@ -10,7 +10,7 @@
  * (a rejected ME step) walks it back, so any order of times is correct.
  */
 import { GatewayError } from '../errors.ts';
-import type { FmiInstance, NumericBuffer } from '../fmi/instance.ts';
+import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
 import type { InputSignal } from './types.ts';
 import type { ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
 import { allocBuffer, findVariable, isFloatType, suggestNames } from './variables.ts';
@@ -96,6 +96,8 @@ interface Group {
   type: VariableType;
   vrs: Uint32Array;
   buf: NumericBuffer;
+  /** The binding's prepared native set (fast path) for the bound instance, if offered. */
+  access: PreparedNumeric | undefined;
   /** Index into signals for each slot. */
   members: Int32Array;
   /** Last value written per slot (bigint buffers are rewritten only on change, to avoid allocating BigInts). */
@@ -106,15 +108,16 @@ interface Group {
 class InputEvaluator implements InputPlan {
   private readonly cursor: Int32Array;
   private readonly groups: Group[] = [];
+  private boundTo: FmiInstance | undefined;
 
-  constructor(fmiVersion: '2.0' | '3.0', readonly signals: readonly CompiledSignal[]) {
+  constructor(private readonly fmiVersion: '2.0' | '3.0', readonly signals: readonly CompiledSignal[]) {
     this.cursor = new Int32Array(signals.length).fill(-1);
     const byType = new Map<VariableType, number[]>();
     signals.forEach((s, i) => byType.set(s.variable.type, [...(byType.get(s.variable.type) ?? []), i]));
     for (const [type, idx] of byType) {
       const buf = allocBuffer(fmiVersion, type, idx.length);
       this.groups.push({
-        type, buf, vrs: Uint32Array.from(idx, (i) => signals[i]?.variable.value_reference ?? 0), members: Int32Array.from(idx),
+        type, buf, access: undefined, vrs: Uint32Array.from(idx, (i) => signals[i]?.variable.value_reference ?? 0), members: Int32Array.from(idx),
         last: new Float64Array(idx.length).fill(NaN), big: buf instanceof BigInt64Array || buf instanceof BigUint64Array,
       });
     }
@@ -138,7 +141,18 @@ class InputEvaluator implements InputPlan {
     return v0 + ((values[k + 1] as number) - v0) * ((t - t0) / (t1 - t0));
   }
 
+  /** Prepares native buffers for this instance (once; again only if the instance changes). */
+  private bind(instance: FmiInstance): void {
+    for (const group of this.groups) {
+      group.access = instance.prepareSet?.(group.type, group.vrs);
+      group.buf = group.access ? group.access.values : allocBuffer(this.fmiVersion, group.type, group.vrs.length);
+      group.last.fill(NaN);
+    }
+    this.boundTo = instance;
+  }
+
   apply(instance: FmiInstance, t: number): void {
+    if (this.boundTo !== instance) this.bind(instance);
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g] as Group;
       const { members, buf, last } = group;
@@ -149,7 +163,8 @@ class InputEvaluator implements InputPlan {
         } else (buf as Float64Array)[j] = x;
         last[j] = x;
       }
-      instance.setNumeric(group.type, group.vrs, buf);
+      if (group.access) group.access.run();
+      else instance.setNumeric(group.type, group.vrs, buf);
     }
   }
 

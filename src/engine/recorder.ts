@@ -5,7 +5,7 @@
  * anything is allocated.
  */
 import { GatewayError } from '../errors.ts';
-import type { FmiInstance, NumericBuffer } from '../fmi/instance.ts';
+import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
 import { allocBuffer, isNumericType, requireVariable } from './variables.ts';
@@ -43,6 +43,8 @@ interface NumericGroup {
   type: VariableType;
   vrs: Uint32Array;
   buf: NumericBuffer;
+  /** The binding's prepared native get (fast path), when it offers one. */
+  access: PreparedNumeric | undefined;
   columns: Float64Array[];
 }
 
@@ -86,8 +88,10 @@ export class Recorder {
       else if (isNumericType(v.type)) byType.set(v.type, [...(byType.get(v.type) ?? []), v]);
     }
     for (const [type, vs] of byType) {
+      const vrs = Uint32Array.from(vs, (v) => v.value_reference);
+      const access = instance.prepareGet?.(type, vrs);
       this.groups.push({
-        type, vrs: Uint32Array.from(vs, (v) => v.value_reference), buf: allocBuffer(instance.fmiVersion, type, vs.length),
+        type, vrs, access, buf: access ? access.values : allocBuffer(instance.fmiVersion, type, vs.length),
         columns: vs.map(() => new Float64Array(this.capacity)),
       });
     }
@@ -109,7 +113,8 @@ export class Recorder {
     this.timeCol[row] = time;
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g] as NumericGroup;
-      this.instance.getNumeric(group.type, group.vrs, group.buf);
+      if (group.access) group.access.run();
+      else this.instance.getNumeric(group.type, group.vrs, group.buf);
       const { buf, columns } = group;
       for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = Number(buf[j]);
     }

@@ -167,7 +167,12 @@ function unpack(bytes: Buffer, entries: readonly CheckedEntry[], cacheDir: strin
 }
 
 function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
-  const size = 'bytes' in source ? source.bytes.length : statSync(source.path).size;
+  let size: number;
+  try {
+    size = 'bytes' in source ? source.bytes.length : statSync(source.path).size;
+  } catch (e) {
+    throw new GatewayError('NOT_FOUND', `Cannot read the FMU file ${'path' in source ? source.path : ''}: ${(e as Error).message}`, { reason: 'unreadable' });
+  }
   if (size > limits.maxArchiveBytes) {
     throw invalid('too_large', `the archive is ${size} bytes, more than the limit of ${limits.maxArchiveBytes}`, { limit: 'maxArchiveBytes', max: limits.maxArchiveBytes });
   }

@@ -8,9 +8,9 @@ import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
 import type {
-  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, StepCompletionResult,
+  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, PreparedNumeric, StepCompletionResult,
 } from './instance.ts';
-import { Fmi2CallbackFunctions, type Fmi2Component, koffi, libcAllocators, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
+import { Fmi2CallbackFunctions, type Fmi2Component, koffi, libcAllocators, NativeArena, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
 import { LogRing, registerFmi2Logger, type RegisteredCallback } from './logger.ts';
 
 /** A bound native function; koffi returns number for int results and bigint|null for pointers. */
@@ -75,6 +75,10 @@ export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath
     }
   };
   bind(COMMON, true);
+  // Address variants for PreparedNumeric: handle and arrays as plain numbers.
+  for (const t of ['Real', 'Integer', 'Boolean']) {
+    for (const verb of ['Get', 'Set']) raw[`fmi2${verb}${t}@addr`] = lib.func(`fmi2${verb}${t}`, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t']) as Native;
+  }
   bind(iface === 'CS' ? CS : ME, true);
   if (iface === 'CS') bind(CS_OPTIONAL, false);
   return raw;
@@ -119,6 +123,7 @@ export class Fmi2InstanceImpl implements FmiInstance {
   private readonly eventInfoInts = new Int32Array(this.eventInfo, 0, 5);
   private readonly eventInfoTime = new Float64Array(this.eventInfo, 24, 1);
   private stringPtrs = new BigUint64Array(8);
+  private readonly arena = new NativeArena();
   private readonly stepResult: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
   private readonly eventResult: EventUpdateResult = {
     discreteStatesNeedUpdate: false, terminateSimulation: false, nominalsOfContinuousStatesChanged: false,
@@ -215,6 +220,40 @@ export class Fmi2InstanceImpl implements FmiInstance {
       default:
         throw noSuchType(type);
     }
+  }
+
+  prepareGet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    return this.prepare('Get', type, vrs);
+  }
+
+  prepareSet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    return this.prepare('Set', type, vrs);
+  }
+
+  private prepare(verb: 'Get' | 'Set', type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    const kind = type === 'Float64' ? 'Real' : type === 'Int32' || type === 'Enumeration' ? 'Integer' : type === 'Boolean' ? 'Boolean' : undefined;
+    if (!kind) throw noSuchType(type);
+    const name = `fmi2${verb}${kind}`;
+    const n = vrs.length;
+    const vrMem = this.arena.alloc(4 * n);
+    new Uint32Array(vrMem.buffer, 0, n).set(vrs);
+    const valMem = this.arena.alloc((kind === 'Real' ? 8 : 4) * n);
+    const values = kind === 'Real' ? new Float64Array(valMem.buffer, 0, n) : new Int32Array(valMem.buffer, 0, n);
+    const fn = this.raw[`${name}@addr`] as NativeStatus | undefined;
+    const handle = Number(this.handle);
+    if (!fn || vrMem.addr === undefined || valMem.addr === undefined || !Number.isSafeInteger(handle)) {
+      const slow = verb === 'Get' ? () => this.getNumeric(type, vrs, values) : () => this.setNumeric(type, vrs, values);
+      return { values, run: slow };
+    }
+    const vrAddr = vrMem.addr;
+    const valAddr = valMem.addr;
+    return {
+      values,
+      run: () => {
+        if (this.c === undefined) throw new GatewayError('INTERNAL', 'FMI 2 instance used after free().');
+        this.checker.check(name, fn(handle, vrAddr, n, valAddr));
+      },
+    };
   }
 
   getStrings(vrs: Uint32Array): string[] {
@@ -326,6 +365,7 @@ export class Fmi2InstanceImpl implements FmiInstance {
   /** Callbacks outlive the instance: released only after fmi2FreeInstance. */
   private release(): void {
     this.logger.unregister();
+    this.arena.freeAll();
     if (this.callbacks !== undefined) koffi.free(this.callbacks);
     this.callbacks = undefined;
   }

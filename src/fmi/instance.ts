@@ -49,6 +49,16 @@ export type NumericBuffer =
   | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
   | BigInt64Array | BigUint64Array;
 
+/**
+ * A prepared get or set of one type group (added for the hot path): `values` views
+ * native memory and run() makes one native call with plain addresses, no marshalling.
+ * Valid until the instance is freed.
+ */
+export interface PreparedNumeric {
+  readonly values: NumericBuffer;
+  run(): void;
+}
+
 export interface LogRecord {
   instance: string;
   status: FmiStatusName;
@@ -83,6 +93,9 @@ export interface FmiInstance {
    */
   getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void;
   setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void;
+  /** Optional fast path (bindings implement it; test doubles may not): see PreparedNumeric. */
+  prepareGet?(type: VariableType, vrs: Uint32Array): PreparedNumeric;
+  prepareSet?(type: VariableType, vrs: Uint32Array): PreparedNumeric;
   getStrings(vrs: Uint32Array): string[];
   setStrings(vrs: Uint32Array, values: readonly string[]): void;
   /** FMI 3 Binary; FMI 2 throws. */

@@ -59,8 +59,11 @@ export interface CompileOptions {
   label: string;
 }
 
-/** cc -shared -fPIC -O2 ... -lm; only the FMI functions are exported (-fvisibility=hidden). */
-export async function compileSharedLibrary(opts: CompileOptions): Promise<void> {
+/**
+ * cc -shared -fPIC -O2 ... -lm; only the FMI functions are exported (-fvisibility=hidden).
+ * Resolves with the compiler's warnings ('' when clean).
+ */
+export async function compileSharedLibrary(opts: CompileOptions): Promise<string> {
   const cc = requireCCompiler();
   const args = [
     '-shared', '-fPIC', '-O2', '-std=c99', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-type-limits',
@@ -69,14 +72,14 @@ export async function compileSharedLibrary(opts: CompileOptions): Promise<void> 
     ...opts.sources,
     '-o', opts.outFile, '-lm',
   ];
-  await new Promise<void>((resolve, reject) => {
+  return await new Promise<string>((resolve, reject) => {
     execFile(cc, args, { maxBuffer: 8 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (err) {
         reject(new GatewayError('COMPILE_FAILED', `Compiling ${opts.label} failed (${cc}):\n${stderr.slice(0, 8000) || err.message}`, {
           compiler: cc, args,
         }));
       } else {
-        resolve();
+        resolve(stderr.trim());
       }
     });
   });

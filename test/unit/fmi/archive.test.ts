@@ -181,6 +181,11 @@ describe('openFmu', () => {
     assertRefused(craftZip([...validEntries(), { name: 'resources/table.txt', data: 'again' }]), 'FMU_INVALID', 'duplicate_entry');
   });
 
+  test('reports a missing FMU file as NOT_FOUND', () => {
+    assert.throws(() => openFmu({ path: join(parent, 'nope.fmu') }, { cacheDir }), (e: unknown) => isGatewayError(e) && e.code === 'NOT_FOUND');
+    assertNothingWritten();
+  });
+
   test('refuses a file that is not a zip', () => {
     assertRefused(Buffer.from('this is plain text, not an FMU\n'.repeat(10)), 'FMU_INVALID', 'not_zip');
   });

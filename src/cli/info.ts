@@ -1,0 +1,66 @@
+/** `fmu-gateway info <file.fmu | msl:Name>`: model summary and variable table. */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { CausalitySchema } from '../schemas/model-description.ts';
+import { createCatalog } from '../library/catalog.ts';
+import { getVariables } from '../service/get-variables.ts';
+import { fmuIdFromArgument } from './fmu-argument.ts';
+import { createLocalContext } from './local-context.ts';
+import { renderTable } from './output.ts';
+
+function show(v: unknown): string {
+  if (v === undefined) return '';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  return String(v);
+}
+
+export async function runInfoCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      causality: { type: 'string' },
+      'fmi-version': { type: 'string' },
+    },
+  });
+  const local = createLocalContext(loadConfig(), { catalog: createCatalog() });
+  try {
+    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmiVersion = values['fmi-version'];
+    const info = getVariables(local.ctx, {
+      fmu_id: fmuId,
+      limit: 10_000,
+      ...(fmiVersion === '2.0' || fmiVersion === '3.0' ? { fmi_version: fmiVersion } : {}),
+      ...(values.causality !== undefined ? { causality: CausalitySchema.parse(values.causality) } : {}),
+    });
+    if (values.json === true) {
+      process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+      return 0;
+    }
+    const de = info.default_experiment;
+    const lines = [
+      `model        ${info.model_name}${info.description ? ` — ${info.description}` : ''}`,
+      `fmu_id       ${fmuId}`,
+      `FMI          ${info.fmi_version}   interfaces: ${info.interfaces.join(', ')}`,
+      `guid/token   ${info.guid}`,
+      `experiment   start ${de.start_time ?? 0}  stop ${de.stop_time ?? '-'}  step ${de.step_size ?? '-'}  tolerance ${de.tolerance ?? '-'}`,
+      `variables    ${info.total}`,
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    const rows = info.variables.map((v) => [
+      v.name,
+      v.causality,
+      v.variability,
+      v.type,
+      show(v.start),
+      v.unit ?? '',
+      v.description ?? '',
+    ]);
+    process.stdout.write(renderTable(['name', 'causality', 'variability', 'type', 'start', 'unit', 'description'], rows));
+    return 0;
+  } finally {
+    await local.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `fmu-gateway simulate <file.fmu | msl:Name> …`: runs one simulation through the worker pool.
+ * Default output: a short summary per output (final, min, max); --csv writes the full result;
+ * --json prints the summary, provenance and the full series.
+ */
+import { copyFileSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { GatewayError } from '../errors.ts';
+import { createCatalog } from '../library/catalog.ts';
+import { createSimulateInputSchema, type SimulateInput } from '../schemas/simulate.ts';
+import { simulate } from '../service/simulate.ts';
+import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
+import { fmuIdFromArgument } from './fmu-argument.ts';
+import { createLocalContext } from './local-context.ts';
+import { formatNumber, renderTable } from './output.ts';
+import { parseResultCsv } from './result-csv.ts';
+
+const OPTIONS = {
+  stop: { type: 'string' },
+  step: { type: 'string' },
+  'start-time': { type: 'string' },
+  set: { type: 'string', multiple: true },
+  output: { type: 'string' },
+  input: { type: 'string' },
+  interface: { type: 'string' },
+  solver: { type: 'string' },
+  tolerance: { type: 'string' },
+  'fmi-version': { type: 'string' },
+  kpi: { type: 'string', multiple: true },
+  csv: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export async function runSimulateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  if (values.csv !== undefined && values.json === true) {
+    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv and --json');
+  }
+  const config = loadConfig();
+  const local = createLocalContext(config, { catalog: createCatalog() });
+  try {
+    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const raw = {
+      fmu_id: fmuId,
+      start_time: parseNumberOption('start-time', values['start-time']),
+      stop_time: parseNumberOption('stop', values.stop),
+      step: parseNumberOption('step', values.step),
+      interface: values.interface?.toUpperCase(),
+      solver: values.solver,
+      tolerance: parseNumberOption('tolerance', values.tolerance),
+      fmi_version: values['fmi-version'],
+      start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,
+      input_signals: values.input !== undefined ? parseInputCsv(values.input) : undefined,
+      outputs: values.output?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      kpis: values.kpi,
+    };
+    const parsed = createSimulateInputSchema(config.limits).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      throw new GatewayError('BAD_REQUEST', `${where}${issue?.message ?? 'invalid arguments'}`);
+    }
+    const input: SimulateInput = parsed.data;
+    const { output } = await simulate(local.ctx, input);
+    const csvPath = local.ctx.results.csvPath(output.run_id);
+
+    if (values.csv !== undefined) {
+      copyFileSync(csvPath, values.csv);
+      process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);
+    }
+    if (values.json === true) {
+      // The full series, not the downsampled one: scripts compare it against references.
+      const { series: _downsampled, ...rest } = output;
+      const full = parseResultCsv(readFileSync(csvPath, 'utf8'));
+      process.stdout.write(`${JSON.stringify({ ...rest, series: full })}\n`);
+      return 0;
+    }
+    const p = output.provenance;
+    process.stdout.write(
+      `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
+        `${p.solver ? `, solver ${p.solver}` : ''}, ${formatNumber(output.stats.wall_ms)} ms\n\n`,
+    );
+    const rows = Object.entries(output.summary).map(([name, s]) => [
+      name,
+      formatNumber(s.final),
+      formatNumber(s.min),
+      formatNumber(s.max),
+      s.unit ?? '',
+    ]);
+    process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
+    if (Object.keys(output.kpis).length > 0) {
+      process.stdout.write('\n' + renderTable(['kpi', 'value'], Object.entries(output.kpis).map(([k, v]) => [k, v === null ? '-' : formatNumber(v)])));
+    }
+    if (output.terminated_early) {
+      process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
+    }
+    for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (values.csv === undefined) process.stdout.write(`\nfull result: ${csvPath} (use --csv FILE or --json)\n`);
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
