@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { ensureBinary } from '../fmi/source-build.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, WorkerPool } from '../runner/types.ts';
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
@@ -49,6 +50,8 @@ export function createLocalContext(
     fmuStore: createFmuFileStore(config.dataDir),
     results: createRunResultStore(config.dataDir),
     runner,
+    // Sources-only FMUs are compiled once, on first use, into the cache.
+    ensureBinary: async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path,
     // The CLI's stdout is its answer; only warnings and errors go to stderr.
     logger: createStderrLogger('warn'),
   };

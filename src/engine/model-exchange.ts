@@ -250,12 +250,15 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     const timeEvent = tEnd === nextTimeEvent;
     const inputEvent = tEnd === nextInputEvent;
     const anyEvent = (stateEvent || stepEvent || timeEvent || inputEvent) && tEnd < stopTime && !terminate;
+    let rowAtEnd = false;
     if (!anyEvent && gridIndex < points && gridTime(startTime, stopTime, outputInterval, gridIndex) <= tEnd) {
       recorder.record(gridTime(startTime, stopTime, outputInterval, gridIndex));
       gridIndex++;
+      rowAtEnd = true;
     }
     t = tEnd;
     if (terminate) {
+      if (!rowAtEnd) recorder.record(t); // the last state the FMU reached
       terminatedEarly = { time: t, reason: `The FMU requested termination (completedIntegratorStep) at t = ${t}.` };
       break;
     }

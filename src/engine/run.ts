@@ -5,9 +5,9 @@
  */
 import { GatewayError } from '../errors.ts';
 import { loadFmiLibrary } from '../fmi/load.ts';
-import type { FmiInstance } from '../fmi/instance.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { simulateCoSimulation } from './cosim.ts';
+import { simulateModelExchange } from './model-exchange.ts';
 import { checkTiming, gridPoints } from './recorder.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
 
@@ -29,15 +29,6 @@ export function chooseInterface(md: ModelDescription, requested: InterfaceKind |
   return requested;
 }
 
-/**
- * ===== Model Exchange call site (engineer D) =====
- * Replace the body with `return simulateModelExchange(instance, options);` and add
- * `import { simulateModelExchange } from './model-exchange.ts';` once that file exists.
- */
-function runModelExchange(_instance: FmiInstance, _options: SimulationOptions): SimulationResult {
-  throw new GatewayError('BAD_REQUEST', 'Model Exchange not available');
-}
-
 export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): SimulationResult {
   const md = fmu.modelDescription;
   const iface = chooseInterface(md, options.interface);
@@ -51,7 +42,8 @@ export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): Sim
   try {
     const instance = lib.instantiate({ interface: iface, loggingOn: true, instanceName: md.model_name });
     try {
-      return iface === 'CS' ? simulateCoSimulation(instance, options) : runModelExchange(instance, options);
+      // Model Exchange call site: engineer D's driver (src/engine/model-exchange.ts).
+      return iface === 'CS' ? simulateCoSimulation(instance, options) : simulateModelExchange(instance, options);
     } finally {
       instance.free();
     }

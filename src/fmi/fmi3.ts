@@ -9,9 +9,9 @@ import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
 import type {
-  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, StepCompletionResult,
+  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, PreparedNumeric, StepCompletionResult,
 } from './instance.ts';
-import { type Fmi3Instance, koffi, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
+import { type Fmi3Instance, koffi, NativeArena, type NumericCtor, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
 import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
 
 type Native = (...args: unknown[]) => unknown;
@@ -59,6 +59,12 @@ const ME: Record<string, Decl> = {
 
 export type Fmi3Raw = Record<string, Native>;
 
+const CTORS: Partial<Record<VariableType, [NumericCtor, number]>> = {
+  Float32: [Float32Array, 4], Float64: [Float64Array, 8], Int8: [Int8Array, 1], UInt8: [Uint8Array, 1],
+  Int16: [Int16Array, 2], UInt16: [Uint16Array, 2], Int32: [Int32Array, 4], UInt32: [Uint32Array, 4],
+  Int64: [BigInt64Array, 8], UInt64: [BigUint64Array, 8], Boolean: [Uint8Array, 1], Enumeration: [BigInt64Array, 8],
+};
+
 /**
  * Binds the raw FMI 3 functions an interface needs. Get/set functions are required for
  * Float64 and for every type the model description uses; a missing required symbol →
@@ -82,6 +88,8 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
   for (const [name, [ret, args]] of Object.entries(table)) {
     try {
       raw[name] = lib.func(name, ret, args) as Native;
+      // Address variants for PreparedNumeric: handle and arrays as plain numbers.
+      if (name in typed) raw[`${name}@addr`] = lib.func(name, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t', 'size_t']) as Native;
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(
@@ -108,6 +116,7 @@ export class Fmi3InstanceImpl implements FmiInstance {
   private readonly b = [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)] as const;
   private readonly dOut = new Float64Array(1);
   private ptrs = new BigUint64Array(8);
+  private readonly arena = new NativeArena();
   private sizes = new BigUint64Array(8);
   private readonly stepResult: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
   private readonly eventResult: EventUpdateResult = {
@@ -189,6 +198,42 @@ export class Fmi3InstanceImpl implements FmiInstance {
   setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void {
     const e = this.typed(this.setFns, type, 'Set');
     this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, values, vrs.length));
+  }
+
+  prepareGet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    return this.prepare(this.getFns, 'Get', type, vrs);
+  }
+
+  prepareSet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    return this.prepare(this.setFns, 'Set', type, vrs);
+  }
+
+  private prepare(map: Map<VariableType, { name: string; fn: NativeStatus }>, verb: 'Get' | 'Set', type: VariableType, vrs: Uint32Array): PreparedNumeric {
+    const entry = this.typed(map, type, verb);
+    const spec = CTORS[type];
+    if (!spec) throw new GatewayError('BAD_REQUEST', `Type ${type} has no numeric get/set.`);
+    const [Ctor, size] = spec;
+    const n = vrs.length;
+    const vrMem = this.arena.alloc(4 * n);
+    new Uint32Array(vrMem.buffer, 0, n).set(vrs);
+    const valMem = this.arena.alloc(size * n);
+    const values = new Ctor(valMem.buffer, 0, n);
+    const fn = this.raw[`${entry.name}@addr`] as NativeStatus | undefined;
+    const handle = Number(this.handle);
+    if (!fn || vrMem.addr === undefined || valMem.addr === undefined || !Number.isSafeInteger(handle)) {
+      const slow = verb === 'Get' ? () => this.getNumeric(type, vrs, values) : () => this.setNumeric(type, vrs, values);
+      return { values, run: slow };
+    }
+    const vrAddr = vrMem.addr;
+    const valAddr = valMem.addr;
+    const name = entry.name;
+    return {
+      values,
+      run: () => {
+        if (this.inst === undefined) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
+        this.checker.check(name, fn(handle, vrAddr, n, valAddr, n));
+      },
+    };
   }
 
   private ensure(n: number): void {
@@ -320,5 +365,6 @@ export class Fmi3InstanceImpl implements FmiInstance {
     }
     // The log callback may fire until fmi3FreeInstance returns: unregister only now.
     this.logger.unregister();
+    this.arena.freeAll();
   }
 }

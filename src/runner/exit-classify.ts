@@ -2,7 +2,7 @@
  * Turns how a worker died into a coded error. Out-of-memory detection is pragmatic:
  *  - SIGKILL we did not send: the kernel OOM killer (the only other sender of SIGKILL here);
  *  - the worker's stderr says so (V8 "heap out of memory", std::bad_alloc, ENOMEM);
- *  - a SIGSEGV/SIGABRT/SIGBUS while the sampled data size was ≥ 80 % of RLIMIT_DATA: with the
+ *  - a SIGSEGV/SIGABRT/SIGBUS while the sampled data size was ≥ 75 % of RLIMIT_DATA: with the
  *    limit in place malloc returns NULL, and FMUs rarely check it (NULL write → SIGSEGV, abort).
  * Anything else that ends by a signal is FMU_CRASHED with the signal and the last log lines.
  */
@@ -43,7 +43,7 @@ export function classifyDeath(d: WorkerDeath): GatewayError {
     memory_limit_mb: Math.round(d.memoryLimitBytes / 1048576),
     last_log_lines: d.lastLogLines,
   };
-  const nearLimit = d.peakDataBytes >= 0.8 * d.memoryLimitBytes;
+  const nearLimit = d.peakDataBytes >= 0.75 * d.memoryLimitBytes;
   if (signal === 'SIGKILL' || OOM_TEXT.test(d.stderrTail) || (signal !== null && MEMORY_SIGNALS.has(signal) && nearLimit)) {
     return new GatewayError(
       'SIMULATION_OUT_OF_MEMORY',

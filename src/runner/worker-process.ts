@@ -151,12 +151,12 @@ export class WorkerProcess {
     this.child.send(m);
   }
 
-  /** While a job runs: the largest data size of any process of the worker, every 25 ms. */
+  /** While a job runs: the largest data size of any process of the worker, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples). */
   startSampling(): void {
     this.peakDataBytes = 0;
     this.sampler = setInterval(() => {
       for (const p of processTree(this.pid)) this.peakDataBytes = Math.max(this.peakDataBytes, dataBytes(p));
-    }, 25);
+    }, 10);
     this.sampler.unref();
   }
 

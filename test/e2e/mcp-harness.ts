@@ -154,11 +154,14 @@ export function dcMotorSpeed(p: { V: number; b: number; t: number; R?: number; L
   return wSs + m21 * -iSs + m22 * -wSs;
 }
 
-/** A simulation long enough (a few seconds) to see progress and to cancel mid-way. */
+/**
+ * A simulation that runs for tens of seconds (800 000 co-simulation steps, ~40 s here) so that a
+ * next call finishing within a few seconds proves the cancelled job was really stopped.
+ * Tests never let it finish.
+ */
 export const LONG_RUN = {
   fmu_id: 'msl:DCMotor',
   stop_time: 200_000,
-  step: 0.2,
-  interface: 'ME',
-  solver: 'euler',
+  step: 0.25,
+  interface: 'CS',
 } as const;

@@ -225,26 +225,29 @@ export function dahlquist(p: { k: number; x0: number }, t: number): number {
 }
 
 /**
- * Ball dropped from h0 at rest, gravity g, coefficient of restitution e (velocity after
- * impact = −e·velocity before). Exact piecewise parabola; after `minBounceSpeed` is
- * undercut the ball rests at 0 (models typically stop bouncing there).
+ * Ball dropped from h0 with upward speed v0 (default 0), gravity g, coefficient of restitution e
+ * (rebound speed = e·impact speed). Exact piecewise parabola. The ball rests (h = v = 0) from the
+ * first impact whose rebound speed is below vMin (default 0: never, up to 10 000 impacts).
+ * `bounces` counts impacts up to t; `restTime` is when it came to rest (Infinity if not yet).
  */
-export function bouncingBall(p: { h0: number; g: number; e: number; v0?: number }, t: number): { h: number; v: number } {
+export function bouncingBall(p: { h0: number; g: number; e: number; v0?: number; vMin?: number }, t: number):
+  { h: number; v: number; bounces: number; restTime: number } {
   let h = p.h0, v = p.v0 ?? 0, t0 = 0;
+  const vMin = p.vMin ?? 0;
   for (let bounce = 0; bounce < 10_000; bounce++) {
     // Time until h + v·τ − g·τ²/2 = 0 (the positive root).
     const tau = (v + Math.sqrt(v * v + 2 * p.g * h)) / p.g;
-    if (t <= t0 + tau) {
+    if (t < t0 + tau) {
       const d = t - t0;
-      return { h: h + v * d - 0.5 * p.g * d * d, v: v - p.g * d };
+      return { h: h + v * d - 0.5 * p.g * d * d, v: v - p.g * d, bounces: bounce, restTime: Infinity };
     }
     const vImpact = v - p.g * tau;
     t0 += tau;
     h = 0;
     v = -p.e * vImpact;
-    if (v < 1e-9) return { h: 0, v: 0 };
+    if (v < vMin || v <= 0) return { h: 0, v: 0, bounces: bounce + 1, restTime: t0 };
   }
-  return { h: 0, v: 0 };
+  return { h: 0, v: 0, bounces: 10_000, restTime: t0 };
 }
 
 /** Complete elliptic integral of the first kind K(k) (modulus k) by the arithmetic–geometric mean. */

@@ -143,10 +143,10 @@ for (const v of FMI_VERSIONS) {
       // 5e-8 m = 1e-6 of the 5 cm step (the 11 Hz wheel hop makes RK4 at 1 ms err ~2e-8 m).
       const e = assertSeriesClose('z_s', run.time, run.col('z_s'), (i) => ref[i]?.[0] as number, { atol: 5e-8 });
       assertSeriesClose('z_u', run.time, run.col('z_u'), (i) => ref[i]?.[2] as number, { atol: 5e-8 });
-      assertSeriesClose('v_u', run.time, run.col('v_u'), (i) => ref[i]?.[3] as number, { atol: 1e-6 });
+      assertSeriesClose('v_u', run.time, run.col('v_u'), (i) => ref[i]?.[3] as number, { atol: 5e-6 }); // peak ~1.5 m/s
       const d = new Float64Array(4);
       assertSeriesClose('a_s', run.time, run.col('a_s'), (i) => { carRhs(0.05)(0, ref[i] as Float64Array, d); return d[1] as number; }, { atol: 1e-5 });
-      assertSeriesClose('F_tire', run.time, run.col('F_tire'), (i) => 160000 * (0.05 - (ref[i]?.[2] as number)), { atol: 1e-3 });
+      assertSeriesClose('F_tire', run.time, run.col('F_tire'), (i) => 160000 * (0.05 - (ref[i]?.[2] as number)), { atol: 1e-2 }); // ~1e-6 of the 8 kN peak
       assert.ok(Math.abs((run.col('z_s').at(-1) as number) - 0.05) < 5e-4, 'body settles on the raised road');
       report(`QuarterCar FMI ${v} max |z_s err| m`, e);
     });

@@ -17,7 +17,7 @@ import { buildModels, createTestContext, isCode } from './service-helpers.ts';
 
 let ctx: ServiceContext;
 let built: Map<string, string>;
-let cleanups: (() => void)[] = [];
+const cleanups: (() => void)[] = [];
 
 before(async () => {
   built = await buildModels(['Dahlquist', 'SpringMassDamper']);

@@ -19,7 +19,7 @@ function md(fmiVersion: '2.0' | '3.0'): ModelDescription {
       v('u', 2, 'Float64', 'input', 'continuous', { start: 0 }),
       v('y', 3, 'Float64', 'output', 'continuous'),
       v('x', 4, 'Float64', 'output', 'continuous', { initial: 'exact', start: 1 }),
-      v('c', 5, 'Float64', 'constant', 'constant', { start: 3 }),
+      v('c', 5, 'Float64', 'local', 'constant', { start: 3 }),
       v('cp', 6, 'Float64', 'calculatedParameter', 'fixed'),
       v('flag', 7, 'Boolean', 'parameter', 'fixed', { start: false }),
       v('label', 8, 'String', 'parameter', 'fixed', { start: 'a' }),

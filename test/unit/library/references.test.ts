@@ -143,3 +143,17 @@ describe('pendulum and step-response helpers', () => {
     assert.ok(m.settlingTime > 4 && m.settlingTime < 8, `settling ${m.settlingTime}`);
   });
 });
+
+describe('bouncing ball reference', () => {
+  it('comes to rest at impact 11, t = 2.499113 s, with the default v_min = 0.1 m/s', () => {
+    const p = { h0: 1, g: 9.81, e: 0.7, vMin: 0.1 };
+    const V = Math.sqrt(2 * 9.81);
+    let t11 = Math.sqrt(2 / 9.81);
+    for (let n = 1; n <= 10; n++) t11 += (2 * 0.7 ** n * V) / 9.81;
+    const r = bouncingBall(p, 3);
+    assert.equal(r.bounces, 11);
+    close(r.restTime, t11, 1e-12, 'rest time');
+    close(r.restTime, 2.499113, 1e-6, 'documented rest time');
+    assert.deepEqual([r.h, r.v], [0, 0]);
+  });
+});
