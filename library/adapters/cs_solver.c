@@ -11,6 +11,9 @@
 
 #define MAX_EVENT_ITERATIONS 100
 #define MAX_BISECTIONS 200
+/* More events than this inside one communication step means chattering / Zeno behaviour:
+   fail with a clear message instead of spinning. */
+#define MAX_EVENTS_PER_STEP 100000
 
 static ModelStatus eval(ModelInstance *m, double t, const double x[], double dx[]) {
     m->time = t;
@@ -89,6 +92,7 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
 
     if ((st = core_get_event_indicators(m, m->z_old)) > worst) worst = st;
     if (worst > MODEL_WARNING) return worst;
+    long events = 0;
 
     while (t_end - m->time > eps || (m->next_event_time_defined && m->next_event_time <= m->time)) {
         const double t0 = m->time;
@@ -131,6 +135,12 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
             }
         }
         if (event) {
+            if (++events > MAX_EVENTS_PER_STEP) {
+                core_log(m, MODEL_ERROR, "logStatusError",
+                         "doStep: more than %d events between t = %.17g and %.17g (chattering or Zeno behaviour at t = %.17g)",
+                         MAX_EVENTS_PER_STEP, t, t_end, m->time);
+                return MODEL_ERROR;
+            }
             bool term = false;
             if ((st = event_iteration(m, &term)) > worst) worst = st;
             if (worst > MODEL_WARNING) return worst;

@@ -251,7 +251,8 @@ export class Fmi2InstanceImpl implements FmiInstance {
       values,
       run: () => {
         if (this.c === undefined) throw new GatewayError('INTERNAL', 'FMI 2 instance used after free().');
-        this.checker.check(name, fn(handle, vrAddr, n, valAddr));
+        const status = fn(handle, vrAddr, n, valAddr);
+        if (status !== 0) this.checker.check(name, status);
       },
     };
   }
@@ -279,8 +280,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
   doStep(currentTime: number, stepSize: number): DoStepResult {
     const r = this.stepResult;
     if (!this.doStepFn) throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
-    const status = this.checker.check('fmi2DoStep', this.doStepFn(this.handle, currentTime, stepSize, 1));
-    r.status = statusName(status);
+    const raw = this.doStepFn(this.handle, currentTime, stepSize, 1);
+    const status = raw === 0 ? 0 : this.checker.check('fmi2DoStep', raw);
+    r.status = status === 0 ? 'OK' : statusName(status);
     r.lastSuccessfulTime = currentTime + stepSize;
     r.terminate = false;
     if (status === STATUS_DISCARD) {

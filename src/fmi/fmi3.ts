@@ -231,7 +231,8 @@ export class Fmi3InstanceImpl implements FmiInstance {
       values,
       run: () => {
         if (this.inst === undefined) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
-        this.checker.check(name, fn(handle, vrAddr, n, valAddr, n));
+        const status = fn(handle, vrAddr, n, valAddr, n);
+        if (status !== 0) this.checker.check(name, status);
       },
     };
   }

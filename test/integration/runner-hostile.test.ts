@@ -159,7 +159,7 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
   it('stops an infinite loop at the wall-clock limit', async () => {
     const t0 = Date.now();
     await rejectsWith(pool.run(job(get('infinite-loop'))), 'SIMULATION_TIMEOUT');
-    assert.ok(Date.now() - t0 < 3500);
+    assert.ok(Date.now() - t0 < 6000);
     await assertClean();
     await assertControlWorks();
   });
@@ -167,7 +167,7 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
   it('stops an FMU sleeping forever at the wall-clock limit', async () => {
     const t0 = Date.now();
     await rejectsWith(pool.run(job(get('sleep-forever'))), 'SIMULATION_TIMEOUT');
-    assert.ok(Date.now() - t0 < 3500);
+    assert.ok(Date.now() - t0 < 6000);
     await assertClean();
     await assertControlWorks();
   });
@@ -220,7 +220,7 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
     const r = await pool.run(job(get('log-flood'), {}, 0.2));
     const bytes = r.log.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
     assert.ok(bytes <= 16 * 1024 + 200, `log of ${bytes} bytes`);
-    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(Date.now() - t0 < 5000);
     await assertControlWorks();
   });
 

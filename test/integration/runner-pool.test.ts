@@ -27,6 +27,14 @@ async function rejectsWith(p: Promise<unknown>, expected: string): Promise<Gatew
   assert.fail(`expected ${expected}, but the job succeeded`);
 }
 
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const tiny = { fmu: { sha256: 'a'.repeat(64), unpackedDir: '/nonexistent' } };
 
 describe('worker pool with diagnostic jobs', () => {
@@ -60,7 +68,7 @@ describe('worker pool with diagnostic jobs', () => {
     const t0 = Date.now();
     const e = await rejectsWith(pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 60_000 }), 'SIMULATION_TIMEOUT');
     const elapsed = Date.now() - t0;
-    assert.ok(elapsed >= 1900 && elapsed < 4000, `timeout after ${elapsed} ms`);
+    assert.ok(elapsed >= 1900 && elapsed < 6000, `timeout after ${elapsed} ms`);
     assert.equal(e.data?.timeout_ms, 2000);
   });
 
@@ -88,7 +96,7 @@ describe('worker pool with diagnostic jobs', () => {
     const t0 = Date.now();
     const r = await pool.runDiagnostic({ kind: 'diagnostic', name: 'log', lines: 200_000, bytesPerLine: 200 });
     assert.deepEqual(r, { lines: 200_000 });
-    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(Date.now() - t0 < 5000);
   });
 
   it('refuses an output grid above the row limit before starting anything', async () => {
@@ -114,7 +122,7 @@ describe('worker pool with diagnostic jobs', () => {
 
   it('cancels a queued job without running it, and rejects beyond the queue with QUEUE_FULL', async () => {
     const blockers = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 800 }));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => pool.stats().busy === 2); // replacement workers from earlier tests may still be starting
     const ac = new AbortController();
     const queued = pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'never' }, { signal: ac.signal });
     const others = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'later' }));

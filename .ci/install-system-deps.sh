@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages the worker sandbox tests need: bubblewrap (bwrap) and util-linux (prlimit,
+# setpriv). gcc is expected to be present (the FMU library is compiled from C). Installs only
+# what is missing, with apt-get, when running as root on a Debian/Ubuntu machine.
+set -euo pipefail
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+{ command -v prlimit >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; } || missing+=(util-linux)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc)"
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "system deps: missing ${missing[*]} and no apt-get here; the sandbox tests will be skipped or fail" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "system deps: installed ${missing[*]}"
