@@ -86,10 +86,17 @@ function startToken(token: string, type: VariableType, el: XmlElement): number |
   return token;
 }
 
+/** <Start value=""/> is a valid empty String / Binary start: only a missing attribute is an error. */
+function startValueAttr(s: XmlElement): string {
+  const v = s.attrs.value;
+  if (v === undefined) throw mdError('required attribute value is missing', { element: s.tag, attribute: 'value' });
+  return v;
+}
+
 function parseStart(el: XmlElement, type: VariableType, isArray: boolean): StartValue | undefined {
   // String and Binary carry start values as <Start value="..."/> children; others as a list attribute.
   const tokens = type === 'String' || type === 'Binary'
-    ? childrenOf(el, 'Start').map((s) => reqString(s, 'value')).concat(el.attrs.start !== undefined ? [el.attrs.start] : [])
+    ? childrenOf(el, 'Start').map((s) => startValueAttr(s)).concat(el.attrs.start !== undefined ? [el.attrs.start] : [])
     : (el.attrs.start?.trim().split(/\s+/).filter((t) => t !== '') ?? []);
   if (tokens.length === 0) return undefined;
   if (!isArray && tokens.length > 1) {

@@ -165,3 +165,11 @@ export const LONG_RUN = {
   step: 0.25,
   interface: 'CS',
 } as const;
+
+/** Builds the library's Dahlquist model (dx/dt = -k x) into an FMU of our own to upload. */
+export async function buildUploadFixture(dir: string): Promise<string> {
+  const { buildFmu, LIBRARY_DIR } = await import('../../tools/fmu-builder.ts');
+  const outFile = join(dir, 'Dahlquist-upload.fmu');
+  await buildFmu({ modelDir: join(LIBRARY_DIR, 'models', 'Dahlquist'), fmiVersion: '2.0', outFile });
+  return outFile;
+}

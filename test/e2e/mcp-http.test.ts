@@ -4,10 +4,13 @@
  * for the DNS-rebinding checks.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { LONG_RUN, dcMotorSpeed, startHttpGateway, type HttpGateway } from './mcp-harness.ts';
+import { LONG_RUN, buildUploadFixture, dcMotorSpeed, startHttpGateway, type HttpGateway } from './mcp-harness.ts';
 
 type Structured = Record<string, unknown> & { status: string };
 
@@ -75,6 +78,22 @@ describe('MCP over Streamable HTTP', { timeout: 120_000 }, () => {
     assert.ok(Math.abs((s.summary.w?.final ?? NaN) - expected) <= 1e-3 * expected);
     const res = await client.readResource({ uri: s.result_uri });
     assert.equal(res.contents[0]?.mimeType, 'text/csv');
+  });
+
+  it('uploads an FMU as content_base64 and reads its description resource', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-up-'));
+    try {
+      const bytes = readFileSync(await buildUploadFixture(dir));
+      const r = await client.callTool({ name: 'upload_fmu', arguments: { content_base64: bytes.toString('base64') } });
+      const s = structured(r) as Structured & { fmu_id: string };
+      assert.equal(s.status, 'ok', JSON.stringify(r.content));
+      const { createHash } = await import('node:crypto');
+      assert.equal(s.fmu_id, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      const res = await client.readResource({ uri: `fmu-gateway://fmus/${s.fmu_id.slice(7)}` });
+      assert.equal(res.contents[0]?.mimeType, 'application/json');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses upload_fmu by local path over HTTP with a coded error', async () => {

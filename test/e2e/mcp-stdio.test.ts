@@ -3,9 +3,12 @@
  * StdioClientTransport, one server for the whole file.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { LONG_RUN, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
+import { LONG_RUN, buildUploadFixture, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
 
 type Structured = Record<string, unknown> & { status: string };
 
@@ -17,11 +20,15 @@ function structured(r: unknown): Structured {
 
 describe('MCP over stdio', { timeout: 120_000 }, () => {
   let gw: StdioGateway;
+  let fixtureDir: string;
+  let fmuPath: string;
   before(async () => {
-    gw = await startStdioGateway();
+    fixtureDir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-fixture-'));
+    [gw, fmuPath] = await Promise.all([startStdioGateway(), buildUploadFixture(fixtureDir)]);
   });
   after(async () => {
     await gw?.close();
+    rmSync(fixtureDir, { recursive: true, force: true });
   });
 
   it('lists the four tools, each with an object output schema and annotations', async () => {
@@ -100,6 +107,34 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
     const last = csv.rows[csv.rows.length - 1] ?? [];
     assert.equal(last[0], 5);
     assert.ok(Math.abs((last[1] ?? NaN) - final) < 1e-12, 'CSV last row = summary final');
+  });
+
+  it('uploads an FMU by local path and simulates it against the closed form x0 exp(-k t)', async () => {
+    const up = await gw.client.callTool({ name: 'upload_fmu', arguments: { path: fmuPath } });
+    const u = structured(up) as Structured & { fmu_id: string; model_name: string };
+    assert.equal(u.status, 'ok', JSON.stringify(up.content));
+    assert.match(u.fmu_id, /^sha256:[0-9a-f]{64}$/);
+    const again = structured(await gw.client.callTool({ name: 'upload_fmu', arguments: { path: fmuPath } })) as Structured & { fmu_id: string; already_stored: boolean };
+    assert.equal(again.fmu_id, u.fmu_id, 'same bytes, same id');
+    assert.equal(again.already_stored, true);
+
+    const res = await gw.client.readResource({ uri: `fmu-gateway://fmus/${u.fmu_id.slice(7)}` });
+    const c = res.contents[0];
+    assert.equal((JSON.parse(c !== undefined && 'text' in c ? c.text : '{}') as { model_name: string }).model_name, u.model_name);
+
+    const k = 0.5;
+    const r = await gw.client.callTool({
+      name: 'simulate',
+      arguments: { fmu_id: u.fmu_id, stop_time: 4, step: 0.01, start_values: { k }, plot: true },
+    });
+    const s = structured(r) as Structured & { summary: Record<string, { final: number }> };
+    assert.equal(s.status, 'completed', JSON.stringify(r.content));
+    const expected = Math.exp(-k * 4);
+    assert.ok(Math.abs((s.summary.x?.final ?? NaN) - expected) <= 1e-4, `x(4) = ${s.summary.x?.final}, closed form ${expected} (abs tol 1e-4)`);
+    const image = (r.content as CallToolResult['content']).find((b) => b.type === 'image');
+    assert.equal(image?.type === 'image' ? image.mimeType : undefined, 'image/png');
+    const png = Buffer.from(image?.type === 'image' ? image.data : '', 'base64');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
   });
 
   it('answers an unknown variable with a coded error result, not a protocol error', async () => {
