@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -72,13 +73,14 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = EnvSchema.parse(env);
-  const dataDir = e.FMU_GATEWAY_DATA_DIR ?? (existsSync('/data') ? '/data/fmu-gateway' : '.fmu-gateway');
-  const dbPath = e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db');
+  // Absolute paths: workers and the sandbox (bwrap binds) see them from other working directories.
+  const dataDir = resolve(e.FMU_GATEWAY_DATA_DIR ?? (existsSync('/data') ? '/data/fmu-gateway' : '.fmu-gateway'));
+  const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
     remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY },
     dataDir,
-    cacheDir: e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`,
+    cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
     dbPath,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { createCatalog } from '../../build/scratch-mcp/catalog.ts'; // SCRATCH-TEMP
+import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { SandboxMode } from '../runner/types.ts';
 import { createStderrLogger, type ServiceContext } from '../service/context.ts';

@@ -7,7 +7,7 @@
  * back to running the TypeScript through tsx.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './sandbox.ts';
@@ -20,6 +20,19 @@ interface EsbuildLike {
 }
 
 let cached: string[] | undefined;
+
+/** Bundles of older sources pile up during development; a running pool may still use one, so keep a day's worth. */
+function pruneOldBundles(): void {
+  const cutoff = Date.now() - 24 * 3600 * 1000;
+  for (const f of readdirSync(BUNDLE_DIR)) {
+    const p = join(BUNDLE_DIR, f);
+    try {
+      if (f.startsWith('worker-') && statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
+    } catch {
+      // removed concurrently
+    }
+  }
+}
 
 /** node arguments that start a worker: the bundle when it can be built, else tsx + the source. */
 export function workerNodeArgs(): string[] {
@@ -48,6 +61,7 @@ export function workerNodeArgs(): string[] {
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, code, { mode: 0o644 });
       renameSync(tmp, file);
+      pruneOldBundles();
     }
     cached = [file];
   } catch (e) {
