@@ -30,10 +30,17 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   const { createGatewayContext } = await import('./gateway-context.ts');
   const { createMcpServer } = await import('../mcp/server.ts');
 
-  const { ctx, close } = createGatewayContext(loadConfig(), { sandbox: 'auto' });
-  ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
+  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), { sandbox: 'auto', lazyPool: true });
+  const server = createMcpServer(ctx, { transport: 'stdio' });
+  // Start the worker pool once the handshake is answered (its sandbox self-test takes ~0.4 s);
+  // a tool call arriving earlier creates it on demand.
+  server.server.oninitialized = () =>
+    setImmediate(() => {
+      warmUp();
+      ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
+    });
   try {
-    await serveStdio(createMcpServer(ctx, { transport: 'stdio' }));
+    await serveStdio(server);
   } finally {
     await close();
   }

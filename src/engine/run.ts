@@ -4,6 +4,7 @@
  * Runs inside a worker process (src/runner), never in the server process.
  */
 import { GatewayError } from '../errors.ts';
+import type { LogRecord } from '../fmi/instance.ts';
 import { loadFmiLibrary } from '../fmi/load.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { simulateCoSimulation } from './cosim.ts';
@@ -40,7 +41,13 @@ export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): Sim
   }
   const lib = loadFmiLibrary(fmu, iface, fmu.binaryPath === undefined ? {} : { binaryPath: fmu.binaryPath });
   try {
-    const instance = lib.instantiate({ interface: iface, loggingOn: true, instanceName: md.model_name });
+    const onLog = options.onLog;
+    const instance = lib.instantiate({
+      interface: iface,
+      loggingOn: true,
+      instanceName: md.model_name,
+      ...(onLog !== undefined ? { onLog: (r: LogRecord) => onLog(`[${r.status}] ${r.category}: ${r.message}`) } : {}),
+    });
     try {
       // Model Exchange call site: engineer D's driver (src/engine/model-exchange.ts).
       return iface === 'CS' ? simulateCoSimulation(instance, options) : simulateModelExchange(instance, options);

@@ -38,6 +38,11 @@ export interface SimulationOptions {
   /** Called at most every progressIntervalMs with the fraction of simulated time. */
   onProgress?: (fraction: number, time: number) => void;
   progressIntervalMs?: number;
+  /**
+   * Receives every FMU log line as it is emitted (the worker streams them to the parent, so the
+   * last lines survive a crash of the FMU).
+   */
+  onLog?: (line: string) => void;
   /** Checked between steps (cheap boolean read), for in-process cancellation. */
   signal?: AbortSignal;
 }

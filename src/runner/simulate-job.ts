@@ -39,7 +39,7 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Si
     parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
-  const options: SimulationOptions & { onLog?: (line: string) => void } = {
+  const options: SimulationOptions = {
     ...job.options,
     onProgress: hooks.onProgress,
     progressIntervalMs: job.progressIntervalMs,

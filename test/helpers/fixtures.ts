@@ -13,7 +13,7 @@ import AdmZip from 'adm-zip';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { openFmu } from '../../src/fmi/archive.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { buildFmu, hostPlatformDir } from '../../tools/fmu-builder.ts';
@@ -59,7 +59,7 @@ async function build(modelDir: string, name: string, fmiVersion: '2.0' | '3.0', 
     mkdirSync(CACHE, { recursive: true });
     const tmp = mkdtempSync(join(CACHE, `.tmp-${key}-`));
     try {
-      const tmpFmu = join(tmp, `${name}.fmu`);
+      const tmpFmu = join(tmp, `${name.replace(/[\/]/g, '_')}.fmu`);
       const args: Parameters<typeof buildFmu>[0] = { modelDir, fmiVersion, outFile: tmpFmu };
       if (opts.cflags) args.cflags = opts.cflags;
       if (opts.mutateXml) args.mutateXml = opts.mutateXml;
@@ -73,7 +73,7 @@ async function build(modelDir: string, name: string, fmiVersion: '2.0' | '3.0', 
         zip.addFile(`binaries/${dir}/${modelIdentifier}${process.platform === 'darwin' ? '.dylib' : '.so'}`, readFileSync(so));
         zip.writeZip(tmpFmu);
       }
-      mkdirSync(join(CACHE, key), { recursive: true });
+      mkdirSync(dirname(outFile), { recursive: true });
       // Atomic publish: a concurrent test file either sees no file or the complete one.
       renameSync(tmpFmu, outFile);
       return outFile;

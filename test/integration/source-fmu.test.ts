@@ -46,7 +46,7 @@ for (const fmiVersion of ['2.0', '3.0'] as const) {
     for (const col of fromBinary.columns) {
       const other = fromSources.columns.find((c) => c.name === col.name);
       assert.ok(other, `column ${col.name} present`);
-      assert.deepEqual(Array.from(other.values), Array.from(col.values), `${col.name} identical to the last digit`);
+      assert.deepEqual([...other.values], [...col.values], `${col.name} identical to the last digit`);
     }
   });
 }
