@@ -1,6 +1,7 @@
 /**
  * MCP over stdio, measured in one run:
- *  - spawn → initialize answer (process start, module loading, pool start, handshake);
+ *  - spawn → initialize answer (process start, module loading, handshake; the pool starts after it),
+ *    and spawn → the first tools/list answer;
  *  - median / p95 latency of `simulate` msl:BouncingBall (stop 3) over one warm server;
  *  - the same simulation through the CLI, one process spawned per run, for comparison.
  * Run: node --import tsx bench/mcp.ts [runs]   (or `npm run bench -- mcp`)
@@ -43,6 +44,9 @@ try {
   await client.connect(transport);
   const initMs = performance.now() - t0;
   console.log(`${'spawn → initialize answer (stdio)'.padEnd(44)} ${initMs.toFixed(1)} ms`);
+  // The pool starts right after the handshake; a tools/list right away shows what a client waits for.
+  await client.listTools();
+  console.log(`${'spawn → tools/list answer'.padEnd(44)} ${(performance.now() - t0).toFixed(1)} ms`);
 
   // 2. simulate over MCP: first call apart (FMU unpack + worker load), then warm calls.
   const first = performance.now();

@@ -90,6 +90,8 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
       raw[name] = lib.func(name, ret, args) as Native;
       // Address variants for PreparedNumeric: handle and arrays as plain numbers.
       if (name in typed) raw[`${name}@addr`] = lib.func(name, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t', 'size_t']) as Native;
+      // The per-step call with handle and out-arguments as plain addresses (no marshalling).
+      if (name === 'fmi3DoStep') raw['fmi3DoStep@addr'] = lib.func(name, 'int', ['uint64_t', 'double', 'double', 'bool', 'uint64_t', 'uint64_t', 'uint64_t', 'uint64_t']) as Native;
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(
@@ -115,6 +117,9 @@ export class Fmi3InstanceImpl implements FmiInstance {
   // Preallocated out-arguments (C bool = one byte) and reused results.
   private readonly b = [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)] as const;
   private readonly dOut = new Float64Array(1);
+  private doStepFast: ((currentTime: number, stepSize: number) => number) | undefined;
+  private readonly fastFlags = new Uint8Array(3);
+  private readonly fastLast = new Float64Array(1);
   private ptrs = new BigUint64Array(8);
   private readonly arena = new NativeArena();
   private sizes = new BigUint64Array(8);
@@ -154,6 +159,29 @@ export class Fmi3InstanceImpl implements FmiInstance {
         'the FMU refused to instantiate; check the instantiation token, the resources and the FMU log');
     }
     this.inst = BigInt(handle as bigint) as Fmi3Instance;
+    this.prepareDoStep(raw);
+  }
+
+  /** Out-arguments of fmi3DoStep in native memory, passed by address: the per-step call marshals nothing. */
+  private prepareDoStep(raw: Fmi3Raw): void {
+    const fn = raw['fmi3DoStep@addr'] as NativeStatus | undefined;
+    const handle = Number(this.inst);
+    const flags = this.arena.alloc(3);
+    const time = this.arena.alloc(8);
+    if (!fn || !Number.isSafeInteger(handle) || flags.addr === undefined || time.addr === undefined) return;
+    const a = flags.addr;
+    const t = time.addr;
+    const bytes = new Uint8Array(flags.buffer, 0, 3);
+    const last = new Float64Array(time.buffer, 0, 1);
+    this.doStepFast = (currentTime, stepSize) => {
+      last[0] = currentTime + stepSize;
+      const status = fn(handle, currentTime, stepSize, true, a, a + 1, a + 2, t);
+      this.fastFlags[0] = bytes[0] as number;
+      this.fastFlags[1] = bytes[1] as number;
+      this.fastFlags[2] = bytes[2] as number;
+      this.fastLast[0] = last[0] as number;
+      return status;
+    };
   }
 
   get worstStatus(): FmiStatusName {
@@ -292,10 +320,20 @@ export class Fmi3InstanceImpl implements FmiInstance {
 
   doStep(currentTime: number, stepSize: number): DoStepResult {
     if (!this.doStepFn) throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
+    const r = this.stepResult;
+    if (this.doStepFast !== undefined && this.inst !== undefined) {
+      const raw = this.doStepFast(currentTime, stepSize);
+      const status = raw === 0 ? 0 : this.checker.check('fmi3DoStep', raw);
+      r.status = status === 0 ? 'OK' : statusName(status);
+      r.eventHandlingNeeded = this.fastFlags[0] !== 0;
+      r.terminate = status === STATUS_DISCARD || this.fastFlags[1] !== 0;
+      r.earlyReturn = this.fastFlags[2] !== 0;
+      r.lastSuccessfulTime = this.fastLast[0] ?? currentTime + stepSize;
+      return r;
+    }
     const [ehn, term, early] = this.b;
     this.dOut[0] = currentTime + stepSize;
     const status = this.checker.check('fmi3DoStep', this.doStepFn(this.handle, currentTime, stepSize, true, ehn, term, early, this.dOut));
-    const r = this.stepResult;
     r.status = statusName(status);
     r.eventHandlingNeeded = ehn[0] !== 0;
     r.earlyReturn = early[0] !== 0;
@@ -362,6 +400,7 @@ export class Fmi3InstanceImpl implements FmiInstance {
     if (this.inst !== undefined) {
       const inst = this.inst;
       this.inst = undefined;
+      this.doStepFast = undefined;
       this.fn('fmi3FreeInstance')(inst);
     }
     // The log callback may fire until fmi3FreeInstance returns: unregister only now.
