@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.ts';
@@ -50,6 +51,8 @@ export function createGatewayContext(config: Config, opts: { sandbox: SandboxMod
     fmuStore: createFmuFileStore(config.dataDir),
     results: createRunResultStore(config.dataDir),
     runner,
+    // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
+    ensureBinary: async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path,
     logger: createStderrLogger(),
   };
   return { ctx, warmUp: () => void getPool(), close: async () => pool?.close() };

@@ -32,22 +32,46 @@ export function guardStdout(): Writable {
 }
 
 /**
- * Connects `server` to stdin/stdout and resolves when the client closes stdin (or the transport
- * closes), after the server has been closed.
+ * Connects `server` to stdin/stdout and resolves when the client closes stdin, once the requests
+ * already received have been answered (a scripted client may write its requests and close stdin
+ * at once), after the server has been closed.
  */
 export async function serveStdio(server: McpServer): Promise<void> {
   const out = guardStdout();
   const transport = new StdioServerTransport(process.stdin, out);
-  const closed = new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.stdin.off('end', done);
-      process.stdin.off('close', done);
-      void server.close().finally(resolve);
-    };
-    process.stdin.once('end', done);
-    process.stdin.once('close', done);
-    transport.onclose = () => resolve();
-  });
   await server.connect(transport);
+
+  // Count requests in and responses out, by wrapping what connect() installed.
+  let pending = 0;
+  let inputEnded = false;
+  let finish: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (finish = resolve));
+  const maybeClose = (): void => {
+    if (inputEnded && pending === 0) void server.close().finally(finish);
+  };
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ('method' in message && 'id' in message) pending++;
+    onmessage?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    await send(message, options);
+    if (('result' in message || 'error' in message) && 'id' in message) {
+      pending = Math.max(0, pending - 1);
+      maybeClose();
+    }
+  };
+  const onclose = transport.onclose;
+  transport.onclose = () => {
+    onclose?.();
+    finish();
+  };
+  const ended = (): void => {
+    inputEnded = true;
+    maybeClose();
+  };
+  process.stdin.once('end', ended);
+  process.stdin.once('close', ended);
   await closed;
 }

@@ -59,7 +59,7 @@ async function build(modelDir: string, name: string, fmiVersion: '2.0' | '3.0', 
     mkdirSync(CACHE, { recursive: true });
     const tmp = mkdtempSync(join(CACHE, `.tmp-${key}-`));
     try {
-      const tmpFmu = join(tmp, `${name.replace(/[\/]/g, '_')}.fmu`);
+      const tmpFmu = join(tmp, `${name.replace(/[/\\]/g, '_')}.fmu`);
       const args: Parameters<typeof buildFmu>[0] = { modelDir, fmiVersion, outFile: tmpFmu };
       if (opts.cflags) args.cflags = opts.cflags;
       if (opts.mutateXml) args.mutateXml = opts.mutateXml;
