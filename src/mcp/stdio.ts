@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 let guarded: Writable | undefined;
 
@@ -50,13 +51,13 @@ export async function serveStdio(server: McpServer): Promise<void> {
     if (inputEnded && pending === 0) void server.close().finally(finish);
   };
   const onmessage = transport.onmessage;
-  transport.onmessage = (message, extra) => {
+  transport.onmessage = (message: JSONRPCMessage) => {
     if ('method' in message && 'id' in message) pending++;
-    onmessage?.(message, extra);
+    onmessage?.(message);
   };
   const send = transport.send.bind(transport);
-  transport.send = async (message, options) => {
-    await send(message, options);
+  transport.send = async (message: JSONRPCMessage) => {
+    await send(message);
     if (('result' in message || 'error' in message) && 'id' in message) {
       pending = Math.max(0, pending - 1);
       maybeClose();

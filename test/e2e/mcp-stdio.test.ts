@@ -3,12 +3,13 @@
  * StdioClientTransport, one server for the whole file.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { LONG_RUN, buildUploadFixture, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
+import { BIN, ROOT, LONG_RUN, buildUploadFixture, gatewayEnv, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
 
 type Structured = Record<string, unknown> & { status: string };
 
@@ -206,5 +207,28 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
 
   it('keeps stdout clean: the client saw no unparsable output', () => {
     assert.deepEqual(gw.transportErrors.map((e) => e.message), []);
+  });
+
+  it('answers requests already sent when a scripted client closes stdin at once, prints only JSON-RPC, exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-pipe-'));
+    try {
+      const child = spawn(process.execPath, [BIN, 'mcp'], { cwd: ROOT, env: gatewayEnv(dataDir), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.resume();
+      const lines = [
+        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '0' } } },
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3, max_points: 2 } } },
+      ];
+      child.stdin.end(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0);
+      const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { id?: number; result?: { structuredContent?: { status: string } } });
+      assert.deepEqual(messages.map((m) => m.id), [1, 2]);
+      assert.equal(messages[1]?.result?.structuredContent?.status, 'completed');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
