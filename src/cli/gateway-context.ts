@@ -11,7 +11,7 @@ import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.ts';
-import { createStderrLogger, type ServiceContext, type SimulationRunner } from '../service/context.ts';
+import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 
@@ -22,13 +22,28 @@ export interface GatewayContext {
   close: () => Promise<void>;
 }
 
-export function createGatewayContext(config: Config, opts: { sandbox: SandboxMode; lazyPool?: boolean }): GatewayContext {
+export interface GatewayContextOptions {
+  sandbox: SandboxMode;
+  lazyPool?: boolean;
+  /** Worker processes (default config.pool.size; the one-shot CLI uses 1). */
+  poolSize?: number;
+  /** Compile sources-only FMUs on first use (default true). The compiler runs outside the worker sandbox. */
+  compileSources?: boolean;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Called once when the pool is created (the CLI says on stderr when it runs unsandboxed). */
+  onPoolCreated?: (isolation: IsolationReport) => void;
+  /** Catalog to serve (default: the built library). */
+  catalog?: CatalogLike;
+}
+
+export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.cacheDir, { recursive: true });
   let pool: WorkerPool | undefined;
   const getPool = (): WorkerPool => {
-    pool ??= createWorkerPool({
-      size: config.pool.size,
+    if (pool !== undefined) return pool;
+    pool = createWorkerPool({
+      size: opts.poolSize ?? config.pool.size,
       queueLength: config.pool.queueLength,
       timeoutMs: config.limits.simTimeoutSeconds * 1000,
       memoryMb: config.limits.simMemoryMb,
@@ -36,6 +51,7 @@ export function createGatewayContext(config: Config, opts: { sandbox: SandboxMod
       sandbox: opts.sandbox,
       cacheDir: config.cacheDir,
     });
+    opts.onPoolCreated?.(pool.isolation);
     return pool;
   };
   if (opts.lazyPool !== true) getPool();
@@ -47,13 +63,15 @@ export function createGatewayContext(config: Config, opts: { sandbox: SandboxMod
   };
   const ctx: ServiceContext = {
     config,
-    catalog: createCatalog(),
+    catalog: opts.catalog ?? createCatalog(),
     fmuStore: createFmuFileStore(config.dataDir),
     results: createRunResultStore(config.dataDir),
     runner,
-    // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ensureBinary: async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path,
-    logger: createStderrLogger(),
+    logger: createStderrLogger(opts.logLevel ?? 'info'),
   };
+  if (opts.compileSources !== false) {
+    // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
+    ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
+  }
   return { ctx, warmUp: () => void getPool(), close: async () => pool?.close() };
 }

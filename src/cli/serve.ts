@@ -17,6 +17,8 @@ Options:
   --allowed-host NAME    extra Host header value to accept (repeatable), e.g. a LAN name with --host 0.0.0.0
   --allowed-origin URL   extra browser Origin to accept (repeatable), e.g. https://app.example.com
   --allow-unsandboxed    run workers without the OS sandbox when it is unavailable (process isolation only)
+  --compile-sources      compile uploaded sources-only FMUs with the system C compiler (off by default:
+                         the compiler runs outside the worker sandbox and reads what #include names)
   -h, --help             this text
 `;
 
@@ -31,6 +33,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
         'allowed-host': { type: 'string', multiple: true, default: [] },
         'allowed-origin': { type: 'string', multiple: true, default: [] },
         'allow-unsandboxed': { type: 'boolean', default: false },
+        'compile-sources': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -49,7 +52,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     throw new GatewayError('BAD_REQUEST', `--port expects an integer 0-65535, got "${values.port}"`);
   }
 
-  const { ctx, close } = createGatewayContext(loadConfig(), { sandbox: values['allow-unsandboxed'] ? 'auto' : 'required' });
+  const { ctx, close } = createGatewayContext(loadConfig(), {
+    sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
+    compileSources: values['compile-sources'],
+  });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {
     ctx.logger.warn('workers run WITHOUT the OS sandbox (--allow-unsandboxed)', { missing: iso.missing });
