@@ -276,6 +276,8 @@ describe('hostile FMUs without the sandbox (proof the hostile behaviours are rea
       const net = openFmu({ path: await buildHostile('network') }, { cacheDir });
       const r = await pool.run(job(net, { port }));
       assert.equal(finalOf(r, 'connected'), 1);
+      // The child's connect() returns before this process's accept event runs: wait for it (bounded).
+      for (let i = 0; i < 100 && connections === 0; i++) await new Promise((res) => setTimeout(res, 20));
       assert.equal(connections, 1);
       const ctor = openFmu({ path: await buildHostile('constructor', { cflags: [`-DMARKER_PATH="${CTOR_MARKER}"`] }) }, { cacheDir });
       const r2 = await pool.run(job(ctor));
