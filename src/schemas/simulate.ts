@@ -241,6 +241,10 @@ export const SimulateCompletedSchema = z.object({
       wall_ms: z.number(),
     })
     .describe('Solver statistics and wall-clock time of the simulation itself.'),
+  event_times: z
+    .array(z.number())
+    .optional()
+    .describe('Model Exchange: times (s) of the events handled (state, time, step and input events), in order, at most 1000.'),
   terminated_early: z
     .object({ time: z.number(), reason: z.string() })
     .optional()

@@ -46,6 +46,9 @@ export interface CompletedParts {
   provenance: Omit<Provenance, 'fmi_version' | 'interface' | 'solver' | 'tolerance' | 'start_time' | 'stop_time' | 'step' | 'start_values' | 'input_signals' | 'outputs'>;
 }
 
+/** Enough for any agent-sized answer; the CSV has every row. */
+const MAX_EVENT_TIMES = 1000;
+
 export function buildCompleted({ runId, input, plan, result, provenance }: CompletedParts): SimulateCompleted {
   const { summary, skipped } = summarizeResult(result);
   delete summary.time;
@@ -90,6 +93,20 @@ export function buildCompleted({ runId, input, plan, result, provenance }: Compl
     warnings,
   };
   if (result.terminatedEarly !== undefined) out.terminated_early = { ...result.terminatedEarly };
+  const events = eventTimes(result);
+  if (events.length > 0) out.event_times = events;
+  return out;
+}
+
+/** Times of the events the ME driver handled (rows marked before/after an event), at most MAX_EVENT_TIMES. */
+export function eventTimes(result: Pick<SimulationResult, 'rows' | 'time' | 'eventRows'>): number[] {
+  const out: number[] = [];
+  const marks = result.eventRows;
+  if (marks === undefined) return out;
+  for (let r = 0; r < result.rows && out.length < MAX_EVENT_TIMES; r++) {
+    const t = result.time[r] as number;
+    if (marks[r] === 1 && out[out.length - 1] !== t) out.push(t);
+  }
   return out;
 }
 
