@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { detectCompiler } from '../fmi/source-build.ts';
 import { toGatewayError } from '../errors.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import { findTools, PROJECT_ROOT } from '../runner/sandbox.ts';
@@ -59,11 +60,17 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'fmu-gateway-doctor-'));
   try {
     const tools = findTools();
+    // Needed to build the library (npm install) and sources-only FMUs.
+    const compiler = await detectCompiler().then(
+      (cc) => cc,
+      (e: unknown) => `missing (${toGatewayError(e).message})`,
+    );
     const report = await liveChecks(dir);
     if (values.json === true) {
-      process.stdout.write(`${JSON.stringify({ tools, ...report }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ compiler, tools, ...report }, null, 2)}\n`);
     } else {
       const lines = [
+        `C compiler: ${compiler}`,
         `isolation: ${report.level}`,
         `tools: bwrap ${tools.bwrap ?? 'missing'}, prlimit ${tools.prlimit ?? 'missing'}, setpriv ${tools.setpriv ?? 'missing'}`,
         `features: ${report.features.join(', ')}`,

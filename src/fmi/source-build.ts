@@ -85,6 +85,11 @@ function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: numbe
   });
 }
 
+/** The C compiler sources-only FMUs would be built with, or COMPILER_MISSING (doctor, health). */
+export function detectCompiler(): Promise<string> {
+  return findCompiler(process.cwd());
+}
+
 function findCompiler(cwd: string): Promise<string> {
   detectedCompiler ??= (async () => {
     for (const cc of ['cc', 'gcc', 'clang']) {
