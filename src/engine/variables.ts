@@ -4,6 +4,7 @@
  * the recorder and the Model Exchange driver).
  */
 import { GatewayError } from '../errors.ts';
+import { defaultInitial } from '../fmi/model-description-common.ts';
 import type { NumericBuffer } from '../fmi/instance.ts';
 import type { ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
 
@@ -66,23 +67,11 @@ export function requireVariable(md: ModelDescription, name: string, role: string
 }
 
 /**
- * The `initial` that applies when the XML leaves it out (FMI 2 and 3 tables): parameters
- * are exact; outputs and locals are calculated unless a start value is given.
+ * The `initial` of a variable: as parsed (the parser fills the spec's default), else the
+ * causality × variability table of src/fmi/model-description-common.ts (one rule, one place).
  */
 export function effectiveInitial(v: ModelVariable): 'exact' | 'approx' | 'calculated' | undefined {
-  if (v.initial) return v.initial;
-  switch (v.causality) {
-    case 'parameter':
-    case 'structuralParameter':
-      return 'exact';
-    case 'calculatedParameter':
-      return 'calculated';
-    case 'output':
-    case 'local':
-      return v.start === undefined ? 'calculated' : 'exact';
-    default:
-      return undefined;
-  }
+  return v.initial ?? defaultInitial(v.causality, v.variability);
 }
 
 export function isFloatType(t: VariableType): boolean {
