@@ -152,6 +152,8 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
     const e = await rejectsWith(pool.run(job(get('segfault'))), 'FMU_CRASHED');
     assert.equal(e.data?.signal, 'SIGSEGV');
     assert.ok((e.data?.last_log_lines as string[]).some((l) => l.includes('last words at t=0.5')), JSON.stringify(e.data));
+    // The FMU's own logger message (FMI callback) is streamed before the crash, not lost with it.
+    assert.ok((e.data?.last_log_lines as string[]).some((l) => l.includes('about to dereference NULL')), JSON.stringify(e.data));
     await assertClean();
     await assertControlWorks();
   });
