@@ -56,6 +56,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const sandboxed = isolation.level === 'sandboxed';
   const settings = {
     sandboxed,
+    // Off means off (tests prove the hostile FMUs' behaviours are real); otherwise every worker
+    // filters syscalls, which also denies network and exec where bubblewrap is missing.
+    seccomp: mode !== 'off',
     tools: options.sandboxTools ?? findTools(),
     memoryMb: options.memoryMb ?? 1024,
     tmpMb: options.tmpMb ?? 64,
@@ -76,6 +79,15 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const isFresh = (w: WorkerProcess): boolean => w.binding === undefined && !w.spent && w.state !== 'dead';
 
+  /** The first worker's report puts the seccomp filter in the isolation report (features or missing). */
+  let seccompNoted = false;
+  function noteSeccomp(w: WorkerProcess): void {
+    if (seccompNoted || w.seccomp === undefined) return;
+    seccompNoted = true;
+    if (w.seccomp.installed) isolation.features.push('seccomp-filter');
+    else isolation.missing.push(w.seccomp.detail);
+  }
+
   function spawnWorker(): void {
     const stageDir = stageRoot === undefined ? undefined : createStageDir(stageRoot, `w${++workerIds}`);
     const w = new WorkerProcess(settings, stageDir);
@@ -83,6 +95,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.onExit = () => onWorkerExit(w);
     w.ready.then(
       () => {
+        noteSeccomp(w);
         startFailures = 0;
         pump();
       },

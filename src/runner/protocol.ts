@@ -31,7 +31,7 @@ export interface WireError {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; pid: number }
+  | { type: 'ready'; pid: number; seccomp?: { installed: boolean; detail: string } }
   /** Sent once the FMU's model description is known: the pool's reuse rule needs it. */
   | { type: 'loaded'; id: number; onlyOncePerProcess: boolean }
   | { type: 'progress'; id: number; fraction: number; time: number }

@@ -19,6 +19,8 @@ export interface SandboxTools {
 
 export interface LaunchSpec {
   sandboxed: boolean;
+  /** The worker installs its seccomp filter (src/fmi/seccomp.ts) at start, before any FMU is loaded. */
+  seccomp?: boolean;
   tools: SandboxTools;
   /** RLIMIT_DATA in MiB. */
   memoryMb: number;
@@ -143,7 +145,7 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
     argv = [spec.tools.prlimit, ...limits, '--', ...argv];
   }
   const [command, ...args] = argv as [string, ...string[]];
-  return { command, args, env: workerEnv() };
+  return { command, args, env: spec.seccomp === true ? { ...workerEnv(), FMU_GATEWAY_SECCOMP: '1' } : workerEnv() };
 }
 
 /** Checks run by a sandboxed `node -e` (plain JS, no tsx: the self-test must be quick). */

@@ -4,6 +4,7 @@
  * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
  */
 import { GatewayError, toGatewayError } from '../errors.ts';
+import { installSeccompFilter } from '../fmi/seccomp.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
@@ -62,7 +63,14 @@ process.on('message', (m: ParentMessage) => void handle(m));
 process.on('disconnect', () => process.exit(0));
 // Warm the simulation code (engine, bindings, koffi) before announcing readiness, so the first
 // job does not pay for it; a failure here is reported with the first simulate job instead.
+// The seccomp filter goes in first: before any FMU library is opened (its constructors run at dlopen).
+const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : undefined;
 loadSimulate().then(
-  () => send({ type: 'ready', pid: process.pid }),
-  () => send({ type: 'ready', pid: process.pid }),
+  () => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) }),
+  () => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) }),
 );
+
+function installFilter(): { installed: boolean; detail: string } {
+  const r = installSeccompFilter();
+  return r.installed ? { installed: true, detail: `denied: ${r.denied.join(', ')}` } : { installed: false, detail: r.reason };
+}

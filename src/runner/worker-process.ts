@@ -13,6 +13,7 @@ import { workerNodeArgs } from './worker-bundle.ts';
 
 export interface WorkerSettings {
   sandboxed: boolean;
+  seccomp: boolean;
   tools: SandboxTools;
   memoryMb: number;
   tmpMb: number;
@@ -58,6 +59,8 @@ export class WorkerProcess {
   /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */
   killReason: string | undefined;
   peakDataBytes = 0;
+  /** What the worker reported of its seccomp filter at start-up. */
+  seccomp: { installed: boolean; detail: string } | undefined;
   /** Processes of a healthy idle worker (wrappers + node); more after a job = the FMU forked. */
   baselineProcesses = 0;
   readonly log: LineRing;
@@ -75,6 +78,7 @@ export class WorkerProcess {
     this.log = new LineRing(settings.maxLogBytes);
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
+      seccomp: settings.seccomp,
       tools: settings.tools,
       memoryMb: settings.memoryMb,
       tmpMb: settings.tmpMb,
@@ -99,6 +103,7 @@ export class WorkerProcess {
       const onReady = (m: WorkerMessage): void => {
         if (m.type !== 'ready') return;
         this.child.off('message', onReady);
+        this.seccomp = m.seccomp;
         if (this.state === 'starting') this.state = 'idle';
         this.baselineProcesses = processTree(this.pid).length;
         resolve();

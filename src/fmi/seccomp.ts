@@ -1,0 +1,135 @@
+/**
+ * A seccomp filter for simulation workers: once installed (before any FMU library is opened),
+ * the process and all its threads can no longer open network sockets, connect, listen, execute
+ * programs, trace other processes or change namespaces and mounts. Defence in depth under the
+ * bubblewrap sandbox (which already gives the worker no network and a read-only system).
+ *
+ * It lives in src/fmi/ because this folder is the project's single native (koffi) boundary.
+ * The classic BPF program is written out here (no libseccomp needed): check the architecture,
+ * load the syscall number, return EPERM for the denied ones, allow the rest.
+ */
+import koffi from 'koffi';
+
+// struct sock_filter / seccomp_data offsets and constants (linux/filter.h, linux/seccomp.h, linux/audit.h).
+const BPF_LD_W_ABS = 0x20;
+const BPF_JEQ_K = 0x15;
+const BPF_JGE_K = 0x35;
+const BPF_RET_K = 0x06;
+const OFFSET_NR = 0;
+const OFFSET_ARCH = 4;
+const OFFSET_ARG0 = 16;
+const RET_ALLOW = 0x7fff0000;
+const RET_EPERM = 0x00050000 | 1;
+const RET_KILL_PROCESS = 0x80000000;
+const AF_UNIX = 1;
+const PR_SET_NO_NEW_PRIVS = 38;
+const SECCOMP_SET_MODE_FILTER = 1;
+/** Apply to every thread of the process (libuv's pool, V8's workers), not just the caller. */
+const SECCOMP_FILTER_FLAG_TSYNC = 1;
+
+interface ArchTable {
+  audit: number;
+  seccompSyscall: number;
+  socket: number;
+  /** Denied outright (EPERM). */
+  denied: Record<string, number>;
+  /** x86_64 only: the x32 ABI shares the arch value; its numbers have this bit set. */
+  x32Bit?: number;
+}
+
+const ARCHES: Record<string, ArchTable> = {
+  x64: {
+    audit: 0xc000003e,
+    seccompSyscall: 317,
+    socket: 41,
+    x32Bit: 0x40000000,
+    denied: {
+      connect: 42, accept: 43, bind: 49, listen: 50, accept4: 288, execve: 59, execveat: 322, ptrace: 101,
+      mount: 165, umount2: 166, pivot_root: 155, chroot: 161, setns: 308, unshare: 272, keyctl: 250, bpf: 321,
+      perf_event_open: 298, process_vm_readv: 310, process_vm_writev: 311,
+    },
+  },
+  arm64: {
+    audit: 0xc00000b7,
+    seccompSyscall: 277,
+    socket: 198,
+    denied: {
+      connect: 203, accept: 202, bind: 200, listen: 201, accept4: 242, execve: 221, execveat: 281, ptrace: 117,
+      mount: 40, umount2: 39, pivot_root: 41, chroot: 51, setns: 268, unshare: 97, keyctl: 219, bpf: 280,
+      perf_event_open: 241, process_vm_readv: 270, process_vm_writev: 271,
+    },
+  },
+};
+
+type Insn = [code: number, jt: number, jf: number, k: number];
+
+/** The filter program for one architecture (exported for tests). */
+export function buildFilter(arch: ArchTable): Insn[] {
+  const deny = Object.values(arch.denied);
+  const prog: Insn[] = [
+    [BPF_LD_W_ABS, 0, 0, OFFSET_ARCH],
+    [BPF_JEQ_K, 1, 0, arch.audit],
+    [BPF_RET_K, 0, 0, RET_KILL_PROCESS],
+    [BPF_LD_W_ABS, 0, 0, OFFSET_NR],
+  ];
+  if (arch.x32Bit !== undefined) prog.push([BPF_JGE_K, 0, 1, arch.x32Bit], [BPF_RET_K, 0, 0, RET_EPERM]);
+  // Layout after this point: [deny checks][socket block (4)][ALLOW][EPERM].
+  const SOCKET_BLOCK = 4;
+  deny.forEach((nr, i) => prog.push([BPF_JEQ_K, deny.length - 1 - i + SOCKET_BLOCK + 1, 0, nr]));
+  // socket(): only AF_UNIX (the IPC channel to the parent already exists; nothing else is needed).
+  prog.push(
+    [BPF_JEQ_K, 0, 3, arch.socket], // not socket → ALLOW
+    [BPF_LD_W_ABS, 0, 0, OFFSET_ARG0],
+    [BPF_JEQ_K, 1, 0, AF_UNIX], // AF_UNIX → ALLOW
+    [BPF_RET_K, 0, 0, RET_EPERM],
+  );
+  prog.push([BPF_RET_K, 0, 0, RET_ALLOW], [BPF_RET_K, 0, 0, RET_EPERM]);
+  return prog;
+}
+
+export type SeccompOutcome = { installed: true; denied: string[] } | { installed: false; reason: string };
+
+/** Installs the filter in this process (irreversible). Never throws: the caller reports the outcome. */
+export function installSeccompFilter(): SeccompOutcome {
+  const arch = ARCHES[process.arch];
+  if (process.platform !== 'linux' || arch === undefined) {
+    return { installed: false, reason: `seccomp filter not available on ${process.platform}/${process.arch}` };
+  }
+  try {
+    const libc = koffi.load('libc.so.6');
+    const prctl = libc.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');
+    const syscall = libc.func('long syscall(long, ...)');
+    const errnoLocation = libc.func('int *__errno_location()');
+    const prog = buildFilter(arch);
+    const filter = Buffer.alloc(prog.length * 8);
+    prog.forEach(([code, jt, jf, k], i) => {
+      filter.writeUInt16LE(code, i * 8);
+      filter.writeUInt8(jt, i * 8 + 2);
+      filter.writeUInt8(jf, i * 8 + 3);
+      filter.writeUInt32LE(k >>> 0, i * 8 + 4);
+    });
+    // struct sock_fprog { unsigned short len; struct sock_filter *filter; } in native memory.
+    const filterMem = koffi.alloc('uint8_t', filter.length) as bigint;
+    const fprogMem = koffi.alloc('uint8_t', 16) as bigint;
+    try {
+      Buffer.from(koffi.view(filterMem, filter.length)).set(filter);
+      const fprog = Buffer.from(koffi.view(fprogMem, 16));
+      fprog.fill(0);
+      fprog.writeUInt16LE(prog.length, 0);
+      fprog.writeBigUInt64LE(filterMem, 8);
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) return { installed: false, reason: 'prctl(PR_SET_NO_NEW_PRIVS) failed' };
+      const r = Number(syscall(arch.seccompSyscall, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', SECCOMP_FILTER_FLAG_TSYNC, 'void *', fprogMem));
+      if (r !== 0) {
+        const errno = koffi.decode(errnoLocation(), 'int') as number;
+        return { installed: false, reason: `seccomp(SET_MODE_FILTER) returned ${r} (errno ${errno})` };
+      }
+    } finally {
+      // The kernel copies the program: the buffers may go.
+      koffi.free(filterMem);
+      koffi.free(fprogMem);
+    }
+    return { installed: true, denied: ['socket(non-AF_UNIX)', ...Object.keys(arch.denied)] };
+  } catch (e) {
+    return { installed: false, reason: `seccomp filter: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
