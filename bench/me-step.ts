@@ -66,7 +66,7 @@ function best<T extends { nsPerStep: number }>(f: () => T): T {
 
 const exe = compileBaseline();
 const c = best(() => {
-  const out = execFileSync(exe, [binary, md.guid, String(md.number_of_continuous_states), String(md.number_of_event_indicators), String(EULER_STEPS), String(EULER_H)], { encoding: 'utf8' });
+  const out = execFileSync(exe, [binary, md.guid, String(md.number_of_continuous_states), String(md.number_of_event_indicators), String(EULER_STEPS), String(EULER_H), md.model_exchange?.completed_integrator_step_not_needed === true ? '0' : '1'], { encoding: 'utf8' });
   const j = JSON.parse(out) as { ns_per_step: number; x0: number };
   return { nsPerStep: j.ns_per_step, x: j.x0 };
 });

@@ -133,6 +133,12 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
                 }
                 event = true;
             }
+            /* A step event: the model asks for an event after this accepted substep. */
+            if (!event && model_hooks.step_completed != NULL) {
+                if ((st = core_update(m)) > worst) worst = st;
+                if (worst > MODEL_WARNING) return worst;
+                event = model_hooks.step_completed(m);
+            }
         }
         if (event) {
             if (++events > MAX_EVENTS_PER_STEP) {

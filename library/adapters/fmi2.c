@@ -433,7 +433,13 @@ fmi2Status fmi2CompletedIntegratorStep(fmi2Component c, fmi2Boolean noSetFMUStat
     (void)noSetFMUStatePriorToCurrentPoint;
     BEGIN("fmi2CompletedIntegratorStep", ST_CONT);
     REQUIRE_KIND("fmi2CompletedIntegratorStep", MODEL_KIND_ME);
-    if (enterEventMode != NULL) *enterEventMode = fmi2False; /* no step events in our models */
+    bool step_event = false;
+    if (model_hooks.step_completed != NULL) {
+        ModelStatus st = core_update(m);
+        if (st > MODEL_WARNING) RET(st);
+        step_event = model_hooks.step_completed(m);
+    }
+    if (enterEventMode != NULL) *enterEventMode = step_event ? fmi2True : fmi2False;
     if (terminateSimulation != NULL) *terminateSimulation = fmi2False;
     return fmi2OK;
 }

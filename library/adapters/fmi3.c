@@ -451,7 +451,13 @@ fmi3Status fmi3CompletedIntegratorStep(fmi3Instance instance, fmi3Boolean noSetF
     (void)noSetFMUStatePriorToCurrentPoint;
     BEGIN("fmi3CompletedIntegratorStep", ST_CONT);
     REQUIRE_KIND("fmi3CompletedIntegratorStep", MODEL_KIND_ME);
-    if (enterEventMode) *enterEventMode = false; /* no step events */
+    bool step_event = false;
+    if (model_hooks.step_completed != NULL) {
+        ModelStatus st = core_update(m);
+        if (st > MODEL_WARNING) RET(st);
+        step_event = model_hooks.step_completed(m);
+    }
+    if (enterEventMode) *enterEventMode = step_event;
     if (terminateSimulation) *terminateSimulation = false;
     return fmi3OK;
 }

@@ -143,6 +143,11 @@ typedef struct {
        update discrete states, re-initialize continuous states, set next_event_time, request
        termination. Check conditions yourself (e.g. h <= 0 && v < 0, or model_time_event_due). */
     ModelStatus (*event_update)(ModelInstance *m, ModelEventInfo *ev);
+    /* After each completed integrator step (the importer's completedIntegratorStep in Model
+       Exchange, each accepted substep of the Co-Simulation solver), with values up to date:
+       return true to ask for an event at this time (a "step event"), e.g. when a state left the
+       range the model's current discrete mode is valid for. event_update then runs. */
+    bool (*step_completed)(ModelInstance *m);
 } ModelHooks;
 
 extern const ModelHooks model_hooks;

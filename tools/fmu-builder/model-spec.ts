@@ -70,6 +70,12 @@ export const ModelSpecSchema = z.strictObject({
   units: z.array(SpecUnitSchema).default([]),
   variables: z.array(SpecVariableSchema).min(1),
   reference: z.strictObject({ kind: z.enum(['closed_form', 'numerical']), text: z.string().min(1) }),
+  /**
+   * The model implements the step_completed hook (step events): the XML then asks importers to
+   * call completedIntegratorStep (FMI 3 needsCompletedIntegratorStep="true"); models without it
+   * tell FMI 2 importers they may skip the call (completedIntegratorStepNotNeeded="true").
+   */
+  step_events: z.boolean().default(false),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 

@@ -86,7 +86,10 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
       version: model.spec.version, generationTool: GENERATION_TOOL, variableNamingConvention: 'structured',
       numberOfEventIndicators: model.eventIndicators.length,
     })}>`,
-    ...(sources.length ? [`  <ModelExchange${attrs(common)}>`, ...sources, '  </ModelExchange>'] : [`  <ModelExchange${attrs(common)}/>`]),
+    ...(() => {
+      const me = attrs({ ...common, completedIntegratorStepNotNeeded: !model.spec.step_events });
+      return sources.length ? [`  <ModelExchange${me}>`, ...sources, '  </ModelExchange>'] : [`  <ModelExchange${me}/>`];
+    })(),
     ...(() => {
       const cs = attrs({ ...common, canHandleVariableCommunicationStepSize: true, canInterpolateInputs: false, maxOutputDerivativeOrder: 0, canRunAsynchronuously: false });
       return sources.length ? [`  <CoSimulation${cs}>`, ...sources, '  </CoSimulation>'] : [`  <CoSimulation${cs}/>`];
@@ -132,7 +135,7 @@ export function generateFmi3Xml(model: NormModel, token: string): string {
       fmiVersion: '3.0', modelName: id, instantiationToken: token, description: model.spec.description, author: model.spec.author,
       version: model.spec.version, generationTool: GENERATION_TOOL, variableNamingConvention: 'structured',
     })}>`,
-    `  <ModelExchange${attrs({ ...common, needsCompletedIntegratorStep: false })}/>`,
+    `  <ModelExchange${attrs({ ...common, needsCompletedIntegratorStep: model.spec.step_events })}/>`,
     `  <CoSimulation${attrs({ ...common, canHandleVariableCommunicationStepSize: true, maxOutputDerivativeOrder: 0, hasEventMode: false, providesIntermediateUpdate: false, canReturnEarlyAfterIntermediateUpdate: false })}/>`,
     ...unitsXml(model, '  '),
     ...LOG_CATEGORIES,
