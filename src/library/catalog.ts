@@ -8,17 +8,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { CatalogFileSchema } from './catalog-schema.ts';
 import type { CatalogFileEntry, CatalogVariable } from './catalog-schema.ts';
 import { closeMatches, rankEntries } from './search.ts';
 
 export type { CatalogVariable } from './catalog-schema.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_LIBRARY_BUILD_DIR = join(PROJECT_ROOT, 'build', 'library');
 const DEFAULT_LIMIT = 50;
 

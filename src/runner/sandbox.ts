@@ -5,10 +5,10 @@
  * /tmp). The sandbox exists before the worker starts, so it is in place before any FMU library
  * is opened (a library constructor runs at dlopen).
  */
+import { PROJECT_ROOT } from '../project-root.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IsolationReport } from './types.ts';
 
 export interface SandboxTools {
@@ -42,8 +42,8 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-/** Root of the project (src/runner/ → ../../): the worker's sources and node_modules. */
-export const PROJECT_ROOT = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
+/** Root of the project: the worker's sources and node_modules. */
+export { PROJECT_ROOT };
 /** Where the staged FMU appears inside the sandbox. */
 export const SANDBOX_FMU_DIR = '/fmu';
 

@@ -7,9 +7,11 @@
  * back to running the TypeScript through tsx.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+// The launcher's plain-JS source fingerprint: one definition for the CLI and worker bundles.
+import { sourceStamp } from '../../bin/source-stamp.js';
 import { PROJECT_ROOT } from './sandbox.ts';
 
 export const BUNDLE_DIR = join(PROJECT_ROOT, 'build', 'runner');
@@ -27,40 +29,73 @@ function pruneOldBundles(): void {
   for (const f of readdirSync(BUNDLE_DIR)) {
     const p = join(BUNDLE_DIR, f);
     try {
-      if (f.startsWith('worker-') && statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
+      if (/^worker-[0-9a-f]{16}\.mjs$/.test(f) && statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
     } catch {
       // removed concurrently
     }
   }
 }
 
-/** node arguments that start a worker: the bundle when it can be built, else tsx + the source. */
+/** The bundle `npm run build` leaves for the current sources (checked by their stamp). */
+const PREBUILT = join(BUNDLE_DIR, 'worker.mjs');
+const PREBUILT_STAMP = join(BUNDLE_DIR, 'worker-stamp.json');
+
+function prebuiltIsFresh(): boolean {
+  try {
+    return existsSync(PREBUILT) && (JSON.parse(readFileSync(PREBUILT_STAMP, 'utf8')) as { stamp?: string }).stamp === sourceStamp(PROJECT_ROOT);
+  } catch {
+    return false;
+  }
+}
+
+function bundleWorker(): Uint8Array {
+  // esbuild is a dependency of tsx; resolve it from there rather than assume it is hoisted.
+  const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
+  const out = esbuild.buildSync({
+    entryPoints: [WORKER_MAIN],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['koffi'],
+    write: false,
+    logLevel: 'silent',
+    // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const code = out.outputFiles?.[0]?.contents;
+  if (code === undefined) throw new Error('esbuild produced no output');
+  return code;
+}
+
+function writeAtomically(file: string, code: Uint8Array): void {
+  mkdirSync(BUNDLE_DIR, { recursive: true, mode: 0o755 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, code, { mode: 0o644 });
+  renameSync(tmp, file);
+}
+
+/** Called by `npm run build` (tools/build-cli.ts): the worker bundle for the current sources. */
+export function prebuildWorkerBundle(): string {
+  const stamp = sourceStamp(PROJECT_ROOT);
+  writeAtomically(PREBUILT, bundleWorker());
+  writeFileSync(PREBUILT_STAMP, JSON.stringify({ stamp }));
+  return PREBUILT;
+}
+
+/**
+ * node arguments that start a worker: the prebuilt bundle when it matches the sources, else a
+ * bundle made now (~150 ms, content-hashed so concurrent pools agree), else tsx + the source.
+ */
 export function workerNodeArgs(): string[] {
   if (cached !== undefined) return cached;
+  if (prebuiltIsFresh()) return (cached = [PREBUILT]);
   try {
-    // esbuild is a dependency of tsx; resolve it from there rather than assume it is hoisted.
-    const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
-    const out = esbuild.buildSync({
-      entryPoints: [WORKER_MAIN],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['koffi'],
-      write: false,
-      logLevel: 'silent',
-      // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-    const code = out.outputFiles?.[0]?.contents;
-    if (code === undefined) throw new Error('esbuild produced no output');
+    const code = bundleWorker();
     const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
     const file = join(BUNDLE_DIR, `worker-${hash}.mjs`);
     if (!existsSync(file)) {
-      mkdirSync(BUNDLE_DIR, { recursive: true, mode: 0o755 });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code, { mode: 0o644 });
-      renameSync(tmp, file);
+      writeAtomically(file, code);
       pruneOldBundles();
     }
     cached = [file];

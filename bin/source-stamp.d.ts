@@ -1,0 +1,2 @@
+/** Fingerprint of the sources under <root>/src (see source-stamp.js). */
+export function sourceStamp(root: string): string;

@@ -1,0 +1,24 @@
+/**
+ * The package's root folder (where package.json, library/, build/ and node_modules live),
+ * found by walking up from this module. Modules use it instead of counting `../` from their
+ * own location, so the code works the same run from src/ through tsx or from a bundle in build/.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'fmu-gateway') return realpathSync(dir);
+      } catch {
+        // an unreadable package.json is not ours: keep walking
+      }
+    }
+    if (dirname(dir) === dir) throw new Error(`fmu-gateway: cannot find the package root above ${start}`);
+  }
+}
+
+export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));

@@ -1,0 +1,50 @@
+/**
+ * Bundles the CLI (src/cli.ts and everything it imports, dynamic imports included) into
+ * build/cli/cli.mjs with esbuild, and records the source stamp the launcher checks
+ * (bin/source-stamp.js). Native addons stay external and resolve from node_modules.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { sourceStamp } from '../bin/source-stamp.js';
+import { prebuildWorkerBundle } from '../src/runner/worker-bundle.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const outDir = join(root, 'build', 'cli');
+
+interface Esbuild {
+  buildSync(options: Record<string, unknown>): unknown;
+}
+
+export function buildCli(): string {
+  // esbuild ships with tsx (and is a declared dependency): resolve it the same way the worker bundler does.
+  const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  mkdirSync(outDir, { recursive: true });
+  const stamp = sourceStamp(root);
+  const tmp = join(outDir, `cli.${process.pid}.tmp.mjs`);
+  esbuild.buildSync({
+    entryPoints: [join(root, 'src', 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: tmp,
+    // Native addons and the bundler itself are loaded from node_modules at run time.
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*'],
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  renameSync(tmp, join(outDir, 'cli.mjs'));
+  writeFileSync(join(outDir, 'stamp.json'), JSON.stringify({ stamp, built_at: new Date().toISOString() }));
+  return join(outDir, 'cli.mjs');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.stderr.write(`cli bundle: ${buildCli()}\nworker bundle: ${prebuildWorkerBundle()}\n`);
+  } catch (e) {
+    // --if-possible (npm install): the launcher runs the sources through tsx without a bundle.
+    process.stderr.write(`bundling failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (!process.argv.includes('--if-possible')) process.exit(1);
+  }
+}
