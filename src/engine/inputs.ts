@@ -13,7 +13,7 @@ import { GatewayError } from '../errors.ts';
 import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
 import type { InputSignal } from './types.ts';
 import type { ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
-import { allocBuffer, findVariable, isFloatType, suggestNames } from './variables.ts';
+import { allocBuffer, findVariable, FLOAT32_MAX, isFloatType, suggestNames } from './variables.ts';
 
 export interface CompiledSignal {
   variable: ModelVariable;
@@ -72,6 +72,7 @@ function compileOne(md: ModelDescription, s: InputSignal): CompiledSignal {
       x = raw;
       if (v.type === 'Boolean' && x !== 0 && x !== 1) throw bad(s.name, `values[${i}] = ${x}; a Boolean input takes true/false or 0/1.`);
       if (limits && (!Number.isInteger(x) || x < limits[0] || x > limits[1])) throw bad(s.name, `values[${i}] = ${x} is not an integer in the range of ${v.type}.`);
+      if (v.type === 'Float32' && !Number.isFinite(Math.fround(x))) throw bad(s.name, `values[${i}] = ${x} is outside the range of Float32 (±${FLOAT32_MAX}).`);
     } else {
       throw bad(s.name, `values[${i}] is not a finite number${typeof raw === 'number' ? '' : ` (got ${JSON.stringify(raw)})`}.`);
     }

@@ -249,7 +249,9 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     }
     const timeEvent = tEnd === nextTimeEvent;
     const inputEvent = tEnd === nextInputEvent;
-    const anyEvent = (stateEvent || stepEvent || timeEvent || inputEvent) && tEnd < stopTime && !terminate;
+    // Events at the stop time are handled too: the last row must show the state after them, as
+    // Co-Simulation (which handles them inside the last doStep) and the input semantics say.
+    const anyEvent = (stateEvent || stepEvent || timeEvent || inputEvent) && !terminate;
     let rowAtEnd = false;
     if (!anyEvent && gridIndex < points && gridTime(startTime, stopTime, outputInterval, gridIndex) <= tEnd) {
       recorder.record(gridTime(startTime, stopTime, outputInterval, gridIndex));

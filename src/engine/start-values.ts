@@ -12,7 +12,7 @@
 import { GatewayError } from '../errors.ts';
 import type { FmiInstance } from '../fmi/instance.ts';
 import type { ModelDescription, ModelVariable, StartValue, VariableType } from '../schemas/model-description.ts';
-import { allocBuffer, effectiveInitial, requireVariable } from './variables.ts';
+import { allocBuffer, effectiveInitial, FLOAT32_MAX, requireVariable } from './variables.ts';
 
 export type StartPhase = 'instantiated' | 'initialization';
 export type ConvertedValue = number | bigint | string | Uint8Array;
@@ -77,6 +77,8 @@ export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: S
     case 'Float32':
     case 'Float64':
       if (typeof raw !== 'number' || !Number.isFinite(raw)) throw invalid(v, `expected a finite number for type ${v.type}, got ${JSON.stringify(raw)}.`, raw);
+      // A Float32 buffer would silently turn it into ±Infinity.
+      if (v.type === 'Float32' && !Number.isFinite(Math.fround(raw))) throw invalid(v, `${raw} is outside the range of Float32 (±${FLOAT32_MAX}).`, raw);
       checkRange(v, raw);
       return raw;
     case 'Boolean':

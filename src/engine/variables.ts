@@ -74,6 +74,9 @@ export function effectiveInitial(v: ModelVariable): 'exact' | 'approx' | 'calcul
   return v.initial ?? defaultInitial(v.causality, v.variability);
 }
 
+/** The largest finite Float32: beyond it a Float32 buffer stores ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function isFloatType(t: VariableType): boolean {
   return t === 'Float32' || t === 'Float64';
 }

@@ -1,12 +1,14 @@
 /**
  * The one checker every native FMI call goes through: it keeps the worst status,
- * throws FMI_CALL_FAILED on Error / Fatal (naming the function, the status and the
- * FMU's last log lines), and hands OK / Warning / Discard / Pending back to the caller.
+ * throws FMI_CALL_FAILED on Error / Fatal / Pending / unknown codes (naming the function,
+ * the status and the FMU's last log lines), and hands OK / Warning / Discard back to the caller.
+ * Pending (FMI 2 asynchronous fmi2DoStep) throws because this importer never polls
+ * fmi2GetStatus: carrying on would record the outputs of an unfinished step.
  * No allocation unless it throws.
  */
 import { GatewayError } from '../errors.ts';
 import type { FmiStatusName } from './instance.ts';
-import { STATUS_ERROR, statusName } from './koffi-types.ts';
+import { STATUS_ERROR, STATUS_PENDING, statusName } from './koffi-types.ts';
 import type { LogRing } from './logger.ts';
 
 /** Severity rank per status code (OK, Warning, Discard, Error, Fatal, Pending). */
@@ -24,11 +26,12 @@ export class StatusChecker {
     return statusName(this.worst);
   }
 
-  /** Returns the status code unchanged unless it is Error or Fatal (or unknown), which throw. */
+  /** Returns the status code unchanged unless it is Error, Fatal, Pending or unknown, which throw. */
   check(fn: string, status: number): number {
     if (status === 0) return 0;
     if ((RANK[status] ?? 6) > (RANK[this.worst] ?? 6)) this.worst = status;
-    if (status >= STATUS_ERROR && status !== 5) throw this.failure(fn, status);
+    if (status === STATUS_PENDING) throw this.failure(fn, status, 'an asynchronous step, which this importer does not support; use an FMU that computes doStep synchronously');
+    if (status >= STATUS_ERROR) throw this.failure(fn, status);
     return status;
   }
 

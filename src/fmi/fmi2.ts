@@ -324,7 +324,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
     this.checker.check('fmi2GetContinuousStates', need(this.raw, 'fmi2GetContinuousStates')(this.handle, out, out.length));
   }
   getDerivatives(out: Float64Array): void {
-    this.checker.check('fmi2GetDerivatives', need(this.raw, 'fmi2GetDerivatives')(this.handle, out, out.length));
+    // Discard: the FMU could not evaluate the model at this point (e.g. outside its domain) and
+    // `out` is meaningless. NaN makes the solvers reject the step and retry a shorter one.
+    if (this.checker.check('fmi2GetDerivatives', need(this.raw, 'fmi2GetDerivatives')(this.handle, out, out.length)) === STATUS_DISCARD) out.fill(NaN);
   }
   getEventIndicators(out: Float64Array): void {
     this.checker.check('fmi2GetEventIndicators', need(this.raw, 'fmi2GetEventIndicators')(this.handle, out, out.length));

@@ -352,7 +352,9 @@ export class Fmi3InstanceImpl implements FmiInstance {
     this.checker.check('fmi3GetContinuousStates', this.fn('fmi3GetContinuousStates')(this.handle, out, out.length));
   }
   getDerivatives(out: Float64Array): void {
-    this.checker.check('fmi3GetContinuousStateDerivatives', this.fn('fmi3GetContinuousStateDerivatives')(this.handle, out, out.length));
+    // Discard: the FMU could not evaluate the model at this point (e.g. outside its domain) and
+    // `out` is meaningless. NaN makes the solvers reject the step and retry a shorter one.
+    if (this.checker.check('fmi3GetContinuousStateDerivatives', this.fn('fmi3GetContinuousStateDerivatives')(this.handle, out, out.length)) === STATUS_DISCARD) out.fill(NaN);
   }
   getEventIndicators(out: Float64Array): void {
     this.checker.check('fmi3GetEventIndicators', this.fn('fmi3GetEventIndicators')(this.handle, out, out.length));

@@ -17,6 +17,8 @@ export const STATUS_OK = 0;
 export const STATUS_WARNING = 1;
 export const STATUS_DISCARD = 2;
 export const STATUS_ERROR = 3;
+/** FMI 2 only, from an asynchronous fmi2DoStep. */
+export const STATUS_PENDING = 5;
 
 export function statusName(code: number): FmiStatusName {
   return STATUS_NAMES[code] ?? 'Fatal';

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { runSimulation } from '../../src/engine/run.ts';
+import { GatewayError } from '../../src/errors.ts';
 import type { SimulationResult } from '../../src/engine/types.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { buildFixture, openFixture } from '../helpers/fixtures.ts';
@@ -107,6 +108,19 @@ describe('FMI 2.0 Co-Simulation', () => {
     assert.equal(r.time[6], 0.55);
     assert.equal(column(r, 'y')[6], 0.55);
     assert.deepEqual([...column(r, 'n')], [0, 1, 2, 3, 4, 5, 5]);
+  });
+
+  it('fails with FMI_CALL_FAILED on a Pending (asynchronous) step instead of recording unfinished outputs', () => {
+    assert.throws(
+      () => runSimulation(raw, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { pending_at: 0.35 }, outputs: ['y'] }),
+      (e: unknown) => {
+        assert.ok(e instanceof GatewayError);
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal((e.data as { function?: string; status?: string }).function, 'fmi2DoStep');
+        assert.equal((e.data as { function?: string; status?: string }).status, 'Pending');
+        return true;
+      },
+    );
   });
 
   it('ends early when the model requests termination (stop_at), at that time', () => {

@@ -41,6 +41,27 @@ for (const v of ['2.0', '3.0'] as const) {
       }
     });
 
+    it('applies input jumps at the stop time and between grid points, as Co-Simulation does on the grid', async () => {
+      const opts = {
+        startTime: 0, stopTime: 1, outputInterval: 0.25, outputs: ['Float64_output', 'Int32_output'],
+        inputSignals: [
+          { name: 'Float64_input', time: [0, 0.5, 0.5, 1, 1], values: [0, 1, 5, 6, 10] },
+          { name: 'Int32_input', time: [0.1, 0.6, 1], values: [1, 2, 3] },
+        ],
+      };
+      const me = await runModel('Feedthrough', v, 'ME', opts);
+      // Events at the jumps 0.5 (Float64), 0.6 (Int32) and 1 (both, at the stop time).
+      assert.deepEqual(eventRowIndices(me).map((i) => me.time[i]), [0.5, 0.5, 0.6, 0.6, 1, 1]);
+      const y = column(me, 'Float64_output'), n = column(me, 'Int32_output');
+      assert.equal(me.time[me.rows - 1], 1);
+      assert.equal(y[me.rows - 1], 10); // the right-limit value of the repeated time at the stop
+      assert.equal(n[me.rows - 1], 3);
+      assert.ok(Math.abs(y[me.rows - 2]! - 6) < 1e-12); // the row before the event: the left limit
+      const cs = await runModel('Feedthrough', v, 'CS', opts);
+      assert.deepEqual(Array.from(column(cs, 'Float64_output')), [0, 0.5, 5, 5.5, 10]);
+      assert.deepEqual(Array.from(column(cs, 'Int32_output')), [1, 1, 1, 2, 3]);
+    });
+
     it('treats a linearly interpolated input without repeated times as continuous (no events)', async () => {
       const r = await runModel('SpringMassDamper', v, 'ME', {
         startTime: 0, stopTime: 2, outputInterval: 0.5,

@@ -32,6 +32,17 @@ for (const v of ['2.0', '3.0'] as const) {
       assert.match(r.solver ?? '', /no continuous states/);
     });
 
+    it('handles a time event at the stop time: the last row shows the counter after it, as in CS', async () => {
+      const opts = { startTime: 0, stopTime: 1, outputInterval: 0.25, startValues: { period: 0.5 } };
+      const me = await runModel('Stair', v, 'ME', opts);
+      const cs = await runModel('Stair', v, 'CS', opts);
+      assert.equal(me.stats.events, 2);
+      assert.deepEqual(eventRowIndices(me).map((i) => me.time[i]), [0.5, 0.5, 1, 1]);
+      assert.equal(me.time[me.rows - 1], 1);
+      assert.equal(column(me, 'counter')[me.rows - 1], 2); // floor(1 / 0.5), right after the event
+      assert.equal(column(cs, 'counter')[cs.rows - 1], 2);
+    });
+
     it('ends early when the FMU requests termination, saying when and why', async () => {
       const r = await runModel('Stair', v, 'ME', { startTime: 0, stopTime: 10, outputInterval: 0.5, startValues: { period: PERIOD, terminate_at: 3 } });
       assert.ok(r.terminatedEarly);

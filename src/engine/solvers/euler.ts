@@ -61,6 +61,18 @@ export class EulerSolver implements OdeSolver {
     const dx = this.dx;
     this.f(t, x, dx);
     this.stats.rhsEvaluations++;
+    // No error control to reject the step: a non-finite derivative (or an FMU's Discard, which
+    // the binding reports as NaN) would silently turn every later state into NaN.
+    for (let i = 0; i < this.n; i++) {
+      if (!Number.isFinite(dx[i]!)) {
+        throw new GatewayError(
+          'SIMULATION_FAILED',
+          `The euler solver got a non-finite derivative (${dx[i]}) of state ${i} at t = ${t}: the model diverged or could not be evaluated there (FMU Discard). ` +
+            'Try a smaller fixed_step, or rk45 / bdf, which shorten their steps where the model cannot be evaluated.',
+          { solver: 'euler', time: t, state: i },
+        );
+      }
+    }
     this.xPrev.set(x);
     for (let i = 0; i < this.n; i++) x[i]! += h * dx[i]!;
     this.tPrev = t;

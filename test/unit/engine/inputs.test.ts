@@ -20,6 +20,7 @@ function md(fmiVersion: '2.0' | '3.0' = '3.0'): ModelDescription {
       variable('k', 5, 'Float64', 'parameter', 'fixed'),
       variable('s', 6, 'String', 'input', 'discrete'),
       variable('big', 7, 'Int64', 'input', 'discrete'),
+      variable('f32', 8, 'Float32', 'input', 'continuous'),
     ],
     model_structure: { outputs: [], continuous_state_derivatives: [], initial_unknowns: [], event_indicators: [] },
   };
@@ -107,6 +108,7 @@ describe('input signals', () => {
     ['an empty signal', { name: 'u', time: [], values: [] }],
     ['a fractional value for an integer input', { name: 'n', time: [0], values: [1.5] }],
     ['a value out of Int32 range', { name: 'n', time: [0], values: [2 ** 31] }],
+    ['a value beyond the Float32 range (it would become Infinity)', { name: 'f32', time: [0], values: [-1e39] }],
     ['2 for a Boolean input', { name: 'b', time: [0], values: [2] }],
     ['linear interpolation of an integer input', { name: 'n', time: [0], values: [1], interpolation: 'linear' }],
     ['a String input', { name: 's', time: [0], values: [1] }],

@@ -29,6 +29,7 @@ function md(fmiVersion: '2.0' | '3.0'): ModelDescription {
       v('mode', 12, 'Enumeration', 'parameter', 'fixed', { start: 1, declared_type: 'Mode' }),
       v('blob', 13, 'Binary', 'parameter', 'fixed'),
       v('n', 14, 'Int32', 'parameter', 'fixed', { start: 0 }),
+      v('f32', 15, 'Float32', 'parameter', 'fixed', { start: 0 }),
     ],
     model_structure: { outputs: ['y', 'x'], continuous_state_derivatives: [], initial_unknowns: [], event_indicators: [] },
   };
@@ -82,6 +83,7 @@ describe('start values', () => {
     ['the independent variable', { time: 1 }],
     ['a string for a Float64', { k: '2' }],
     ['NaN for a Float64', { k: Number.NaN }],
+    ['1e39 for a Float32 (it would become Infinity)', { f32: 1e39 }],
     ['a value above max', { k: 11 }],
     ['a number for a String', { label: 3 }],
     ['2 for a Boolean', { flag: 2 }],
