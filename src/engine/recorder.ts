@@ -56,6 +56,9 @@ export function resolveOutputs(instance: FmiInstance, names: readonly string[] |
   return vars;
 }
 
+/** Largest grid the engine records when the caller sets no limit (8 bytes × 50M = 400 MB per column). */
+export const ENGINE_MAX_ROWS = 50_000_000;
+
 export class Recorder {
   private rowCount = 0;
   private capacity: number;
@@ -75,7 +78,8 @@ export class Recorder {
     private readonly variables: readonly ModelVariable[],
     options: RecorderOptions,
   ) {
-    this.maxRows = options.maxRows ?? Number.MAX_SAFE_INTEGER;
+    // Without a caller's limit, still refuse what typed arrays cannot hold (a RangeError otherwise).
+    this.maxRows = options.maxRows ?? ENGINE_MAX_ROWS;
     if (options.capacity > this.maxRows) {
       throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${options.capacity} rows, more than the limit of ${this.maxRows}. Increase the output step or shorten the time span.`, { rows: options.capacity, maxRows: this.maxRows });
     }

@@ -9,7 +9,7 @@ import { loadFmiLibrary } from '../fmi/load.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { simulateCoSimulation } from './cosim.ts';
 import { simulateModelExchange } from './model-exchange.ts';
-import { checkTiming, gridPoints } from './recorder.ts';
+import { checkTiming, ENGINE_MAX_ROWS, gridPoints } from './recorder.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
 
 export interface RunnableFmu {
@@ -36,8 +36,9 @@ export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): Sim
   // Fail fast, before loading native code, on bad timing or an oversized result.
   checkTiming(options);
   const rows = gridPoints(options.startTime, options.stopTime, options.outputInterval);
-  if (options.maxRows !== undefined && rows > options.maxRows) {
-    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${options.maxRows}. Increase the output step or shorten the time span.`, { rows, maxRows: options.maxRows });
+  const maxRows = options.maxRows ?? ENGINE_MAX_ROWS;
+  if (rows > maxRows) {
+    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${maxRows}. Increase the output step or shorten the time span.`, { rows, maxRows });
   }
   const lib = loadFmiLibrary(fmu, iface, fmu.binaryPath === undefined ? {} : { binaryPath: fmu.binaryPath });
   try {

@@ -135,6 +135,10 @@ describe('FMI 2.0 Co-Simulation', () => {
     assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1e9, outputInterval: 1e-3, maxRows: 1000 }), { code: 'OUTPUT_LIMIT_EXCEEDED' });
   });
 
+  it('rejects a grid too large for memory even when the caller sets no row limit', () => {
+    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1e9, outputInterval: 1e-3 }), { code: 'OUTPUT_LIMIT_EXCEEDED' });
+  });
+
   it('rejects stop_time before start_time and a non-positive step', () => {
     assert.throws(() => runSimulation(lag, { startTime: 1, stopTime: 0, outputInterval: 0.1 }), { code: 'BAD_REQUEST' });
     assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0 }), { code: 'BAD_REQUEST' });
