@@ -127,6 +127,7 @@ export function readZipEntries(buf: Buffer, maxEntries: number): { entries: ZipE
   const dir = readDirectoryLocation(buf, eocd);
   if (dir.count > maxEntries) return { entries: [], declaredCount: dir.count };
   const entries: ZipEntry[] = [];
+  const rawNames: Buffer[] = [];
   const dirEnd = dir.offset + dir.size;
   let at = dir.offset;
   for (let i = 0; i < dir.count; i++) {
@@ -156,19 +157,26 @@ export function readZipEntries(buf: Buffer, maxEntries: number): { entries: ZipE
     };
     applyZip64Extra(buf, at + 46 + nameLen, at + 46 + nameLen + extraLen, entry);
     entries.push(entry);
+    rawNames.push(rawName);
     at = next;
   }
-  for (const e of entries) locateData(buf, e, dir.offset);
+  entries.forEach((e, i) => locateData(buf, e, dir.offset, rawNames[i] as Buffer));
   checkNoOverlap(entries);
   return { entries, declaredCount: dir.count };
 }
 
-function locateData(buf: Buffer, e: ZipEntry, dirOffset: number): void {
+function locateData(buf: Buffer, e: ZipEntry, dirOffset: number, rawName: Buffer): void {
   const lh = e.localHeaderOffset;
   if (lh + 30 > dirOffset || buf.readUInt32LE(lh) !== SIG_LOCAL) {
     throw new ZipFormatError('corrupt', `entry "${e.name}": local header missing at offset ${lh}`);
   }
-  e.dataOffset = lh + 30 + buf.readUInt16LE(lh + 26) + buf.readUInt16LE(lh + 28);
+  const nameLen = buf.readUInt16LE(lh + 26);
+  // Tools that stream an archive read names from the local headers, we from the central
+  // directory: a mismatch would let the FMU be one thing to us and another to them.
+  if (lh + 30 + nameLen > dirOffset || !buf.subarray(lh + 30, lh + 30 + nameLen).equals(rawName)) {
+    throw new ZipFormatError('corrupt', `entry "${e.name}": its local header names a different file than the central directory`);
+  }
+  e.dataOffset = lh + 30 + nameLen + buf.readUInt16LE(lh + 28);
   if (e.dataOffset + e.compressedSize > dirOffset) {
     throw new ZipFormatError('truncated', `entry "${e.name}": its data runs past the end of the archive data`);
   }

@@ -55,6 +55,13 @@ const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
+/**
+ * Names longer than this (or with a segment longer than NAME_MAX) cannot be extracted on common
+ * file systems anyway; refusing them up front keeps every later per-name step cheap.
+ */
+const MAX_NAME_BYTES = 1024;
+const MAX_SEGMENT_BYTES = 255;
+
 /** Refuse any name that could land outside the root, whatever OS later reads the tree. */
 function checkName(e: ZipEntry): string[] {
   const name = e.name;
@@ -67,6 +74,12 @@ function checkName(e: ZipEntry): string[] {
   const segments = name.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw escape('contains a ".." segment');
   if (segments.length === 0) throw escape('has an empty name');
+  const tooLong = Buffer.byteLength(name) > MAX_NAME_BYTES || segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
+  if (tooLong) {
+    throw invalid('name_too_long', `entry "${name.slice(0, 80)}…" has a name longer than ${MAX_NAME_BYTES} bytes or a path segment longer than ${MAX_SEGMENT_BYTES} bytes`, {
+      entry: name.slice(0, MAX_NAME_BYTES),
+    });
+  }
   return segments;
 }
 
@@ -92,7 +105,6 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
     if (key === COMPLETION_MARKER) throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
     if (files.has(key) || (!isDir && dirs.has(key))) throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
     (isDir ? dirs : files).add(key);
-    for (let i = 1; i < segments.length; i++) dirs.add(segments.slice(0, i).join('/'));
     total += e.uncompressedSize;
     if (total > limits.maxUnpackedBytes) {
       throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, { limit: 'maxUnpackedBytes', max: limits.maxUnpackedBytes });
@@ -105,8 +117,28 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
     }
     out.push({ entry: e, segments, isDir });
   }
-  for (const f of files) if (dirs.has(f)) throw invalid('duplicate_entry', `"${f}" is both a file and a directory`, { entry: f });
+  checkFilesAreNotParents(files, dirs);
   return out;
+}
+
+/**
+ * A file name must not also be a directory on the way to another entry ("a" and "a/b").
+ * Sorted keys with a binary search instead of a set of every ancestor path: that set costs
+ * O(depth²) characters per entry, which hostile deep names turn into minutes of CPU.
+ */
+function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<string>): void {
+  const keys = [...files, ...dirs].sort();
+  for (const f of files) {
+    const prefix = `${f}/`;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((keys[mid] as string) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    if (keys[lo]?.startsWith(prefix) === true) throw invalid('duplicate_entry', `"${f}" is both a file and a directory`, { entry: f });
+  }
 }
 
 function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
@@ -179,6 +211,21 @@ function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
   return 'bytes' in source ? source.bytes : readFileSync(source.path);
 }
 
+/**
+ * FMI requires UTF-8. A UTF-16 file decoded as UTF-8 fails deep in the XML parser with a
+ * baffling "char '\ufffd' is not expected"; name the real problem instead.
+ */
+function decodeUtf8Xml(raw: Buffer): string {
+  const utf16 = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw.subarray(0, 4).includes(0);
+  if (utf16) {
+    throw new GatewayError('MODEL_DESCRIPTION_INVALID', 'modelDescription.xml is not UTF-8 (it looks like UTF-16); FMI requires UTF-8: re-export or convert the file', {
+      element: 'xml',
+      reason: 'encoding',
+    });
+  }
+  return raw.toString('utf8');
+}
+
 function hostCandidates(version: '2.0' | '3.0'): string[] {
   try {
     return platformCandidates(version, currentPlatform());
@@ -201,7 +248,7 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   if (existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     xml = readFileSync(join(unpackedDir, 'modelDescription.xml'), 'utf8');
   } else {
-    xml = inflate(bytes, mdEntry.entry).toString('utf8');
+    xml = decodeUtf8Xml(inflate(bytes, mdEntry.entry));
   }
   // Parsed before anything is written: a bad model description leaves no trace in the cache.
   const modelDescription = parseModelDescription(xml);

@@ -14,14 +14,22 @@ import koffi from 'koffi';
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_JGE_K = 0x35;
+const BPF_JSET_K = 0x45;
 const BPF_RET_K = 0x06;
 const OFFSET_NR = 0;
 const OFFSET_ARCH = 4;
 const OFFSET_ARG0 = 16;
 const RET_ALLOW = 0x7fff0000;
-const RET_EPERM = 0x00050000 | 1;
+const RET_ERRNO = 0x00050000;
+const EPERM = 1;
+const ENOSYS = 38;
 const RET_KILL_PROCESS = 0x80000000;
 const AF_UNIX = 1;
+/**
+ * clone() flags that create namespaces (NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET):
+ * unshare and setns are denied, and clone must not be the way around that.
+ */
+const CLONE_NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000;
 const PR_SET_NO_NEW_PRIVS = 38;
 const SECCOMP_SET_MODE_FILTER = 1;
 /** Apply to every thread of the process (libuv's pool, V8's workers), not just the caller. */
@@ -31,60 +39,94 @@ interface ArchTable {
   audit: number;
   seccompSyscall: number;
   socket: number;
+  clone: number;
+  /** clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes glibc fall back to clone. */
+  clone3: number;
   /** Denied outright (EPERM). */
   denied: Record<string, number>;
   /** x86_64 only: the x32 ABI shares the arch value; its numbers have this bit set. */
   x32Bit?: number;
 }
 
+/**
+ * Numbers valid on both architectures (the unified table from 5.x on). io_uring performs
+ * connect/openat/... inside the kernel where seccomp never sees them; libuv falls back to epoll.
+ */
+const COMMON_DENIED = {
+  io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
+  open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+};
+
 const ARCHES: Record<string, ArchTable> = {
   x64: {
     audit: 0xc000003e,
     seccompSyscall: 317,
     socket: 41,
+    clone: 56,
+    clone3: 435,
     x32Bit: 0x40000000,
     denied: {
       connect: 42, accept: 43, bind: 49, listen: 50, accept4: 288, execve: 59, execveat: 322, ptrace: 101,
       mount: 165, umount2: 166, pivot_root: 155, chroot: 161, setns: 308, unshare: 272, keyctl: 250, bpf: 321,
       perf_event_open: 298, process_vm_readv: 310, process_vm_writev: 311,
+      add_key: 248, request_key: 249, userfaultfd: 323, ...COMMON_DENIED,
     },
   },
   arm64: {
     audit: 0xc00000b7,
     seccompSyscall: 277,
     socket: 198,
+    clone: 220,
+    clone3: 435,
     denied: {
       connect: 203, accept: 202, bind: 200, listen: 201, accept4: 242, execve: 221, execveat: 281, ptrace: 117,
       mount: 40, umount2: 39, pivot_root: 41, chroot: 51, setns: 268, unshare: 97, keyctl: 219, bpf: 280,
       perf_event_open: 241, process_vm_readv: 270, process_vm_writev: 271,
+      add_key: 217, request_key: 218, userfaultfd: 282, ...COMMON_DENIED,
     },
   },
 };
 
 type Insn = [code: number, jt: number, jf: number, k: number];
+type Label = 'allow' | 'eperm' | 'enosys' | 'clone' | 'socket';
+/** An instruction whose jump targets may be labels, resolved to relative offsets at the end. */
+type Draft = [code: number, jt: number | Label, jf: number | Label, k: number];
 
 /** The filter program for one architecture (exported for tests). */
 export function buildFilter(arch: ArchTable): Insn[] {
-  const deny = Object.values(arch.denied);
-  const prog: Insn[] = [
+  const prog: Draft[] = [
     [BPF_LD_W_ABS, 0, 0, OFFSET_ARCH],
     [BPF_JEQ_K, 1, 0, arch.audit],
     [BPF_RET_K, 0, 0, RET_KILL_PROCESS],
     [BPF_LD_W_ABS, 0, 0, OFFSET_NR],
   ];
-  if (arch.x32Bit !== undefined) prog.push([BPF_JGE_K, 0, 1, arch.x32Bit], [BPF_RET_K, 0, 0, RET_EPERM]);
-  // Layout after this point: [deny checks][socket block (4)][ALLOW][EPERM].
-  const SOCKET_BLOCK = 4;
-  deny.forEach((nr, i) => prog.push([BPF_JEQ_K, deny.length - 1 - i + SOCKET_BLOCK + 1, 0, nr]));
-  // socket(): only AF_UNIX (the IPC channel to the parent already exists; nothing else is needed).
+  if (arch.x32Bit !== undefined) prog.push([BPF_JGE_K, 'eperm', 0, arch.x32Bit]);
+  for (const nr of Object.values(arch.denied)) prog.push([BPF_JEQ_K, 'eperm', 0, nr]);
   prog.push(
-    [BPF_JEQ_K, 0, 3, arch.socket], // not socket → ALLOW
-    [BPF_LD_W_ABS, 0, 0, OFFSET_ARG0],
-    [BPF_JEQ_K, 1, 0, AF_UNIX], // AF_UNIX → ALLOW
-    [BPF_RET_K, 0, 0, RET_EPERM],
+    [BPF_JEQ_K, 'enosys', 0, arch.clone3],
+    [BPF_JEQ_K, 'clone', 0, arch.clone],
+    [BPF_JEQ_K, 'socket', 'allow', arch.socket],
   );
-  prog.push([BPF_RET_K, 0, 0, RET_ALLOW], [BPF_RET_K, 0, 0, RET_EPERM]);
-  return prog;
+  const labels: Partial<Record<Label, number>> = {};
+  const at = (l: Label): void => void (labels[l] = prog.length);
+  at('clone');
+  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JSET_K, 'eperm', 'allow', CLONE_NAMESPACE_FLAGS]);
+  // socket(): only AF_UNIX (the IPC channel to the parent already exists; nothing else is needed).
+  at('socket');
+  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 'eperm', AF_UNIX]);
+  at('allow');
+  prog.push([BPF_RET_K, 0, 0, RET_ALLOW]);
+  at('eperm');
+  prog.push([BPF_RET_K, 0, 0, RET_ERRNO | EPERM]);
+  at('enosys');
+  prog.push([BPF_RET_K, 0, 0, RET_ERRNO | ENOSYS]);
+  const offset = (target: number | Label, i: number): number => {
+    if (typeof target === 'number') return target;
+    const off = (labels[target] as number) - (i + 1);
+    if (off < 0 || off > 255) throw new Error(`seccomp filter: jump to ${target} out of range`);
+    return off;
+  };
+  return prog.map(([code, jt, jf, k], i): Insn => [code, offset(jt, i), offset(jf, i), k]);
 }
 
 export type SeccompOutcome = { installed: true; denied: string[] } | { installed: false; reason: string };
@@ -128,7 +170,7 @@ export function installSeccompFilter(): SeccompOutcome {
       koffi.free(filterMem);
       koffi.free(fprogMem);
     }
-    return { installed: true, denied: ['socket(non-AF_UNIX)', ...Object.keys(arch.denied)] };
+    return { installed: true, denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', ...Object.keys(arch.denied)] };
   } catch (e) {
     return { installed: false, reason: `seccomp filter: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -13,6 +13,7 @@ import { fmi2SourceFiles, parseXmlTree } from './model-description.ts';
 import type { OpenedFmu } from './opened-fmu.ts';
 import { currentPlatform, findBinary, modelIdentifierOf, platformFolder } from './platform.ts';
 import { readBuildDescription } from './source-build-description.ts';
+import { compileCommand, resolveCommand } from './source-build-sandbox.ts';
 
 export interface EnsureBinaryOptions {
   cacheDir: string;
@@ -55,7 +56,7 @@ const MAX_OUTPUT_CHARS = 256 * 1024;
  * Run a tool in its own process group and kill the whole group on timeout: gcc is only a driver,
  * and killing it alone would leave cc1/as running (and holding our pipes open) past the limit.
  */
-function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<RunResult> {
+function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: number, env?: Record<string, string>): Promise<RunResult> {
   return new Promise((done) => {
     let out = '';
     let timedOut = false;
@@ -66,7 +67,7 @@ function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: numbe
       clearTimeout(timer);
       done(r);
     };
-    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
     const collect = (chunk: Buffer): void => {
       if (out.length < MAX_OUTPUT_CHARS) out += chunk.toString('utf8');
     };
@@ -181,7 +182,14 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
       '-lm', ...(cxx ? ['-lstdc++'] : []),
     ];
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    const r = await run(cc, args, tmp, timeoutMs);
+    const ccPath = resolveCommand(cc);
+    const sandboxed = ccPath === undefined ? undefined : compileCommand(ccPath, args, {
+      readOnly: [join(fmu.unpackedDir, 'sources'), ...(opts.includeDirs ?? []).map((d) => resolve(d)), ...(ccPath.startsWith('/usr/') ? [] : [ccPath])],
+      writable: tmp,
+    });
+    const r = sandboxed === undefined
+      ? { code: null, out: '', timedOut: false, missing: true }
+      : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
     if (r.missing) {
       throw new GatewayError('COMPILER_MISSING', `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`, { compiler: cc, debian_package: 'gcc' });
     }

@@ -7,8 +7,9 @@
  */
 import { PROJECT_ROOT } from '../project-root.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { systemBinds } from '../fmi/source-build-sandbox.ts';
 import type { IsolationReport } from './types.ts';
 
 export interface SandboxTools {
@@ -61,26 +62,6 @@ export function workerEnv(): Record<string, string> {
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** Read-only binds of the system: /usr and the top-level links or dirs that point into it. */
-function systemBinds(): string[] {
-  const args: string[] = ['--ro-bind', '/usr', '/usr'];
-  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
-    let st;
-    try {
-      st = lstatSync(top);
-    } catch {
-      continue;
-    }
-    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(top), top);
-    else args.push('--ro-bind', top, top);
-  }
-  // The dynamic linker's cache and config, time zone: what a C library needs, nothing else of /etc.
-  for (const f of ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime', '/etc/alternatives']) {
-    args.push('--ro-bind-try', f, f);
-  }
-  return args;
-}
-
 /** node itself when it lives outside /usr (nvm, /opt/node …). */
 function nodeBinds(): string[] {
   const exe = realpathSync(process.execPath);
@@ -111,6 +92,10 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     '--cap-drop', 'ALL',
     '--proc', '/proc',
     '--dev', '/dev',
+    // bwrap's /dev is a writable tmpfs of unbounded size: files there (or in /dev/shm) would
+    // take host memory past the /tmp cap. Cap /dev/shm like /tmp and make the rest read-only.
+    '--size', String(spec.tmpMb * 1024 * 1024), '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
     // The private /tmp comes before the binds so a project or stage dir under /tmp stays visible.
     '--size', String(spec.tmpMb * 1024 * 1024), '--tmpfs', '/tmp',
     ...systemBinds(),

@@ -17,6 +17,8 @@ export interface CraftEntry {
   crc?: number;
   /** Unix mode for the external attributes (e.g. 0o120777 symlink, 0o100644 file). */
   unixMode?: number;
+  /** A different name in the local header than in the central directory (same length or not). */
+  localName?: string;
 }
 
 export function craftZip(entries: readonly CraftEntry[]): Buffer {
@@ -40,8 +42,9 @@ export function craftZip(entries: readonly CraftEntry[]): Buffer {
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
     local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
+    const localName = e.localName === undefined ? name : Buffer.from(e.localName, 'utf8');
+    local.writeUInt16LE(localName.length, 26);
+    locals.push(local, localName, body);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -56,7 +59,7 @@ export function craftZip(entries: readonly CraftEntry[]): Buffer {
     central.writeUInt32LE(e.unixMode === undefined ? 0 : (e.unixMode << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
-    offset += local.length + name.length + body.length;
+    offset += local.length + localName.length + body.length;
   }
   const directory = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);

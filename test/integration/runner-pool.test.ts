@@ -163,6 +163,13 @@ describe('worker pool with diagnostic jobs', () => {
       const inTmp = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', writePath: '/tmp/inside' })) as { write: string };
       assert.equal(inTmp.write, 'written');
     });
+
+    it('keeps /dev read-only (an uncapped tmpfs in bwrap), leaving /dev/shm writable but capped', async () => {
+      const dev = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', writePath: '/dev/fmugw-probe' })) as { write: string };
+      assert.equal(dev.write, 'EROFS');
+      const shm = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', writePath: '/dev/shm/fmugw-probe' })) as { write: string };
+      assert.equal(shm.write, 'written');
+    });
   });
 });
 

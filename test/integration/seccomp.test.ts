@@ -42,6 +42,32 @@ test('denies exec, IP sockets and connect after installation, and leaves files a
   }
 });
 
+test('denies namespace-creating clone, io_uring and userfaultfd; threads still start', (t) => {
+  if (process.platform !== 'linux') return t.skip('seccomp is Linux-only');
+  const probe = (mode: string): Record<string, unknown> => {
+    const child = join(ROOT, 'test', 'fixtures', 'hostile', 'seccomp-probe.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    return JSON.parse(r.stdout || `{"stderr": ${JSON.stringify(r.stderr)}}`) as Record<string, unknown>;
+  };
+  const EINVAL = 22;
+  const EFAULT = 14;
+  const EPERM = 1;
+  const ENOSYS = 38;
+  // Unfiltered, the kernel itself rejects these crafted calls (EINVAL, EFAULT), so the errnos
+  // seen with the filter are the filter's answers.
+  const bare = probe('none');
+  for (const k of ['clone_newuser', 'clone3', 'io_uring_setup', 'userfaultfd']) {
+    assert.ok(bare[k] === EINVAL || bare[k] === EFAULT, `${k} unfiltered: ${JSON.stringify(bare)}`);
+  }
+  const filtered = probe('filter');
+  assert.equal((filtered.install as { installed?: boolean }).installed, true, JSON.stringify(filtered));
+  assert.equal(filtered.clone_newuser, EPERM);
+  assert.equal(filtered.clone3, ENOSYS, 'ENOSYS, not EPERM: glibc falls back to clone only on ENOSYS');
+  assert.equal(filtered.io_uring_setup, EPERM);
+  assert.equal(filtered.userfaultfd, EPERM);
+  assert.equal(filtered.thread, 'hi');
+});
+
 test('a pool without bubblewrap still filters syscalls: no connection reaches a local listener', async () => {
   const server = createServer((c) => c.destroy());
   let connections = 0;

@@ -222,6 +222,39 @@ describe('openFmu', () => {
     assertRefused(bytes, 'FMU_INVALID', 'unsupported_compression');
   });
 
+  test('refuses an entry name longer than 1024 bytes quickly, even when deep', () => {
+    // Deep names once cost O(depth²) work each (seconds per entry); now they are refused up front.
+    const deep = Array.from({ length: 4 }, (_, i) => ({ name: `${'a/'.repeat(20_000)}${i}`, data: 'x' }));
+    const t0 = Date.now();
+    assertRefused(craftZip([...validEntries(), ...deep]), 'FMU_INVALID', 'name_too_long');
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  });
+
+  test('refuses a path segment longer than 255 bytes', () => {
+    assertRefused(craftZip([...validEntries(), { name: `resources/${'b'.repeat(256)}`, data: 'x' }]), 'FMU_INVALID', 'name_too_long');
+  });
+
+  test('refuses a file that is also a directory further down (a, then a/b/c)', () => {
+    assertRefused(craftZip([...validEntries(), { name: 'resources/a', data: 'x' }, { name: 'resources/a/b/c', data: 'y' }]), 'FMU_INVALID', 'duplicate_entry');
+    assertRefused(craftZip([...validEntries(), { name: 'resources/a/b/c', data: 'y' }, { name: 'resources/a', data: 'x' }]), 'FMU_INVALID', 'duplicate_entry');
+  });
+
+  test('refuses an entry whose local header names another file than the central directory', () => {
+    const bytes = craftZip([...validEntries(), { name: 'resources/readme.txt', localName: 'modelDescription.xml', data: 'x' }]);
+    assertRefused(bytes, 'FMU_INVALID', 'corrupt');
+  });
+
+  test('refuses a UTF-16 modelDescription.xml naming the encoding', () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MD.replace('UTF-8', 'UTF-16'), 'utf16le')]);
+    assert.throws(() => openFmu({ bytes: craftZip([{ name: 'modelDescription.xml', data: utf16 }]) }, { cacheDir }), (e: unknown) => {
+      assert.ok(isGatewayError(e));
+      assert.equal(e.code, 'MODEL_DESCRIPTION_INVALID');
+      assert.equal(e.data?.reason, 'encoding', e.message);
+      return true;
+    });
+    assertNothingWritten();
+  });
+
   test('a deflate stream of a real model description round-trips through the reader', () => {
     // Guards the reader against accepting only our own helper's output: raw deflate from zlib.
     assert.ok(deflateRawSync(Buffer.from(MD)).length < MD.length);

@@ -188,8 +188,31 @@ describe('ensureBinary', () => {
     chmodSync(slow, 0o755);
     const { fmu, cacheDir } = open(fmi3Entries());
     const t0 = Date.now();
-    await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir, compiler: slow, timeoutMs: 300 }), rejectsWith('COMPILE_FAILED'));
+    await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir, compiler: slow, timeoutMs: 300 }), (e: unknown) => {
+      rejectsWith('COMPILE_FAILED')(e);
+      assert.equal((e as { data?: Record<string, unknown> }).data?.timeout_ms, 300, (e as Error).message);
+      return true;
+    });
     assert.ok(Date.now() - t0 < 5000);
+  });
+
+  test('compiles in a sandbox: sources cannot read host files by absolute include or .incbin', { skip: !existsSync('/usr/bin/bwrap') }, async () => {
+    const secret = join(mkdtempSync(join(root, 'host-')), 'secret.txt');
+    writeFileSync(secret, 'HOST_SECRET_1234 = hunter2;\n');
+    const include = open([{ name: 'modelDescription.xml', data: FMI2_MD }, { name: 'sources/tiny2.c', data: `#include "${secret}"\n` }]);
+    await assert.rejects(ensureBinary(include.fmu, 'CS', { cacheDir: include.cacheDir }), (e: unknown) => {
+      rejectsWith('COMPILE_FAILED')(e);
+      assert.doesNotMatch(JSON.stringify({ m: (e as Error).message, d: (e as { data?: unknown }).data }), /HOST_SECRET_1234|hunter2/);
+      return true;
+    });
+    // .incbin would copy the file into the library, which the FMU could then print as an output.
+    const incbin = `${FMI2_C}\n__asm__(".section .rodata\\n.incbin \\"${secret}\\"\\n.previous");\n`;
+    const embed = open([
+      { name: 'modelDescription.xml', data: FMI2_MD },
+      { name: 'sources/tiny2.c', data: incbin },
+      { name: 'sources/mini_fmi2.h', data: prefixHeader(2) },
+    ]);
+    await assert.rejects(ensureBinary(embed.fmu, 'CS', { cacheDir: embed.cacheDir }), rejectsWith('COMPILE_FAILED'));
   });
 
   test('refuses source names in buildDescription.xml that escape sources/', async () => {
