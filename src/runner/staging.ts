@@ -21,13 +21,44 @@ function traversableByOthers(dir: string): boolean {
   }
 }
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Stage roots carry the owning process id (`<prefix><pid>-XXXXXX`): roots of processes that died
+ * without closing their pool (a crash, SIGKILL) are removed by the next pool that starts.
+ */
+function removeOrphanedRoots(parent: string, prefix: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = new RegExp(`^${prefix}(\\d+)-`).exec(name);
+    if (m?.[1] === undefined || isAlive(Number(m[1]))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
 /** <cacheDir>/.runner when reachable by the sandbox user, else a private dir under the OS temp dir. */
 export function createStageRoot(cacheDir: string): string {
   const preferred = join(cacheDir, '.runner');
   mkdirSync(preferred, { recursive: true, mode: 0o755 });
   chmodSync(preferred, 0o755);
-  if (traversableByOthers(preferred)) return mkdtempSync(join(preferred, 'pool-'));
-  return mkdtempSync(join(tmpdir(), 'fmu-gateway-stage-'));
+  if (traversableByOthers(preferred)) {
+    removeOrphanedRoots(preferred, 'pool-');
+    return mkdtempSync(join(preferred, `pool-${process.pid}-`));
+  }
+  removeOrphanedRoots(tmpdir(), 'fmu-gateway-stage-');
+  return mkdtempSync(join(tmpdir(), `fmu-gateway-stage-${process.pid}-`));
 }
 
 export function createStageDir(root: string, name: string): string {
