@@ -42,6 +42,9 @@ interface ArchTable {
   clone: number;
   /** clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes glibc fall back to clone. */
   clone3: number;
+  /** Signals: allowed only to this process (kill(0 | own pid), tgkill(own pid)), see buildFilter. */
+  kill: number;
+  tgkill: number;
   /** Denied outright (EPERM). */
   denied: Record<string, number>;
   /** x86_64 only: the x32 ABI shares the arch value; its numbers have this bit set. */
@@ -55,6 +58,7 @@ interface ArchTable {
 const COMMON_DENIED = {
   io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
   open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+  pidfd_send_signal: 424,
 };
 
 const ARCHES: Record<string, ArchTable> = {
@@ -64,12 +68,15 @@ const ARCHES: Record<string, ArchTable> = {
     socket: 41,
     clone: 56,
     clone3: 435,
+    kill: 62,
+    tgkill: 234,
     x32Bit: 0x40000000,
     denied: {
       connect: 42, accept: 43, bind: 49, listen: 50, accept4: 288, execve: 59, execveat: 322, ptrace: 101,
       mount: 165, umount2: 166, pivot_root: 155, chroot: 161, setns: 308, unshare: 272, keyctl: 250, bpf: 321,
       perf_event_open: 298, process_vm_readv: 310, process_vm_writev: 311,
-      add_key: 248, request_key: 249, userfaultfd: 323, ...COMMON_DENIED,
+      add_key: 248, request_key: 249, userfaultfd: 323, tkill: 200, rt_sigqueueinfo: 129, rt_tgsigqueueinfo: 297,
+      ...COMMON_DENIED,
     },
   },
   arm64: {
@@ -78,22 +85,29 @@ const ARCHES: Record<string, ArchTable> = {
     socket: 198,
     clone: 220,
     clone3: 435,
+    kill: 129,
+    tgkill: 131,
     denied: {
       connect: 203, accept: 202, bind: 200, listen: 201, accept4: 242, execve: 221, execveat: 281, ptrace: 117,
       mount: 40, umount2: 39, pivot_root: 41, chroot: 51, setns: 268, unshare: 97, keyctl: 219, bpf: 280,
       perf_event_open: 241, process_vm_readv: 270, process_vm_writev: 271,
-      add_key: 217, request_key: 218, userfaultfd: 282, ...COMMON_DENIED,
+      add_key: 217, request_key: 218, userfaultfd: 282, tkill: 130, rt_sigqueueinfo: 138, rt_tgsigqueueinfo: 240,
+      ...COMMON_DENIED,
     },
   },
 };
 
 type Insn = [code: number, jt: number, jf: number, k: number];
-type Label = 'allow' | 'eperm' | 'enosys' | 'clone' | 'socket';
+type Label = 'allow' | 'eperm' | 'enosys' | 'clone' | 'socket' | 'kill' | 'tgkill';
 /** An instruction whose jump targets may be labels, resolved to relative offsets at the end. */
 type Draft = [code: number, jt: number | Label, jf: number | Label, k: number];
 
-/** The filter program for one architecture (exported for tests). */
-export function buildFilter(arch: ArchTable): Insn[] {
+/**
+ * The filter program for one architecture (exported for tests). `ownPid` is this process's pid
+ * as it sees itself: signals may go to it (and to its own process group, pid 0) only, so an FMU
+ * cannot signal the gateway (its parent when unsandboxed) or, as root, every process (kill(-1)).
+ */
+export function buildFilter(arch: ArchTable, ownPid: number): Insn[] {
   const prog: Draft[] = [
     [BPF_LD_W_ABS, 0, 0, OFFSET_ARCH],
     [BPF_JEQ_K, 1, 0, arch.audit],
@@ -105,12 +119,18 @@ export function buildFilter(arch: ArchTable): Insn[] {
   prog.push(
     [BPF_JEQ_K, 'enosys', 0, arch.clone3],
     [BPF_JEQ_K, 'clone', 0, arch.clone],
+    [BPF_JEQ_K, 'kill', 0, arch.kill],
+    [BPF_JEQ_K, 'tgkill', 0, arch.tgkill],
     [BPF_JEQ_K, 'socket', 'allow', arch.socket],
   );
   const labels: Partial<Record<Label, number>> = {};
   const at = (l: Label): void => void (labels[l] = prog.length);
   at('clone');
   prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JSET_K, 'eperm', 'allow', CLONE_NAMESPACE_FLAGS]);
+  at('kill');
+  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 0, 0], [BPF_JEQ_K, 'allow', 'eperm', ownPid]);
+  at('tgkill');
+  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 'eperm', ownPid]);
   // socket(): only AF_UNIX (the IPC channel to the parent already exists; nothing else is needed).
   at('socket');
   prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 'eperm', AF_UNIX]);
@@ -142,7 +162,7 @@ export function installSeccompFilter(): SeccompOutcome {
     const prctl = libc.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');
     const syscall = libc.func('long syscall(long, ...)');
     const errnoLocation = libc.func('int *__errno_location()');
-    const prog = buildFilter(arch);
+    const prog = buildFilter(arch, process.pid);
     const filter = Buffer.alloc(prog.length * 8);
     prog.forEach(([code, jt, jf, k], i) => {
       filter.writeUInt16LE(code, i * 8);
@@ -170,7 +190,7 @@ export function installSeccompFilter(): SeccompOutcome {
       koffi.free(filterMem);
       koffi.free(fprogMem);
     }
-    return { installed: true, denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', ...Object.keys(arch.denied)] };
+    return { installed: true, denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', 'kill/tgkill(other processes)', ...Object.keys(arch.denied)] };
   } catch (e) {
     return { installed: false, reason: `seccomp filter: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -30,11 +30,24 @@ test('denies exec, IP sockets and connect after installation, and leaves files a
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '' },
     });
-    const out = JSON.parse(r.stdout) as { install: { installed: boolean }; exec: string; udp: string; file: string; connect: string };
+    const out = JSON.parse(r.stdout) as {
+      install: { installed: boolean };
+      exec: string;
+      udp: string;
+      file: string;
+      connect: string;
+      signalParent: string;
+      signalAll: string;
+      signalSelf: string;
+    };
     assert.equal(out.install.installed, true, r.stderr);
     assert.equal(out.exec, 'EPERM');
     assert.equal(out.udp, 'EPERM');
     assert.equal(out.connect, 'EPERM');
+    // An FMU may not signal the gateway (its parent when unsandboxed) nor, as root, every process.
+    assert.equal(out.signalParent, 'EPERM');
+    assert.equal(out.signalAll, 'EPERM');
+    assert.equal(out.signalSelf, 'sent');
     assert.equal(out.file, 'still writable');
     assert.equal(connections, 0);
   } finally {
