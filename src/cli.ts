@@ -34,9 +34,14 @@ const COMMANDS: Record<string, CommandModule> = {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // No command is a usage error: the text goes to stderr, stdout stays empty.
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     const { ENGINE_VERSION } = await import('./version.ts');
@@ -49,7 +54,22 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const run = await load();
-  return run(rest);
+  try {
+    return await run(rest);
+  } catch (e) {
+    // node:util parseArgs refuses unknown or malformed options with a TypeError: a usage error
+    // (exit 2, no stack trace), not an internal one.
+    if (isParseArgsError(e)) {
+      const message = e.message.replace(/\. To specify a positional argument[\s\S]*$/, '.');
+      process.stderr.write(`fmu-gateway ${name}: ${message}\nRun \`fmu-gateway ${name} --help\` for its options.\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function isParseArgsError(e: unknown): e is Error {
+  return e instanceof TypeError && String((e as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS_');
 }
 
 main(process.argv.slice(2)).then(

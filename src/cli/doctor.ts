@@ -55,8 +55,19 @@ async function liveChecks(cacheDir: string): Promise<{ level: string; features: 
   }
 }
 
+const USAGE = `Usage: fmu-gateway doctor [--json]
+  Checks the C compiler and the worker sandbox, then runs a network/write probe and a crash in a
+  real worker. Exit code 0 when simulations run sandboxed, 1 otherwise.
+  --json                 print the report as JSON
+  -h, --help             this text
+`;
+
 export async function runDoctorCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'fmu-gateway-doctor-'));
   try {
     const tools = findTools();

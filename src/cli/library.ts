@@ -1,23 +1,39 @@
 /** `fmu-gateway library [query]`: the built-in models as a table (or JSON with --json). */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { GatewayError } from '../errors.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { listLibrary } from '../service/list-library.ts';
 import { createLocalContext } from './local-context.ts';
 import { renderTable } from './output.ts';
 
+const USAGE = `Usage: fmu-gateway library [query] [options]
+  query                  words matched against names, descriptions, tags and variable names
+  --limit N              at most N models (1-200, default 200)
+  --json                 print the models as JSON
+  -h, --help             this text
+`;
+
 export async function runLibraryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, limit: { type: 'string' } },
+    options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const limit = values.limit === undefined ? 200 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw new GatewayError('BAD_REQUEST', `--limit expects a whole number from 1 to 200, got "${values.limit}"`);
+  }
   // The worker pool is created lazily, so listing starts no worker process.
   const ctx = createLocalContext(loadConfig(), { catalog: createCatalog() });
   const query = positionals.join(' ').trim();
   const result = listLibrary(ctx.ctx, {
     ...(query !== '' ? { query } : {}),
-    limit: values.limit !== undefined ? Number(values.limit) : 200,
+    limit,
   });
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

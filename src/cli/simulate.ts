@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { createCatalog } from '../library/catalog.ts';
+import { invalidArguments } from '../schemas/input-errors.ts';
 import { createSimulateInputSchema, type SimulateInput } from '../schemas/simulate.ts';
 import { simulate } from '../service/simulate.ts';
 import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
@@ -15,6 +16,23 @@ import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { parseResultCsv } from './result-csv.ts';
+
+const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
+  --stop T               stop time, s (default: the model's default experiment)
+  --step H               output interval, s (default: the default experiment's, else span / 500)
+  --start-time T0        start time, s (default 0 or the default experiment's)
+  --set name=value       start value of a parameter, input or state (repeatable)
+  --input in.csv         input signals: header time,<input1>,...; linear for reals, held otherwise
+  --output a,b           variables to record (default: every output)
+  --kpi y_max            key figure <variable>_<metric> (repeatable)
+  --interface CS|ME      default CS when the FMU has it
+  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
+  --tolerance R          relative tolerance
+  --fmi-version 2.0|3.0  library models: which build (default 3.0)
+  --csv FILE             write the full result as CSV
+  --json                 print summary, provenance and the full series as JSON
+  -h, --help             this text
+`;
 
 const OPTIONS = {
   stop: { type: 'string' },
@@ -30,10 +48,15 @@ const OPTIONS = {
   kpi: { type: 'string', multiple: true },
   csv: { type: 'string' },
   json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export async function runSimulateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (values.csv !== undefined && values.json === true) {
     throw new GatewayError('BAD_REQUEST', 'Choose one of --csv and --json');
   }
@@ -55,12 +78,9 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       outputs: values.output?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
       kpis: values.kpi,
     };
-    const parsed = createSimulateInputSchema(config.limits).safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new GatewayError('BAD_REQUEST', `${where}${issue?.message ?? 'invalid arguments'}`);
-    }
+    const schema = createSimulateInputSchema(config.limits);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);
     const input: SimulateInput = parsed.data;
     const { output } = await simulate(local.ctx, input);
     const csvPath = local.ctx.results.csvPath(output.run_id);

@@ -13,6 +13,7 @@ import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { SimulationJob } from '../runner/types.ts';
 import type { InterfaceKind, StartValue } from '../schemas/model-description.ts';
+import { planInterface } from '../service/simulate-plan.ts';
 import { sweep } from '../service/sweep.ts';
 import type { SweepResult } from '../service/sweep.ts';
 import { parseCliValue, parseNumberOption } from './args.ts';
@@ -24,6 +25,8 @@ const USAGE = `Usage: fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H 
   --start-time T0  --output a,b  --kpi y_max,y_mean  --interface CS|ME  --solver euler|rk45|bdf
   --tolerance R  --fmi-version 2.0|3.0  --workers N  --timeout SECONDS  --json
 `;
+
+const SOLVERS = ['euler', 'rk45', 'bdf', 'auto'] as const;
 
 /** "a:b:n" → n values from a to b inclusive; "1,2,3" → the list; "2" → [2]; else undefined (not numeric). */
 export function parseSweepValues(name: string, text: string): number[] | undefined {
@@ -118,6 +121,8 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
   if (iface !== undefined && iface !== 'CS' && iface !== 'ME') throw new GatewayError('BAD_REQUEST', `--interface must be CS or ME, got "${o.interface}"`);
   const fmiVersion = o['fmi-version'];
   if (fmiVersion !== undefined && fmiVersion !== '2.0' && fmiVersion !== '3.0') throw new GatewayError('BAD_REQUEST', '--fmi-version must be 2.0 or 3.0');
+  const solver = o.solver === undefined ? undefined : SOLVERS.find((s) => s === o.solver);
+  if (o.solver !== undefined && solver === undefined) throw new GatewayError('BAD_REQUEST', `--solver must be one of ${SOLVERS.join(', ')}, got "${o.solver}"`);
 
   const config = loadConfig();
   mkdirSync(config.cacheDir, { recursive: true });
@@ -128,8 +133,12 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     outputInterval: step,
     startValues: constants,
   };
-  if (iface !== undefined) options.interface = iface as InterfaceKind;
-  if (o.solver !== undefined) options.solver = o.solver as NonNullable<SimulationJob['options']['solver']>;
+  // The same interface rules as simulate: an interface the FMU has, a solver only with ME.
+  options.interface = planInterface(fmu.modelDescription, {
+    ...(iface !== undefined ? { interface: iface as InterfaceKind } : {}),
+    ...(solver !== undefined ? { solver } : {}),
+  });
+  if (solver !== undefined && solver !== 'auto') options.solver = solver;
   const tolerance = parseNumberOption('tolerance', o.tolerance);
   if (tolerance !== undefined) options.tolerance = tolerance;
   if (o.output !== undefined) options.outputs = o.output.split(',').map((s) => s.trim()).filter((s) => s !== '');

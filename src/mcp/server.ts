@@ -25,7 +25,10 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     { name: 'fmu-gateway', title: 'FMU Gateway', version: ENGINE_VERSION.replace(/^fmu-gateway /, '') },
     {
       instructions: INSTRUCTIONS,
-      capabilities: { tools: {}, resources: {}, logging: {} },
+      // No `tools` here: declaring it makes the SDK install its tools/call handler in this
+      // constructor, before registerTools can wrap it (see tools/input-errors.ts); the first
+      // registerTool declares the capability instead.
+      capabilities: { resources: {}, logging: {} },
       // Input tables are bounded by the schemas (1000 signals, ...); this caps pathological payloads early.
       maxToolInputElements: 2_000_000,
     },

@@ -29,7 +29,7 @@ export const FmuIdSchema = z
 export const LibraryFmiVersionSchema = z
   .enum(['2.0', '3.0'])
   .describe(
-    'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Ignored for uploaded FMUs (their own version is used).',
+    'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Omit it for uploaded FMUs (they have one version; another one is refused).',
   );
 
 export const DefaultExperimentOutSchema = z

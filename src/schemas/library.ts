@@ -6,7 +6,7 @@ import { DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './commo
 import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
-export const ListLibraryInputSchema = z.object({
+export const ListLibraryInputSchema = z.strictObject({
   query: z
     .string()
     .max(200)

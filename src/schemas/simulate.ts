@@ -34,11 +34,11 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
 export const InputSignalSchema = z
-  .object({
+  .strictObject({
     name: VariableNameSchema.describe('Name of an input variable (see get_variables with causality "input").'),
     time: z.array(finite()).min(1).describe('Sample times, s, non-decreasing (a repeated time makes a step change).'),
     values: z
-      .array(z.union([finite(), z.boolean()]))
+      .array(z.union([finite(), z.boolean()], { error: 'each value must be a finite number (or true/false for a Boolean input)' }))
       .min(1)
       .describe('Values at those times, same length as time. Outside [first, last] time the end values are held.'),
     interpolation: z
@@ -98,7 +98,12 @@ const simulateFields = {
     .optional()
     .describe("Relative tolerance of the ME solver (and passed to the FMU). Default: the model's default experiment tolerance, else 1e-4."),
   start_values: z
-    .record(VariableNameSchema, z.union([finite(), z.boolean(), z.string()]))
+    .record(
+      VariableNameSchema,
+      z.union([finite(), z.boolean(), z.string()], {
+        error: 'a start value must be a number, true/false (Boolean) or a string (String variables, enumeration items)',
+      }),
+    )
     .optional()
     .describe('Values set before initialization, by variable name, e.g. {"e": 0.7}: parameters, inputs or states (see get_variables).'),
   input_signals: z
@@ -168,9 +173,13 @@ function checkTimes(
   }
 }
 
-/** The request schema with a given row limit (the configured MAX_OUTPUT_ROWS). */
+/**
+ * The request schema with a given row limit (the configured MAX_OUTPUT_ROWS). Strict: a misspelt
+ * optional argument ("start_value", "stoptime") is refused by name rather than silently dropped,
+ * which would run the model with its defaults and look like a success.
+ */
 export function createSimulateInputSchema(limits: { maxOutputRows: number } = { maxOutputRows: DEFAULT_MAX_OUTPUT_ROWS }) {
-  return z.object(simulateFields).superRefine((v, ctx) => checkTimes(v, ctx, limits.maxOutputRows));
+  return z.strictObject(simulateFields).superRefine((v, ctx) => checkTimes(v, ctx, limits.maxOutputRows));
 }
 export const SimulateInputSchema = createSimulateInputSchema();
 export type SimulateInput = z.infer<typeof SimulateInputSchema>;
@@ -261,11 +270,11 @@ export type SimulateOutput = z.infer<typeof SimulateOutputSchema>;
 
 /** sweep: the same request plus one or more parameters to vary (full factorial). */
 export const SweepInputSchema = z
-  .object({
+  .strictObject({
     ...simulateFields,
     parameters: z
       .array(
-        z.object({
+        z.strictObject({
           name: VariableNameSchema.describe('Parameter to vary (see get_variables, causality "parameter").'),
           values: z.array(z.union([finite(), z.boolean()])).min(1).max(1000).describe('Values to try.'),
         }),

@@ -7,7 +7,7 @@ import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
 export const UploadFmuInputSchema = z
-  .object({
+  .strictObject({
     path: z
       .string()
       .min(1)

@@ -13,7 +13,7 @@ import {
   VariableTypeSchema,
 } from './model-description.ts';
 
-export const GetVariablesInputSchema = z.object({
+export const GetVariablesInputSchema = z.strictObject({
   fmu_id: FmuIdSchema,
   fmi_version: LibraryFmiVersionSchema.optional(),
   causality: CausalitySchema.optional().describe(

@@ -79,7 +79,19 @@ export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0
         hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
       });
     }
-    return { fmuId, source: 'uploaded', opened: openCached(ctx, path) };
+    const opened = openCached(ctx, path);
+    // An uploaded FMU has one version: running it while the caller asked for another would answer
+    // a different question than the one asked.
+    const own = opened.modelDescription.fmi_version;
+    if (fmiVersion !== undefined && fmiVersion !== own) {
+      throw new GatewayError('BAD_REQUEST', `${fmuId} is an FMI ${own} FMU; fmi_version "${fmiVersion}" chooses between the builds of library models only`, {
+        fmu_id: fmuId,
+        fmi_version: fmiVersion,
+        available: [own],
+        hint: `Omit fmi_version (or pass "${own}") for this uploaded FMU.`,
+      });
+    }
+    return { fmuId, source: 'uploaded', opened };
   }
   throw new GatewayError('BAD_REQUEST', `"${fmuId}" is not an FMU id`, {
     fmu_id: fmuId,

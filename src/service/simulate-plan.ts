@@ -5,16 +5,17 @@
  */
 import { GatewayError } from '../errors.ts';
 import { parseKpis, type ParsedKpi } from '../engine/kpis.ts';
+import { chooseInterface } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
-import { requireVariable } from '../engine/variables.ts';
-import type { ModelDescription } from '../schemas/model-description.ts';
+import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
+import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
 
 /** Points of the default output grid when neither the request nor the model gives a step. */
 export const DEFAULT_GRID_INTERVALS = 500;
 
 export interface SimulationPlan {
-  options: Omit<SimulationOptions, 'onProgress' | 'signal'>;
+  options: Omit<SimulationOptions, 'onProgress' | 'signal'> & { interface: InterfaceKind };
   startTime: number;
   stopTime: number;
   step: number;
@@ -26,6 +27,39 @@ export interface SimulationPlan {
 
 function badTime(message: string, hint: string, data: Record<string, unknown> = {}): GatewayError {
   return new GatewayError('BAD_REQUEST', message, { ...data, hint });
+}
+
+/**
+ * The interface to run (the requested one, else CS when offered, else ME), refusing what would
+ * otherwise be silently ignored or fail without a hint: an interface the FMU lacks, and a solver
+ * with Co-Simulation (the FMU integrates itself there; our solvers drive Model Exchange only).
+ */
+export function planInterface(md: ModelDescription, input: Pick<SimulateInput, 'interface' | 'solver'>): InterfaceKind {
+  const offered: InterfaceKind[] = [...(md.co_simulation ? (['CS'] as const) : []), ...(md.model_exchange ? (['ME'] as const) : [])];
+  const requested = input.interface;
+  if (requested !== undefined && offered.length > 0 && !offered.includes(requested)) {
+    const full = (k: InterfaceKind): string => (k === 'CS' ? 'Co-Simulation (CS)' : 'Model Exchange (ME)');
+    throw new GatewayError('BAD_REQUEST', `${md.model_name} does not implement ${full(requested)}; it offers only ${offered.map(full).join(' and ')}`, {
+      interface: requested,
+      offered,
+      hint: `Omit interface, or pass interface "${offered[0] as InterfaceKind}"${input.solver !== undefined && input.solver !== 'auto' ? ' and drop solver' : ''}.`,
+    });
+  }
+  const iface = chooseInterface(md, requested);
+  if (iface === 'CS' && input.solver !== undefined && input.solver !== 'auto') {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `solver "${input.solver}" applies to Model Exchange only, but this run uses Co-Simulation, where the FMU integrates itself`,
+      {
+        solver: input.solver,
+        interface: iface,
+        hint: offered.includes('ME')
+          ? 'Add interface: "ME" to integrate the model with that solver, or omit solver.'
+          : `${md.model_name} offers only Co-Simulation: omit solver.`,
+      },
+    );
+  }
+  return iface;
 }
 
 export function planSimulation(md: ModelDescription, input: SimulateInput, maxOutputRows: number): SimulationPlan {
@@ -72,12 +106,35 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   const outputs = input.outputs ?? md.variables.filter((v) => v.causality === 'output').map((v) => v.name);
   for (const name of outputs) requireVariable(md, name, 'outputs');
   const kpis = parseKpis(input.kpis ?? [], md.variables.map((v) => v.name));
+  // Checked here, not after the run: KPIs and plots need numbers, and a String column has none.
+  const numeric = (name: string): boolean => {
+    const v = findVariable(md, name);
+    return v !== undefined && isNumericType(v.type);
+  };
+  for (const k of kpis) {
+    if (!numeric(k.variable)) {
+      throw new GatewayError('BAD_REQUEST', `KPI "${k.name}" needs a numeric variable, but "${k.variable}" is of type ${findVariable(md, k.variable)?.type ?? 'unknown'}`, {
+        kpi: k.name,
+        hint: 'Ask KPIs only of numeric variables (Float, Int, Boolean, Enumeration types in get_variables).',
+      });
+    }
+  }
   const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable)])];
   if (recorded.length === 0) warnings.push(`${md.model_name} declares no outputs; pass outputs to record variables.`);
+  if (input.plot === true && !recorded.some(numeric)) {
+    throw new GatewayError('BAD_REQUEST', `plot needs at least one numeric output, but the recorded variables (${recorded.join(', ') || 'none'}) have none`, {
+      hint: 'Add numeric variables to outputs (see get_variables), or omit plot.',
+    });
+  }
 
-  const options: SimulationPlan['options'] = { startTime, stopTime, outputInterval: step, maxRows: maxOutputRows };
+  const options: SimulationPlan['options'] = {
+    startTime,
+    stopTime,
+    outputInterval: step,
+    maxRows: maxOutputRows,
+    interface: planInterface(md, input),
+  };
   if (recorded.length > 0) options.outputs = recorded;
-  if (input.interface !== undefined) options.interface = input.interface;
   if (input.solver !== undefined && input.solver !== 'auto') options.solver = input.solver;
   const tolerance = input.tolerance ?? de.tolerance;
   if (tolerance !== undefined) options.tolerance = tolerance;

@@ -3,7 +3,6 @@
  * runner (worker pool), store the full CSV, answer with the `completed` envelope.
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
-import { chooseInterface } from '../engine/run.ts';
 import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
@@ -31,7 +30,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const { opened } = resolved;
   const md = opened.modelDescription;
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
-  const iface = chooseInterface(md, input.interface);
+  const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
 
   const startedAt = new Date();
@@ -42,7 +41,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       modelDescription: md,
       ...(binaryPath !== undefined ? { binaryPath } : {}),
     },
-    options: { ...plan.options, interface: iface },
+    options: plan.options,
   };
   const runOpts = {
     ...(opts.signal ? { signal: opts.signal } : {}),

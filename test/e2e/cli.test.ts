@@ -137,4 +137,40 @@ describe('fmu-gateway CLI', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\[NOT_FOUND\]/);
   });
+
+  it('prints --help of every command on stdout with exit code 0', async () => {
+    for (const command of ['library', 'info', 'simulate', 'sweep', 'doctor', 'serve']) {
+      const r = await cli([command, '--help']);
+      assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`fmu-gateway ${command}`), `${command} --help names the command`);
+    }
+  });
+
+  it('answers an unknown option with a usage error (exit 2, no stack trace)', async () => {
+    const r = await cli(['simulate', 'msl:BouncingBall', '--stpo', '3']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Unknown option '--stpo'/);
+    assert.match(r.stderr, /fmu-gateway simulate --help/);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+    assert.equal(r.stdout, '');
+  });
+
+  it('refuses invalid option values with coded errors instead of ignoring them', async () => {
+    const causality = await cli(['info', 'msl:BouncingBall', '--causality', 'outputs']);
+    assert.equal(causality.code, 1);
+    assert.match(causality.stderr, /\[BAD_REQUEST\]: --causality must be one of/);
+    const version = await cli(['info', 'msl:BouncingBall', '--fmi-version', '4.0']);
+    assert.match(version.stderr, /\[BAD_REQUEST\]: --fmi-version/);
+    const limit = await cli(['library', '--limit', 'many']);
+    assert.match(limit.stderr, /\[BAD_REQUEST\]: --limit/);
+    const solver = await cli(['simulate', 'msl:BouncingBall', '--stop', '1', '--solver', 'bdf']);
+    assert.match(solver.stderr, /\[BAD_REQUEST\]: solver "bdf" applies to Model Exchange only/);
+  });
+
+  it('prints the usage on stderr with exit code 2 when no command is given', async () => {
+    const r = await cli([]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /Usage:/);
+  });
 });

@@ -162,8 +162,35 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
   it('answers an unknown run id with a resource-not-found protocol error', async () => {
     await assert.rejects(gw.client.readResource({ uri: 'fmu-gateway://runs/nope/result.csv' }), (e: Error & { code?: number }) => {
       assert.equal(e.code, -32002);
+      // One "MCP error -32002:" prefix (the client's), then our message.
+      assert.match(e.message, /^MCP error -32002: There is no stored result/);
       return true;
     });
+  });
+
+  it('answers arguments that fail the input schema of any tool with a coded, structured BAD_REQUEST', async () => {
+    const calls = [
+      { name: 'list_library', arguments: { limit: 0 } },
+      { name: 'get_variables', arguments: {} },
+      { name: 'upload_fmu', arguments: {} },
+      { name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1, kpis: ['h_maximum'] } },
+    ];
+    for (const call of calls) {
+      const r = await gw.client.callTool(call);
+      assert.equal(r.isError, true, call.name);
+      const s = structured(r) as Structured & { error: { code: string; message: string; hint?: string } };
+      assert.equal(s.status, 'error', call.name);
+      assert.equal(s.error.code, 'BAD_REQUEST', call.name);
+      assert.ok((s.error.hint ?? '').length > 0, `${call.name} has a hint`);
+    }
+  });
+
+  it('refuses a misspelt argument name with a "did you mean", rather than running with defaults', async () => {
+    const r = await gw.client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1, start_value: { e: 0.5 } } });
+    assert.equal(r.isError, true);
+    const s = structured(r) as Structured & { error: { code: string; message: string } };
+    assert.equal(s.error.code, 'BAD_REQUEST');
+    assert.match(s.error.message, /"start_value" \(did you mean "start_values"\?\)/);
   });
 
   it('sends increasing progress notifications (fractions of simulated time) during a long run', async () => {

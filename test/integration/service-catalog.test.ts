@@ -96,6 +96,13 @@ describe('uploadFmu', () => {
     assert.deepEqual(described.data.variables.map((v) => v.name).sort(), ['der(x)', 'k', 'time', 'x']);
   });
 
+  it('refuses an fmi_version other than the uploaded FMU\'s own, rather than ignoring it', async () => {
+    const { fmu_id } = uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
+    assert.throws(() => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
+    await assert.rejects(simulate(ctx, { fmu_id, fmi_version: '3.0', stop_time: 1 }), isCode('BAD_REQUEST'));
+    assert.equal(getVariables(ctx, { fmu_id, fmi_version: '2.0' }).fmi_version, '2.0');
+  });
+
   it('refuses path uploads unless the face allows them', () => {
     assert.throws(() => uploadFmu(ctx, { path: built.get('Dahlquist@3.0') as string }), isCode('BAD_REQUEST'));
     assert.throws(() => uploadFmu(ctx, { path: 'relative.fmu' }, { allowPath: true }), isCode('BAD_REQUEST'));

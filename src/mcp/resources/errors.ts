@@ -8,6 +8,22 @@ import { toErrorOutput } from '../../schemas/errors.ts';
 
 const RESOURCE_NOT_FOUND = -32002;
 
+/**
+ * What the SDK turns into a JSON-RPC error (it sends `code`, `message` and `data` of whatever a
+ * handler throws). Not McpError: that one's message already reads "MCP error <code>: ...", and
+ * the client's McpError adds the prefix a second time.
+ */
+class ResourceReadError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message);
+    this.name = 'ResourceReadError';
+  }
+}
+
 export async function guardedRead<T>(body: () => Promise<T>, log: (line: string) => void): Promise<T> {
   try {
     return await body();
@@ -18,7 +34,7 @@ export async function guardedRead<T>(body: () => Promise<T>, log: (line: string)
     const out = toErrorOutput(err);
     const info = out.status === 'error' ? out.error : { code: err.code, message: err.message };
     const rpcCode = err.code === 'NOT_FOUND' ? RESOURCE_NOT_FOUND : err.code === 'INTERNAL' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
-    throw new McpError(rpcCode, info.message, info);
+    throw new ResourceReadError(rpcCode, info.message, info);
   }
 }
 

@@ -1,5 +1,5 @@
 /** get_variables: names, causality, types, start values and units of an FMU's variables. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GetVariablesInputSchema, GetVariablesOutputSchema, type GetVariablesSuccess } from '../../schemas/variables.ts';
 import { getVariables } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
@@ -21,8 +21,8 @@ function render(out: GetVariablesSuccess): string {
   return `${head}\n${rows.join('\n')}${cut}${exp}\nNext: simulate {fmu_id, stop_time, start_values: {parameter: value}, input_signals: [...], outputs: [...]}.`;
 }
 
-export function registerGetVariables(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
+export function registerGetVariables(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
     'get_variables',
     {
       title: 'Get the variables of a model',

@@ -1,14 +1,20 @@
 /** Registers every tool of the server (one file per tool). */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from './deps.ts';
 import { registerGetVariables } from './get-variables.ts';
+import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  registerListLibrary(server, deps);
-  registerGetVariables(server, deps);
-  registerUploadFmu(server, deps);
-  registerSimulate(server, deps);
+  const tools = new Map<string, RegisteredTool>();
+  // Before the first registration: it wraps the tools/call handler that registration installs.
+  const wrapped = structureInputErrors(server, (name) => tools.get(name));
+  tools.set('list_library', registerListLibrary(server, deps));
+  tools.set('get_variables', registerGetVariables(server, deps));
+  tools.set('upload_fmu', registerUploadFmu(server, deps));
+  tools.set('simulate', registerSimulate(server, deps));
+  // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
+  if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }

@@ -1,5 +1,5 @@
 /** list_library: what built-in models exist (the usual first call of a session). */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListLibraryInputSchema, ListLibraryOutputSchema, type ListLibrarySuccess } from '../../schemas/library.ts';
 import { listLibrary } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
@@ -15,8 +15,8 @@ function render(out: ListLibrarySuccess): string {
   return `${out.models.length} of ${out.total} models:\n${lines.join('\n')}${more}\nNext: get_variables {fmu_id} to see names and units, or simulate {fmu_id, stop_time}.`;
 }
 
-export function registerListLibrary(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
+export function registerListLibrary(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
     'list_library',
     {
       title: 'List built-in simulation models',

@@ -1,5 +1,5 @@
 /** simulate: run an FMU with start values and input signals; small summary inline, full CSV as a resource. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted } from '../../schemas/simulate.ts';
 import { simulate } from '../../service/index.ts';
@@ -29,8 +29,8 @@ function render(out: SimulateCompleted): string {
   return lines.join('\n');
 }
 
-export function registerSimulate(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
+export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
     'simulate',
     {
       title: 'Simulate a model',

@@ -1,5 +1,5 @@
 /** upload_fmu: store the agent's own FMU by content and report what it is. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { UploadFmuInputSchema, UploadFmuOutputSchema, type UploadFmuSuccess } from '../../schemas/upload.ts';
 import { uploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
@@ -17,12 +17,12 @@ function render(out: UploadFmuSuccess): string {
   );
 }
 
-export function registerUploadFmu(server: McpServer, deps: ToolDeps): void {
+export function registerUploadFmu(server: McpServer, deps: ToolDeps): RegisteredTool {
   const how =
     deps.transport === 'stdio'
       ? 'Give `path`, the absolute path of a .fmu file on this machine (preferred), or `content_base64`.'
       : 'This server is remote: give `content_base64` (the .fmu bytes, base64); `path` is refused because the server cannot read your files.';
-  server.registerTool(
+  return server.registerTool(
     'upload_fmu',
     {
       title: 'Upload an FMU',

@@ -82,6 +82,31 @@ describe('planSimulation', () => {
     assert.throws(() => planSimulation(md(), { fmu_id: 'msl:M', stop_time: 1, kpis: ['z_max'] }, 1e6), code('UNKNOWN_VARIABLE'));
   });
 
+  it('rejects a solver for a Co-Simulation run, with a hint to choose ME', () => {
+    const both = { ...md(), model_exchange: { model_identifier: 'M', can_get_and_set_fmu_state: false, can_be_instantiated_only_once_per_process: false, needs_execution_tool: false, completed_integrator_step_not_needed: false } };
+    assert.throws(
+      () => planSimulation(both, { fmu_id: 'msl:M', stop_time: 1, solver: 'bdf' }, 1e6),
+      (e: unknown) => code('BAD_REQUEST')(e) && /interface: "ME"/.test(String((e as GatewayError).data?.hint)),
+    );
+    assert.throws(() => planSimulation(md(), { fmu_id: 'msl:M', stop_time: 1, solver: 'rk45', interface: 'CS' }, 1e6), code('BAD_REQUEST'));
+    assert.equal(planSimulation(both, { fmu_id: 'msl:M', stop_time: 1, solver: 'bdf', interface: 'ME' }, 1e6).options.solver, 'bdf');
+  });
+
+  it('rejects an interface the FMU does not implement, naming the one it has', () => {
+    assert.throws(
+      () => planSimulation(md(), { fmu_id: 'msl:M', stop_time: 1, interface: 'ME' }, 1e6),
+      (e: unknown) => code('BAD_REQUEST')(e) && /interface "CS"/.test(String((e as GatewayError).data?.hint)),
+    );
+  });
+
+  it('rejects KPIs and a plot on non-numeric variables before running', () => {
+    const withString = md();
+    withString.variables.push({ name: 's', value_reference: 99, type: 'String', causality: 'output', variability: 'discrete' });
+    assert.throws(() => planSimulation(withString, { fmu_id: 'msl:M', stop_time: 1, kpis: ['s_max'] }, 1e6), code('BAD_REQUEST'));
+    assert.throws(() => planSimulation(withString, { fmu_id: 'msl:M', stop_time: 1, outputs: ['s'], plot: true }, 1e6), code('BAD_REQUEST'));
+    assert.ok(planSimulation(withString, { fmu_id: 'msl:M', stop_time: 1, outputs: ['s', 'x'], plot: true }, 1e6));
+  });
+
   it('rejects an input signal on a variable that is not an input', () => {
     assert.throws(
       () => planSimulation(md(), { fmu_id: 'msl:M', stop_time: 1, input_signals: [{ name: 'k', time: [0], values: [1] }] }, 1e6),
