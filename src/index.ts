@@ -10,6 +10,7 @@ import { loadConfig } from './config.ts';
 import { createCatalog } from './library/catalog.ts';
 import { createSimulateInputSchema, type SimulateCompleted, type SimulateInput } from './schemas/simulate.ts';
 import { simulate as simulateUseCase } from './service/simulate.ts';
+import { invalidArguments } from './schemas/input-errors.ts';
 
 export { GatewayError, isGatewayError, type ErrorCode } from './errors.ts';
 export { loadConfig, type Config } from './config.ts';
@@ -34,8 +35,10 @@ export async function simulate(
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
     const fmuId = fmuIdFromArgument(local.ctx, input.fmu_id);
-    const parsed = createSimulateInputSchema(config.limits).parse({ ...input, fmu_id: fmuId });
-    return (await simulateUseCase(local.ctx, parsed, opts)).output;
+    const schema = createSimulateInputSchema(config.limits);
+    const parsed = schema.safeParse({ ...input, fmu_id: fmuId });
+    if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);
+    return (await simulateUseCase(local.ctx, parsed.data, opts)).output;
   } finally {
     await local.close();
   }

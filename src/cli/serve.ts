@@ -17,8 +17,9 @@ Options:
   --allowed-host NAME    extra Host header value to accept (repeatable), e.g. a LAN name with --host 0.0.0.0
   --allowed-origin URL   extra browser Origin to accept (repeatable), e.g. https://app.example.com
   --allow-unsandboxed    run workers without the OS sandbox when it is unavailable (process isolation only)
-  --compile-sources      compile uploaded sources-only FMUs with the system C compiler (off by default:
-                         the compiler runs outside the worker sandbox and reads what #include names)
+  --no-compile-sources   do not compile uploaded sources-only FMUs (by default they are compiled on first
+                         use with the system C compiler, inside the same sandbox as the workers when
+                         there is one)
   -h, --help             this text
 `;
 
@@ -33,7 +34,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
         'allowed-host': { type: 'string', multiple: true, default: [] },
         'allowed-origin': { type: 'string', multiple: true, default: [] },
         'allow-unsandboxed': { type: 'boolean', default: false },
-        'compile-sources': { type: 'boolean', default: false },
+        'no-compile-sources': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -54,7 +55,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
 
   const { ctx, close } = createGatewayContext(loadConfig(), {
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
-    compileSources: values['compile-sources'],
+    compileSources: !values['no-compile-sources'],
   });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {

@@ -138,6 +138,14 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   if (input.solver !== undefined && input.solver !== 'auto') options.solver = input.solver;
   const tolerance = input.tolerance ?? de.tolerance;
   if (tolerance !== undefined) options.tolerance = tolerance;
+  // A variable given both ways is ambiguous: which value holds at the start? Refuse, don't guess.
+  const both = (input.input_signals ?? []).map((sig) => sig.name).filter((n) => input.start_values?.[n] !== undefined);
+  if (both.length > 0) {
+    throw new GatewayError('BAD_REQUEST', `${both.map((n) => `"${n}"`).join(', ')} ${both.length === 1 ? 'is' : 'are'} given both in start_values and in input_signals`, {
+      variables: both,
+      hint: 'Give each input once: a constant in start_values, or a time series in input_signals (its first value applies at the start).',
+    });
+  }
   if (input.start_values !== undefined) options.startValues = input.start_values;
   if (input.input_signals !== undefined) options.inputSignals = input.input_signals;
   return { options, startTime, stopTime, step, recorded, kpis, warnings };

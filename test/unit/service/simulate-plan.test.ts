@@ -46,6 +46,11 @@ describe('planSimulation', () => {
     assert.match(p.warnings[0] ?? '', /default step would record too many rows/);
   });
 
+  it('refuses an input given both as a start value and as a signal', () => {
+    const input = { fmu_id: 'msl:M', stop_time: 1, start_values: { u: 2 }, input_signals: [{ name: 'u', time: [0, 1], values: [0, 1] }] };
+    assert.throws(() => planSimulation(md(), input, 1e6), (e: unknown) => code('BAD_REQUEST')(e) && /both in start_values and in input_signals/.test((e as Error).message));
+  });
+
   it('requires stop_time when the model has no default', () => {
     assert.throws(() => planSimulation(md(), { fmu_id: 'msl:M' }, 1e6), code('BAD_REQUEST'));
   });
