@@ -19,15 +19,58 @@ const size_t core_variable_count = sizeof(MODEL_VARIABLES) / sizeof(MODEL_VARIAB
 
 /* --- logging ---------------------------------------------------------------------------- */
 
+static const struct {
+    const char *name;
+    unsigned bits;
+} LOG_CATEGORIES[] = {
+    {"logEvents", CORE_LOG_EVENTS},
+    {"logStatusWarning", CORE_LOG_WARNING},
+    {"logStatusError", CORE_LOG_ERROR},
+    {"logAll", CORE_LOG_ALL},
+};
+#define N_LOG_CATEGORIES (sizeof LOG_CATEGORIES / sizeof LOG_CATEGORIES[0])
+
+static unsigned category_bits(const char *category) {
+    for (size_t i = 0; category != NULL && i < N_LOG_CATEGORIES; i++)
+        if (strcmp(category, LOG_CATEGORIES[i].name) == 0) return LOG_CATEGORIES[i].bits;
+    return 0;
+}
+
+bool core_log_enabled(const ModelInstance *m, ModelStatus status, const char *category) {
+    if (status != MODEL_OK) return true; /* warnings and errors always reach the importer */
+    if (!m->logging_on) return false;
+    /* "logAll" messages need logAll itself; any other message needs its own category (or logAll). */
+    const unsigned bits = category_bits(category);
+    if (bits == CORE_LOG_ALL) return (m->log_categories & CORE_LOG_ALL_BIT) != 0;
+    return (m->log_categories & (bits | CORE_LOG_ALL_BIT)) != 0;
+}
+
+ModelStatus core_set_debug_logging(ModelInstance *m, const char *fn, bool logging_on, size_t n,
+                                   const char *const categories[]) {
+    unsigned mask = n == 0 ? CORE_LOG_ALL : 0; /* FMI: nCategories = 0 enables every category */
+    for (size_t i = 0; i < n; i++) {
+        const char *name = categories != NULL ? categories[i] : NULL;
+        const unsigned bits = category_bits(name);
+        if (bits == 0) {
+            core_log(m, MODEL_ERROR, "logStatusError", "%s: unknown log category '%s' (known: logEvents, "
+                     "logStatusWarning, logStatusError, logAll)", fn, name != NULL ? name : "(null)");
+            return MODEL_ERROR;
+        }
+        mask |= bits;
+    }
+    m->logging_on = logging_on;
+    m->log_categories = mask;
+    return MODEL_OK;
+}
+
 static void vlog_message(ModelInstance *m, ModelStatus status, const char *category, const char *fmt, va_list ap) {
     if (m == NULL || m->log_message == NULL) return;
-    /* Errors and warnings always reach the importer; info only with logging on. */
-    if (status == MODEL_OK && !m->logging_on) return;
-    char buf[1024];
-    vsnprintf(buf, sizeof buf, fmt, ap);
     if (category == NULL) {
         category = status >= MODEL_ERROR ? "logStatusError" : status == MODEL_WARNING ? "logStatusWarning" : "logEvents";
     }
+    if (!core_log_enabled(m, status, category)) return;
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
     m->log_message(m, status, category, buf);
 }
 
@@ -111,6 +154,7 @@ ModelInstance *core_instantiate(const char *instance_name, ModelKind kind, int f
     m->kind = kind;
     m->fmi_version = fmi_version;
     m->logging_on = logging_on;
+    m->log_categories = CORE_LOG_ALL;
     m->log_message = log_fn;
     m->adapter_data = adapter_data;
     if (m->instance_name == NULL || core_reset(m) != MODEL_OK) {
@@ -140,6 +184,7 @@ ModelStatus core_reset(ModelInstance *m) {
     m->next_event_time = 0;
     m->terminated_by_model = false;
     m->last_successful_time = 0;
+    m->event_time = 0;
     m->events = 0;
     m->state = ST_INSTANTIATED;
     if (model_apply_start_values(m) != MODEL_OK) return MODEL_ERROR;
@@ -252,6 +297,7 @@ ModelStatus core_enter_initialization(ModelInstance *m, bool tolerance_defined, 
     m->start_time = start_time;
     m->time = start_time;
     m->last_successful_time = start_time;
+    m->event_time = start_time;
     m->stop_time_defined = stop_time_defined;
     m->stop_time = stop_time_defined ? stop_time : 0;
     m->tolerance = tolerance_defined ? tolerance : 0;
@@ -282,7 +328,17 @@ ModelStatus core_exit_initialization(ModelInstance *m) {
     if (st > MODEL_WARNING) return st;
     st2 = check_next_event(m);
     if (st2 > st) st = st2;
-    if (st <= MODEL_WARNING) m->state = m->kind == MODEL_KIND_CS ? ST_STEP : ST_EVENT;
+    if (st > MODEL_WARNING) return st;
+    if (m->kind == MODEL_KIND_CS && model_hooks.event_update != NULL) {
+        /* The initial event iteration a Model Exchange importer runs after initialization: CS has
+           no event mode, so the FMU runs it here, and conditions already true at the start time
+           (e.g. a ball starting on the ground moving down) are handled as in ME. */
+        bool terminate = false;
+        st2 = core_event_iteration(m, &terminate);
+        if (st2 > st) st = st2;
+        if (st > MODEL_WARNING) return st;
+    }
+    m->state = m->kind == MODEL_KIND_CS ? ST_STEP : ST_EVENT;
     return st;
 }
 
@@ -304,10 +360,38 @@ bool model_time_event_due(const ModelInstance *m) {
     return m->next_event_time_defined && m->time >= m->next_event_time - 1e-12 * fmax(1.0, fabs(m->next_event_time));
 }
 
+ModelStatus core_set_time(ModelInstance *m, const char *fn, double time) {
+    if (!isfinite(time)) {
+        core_log(m, MODEL_ERROR, "logStatusError", "%s: time %g is not finite", fn, time);
+        return MODEL_ERROR;
+    }
+    if (time < m->event_time) {
+        /* FMI 3 (fmi3SetTime), same semantics in FMI 2: an event cannot be undone. */
+        core_log(m, MODEL_ERROR, "logStatusError",
+                 "%s: time %.17g is before the last event at %.17g (time may go back within a step, not past an event)",
+                 fn, time, m->event_time);
+        return MODEL_ERROR;
+    }
+    m->time = time;
+    m->dirty = true;
+    return MODEL_OK;
+}
+
+void core_enter_event_mode(ModelInstance *m) {
+    m->event_time = m->time;
+    m->state = ST_EVENT;
+}
+
 /* --- states ------------------------------------------------------------------------------ */
 
 void core_get_states(ModelInstance *m, double x[]) {
     for (size_t i = 0; i < MODEL_NX; i++) x[i] = FIELD(m, MODEL_STATE_OFFSETS[i], double);
+}
+
+const char *core_state_var_name(size_t i) {
+    for (size_t j = 0; i < MODEL_NX && j < core_variable_count; j++)
+        if (MODEL_VARIABLES[j].offset == MODEL_STATE_OFFSETS[i]) return MODEL_VARIABLES[j].name;
+    return "?";
 }
 
 void core_set_states(ModelInstance *m, const double x[]) {

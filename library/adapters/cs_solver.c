@@ -50,8 +50,7 @@ static bool crossed(const double z_old[], const double z_new[]) {
     return false;
 }
 
-/* The model's event iteration at the current time, run to completion (CS has no event mode). */
-static ModelStatus event_iteration(ModelInstance *m, bool *terminate) {
+ModelStatus core_event_iteration(ModelInstance *m, bool *terminate) {
     ModelEventInfo ev;
     ModelStatus worst = MODEL_OK;
     for (int i = 0; i < MAX_EVENT_ITERATIONS; i++) {
@@ -85,6 +84,11 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
                  "doStep: currentCommunicationPoint %.17g does not match the FMU's time %.17g", t, m->time);
         return MODEL_ERROR;
     }
+    if (m->terminated_by_model) {
+        /* The model asked to stop at the initial event iteration: no step is taken. */
+        *terminate = true;
+        return MODEL_OK;
+    }
     const double t_end = t + h;
     const double eps = 1e-12 * fmax(1.0, fabs(t_end));
     double x_new[MODEL_NX_ALLOC];
@@ -109,6 +113,16 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
             core_get_states(m, m->x0);
             if ((st = rk4(m, t0, step, m->x0, x_new)) > worst) worst = st;
             if (worst > MODEL_WARNING) return worst;
+            /* A NaN / Inf state would silently poison every later value: fail the step instead, as
+               the Model Exchange solvers do on non-finite derivatives. */
+            for (size_t i = 0; i < MODEL_NX; i++) {
+                if (!isfinite(x_new[i])) {
+                    core_log(m, MODEL_ERROR, "logStatusError",
+                             "doStep: state '%s' became %g between t = %.17g and %.17g (check parameters, inputs and "
+                             "start values)", core_state_var_name(i), x_new[i], t0, t0 + step);
+                    return MODEL_ERROR;
+                }
+            }
             const double t1 = time_event ? m->next_event_time : t0 + step;
             if ((st = place(m, t1, x_new, m->z_new)) > worst) worst = st;
             if (worst > MODEL_WARNING) return worst;
@@ -125,12 +139,12 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
                     if (crossed(m->z_old, m->z_new)) hi = mid;
                     else lo = mid;
                 }
-                if (hi < step) {
-                    time_event = false;
-                    if ((st = rk4(m, t0, hi, m->x0, x_new)) > worst) worst = st;
-                    if ((st = place(m, t0 + hi, x_new, m->z_new)) > worst) worst = st;
-                    if (worst > MODEL_WARNING) return worst;
-                }
+                /* The last bisection point may lie on the uncrossed side (always so when the
+                   crossing is within the tolerance of the substep's end): move to hi. */
+                if (hi < step) time_event = false;
+                if ((st = rk4(m, t0, hi, m->x0, x_new)) > worst) worst = st;
+                if ((st = place(m, time_event ? m->next_event_time : t0 + hi, x_new, m->z_new)) > worst) worst = st;
+                if (worst > MODEL_WARNING) return worst;
                 event = true;
             }
             /* A step event: the model asks for an event after this accepted substep. */
@@ -148,7 +162,7 @@ ModelStatus core_do_step(ModelInstance *m, double t, double h, bool *terminate, 
                 return MODEL_ERROR;
             }
             bool term = false;
-            if ((st = event_iteration(m, &term)) > worst) worst = st;
+            if ((st = core_event_iteration(m, &term)) > worst) worst = st;
             if (worst > MODEL_WARNING) return worst;
             if (term) {
                 *terminate = true;

@@ -26,7 +26,7 @@ typedef struct {
 /* Adapter messages go to the logger as format + arguments, exactly as FMI 2 specifies. */
 #define FMI2_LOG(m, status, category, ...)                                                                   \
     do {                                                                                                     \
-        if (CB(m).logger != NULL && ((status) != fmi2OK || (m)->logging_on))                                \
+        if (CB(m).logger != NULL && core_log_enabled((m), (ModelStatus)(status), (category)))                \
             CB(m).logger(CB(m).componentEnvironment, (m)->instance_name, (status), (category), __VA_ARGS__); \
     } while (0)
 
@@ -35,8 +35,6 @@ static void forward_log(ModelInstance *m, ModelStatus status, const char *catego
     if (CB(m).logger == NULL) return;
     CB(m).logger(CB(m).componentEnvironment, m->instance_name, (fmi2Status)status, category, "%s", message);
 }
-
-static const char *const CATEGORIES[] = {"logEvents", "logStatusWarning", "logStatusError", "logAll"};
 
 #define ANY_STATE (ST_INSTANTIATED | ST_INIT | ST_EVENT | ST_CONT | ST_STEP | ST_STEP_FAILED | ST_TERMINATED | ST_ERROR)
 #define GET_STATES (ST_INIT | ST_EVENT | ST_CONT | ST_STEP | ST_STEP_FAILED | ST_TERMINATED | ST_ERROR)
@@ -105,18 +103,7 @@ void fmi2FreeInstance(fmi2Component c) {
 
 fmi2Status fmi2SetDebugLogging(fmi2Component c, fmi2Boolean loggingOn, size_t nCategories, const fmi2String categories[]) {
     BEGIN("fmi2SetDebugLogging", ANY_STATE);
-    for (size_t i = 0; i < nCategories; i++) {
-        bool known = false;
-        for (size_t j = 0; j < sizeof CATEGORIES / sizeof CATEGORIES[0]; j++)
-            if (categories != NULL && categories[i] != NULL && strcmp(categories[i], CATEGORIES[j]) == 0) known = true;
-        if (!known) {
-            FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2SetDebugLogging: unknown log category '%s'",
-                     categories != NULL && categories[i] != NULL ? categories[i] : "(null)");
-            return fmi2Error;
-        }
-    }
-    m->logging_on = loggingOn != 0;
-    return fmi2OK;
+    return (fmi2Status)core_set_debug_logging(m, "fmi2SetDebugLogging", loggingOn != 0, nCategories, categories);
 }
 
 fmi2Status fmi2SetupExperiment(fmi2Component c, fmi2Boolean toleranceDefined, fmi2Real tolerance, fmi2Real startTime,
@@ -153,6 +140,7 @@ fmi2Status fmi2Terminate(fmi2Component c) {
 
 fmi2Status fmi2Reset(fmi2Component c) {
     BEGIN("fmi2Reset", ANY_STATE);
+    ((Fmi2Data *)m->adapter_data)->last_step_status = fmi2OK;
     RET(core_reset(m));
 }
 
@@ -402,14 +390,17 @@ fmi2Status fmi2GetDirectionalDerivative(fmi2Component c, const fmi2ValueReferenc
 fmi2Status fmi2EnterEventMode(fmi2Component c) {
     BEGIN("fmi2EnterEventMode", ST_EVENT | ST_CONT);
     REQUIRE_KIND("fmi2EnterEventMode", MODEL_KIND_ME);
-    m->state = ST_EVENT;
+    core_enter_event_mode(m);
     return fmi2OK;
 }
 
 fmi2Status fmi2NewDiscreteStates(fmi2Component c, fmi2EventInfo *eventInfo) {
     BEGIN("fmi2NewDiscreteStates", ST_EVENT);
     REQUIRE_KIND("fmi2NewDiscreteStates", MODEL_KIND_ME);
-    if (eventInfo == NULL) RET(MODEL_ERROR);
+    if (eventInfo == NULL) {
+        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2NewDiscreteStates: eventInfo is NULL");
+        RET(MODEL_ERROR);
+    }
     ModelEventInfo ev;
     ModelStatus st = core_event_update(m, &ev);
     eventInfo->newDiscreteStatesNeeded = ev.discrete_states_need_update;
@@ -447,13 +438,7 @@ fmi2Status fmi2CompletedIntegratorStep(fmi2Component c, fmi2Boolean noSetFMUStat
 fmi2Status fmi2SetTime(fmi2Component c, fmi2Real time) {
     BEGIN("fmi2SetTime", ST_EVENT | ST_CONT);
     REQUIRE_KIND("fmi2SetTime", MODEL_KIND_ME);
-    if (!isfinite(time)) {
-        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2SetTime: time %g is not finite", time);
-        RET(MODEL_ERROR);
-    }
-    m->time = time;
-    m->dirty = true;
-    return fmi2OK;
+    RET(core_set_time(m, "fmi2SetTime", time));
 }
 
 #define CHECK_NX(fn, n, expected, arr)                                                                          \
@@ -551,7 +536,8 @@ fmi2Status fmi2CancelStep(fmi2Component c) {
 fmi2Status fmi2GetStatus(fmi2Component c, const fmi2StatusKind s, fmi2Status *value) {
     BEGIN("fmi2GetStatus", STATUS_STATES);
     if (s != fmi2DoStepStatus || value == NULL) {
-        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetStatus: status kind %d not available (only fmi2DoStepStatus)", (int)s);
+        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetStatus: status kind %d not available (only fmi2DoStepStatus)%s",
+                 (int)s, value == NULL ? ", or value is NULL" : "");
         return fmi2Error;
     }
     *value = ((Fmi2Data *)m->adapter_data)->last_step_status;
@@ -561,7 +547,8 @@ fmi2Status fmi2GetStatus(fmi2Component c, const fmi2StatusKind s, fmi2Status *va
 fmi2Status fmi2GetRealStatus(fmi2Component c, const fmi2StatusKind s, fmi2Real *value) {
     BEGIN("fmi2GetRealStatus", STATUS_STATES);
     if (s != fmi2LastSuccessfulTime || value == NULL) {
-        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetRealStatus: status kind %d not available (only fmi2LastSuccessfulTime)", (int)s);
+        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetRealStatus: status kind %d not available (only fmi2LastSuccessfulTime)%s",
+                 (int)s, value == NULL ? ", or value is NULL" : "");
         return fmi2Error;
     }
     *value = m->last_successful_time;
@@ -578,7 +565,8 @@ fmi2Status fmi2GetIntegerStatus(fmi2Component c, const fmi2StatusKind s, fmi2Int
 fmi2Status fmi2GetBooleanStatus(fmi2Component c, const fmi2StatusKind s, fmi2Boolean *value) {
     BEGIN("fmi2GetBooleanStatus", STATUS_STATES);
     if (s != fmi2Terminated || value == NULL) {
-        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetBooleanStatus: status kind %d not available (only fmi2Terminated)", (int)s);
+        FMI2_LOG(m, fmi2Error, "logStatusError", "fmi2GetBooleanStatus: status kind %d not available (only fmi2Terminated)%s",
+                 (int)s, value == NULL ? ", or value is NULL" : "");
         return fmi2Error;
     }
     *value = m->terminated_by_model ? fmi2True : fmi2False;

@@ -24,8 +24,6 @@ static void forward_log(ModelInstance *m, ModelStatus status, const char *catego
 
 #define LOG_ERROR(m, ...) core_log((m), MODEL_ERROR, "logStatusError", __VA_ARGS__)
 
-static const char *const CATEGORIES[] = {"logEvents", "logStatusWarning", "logStatusError", "logAll"};
-
 #define ANY_STATE (ST_INSTANTIATED | ST_INIT | ST_EVENT | ST_CONT | ST_STEP | ST_TERMINATED | ST_ERROR | ST_CONFIGURATION)
 #define GET_STATES (ST_INIT | ST_EVENT | ST_CONT | ST_STEP | ST_TERMINATED | ST_ERROR)
 #define SET_STATES (ST_INSTANTIATED | ST_INIT | ST_EVENT | ST_CONT | ST_STEP)
@@ -117,18 +115,7 @@ void fmi3FreeInstance(fmi3Instance instance) {
 
 fmi3Status fmi3SetDebugLogging(fmi3Instance instance, fmi3Boolean loggingOn, size_t nCategories, const fmi3String categories[]) {
     BEGIN("fmi3SetDebugLogging", ANY_STATE);
-    for (size_t i = 0; i < nCategories; i++) {
-        bool known = false;
-        for (size_t j = 0; j < sizeof CATEGORIES / sizeof CATEGORIES[0]; j++)
-            if (categories != NULL && categories[i] != NULL && strcmp(categories[i], CATEGORIES[j]) == 0) known = true;
-        if (!known) {
-            LOG_ERROR(m, "fmi3SetDebugLogging: unknown log category '%s'",
-                      categories != NULL && categories[i] != NULL ? categories[i] : "(null)");
-            return fmi3Error;
-        }
-    }
-    m->logging_on = loggingOn;
-    return fmi3OK;
+    return (fmi3Status)core_set_debug_logging(m, "fmi3SetDebugLogging", loggingOn, nCategories, categories);
 }
 
 fmi3Status fmi3EnterInitializationMode(fmi3Instance instance, fmi3Boolean toleranceDefined, fmi3Float64 tolerance,
@@ -145,7 +132,7 @@ fmi3Status fmi3ExitInitializationMode(fmi3Instance instance) {
 fmi3Status fmi3EnterEventMode(fmi3Instance instance) {
     BEGIN("fmi3EnterEventMode", ST_EVENT | ST_CONT);
     REQUIRE_KIND("fmi3EnterEventMode", MODEL_KIND_ME);
-    m->state = ST_EVENT;
+    core_enter_event_mode(m);
     return fmi3OK;
 }
 
@@ -269,7 +256,10 @@ fmi3Status fmi3SetString(fmi3Instance instance, FMI3_VR, const fmi3String values
 fmi3Status fmi3GetBinary(fmi3Instance instance, FMI3_VR, size_t valueSizes[], fmi3Binary values[], size_t nValues) {
     BEGIN("fmi3GetBinary", GET_STATES);
     if (!check_counts(m, "fmi3GetBinary", valueReferences, nValueReferences, values, nValues)) RET(MODEL_ERROR);
-    if (nValues > 0 && valueSizes == NULL) RET(MODEL_ERROR);
+    if (nValues > 0 && valueSizes == NULL) {
+        LOG_ERROR(m, "fmi3GetBinary: valueSizes is NULL");
+        RET(MODEL_ERROR);
+    }
     if (m->state != ST_ERROR) {
         ModelStatus ust = core_update(m);
         if (ust > MODEL_WARNING) RET(ust);
@@ -287,7 +277,10 @@ fmi3Status fmi3GetBinary(fmi3Instance instance, FMI3_VR, size_t valueSizes[], fm
 fmi3Status fmi3SetBinary(fmi3Instance instance, FMI3_VR, const size_t valueSizes[], const fmi3Binary values[], size_t nValues) {
     BEGIN("fmi3SetBinary", SET_STATES);
     if (!check_counts(m, "fmi3SetBinary", valueReferences, nValueReferences, values, nValues)) RET(MODEL_ERROR);
-    if (nValues > 0 && valueSizes == NULL) RET(MODEL_ERROR);
+    if (nValues > 0 && valueSizes == NULL) {
+        LOG_ERROR(m, "fmi3SetBinary: valueSizes is NULL");
+        RET(MODEL_ERROR);
+    }
     for (size_t i = 0; i < nValueReferences; i++) {
         const ModelVarInfo *vi = lookup(m, "fmi3SetBinary", valueReferences[i], MT_BINARY);
         if (vi == NULL || core_check_settable(m, "fmi3SetBinary", vi) != MODEL_OK) RET(MODEL_ERROR);
@@ -465,13 +458,7 @@ fmi3Status fmi3CompletedIntegratorStep(fmi3Instance instance, fmi3Boolean noSetF
 fmi3Status fmi3SetTime(fmi3Instance instance, fmi3Float64 time) {
     BEGIN("fmi3SetTime", ST_EVENT | ST_CONT);
     REQUIRE_KIND("fmi3SetTime", MODEL_KIND_ME);
-    if (!isfinite(time)) {
-        LOG_ERROR(m, "fmi3SetTime: time %g is not finite", time);
-        RET(MODEL_ERROR);
-    }
-    m->time = time;
-    m->dirty = true;
-    return fmi3OK;
+    RET(core_set_time(m, "fmi3SetTime", time));
 }
 
 static bool check_n(ModelInstance *m, const char *fn, size_t n, size_t expected, const void *arr) {
@@ -524,14 +511,20 @@ fmi3Status fmi3GetNominalsOfContinuousStates(fmi3Instance instance, fmi3Float64 
 
 fmi3Status fmi3GetNumberOfEventIndicators(fmi3Instance instance, size_t *nEventIndicators) {
     BEGIN("fmi3GetNumberOfEventIndicators", ANY_STATE);
-    if (nEventIndicators == NULL) RET(MODEL_ERROR);
+    if (nEventIndicators == NULL) {
+        LOG_ERROR(m, "fmi3GetNumberOfEventIndicators: nEventIndicators is NULL");
+        RET(MODEL_ERROR);
+    }
     *nEventIndicators = MODEL_NZ;
     return fmi3OK;
 }
 
 fmi3Status fmi3GetNumberOfContinuousStates(fmi3Instance instance, size_t *nContinuousStates) {
     BEGIN("fmi3GetNumberOfContinuousStates", ANY_STATE);
-    if (nContinuousStates == NULL) RET(MODEL_ERROR);
+    if (nContinuousStates == NULL) {
+        LOG_ERROR(m, "fmi3GetNumberOfContinuousStates: nContinuousStates is NULL");
+        RET(MODEL_ERROR);
+    }
     *nContinuousStates = MODEL_NX;
     return fmi3OK;
 }

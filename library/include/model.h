@@ -113,9 +113,13 @@ struct ModelInstance {
     int fmi_version;     /* 2 or 3 */
     unsigned state;      /* one ST_* bit */
     bool logging_on;
+    unsigned log_categories; /* CORE_LOG_* bits enabled by fmiXSetDebugLogging (all by default) */
     bool dirty;          /* calculate_values must run before derived values are read */
     bool terminated_by_model;
     double last_successful_time;
+    /* Time of the last event (the start time after initialization): Model Exchange importers
+       may set the time back within a step, never before an event, which cannot be undone. */
+    double event_time;
     /* Forwards one formatted message to the importer's logger (set by the FMI adapter). */
     void (*log_message)(ModelInstance *m, ModelStatus status, const char *category, const char *message);
     void *adapter_data;
@@ -139,7 +143,8 @@ typedef struct {
        derivatives, event indicators, outputs, calculated parameters. Called lazily (only when
        something changed) and many times per step: must not allocate or log per call. */
     ModelStatus (*calculate_values)(ModelInstance *m);
-    /* At an event (time event due, state event located, or the importer's event mode):
+    /* At an event (time event due, state event located, or the importer's event mode), and once
+       right after initialization (the initial event iteration; Co-Simulation runs it itself):
        update discrete states, re-initialize continuous states, set next_event_time, request
        termination. Check conditions yourself (e.g. h <= 0 && v < 0, or model_time_event_due). */
     ModelStatus (*event_update)(ModelInstance *m, ModelEventInfo *ev);

@@ -40,6 +40,22 @@ for (const v of FMI_VERSIONS) {
       const q = { h0: 0.5, g: 9.81, e: 0.9, v0: 2, vMin: 0.1 };
       assertSeriesClose('h', run.time, run.col('h'), (_i, t) => bouncingBall(q, t).h, { atol: 1e-9 });
     });
+
+    // CS has no event mode: the FMU must run the initial event iteration an ME importer runs.
+    it('bounces at the start time when thrown down from the ground, in CS as in ME', async () => {
+      const q = { h0: 0, g: 9.81, e: 0.7, v0: -3, vMin: 0.1 };
+      for (const iface of ['CS', 'ME'] as const) {
+        const run = await runLibraryModel('BouncingBall', v, { interface: iface, stopTime: 1, startValues: { h: 0, v: -3 } });
+        assertSeriesClose(`${iface} h`, run.time, run.col('h'), (_i, t) => bouncingBall(q, t).h, { atol: 1e-6 });
+        assert.equal(run.col('bounces')[0], 1, `${iface}: the impact at t = 0 is counted at once`);
+      }
+    });
+
+    it('stays at rest when it starts on the ground with no speed', async () => {
+      const run = await runLibraryModel('BouncingBall', v, { stopTime: 1, startValues: { h: 0, v: 0 } });
+      assert.ok(run.col('h').every((h) => h === 0), 'h stays 0');
+      assert.equal(run.col('resting')[0], 1);
+    });
   });
 
   describe(`Stair (FMI ${v} CS)`, () => {

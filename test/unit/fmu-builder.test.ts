@@ -269,6 +269,83 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     assert.match(f3.stderr, /fmi3GetInt32: variable 'x' \(vr 1\) is of type Float64, not Int32/);
   });
 
+  test('debug logging honours the categories: nothing when off, only the listed categories when on', async () => {
+    for (const key of ['BouncingBall-2.0', 'BouncingBall-3.0']) {
+      const r = await drive(get(key), ['logging', '3', '0.01', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      const counts = Object.fromEntries(r.comments.map((l) => l.split('=') as [string, string]).map(([k, n]) => [k, Number(n)]));
+      assert.equal(counts.unknown_category, 3, `${key}: an unknown category is an Error`);
+      assert.equal(counts.off, 0, `${key}: loggingOn false sends no OK-status messages`);
+      assert.equal(counts.errors_only, 0, `${key}: impacts are logEvents, not logStatusError`);
+      assert.ok((counts.events_only ?? 0) > 0 && (counts.all ?? 0) > 0, `${key}: ${r.comments.join(' ')}`);
+    }
+  });
+
+  test('Model Exchange setTime may go back within a step, never before the last event', async () => {
+    for (const key of ['Dahlquist-2.0', 'Dahlquist-3.0']) {
+      const r = await drive(get(key), ['me-time', '0', '0', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.comments, ['setTime_forward=0', 'setTime_back_within_step=0', 'enterEventMode=0',
+        'enterContinuousTimeMode=0', 'setTime_at_event=0', 'setTime_before_event=3']);
+      assert.match(r.stderr, /SetTime: time 0\.2\d* is before the last event at 0\.25/);
+    }
+  });
+
+  test('a state event at the very end of a solver substep is handled once, on the crossed side', async () => {
+    // z = time − t_c crosses 1e-13 s before the first 1 ms substep ends: inside the bisection
+    // tolerance, so every bisection point lies before the crossing.
+    const d = join(dir, 'crossing');
+    await mkdir(d, { recursive: true });
+    await writeFile(join(d, 'model.json'), JSON.stringify({
+      name: 'Crossing', description: 'one state event at t_c', equations: 'z = time - t_c', tags: [],
+      default_experiment: { stop_time: 0.002 }, reference: { kind: 'closed_form', text: 'one event at t_c' },
+      variables: [
+        { name: 't_c', type: 'Float64', causality: 'parameter', start: 0.0009999999999 },
+        { name: 'calls', type: 'Int32', causality: 'output', start: 0 },
+        { name: 't_event', type: 'Float64', causality: 'output', variability: 'discrete', start: -1 },
+        { name: 'z', type: 'Float64', causality: 'local', event_indicator: true },
+      ],
+    }));
+    await writeFile(join(d, 'model.c'), `#include "model.h"
+static ModelStatus calculate_values(ModelInstance *m) { m->v.z = m->time - m->v.t_c; return MODEL_OK; }
+static ModelStatus event_update(ModelInstance *m, ModelEventInfo *ev) {
+    (void)ev;
+    if (m->time > m->start_time) { m->v.calls++; m->v.t_event = m->time; } /* not the initial event iteration */
+    return MODEL_OK;
+}
+const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_update = event_update };
+`);
+    for (const version of ['2.0', '3.0'] as const) {
+      const fmu = join(dir, `Crossing-${version}.fmu`);
+      const r = await buildFmu({ modelDir: d, fmiVersion: version, outFile: fmu });
+      const unpacked = join(dir, `Crossing-${version}`);
+      new AdmZip(fmu).extractAllTo(unpacked, true);
+      const lib = join(unpacked, version === '2.0' ? 'binaries/linux64/Crossing.so' : 'binaries/x86_64-linux/Crossing.so');
+      const b: Built = { fmu, lib, guid: r.guid, zip: new AdmZip(fmu), xml: new AdmZip(fmu).readAsText('modelDescription.xml') };
+      const { rows, code, stderr } = await drive(b, ['cs', '0.002', '0.002', 'i2,3']);
+      assert.equal(code, 0, stderr);
+      const [, calls, tEvent] = rows.at(-1) as [number, number, number];
+      assert.equal(calls, 1, `FMI ${version}: event_update ran once`);
+      assert.ok(tEvent >= 0.0009999999999 && tEvent - 0.0009999999999 <= 1e-12, `FMI ${version}: event at ${tEvent}`);
+    }
+  });
+
+  test('Co-Simulation fails the step, naming the state, when a NaN parameter makes a state non-finite', async () => {
+    for (const key of ['Dahlquist-2.0', 'Dahlquist-3.0']) {
+      const r = await drive(get(key), ['cs', '0.002', '0.001', '1', '3=nan']); // k = NaN
+      assert.equal(r.code, 3, `${key}: doStep returns Error`);
+      assert.match(r.stderr, /doStep: state 'x' became -?nan between t = 0 and 0\.001/);
+    }
+  });
+
+  test('Zeno bouncing (v_min = 0) fails the step with a chattering message instead of hanging', async () => {
+    for (const key of ['BouncingBall-2.0', 'BouncingBall-3.0']) {
+      const r = await drive(get(key), ['cs', '3', '0.01', '1', '7=0']); // v_min = 0
+      assert.equal(r.code, 3, `${key}: doStep returns Error`);
+      assert.match(r.stderr, /more than 100000 events .* \(chattering or Zeno behaviour at t = 2\.5/);
+    }
+  });
+
   test('instantiate refuses a mismatching GUID / instantiation token with a log message', async () => {
     for (const key of ['Dahlquist-2.0', 'Dahlquist-3.0']) {
       const b = { ...get(key), guid: '{00000000-0000-0000-0000-000000000000}' };

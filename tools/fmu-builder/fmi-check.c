@@ -8,8 +8,11 @@
  *   wrong states / with wrong arguments and prints "name=status" lines (Co-Simulation instance).
  *   Values of the listed vrs are printed: Float64 (FMI 3) / Real (FMI 2), or Int32 / Integer when
  *   the vr is written "iVR" (e.g. 1,i2). Start values "vr=value" (or "iVR=value") are set before
- *   initialization. Only Co-Simulation is driven
- *   (only cs is implemented).
+ *   initialization.
+ *   me-time: Model Exchange instance; sets the time forward, back within the step, then back before
+ *   an event, and prints "name=status" lines. logging: Co-Simulation instance stepped to <stop>
+ *   in four quarters with debug logging off, only logStatusError, only logEvents, then every
+ *   category, printing the count of OK-status log messages of each quarter ("off=N" ...).
  * Exit status: 0 on success, 2 on usage error, 3 on an FMI call failing (message on stderr).
  */
 #include <dlfcn.h>
@@ -21,6 +24,7 @@
 
 
 static void *lib;
+static int ok_logs; /* OK-status log messages received (logging mode) */
 static void *sym(const char *name) {
     void *p = dlsym(lib, name);
     if (p == NULL) {
@@ -41,6 +45,7 @@ static void *sym(const char *name) {
 /* FMI 2 logger: printf-style, as the standard says. */
 static void logger2(void *env, const char *name, int status, const char *category, const char *message, ...) {
     (void)env;
+    if (status == 0) ok_logs++;
     va_list ap;
     va_start(ap, message);
     fprintf(stderr, "[%s %d %s] ", name, status, category);
@@ -50,6 +55,7 @@ static void logger2(void *env, const char *name, int status, const char *categor
 }
 static void logger3(void *env, int status, const char *category, const char *message) {
     (void)env;
+    if (status == 0) ok_logs++;
     fprintf(stderr, "[%d %s] %s\n", status, category, message);
 }
 
@@ -74,7 +80,9 @@ int main(int argc, char **argv) {
     const int v = atoi(argv[2]);
     const char *guid = argv[3];
     const bool misuse = strcmp(argv[4], "misuse") == 0;
-    const bool cs = misuse || strcmp(argv[4], "cs") == 0;
+    const bool me_time = strcmp(argv[4], "me-time") == 0;
+    const bool logging = strcmp(argv[4], "logging") == 0;
+    const bool cs = misuse || logging || strcmp(argv[4], "cs") == 0;
     const double stop = atof(argv[5]), step = atof(argv[6]);
     unsigned vrs[64];
     bool is_int[64];
@@ -145,6 +153,59 @@ int main(int argc, char **argv) {
             printf("doStep_negative_step=%d\n", doStep(c, 0, -1, true, &b1, &b2, &b3, &last));
             ((void (*)(void *))sym("fmi3FreeInstance"))(c);
         }
+        dlclose(lib);
+        return 0;
+    }
+    if (me_time) {
+        const char *p = v == 2 ? "fmi2" : "fmi3";
+        char name[64];
+#define FN(n) (snprintf(name, sizeof name, "%s%s", p, n), sym(name))
+        if (v == 2) CHECK(((int (*)(void *, int, double, double, int, double))sym("fmi2SetupExperiment"))(c, 0, 0, 0, 0, 0));
+        if (v == 2) CHECK(((int (*)(void *))sym("fmi2EnterInitializationMode"))(c));
+        else CHECK(((int (*)(void *, bool, double, double, bool, double))sym("fmi3EnterInitializationMode"))(c, false, 0, 0, false, 0));
+        CHECK(((int (*)(void *))FN("ExitInitializationMode"))(c));
+        CHECK(((int (*)(void *))FN("EnterContinuousTimeMode"))(c));
+        int (*setTime)(void *, double) = (int (*)(void *, double))FN("SetTime");
+        printf("setTime_forward=%d\n", setTime(c, 0.5));
+        printf("setTime_back_within_step=%d\n", setTime(c, 0.25));
+        printf("enterEventMode=%d\n", ((int (*)(void *))FN("EnterEventMode"))(c));
+        printf("enterContinuousTimeMode=%d\n", ((int (*)(void *))FN("EnterContinuousTimeMode"))(c));
+        printf("setTime_at_event=%d\n", setTime(c, 0.25));
+        printf("setTime_before_event=%d\n", setTime(c, 0.2));
+        ((void (*)(void *))FN("FreeInstance"))(c);
+        dlclose(lib);
+        return 0;
+    }
+    if (logging) {
+        const char *p = v == 2 ? "fmi2" : "fmi3";
+        char name[64];
+        int (*setDebugLogging)(void *, int, size_t, const char *const *) = NULL;
+        int (*setDebugLogging3)(void *, bool, size_t, const char *const *) = NULL;
+        if (v == 2) setDebugLogging = (int (*)(void *, int, size_t, const char *const *))sym("fmi2SetDebugLogging");
+        else setDebugLogging3 = (int (*)(void *, bool, size_t, const char *const *))sym("fmi3SetDebugLogging");
+#define SET_LOGGING(on, n, cats) (v == 2 ? setDebugLogging(c, (on), (n), (cats)) : setDebugLogging3(c, (on), (n), (cats)))
+        printf("unknown_category=%d\n", SET_LOGGING(true, 1, (const char *const[]){"logNothing"}));
+        if (v == 2) CHECK(((int (*)(void *, int, double, double, int, double))sym("fmi2SetupExperiment"))(c, 0, 0, 0, 0, 0));
+        if (v == 2) CHECK(((int (*)(void *))sym("fmi2EnterInitializationMode"))(c));
+        else CHECK(((int (*)(void *, bool, double, double, bool, double))sym("fmi3EnterInitializationMode"))(c, false, 0, 0, false, 0));
+        CHECK(((int (*)(void *))FN("ExitInitializationMode"))(c));
+        const char *labels[] = {"off", "errors_only", "events_only", "all"};
+        const long n = (long)(stop / step + 0.5);
+        for (int q = 0; q < 4; q++) {
+            if (q == 1) CHECK(SET_LOGGING(true, 1, (const char *const[]){"logStatusError"}));
+            if (q == 2) CHECK(SET_LOGGING(true, 1, (const char *const[]){"logEvents"}));
+            if (q == 3) CHECK(SET_LOGGING(true, 0, NULL));
+            ok_logs = 0;
+            for (long i = q * n / 4; i < (q + 1) * n / 4; i++) {
+                bool b1, b2, b3;
+                double last;
+                if (v == 2) CHECK(((int (*)(void *, double, double, int))sym("fmi2DoStep"))(c, i * step, step, 1));
+                else CHECK(((int (*)(void *, double, double, bool, bool *, bool *, bool *, double *))sym("fmi3DoStep"))(
+                    c, i * step, step, true, &b1, &b2, &b3, &last));
+            }
+            printf("%s=%d\n", labels[q], ok_logs);
+        }
+        ((void (*)(void *))FN("FreeInstance"))(c);
         dlclose(lib);
         return 0;
     }

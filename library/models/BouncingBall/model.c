@@ -28,7 +28,9 @@ static ModelStatus calculate_values(ModelInstance *m) {
 }
 
 static ModelStatus event_update(ModelInstance *m, ModelEventInfo *ev) {
-    if (m->v.resting || !(m->v.h <= H_TOLERANCE && m->v.v < 0)) return MODEL_OK;
+    /* v <= 0, not v < 0: a ball starting on the ground at rest (the initial event iteration at
+       h = 0, v = 0) comes to rest instead of falling through the ground. */
+    if (m->v.resting || !(m->v.h <= H_TOLERANCE && m->v.v <= 0)) return MODEL_OK;
     const double rebound = -m->v.e * m->v.v;
     m->v.bounces++;
     if (rebound < m->v.v_min) {
