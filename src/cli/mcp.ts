@@ -39,9 +39,19 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
       warmUp();
       ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
     });
+  // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
+  // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the
+  // sandbox's die-with-parent a worker busy in FMU code would outlive us.
+  const onSignal = (): void => {
+    void close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     await serveStdio(server);
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await close();
   }
   return 0;

@@ -23,6 +23,9 @@ Options:
   -h, --help             this text
 `;
 
+/** How long in-flight answers may take to go out on shutdown. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 export async function runServeCommand(argv: string[]): Promise<number> {
   let values;
   try {
@@ -87,7 +90,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await http.close();
+  // Stop taking connections, then stop the pool: runs still going end with CANCELLED, and those
+  // answers get a moment to reach their clients before the remaining connections are cut.
+  const closing = http.close(SHUTDOWN_GRACE_MS);
   await close();
+  await closing;
   return 0;
 }

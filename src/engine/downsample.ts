@@ -1,8 +1,8 @@
 /**
  * Choose at most `maxPoints` rows of a result for the inline series, so an agent sees the shape
- * of every signal: first and last rows always, each signal's min and max in every bucket
- * (min-max decimation, so peaks and valleys survive), event rows when room is left, then
- * evenly spaced rows to use the remaining budget. Deterministic: same input, same rows.
+ * of every signal: first and last rows always, each signal's global min and max, its min and max
+ * in every bucket (min-max decimation, so peaks and valleys survive), event rows when room is
+ * left, then evenly spaced rows to use the remaining budget. Deterministic: same input, same rows.
  */
 
 export interface DownsampleInput {
@@ -21,6 +21,19 @@ function isTurningPoint(y: Float64Array, i: number, max: boolean): boolean {
   return max ? !(v < prev) && !(v < next) : !(v > prev) && !(v > next);
 }
 
+/** First indices of the smallest and largest non-NaN values in y[lo..hi), -1 when all are NaN. */
+function extremaIn(y: Float64Array, lo: number, hi: number): { iMin: number; iMax: number } {
+  let iMin = -1;
+  let iMax = -1;
+  for (let i = lo; i < hi; i++) {
+    const v = y[i] as number;
+    if (Number.isNaN(v)) continue;
+    if (iMin < 0 || v < (y[iMin] as number)) iMin = i;
+    if (iMax < 0 || v > (y[iMax] as number)) iMax = i;
+  }
+  return { iMin, iMax };
+}
+
 /** Sorted row indices, at most maxPoints (≥ 2) of them; all rows when rows ≤ maxPoints. */
 export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Array {
   const { rows, columns, eventRows } = input;
@@ -37,6 +50,13 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
   };
   take(0);
   take(rows - 1);
+  // Global extrema first: the buckets below keep them too, but with more columns than the budget
+  // has room for (2 rows per column per bucket) there are no buckets at all.
+  for (const col of columns) {
+    const { iMin, iMax } = extremaIn(col, 0, rows);
+    if (iMin >= 0) take(iMin);
+    if (iMax >= 0) take(iMax);
+  }
 
   // Interior rows 1..rows-2 split into equal index buckets; each bucket may add 2 rows per column.
   const interior = rows - 2;
@@ -46,14 +66,7 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
     const lo = 1 + Math.floor((b * interior) / buckets);
     const hi = 1 + Math.floor(((b + 1) * interior) / buckets);
     for (const col of columns) {
-      let iMin = -1;
-      let iMax = -1;
-      for (let i = lo; i < hi; i++) {
-        const v = col[i] as number;
-        if (Number.isNaN(v)) continue;
-        if (iMin < 0 || v < (col[iMin] as number)) iMin = i;
-        if (iMax < 0 || v > (col[iMax] as number)) iMax = i;
-      }
+      const { iMin, iMax } = extremaIn(col, lo, hi);
       // Keep a bucket extreme only when it is a turning point of the signal (a peak or valley
       // against its direct neighbours, across bucket edges). On a monotone stretch the bucket's
       // min and max are just its two ends: one midpoint there shows the shape with fewer rows.

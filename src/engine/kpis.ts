@@ -75,8 +75,18 @@ function firstReach(time: Float64Array, y: Float64Array, level: number, rising: 
   return null;
 }
 
-/** The step Δ, or null when it is zero (relative to the signal's magnitude) or not finite. */
+function allFinite(y: Float64Array): boolean {
+  for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i])) return false;
+  return true;
+}
+
+/**
+ * The step Δ, or null when it is zero (relative to the signal's magnitude) or any sample is not
+ * finite: overshoot, rise and settling times look at the whole record, and a NaN or ±Infinity
+ * anywhere makes them meaningless (extremes would skip a NaN, a crossing at Infinity takes no time).
+ */
 function step(y: Float64Array): { y0: number; yf: number; delta: number } | null {
+  if (!allFinite(y)) return null;
   const y0 = y[0] as number;
   const yf = y[y.length - 1] as number;
   const delta = yf - y0;
@@ -142,14 +152,16 @@ export function computeMetric(metric: KpiMetric, time: Float64Array, y: Float64A
       if (s === null) return null;
       const band = SETTLING_BAND * Math.abs(s.delta);
       for (let i = n - 1; i >= 0; i--) {
-        const err = Math.abs((y[i] as number) - s.yf);
-        if (Number.isNaN(err)) return null;
-        if (err > band) {
-          // i < n-1 always (the last sample has zero error); interpolate where |error| meets the band.
-          const errNext = Math.abs((y[i + 1] as number) - s.yf);
+        const err = (y[i] as number) - s.yf;
+        if (Math.abs(err) > band) {
+          // i < n-1 always (the last sample has zero error). Interpolate the signed error, which is
+          // linear between samples (|error| is not when the segment crosses yf), to the band edge
+          // on the side the signal comes from.
+          const errNext = (y[i + 1] as number) - s.yf;
+          const edge = err > 0 ? band : -band;
           const ta = time[i] as number;
           const tb = time[i + 1] as number;
-          const t = ta + ((err - band) / (err - errNext)) * (tb - ta);
+          const t = ta + ((err - edge) / (err - errNext)) * (tb - ta);
           return orNull(t - (time[0] as number));
         }
       }

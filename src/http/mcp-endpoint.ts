@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { BodyTooLargeError, readBody } from './body.ts';
+import { BodyTooLargeError, discardRest, readBody } from './body.ts';
 import { CancelRegistry, type RequestId } from './cancel-registry.ts';
 import { sendJsonRpcError } from './respond.ts';
 
@@ -54,7 +54,13 @@ export function createMcpEndpoint(opts: McpEndpointOptions): (req: IncomingMessa
       body = JSON.parse(raw.toString('utf8'));
     } catch (e) {
       if (e instanceof BodyTooLargeError) {
-        sendJsonRpcError(res, 413, -32600, `Request body is larger than ${e.limit} bytes. Upload large FMUs with the stdio server (upload_fmu with a local path) or raise MAX_FMU_MB.`);
+        sendJsonRpcError(
+          res,
+          413,
+          -32600,
+          `Request body is larger than ${e.limit} bytes. Upload large FMUs with the stdio server (upload_fmu with a local path) or raise MAX_FMU_MB.`,
+        );
+        discardRest(req);
       } else {
         sendJsonRpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON.');
       }

@@ -21,13 +21,22 @@ export interface HttpServerOptions {
   policy: (port: number) => OriginPolicy;
   routes: readonly HttpRoute[];
   log?: (line: string) => void;
+  /** Longest time a client may take to send one whole request, headers and body (default 5 min). */
+  requestTimeoutMs?: number;
 }
+
+/** Node's own default: room for a large upload on a slow link. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface RunningHttpServer {
   server: Server;
   url: string;
   port: number;
-  close: () => Promise<void>;
+  /**
+   * Stops accepting connections and resolves once all are closed: idle ones at once, busy ones
+   * after they finish or, at the latest, after `graceMs` (default 0: cut at once).
+   */
+  close: (graceMs?: number) => Promise<void>;
 }
 
 /** Path match only (the method is checked apart, to answer 405 rather than 404). */
@@ -42,7 +51,17 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
   // Set once listening (the port, hence the policy, is known only then).
   const state: { policy?: OriginPolicy } = {};
 
-  const server = createServer((req, res) => {
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // These limits cover receiving a request only, not the answer: a simulation may stream progress
+  // on its response for as long as it runs. Without them a client sending its body a byte a minute
+  // would hold a connection forever. Set at construction: Node reads them when tracking starts.
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    // How often Node checks those deadlines (its default, 30 s, is coarse for short limits).
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+  };
+  const server = createServer(timeouts, (req, res) => {
     void (async () => {
       const policy = state.policy;
       if (policy === undefined) {
@@ -75,9 +94,6 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
       else res.end();
     });
   });
-  // Long simulations stream progress for minutes; the default 5-minute request timeout would cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -93,10 +109,12 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     server,
     port,
     url: `http://${hostForUrl}:${port}`,
-    close: () =>
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        server.closeIdleConnections();
+        if (graceMs <= 0) server.closeAllConnections();
+        else setTimeout(() => server.closeAllConnections(), graceMs).unref();
       }),
   };
 }

@@ -75,6 +75,19 @@ describe('selectRows', () => {
   });
 });
 
+describe('selectRows with a small budget', () => {
+  it('keeps the global extrema of every column even when there is no room for buckets', () => {
+    // 6 columns need 12 rows per bucket; a budget of 10 leaves no bucket at all.
+    const rows = 1000;
+    const columns = Array.from({ length: 6 }, (_, c) => Float64Array.from({ length: rows }, (_, i) => Math.sin(i / 37 + c)));
+    (columns[0] as Float64Array)[500] = 99;
+    (columns[3] as Float64Array)[250] = -99;
+    const idx = [...selectRows({ rows, columns }, 10)];
+    assert.equal(idx.length, 10);
+    assert.ok(idx.includes(500) && idx.includes(250), `spikes kept: ${idx.join(', ')}`);
+  });
+});
+
 describe('pick', () => {
   it('maps non-finite values to null', () => {
     assert.deepEqual(pick(Float64Array.from([1, Number.NaN, Infinity, 4]), Uint32Array.from([0, 1, 2, 3])), [1, null, null, 4]);

@@ -98,6 +98,50 @@ describe('KPI metrics against closed forms', () => {
   });
 });
 
+describe('KPI metrics on edge signals (hand-computed)', () => {
+  it('falling step with an undershoot: overshoot, rise and settling times measured downwards', () => {
+    // 10 → 0 (Δ = −10), dips to −1: overshoot 1/10 = 10 %; 90 % level (9) at t = 0.2, 10 % level (1)
+    // at t = 1.8 → rise 1.6; last outside ±0.2 is −1 at t = 3, back to −0.2 at t = 3.8.
+    const t = Float64Array.from([0, 1, 2, 3, 4]);
+    const y = Float64Array.from([10, 5, 0, -1, 0]);
+    close(computeMetric('overshoot', t, y), 10, 1e-12, 'overshoot');
+    close(computeMetric('rise_time', t, y), 1.6, 1e-12, 'rise_time');
+    close(computeMetric('settling_time', t, y), 3.8, 1e-12, 'settling_time');
+  });
+
+  it('settling time interpolates the signed error when the last segment crosses the final value', () => {
+    // yf = 1, band ±0.02; from 1.1 (t = 1) to 0.99 (t = 2): y − yf = 0.1 − 0.11·(t − 1) meets +0.02
+    // at t = 1 + 0.08/0.11. (|error| interpolated from 0.1 to 0.01 would say 1 + 0.08/0.09.)
+    const t = Float64Array.from([0, 1, 2, 3]);
+    close(computeMetric('settling_time', t, Float64Array.from([0, 1.1, 0.99, 1])), 1 + 0.08 / 0.11, 1e-12, 'settling_time');
+    // Same from below: from 0.9 to 1.01, y − yf = −0.1 + 0.11·(t − 1) meets −0.02 at the same time.
+    close(computeMetric('settling_time', t, Float64Array.from([0, 0.9, 1.01, 1])), 1 + 0.08 / 0.11, 1e-12, 'from below');
+  });
+
+  it('a signal that never settles reports the last time it was outside the band (near the end)', () => {
+    // Sine ending at 0.5: Δ = 0.5, band ±0.01; last outside is 1 at t = 3, then falls to 0.5 at t = 4.
+    const t = Float64Array.from([0, 1, 2, 3, 4]);
+    close(computeMetric('settling_time', t, Float64Array.from([0, 1, -1, 1, 0.5])), 3 + 0.49 / 0.5, 1e-12, 'settling_time');
+  });
+
+  it('step metrics are null when any sample is NaN or infinite, like min and max', () => {
+    const t = Float64Array.from([0, 1, 2, 3]);
+    for (const bad of [Number.NaN, Infinity]) {
+      const y = Float64Array.from([0, bad, 1.5, 1]);
+      for (const m of ['overshoot', 'rise_time', 'settling_time'] as const) assert.equal(computeMetric(m, t, y), null, `${m} with ${bad}`);
+    }
+  });
+
+  it('event rows (a repeated time) give a zero-width jump', () => {
+    const t = Float64Array.from([0, 1, 1, 2]);
+    const y = Float64Array.from([0, 0, 1, 1]);
+    assert.equal(computeMetric('rise_time', t, y), 0);
+    assert.equal(computeMetric('settling_time', t, y), 1);
+    assert.equal(computeMetric('overshoot', t, y), 0);
+    assert.equal(computeMetric('mean', t, y), 0.5);
+  });
+});
+
 describe('KPI names', () => {
   it('splits on the metric suffix and prefers an existing variable with underscores', () => {
     assert.deepEqual(parseKpis(['x_max', 'body_v_rise_time', 'a_max_min'], ['x', 'body_v', 'a_max']), [
