@@ -325,7 +325,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       }
       key = JSON.stringify([job.fmu.sha256, opts.callerId ?? 'anonymous']);
     }
-    if (queue.length >= queueLength) {
+    // Jobs waiting only for a starting worker hold a slot, not a queue place: capacity is size + queueLength.
+    if (queue.length >= queueLength + Math.max(0, size - busy)) {
       return Promise.reject(new GatewayError('QUEUE_FULL', `${queue.length} simulations are already waiting (limit ${queueLength}); retry later.`, { queue_length: queueLength }));
     }
     if (startFailures >= MAX_START_FAILURES) {

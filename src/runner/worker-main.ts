@@ -4,6 +4,7 @@
  * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
  */
 import { GatewayError, toGatewayError } from '../errors.ts';
+import { killWhenParentDies } from '../fmi/parent-death.ts';
 import { installSeccompFilter } from '../fmi/seccomp.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
@@ -63,6 +64,9 @@ process.on('message', (m: ParentMessage) => void handle(m));
 process.on('disconnect', () => process.exit(0));
 // Warm the simulation code (engine, bindings, koffi) before announcing readiness, so the first
 // job does not pay for it; a failure here is reported with the first simulate job instead.
+// Die with the gateway even while stuck in FMU code (set before the seccomp filter, which would deny nothing here anyway).
+const parentGuard = killWhenParentDies();
+if (parentGuard !== undefined) process.stderr.write(`fmu-gateway worker: ${parentGuard}\n`);
 // The seccomp filter goes in first: before any FMU library is opened (its constructors run at dlopen).
 const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : undefined;
 loadSimulate().then(

@@ -3,16 +3,20 @@
  * spin, allocate, crash and probe like hostile FMUs, without needing an FMU).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createWorkerPool } from '../../src/runner/pool.ts';
 import { isAlive } from '../../src/runner/proc-tree.ts';
 import type { WorkerPool } from '../../src/runner/types.ts';
 import type { GatewayError } from '../../src/errors.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const hasBwrap = existsSync('/usr/bin/bwrap') || existsSync('/bin/bwrap');
 const code = (e: unknown): string => (e as GatewayError).code;
@@ -173,7 +177,45 @@ describe('worker pool with diagnostic jobs', () => {
   });
 });
 
+describe('worker pool capacity while workers start', () => {
+  it('counts jobs waiting only for a starting worker as running, not queued: size + queueLength are accepted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
+    const cold = createWorkerPool({ size: 2, queueLength: 1, cacheDir: dir, sandbox: 'off' });
+    try {
+      // Submitted at once, before any worker is ready.
+      const accepted = [1, 2, 3].map((v) => cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: v }));
+      await rejectsWith(cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 4 }), 'QUEUE_FULL');
+      assert.deepEqual(await Promise.all(accepted), [1, 2, 3]);
+    } finally {
+      await cold.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('worker pool without a sandbox', () => {
+  it('kills a worker stuck in a job when the gateway itself is SIGKILLed (parent-death signal)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
+    const parent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/runner/spinning-parent.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    try {
+      const workerPid = await new Promise<number>((resolve, reject) => {
+        parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        parent.once('exit', () => reject(new Error('parent exited early')));
+      });
+      await new Promise((r) => setTimeout(r, 200)); // the worker is spinning now
+      assert.equal(isAlive(workerPid), true);
+      parent.kill('SIGKILL');
+      await waitFor(() => !isAlive(workerPid), 3000);
+      assert.equal(isAlive(workerPid), false, 'the orphaned worker was killed');
+    } finally {
+      parent.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to start with sandbox 'required' when bubblewrap is missing", () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
     try {
