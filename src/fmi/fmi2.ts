@@ -54,6 +54,17 @@ const ME: Record<string, [string, string[]]> = {
   fmi2GetEventIndicators: ['int', ['void *', 'double *', 'size_t']],
   fmi2GetNominalsOfContinuousStates: ['int', ['void *', 'double *', 'size_t']],
 };
+/**
+ * The per-step ME calls again with the handle and arrays as plain addresses: only integer
+ * and double parameters, so koffi takes its fast call path and marshals nothing.
+ */
+const ME_ADDR: Record<string, [string, string[]]> = {
+  fmi2SetTime: ['int', ['uint64_t', 'double']],
+  fmi2SetContinuousStates: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi2GetDerivatives: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi2GetEventIndicators: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi2CompletedIntegratorStep: ['int', ['uint64_t', 'int', 'uint64_t', 'uint64_t']],
+};
 
 export type Fmi2Raw = Record<string, Native>;
 
@@ -80,6 +91,7 @@ export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath
     for (const verb of ['Get', 'Set']) raw[`fmi2${verb}${t}@addr`] = lib.func(`fmi2${verb}${t}`, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t']) as Native;
   }
   bind(iface === 'CS' ? CS : ME, true);
+  if (iface === 'ME') for (const [name, [ret, args]] of Object.entries(ME_ADDR)) raw[`${name}@addr`] = lib.func(name, ret, args) as Native;
   if (iface === 'CS') {
     bind(CS_OPTIONAL, false);
     // The per-step call takes the handle as a plain number: cheaper for koffi than a pointer.
@@ -96,6 +108,24 @@ function need(raw: Fmi2Raw, name: string): NativeStatus {
 
 function noSuchType(type: VariableType): GatewayError {
   return new GatewayError('BAD_REQUEST', `FMI 2.0 has no variables of type ${type} (only Real, Integer, Enumeration, Boolean, String).`);
+}
+
+/**
+ * Model Exchange per-step calls on koffi's fast path (see ME_ADDR): vectors go through
+ * `reals`, native memory of the instance, copied element by element (cheaper than koffi's
+ * typed-array marshalling for the few states a model has); `flags` takes the out-arguments.
+ */
+interface Fmi2MeFast {
+  handle: number;
+  setTime: NativeStatus;
+  setStates: NativeStatus;
+  getDerivatives: NativeStatus;
+  getIndicators: NativeStatus;
+  completed: NativeStatus;
+  reals: Float64Array;
+  realsAddr: number;
+  flags: Int32Array;
+  flagsAddr: number;
 }
 
 /** fmi2StatusKind values used after a Discard. */
@@ -120,6 +150,7 @@ export class Fmi2InstanceImpl implements FmiInstance {
   private readonly doStepFn: NativeStatus | undefined;
   private doStepAddr: NativeStatus | undefined;
   private handleNumber = 0;
+  private me: Fmi2MeFast | undefined;
   // Preallocated out-arguments and reused results.
   private readonly intOut = new Int32Array(1);
   private readonly intOut2 = new Int32Array(1);
@@ -171,7 +202,36 @@ export class Fmi2InstanceImpl implements FmiInstance {
     if (Number.isSafeInteger(asNumber)) {
       this.handleNumber = asNumber;
       this.doStepAddr = raw['fmi2DoStep@addr'] as NativeStatus | undefined;
+      if (this.interface === 'ME') this.me = this.prepareMe(asNumber);
     }
+  }
+
+  /** The ME fast path, when every address variant is bound and the buffers' addresses fit a double. */
+  private prepareMe(handle: number): Fmi2MeFast | undefined {
+    const f = (name: string): NativeStatus | undefined => this.raw[`${name}@addr`] as NativeStatus | undefined;
+    const [setTime, setStates, getDerivatives, getIndicators, completed] = [f('fmi2SetTime'), f('fmi2SetContinuousStates'), f('fmi2GetDerivatives'), f('fmi2GetEventIndicators'), f('fmi2CompletedIntegratorStep')];
+    const md = this.modelDescription;
+    const capacity = Math.max(1, md.number_of_continuous_states, md.number_of_event_indicators);
+    const reals = this.arena.alloc(8 * capacity);
+    const flags = this.arena.alloc(8);
+    if (!setTime || !setStates || !getDerivatives || !getIndicators || !completed || reals.addr === undefined || flags.addr === undefined) return undefined;
+    return {
+      handle, setTime, setStates, getDerivatives, getIndicators, completed,
+      reals: new Float64Array(reals.buffer, 0, capacity), realsAddr: reals.addr,
+      flags: new Int32Array(flags.buffer, 0, 2), flagsAddr: flags.addr,
+    };
+  }
+
+  /** Calls a fast-path vector getter and copies the values out; vectors longer than the scratch take the generic call. */
+  private getReals(name: string, fast: NativeStatus | undefined, out: Float64Array): number {
+    const me = this.me;
+    const n = out.length;
+    if (me === undefined || fast === undefined || n > me.reals.length) return this.checker.check(name, need(this.raw, name)(this.handle, out, n));
+    const status = fast(me.handle, me.realsAddr, n);
+    if (status !== 0) this.checker.check(name, status);
+    const buf = me.reals;
+    for (let i = 0; i < n; i++) out[i] = buf[i] as number;
+    return status;
   }
 
   get worstStatus(): FmiStatusName {
@@ -291,12 +351,20 @@ export class Fmi2InstanceImpl implements FmiInstance {
 
   doStep(currentTime: number, stepSize: number): DoStepResult {
     const r = this.stepResult;
-    if (!this.doStepFn) throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
-    const raw = this.doStepAddr !== undefined ? this.doStepAddr(this.handleNumber, currentTime, stepSize, 1) : this.doStepFn(this.handle, currentTime, stepSize, 1);
-    const status = raw === 0 ? 0 : this.checker.check('fmi2DoStep', raw);
-    r.status = status === 0 ? 'OK' : statusName(status);
+    // doStepAddr is bound only for CS instances with a number-sized handle, and cleared by free().
+    const fast = this.doStepAddr;
+    let raw: number;
+    if (fast !== undefined) raw = fast(this.handleNumber, currentTime, stepSize, 1);
+    else if (this.doStepFn) raw = this.doStepFn(this.handle, currentTime, stepSize, 1);
+    else throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
     r.lastSuccessfulTime = currentTime + stepSize;
     r.terminate = false;
+    if (raw === 0) {
+      r.status = 'OK';
+      return r;
+    }
+    const status = this.checker.check('fmi2DoStep', raw);
+    r.status = statusName(status);
     if (status === STATUS_DISCARD) {
       r.terminate = true;
       // Ask where the FMU stopped; FMUs that do not support the query keep t + h... which
@@ -315,10 +383,21 @@ export class Fmi2InstanceImpl implements FmiInstance {
   }
 
   setTime(time: number): void {
-    this.checker.check('fmi2SetTime', need(this.raw, 'fmi2SetTime')(this.handle, time));
+    const me = this.me;
+    const status = me !== undefined ? me.setTime(me.handle, time) : need(this.raw, 'fmi2SetTime')(this.handle, time);
+    if (status !== 0) this.checker.check('fmi2SetTime', status);
   }
   setContinuousStates(x: Float64Array): void {
-    this.checker.check('fmi2SetContinuousStates', need(this.raw, 'fmi2SetContinuousStates')(this.handle, x, x.length));
+    const me = this.me;
+    const n = x.length;
+    if (me === undefined || n > me.reals.length) {
+      this.checker.check('fmi2SetContinuousStates', need(this.raw, 'fmi2SetContinuousStates')(this.handle, x, n));
+      return;
+    }
+    const buf = me.reals;
+    for (let i = 0; i < n; i++) buf[i] = x[i] as number;
+    const status = me.setStates(me.handle, me.realsAddr, n);
+    if (status !== 0) this.checker.check('fmi2SetContinuousStates', status);
   }
   getContinuousStates(out: Float64Array): void {
     this.checker.check('fmi2GetContinuousStates', need(this.raw, 'fmi2GetContinuousStates')(this.handle, out, out.length));
@@ -326,10 +405,10 @@ export class Fmi2InstanceImpl implements FmiInstance {
   getDerivatives(out: Float64Array): void {
     // Discard: the FMU could not evaluate the model at this point (e.g. outside its domain) and
     // `out` is meaningless. NaN makes the solvers reject the step and retry a shorter one.
-    if (this.checker.check('fmi2GetDerivatives', need(this.raw, 'fmi2GetDerivatives')(this.handle, out, out.length)) === STATUS_DISCARD) out.fill(NaN);
+    if (this.getReals('fmi2GetDerivatives', this.me?.getDerivatives, out) === STATUS_DISCARD) out.fill(NaN);
   }
   getEventIndicators(out: Float64Array): void {
-    this.checker.check('fmi2GetEventIndicators', need(this.raw, 'fmi2GetEventIndicators')(this.handle, out, out.length));
+    this.getReals('fmi2GetEventIndicators', this.me?.getIndicators, out);
   }
   getNominalsOfContinuousStates(out: Float64Array): void {
     this.checker.check('fmi2GetNominalsOfContinuousStates', need(this.raw, 'fmi2GetNominalsOfContinuousStates')(this.handle, out, out.length));
@@ -356,9 +435,17 @@ export class Fmi2InstanceImpl implements FmiInstance {
   }
 
   completedIntegratorStep(noSetFMUStatePriorToCurrentPoint: boolean): StepCompletionResult {
-    this.checker.check('fmi2CompletedIntegratorStep', need(this.raw, 'fmi2CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint ? 1 : 0, this.intOut, this.intOut2));
-    this.completion.enterEventMode = this.intOut[0] !== 0;
-    this.completion.terminateSimulation = this.intOut2[0] !== 0;
+    const me = this.me;
+    if (me === undefined) {
+      this.checker.check('fmi2CompletedIntegratorStep', need(this.raw, 'fmi2CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint ? 1 : 0, this.intOut, this.intOut2));
+      this.completion.enterEventMode = this.intOut[0] !== 0;
+      this.completion.terminateSimulation = this.intOut2[0] !== 0;
+      return this.completion;
+    }
+    const status = me.completed(me.handle, noSetFMUStatePriorToCurrentPoint ? 1 : 0, me.flagsAddr, me.flagsAddr + 4);
+    if (status !== 0) this.checker.check('fmi2CompletedIntegratorStep', status);
+    this.completion.enterEventMode = me.flags[0] !== 0;
+    this.completion.terminateSimulation = me.flags[1] !== 0;
     return this.completion;
   }
 
@@ -374,6 +461,7 @@ export class Fmi2InstanceImpl implements FmiInstance {
       const c = this.c;
       this.c = undefined;
       this.doStepAddr = undefined;
+      this.me = undefined;
       this.handleNumber = 0;
       need(this.raw, 'fmi2FreeInstance')(c);
     }

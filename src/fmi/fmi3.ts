@@ -57,7 +57,37 @@ const ME: Record<string, Decl> = {
   fmi3GetNominalsOfContinuousStates: ['int', ['void *', 'double *', 'size_t']],
 };
 
+/**
+ * The per-step ME calls again with the instance and arrays as plain addresses: only
+ * integer, bool and double parameters, so koffi takes its fast call path and marshals nothing.
+ */
+const ME_ADDR: Record<string, Decl> = {
+  fmi3SetTime: ['int', ['uint64_t', 'double']],
+  fmi3SetContinuousStates: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi3GetContinuousStateDerivatives: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi3GetEventIndicators: ['int', ['uint64_t', 'uint64_t', 'size_t']],
+  fmi3CompletedIntegratorStep: ['int', ['uint64_t', 'bool', 'uint64_t', 'uint64_t']],
+};
+
 export type Fmi3Raw = Record<string, Native>;
+
+/**
+ * Model Exchange per-step calls on koffi's fast path (see ME_ADDR): vectors go through
+ * `reals`, native memory of the instance, copied element by element (cheaper than koffi's
+ * typed-array marshalling for the few states a model has); `flags` takes the C bool out-arguments.
+ */
+interface Fmi3MeFast {
+  handle: number;
+  setTime: NativeStatus;
+  setStates: NativeStatus;
+  getDerivatives: NativeStatus;
+  getIndicators: NativeStatus;
+  completed: NativeStatus;
+  reals: Float64Array;
+  realsAddr: number;
+  flags: Uint8Array;
+  flagsAddr: number;
+}
 
 const CTORS: Partial<Record<VariableType, [NumericCtor, number]>> = {
   Float32: [Float32Array, 4], Float64: [Float64Array, 8], Int8: [Int8Array, 1], UInt8: [Uint8Array, 1],
@@ -92,6 +122,8 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
       if (name in typed) raw[`${name}@addr`] = lib.func(name, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t', 'size_t']) as Native;
       // The per-step call with handle and out-arguments as plain addresses (no marshalling).
       if (name === 'fmi3DoStep') raw['fmi3DoStep@addr'] = lib.func(name, 'int', ['uint64_t', 'double', 'double', 'bool', 'uint64_t', 'uint64_t', 'uint64_t', 'uint64_t']) as Native;
+      const addr = iface === 'ME' ? ME_ADDR[name] : undefined;
+      if (addr) raw[`${name}@addr`] = lib.func(name, addr[0], addr[1]) as Native;
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(
@@ -118,8 +150,10 @@ export class Fmi3InstanceImpl implements FmiInstance {
   private readonly b = [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)] as const;
   private readonly dOut = new Float64Array(1);
   private doStepFast: ((currentTime: number, stepSize: number) => number) | undefined;
-  private readonly fastFlags = new Uint8Array(3);
-  private readonly fastLast = new Float64Array(1);
+  /** fmi3DoStep's out-arguments in native memory, for doStepFast: three C bools, then lastSuccessfulTime. */
+  private fastFlags = new Uint8Array(3);
+  private fastLast = new Float64Array(1);
+  private me: Fmi3MeFast | undefined;
   private ptrs = new BigUint64Array(8);
   private readonly arena = new NativeArena();
   private sizes = new BigUint64Array(8);
@@ -160,6 +194,38 @@ export class Fmi3InstanceImpl implements FmiInstance {
     }
     this.inst = BigInt(handle as bigint) as Fmi3Instance;
     this.prepareDoStep(raw);
+    if (this.interface === 'ME') this.me = this.prepareMe();
+  }
+
+  /** The ME fast path, when every address variant is bound and the addresses fit a double. */
+  private prepareMe(): Fmi3MeFast | undefined {
+    const f = (name: string): NativeStatus | undefined => this.raw[`${name}@addr`] as NativeStatus | undefined;
+    const [setTime, setStates, getDerivatives, getIndicators, completed] = [
+      f('fmi3SetTime'), f('fmi3SetContinuousStates'), f('fmi3GetContinuousStateDerivatives'), f('fmi3GetEventIndicators'), f('fmi3CompletedIntegratorStep'),
+    ];
+    const handle = Number(this.inst);
+    const md = this.modelDescription;
+    const capacity = Math.max(1, md.number_of_continuous_states, md.number_of_event_indicators);
+    const reals = this.arena.alloc(8 * capacity);
+    const flags = this.arena.alloc(2);
+    if (!setTime || !setStates || !getDerivatives || !getIndicators || !completed || !Number.isSafeInteger(handle) || reals.addr === undefined || flags.addr === undefined) return undefined;
+    return {
+      handle, setTime, setStates, getDerivatives, getIndicators, completed,
+      reals: new Float64Array(reals.buffer, 0, capacity), realsAddr: reals.addr,
+      flags: new Uint8Array(flags.buffer, 0, 2), flagsAddr: flags.addr,
+    };
+  }
+
+  /** Calls a fast-path vector getter and copies the values out; vectors longer than the scratch take the generic call. */
+  private getReals(name: string, fast: NativeStatus | undefined, out: Float64Array): number {
+    const me = this.me;
+    const n = out.length;
+    if (me === undefined || fast === undefined || n > me.reals.length) return this.checker.check(name, this.fn(name)(this.handle, out, n));
+    const status = fast(me.handle, me.realsAddr, n);
+    if (status !== 0) this.checker.check(name, status);
+    const buf = me.reals;
+    for (let i = 0; i < n; i++) out[i] = buf[i] as number;
+    return status;
   }
 
   /** Out-arguments of fmi3DoStep in native memory, passed by address: the per-step call marshals nothing. */
@@ -169,19 +235,10 @@ export class Fmi3InstanceImpl implements FmiInstance {
     const flags = this.arena.alloc(3);
     const time = this.arena.alloc(8);
     if (!fn || !Number.isSafeInteger(handle) || flags.addr === undefined || time.addr === undefined) return;
-    const a = flags.addr;
-    const t = time.addr;
-    const bytes = new Uint8Array(flags.buffer, 0, 3);
-    const last = new Float64Array(time.buffer, 0, 1);
-    this.doStepFast = (currentTime, stepSize) => {
-      last[0] = currentTime + stepSize;
-      const status = fn(handle, currentTime, stepSize, true, a, a + 1, a + 2, t);
-      this.fastFlags[0] = bytes[0] as number;
-      this.fastFlags[1] = bytes[1] as number;
-      this.fastFlags[2] = bytes[2] as number;
-      this.fastLast[0] = last[0] as number;
-      return status;
-    };
+    const [a0, a1, a2, t] = [flags.addr, flags.addr + 1, flags.addr + 2, time.addr];
+    this.fastFlags = new Uint8Array(flags.buffer, 0, 3);
+    this.fastLast = new Float64Array(time.buffer, 0, 1);
+    this.doStepFast = (currentTime, stepSize) => fn(handle, currentTime, stepSize, true, a0, a1, a2, t);
   }
 
   get worstStatus(): FmiStatusName {
@@ -322,6 +379,8 @@ export class Fmi3InstanceImpl implements FmiInstance {
     if (!this.doStepFn) throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
     const r = this.stepResult;
     if (this.doStepFast !== undefined && this.inst !== undefined) {
+      // lastSuccessfulTime defaults to the step's end for FMUs that leave it unset.
+      this.fastLast[0] = currentTime + stepSize;
       const raw = this.doStepFast(currentTime, stepSize);
       const status = raw === 0 ? 0 : this.checker.check('fmi3DoStep', raw);
       r.status = status === 0 ? 'OK' : statusName(status);
@@ -343,10 +402,21 @@ export class Fmi3InstanceImpl implements FmiInstance {
   }
 
   setTime(time: number): void {
-    this.checker.check('fmi3SetTime', this.fn('fmi3SetTime')(this.handle, time));
+    const me = this.me;
+    const status = me !== undefined ? me.setTime(me.handle, time) : this.fn('fmi3SetTime')(this.handle, time);
+    if (status !== 0) this.checker.check('fmi3SetTime', status);
   }
   setContinuousStates(x: Float64Array): void {
-    this.checker.check('fmi3SetContinuousStates', this.fn('fmi3SetContinuousStates')(this.handle, x, x.length));
+    const me = this.me;
+    const n = x.length;
+    if (me === undefined || n > me.reals.length) {
+      this.checker.check('fmi3SetContinuousStates', this.fn('fmi3SetContinuousStates')(this.handle, x, n));
+      return;
+    }
+    const buf = me.reals;
+    for (let i = 0; i < n; i++) buf[i] = x[i] as number;
+    const status = me.setStates(me.handle, me.realsAddr, n);
+    if (status !== 0) this.checker.check('fmi3SetContinuousStates', status);
   }
   getContinuousStates(out: Float64Array): void {
     this.checker.check('fmi3GetContinuousStates', this.fn('fmi3GetContinuousStates')(this.handle, out, out.length));
@@ -354,10 +424,10 @@ export class Fmi3InstanceImpl implements FmiInstance {
   getDerivatives(out: Float64Array): void {
     // Discard: the FMU could not evaluate the model at this point (e.g. outside its domain) and
     // `out` is meaningless. NaN makes the solvers reject the step and retry a shorter one.
-    if (this.checker.check('fmi3GetContinuousStateDerivatives', this.fn('fmi3GetContinuousStateDerivatives')(this.handle, out, out.length)) === STATUS_DISCARD) out.fill(NaN);
+    if (this.getReals('fmi3GetContinuousStateDerivatives', this.me?.getDerivatives, out) === STATUS_DISCARD) out.fill(NaN);
   }
   getEventIndicators(out: Float64Array): void {
-    this.checker.check('fmi3GetEventIndicators', this.fn('fmi3GetEventIndicators')(this.handle, out, out.length));
+    this.getReals('fmi3GetEventIndicators', this.me?.getIndicators, out);
   }
   getNominalsOfContinuousStates(out: Float64Array): void {
     this.checker.check('fmi3GetNominalsOfContinuousStates', this.fn('fmi3GetNominalsOfContinuousStates')(this.handle, out, out.length));
@@ -384,6 +454,14 @@ export class Fmi3InstanceImpl implements FmiInstance {
   }
 
   completedIntegratorStep(noSetFMUStatePriorToCurrentPoint: boolean): StepCompletionResult {
+    const me = this.me;
+    if (me !== undefined) {
+      const status = me.completed(me.handle, noSetFMUStatePriorToCurrentPoint, me.flagsAddr, me.flagsAddr + 1);
+      if (status !== 0) this.checker.check('fmi3CompletedIntegratorStep', status);
+      this.completion.enterEventMode = me.flags[0] !== 0;
+      this.completion.terminateSimulation = me.flags[1] !== 0;
+      return this.completion;
+    }
     const [a, b] = this.b;
     this.checker.check('fmi3CompletedIntegratorStep', this.fn('fmi3CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint, a, b));
     this.completion.enterEventMode = a[0] !== 0;
@@ -403,6 +481,7 @@ export class Fmi3InstanceImpl implements FmiInstance {
       const inst = this.inst;
       this.inst = undefined;
       this.doStepFast = undefined;
+      this.me = undefined;
       this.fn('fmi3FreeInstance')(inst);
     }
     // The log callback may fire until fmi3FreeInstance returns: unregister only now.
