@@ -6,6 +6,7 @@
  *  - the same simulation through the CLI, one process spawned per run, for comparison.
  * Run: node --import tsx bench/mcp.ts [runs]   (or `npm run bench -- mcp`)
  */
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
 const RUNS = Number(process.argv[2] ?? 30);
 const CLI_RUNS = Math.max(3, Math.round(RUNS / 3));

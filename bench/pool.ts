@@ -6,6 +6,7 @@
  *  2. Throughput of the same 40-run sweep (400 000 internal FMU steps per run) with 1 worker and 2 workers.
  *     Target: ≥ 1.8× on 2 cores.
  */
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation } from '../src/engine/run.ts';
@@ -15,7 +16,7 @@ import type { SimulationJob, WorkerPool } from '../src/runner/types.ts';
 import { sweep } from '../src/service/sweep.ts';
 import { buildFmu } from '../tools/fmu-builder.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = join(ROOT, 'build', 'bench', 'pool');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });

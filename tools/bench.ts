@@ -3,11 +3,12 @@
  * they measure time on a 2-core machine), each printing its figures beside its baseline.
  * `npm run bench -- cosim` runs only the benchmarks whose file name contains "cosim".
  */
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const ORDER = ['cosim-step.ts', 'me-step.ts', 'pool.ts', 'mcp.ts'];
 const filter = process.argv[2];
 

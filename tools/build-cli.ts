@@ -3,13 +3,14 @@
  * build/cli/cli.mjs with esbuild, and records the source stamp the launcher checks
  * (bin/source-stamp.js). Native addons stay external and resolve from node_modules.
  */
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
 import { prebuildWorkerBundle } from '../src/runner/worker-bundle.ts';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'build', 'cli');
 
 interface Esbuild {

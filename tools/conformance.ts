@@ -7,12 +7,13 @@
  * but do not fail the run: they call fixture tools / resources / prompts of the suite's reference
  * server ("test_image_content", "test://static-text", ...) or features we do not offer.
  */
+import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SUITE = '@modelcontextprotocol/conformance@0.1.16';
 
 const NOT_APPLICABLE: Record<string, string> = {

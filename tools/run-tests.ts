@@ -5,8 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: the latter keeps %20 and friends, so a checkout under a path
+// with a space (or any escaped character) would find no test files at all.
+const root = fileURLToPath(new URL('..', import.meta.url));
 const folders = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
 
 function collect(dir: string): string[] {

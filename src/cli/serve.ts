@@ -1,5 +1,5 @@
 /**
- * `fmu-gateway serve`: MCP over Streamable HTTP at /mcp (+ /health, later the REST API), bound to
+ * `fmu-gateway serve`: MCP over Streamable HTTP at /mcp (+ /health), bound to
  * 127.0.0.1 unless --host says otherwise. Prints the bound URL on stderr (tests read it with --port 0).
  * The worker sandbox is required unless --allow-unsandboxed: a network service runs strangers' FMUs.
  */

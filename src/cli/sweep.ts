@@ -13,6 +13,7 @@ import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { SimulationJob } from '../runner/types.ts';
 import type { InterfaceKind, StartValue } from '../schemas/model-description.ts';
+import { SolverChoiceSchema } from '../schemas/simulate.ts';
 import { planInterface } from '../service/simulate-plan.ts';
 import { sweep } from '../service/sweep.ts';
 import type { SweepResult } from '../service/sweep.ts';
@@ -26,7 +27,7 @@ const USAGE = `Usage: fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H 
   --tolerance R  --fmi-version 2.0|3.0  --workers N  --timeout SECONDS  --json
 `;
 
-const SOLVERS = ['euler', 'rk45', 'bdf', 'auto'] as const;
+const SOLVERS = SolverChoiceSchema.options;
 
 /** "a:b:n" → n values from a to b inclusive; "1,2,3" → the list; "2" → [2]; else undefined (not numeric). */
 export function parseSweepValues(name: string, text: string): number[] | undefined {

@@ -50,7 +50,6 @@ export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): Sim
       ...(onLog !== undefined ? { onLog: (r: LogRecord) => onLog(`[${r.status}] ${r.category}: ${r.message}`) } : {}),
     });
     try {
-      // Model Exchange call site: engineer D's driver (src/engine/model-exchange.ts).
       return iface === 'CS' ? simulateCoSimulation(instance, options) : simulateModelExchange(instance, options);
     } finally {
       instance.free();

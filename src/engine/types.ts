@@ -3,16 +3,11 @@
  * No I/O, no money, no JSON-RPC here.
  */
 import type { InterfaceKind, StartValue, VariableType } from '../schemas/model-description.ts';
+import type { InputSignal } from '../schemas/simulate.ts';
+
+export type { InputSignal };
 
 export type SolverName = 'euler' | 'rk45' | 'bdf' | 'cvode';
-
-export interface InputSignal {
-  name: string;
-  time: readonly number[];
-  values: readonly (number | boolean)[];
-  /** Default: linear for continuous Float32/Float64 inputs, hold otherwise. */
-  interpolation?: 'linear' | 'hold';
-}
 
 export interface SimulationOptions {
   startTime: number;

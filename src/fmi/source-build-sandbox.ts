@@ -43,6 +43,7 @@ function findTool(name: string): string | undefined {
 /** A command name as the host resolves it (absolute path), or undefined when it does not exist. */
 export function resolveCommand(cmd: string): string | undefined {
   if (isAbsolute(cmd)) return existsSync(cmd) ? cmd : undefined;
+  // eslint-disable-next-line no-restricted-properties -- the host's PATH, as a shell would use it; not gateway configuration
   const dirs = (process.env.PATH ?? SEARCH_PATH.join(delimiter)).split(delimiter).filter((d) => d !== '');
   return dirs.map((d) => join(d, cmd)).find((p) => existsSync(p));
 }

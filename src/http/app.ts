@@ -1,6 +1,6 @@
 /**
- * The gateway's HTTP application: security policy + /mcp + /health, and the place where the REST
- * routes (src/http/routes/, a later issue) are added: pass them as `restRoutes`.
+ * The gateway's HTTP application: security policy + /mcp + /health; REST routes are added by
+ * passing them as `restRoutes`.
  */
 import { createMcpServer } from '../mcp/server.ts';
 import type { ServiceContext } from '../service/context.ts';

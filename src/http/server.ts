@@ -1,6 +1,6 @@
 /**
  * The HTTP server bootstrap: node:http, Host/Origin checks first, then a small route table.
- * /mcp and /health are built in; REST routes (a later issue) plug in through `routes`, so the
+ * /mcp and /health are built in; REST routes plug in through `routes`, so the
  * security checks and error handling apply to them without them knowing about it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

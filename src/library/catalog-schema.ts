@@ -5,8 +5,10 @@
  * builder may add fields without breaking older readers.
  */
 import { z } from 'zod';
+import { LIBRARY_ID_PATTERN } from '../schemas/common.ts';
+import { DefaultExperimentSchema, FmiVersionSchema, InterfaceKindSchema } from '../schemas/model-description.ts';
 
-const VariableSchema = z.object({
+const CatalogVariableSchema = z.object({
   name: z.string(),
   value_reference: z.number().int().nonnegative(),
   type: z.string(),
@@ -21,10 +23,8 @@ const VariableSchema = z.object({
   max: z.number().optional(),
 });
 
-const FmiVersion = z.enum(['2.0', '3.0']);
-
 export const CatalogFileEntrySchema = z.object({
-  id: z.string().regex(/^msl:[A-Za-z_][A-Za-z0-9_]*$/),
+  id: z.string().regex(LIBRARY_ID_PATTERN),
   name: z.string(),
   description: z.string(),
   /** model.json keeps the equations as one text, one equation (group) per line. */
@@ -32,23 +32,18 @@ export const CatalogFileEntrySchema = z.object({
   tags: z.array(z.string()),
   version: z.string().optional(),
   author: z.string().optional(),
-  default_experiment: z.object({
-    start_time: z.number().optional(),
-    stop_time: z.number().optional(),
-    step_size: z.number().optional(),
-    tolerance: z.number().optional(),
-  }),
+  default_experiment: DefaultExperimentSchema,
   units: z.array(z.object({ name: z.string() }).passthrough()).optional(),
   reference: z.object({ kind: z.enum(['closed_form', 'numerical']), text: z.string() }),
-  fmi_versions: z.array(FmiVersion).min(1),
-  interfaces: z.array(z.enum(['ME', 'CS'])).min(1),
+  fmi_versions: z.array(FmiVersionSchema).min(1),
+  interfaces: z.array(InterfaceKindSchema).min(1),
   /** FMU paths relative to the catalog's folder. */
   fmus: z.object({ '2.0': z.string().optional(), '3.0': z.string().optional() }),
   guids: z.object({ '2.0': z.string().optional(), '3.0': z.string().optional() }).optional(),
   source_sha256: z.string().optional(),
-  variables: z.array(VariableSchema),
+  variables: z.array(CatalogVariableSchema),
 });
 export type CatalogFileEntry = z.infer<typeof CatalogFileEntrySchema>;
-export type CatalogVariable = z.infer<typeof VariableSchema>;
+export type CatalogVariable = z.infer<typeof CatalogVariableSchema>;
 
 export const CatalogFileSchema = z.array(CatalogFileEntrySchema);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
-import type { DefaultExperiment } from '../schemas/model-description.ts';
+import type { DefaultExperiment, FmiVersion, InterfaceKind } from '../schemas/model-description.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { CatalogFileSchema } from './catalog-schema.ts';
 import type { CatalogFileEntry, CatalogVariable } from './catalog-schema.ts';
@@ -21,7 +21,7 @@ export type { CatalogVariable } from './catalog-schema.ts';
 export const DEFAULT_LIBRARY_BUILD_DIR = join(PROJECT_ROOT, 'build', 'library');
 const DEFAULT_LIMIT = 50;
 
-export type LibraryFmiVersion = '2.0' | '3.0';
+export type LibraryFmiVersion = FmiVersion;
 
 export interface LibraryEntry {
   /** "msl:<Name>". */
@@ -32,7 +32,7 @@ export interface LibraryEntry {
   /** One equation (or group) per element, as plain text. */
   equations: string[];
   fmi_versions: LibraryFmiVersion[];
-  interfaces: ('ME' | 'CS')[];
+  interfaces: InterfaceKind[];
   default_experiment: DefaultExperiment;
   parameters: CatalogVariable[];
   inputs: CatalogVariable[];

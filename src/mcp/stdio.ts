@@ -26,6 +26,7 @@ export function guardStdout(): Writable {
   } as unknown as Writable;
   stdout.write = toStderr as typeof stdout.write;
   for (const level of ['log', 'info', 'debug'] as const) {
+    // eslint-disable-next-line no-console -- this is the guard: it reroutes these methods to stderr
     console[level] = (...args: unknown[]) => console.error(...args);
   }
   guarded = protocol;

@@ -68,6 +68,7 @@ process.on('disconnect', () => process.exit(0));
 const parentGuard = killWhenParentDies();
 if (parentGuard !== undefined) process.stderr.write(`fmu-gateway worker: ${parentGuard}\n`);
 // The seccomp filter goes in first: before any FMU library is opened (its constructors run at dlopen).
+// eslint-disable-next-line no-restricted-properties -- set by runner/sandbox.ts for this worker, not configuration
 const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : undefined;
 loadSimulate().then(
   () => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) }),

@@ -10,6 +10,7 @@
  * whenever zod parses). The discriminated union of the variants stays available for exact typing.
  */
 import { z } from 'zod';
+import { FmiVersionSchema } from './model-description.ts';
 
 export { FmiVersionSchema, type FmiVersion } from './model-description.ts';
 
@@ -26,11 +27,9 @@ export const FmuIdSchema = z
     'Which FMU: "msl:<Name>" for a built-in library model (ids come from list_library), or "sha256:<hex>" as returned by upload_fmu.',
   );
 
-export const LibraryFmiVersionSchema = z
-  .enum(['2.0', '3.0'])
-  .describe(
-    'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Omit it for uploaded FMUs (they have one version; another one is refused).',
-  );
+export const LibraryFmiVersionSchema = FmiVersionSchema.describe(
+  'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Omit it for uploaded FMUs (they have one version; another one is refused).',
+);
 
 export const DefaultExperimentOutSchema = z
   .object({

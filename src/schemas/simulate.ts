@@ -33,6 +33,10 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
+/** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
+export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'auto']);
+export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
+
 export const InputSignalSchema = z
   .strictObject({
     name: VariableNameSchema.describe('Name of an input variable (see get_variables with causality "input").'),
@@ -65,7 +69,7 @@ export const InputSignalSchema = z
       }
     }
   });
-export type InputSignalIn = z.infer<typeof InputSignalSchema>;
+export type InputSignal = z.infer<typeof InputSignalSchema>;
 
 const simulateFields = {
   fmu_id: FmuIdSchema,
@@ -87,10 +91,9 @@ const simulateFields = {
   interface: InterfaceKindSchema.optional().describe(
     'Which FMU interface to run: "CS" (the FMU steps itself) or "ME" (our solver integrates it). Default: CS when available, else ME.',
   ),
-  solver: z
-    .enum(['euler', 'rk45', 'bdf', 'auto'])
-    .optional()
-    .describe('ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks).'),
+  solver: SolverChoiceSchema.optional().describe(
+    'ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks).',
+  ),
   tolerance: z
     .number()
     .positive()

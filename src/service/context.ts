@@ -11,8 +11,8 @@ import type { FmuFileStore } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
 
 /**
- * What the service needs of a library entry. Written structurally so src/library/catalog.ts (the
- * lead's) satisfies it without this file importing it; extra fields are ignored.
+ * What the service needs of a library entry. Written structurally so src/library/catalog.ts and a
+ * test's own catalog both satisfy it (the catalog is passed in); extra fields are ignored.
  */
 export interface CatalogEntryLike {
   name: string;

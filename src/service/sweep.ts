@@ -10,12 +10,12 @@ import type { SimulationResult } from '../engine/types.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import type { RunOptions, SimulationJob } from '../runner/types.ts';
 import type { StartValue } from '../schemas/model-description.ts';
+import type { SimulationRunner } from './context.ts';
 
 export type SweepSpec = { parameters: Record<string, readonly number[]> } | { runs: readonly Record<string, StartValue>[] };
 
-export interface SweepRunner {
-  run(job: SimulationJob, opts?: RunOptions): Promise<SimulationResult>;
-}
+/** A sweep needs only the runner's `run` (the worker pool, or an in-process runner in tests). */
+export type SweepRunner = Pick<SimulationRunner, 'run'>;
 
 export interface SweepOptions {
   /** `<variable>_<metric>` names, computed per run on the full-resolution result. */

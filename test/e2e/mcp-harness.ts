@@ -2,6 +2,7 @@
  * Shared by the e2e tests: starts the real CLI (`node bin/fmu-gateway.js mcp` / `serve --port 0`)
  * with its data in a temporary folder, and connects the SDK's Client to it.
  */
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
 
 /** Environment of a gateway under test: its own data dir, one worker (so "the worker is freed" is observable). */

@@ -9,6 +9,7 @@
  *   buildLibraryModel('Dahlquist', '3.0')              library/models/Dahlquist
  *   openFixture(path)                                  unpacked + parsed (src/fmi/archive.ts)
  */
+import { fileURLToPath } from 'node:url';
 import AdmZip from 'adm-zip';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ import { openFmu } from '../../src/fmi/archive.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { buildFmu, hostPlatformDir } from '../../tools/fmu-builder.ts';
 
-export const ROOT = new URL('../..', import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(ROOT, 'build', 'fixtures');
 
 export interface FixtureOptions {

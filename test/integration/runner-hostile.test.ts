@@ -4,6 +4,7 @@
  * job on a well-behaved FMU still succeeds. A process-only pool shows the hostile behaviours are
  * real (they do connect / write without the sandbox), so the sandboxed assertions can fail.
  */
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
@@ -22,7 +23,7 @@ import type { RunOptions, SimulationJob, WorkerPool } from '../../src/runner/typ
 import type { StartValue } from '../../src/schemas/model-description.ts';
 import { buildFmu } from '../../tools/fmu-builder.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'hostile');
 const CACHE = join(ROOT, 'build', 'fixtures', 'runner-hostile');
 const hasBwrap = existsSync('/usr/bin/bwrap');

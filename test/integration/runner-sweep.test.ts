@@ -2,6 +2,7 @@
  * Sweeps through the real worker pool on a compiled FMU (exponential decay, closed form
  * x(t) = exp(-k t)), progress of single runs, and the `fmu-gateway sweep` command end to end.
  */
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { sweep } from '../../src/service/sweep.ts';
 import type { SweepResult } from '../../src/service/sweep.ts';
 import { buildFmu } from '../../tools/fmu-builder.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('sweeps through the worker pool', () => {
   let dir: string;

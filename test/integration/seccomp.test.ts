@@ -2,6 +2,7 @@
  * The workers' seccomp filter (src/fmi/seccomp.ts): denied syscalls fail with EPERM in a real
  * process, what a worker needs keeps working, and a pool without bubblewrap still gets it.
  */
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createWorkerPool } from '../../src/runner/pool.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fmu-seccomp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

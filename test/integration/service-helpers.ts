@@ -23,7 +23,7 @@ export async function buildModels(names: readonly string[]): Promise<Map<string,
   return paths;
 }
 
-/** A catalog over library/models/<name>/model.json and the FMUs just built (the lead's catalog replaces it). */
+/** A catalog over library/models/<name>/model.json and the FMUs just built (stands in for src/library/catalog.ts). */
 export function testCatalog(built: Map<string, string>): CatalogLike {
   const names = [...new Set([...built.keys()].map((k) => k.split('@')[0] as string))];
   const entries: CatalogEntryLike[] = names.map((name) => {

@@ -3,6 +3,7 @@
  * the way tools/build-library.ts does (FMU files are empty placeholders: nothing is loaded here).
  * test/integration/library-catalog.test.ts covers the catalog of the real build.
  */
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { createCatalog, loadCatalog } from '../../../src/library/catalog.ts';
 import { closeMatches, editDistance, rankEntries } from '../../../src/library/search.ts';
 import { normalizeModel } from '../../../tools/fmu-builder.ts';
 
-const MODELS = new URL('../../../library/models/', import.meta.url).pathname;
+const MODELS = fileURLToPath(new URL('../../../library/models/', import.meta.url));
 let dir: string;
 let modelNames: string[];
 
