@@ -31,11 +31,45 @@ export const MAX_EVENT_ITERATIONS = 1000;
 /** Consecutive events at the same instant (e.g. a time event scheduled at "now" again and again). */
 const MAX_EVENTS_AT_ONE_INSTANT = 1000;
 const PROGRESS_STRIDE = 256;
+/**
+ * Chattering (Zeno) guard: this many consecutive events whose average spacing is below
+ * ZENO_SPACING · max(1, |t|) — a hundred times the event-location tolerance, far below any
+ * physical event rate — mean the model switches back and forth without time advancing
+ * (a bouncing ball without a rest condition, a relay without hysteresis). Without the guard
+ * each event still advances time by the location tolerance, so the run spins until the step
+ * limit (seconds later) and then blames stiffness.
+ */
+const ZENO_EVENTS = 100;
+const ZENO_SPACING = 1e-11;
 
 interface EventOutcome {
   terminate: boolean;
   nextEventTime: number;
   nominalsChanged: boolean;
+}
+
+/** Remembers the last ZENO_EVENTS event times and throws once they crowd into a sliver of time. */
+class ZenoGuard {
+  private readonly times = new Float64Array(ZENO_EVENTS);
+  private count = 0;
+
+  record(t: number): void {
+    const i = this.count % ZENO_EVENTS;
+    const oldest = this.times[i]!; // the event ZENO_EVENTS ago, once the ring is full
+    this.times[i] = t;
+    this.count++;
+    if (this.count <= ZENO_EVENTS) return;
+    const span = t - oldest;
+    if (span < ZENO_EVENTS * ZENO_SPACING * Math.max(1, Math.abs(t))) {
+      throw new GatewayError(
+        'SIMULATION_FAILED',
+        `The model chatters (Zeno behaviour): ${ZENO_EVENTS} events within ${span.toPrecision(3)} s up to t = ${t}, so time no longer advances. ` +
+          'It switches back and forth at a threshold, e.g. a bouncing ball without a rest condition or a switch without hysteresis: ' +
+          'add hysteresis or a rest condition to the model, or end the simulation before this time.',
+        { time: t, events: ZENO_EVENTS, span },
+      );
+    }
+  }
 }
 
 function checkMeOptions(o: SimulationOptions): void {
@@ -81,7 +115,10 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const nz = md.number_of_event_indicators;
   const rtol = options.tolerance ?? DEFAULT_RTOL;
   const maxStep = options.maxStep ?? outputInterval;
-  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  // The max step alone forces (stop − start) / maxStep steps (one per output interval by
+  // default, up to MAX_OUTPUT_ROWS of them): those must not eat into the budget for the
+  // solver's own effort, or a long, perfectly smooth run fails with a "stiff?" step-limit error.
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS + Math.ceil((stopTime - startTime) / maxStep);
   const solverKind = chooseSolver(options.solver, nx);
   const needCompletedStep = md.model_exchange?.completed_integrator_step_not_needed !== true;
 
@@ -148,6 +185,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const locator = new RootLocator(nz);
   const z0 = new Float64Array(nz);
   const z1 = new Float64Array(nz);
+  const zeno = new ZenoGuard();
 
   let t = startTime;
   let events = 0;
@@ -170,6 +208,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     }
     outcome = eventIteration(instance, tEvent);
     events++;
+    zeno.record(tEvent);
     if (outcome.terminate) {
       recorder.record(tEvent);
       recorder.markEvent();

@@ -135,6 +135,12 @@ export class BdfSolver implements OdeSolver {
     this.luC = NaN;
   }
 
+  private jacobianFinite(): boolean {
+    const J = this.J;
+    for (let i = 0; i < J.length; i++) if (!Number.isFinite(J[i]!)) return false;
+    return true;
+  }
+
   /** R(order, factor) of Shampine & Reichelt, into out (stride SZ). */
   private computeR(factor: number, out: Float64Array): void {
     const k = this.order;
@@ -254,6 +260,13 @@ export class BdfSolver implements OdeSolver {
         if (converged || this.jacCurrent) break;
         this.rhs(tNew, yPred, this.fv);
         this.evaluateJacobian(tNew, yPred, this.fv);
+        // The predictor may lie where the model cannot be evaluated (non-finite f, an FMU's
+        // Discard): that J would poison every smaller retry of this step, so take it at the
+        // last accepted point instead.
+        if (!this.jacobianFinite()) {
+          this.rhs(t, this.x, this.fv);
+          this.evaluateJacobian(t, this.x, this.fv);
+        }
       }
       if (!converged) {
         this.rescale(0.5);

@@ -91,4 +91,16 @@ describe('bdf (variable-order BDF 1-5)', () => {
     s.reset(0, new Float64Array([0]));
     assert.throws(() => integrate(s, 1), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED');
   });
+
+  it('recovers when a Newton retry re-evaluates the Jacobian where the model cannot be evaluated', () => {
+    // x' = −x, but f is NaN (an FMU Discard) below x = 0.3, which the exact solution reaches at
+    // t = ln(1/0.3) ≈ 1.204. Large steps predict into that region; the Jacobian taken there must
+    // not block the shorter retries, so the solver fails only at the boundary itself.
+    const f = (_t: number, x: Float64Array, dx: Float64Array): void => { dx[0] = x[0]! < 0.3 ? NaN : -x[0]!; };
+    const s = new BdfSolver(1, f, settings(1, 1e-4));
+    s.reset(0, new Float64Array([1]));
+    assert.throws(() => integrate(s, 10), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED');
+    assert.ok(s.t > 1.19, `stopped at t = ${s.t}, before the boundary at 1.204`);
+    assert.ok(Math.abs(s.x[0]! - Math.exp(-s.t)) < 1e-3);
+  });
 });
