@@ -58,3 +58,16 @@ for (const v of ['2.0', '3.0'] as const) {
     }
   });
 }
+
+describe('BouncingBall without a rest speed (v_min = 0)', () => {
+  for (const solver of ['rk45', 'bdf'] as const) {
+    it(`${solver}: ends with a Zeno error, never falls through the ground`, async () => {
+      await assert.rejects(
+        runModel('BouncingBall', '3.0', 'ME', {
+          startTime: 0, stopTime: 3, outputInterval: 0.01, solver, startValues: { v_min: 0 },
+        }),
+        (e: unknown) => (e as { code?: string }).code === 'SIMULATION_FAILED' && /Zeno/.test((e as Error).message),
+      );
+    });
+  }
+});

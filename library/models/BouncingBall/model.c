@@ -1,5 +1,6 @@
 /* Bouncing ball: free fall with a state event at h = 0, restitution e, rest below v_min. */
 #include <float.h>
+#include <math.h>
 #include "model.h"
 
 /* An importer may stop just before the crossing (h a hair above 0): treat that as the impact. */
@@ -29,9 +30,12 @@ static ModelStatus calculate_values(ModelInstance *m) {
 
 static ModelStatus event_update(ModelInstance *m, ModelEventInfo *ev) {
     /* v <= 0, not v < 0: a ball starting on the ground at rest (the initial event iteration at
-       h = 0, v = 0) comes to rest instead of falling through the ground. */
-    if (m->v.resting || !(m->v.h <= H_TOLERANCE && m->v.v <= 0)) return MODEL_OK;
-    const double rebound = -m->v.e * m->v.v;
+       h = 0, v = 0) comes to rest instead of falling through the ground. A ball found below the
+       ground (h < 0) is an impact whatever the sign of v: near a Zeno point an integrator's
+       restart can leave h a hair below 0 with v a hair above, and ignoring that would let the
+       ball fall through the ground for good. */
+    if (m->v.resting || !(m->v.h <= H_TOLERANCE && (m->v.v <= 0 || m->v.h < 0))) return MODEL_OK;
+    const double rebound = m->v.e * fabs(m->v.v);
     m->v.bounces++;
     if (rebound < m->v.v_min) {
         m->v.resting = true;

@@ -92,8 +92,9 @@ export function stepLimitError(solver: string, t: number, maxSteps: number): Gat
   return new GatewayError(
     'STEP_LIMIT_EXCEEDED',
     `The ${solver} solver reached its limit of ${maxSteps} steps at t = ${t}. ` +
-      'The model is probably stiff (or the tolerance very tight): use solver "bdf", ' +
-      'loosen the tolerance, or raise max_steps.',
+      (solver.startsWith('bdf')
+        ? 'The tolerance may be too tight for this model, or it chatters: loosen the tolerance or raise max_steps.'
+        : 'The model is probably stiff (or the tolerance very tight): use solver "bdf", loosen the tolerance, or raise max_steps.'),
     { solver, timeReached: t, maxSteps },
   );
 }
@@ -103,7 +104,7 @@ export function stepTooSmallError(solver: string, t: number, h: number, why: str
     'SIMULATION_FAILED',
     `The ${solver} solver could not continue at t = ${t}: the step size fell to ${h} (${why}). ` +
       'The model may have a discontinuity without an event indicator, produce non-finite ' +
-      'derivatives, or be too stiff for this solver: try solver "bdf" or a looser tolerance.',
+      (solver.startsWith('bdf') ? 'derivatives: try a looser tolerance.' : 'derivatives, or be too stiff for this solver: try solver "bdf" or a looser tolerance.'),
     { solver, time: t, stepSize: h },
   );
 }
