@@ -6,14 +6,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { openFmu } from '../fmi/archive.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { SimulationJob } from '../runner/types.ts';
 import type { InterfaceKind, StartValue } from '../schemas/model-description.ts';
-import { SolverChoiceSchema } from '../schemas/simulate.ts';
+import { estimateRows, SolverChoiceSchema } from '../schemas/simulate.ts';
 import { planInterface } from '../service/simulate-plan.ts';
 import { sweep } from '../service/sweep.ts';
 import type { SweepResult } from '../service/sweep.ts';
@@ -47,13 +47,23 @@ export function parseSweepValues(name: string, text: string): number[] | undefin
   return undefined;
 }
 
-async function openTarget(target: string, cacheDir: string, fmiVersion: '2.0' | '3.0' | undefined): Promise<OpenedFmu> {
+async function openTarget(target: string, config: Config, fmiVersion: '2.0' | '3.0' | undefined): Promise<OpenedFmu> {
+  // The same archive limits as uploads (MAX_FMU_MB, MAX_UNPACKED_MB, MAX_ZIP_ENTRIES, MAX_COMPRESSION_RATIO).
+  const opts = {
+    cacheDir: config.cacheDir,
+    limits: {
+      maxArchiveBytes: config.limits.maxFmuBytes,
+      maxUnpackedBytes: config.limits.maxUnpackedBytes,
+      maxEntries: config.limits.maxZipEntries,
+      maxCompressionRatio: config.limits.maxCompressionRatio,
+    },
+  };
   if (target.startsWith('msl:')) {
     const { createCatalog } = await import('../library/catalog.ts');
     const { fmuPath } = createCatalog().resolve(target, fmiVersion);
-    return openFmu({ path: fmuPath }, { cacheDir });
+    return openFmu({ path: fmuPath }, opts);
   }
-  return openFmu({ path: target }, { cacheDir });
+  return openFmu({ path: target }, opts);
 }
 
 function progressBar(done: number, total: number): void {
@@ -126,10 +136,18 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
   if (o.solver !== undefined && solver === undefined) throw new GatewayError('BAD_REQUEST', `--solver must be one of ${SOLVERS.join(', ')}, got "${o.solver}"`);
 
   const config = loadConfig();
+  const startTime = parseNumberOption('start-time', o['start-time']) ?? 0;
+  // Refuse a bad grid once, up front, rather than in every run of the sweep.
+  if (!(stopTime > startTime)) throw new GatewayError('BAD_REQUEST', `--stop (${stopTime}) must be greater than --start-time (${startTime})`);
+  if (!(step > 0)) throw new GatewayError('BAD_REQUEST', `--step must be > 0, got ${step}`);
+  const rows = estimateRows(startTime, stopTime, step);
+  if (rows > config.limits.maxOutputRows) {
+    throw new GatewayError('BAD_REQUEST', `Each run would record ${rows} rows, more than MAX_OUTPUT_ROWS (${config.limits.maxOutputRows}): use a larger --step.`);
+  }
   mkdirSync(config.cacheDir, { recursive: true });
-  const fmu = await openTarget(target, config.cacheDir, fmiVersion);
+  const fmu = await openTarget(target, config, fmiVersion);
   const options: SimulationJob['options'] = {
-    startTime: parseNumberOption('start-time', o['start-time']) ?? 0,
+    startTime,
     stopTime,
     outputInterval: step,
     startValues: constants,

@@ -132,6 +132,13 @@ describe('fmu-gateway CLI', () => {
     assert.match(r.stderr, /\[BAD_REQUEST\].*stop_time/);
   });
 
+  it('sweep refuses a bad output grid once, before running anything', async () => {
+    const r = await cli(['sweep', 'msl:Dahlquist', '--stop', '1', '--step', '0', '--set', 'k=1,2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[BAD_REQUEST\].*--step/);
+    assert.doesNotMatch(r.stdout, /completed/);
+  });
+
   it('answers NOT_FOUND for an unknown library model', async () => {
     const r = await cli(['info', 'msl:NoSuchModel']);
     assert.equal(r.code, 1);
