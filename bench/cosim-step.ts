@@ -25,7 +25,11 @@ const exe = join(outDir, 'cosim_loop');
 execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'c', 'cosim_loop.c'), '-ldl'], { stdio: 'inherit' });
 
 function cLoop(): number {
-  const out = execFileSync(exe, [binary, fmu.modelDescription.guid, pathToFileURL(join(fmu.unpackedDir, 'resources')).href, String(STEPS), String(H)], { encoding: 'utf8' });
+  const out = execFileSync(
+    exe,
+    [binary, fmu.modelDescription.guid, pathToFileURL(join(fmu.unpackedDir, 'resources')).href, String(STEPS), String(H)],
+    { encoding: 'utf8' },
+  );
   const m = /ns_per_step ([\d.]+)/.exec(out);
   if (!m?.[1]) throw new Error(`unexpected output of cosim_loop: ${out}`);
   return Number(m[1]);

@@ -29,7 +29,9 @@ function quantile(sorted: number[], q: number): number {
 
 function report(label: string, samples: number[]): void {
   const s = [...samples].sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} n=${String(s.length).padStart(3)}  median ${quantile(s, 0.5).toFixed(1).padStart(7)} ms  p95 ${quantile(s, 0.95).toFixed(1).padStart(7)} ms`);
+  console.log(
+    `${label.padEnd(44)} n=${String(s.length).padStart(3)}  median ${quantile(s, 0.5).toFixed(1).padStart(7)} ms  p95 ${quantile(s, 0.95).toFixed(1).padStart(7)} ms`,
+  );
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-mcp-'));
@@ -69,7 +71,11 @@ try {
   const cli: number[] = [];
   for (let i = 0; i < CLI_RUNS; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [BIN, 'simulate', 'msl:BouncingBall', '--stop', '3', '--json'], { cwd: ROOT, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'simulate', 'msl:BouncingBall', '--stop', '3', '--json'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
     cli.push(performance.now() - t);
     if (r.status !== 0) {
       console.log(`CLI simulate failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);

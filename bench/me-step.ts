@@ -66,18 +66,36 @@ function best<T extends { nsPerStep: number }>(f: () => T): T {
 
 const exe = compileBaseline();
 const c = best(() => {
-  const out = execFileSync(exe, [binary, md.guid, String(md.number_of_continuous_states), String(md.number_of_event_indicators), String(EULER_STEPS), String(EULER_H), md.model_exchange?.completed_integrator_step_not_needed === true ? '0' : '1'], { encoding: 'utf8' });
+  const out = execFileSync(
+    exe,
+    [
+      binary,
+      md.guid,
+      String(md.number_of_continuous_states),
+      String(md.number_of_event_indicators),
+      String(EULER_STEPS),
+      String(EULER_H),
+      md.model_exchange?.completed_integrator_step_not_needed === true ? '0' : '1',
+    ],
+    { encoding: 'utf8' },
+  );
   const j = JSON.parse(out) as { ns_per_step: number; x0: number };
   return { nsPerStep: j.ns_per_step, x: j.x0 };
 });
 
 const euler = (): SimulationOptions => ({
-  startTime: 0, stopTime: EULER_STEPS * EULER_H, outputInterval: (EULER_STEPS * EULER_H) / 10, solver: 'euler', fixedStep: EULER_H,
+  startTime: 0,
+  stopTime: EULER_STEPS * EULER_H,
+  outputInterval: (EULER_STEPS * EULER_H) / 10,
+  solver: 'euler',
+  fixedStep: EULER_H,
 });
 runGateway({ ...euler(), stopTime: 0.05, outputInterval: 0.01 }); // warm up the JIT
 const e = best(() => runGateway(euler()));
 // rk45 with maxStep forcing RK45_STEPS steps over 20 s (6 derivative calls per step, FSAL).
-const rk = best(() => runGateway({ startTime: 0, stopTime: 20, outputInterval: 1, solver: 'rk45', maxStep: 20 / RK45_STEPS, tolerance: 1e-6 }));
+const rk = best(() =>
+  runGateway({ startTime: 0, stopTime: 20, outputInterval: 1, solver: 'rk45', maxStep: 20 / RK45_STEPS, tolerance: 1e-6 }),
+);
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 console.log(`ME step cost on Dahlquist (FMI 2.0, ${md.number_of_continuous_states} state), best of ${ROUNDS}:`);

@@ -24,7 +24,10 @@ const fmuPath = join(dir, 'decay.fmu');
 await buildFmu({ modelDir: join(ROOT, 'test', 'fixtures', 'hostile', 'control'), fmiVersion: '2.0', outFile: fmuPath });
 const fmu = openFmu({ path: fmuPath }, { cacheDir: join(dir, 'cache') });
 const tinyOptions = { startTime: 0, stopTime: 1, outputInterval: 0.01, interface: 'CS' as const };
-const job: SimulationJob = { fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir, modelDescription: fmu.modelDescription }, options: tinyOptions };
+const job: SimulationJob = {
+  fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir, modelDescription: fmu.modelDescription },
+  options: tinyOptions,
+};
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const N = 200;
@@ -69,5 +72,7 @@ const double = createWorkerPool({ size: 2, cacheDir: join(dir, 'cache') });
 const t2 = await timeSweep(double);
 await double.close();
 const speedup = t1 / t2;
-console.log(`40-run sweep (400 000 internal steps each): 1 worker ${t1.toFixed(0)} ms, 2 workers ${t2.toFixed(0)} ms, speed-up ${speedup.toFixed(2)}× (target ≥ 1.8×) ${speedup >= 1.8 ? 'OK' : 'MISSED'}`);
+console.log(
+  `40-run sweep (400 000 internal steps each): 1 worker ${t1.toFixed(0)} ms, 2 workers ${t2.toFixed(0)} ms, speed-up ${speedup.toFixed(2)}× (target ≥ 1.8×) ${speedup >= 1.8 ? 'OK' : 'MISSED'}`,
+);
 rmSync(dir, { recursive: true, force: true });

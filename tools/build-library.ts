@@ -69,16 +69,27 @@ export interface BuildLibraryResult {
 
 async function sharedSourcesHash(): Promise<string> {
   const h = createHash('sha256');
-  const files = [...adapterFiles('2.0').cFiles, ...adapterFiles('2.0').headers, ...adapterFiles('3.0').cFiles, ...adapterFiles('3.0').headers,
+  const files = [
+    ...adapterFiles('2.0').cFiles,
+    ...adapterFiles('2.0').headers,
+    ...adapterFiles('3.0').cFiles,
+    ...adapterFiles('3.0').headers,
     fileURLToPath(new URL('./fmu-builder.ts', import.meta.url)),
-    ...(await readdir(BUILDER_DIR)).filter((f) => f.endsWith('.ts')).sort().map((f) => join(BUILDER_DIR, f))];
+    ...(await readdir(BUILDER_DIR))
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .map((f) => join(BUILDER_DIR, f)),
+  ];
   for (const f of [...new Set(files)]) h.update(f.slice(ROOT.length)).update(await readFile(f));
   return h.digest('hex');
 }
 
 async function listModels(): Promise<string[]> {
   const entries = await readdir(MODELS_DIR, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && existsSync(join(MODELS_DIR, e.name, 'model.json'))).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(join(MODELS_DIR, e.name, 'model.json')))
+    .map((e) => e.name)
+    .sort();
 }
 
 async function readCatalog(path: string): Promise<CatalogEntry[]> {
@@ -107,11 +118,18 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
 function catalogEntry(spec: ModelSpec, rawJson: unknown, sha: string, guids: { '2.0': string; '3.0': string }): CatalogEntry {
   const model = normalizeModel(rawJson, spec.name);
   const variables = model.variables.map((v): CatalogVariable => ({
-    name: v.name, value_reference: v.vr, type: v.type, causality: v.causality, variability: v.variability,
-    ...(v.initial ? { initial: v.initial } : {}), ...(v.start !== undefined ? { start: v.start } : {}),
-    ...(v.unit ? { unit: v.unit } : {}), ...(v.description ? { description: v.description } : {}),
+    name: v.name,
+    value_reference: v.vr,
+    type: v.type,
+    causality: v.causality,
+    variability: v.variability,
+    ...(v.initial ? { initial: v.initial } : {}),
+    ...(v.start !== undefined ? { start: v.start } : {}),
+    ...(v.unit ? { unit: v.unit } : {}),
+    ...(v.description ? { description: v.description } : {}),
     ...(v.derivativeOf ? { derivative_of: v.derivativeOf.name } : {}),
-    ...(v.min !== undefined ? { min: v.min } : {}), ...(v.max !== undefined ? { max: v.max } : {}),
+    ...(v.min !== undefined ? { min: v.min } : {}),
+    ...(v.max !== undefined ? { max: v.max } : {}),
   }));
   const { variables: _vars, $schema: _schema, ...meta } = spec;
   return {
@@ -141,7 +159,8 @@ export async function buildLibrary(opts: BuildLibraryOptions = {}): Promise<Buil
   const shared = await sharedSourcesHash();
   const names = await listModels();
   const wanted = new Set(opts.models ?? names);
-  for (const w of wanted) if (!names.includes(w)) throw new GatewayError('NOT_FOUND', `No model '${w}' in ${MODELS_DIR} (have: ${names.join(', ')})`);
+  for (const w of wanted)
+    if (!names.includes(w)) throw new GatewayError('NOT_FOUND', `No model '${w}' in ${MODELS_DIR} (have: ${names.join(', ')})`);
 
   const result: BuildLibraryResult = { catalogPath, catalog: [], built: [], skipped: [], failed: [] };
   const entries = new Map<string, CatalogEntry>();
@@ -149,11 +168,16 @@ export async function buildLibrary(opts: BuildLibraryOptions = {}): Promise<Buil
     const dir = join(MODELS_DIR, name);
     try {
       const jsonText = await readFile(join(dir, 'model.json'), 'utf8');
-      const sha = createHash('sha256').update(shared).update(jsonText).update(await readFile(join(dir, 'model.c'))).digest('hex');
+      const sha = createHash('sha256')
+        .update(shared)
+        .update(jsonText)
+        .update(await readFile(join(dir, 'model.c')))
+        .digest('hex');
       const raw: unknown = JSON.parse(jsonText);
       const spec = normalizeModel(raw, name).spec;
       const prev = previous.get(spec.name);
-      const fmu2 = join(outDir, name, `${name}-fmi2.fmu`), fmu3 = join(outDir, name, `${name}-fmi3.fmu`);
+      const fmu2 = join(outDir, name, `${name}-fmi2.fmu`),
+        fmu3 = join(outDir, name, `${name}-fmi3.fmu`);
       const upToDate = prev !== undefined && prev.source_sha256 === sha && existsSync(fmu2) && existsSync(fmu3);
       if (!wanted.has(name) || (upToDate && !opts.force)) {
         if (prev !== undefined && existsSync(fmu2) && existsSync(fmu3)) entries.set(name, prev);
@@ -162,7 +186,10 @@ export async function buildLibrary(opts: BuildLibraryOptions = {}): Promise<Buil
       }
       await mkdir(join(outDir, name), { recursive: true });
       const guids = { '2.0': '', '3.0': '' };
-      for (const [version, target] of [['2.0', fmu2], ['3.0', fmu3]] as const) {
+      for (const [version, target] of [
+        ['2.0', fmu2],
+        ['3.0', fmu3],
+      ] as const) {
         // Build beside the target, then rename: readers (parallel test files) never see half an FMU.
         const tmp = `${target}.${process.pid}.tmp`;
         try {
@@ -202,14 +229,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = Date.now();
   const r = await buildLibrary({ force, ...(models.length > 0 ? { models } : {}) });
-  process.stderr.write(`library: ${r.built.length} built, ${r.skipped.length} up to date, ${r.failed.length} failed `
-    + `in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${r.catalogPath}\n`);
+  process.stderr.write(
+    `library: ${r.built.length} built, ${r.skipped.length} up to date, ${r.failed.length} failed ` +
+      `in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${r.catalogPath}\n`,
+  );
   return r.failed.length > 0 ? 1 : 0;
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
-    process.stderr.write(`build-library: ${toGatewayError(e).message}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`build-library: ${toGatewayError(e).message}\n`);
+      process.exit(1);
+    },
+  );
 }

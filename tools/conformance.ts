@@ -97,5 +97,9 @@ for (const line of lines) {
     console.log(`  pass ${name}`);
   }
 }
-console.log(failedApplicable === 0 ? 'conformance: every applicable scenario passes' : `conformance: ${failedApplicable} applicable scenario(s) failed`);
+console.log(
+  failedApplicable === 0
+    ? 'conformance: every applicable scenario passes'
+    : `conformance: ${failedApplicable} applicable scenario(s) failed`,
+);
 process.exit(failedApplicable === 0 ? 0 : 1);

@@ -114,9 +114,7 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
   const header = generateHeader(model, guid);
   const tables = generateTables(model);
   const sourceNames = ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
-  let xml = opts.fmiVersion === '2.0'
-    ? generateFmi2Xml(model, guid, withSources ? sourceNames : undefined)
-    : generateFmi3Xml(model, guid);
+  let xml = opts.fmiVersion === '2.0' ? generateFmi2Xml(model, guid, withSources ? sourceNames : undefined) : generateFmi3Xml(model, guid);
   if (opts.mutateXml) xml = opts.mutateXml(xml);
 
   const zip = new AdmZip();

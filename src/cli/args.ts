@@ -49,7 +49,10 @@ export function parseInputCsv(path: string): CliInputSignal[] {
   } catch (e) {
     throw new GatewayError('INVALID_INPUT_SIGNAL', `Cannot read input file ${path}: ${(e as Error).message}`);
   }
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const headerLine = lines.shift();
   if (headerLine === undefined) throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path} is empty`);
   const sep = headerLine.includes(';') && !headerLine.includes(',') ? ';' : ',';
@@ -61,7 +64,10 @@ export function parseInputCsv(path: string): CliInputSignal[] {
   lines.forEach((line, i) => {
     const cells = line.split(sep);
     if (cells.length !== header.length) {
-      throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path}, data line ${i + 1}: expected ${header.length} values, got ${cells.length}`);
+      throw new GatewayError(
+        'INVALID_INPUT_SIGNAL',
+        `Input file ${path}, data line ${i + 1}: expected ${header.length} values, got ${cells.length}`,
+      );
     }
     const nums = cells.map((c) => {
       const t = c.trim();

@@ -34,10 +34,21 @@ async function liveChecks(cacheDir: string): Promise<{ level: string; features: 
     const outside = join(PROJECT_ROOT, `.doctor-probe-${process.pid}`);
     const t0 = performance.now();
     try {
-      const probe = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', connectPort: port, writePath: outside })) as { connect: string; write: string };
+      const probe = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', connectPort: port, writePath: outside })) as {
+        connect: string;
+        write: string;
+      };
       checks.push({ name: 'worker start + job', ok: true, detail: `${(performance.now() - t0).toFixed(0)} ms` });
-      checks.push({ name: 'no network', ok: connections === 0 && probe.connect !== 'connected', detail: `connect to the host's 127.0.0.1:${port}: ${probe.connect}` });
-      checks.push({ name: 'no writes outside /tmp', ok: probe.write !== 'written' && !existsSync(outside), detail: `write into the project: ${probe.write}` });
+      checks.push({
+        name: 'no network',
+        ok: connections === 0 && probe.connect !== 'connected',
+        detail: `connect to the host's 127.0.0.1:${port}: ${probe.connect}`,
+      });
+      checks.push({
+        name: 'no writes outside /tmp',
+        ok: probe.write !== 'written' && !existsSync(outside),
+        detail: `write into the project: ${probe.write}`,
+      });
     } catch (e) {
       checks.push({ name: 'worker start + job', ok: false, detail: toGatewayError(e).message });
     }

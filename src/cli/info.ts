@@ -69,15 +69,7 @@ export async function runInfoCommand(argv: string[]): Promise<number> {
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    const rows = info.variables.map((v) => [
-      v.name,
-      v.causality,
-      v.variability,
-      v.type,
-      show(v.start),
-      v.unit ?? '',
-      v.description ?? '',
-    ]);
+    const rows = info.variables.map((v) => [v.name, v.causality, v.variability, v.type, show(v.start), v.unit ?? '', v.description ?? '']);
     process.stdout.write(renderTable(['name', 'causality', 'variability', 'type', 'start', 'unit', 'description'], rows));
     return 0;
   } finally {

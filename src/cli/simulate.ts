@@ -75,7 +75,10 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       fmi_version: values['fmi-version'],
       start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,
       input_signals: values.input !== undefined ? parseInputCsv(values.input) : undefined,
-      outputs: values.output?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      outputs: values.output
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
       kpis: values.kpi,
     };
     const schema = createSimulateInputSchema(config.limits);
@@ -110,7 +113,13 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     ]);
     process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
     if (Object.keys(output.kpis).length > 0) {
-      process.stdout.write('\n' + renderTable(['kpi', 'value'], Object.entries(output.kpis).map(([k, v]) => [k, v === null ? '-' : formatNumber(v)])));
+      process.stdout.write(
+        '\n' +
+          renderTable(
+            ['kpi', 'value'],
+            Object.entries(output.kpis).map(([k, v]) => [k, v === null ? '-' : formatNumber(v)]),
+          ),
+      );
     }
     if (output.terminated_early) {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);

@@ -87,7 +87,10 @@ function renderSweepTable(result: SweepResult, swept: string[]): string {
     ...outputs.map((o) => cell(r.final?.[o])),
     ...kpis.map((k) => cell(r.kpis?.[k])),
   ]);
-  const failures = result.runs.filter((r) => r.status === 'failed').slice(0, 5).map((r) => `  run ${r.index}: [${r.error?.code}] ${r.error?.message}`);
+  const failures = result.runs
+    .filter((r) => r.status === 'failed')
+    .slice(0, 5)
+    .map((r) => `  run ${r.index}: [${r.error?.code}] ${r.error?.message}`);
   const footer = `${result.completed}/${result.total} completed in ${(result.wall_ms / 1000).toFixed(2)} s\n`;
   return renderTable(header, rows) + (failures.length > 0 ? `${failures.join('\n')}\n` : '') + footer;
 }
@@ -97,11 +100,20 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      stop: { type: 'string' }, step: { type: 'string' }, 'start-time': { type: 'string' },
-      set: { type: 'string', multiple: true }, output: { type: 'string' }, kpi: { type: 'string' },
-      interface: { type: 'string' }, solver: { type: 'string' }, tolerance: { type: 'string' },
-      'fmi-version': { type: 'string' }, workers: { type: 'string' }, timeout: { type: 'string' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      stop: { type: 'string' },
+      step: { type: 'string' },
+      'start-time': { type: 'string' },
+      set: { type: 'string', multiple: true },
+      output: { type: 'string' },
+      kpi: { type: 'string' },
+      interface: { type: 'string' },
+      solver: { type: 'string' },
+      tolerance: { type: 'string' },
+      'fmi-version': { type: 'string' },
+      workers: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (o.help === true) {
@@ -129,20 +141,27 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     throw new GatewayError('BAD_REQUEST', 'Nothing to sweep: give at least one --set with several values (k=1,2,3 or k=0:1:5).');
   }
   const iface = o.interface?.toUpperCase();
-  if (iface !== undefined && iface !== 'CS' && iface !== 'ME') throw new GatewayError('BAD_REQUEST', `--interface must be CS or ME, got "${o.interface}"`);
+  if (iface !== undefined && iface !== 'CS' && iface !== 'ME')
+    throw new GatewayError('BAD_REQUEST', `--interface must be CS or ME, got "${o.interface}"`);
   const fmiVersion = o['fmi-version'];
-  if (fmiVersion !== undefined && fmiVersion !== '2.0' && fmiVersion !== '3.0') throw new GatewayError('BAD_REQUEST', '--fmi-version must be 2.0 or 3.0');
+  if (fmiVersion !== undefined && fmiVersion !== '2.0' && fmiVersion !== '3.0')
+    throw new GatewayError('BAD_REQUEST', '--fmi-version must be 2.0 or 3.0');
   const solver = o.solver === undefined ? undefined : SOLVERS.find((s) => s === o.solver);
-  if (o.solver !== undefined && solver === undefined) throw new GatewayError('BAD_REQUEST', `--solver must be one of ${SOLVERS.join(', ')}, got "${o.solver}"`);
+  if (o.solver !== undefined && solver === undefined)
+    throw new GatewayError('BAD_REQUEST', `--solver must be one of ${SOLVERS.join(', ')}, got "${o.solver}"`);
 
   const config = loadConfig();
   const startTime = parseNumberOption('start-time', o['start-time']) ?? 0;
   // Refuse a bad grid once, up front, rather than in every run of the sweep.
-  if (!(stopTime > startTime)) throw new GatewayError('BAD_REQUEST', `--stop (${stopTime}) must be greater than --start-time (${startTime})`);
+  if (!(stopTime > startTime))
+    throw new GatewayError('BAD_REQUEST', `--stop (${stopTime}) must be greater than --start-time (${startTime})`);
   if (!(step > 0)) throw new GatewayError('BAD_REQUEST', `--step must be > 0, got ${step}`);
   const rows = estimateRows(startTime, stopTime, step);
   if (rows > config.limits.maxOutputRows) {
-    throw new GatewayError('BAD_REQUEST', `Each run would record ${rows} rows, more than MAX_OUTPUT_ROWS (${config.limits.maxOutputRows}): use a larger --step.`);
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `Each run would record ${rows} rows, more than MAX_OUTPUT_ROWS (${config.limits.maxOutputRows}): use a larger --step.`,
+    );
   }
   mkdirSync(config.cacheDir, { recursive: true });
   const fmu = await openTarget(target, config, fmiVersion);
@@ -160,7 +179,11 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
   if (solver !== undefined && solver !== 'auto') options.solver = solver;
   const tolerance = parseNumberOption('tolerance', o.tolerance);
   if (tolerance !== undefined) options.tolerance = tolerance;
-  if (o.output !== undefined) options.outputs = o.output.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (o.output !== undefined)
+    options.outputs = o.output
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
 
   const workers = parseNumberOption('workers', o.workers);
   const timeout = parseNumberOption('timeout', o.timeout);
@@ -183,12 +206,21 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     const ac = new AbortController();
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);
-    const result = await sweep(pool, job, { parameters }, {
-      kpis: o.kpi?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [],
-      onProgress: progressBar,
-      signal: ac.signal,
-      callerId: 'cli',
-    });
+    const result = await sweep(
+      pool,
+      job,
+      { parameters },
+      {
+        kpis:
+          o.kpi
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '') ?? [],
+        onProgress: progressBar,
+        signal: ac.signal,
+        callerId: 'cli',
+      },
+    );
     process.off('SIGINT', onSigint);
     process.stdout.write(o.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderSweepTable(result, Object.keys(parameters)));
     return result.failed === 0 ? 0 : 3;

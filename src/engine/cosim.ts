@@ -28,7 +28,11 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   const startValues = planStartValues(md, options.startValues);
   const inputs = compileInputs(md, options.inputSignals);
   const hasInputs = inputs.signals.length > 0;
-  const recorder = new Recorder(instance, outputs, options.maxRows === undefined ? { capacity: points } : { capacity: points, maxRows: options.maxRows });
+  const recorder = new Recorder(
+    instance,
+    outputs,
+    options.maxRows === undefined ? { capacity: points } : { capacity: points, maxRows: options.maxRows },
+  );
 
   // Instantiated: exact/approx start values (and, in FMI 3, inputs).
   applyStartValues(instance, startValues, 'instantiated');
@@ -58,7 +62,8 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
       if (reached > t && reached < next) recorder.record(reached);
       terminatedEarly = {
         time: reached > t ? reached : t,
-        reason: `${instance.fmiVersion === '2.0' ? 'fmi2DoStep' : 'fmi3DoStep'} returned ${r.status}${r.status === 'Discard' ? '' : ' and asked to terminate'} ` +
+        reason:
+          `${instance.fmiVersion === '2.0' ? 'fmi2DoStep' : 'fmi3DoStep'} returned ${r.status}${r.status === 'Discard' ? '' : ' and asked to terminate'} ` +
           `in the step from t=${t} to t=${next}${lastLine(instance)}`,
       };
       if (reached >= next) recorder.record(next);

@@ -101,9 +101,7 @@ function fillGaps(chosen: Uint8Array, free: number): void {
   const total = gaps.reduce((a, g) => a + g, 0);
   const alloc = gaps.map((g) => Math.floor((free * g) / total));
   let left = free - alloc.reduce((a, n) => a + n, 0);
-  const byRemainder = gaps
-    .map((g, j) => ({ j, r: (free * g) / total - (alloc[j] as number) }))
-    .sort((a, b) => b.r - a.r || a.j - b.j);
+  const byRemainder = gaps.map((g, j) => ({ j, r: (free * g) / total - (alloc[j] as number) })).sort((a, b) => b.r - a.r || a.j - b.j);
   for (const { j } of byRemainder) {
     if (left === 0) break;
     if ((alloc[j] as number) < (gaps[j] as number)) {

@@ -33,9 +33,15 @@ export interface InputPlan {
 }
 
 const INT_LIMITS: Partial<Record<VariableType, [number, number]>> = {
-  Int8: [-128, 127], UInt8: [0, 255], Int16: [-32768, 32767], UInt16: [0, 65535],
-  Int32: [-2147483648, 2147483647], UInt32: [0, 4294967295], Enumeration: [-2147483648, 2147483647],
-  Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], UInt64: [0, Number.MAX_SAFE_INTEGER],
+  Int8: [-128, 127],
+  UInt8: [0, 255],
+  Int16: [-32768, 32767],
+  UInt16: [0, 65535],
+  Int32: [-2147483648, 2147483647],
+  UInt32: [0, 4294967295],
+  Enumeration: [-2147483648, 2147483647],
+  Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UInt64: [0, Number.MAX_SAFE_INTEGER],
 };
 
 function bad(name: string, why: string, data: Record<string, unknown> = {}): GatewayError {
@@ -46,22 +52,29 @@ function compileOne(md: ModelDescription, s: InputSignal): CompiledSignal {
   const v = findVariable(md, s.name);
   if (!v) {
     const suggestions = suggestNames(md, s.name, 3, (x) => x.causality === 'input');
-    throw bad(s.name, `the model has no variable of that name.${suggestions.length ? ` Inputs with close names: ${suggestions.join(', ')}.` : ''}`, { suggestions });
+    throw bad(
+      s.name,
+      `the model has no variable of that name.${suggestions.length ? ` Inputs with close names: ${suggestions.join(', ')}.` : ''}`,
+      { suggestions },
+    );
   }
   if (v.causality !== 'input') throw bad(s.name, `"${s.name}" is a ${v.causality}, not an input; use start_values for parameters.`);
-  if (v.type === 'String' || v.type === 'Binary' || v.type === 'Clock') throw bad(s.name, `inputs of type ${v.type} cannot take a time series; use start_values.`);
+  if (v.type === 'String' || v.type === 'Binary' || v.type === 'Clock')
+    throw bad(s.name, `inputs of type ${v.type} cannot take a time series; use start_values.`);
   const n = s.time.length;
   if (n === 0) throw bad(s.name, 'time and values are empty; give at least one sample.');
   if (s.values.length !== n) throw bad(s.name, `time has ${n} samples but values has ${s.values.length}; they must be the same length.`);
   const interpolation = s.interpolation ?? (isFloatType(v.type) && v.variability === 'continuous' ? 'linear' : 'hold');
-  if (interpolation === 'linear' && !isFloatType(v.type)) throw bad(s.name, `linear interpolation needs a Float input, but "${s.name}" is ${v.type}; use "hold".`);
+  if (interpolation === 'linear' && !isFloatType(v.type))
+    throw bad(s.name, `linear interpolation needs a Float input, but "${s.name}" is ${v.type}; use "hold".`);
   const time = new Float64Array(n);
   const values = new Float64Array(n);
   const limits = INT_LIMITS[v.type];
   for (let i = 0; i < n; i++) {
     const t = s.time[i];
     if (typeof t !== 'number' || !Number.isFinite(t)) throw bad(s.name, `time[${i}] is not a finite number.`);
-    if (i > 0 && t < (time[i - 1] ?? t)) throw bad(s.name, `time must be non-decreasing, but time[${i}] = ${t} < time[${i - 1}] = ${time[i - 1]}.`);
+    if (i > 0 && t < (time[i - 1] ?? t))
+      throw bad(s.name, `time must be non-decreasing, but time[${i}] = ${t} < time[${i - 1}] = ${time[i - 1]}.`);
     time[i] = t;
     const raw = s.values[i];
     let x: number;
@@ -71,8 +84,10 @@ function compileOne(md: ModelDescription, s: InputSignal): CompiledSignal {
     } else if (typeof raw === 'number' && Number.isFinite(raw)) {
       x = raw;
       if (v.type === 'Boolean' && x !== 0 && x !== 1) throw bad(s.name, `values[${i}] = ${x}; a Boolean input takes true/false or 0/1.`);
-      if (limits && (!Number.isInteger(x) || x < limits[0] || x > limits[1])) throw bad(s.name, `values[${i}] = ${x} is not an integer in the range of ${v.type}.`);
-      if (v.type === 'Float32' && !Number.isFinite(Math.fround(x))) throw bad(s.name, `values[${i}] = ${x} is outside the range of Float32 (±${FLOAT32_MAX}).`);
+      if (limits && (!Number.isInteger(x) || x < limits[0] || x > limits[1]))
+        throw bad(s.name, `values[${i}] = ${x} is not an integer in the range of ${v.type}.`);
+      if (v.type === 'Float32' && !Number.isFinite(Math.fround(x)))
+        throw bad(s.name, `values[${i}] = ${x} is outside the range of Float32 (±${FLOAT32_MAX}).`);
     } else {
       throw bad(s.name, `values[${i}] is not a finite number${typeof raw === 'number' ? '' : ` (got ${JSON.stringify(raw)})`}.`);
     }
@@ -111,15 +126,23 @@ class InputEvaluator implements InputPlan {
   private readonly groups: Group[] = [];
   private boundTo: FmiInstance | undefined;
 
-  constructor(private readonly fmiVersion: '2.0' | '3.0', readonly signals: readonly CompiledSignal[]) {
+  constructor(
+    private readonly fmiVersion: '2.0' | '3.0',
+    readonly signals: readonly CompiledSignal[],
+  ) {
     this.cursor = new Int32Array(signals.length).fill(-1);
     const byType = new Map<VariableType, number[]>();
     signals.forEach((s, i) => byType.set(s.variable.type, [...(byType.get(s.variable.type) ?? []), i]));
     for (const [type, idx] of byType) {
       const buf = allocBuffer(fmiVersion, type, idx.length);
       this.groups.push({
-        type, buf, access: undefined, vrs: Uint32Array.from(idx, (i) => signals[i]?.variable.value_reference ?? 0), members: Int32Array.from(idx),
-        last: new Float64Array(idx.length).fill(NaN), big: buf instanceof BigInt64Array || buf instanceof BigUint64Array,
+        type,
+        buf,
+        access: undefined,
+        vrs: Uint32Array.from(idx, (i) => signals[i]?.variable.value_reference ?? 0),
+        members: Int32Array.from(idx),
+        last: new Float64Array(idx.length).fill(NaN),
+        big: buf instanceof BigInt64Array || buf instanceof BigUint64Array,
       });
     }
   }

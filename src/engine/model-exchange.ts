@@ -78,8 +78,10 @@ function checkMeOptions(o: SimulationOptions): void {
   };
   if (o.tolerance !== undefined && !(o.tolerance > 0 && o.tolerance < 1)) bad(`tolerance must be in (0, 1), got ${o.tolerance}.`);
   if (o.maxStep !== undefined && !(o.maxStep > 0)) bad(`max_step must be > 0, got ${o.maxStep}.`);
-  if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && o.maxSteps >= 1)) bad(`max_steps must be an integer ≥ 1, got ${o.maxSteps}.`);
-  if (o.fixedStep !== undefined && !(o.fixedStep > 0 && Number.isFinite(o.fixedStep))) bad(`fixed_step must be a positive number, got ${o.fixedStep}.`);
+  if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && o.maxSteps >= 1))
+    bad(`max_steps must be an integer ≥ 1, got ${o.maxSteps}.`);
+  if (o.fixedStep !== undefined && !(o.fixedStep > 0 && Number.isFinite(o.fixedStep)))
+    bad(`fixed_step must be a positive number, got ${o.fixedStep}.`);
 }
 
 /** The largest time below t (a couple of ulps): where an input jumping at t still has its left value. */
@@ -94,7 +96,10 @@ function eventIteration(instance: FmiInstance, t: number): EventOutcome {
     const r: EventUpdateResult = instance.newDiscreteStates();
     out.nominalsChanged ||= r.nominalsOfContinuousStatesChanged;
     out.nextEventTime = r.nextEventTimeDefined ? r.nextEventTime : Infinity;
-    if (r.terminateSimulation) { out.terminate = true; return out; }
+    if (r.terminateSimulation) {
+      out.terminate = true;
+      return out;
+    }
     if (!r.discreteStatesNeedUpdate) return out;
   }
   throw new GatewayError(
@@ -129,7 +134,11 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const hasInputs = inputs.signals.length > 0;
   // Events add rows beyond the grid: a little headroom, then the recorder grows by doubling.
   const capacity = Math.min(points + 32, Math.max(points, options.maxRows ?? Infinity));
-  const recorder = new Recorder(instance, outputs, { capacity, trackEvents: true, ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }) });
+  const recorder = new Recorder(instance, outputs, {
+    capacity,
+    trackEvents: true,
+    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+  });
 
   // ---- Initialization (start values and inputs as the FMI state machine allows). ----
   applyStartValues(instance, startValues, 'instantiated');
@@ -173,7 +182,10 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     instance.getDerivatives(dx);
   };
   const settings = {
-    rtol, atol, maxStep, maxSteps,
+    rtol,
+    atol,
+    maxStep,
+    maxSteps,
     fixedStep: Math.min(options.fixedStep ?? outputInterval / 10, maxStep),
   };
   const solver: OdeSolver = nx === 0 ? new NoStateSolver(settings) : createSolver(solverKind, nx, rhs, settings);
@@ -241,7 +253,11 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     if (tStop <= t) {
       // A time event or input jump due now (scheduled at the current instant).
       if (++eventsHere > MAX_EVENTS_AT_ONE_INSTANT) {
-        throw new GatewayError('SIMULATION_FAILED', `The FMU kept scheduling events at t = ${t} (${MAX_EVENTS_AT_ONE_INSTANT} in a row); time does not advance.`, { time: t });
+        throw new GatewayError(
+          'SIMULATION_FAILED',
+          `The FMU kept scheduling events at t = ${t} (${MAX_EVENTS_AT_ONE_INSTANT} in a row); time does not advance.`,
+          { time: t },
+        );
       }
       setPoint(t, solver.x);
       handleEvent(t, nextInputEvent <= t);
@@ -278,7 +294,10 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
       if (stateEvent) solver.interpolate(tEnd, xi);
       setPoint(tEnd, stateEvent ? xi : solver.x);
     }
-    if (!stateEvent) { heldX = solver.x; heldT = tNew; }
+    if (!stateEvent) {
+      heldX = solver.x;
+      heldT = tNew;
+    }
     let stepEvent = false;
     let terminate = false;
     if (needCompletedStep) {

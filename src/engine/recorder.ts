@@ -12,9 +12,12 @@ import { allocBuffer, isNumericType, requireVariable } from './variables.ts';
 
 /** Rejects bad timing options with BAD_REQUEST saying what to change. */
 export function checkTiming(o: Pick<SimulationOptions, 'startTime' | 'stopTime' | 'outputInterval'>): void {
-  if (!Number.isFinite(o.startTime) || !Number.isFinite(o.stopTime)) throw new GatewayError('BAD_REQUEST', 'start_time and stop_time must be finite numbers.');
-  if (o.stopTime <= o.startTime) throw new GatewayError('BAD_REQUEST', `stop_time (${o.stopTime}) must be greater than start_time (${o.startTime}).`);
-  if (!(o.outputInterval > 0) || !Number.isFinite(o.outputInterval)) throw new GatewayError('BAD_REQUEST', `step (output interval) must be a positive number, got ${o.outputInterval}.`);
+  if (!Number.isFinite(o.startTime) || !Number.isFinite(o.stopTime))
+    throw new GatewayError('BAD_REQUEST', 'start_time and stop_time must be finite numbers.');
+  if (o.stopTime <= o.startTime)
+    throw new GatewayError('BAD_REQUEST', `stop_time (${o.stopTime}) must be greater than start_time (${o.startTime}).`);
+  if (!(o.outputInterval > 0) || !Number.isFinite(o.outputInterval))
+    throw new GatewayError('BAD_REQUEST', `step (output interval) must be a positive number, got ${o.outputInterval}.`);
 }
 
 /** Points on the grid start + i*interval up to stop (1e-9 relative slack), plus stop itself when off the grid. */
@@ -81,7 +84,11 @@ export class Recorder {
     // Without a caller's limit, still refuse what typed arrays cannot hold (a RangeError otherwise).
     this.maxRows = options.maxRows ?? ENGINE_MAX_ROWS;
     if (options.capacity > this.maxRows) {
-      throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${options.capacity} rows, more than the limit of ${this.maxRows}. Increase the output step or shorten the time span.`, { rows: options.capacity, maxRows: this.maxRows });
+      throw new GatewayError(
+        'OUTPUT_LIMIT_EXCEEDED',
+        `The run would record ${options.capacity} rows, more than the limit of ${this.maxRows}. Increase the output step or shorten the time span.`,
+        { rows: options.capacity, maxRows: this.maxRows },
+      );
     }
     this.capacity = options.capacity;
     this.timeCol = new Float64Array(this.capacity);
@@ -95,7 +102,10 @@ export class Recorder {
       const vrs = Uint32Array.from(vs, (v) => v.value_reference);
       const access = instance.prepareGet?.(type, vrs);
       this.groups.push({
-        type, vrs, access, buf: access ? access.values : allocBuffer(instance.fmiVersion, type, vs.length),
+        type,
+        vrs,
+        access,
+        buf: access ? access.values : allocBuffer(instance.fmiVersion, type, vs.length),
         columns: vs.map(() => new Float64Array(this.capacity)),
       });
     }
@@ -142,7 +152,11 @@ export class Recorder {
   private grow(): void {
     const next = Math.min(this.maxRows, Math.max(16, this.capacity * 2));
     if (next <= this.capacity) {
-      throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run recorded more than the limit of ${this.maxRows} rows. Increase the output step or shorten the time span.`, { maxRows: this.maxRows });
+      throw new GatewayError(
+        'OUTPUT_LIMIT_EXCEEDED',
+        `The run recorded more than the limit of ${this.maxRows} rows. Increase the output step or shorten the time span.`,
+        { maxRows: this.maxRows },
+      );
     }
     const copy = (a: Float64Array): Float64Array => {
       const b = new Float64Array(next);
@@ -171,7 +185,11 @@ export class Recorder {
       else values = numeric.get(v.value_reference + ':' + v.type) ?? new Float64Array(n);
       return v.unit === undefined ? { name: v.name, type: v.type, values } : { name: v.name, type: v.type, unit: v.unit, values };
     });
-    const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = { rows: n, time: this.timeCol.subarray(0, n), columns };
+    const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = {
+      rows: n,
+      time: this.timeCol.subarray(0, n),
+      columns,
+    };
     if (this.eventRows) out.eventRows = this.eventRows.subarray(0, n);
     return out;
   }

@@ -54,11 +54,15 @@ export class RootLocator {
     const zr = this.zRight;
     zl.set(za);
     zr.set(zb);
-    let tl = ta, tr = tb;
+    let tl = ta,
+      tr = tb;
     // Illinois weights applied to the kept end's values; side: −1 left kept last time, +1 right.
-    let wl = 1, wr = 1, lastKept = 0;
+    let wl = 1,
+      wr = 1,
+      lastKept = 0;
     // Bracket widths at the start of the previous two iterations.
-    let width1 = Infinity, width2 = Infinity;
+    let width1 = Infinity,
+      width2 = Infinity;
     this.evaluations = 0;
     for (let iter = 0; iter < MAX_ITERATIONS && tr - tl > tol; iter++) {
       let tm = Infinity;
@@ -70,9 +74,11 @@ export class RootLocator {
         tm = 0.5 * (tl + tr); // secant is stalling: bisect
       } else {
         for (let i = 0; i < n; i++) {
-          const a = zl[i]!, b = zr[i]!;
+          const a = zl[i]!,
+            b = zr[i]!;
           if (a > 0 === b > 0) continue;
-          const ga = wl * a, gb = wr * b;
+          const ga = wl * a,
+            gb = wr * b;
           const cand = ga === gb ? 0.5 * (tl + tr) : tl + ((tr - tl) * ga) / (ga - gb);
           if (cand < tm) tm = cand;
         }

@@ -25,7 +25,11 @@ export function chooseInterface(md: ModelDescription, requested: InterfaceKind |
   if (offered.length === 0) throw new GatewayError('FMU_INVALID', `${md.model_name} declares neither Co-Simulation nor Model Exchange.`);
   if (requested === undefined) return offered[0] as InterfaceKind;
   if (!offered.includes(requested)) {
-    throw new GatewayError('BAD_REQUEST', `${md.model_name} does not implement ${requested === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; it offers ${offered.join(', ')}.`, { interface: requested, offered });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `${md.model_name} does not implement ${requested === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; it offers ${offered.join(', ')}.`,
+      { interface: requested, offered },
+    );
   }
   return requested;
 }
@@ -38,7 +42,11 @@ export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): Sim
   const rows = gridPoints(options.startTime, options.stopTime, options.outputInterval);
   const maxRows = options.maxRows ?? ENGINE_MAX_ROWS;
   if (rows > maxRows) {
-    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${maxRows}. Increase the output step or shorten the time span.`, { rows, maxRows });
+    throw new GatewayError(
+      'OUTPUT_LIMIT_EXCEEDED',
+      `The run would record ${rows} rows, more than the limit of ${maxRows}. Increase the output step or shorten the time span.`,
+      { rows, maxRows },
+    );
   }
   const lib = loadFmiLibrary(fmu, iface, fmu.binaryPath === undefined ? {} : { binaryPath: fmu.binaryPath });
   try {

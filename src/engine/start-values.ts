@@ -28,13 +28,24 @@ export interface StartValuePlan {
 }
 
 const INT_RANGES: Partial<Record<VariableType, [bigint, bigint]>> = {
-  Int8: [-128n, 127n], UInt8: [0n, 255n], Int16: [-32768n, 32767n], UInt16: [0n, 65535n],
-  Int32: [-2147483648n, 2147483647n], UInt32: [0n, 4294967295n],
-  Int64: [-(2n ** 63n), 2n ** 63n - 1n], UInt64: [0n, 2n ** 64n - 1n],
+  Int8: [-128n, 127n],
+  UInt8: [0n, 255n],
+  Int16: [-32768n, 32767n],
+  UInt16: [0n, 65535n],
+  Int32: [-2147483648n, 2147483647n],
+  UInt32: [0n, 4294967295n],
+  Int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  UInt64: [0n, 2n ** 64n - 1n],
 };
 
 function invalid(v: ModelVariable, why: string, value?: unknown): GatewayError {
-  return new GatewayError('INVALID_START_VALUE', `Cannot set a start value for "${v.name}": ${why}`, { name: v.name, value, causality: v.causality, variability: v.variability, type: v.type });
+  return new GatewayError('INVALID_START_VALUE', `Cannot set a start value for "${v.name}": ${why}`, {
+    name: v.name,
+    value,
+    causality: v.causality,
+    variability: v.variability,
+    type: v.type,
+  });
 }
 
 /** Why a variable cannot take a start value, or undefined when it can. */
@@ -76,9 +87,11 @@ export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: S
   switch (v.type) {
     case 'Float32':
     case 'Float64':
-      if (typeof raw !== 'number' || !Number.isFinite(raw)) throw invalid(v, `expected a finite number for type ${v.type}, got ${JSON.stringify(raw)}.`, raw);
+      if (typeof raw !== 'number' || !Number.isFinite(raw))
+        throw invalid(v, `expected a finite number for type ${v.type}, got ${JSON.stringify(raw)}.`, raw);
       // A Float32 buffer would silently turn it into ±Infinity.
-      if (v.type === 'Float32' && !Number.isFinite(Math.fround(raw))) throw invalid(v, `${raw} is outside the range of Float32 (±${FLOAT32_MAX}).`, raw);
+      if (v.type === 'Float32' && !Number.isFinite(Math.fround(raw)))
+        throw invalid(v, `${raw} is outside the range of Float32 (±${FLOAT32_MAX}).`, raw);
       checkRange(v, raw);
       return raw;
     case 'Boolean':
@@ -93,15 +106,22 @@ export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: S
       if (typeof raw === 'string' && !/^[-+]?\d+$/.test(raw.trim())) {
         const items = md.type_definitions.find((t) => t.name === v.declared_type)?.items ?? [];
         const item = items.find((i) => i.name === raw);
-        if (!item) throw invalid(v, `"${raw}" is not an item of ${v.declared_type ?? 'its enumeration'} (${items.map((i) => i.name).join(', ') || 'no items known'}).`, raw);
+        if (!item)
+          throw invalid(
+            v,
+            `"${raw}" is not an item of ${v.declared_type ?? 'its enumeration'} (${items.map((i) => i.name).join(', ') || 'no items known'}).`,
+            raw,
+          );
         n = BigInt(item.value);
       } else n = toInteger(v, raw);
       checkRange(v, n);
       return md.fmi_version === '3.0' ? n : Number(n);
     }
     case 'Binary': {
-      if (typeof raw === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(raw)) return Uint8Array.from(raw.match(/../g) ?? [], (h) => parseInt(h, 16));
-      if (Array.isArray(raw) && raw.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255)) return Uint8Array.from(raw as number[]);
+      if (typeof raw === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(raw))
+        return Uint8Array.from(raw.match(/../g) ?? [], (h) => parseInt(h, 16));
+      if (Array.isArray(raw) && raw.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255))
+        return Uint8Array.from(raw as number[]);
       throw invalid(v, 'expected a hex string (e.g. "0a1b") or an array of bytes for type Binary.', raw);
     }
     case 'Clock':
@@ -146,9 +166,15 @@ export function applyStartValues(instance: FmiInstance, plan: StartValuePlan, ph
   for (const [type, group] of groups) {
     const vrs = Uint32Array.from(group, (e) => e.variable.value_reference);
     if (type === 'String') {
-      instance.setStrings(vrs, group.map((e) => e.value as string));
+      instance.setStrings(
+        vrs,
+        group.map((e) => e.value as string),
+      );
     } else if (type === 'Binary') {
-      instance.setBinary(vrs, group.map((e) => e.value as Uint8Array));
+      instance.setBinary(
+        vrs,
+        group.map((e) => e.value as Uint8Array),
+      );
     } else {
       const buf = allocBuffer(instance.fmiVersion, type, group.length);
       group.forEach((e, i) => {

@@ -91,17 +91,29 @@ export function allocBuffer(fmiVersion: '2.0' | '3.0', type: VariableType, n: nu
   if (!isNumericType(type)) throw new GatewayError('BAD_REQUEST', `Variables of type ${type} cannot be exchanged as numbers.`);
   if (fmiVersion === '2.0') return type === 'Float64' ? new Float64Array(n) : new Int32Array(n);
   switch (type) {
-    case 'Float32': return new Float32Array(n);
-    case 'Float64': return new Float64Array(n);
-    case 'Int8': return new Int8Array(n);
-    case 'UInt8': return new Uint8Array(n);
-    case 'Int16': return new Int16Array(n);
-    case 'UInt16': return new Uint16Array(n);
-    case 'Int32': return new Int32Array(n);
-    case 'UInt32': return new Uint32Array(n);
-    case 'Int64': case 'Enumeration': return new BigInt64Array(n);
-    case 'UInt64': return new BigUint64Array(n);
-    case 'Boolean': return new Uint8Array(n);
+    case 'Float32':
+      return new Float32Array(n);
+    case 'Float64':
+      return new Float64Array(n);
+    case 'Int8':
+      return new Int8Array(n);
+    case 'UInt8':
+      return new Uint8Array(n);
+    case 'Int16':
+      return new Int16Array(n);
+    case 'UInt16':
+      return new Uint16Array(n);
+    case 'Int32':
+      return new Int32Array(n);
+    case 'UInt32':
+      return new Uint32Array(n);
+    case 'Int64':
+    case 'Enumeration':
+      return new BigInt64Array(n);
+    case 'UInt64':
+      return new BigUint64Array(n);
+    case 'Boolean':
+      return new Uint8Array(n);
     default:
       throw new GatewayError('BAD_REQUEST', `Variables of type ${type} cannot be exchanged as numbers.`);
   }

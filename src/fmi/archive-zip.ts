@@ -95,7 +95,7 @@ function readDirectoryLocation(buf: Buffer, eocd: number): Directory {
 /** Replace 0xFFFFFFFF fields by their values from the ZIP64 extra field (id 0x0001). */
 function applyZip64Extra(buf: Buffer, start: number, end: number, e: ZipEntry): void {
   if (e.uncompressedSize !== U32_MAX && e.compressedSize !== U32_MAX && e.localHeaderOffset !== U32_MAX) return;
-  for (let at = start; at + 4 <= end; ) {
+  for (let at = start; at + 4 <= end;) {
     const id = buf.readUInt16LE(at);
     const len = buf.readUInt16LE(at + 2);
     if (id === 0x0001) {
@@ -208,12 +208,18 @@ export function extractEntry(buf: Buffer, e: ZipEntry): Buffer {
       out = inflateRawSync(raw, { maxOutputLength: e.uncompressedSize + 1 });
     } catch (err) {
       const tooBig = err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-      throw new ZipFormatError(tooBig ? 'size_mismatch' : 'corrupt', tooBig
-        ? `entry "${e.name}" inflates to more than its declared ${e.uncompressedSize} bytes`
-        : `entry "${e.name}" has damaged compressed data (${(err as Error).message})`);
+      throw new ZipFormatError(
+        tooBig ? 'size_mismatch' : 'corrupt',
+        tooBig
+          ? `entry "${e.name}" inflates to more than its declared ${e.uncompressedSize} bytes`
+          : `entry "${e.name}" has damaged compressed data (${(err as Error).message})`,
+      );
     }
   } else {
-    throw new ZipFormatError('unsupported', `entry "${e.name}" uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
+    throw new ZipFormatError(
+      'unsupported',
+      `entry "${e.name}" uses compression method ${e.method}; only stored (0) and deflate (8) are supported`,
+    );
   }
   if (out.length !== e.uncompressedSize) {
     throw new ZipFormatError('size_mismatch', `entry "${e.name}" holds ${out.length} bytes but declares ${e.uncompressedSize}`);

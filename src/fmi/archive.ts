@@ -5,7 +5,19 @@
  * Nothing is ever written outside cacheDir; a refused archive leaves nothing behind.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveLimits, OpenedFmu } from './opened-fmu.ts';
@@ -66,7 +78,10 @@ const MAX_SEGMENT_BYTES = 255;
 function checkName(e: ZipEntry): string[] {
   const name = e.name;
   const escape = (detail: string): GatewayError =>
-    invalid('path_traversal', `entry "${name.replace(/\0/g, '\\0')}" ${detail}; entries must stay inside the archive root`, { entry: name, detail });
+    invalid('path_traversal', `entry "${name.replace(/\0/g, '\\0')}" ${detail}; entries must stay inside the archive root`, {
+      entry: name,
+      detail,
+    });
   if (e.rawNameHasNul || name.includes('\0')) throw escape('contains a NUL byte');
   if (name.includes('\\')) throw escape('contains a backslash');
   if (name.startsWith('/')) throw escape('is an absolute path');
@@ -76,9 +91,13 @@ function checkName(e: ZipEntry): string[] {
   if (segments.length === 0) throw escape('has an empty name');
   const tooLong = Buffer.byteLength(name) > MAX_NAME_BYTES || segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
   if (tooLong) {
-    throw invalid('name_too_long', `entry "${name.slice(0, 80)}…" has a name longer than ${MAX_NAME_BYTES} bytes or a path segment longer than ${MAX_SEGMENT_BYTES} bytes`, {
-      entry: name.slice(0, MAX_NAME_BYTES),
-    });
+    throw invalid(
+      'name_too_long',
+      `entry "${name.slice(0, 80)}…" has a name longer than ${MAX_NAME_BYTES} bytes or a path segment longer than ${MAX_SEGMENT_BYTES} bytes`,
+      {
+        entry: name.slice(0, MAX_NAME_BYTES),
+      },
+    );
   }
   return segments;
 }
@@ -91,29 +110,41 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
   for (const e of entries) {
     const segments = checkName(e);
     const mode = (e.externalAttributes >>> 16) & S_IFMT;
-    if (mode === S_IFLNK) throw invalid('symlink', `entry "${e.name}" is a symbolic link; FMUs may only contain files and directories`, { entry: e.name });
+    if (mode === S_IFLNK)
+      throw invalid('symlink', `entry "${e.name}" is a symbolic link; FMUs may only contain files and directories`, { entry: e.name });
     if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) {
       throw invalid('special_file', `entry "${e.name}" is a device, socket or pipe, not a file`, { entry: e.name });
     }
     if (e.flags & 0x1) throw invalid('encrypted', `entry "${e.name}" is encrypted; FMUs must not be`, { entry: e.name });
     if (e.method !== 0 && e.method !== 8) {
-      throw invalid('unsupported_compression', `entry "${e.name}" uses compression method ${e.method}; repack the FMU with deflate`, { entry: e.name });
+      throw invalid('unsupported_compression', `entry "${e.name}" uses compression method ${e.method}; repack the FMU with deflate`, {
+        entry: e.name,
+      });
     }
     const isDir = e.name.endsWith('/') || mode === S_IFDIR || (e.externalAttributes & 0x10) !== 0;
     if (isDir && e.uncompressedSize > 0) throw invalid('corrupt', `directory entry "${e.name}" has content`, { entry: e.name });
     const key = segments.join('/');
-    if (key === COMPLETION_MARKER) throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
-    if (files.has(key) || (!isDir && dirs.has(key))) throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
+    if (key === COMPLETION_MARKER)
+      throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
+    if (files.has(key) || (!isDir && dirs.has(key)))
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
     (isDir ? dirs : files).add(key);
     total += e.uncompressedSize;
     if (total > limits.maxUnpackedBytes) {
-      throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, { limit: 'maxUnpackedBytes', max: limits.maxUnpackedBytes });
+      throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, {
+        limit: 'maxUnpackedBytes',
+        max: limits.maxUnpackedBytes,
+      });
     }
     if (e.uncompressedSize > RATIO_MIN_BYTES && e.uncompressedSize > e.compressedSize * limits.maxCompressionRatio) {
-      throw invalid('compression_ratio', `entry "${e.name}" expands ${e.compressedSize} bytes to ${e.uncompressedSize} (more than ${limits.maxCompressionRatio}:1)`, {
-        entry: e.name,
-        max: limits.maxCompressionRatio,
-      });
+      throw invalid(
+        'compression_ratio',
+        `entry "${e.name}" expands ${e.compressedSize} bytes to ${e.uncompressedSize} (more than ${limits.maxCompressionRatio}:1)`,
+        {
+          entry: e.name,
+          max: limits.maxCompressionRatio,
+        },
+      );
     }
     out.push({ entry: e, segments, isDir });
   }
@@ -145,7 +176,10 @@ function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
   try {
     const { entries, declaredCount } = readZipEntries(bytes, limits.maxEntries);
     if (declaredCount > limits.maxEntries) {
-      throw invalid('too_many_entries', `the archive has ${declaredCount} entries, more than the limit of ${limits.maxEntries}`, { count: declaredCount, max: limits.maxEntries });
+      throw invalid('too_many_entries', `the archive has ${declaredCount} entries, more than the limit of ${limits.maxEntries}`, {
+        count: declaredCount,
+        max: limits.maxEntries,
+      });
     }
     return checkEntries(entries, limits);
   } catch (e) {
@@ -169,7 +203,8 @@ function unpack(bytes: Buffer, entries: readonly CheckedEntry[], cacheDir: strin
   try {
     for (const { entry, segments, isDir } of entries) {
       const dest = resolve(tmp, ...segments);
-      if (!dest.startsWith(tmp + sep)) throw invalid('path_traversal', `entry "${entry.name}" resolves outside the root`, { entry: entry.name });
+      if (!dest.startsWith(tmp + sep))
+        throw invalid('path_traversal', `entry "${entry.name}" resolves outside the root`, { entry: entry.name });
       if (isDir) {
         mkdirSync(dest, { recursive: true });
         continue;
@@ -203,10 +238,15 @@ function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
   try {
     size = 'bytes' in source ? source.bytes.length : statSync(source.path).size;
   } catch (e) {
-    throw new GatewayError('NOT_FOUND', `Cannot read the FMU file ${'path' in source ? source.path : ''}: ${(e as Error).message}`, { reason: 'unreadable' });
+    throw new GatewayError('NOT_FOUND', `Cannot read the FMU file ${'path' in source ? source.path : ''}: ${(e as Error).message}`, {
+      reason: 'unreadable',
+    });
   }
   if (size > limits.maxArchiveBytes) {
-    throw invalid('too_large', `the archive is ${size} bytes, more than the limit of ${limits.maxArchiveBytes}`, { limit: 'maxArchiveBytes', max: limits.maxArchiveBytes });
+    throw invalid('too_large', `the archive is ${size} bytes, more than the limit of ${limits.maxArchiveBytes}`, {
+      limit: 'maxArchiveBytes',
+      max: limits.maxArchiveBytes,
+    });
   }
   return 'bytes' in source ? source.bytes : readFileSync(source.path);
 }
@@ -218,10 +258,14 @@ function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
 function decodeUtf8Xml(raw: Buffer): string {
   const utf16 = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw.subarray(0, 4).includes(0);
   if (utf16) {
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', 'modelDescription.xml is not UTF-8 (it looks like UTF-16); FMI requires UTF-8: re-export or convert the file', {
-      element: 'xml',
-      reason: 'encoding',
-    });
+    throw new GatewayError(
+      'MODEL_DESCRIPTION_INVALID',
+      'modelDescription.xml is not UTF-8 (it looks like UTF-16); FMI requires UTF-8: re-export or convert the file',
+      {
+        element: 'xml',
+        reason: 'encoding',
+      },
+    );
   }
   return raw.toString('utf8');
 }
@@ -263,9 +307,11 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   if (here.length === 0) {
     warnings.push(`FMUs cannot run natively on ${process.platform}/${process.arch}.`);
   } else if (!platforms.some((p) => here.includes(p))) {
-    warnings.push(hasSources
-      ? `No binary for this platform (${here.join(' or ')}); it will be compiled from sources/ on first use.`
-      : `No binary for this platform (${here.join(' or ')}) and no sources/: it cannot run on this machine.`);
+    warnings.push(
+      hasSources
+        ? `No binary for this platform (${here.join(' or ')}); it will be compiled from sources/ on first use.`
+        : `No binary for this platform (${here.join(' or ')}) and no sources/: it cannot run on this machine.`,
+    );
   }
   const opened: OpenedFmu = { sha256, unpackedDir, modelDescription, platforms, hasSources, warnings };
   if ('path' in source) opened.archivePath = resolve(source.path);

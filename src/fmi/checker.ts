@@ -30,7 +30,12 @@ export class StatusChecker {
   check(fn: string, status: number): number {
     if (status === 0) return 0;
     if ((RANK[status] ?? 6) > (RANK[this.worst] ?? 6)) this.worst = status;
-    if (status === STATUS_PENDING) throw this.failure(fn, status, 'an asynchronous step, which this importer does not support; use an FMU that computes doStep synchronously');
+    if (status === STATUS_PENDING)
+      throw this.failure(
+        fn,
+        status,
+        'an asynchronous step, which this importer does not support; use an FMU that computes doStep synchronously',
+      );
     if (status >= STATUS_ERROR) throw this.failure(fn, status);
     return status;
   }

@@ -8,9 +8,25 @@ import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
 import type {
-  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, PreparedNumeric, StepCompletionResult,
+  DoStepResult,
+  EventUpdateResult,
+  FmiInstance,
+  FmiStatusName,
+  InstantiateOptions,
+  NumericBuffer,
+  PreparedNumeric,
+  StepCompletionResult,
 } from './instance.ts';
-import { Fmi2CallbackFunctions, type Fmi2Component, koffi, libcAllocators, NativeArena, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
+import {
+  Fmi2CallbackFunctions,
+  type Fmi2Component,
+  koffi,
+  libcAllocators,
+  NativeArena,
+  readCString,
+  STATUS_DISCARD,
+  statusName,
+} from './koffi-types.ts';
 import { LogRing, registerFmi2Logger, type RegisteredCallback } from './logger.ts';
 
 /** A bound native function; koffi returns number for int results and bigint|null for pointers. */
@@ -88,7 +104,8 @@ export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath
   bind(COMMON, true);
   // Address variants for PreparedNumeric: handle and arrays as plain numbers.
   for (const t of ['Real', 'Integer', 'Boolean']) {
-    for (const verb of ['Get', 'Set']) raw[`fmi2${verb}${t}@addr`] = lib.func(`fmi2${verb}${t}`, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t']) as Native;
+    for (const verb of ['Get', 'Set'])
+      raw[`fmi2${verb}${t}@addr`] = lib.func(`fmi2${verb}${t}`, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t']) as Native;
   }
   bind(iface === 'CS' ? CS : ME, true);
   if (iface === 'ME') for (const [name, [ret, args]] of Object.entries(ME_ADDR)) raw[`${name}@addr`] = lib.func(name, ret, args) as Native;
@@ -161,10 +178,20 @@ export class Fmi2InstanceImpl implements FmiInstance {
   private readonly eventInfoTime = new Float64Array(this.eventInfo, 24, 1);
   private stringPtrs = new BigUint64Array(8);
   private readonly arena = new NativeArena();
-  private readonly stepResult: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
+  private readonly stepResult: DoStepResult = {
+    terminate: false,
+    status: 'OK',
+    lastSuccessfulTime: 0,
+    eventHandlingNeeded: false,
+    earlyReturn: false,
+  };
   private readonly eventResult: EventUpdateResult = {
-    discreteStatesNeedUpdate: false, terminateSimulation: false, nominalsOfContinuousStatesChanged: false,
-    valuesOfContinuousStatesChanged: false, nextEventTimeDefined: false, nextEventTime: 0,
+    discreteStatesNeedUpdate: false,
+    terminateSimulation: false,
+    nominalsOfContinuousStatesChanged: false,
+    valuesOfContinuousStatesChanged: false,
+    nextEventTimeDefined: false,
+    nextEventTime: 0,
   };
   private readonly completion: StepCompletionResult = { enterEventMode: false, terminateSimulation: false };
 
@@ -189,12 +216,30 @@ export class Fmi2InstanceImpl implements FmiInstance {
     const { calloc, free } = libcAllocators();
     // The FMU may keep the pointer to this struct until fmi2FreeInstance, so it is native memory.
     const callbacks = koffi.alloc(Fmi2CallbackFunctions, 1) as bigint;
-    koffi.encode(callbacks, Fmi2CallbackFunctions, { logger: this.logger.pointer, allocateMemory: calloc, freeMemory: free, stepFinished: null, componentEnvironment: null });
+    koffi.encode(callbacks, Fmi2CallbackFunctions, {
+      logger: this.logger.pointer,
+      allocateMemory: calloc,
+      freeMemory: free,
+      stepFinished: null,
+      componentEnvironment: null,
+    });
     this.callbacks = callbacks;
-    const handle = need(raw, 'fmi2Instantiate')(name, this.interface === 'CS' ? 1 : 0, modelDescription.guid, resourceUri, callbacks, 0, options.loggingOn === false ? 0 : 1) as unknown;
+    const handle = need(raw, 'fmi2Instantiate')(
+      name,
+      this.interface === 'CS' ? 1 : 0,
+      modelDescription.guid,
+      resourceUri,
+      callbacks,
+      0,
+      options.loggingOn === false ? 0 : 1,
+    ) as unknown;
     if (handle === null || handle === 0n || handle === 0 || handle === undefined) {
       this.release();
-      throw this.checker.failure('fmi2Instantiate', 'NULL', 'the FMU refused to instantiate; check the GUID, the resources and the FMU log');
+      throw this.checker.failure(
+        'fmi2Instantiate',
+        'NULL',
+        'the FMU refused to instantiate; check the GUID, the resources and the FMU log',
+      );
     }
     this.c = BigInt(handle as bigint) as Fmi2Component;
     // Address-as-number fast path only where the pointer fits a double exactly (user-space addresses do).
@@ -209,16 +254,30 @@ export class Fmi2InstanceImpl implements FmiInstance {
   /** The ME fast path, when every address variant is bound and the buffers' addresses fit a double. */
   private prepareMe(handle: number): Fmi2MeFast | undefined {
     const f = (name: string): NativeStatus | undefined => this.raw[`${name}@addr`] as NativeStatus | undefined;
-    const [setTime, setStates, getDerivatives, getIndicators, completed] = [f('fmi2SetTime'), f('fmi2SetContinuousStates'), f('fmi2GetDerivatives'), f('fmi2GetEventIndicators'), f('fmi2CompletedIntegratorStep')];
+    const [setTime, setStates, getDerivatives, getIndicators, completed] = [
+      f('fmi2SetTime'),
+      f('fmi2SetContinuousStates'),
+      f('fmi2GetDerivatives'),
+      f('fmi2GetEventIndicators'),
+      f('fmi2CompletedIntegratorStep'),
+    ];
     const md = this.modelDescription;
     const capacity = Math.max(1, md.number_of_continuous_states, md.number_of_event_indicators);
     const reals = this.arena.alloc(8 * capacity);
     const flags = this.arena.alloc(8);
-    if (!setTime || !setStates || !getDerivatives || !getIndicators || !completed || reals.addr === undefined || flags.addr === undefined) return undefined;
+    if (!setTime || !setStates || !getDerivatives || !getIndicators || !completed || reals.addr === undefined || flags.addr === undefined)
+      return undefined;
     return {
-      handle, setTime, setStates, getDerivatives, getIndicators, completed,
-      reals: new Float64Array(reals.buffer, 0, capacity), realsAddr: reals.addr,
-      flags: new Int32Array(flags.buffer, 0, 2), flagsAddr: flags.addr,
+      handle,
+      setTime,
+      setStates,
+      getDerivatives,
+      getIndicators,
+      completed,
+      reals: new Float64Array(reals.buffer, 0, capacity),
+      realsAddr: reals.addr,
+      flags: new Int32Array(flags.buffer, 0, 2),
+      flagsAddr: flags.addr,
     };
   }
 
@@ -226,7 +285,8 @@ export class Fmi2InstanceImpl implements FmiInstance {
   private getReals(name: string, fast: NativeStatus | undefined, out: Float64Array): number {
     const me = this.me;
     const n = out.length;
-    if (me === undefined || fast === undefined || n > me.reals.length) return this.checker.check(name, need(this.raw, name)(this.handle, out, n));
+    if (me === undefined || fast === undefined || n > me.reals.length)
+      return this.checker.check(name, need(this.raw, name)(this.handle, out, n));
     const status = fast(me.handle, me.realsAddr, n);
     if (status !== 0) this.checker.check(name, status);
     const buf = me.reals;
@@ -247,9 +307,18 @@ export class Fmi2InstanceImpl implements FmiInstance {
     return this.c;
   }
 
-
   enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void {
-    this.checker.check('fmi2SetupExperiment', need(this.raw, 'fmi2SetupExperiment')(this.handle, tolerance === undefined ? 0 : 1, tolerance ?? 0, startTime, stopTime === undefined ? 0 : 1, stopTime ?? 0));
+    this.checker.check(
+      'fmi2SetupExperiment',
+      need(this.raw, 'fmi2SetupExperiment')(
+        this.handle,
+        tolerance === undefined ? 0 : 1,
+        tolerance ?? 0,
+        startTime,
+        stopTime === undefined ? 0 : 1,
+        stopTime ?? 0,
+      ),
+    );
     this.checker.check('fmi2EnterInitializationMode', need(this.raw, 'fmi2EnterInitializationMode')(this.handle));
   }
 
@@ -303,7 +372,8 @@ export class Fmi2InstanceImpl implements FmiInstance {
   }
 
   private prepare(verb: 'Get' | 'Set', type: VariableType, vrs: Uint32Array): PreparedNumeric {
-    const kind = type === 'Float64' ? 'Real' : type === 'Int32' || type === 'Enumeration' ? 'Integer' : type === 'Boolean' ? 'Boolean' : undefined;
+    const kind =
+      type === 'Float64' ? 'Real' : type === 'Int32' || type === 'Enumeration' ? 'Integer' : type === 'Boolean' ? 'Boolean' : undefined;
     if (!kind) throw noSuchType(type);
     const name = `fmi2${verb}${kind}`;
     const n = vrs.length;
@@ -371,7 +441,8 @@ export class Fmi2InstanceImpl implements FmiInstance {
       // is wrong for a discarded step, so fall back to the step's start.
       r.lastSuccessfulTime = currentTime;
       const getReal = this.raw.fmi2GetRealStatus;
-      if (getReal && getReal(this.handle, FMI2_LAST_SUCCESSFUL_TIME, this.realOut) === 0) r.lastSuccessfulTime = this.realOut[0] ?? currentTime;
+      if (getReal && getReal(this.handle, FMI2_LAST_SUCCESSFUL_TIME, this.realOut) === 0)
+        r.lastSuccessfulTime = this.realOut[0] ?? currentTime;
     }
     return r;
   }
@@ -411,7 +482,10 @@ export class Fmi2InstanceImpl implements FmiInstance {
     this.getReals('fmi2GetEventIndicators', this.me?.getIndicators, out);
   }
   getNominalsOfContinuousStates(out: Float64Array): void {
-    this.checker.check('fmi2GetNominalsOfContinuousStates', need(this.raw, 'fmi2GetNominalsOfContinuousStates')(this.handle, out, out.length));
+    this.checker.check(
+      'fmi2GetNominalsOfContinuousStates',
+      need(this.raw, 'fmi2GetNominalsOfContinuousStates')(this.handle, out, out.length),
+    );
   }
   enterEventMode(): void {
     this.checker.check('fmi2EnterEventMode', need(this.raw, 'fmi2EnterEventMode')(this.handle));
@@ -437,7 +511,10 @@ export class Fmi2InstanceImpl implements FmiInstance {
   completedIntegratorStep(noSetFMUStatePriorToCurrentPoint: boolean): StepCompletionResult {
     const me = this.me;
     if (me === undefined) {
-      this.checker.check('fmi2CompletedIntegratorStep', need(this.raw, 'fmi2CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint ? 1 : 0, this.intOut, this.intOut2));
+      this.checker.check(
+        'fmi2CompletedIntegratorStep',
+        need(this.raw, 'fmi2CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint ? 1 : 0, this.intOut, this.intOut2),
+      );
       this.completion.enterEventMode = this.intOut[0] !== 0;
       this.completion.terminateSimulation = this.intOut2[0] !== 0;
       return this.completion;

@@ -9,7 +9,14 @@ import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
 import type {
-  DoStepResult, EventUpdateResult, FmiInstance, FmiStatusName, InstantiateOptions, NumericBuffer, PreparedNumeric, StepCompletionResult,
+  DoStepResult,
+  EventUpdateResult,
+  FmiInstance,
+  FmiStatusName,
+  InstantiateOptions,
+  NumericBuffer,
+  PreparedNumeric,
+  StepCompletionResult,
 } from './instance.ts';
 import { type Fmi3Instance, koffi, NativeArena, type NumericCtor, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
 import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
@@ -20,12 +27,31 @@ type Decl = [string, string[]];
 
 /** FMI 3 C type per variable type (Enumeration is Int64 in FMI 3). */
 const C_TYPES: Record<string, string> = {
-  Float32: 'float', Float64: 'double', Int8: 'int8_t', UInt8: 'uint8_t', Int16: 'int16_t', UInt16: 'uint16_t',
-  Int32: 'int32_t', UInt32: 'uint32_t', Int64: 'int64_t', UInt64: 'uint64_t', Boolean: 'bool',
+  Float32: 'float',
+  Float64: 'double',
+  Int8: 'int8_t',
+  UInt8: 'uint8_t',
+  Int16: 'int16_t',
+  UInt16: 'uint16_t',
+  Int32: 'int32_t',
+  UInt32: 'uint32_t',
+  Int64: 'int64_t',
+  UInt64: 'uint64_t',
+  Boolean: 'bool',
 };
 const FN_TYPE: Partial<Record<VariableType, string>> = {
-  Float32: 'Float32', Float64: 'Float64', Int8: 'Int8', UInt8: 'UInt8', Int16: 'Int16', UInt16: 'UInt16',
-  Int32: 'Int32', UInt32: 'UInt32', Int64: 'Int64', UInt64: 'UInt64', Boolean: 'Boolean', Enumeration: 'Int64',
+  Float32: 'Float32',
+  Float64: 'Float64',
+  Int8: 'Int8',
+  UInt8: 'UInt8',
+  Int16: 'Int16',
+  UInt16: 'UInt16',
+  Int32: 'Int32',
+  UInt32: 'UInt32',
+  Int64: 'Int64',
+  UInt64: 'UInt64',
+  Boolean: 'Boolean',
+  Enumeration: 'Int64',
 };
 
 const COMMON: Record<string, Decl> = {
@@ -40,7 +66,23 @@ const COMMON: Record<string, Decl> = {
   fmi3SetBinary: ['int', ['void *', 'const uint32_t *', 'size_t', 'const void *', 'const void *', 'size_t']],
 };
 const CS: Record<string, Decl> = {
-  fmi3InstantiateCoSimulation: ['void *', ['const char *', 'const char *', 'const char *', 'bool', 'bool', 'bool', 'bool', 'const uint32_t *', 'size_t', 'void *', 'void *', 'void *']],
+  fmi3InstantiateCoSimulation: [
+    'void *',
+    [
+      'const char *',
+      'const char *',
+      'const char *',
+      'bool',
+      'bool',
+      'bool',
+      'bool',
+      'const uint32_t *',
+      'size_t',
+      'void *',
+      'void *',
+      'void *',
+    ],
+  ],
   fmi3DoStep: ['int', ['void *', 'double', 'double', 'bool', 'void *', 'void *', 'void *', 'void *']],
 };
 const ME: Record<string, Decl> = {
@@ -90,9 +132,18 @@ interface Fmi3MeFast {
 }
 
 const CTORS: Partial<Record<VariableType, [NumericCtor, number]>> = {
-  Float32: [Float32Array, 4], Float64: [Float64Array, 8], Int8: [Int8Array, 1], UInt8: [Uint8Array, 1],
-  Int16: [Int16Array, 2], UInt16: [Uint16Array, 2], Int32: [Int32Array, 4], UInt32: [Uint32Array, 4],
-  Int64: [BigInt64Array, 8], UInt64: [BigUint64Array, 8], Boolean: [Uint8Array, 1], Enumeration: [BigInt64Array, 8],
+  Float32: [Float32Array, 4],
+  Float64: [Float64Array, 8],
+  Int8: [Int8Array, 1],
+  UInt8: [Uint8Array, 1],
+  Int16: [Int16Array, 2],
+  UInt16: [Uint16Array, 2],
+  Int32: [Int32Array, 4],
+  UInt32: [Uint32Array, 4],
+  Int64: [BigInt64Array, 8],
+  UInt64: [BigUint64Array, 8],
+  Boolean: [Uint8Array, 1],
+  Enumeration: [BigInt64Array, 8],
 };
 
 /**
@@ -121,7 +172,17 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
       // Address variants for PreparedNumeric: handle and arrays as plain numbers.
       if (name in typed) raw[`${name}@addr`] = lib.func(name, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t', 'size_t']) as Native;
       // The per-step call with handle and out-arguments as plain addresses (no marshalling).
-      if (name === 'fmi3DoStep') raw['fmi3DoStep@addr'] = lib.func(name, 'int', ['uint64_t', 'double', 'double', 'bool', 'uint64_t', 'uint64_t', 'uint64_t', 'uint64_t']) as Native;
+      if (name === 'fmi3DoStep')
+        raw['fmi3DoStep@addr'] = lib.func(name, 'int', [
+          'uint64_t',
+          'double',
+          'double',
+          'bool',
+          'uint64_t',
+          'uint64_t',
+          'uint64_t',
+          'uint64_t',
+        ]) as Native;
       const addr = iface === 'ME' ? ME_ADDR[name] : undefined;
       if (addr) raw[`${name}@addr`] = lib.func(name, addr[0], addr[1]) as Native;
     } catch (e) {
@@ -157,10 +218,20 @@ export class Fmi3InstanceImpl implements FmiInstance {
   private ptrs = new BigUint64Array(8);
   private readonly arena = new NativeArena();
   private sizes = new BigUint64Array(8);
-  private readonly stepResult: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
+  private readonly stepResult: DoStepResult = {
+    terminate: false,
+    status: 'OK',
+    lastSuccessfulTime: 0,
+    eventHandlingNeeded: false,
+    earlyReturn: false,
+  };
   private readonly eventResult: EventUpdateResult = {
-    discreteStatesNeedUpdate: false, terminateSimulation: false, nominalsOfContinuousStatesChanged: false,
-    valuesOfContinuousStatesChanged: false, nextEventTimeDefined: false, nextEventTime: 0,
+    discreteStatesNeedUpdate: false,
+    terminateSimulation: false,
+    nominalsOfContinuousStatesChanged: false,
+    valuesOfContinuousStatesChanged: false,
+    nextEventTimeDefined: false,
+    nextEventTime: 0,
   };
   private readonly completion: StepCompletionResult = { enterEventMode: false, terminateSimulation: false };
 
@@ -185,12 +256,28 @@ export class Fmi3InstanceImpl implements FmiInstance {
     const loggingOn = options.loggingOn !== false;
     const handle: unknown =
       this.interface === 'CS'
-        ? this.fn('fmi3InstantiateCoSimulation')(name, modelDescription.guid, resourcePath, false, loggingOn, false, false, null, 0, null, this.logger.pointer, null)
+        ? this.fn('fmi3InstantiateCoSimulation')(
+            name,
+            modelDescription.guid,
+            resourcePath,
+            false,
+            loggingOn,
+            false,
+            false,
+            null,
+            0,
+            null,
+            this.logger.pointer,
+            null,
+          )
         : this.fn('fmi3InstantiateModelExchange')(name, modelDescription.guid, resourcePath, false, loggingOn, null, this.logger.pointer);
     if (handle === null || handle === 0n || handle === 0 || handle === undefined) {
       this.logger.unregister();
-      throw this.checker.failure(this.interface === 'CS' ? 'fmi3InstantiateCoSimulation' : 'fmi3InstantiateModelExchange', 'NULL',
-        'the FMU refused to instantiate; check the instantiation token, the resources and the FMU log');
+      throw this.checker.failure(
+        this.interface === 'CS' ? 'fmi3InstantiateCoSimulation' : 'fmi3InstantiateModelExchange',
+        'NULL',
+        'the FMU refused to instantiate; check the instantiation token, the resources and the FMU log',
+      );
     }
     this.inst = BigInt(handle as bigint) as Fmi3Instance;
     this.prepareDoStep(raw);
@@ -201,18 +288,39 @@ export class Fmi3InstanceImpl implements FmiInstance {
   private prepareMe(): Fmi3MeFast | undefined {
     const f = (name: string): NativeStatus | undefined => this.raw[`${name}@addr`] as NativeStatus | undefined;
     const [setTime, setStates, getDerivatives, getIndicators, completed] = [
-      f('fmi3SetTime'), f('fmi3SetContinuousStates'), f('fmi3GetContinuousStateDerivatives'), f('fmi3GetEventIndicators'), f('fmi3CompletedIntegratorStep'),
+      f('fmi3SetTime'),
+      f('fmi3SetContinuousStates'),
+      f('fmi3GetContinuousStateDerivatives'),
+      f('fmi3GetEventIndicators'),
+      f('fmi3CompletedIntegratorStep'),
     ];
     const handle = Number(this.inst);
     const md = this.modelDescription;
     const capacity = Math.max(1, md.number_of_continuous_states, md.number_of_event_indicators);
     const reals = this.arena.alloc(8 * capacity);
     const flags = this.arena.alloc(2);
-    if (!setTime || !setStates || !getDerivatives || !getIndicators || !completed || !Number.isSafeInteger(handle) || reals.addr === undefined || flags.addr === undefined) return undefined;
+    if (
+      !setTime ||
+      !setStates ||
+      !getDerivatives ||
+      !getIndicators ||
+      !completed ||
+      !Number.isSafeInteger(handle) ||
+      reals.addr === undefined ||
+      flags.addr === undefined
+    )
+      return undefined;
     return {
-      handle, setTime, setStates, getDerivatives, getIndicators, completed,
-      reals: new Float64Array(reals.buffer, 0, capacity), realsAddr: reals.addr,
-      flags: new Uint8Array(flags.buffer, 0, 2), flagsAddr: flags.addr,
+      handle,
+      setTime,
+      setStates,
+      getDerivatives,
+      getIndicators,
+      completed,
+      reals: new Float64Array(reals.buffer, 0, capacity),
+      realsAddr: reals.addr,
+      flags: new Uint8Array(flags.buffer, 0, 2),
+      flagsAddr: flags.addr,
     };
   }
 
@@ -251,7 +359,10 @@ export class Fmi3InstanceImpl implements FmiInstance {
 
   private fn(name: string): NativeStatus {
     const f = this.raw[name];
-    if (!f) throw new GatewayError('FMI_CALL_FAILED', `${name} is not exported by this FMU or not available for its interface.`, { function: name });
+    if (!f)
+      throw new GatewayError('FMI_CALL_FAILED', `${name} is not exported by this FMU or not available for its interface.`, {
+        function: name,
+      });
     return f as NativeStatus;
   }
 
@@ -260,18 +371,35 @@ export class Fmi3InstanceImpl implements FmiInstance {
     return this.inst;
   }
 
-
   enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void {
-    this.checker.check('fmi3EnterInitializationMode', this.fn('fmi3EnterInitializationMode')(this.handle, tolerance !== undefined, tolerance ?? 0, startTime, stopTime !== undefined, stopTime ?? 0));
+    this.checker.check(
+      'fmi3EnterInitializationMode',
+      this.fn('fmi3EnterInitializationMode')(
+        this.handle,
+        tolerance !== undefined,
+        tolerance ?? 0,
+        startTime,
+        stopTime !== undefined,
+        stopTime ?? 0,
+      ),
+    );
   }
 
   exitInitializationMode(): void {
     this.checker.check('fmi3ExitInitializationMode', this.fn('fmi3ExitInitializationMode')(this.handle));
   }
 
-  private typed(map: Map<VariableType, { name: string; fn: NativeStatus }>, type: VariableType, verb: string): { name: string; fn: NativeStatus } {
+  private typed(
+    map: Map<VariableType, { name: string; fn: NativeStatus }>,
+    type: VariableType,
+    verb: string,
+  ): { name: string; fn: NativeStatus } {
     const e = map.get(type);
-    if (!e) throw new GatewayError('BAD_REQUEST', `fmi3${verb}${FN_TYPE[type] ?? type} is not available (type ${type} is unsupported or not exported).`);
+    if (!e)
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `fmi3${verb}${FN_TYPE[type] ?? type} is not available (type ${type} is unsupported or not exported).`,
+      );
     return e;
   }
 
@@ -293,7 +421,12 @@ export class Fmi3InstanceImpl implements FmiInstance {
     return this.prepare(this.setFns, 'Set', type, vrs);
   }
 
-  private prepare(map: Map<VariableType, { name: string; fn: NativeStatus }>, verb: 'Get' | 'Set', type: VariableType, vrs: Uint32Array): PreparedNumeric {
+  private prepare(
+    map: Map<VariableType, { name: string; fn: NativeStatus }>,
+    verb: 'Get' | 'Set',
+    type: VariableType,
+    vrs: Uint32Array,
+  ): PreparedNumeric {
     const entry = this.typed(map, type, verb);
     const spec = CTORS[type];
     if (!spec) throw new GatewayError('BAD_REQUEST', `Type ${type} has no numeric get/set.`);
@@ -463,7 +596,10 @@ export class Fmi3InstanceImpl implements FmiInstance {
       return this.completion;
     }
     const [a, b] = this.b;
-    this.checker.check('fmi3CompletedIntegratorStep', this.fn('fmi3CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint, a, b));
+    this.checker.check(
+      'fmi3CompletedIntegratorStep',
+      this.fn('fmi3CompletedIntegratorStep')(this.handle, noSetFMUStatePriorToCurrentPoint, a, b),
+    );
     this.completion.enterEventMode = a[0] !== 0;
     this.completion.terminateSimulation = b[0] !== 0;
     return this.completion;

@@ -45,9 +45,16 @@ export interface StepCompletionResult {
  * FMI 3 Boolean is a C bool (Uint8Array). Enumeration is Int32 (FMI 2) / Int64 (FMI 3).
  */
 export type NumericBuffer =
-  | Float64Array | Float32Array
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array;
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 /**
  * A prepared get or set of one type group (added for the hot path): `values` views

@@ -60,7 +60,12 @@ let libcSymbols: { calloc: bigint; free: bigint } | undefined;
  */
 export function libcAllocators(): { calloc: bigint; free: bigint } {
   if (libcSymbols) return libcSymbols;
-  const candidates = process.platform === 'darwin' ? ['libSystem.B.dylib'] : process.platform === 'win32' ? ['ucrtbase.dll', 'msvcrt.dll'] : ['libc.so.6', 'libc.so'];
+  const candidates =
+    process.platform === 'darwin'
+      ? ['libSystem.B.dylib']
+      : process.platform === 'win32'
+        ? ['ucrtbase.dll', 'msvcrt.dll']
+        : ['libc.so.6', 'libc.so'];
   for (const name of candidates) {
     try {
       const lib = koffi.load(name);
@@ -87,9 +92,16 @@ export { koffi };
 
 /** Typed-array constructors by C element type, for views of native memory. */
 export type NumericCtor =
-  | Float64ArrayConstructor | Float32ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+  | Float64ArrayConstructor
+  | Float32ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 /**
  * Native memory owned by one instance (freed with it). Its addresses are passed to the

@@ -38,10 +38,14 @@ export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { b
   const md = fmu.modelDescription;
   const caps = iface === 'CS' ? md.co_simulation : md.model_exchange;
   if (!caps) {
-    throw new GatewayError('BAD_REQUEST', `The FMU "${md.model_name}" does not provide ${iface === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; use interface ${iface === 'CS' ? 'ME' : 'CS'}.`);
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `The FMU "${md.model_name}" does not provide ${iface === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; use interface ${iface === 'CS' ? 'ME' : 'CS'}.`,
+    );
   }
   const binaryPath = opts.binaryPath ?? findBinary(fmu.unpackedDir, md, iface);
-  if (!existsSync(binaryPath)) throw new GatewayError('FMU_LOAD_FAILED', `The FMU binary ${binaryPath} does not exist.`, { binary: binaryPath });
+  if (!existsSync(binaryPath))
+    throw new GatewayError('FMU_LOAD_FAILED', `The FMU binary ${binaryPath} does not exist.`, { binary: binaryPath });
   const key = JSON.stringify([binaryPath, iface, md.fmi_version, md.guid]);
   let bound = bindings.get(key);
   if (bound === undefined) {
@@ -50,9 +54,11 @@ export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { b
   }
   const raw = bound.raw;
   const resources = resourceLocation(fmu.unpackedDir, md.fmi_version);
-  return makeLibrary(md, iface, md.fmi_version === '2.0'
-    ? (o) => new Fmi2InstanceImpl(raw, md, resources, o)
-    : (o) => new Fmi3InstanceImpl(raw, md, resources, o));
+  return makeLibrary(
+    md,
+    iface,
+    md.fmi_version === '2.0' ? (o) => new Fmi2InstanceImpl(raw, md, resources, o) : (o) => new Fmi3InstanceImpl(raw, md, resources, o),
+  );
 }
 
 /** Loaded libraries and their bound functions, by binary, interface, FMI version and GUID. */
@@ -63,7 +69,9 @@ function bind(binaryPath: string, fmu: LoadableFmu, iface: InterfaceKind): { lib
   try {
     lib = koffi.load(binaryPath);
   } catch (e) {
-    throw new GatewayError('FMU_LOAD_FAILED', `Cannot load the FMU binary ${binaryPath}: ${e instanceof Error ? e.message : String(e)}`, { binary: binaryPath });
+    throw new GatewayError('FMU_LOAD_FAILED', `Cannot load the FMU binary ${binaryPath}: ${e instanceof Error ? e.message : String(e)}`, {
+      binary: binaryPath,
+    });
   }
   try {
     const md = fmu.modelDescription;

@@ -226,9 +226,25 @@ function register(fn: (...args: never[]) => void, proto: TypeObject): Registered
 /** Registers an FMI 2 logger that formats printf arguments where safe (see VARIADIC_FORMATTING). */
 export function registerFmi2Logger(ring: LogRing): RegisteredCallback {
   const fn = (
-    _env: unknown, instance: string | null, status: number, category: string | null, message: string | null,
-    i0: number | bigint, i1: number | bigint, i2: number | bigint, i3: number | bigint, i4: number | bigint, i5: number | bigint,
-    d0: number, d1: number, d2: number, d3: number, d4: number, d5: number, d6: number, d7: number,
+    _env: unknown,
+    instance: string | null,
+    status: number,
+    category: string | null,
+    message: string | null,
+    i0: number | bigint,
+    i1: number | bigint,
+    i2: number | bigint,
+    i3: number | bigint,
+    i4: number | bigint,
+    i5: number | bigint,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    d4: number,
+    d5: number,
+    d6: number,
+    d7: number,
   ): void => {
     const fmt = message ?? '';
     const formatted = formatVariadic(fmt, [i0, i1, i2, i3, i4, i5], [d0, d1, d2, d3, d4, d5, d6, d7]);

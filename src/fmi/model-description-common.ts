@@ -4,7 +4,13 @@
  */
 import type { z } from 'zod';
 import type {
-  Causality, DefaultExperiment, ModelVariable, TypeDefinitionSchema, UnitDefinitionSchema, Variability, VariableType,
+  Causality,
+  DefaultExperiment,
+  ModelVariable,
+  TypeDefinitionSchema,
+  UnitDefinitionSchema,
+  Variability,
+  VariableType,
 } from '../schemas/model-description.ts';
 import type { XmlElement } from './model-description-xml.ts';
 import { childOf, childrenOf, mdError, optBool, optDouble, optEnum, optString, reqString } from './model-description-xml.ts';
@@ -20,7 +26,13 @@ export interface TypeDefInfo {
 }
 
 export const CAUSALITIES: readonly Causality[] = [
-  'parameter', 'calculatedParameter', 'input', 'output', 'local', 'independent', 'structuralParameter',
+  'parameter',
+  'calculatedParameter',
+  'input',
+  'output',
+  'local',
+  'independent',
+  'structuralParameter',
 ];
 export const VARIABILITIES: readonly Variability[] = ['constant', 'fixed', 'tunable', 'discrete', 'continuous'];
 export const INITIALS: readonly Initial[] = ['exact', 'approx', 'calculated'];

@@ -5,15 +5,33 @@
 import type { InterfaceKind, ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { TypeDefInfo, TypeDefinition } from './model-description-common.ts';
 import {
-  checkUniqueNames, inheritFromType, parseDefaultExperiment, parseHeader, parseUnitDefinitions, readCommonVariable,
+  checkUniqueNames,
+  inheritFromType,
+  parseDefaultExperiment,
+  parseHeader,
+  parseUnitDefinitions,
+  readCommonVariable,
 } from './model-description-common.ts';
 import type { XmlElement } from './model-description-xml.ts';
 import {
-  childOf, childrenOf, mdError, optBool, optDouble, optFinite, optInt, optString, reqString, reqUint32,
+  childOf,
+  childrenOf,
+  mdError,
+  optBool,
+  optDouble,
+  optFinite,
+  optInt,
+  optString,
+  reqString,
+  reqUint32,
 } from './model-description-xml.ts';
 
 const TYPE_OF: Readonly<Record<string, VariableType | undefined>> = {
-  Real: 'Float64', Integer: 'Int32', Boolean: 'Boolean', String: 'String', Enumeration: 'Enumeration',
+  Real: 'Float64',
+  Integer: 'Int32',
+  Boolean: 'Boolean',
+  String: 'String',
+  Enumeration: 'Enumeration',
 };
 
 function parseTypeDefinitions(root: XmlElement): Map<string, TypeDefInfo> {
@@ -22,7 +40,8 @@ function parseTypeDefinitions(root: XmlElement): Map<string, TypeDefInfo> {
     const name = reqString(st, 'name');
     const inner = st.children.find((c) => TYPE_OF[c.tag] !== undefined);
     const type = inner ? TYPE_OF[inner.tag] : undefined;
-    if (!inner || !type) throw mdError('a SimpleType needs one of Real, Integer, Boolean, String, Enumeration', { element: 'SimpleType', variable: name });
+    if (!inner || !type)
+      throw mdError('a SimpleType needs one of Real, Integer, Boolean, String, Enumeration', { element: 'SimpleType', variable: name });
     if (out.has(name)) throw mdError(`duplicate type definition "${name}"`, { element: 'SimpleType', attribute: 'name', variable: name });
     const def: TypeDefinition = { name, type };
     const info: TypeDefInfo = { def };
@@ -40,8 +59,12 @@ function parseTypeDefinitions(root: XmlElement): Map<string, TypeDefInfo> {
     if (nominal !== undefined) def.nominal = nominal;
     if (type === 'Enumeration') {
       def.items = childrenOf(inner, 'Item').map((it) => {
-        const item: { name: string; value: number; description?: string } = { name: reqString(it, 'name'), value: optInt(it, 'value') ?? NaN };
-        if (Number.isNaN(item.value)) throw mdError('enumeration item needs a value', { element: 'Item', attribute: 'value', variable: item.name });
+        const item: { name: string; value: number; description?: string } = {
+          name: reqString(it, 'name'),
+          value: optInt(it, 'value') ?? NaN,
+        };
+        if (Number.isNaN(item.value))
+          throw mdError('enumeration item needs a value', { element: 'Item', attribute: 'value', variable: item.name });
         const d = optString(it, 'description');
         if (d !== undefined) item.description = d;
         return item;
@@ -63,14 +86,27 @@ function parseScalarVariable(sv: XmlElement, typedefs: Map<string, TypeDefInfo>)
   const inner = sv.children.find((c) => TYPE_OF[c.tag] !== undefined);
   const type = inner ? TYPE_OF[inner.tag] : undefined;
   if (!inner || !type) {
-    throw mdError('a ScalarVariable needs one of Real, Integer, Boolean, String, Enumeration', { element: 'ScalarVariable', variable: name });
+    throw mdError('a ScalarVariable needs one of Real, Integer, Boolean, String, Enumeration', {
+      element: 'ScalarVariable',
+      variable: name,
+    });
   }
   const v = readCommonVariable(sv, type, reqUint32(sv, 'valueReference'));
   const declared = optString(inner, 'declaredType');
   if (declared !== undefined) {
     const td = typedefs.get(declared);
-    if (!td) throw mdError(`declaredType "${declared}" is not defined in <TypeDefinitions>`, { element: inner.tag, attribute: 'declaredType', variable: name });
-    if (td.def.type !== type) throw mdError(`declaredType "${declared}" is a ${td.def.type}, not a ${type}`, { element: inner.tag, attribute: 'declaredType', variable: name });
+    if (!td)
+      throw mdError(`declaredType "${declared}" is not defined in <TypeDefinitions>`, {
+        element: inner.tag,
+        attribute: 'declaredType',
+        variable: name,
+      });
+    if (td.def.type !== type)
+      throw mdError(`declaredType "${declared}" is a ${td.def.type}, not a ${type}`, {
+        element: inner.tag,
+        attribute: 'declaredType',
+        variable: name,
+      });
     v.declared_type = declared;
   }
   const site = (attribute: string) => ({ element: inner.tag, attribute, variable: name });
@@ -111,7 +147,13 @@ function parseScalarVariable(sv: XmlElement, typedefs: Map<string, TypeDefInfo>)
   return parsed;
 }
 
-function resolveIndex(index: number | undefined, vars: readonly ModelVariable[], element: string, attribute: string, owner?: string): string {
+function resolveIndex(
+  index: number | undefined,
+  vars: readonly ModelVariable[],
+  element: string,
+  attribute: string,
+  owner?: string,
+): string {
   const v = index === undefined ? undefined : vars[index - 1];
   if (!v) {
     const site = owner === undefined ? { element, attribute } : { element, attribute, variable: owner };
@@ -138,7 +180,9 @@ export function parseFmi2(root: XmlElement): ModelDescription {
   const me = childOf(root, 'ModelExchange');
   const cs = childOf(root, 'CoSimulation');
   if (!me && !cs) {
-    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface', { element: 'fmiModelDescription' });
+    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface', {
+      element: 'fmiModelDescription',
+    });
   }
   const typedefs = parseTypeDefinitions(root);
   const parsed = childrenOf(childOf(root, 'ModelVariables') ?? root, 'ScalarVariable').map((sv) => parseScalarVariable(sv, typedefs));

@@ -6,25 +6,57 @@
 import type { ModelDescription, ModelVariable, StartValue, VariableType } from '../schemas/model-description.ts';
 import type { TypeDefInfo, TypeDefinition } from './model-description-common.ts';
 import {
-  checkUniqueNames, inheritFromType, parseDefaultExperiment, parseHeader, parseUnitDefinitions, readCommonVariable,
+  checkUniqueNames,
+  inheritFromType,
+  parseDefaultExperiment,
+  parseHeader,
+  parseUnitDefinitions,
+  readCommonVariable,
 } from './model-description-common.ts';
 import type { XmlElement } from './model-description-xml.ts';
 import {
-  childOf, childrenOf, mdError, optBool, optFinite, optString, parseBoolText, parseDoubleText, parseIntegerText,
-  reqString, reqUint32, UINT32_MAX,
+  childOf,
+  childrenOf,
+  mdError,
+  optBool,
+  optFinite,
+  optString,
+  parseBoolText,
+  parseDoubleText,
+  parseIntegerText,
+  reqString,
+  reqUint32,
+  UINT32_MAX,
 } from './model-description-xml.ts';
 
 const INT_RANGE: Readonly<Partial<Record<VariableType, readonly [bigint, bigint]>>> = {
-  Int8: [-(2n ** 7n), 2n ** 7n - 1n], UInt8: [0n, 2n ** 8n - 1n],
-  Int16: [-(2n ** 15n), 2n ** 15n - 1n], UInt16: [0n, 2n ** 16n - 1n],
-  Int32: [-(2n ** 31n), 2n ** 31n - 1n], UInt32: [0n, UINT32_MAX],
-  Int64: [-(2n ** 63n), 2n ** 63n - 1n], UInt64: [0n, 2n ** 64n - 1n],
+  Int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  UInt8: [0n, 2n ** 8n - 1n],
+  Int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  UInt16: [0n, 2n ** 16n - 1n],
+  Int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  UInt32: [0n, UINT32_MAX],
+  Int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  UInt64: [0n, 2n ** 64n - 1n],
   Enumeration: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
 const VARIABLE_TAGS: ReadonlySet<string> = new Set<VariableType>([
-  'Float32', 'Float64', 'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64',
-  'Boolean', 'String', 'Enumeration', 'Binary', 'Clock',
+  'Float32',
+  'Float64',
+  'Int8',
+  'UInt8',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Boolean',
+  'String',
+  'Enumeration',
+  'Binary',
+  'Clock',
 ]);
 const isFloat = (t: VariableType): boolean => t === 'Float32' || t === 'Float64';
 const isNumeric = (t: VariableType): boolean => isFloat(t) || INT_RANGE[t] !== undefined;
@@ -95,12 +127,22 @@ function startValueAttr(s: XmlElement): string {
 
 function parseStart(el: XmlElement, type: VariableType, isArray: boolean): StartValue | undefined {
   // String and Binary carry start values as <Start value="..."/> children; others as a list attribute.
-  const tokens = type === 'String' || type === 'Binary'
-    ? childrenOf(el, 'Start').map((s) => startValueAttr(s)).concat(el.attrs.start !== undefined ? [el.attrs.start] : [])
-    : (el.attrs.start?.trim().split(/\s+/).filter((t) => t !== '') ?? []);
+  const tokens =
+    type === 'String' || type === 'Binary'
+      ? childrenOf(el, 'Start')
+          .map((s) => startValueAttr(s))
+          .concat(el.attrs.start !== undefined ? [el.attrs.start] : [])
+      : (el.attrs.start
+          ?.trim()
+          .split(/\s+/)
+          .filter((t) => t !== '') ?? []);
   if (tokens.length === 0) return undefined;
   if (!isArray && tokens.length > 1) {
-    throw mdError(`a scalar variable has ${tokens.length} start values`, { element: el.tag, attribute: 'start', variable: el.attrs.name ?? '' });
+    throw mdError(`a scalar variable has ${tokens.length} start values`, {
+      element: el.tag,
+      attribute: 'start',
+      variable: el.attrs.name ?? '',
+    });
   }
   const values = tokens.map((t) => startToken(t, type, el));
   if (values.some((v) => v === undefined)) return undefined;
@@ -129,7 +171,8 @@ function parseVariable(el: XmlElement, typedefs: Map<string, TypeDefInfo>): Pars
     throw mdError('an Enumeration variable needs a declaredType', site('declaredType'));
   }
   const dims = childrenOf(el, 'Dimension').map((d) => {
-    if (d.attrs.start !== undefined) return { size: Number(parseIntegerText(d.attrs.start, { ...d, attrs: { ...d.attrs, name: v.name } }, 'start', 0n, 2n ** 53n)) };
+    if (d.attrs.start !== undefined)
+      return { size: Number(parseIntegerText(d.attrs.start, { ...d, attrs: { ...d.attrs, name: v.name } }, 'start', 0n, 2n ** 53n)) };
     if (d.attrs.valueReference !== undefined) return { vr: reqUint32(d, 'valueReference') };
     throw mdError('a Dimension needs start or valueReference', { element: 'Dimension', variable: v.name });
   });
@@ -162,23 +205,35 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   const me = childOf(root, 'ModelExchange');
   const cs = childOf(root, 'CoSimulation');
   if (!me && !cs) {
-    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface this gateway runs', { element: 'fmiModelDescription' });
+    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface this gateway runs', {
+      element: 'fmiModelDescription',
+    });
   }
   const typedefs = parseTypeDefinitions(root);
-  const parsed = (childOf(root, 'ModelVariables')?.children ?? []).filter((c) => VARIABLE_TAGS.has(c.tag)).map((c) => parseVariable(c, typedefs));
+  const parsed = (childOf(root, 'ModelVariables')?.children ?? [])
+    .filter((c) => VARIABLE_TAGS.has(c.tag))
+    .map((c) => parseVariable(c, typedefs));
   const variables = parsed.map((p) => p.variable);
   checkUniqueNames(variables, 'ModelVariables');
   const byVr = new Map<number, ModelVariable>();
   for (const v of variables) {
     // FMI 3 has no aliases by value reference: every variable has its own.
     if (byVr.has(v.value_reference)) {
-      throw mdError(`value reference ${v.value_reference} is used by both "${byVr.get(v.value_reference)?.name}" and "${v.name}"`, { element: v.type, attribute: 'valueReference', variable: v.name });
+      throw mdError(`value reference ${v.value_reference} is used by both "${byVr.get(v.value_reference)?.name}" and "${v.name}"`, {
+        element: v.type,
+        attribute: 'valueReference',
+        variable: v.name,
+      });
     }
     byVr.set(v.value_reference, v);
   }
   const nameOf = (vr: number, element: string, attribute: string, owner?: string): string => {
     const target = byVr.get(vr);
-    if (!target) throw mdError(`value reference ${vr} does not refer to any variable`, owner === undefined ? { element, attribute } : { element, attribute, variable: owner });
+    if (!target)
+      throw mdError(
+        `value reference ${vr} does not refer to any variable`,
+        owner === undefined ? { element, attribute } : { element, attribute, variable: owner },
+      );
     return target.name;
   };
   for (const p of parsed) {
@@ -188,7 +243,8 @@ export function parseFmi3(root: XmlElement): ModelDescription {
     }
   }
   const ms = childOf(root, 'ModelStructure');
-  const list = (tag: string): string[] => childrenOf(ms ?? root, tag).map((u) => nameOf(reqUint32(u, 'valueReference'), tag, 'valueReference'));
+  const list = (tag: string): string[] =>
+    childrenOf(ms ?? root, tag).map((u) => nameOf(reqUint32(u, 'valueReference'), tag, 'valueReference'));
   const derivatives = list('ContinuousStateDerivative');
   const indicators = list('EventIndicator');
   const byName = new Map(variables.map((v) => [v.name, v] as const));
@@ -244,7 +300,11 @@ function scalarCount(names: readonly string[], byName: ReadonlyMap<string, Model
     for (const d of byName.get(name)?.dimensions ?? []) {
       const size = typeof d === 'number' ? d : byName.get(d)?.start;
       if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
-        throw mdError(`the size of array "${name}" depends on "${String(d)}", which has no integer start value`, { element: 'Dimension', attribute: 'valueReference', variable: name });
+        throw mdError(`the size of array "${name}" depends on "${String(d)}", which has no integer start value`, {
+          element: 'Dimension',
+          attribute: 'valueReference',
+          variable: name,
+        });
       }
       n *= size;
     }

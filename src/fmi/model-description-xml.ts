@@ -20,7 +20,9 @@ export interface XmlSite {
 }
 
 export function mdError(message: string, site?: XmlSite): GatewayError {
-  const where = site ? ` (element <${site.element}>${site.variable ? ` "${site.variable}"` : ''}${site.attribute ? `, attribute ${site.attribute}` : ''})` : '';
+  const where = site
+    ? ` (element <${site.element}>${site.variable ? ` "${site.variable}"` : ''}${site.attribute ? `, attribute ${site.attribute}` : ''})`
+    : '';
   return new GatewayError('MODEL_DESCRIPTION_INVALID', `modelDescription.xml: ${message}${where}`, site ? { ...site } : undefined);
 }
 
@@ -65,7 +67,9 @@ function guard<T>(fn: () => T, what: string): T {
   try {
     return fn();
   } catch (e) {
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what} could not be parsed: ${e instanceof Error ? e.message : String(e)}`, { element: 'xml' });
+    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what} could not be parsed: ${e instanceof Error ? e.message : String(e)}`, {
+      element: 'xml',
+    });
   }
 }
 
@@ -76,17 +80,25 @@ function guard<T>(fn: () => T, what: string): T {
 export function parseXmlTree(xml: string, what = 'modelDescription.xml'): XmlElement {
   const text = xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what}: DOCTYPE/ENTITY declarations are not allowed (they are refused, never expanded); remove the <!DOCTYPE ...> block`, {
-      element: '!DOCTYPE',
-    });
+    throw new GatewayError(
+      'MODEL_DESCRIPTION_INVALID',
+      `${what}: DOCTYPE/ENTITY declarations are not allowed (they are refused, never expanded); remove the <!DOCTYPE ...> block`,
+      {
+        element: '!DOCTYPE',
+      },
+    );
   }
   const valid = guard(() => XMLValidator.validate(text), what);
   if (valid !== true) {
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what} is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`, {
-      element: 'xml',
-      line: valid.err.line,
-      column: valid.err.col,
-    });
+    throw new GatewayError(
+      'MODEL_DESCRIPTION_INVALID',
+      `${what} is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`,
+      {
+        element: 'xml',
+        line: valid.err.line,
+        column: valid.err.col,
+      },
+    );
   }
   const nodes = guard(() => parser.parse(text) as unknown, what);
   const roots = (Array.isArray(nodes) ? nodes : [])
@@ -94,7 +106,9 @@ export function parseXmlTree(xml: string, what = 'modelDescription.xml'): XmlEle
     .filter((n): n is XmlElement => n !== undefined);
   const root = roots[0];
   if (roots.length !== 1 || !root) {
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what} must have exactly one root element, found ${roots.length}`, { element: 'xml' });
+    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `${what} must have exactly one root element, found ${roots.length}`, {
+      element: 'xml',
+    });
   }
   return root;
 }

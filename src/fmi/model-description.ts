@@ -39,10 +39,14 @@ export function parseModelDescription(xml: string): ModelDescription {
   if (!checked.success) {
     // Our parsers should never produce an invalid object; if they do, name the field for the bug report.
     const issue = checked.error.issues[0];
-    throw new GatewayError('MODEL_DESCRIPTION_INVALID', `modelDescription.xml: ${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? '?'}`, {
-      element: 'fmiModelDescription',
-      path: issue?.path.map(String) ?? [],
-    });
+    throw new GatewayError(
+      'MODEL_DESCRIPTION_INVALID',
+      `modelDescription.xml: ${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? '?'}`,
+      {
+        element: 'fmiModelDescription',
+        path: issue?.path.map(String) ?? [],
+      },
+    );
   }
   return checked.data;
 }

@@ -87,10 +87,14 @@ export function modelIdentifierOf(md: ModelDescription, iface: InterfaceKind): s
   const caps = iface === 'ME' ? md.model_exchange : md.co_simulation;
   if (!caps) {
     const offered = [md.model_exchange ? 'ME' : '', md.co_simulation ? 'CS' : ''].filter(Boolean).join(', ');
-    throw new GatewayError('BAD_REQUEST', `${md.model_name} does not implement ${iface === 'ME' ? 'Model Exchange' : 'Co-Simulation'}; it offers: ${offered}. Choose interface ${offered.split(', ')[0] ?? ''}.`, {
-      interface: iface,
-      offered: offered.split(', '),
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `${md.model_name} does not implement ${iface === 'ME' ? 'Model Exchange' : 'Co-Simulation'}; it offers: ${offered}. Choose interface ${offered.split(', ')[0] ?? ''}.`,
+      {
+        interface: iface,
+        offered: offered.split(', '),
+      },
+    );
   }
   return caps.model_identifier;
 }
@@ -113,10 +117,14 @@ export function findBinary(unpackedDir: string, md: ModelDescription, iface: Int
   const hint = hasSources
     ? 'It has sources/: compile it for this platform (a C compiler is needed), or run it on a matching machine (remote mode).'
     : 'It has no sources/ to compile, so run it on a matching machine (remote mode) or export it for this platform.';
-  throw new GatewayError('PLATFORM_UNSUPPORTED', `${md.model_name} has no ${iface} binary for this platform (${wanted}/${id}${p.ext}); ${carries}. ${hint}`, {
-    platform: wanted,
-    available,
-    has_sources: hasSources,
-    model_identifier: id,
-  });
+  throw new GatewayError(
+    'PLATFORM_UNSUPPORTED',
+    `${md.model_name} has no ${iface} binary for this platform (${wanted}/${id}${p.ext}); ${carries}. ${hint}`,
+    {
+      platform: wanted,
+      available,
+      has_sources: hasSources,
+      model_identifier: id,
+    },
+  );
 }

@@ -56,8 +56,16 @@ interface ArchTable {
  * connect/openat/... inside the kernel where seccomp never sees them; libuv falls back to epoll.
  */
 const COMMON_DENIED = {
-  io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
-  open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
+  open_tree: 428,
+  move_mount: 429,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  fspick: 433,
+  mount_setattr: 442,
   pidfd_send_signal: 424,
 };
 
@@ -72,10 +80,31 @@ const ARCHES: Record<string, ArchTable> = {
     tgkill: 234,
     x32Bit: 0x40000000,
     denied: {
-      connect: 42, accept: 43, bind: 49, listen: 50, accept4: 288, execve: 59, execveat: 322, ptrace: 101,
-      mount: 165, umount2: 166, pivot_root: 155, chroot: 161, setns: 308, unshare: 272, keyctl: 250, bpf: 321,
-      perf_event_open: 298, process_vm_readv: 310, process_vm_writev: 311,
-      add_key: 248, request_key: 249, userfaultfd: 323, tkill: 200, rt_sigqueueinfo: 129, rt_tgsigqueueinfo: 297,
+      connect: 42,
+      accept: 43,
+      bind: 49,
+      listen: 50,
+      accept4: 288,
+      execve: 59,
+      execveat: 322,
+      ptrace: 101,
+      mount: 165,
+      umount2: 166,
+      pivot_root: 155,
+      chroot: 161,
+      setns: 308,
+      unshare: 272,
+      keyctl: 250,
+      bpf: 321,
+      perf_event_open: 298,
+      process_vm_readv: 310,
+      process_vm_writev: 311,
+      add_key: 248,
+      request_key: 249,
+      userfaultfd: 323,
+      tkill: 200,
+      rt_sigqueueinfo: 129,
+      rt_tgsigqueueinfo: 297,
       ...COMMON_DENIED,
     },
   },
@@ -88,10 +117,31 @@ const ARCHES: Record<string, ArchTable> = {
     kill: 129,
     tgkill: 131,
     denied: {
-      connect: 203, accept: 202, bind: 200, listen: 201, accept4: 242, execve: 221, execveat: 281, ptrace: 117,
-      mount: 40, umount2: 39, pivot_root: 41, chroot: 51, setns: 268, unshare: 97, keyctl: 219, bpf: 280,
-      perf_event_open: 241, process_vm_readv: 270, process_vm_writev: 271,
-      add_key: 217, request_key: 218, userfaultfd: 282, tkill: 130, rt_sigqueueinfo: 138, rt_tgsigqueueinfo: 240,
+      connect: 203,
+      accept: 202,
+      bind: 200,
+      listen: 201,
+      accept4: 242,
+      execve: 221,
+      execveat: 281,
+      ptrace: 117,
+      mount: 40,
+      umount2: 39,
+      pivot_root: 41,
+      chroot: 51,
+      setns: 268,
+      unshare: 97,
+      keyctl: 219,
+      bpf: 280,
+      perf_event_open: 241,
+      process_vm_readv: 270,
+      process_vm_writev: 271,
+      add_key: 217,
+      request_key: 218,
+      userfaultfd: 282,
+      tkill: 130,
+      rt_sigqueueinfo: 138,
+      rt_tgsigqueueinfo: 240,
       ...COMMON_DENIED,
     },
   },
@@ -180,7 +230,17 @@ export function installSeccompFilter(): SeccompOutcome {
       fprog.writeUInt16LE(prog.length, 0);
       fprog.writeBigUInt64LE(filterMem, 8);
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) return { installed: false, reason: 'prctl(PR_SET_NO_NEW_PRIVS) failed' };
-      const r = Number(syscall(arch.seccompSyscall, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', SECCOMP_FILTER_FLAG_TSYNC, 'void *', fprogMem));
+      const r = Number(
+        syscall(
+          arch.seccompSyscall,
+          'unsigned int',
+          SECCOMP_SET_MODE_FILTER,
+          'unsigned int',
+          SECCOMP_FILTER_FLAG_TSYNC,
+          'void *',
+          fprogMem,
+        ),
+      );
       if (r !== 0) {
         const errno = koffi.decode(errnoLocation(), 'int') as number;
         return { installed: false, reason: `seccomp(SET_MODE_FILTER) returned ${r} (errno ${errno})` };
@@ -190,7 +250,10 @@ export function installSeccompFilter(): SeccompOutcome {
       koffi.free(filterMem);
       koffi.free(fprogMem);
     }
-    return { installed: true, denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', 'kill/tgkill(other processes)', ...Object.keys(arch.denied)] };
+    return {
+      installed: true,
+      denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', 'kill/tgkill(other processes)', ...Object.keys(arch.denied)],
+    };
   } catch (e) {
     return { installed: false, reason: `seccomp filter: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -42,7 +42,10 @@ export function readBuildDescription(sourcesDir: string, modelIdentifier: string
   });
   if (!config) {
     const ids = configs.map((c) => c.attrs.modelIdentifier ?? '?');
-    throw failed(`no BuildConfiguration for modelIdentifier "${modelIdentifier}" on ${platformTuple} (found: ${ids.join(', ') || 'none'})`, { available: ids });
+    throw failed(
+      `no BuildConfiguration for modelIdentifier "${modelIdentifier}" on ${platformTuple} (found: ${ids.join(', ') || 'none'})`,
+      { available: ids },
+    );
   }
   const out: BuildDescription = { sources: [], includeDirs: [], defines: [] };
   for (const set of childrenOf(config, 'SourceFileSet')) {

@@ -57,15 +57,29 @@ export interface CompileSandboxSpec {
 
 function bwrapArgs(spec: CompileSandboxSpec): string[] {
   return [
-    '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
-    '--proc', '/proc', '--dev', '/dev',
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
     // The private /tmp first, so binds of host paths under /tmp stay visible on top of it.
-    '--size', String(COMPILER_TMP_MB * 1024 * 1024), '--tmpfs', '/tmp',
+    '--size',
+    String(COMPILER_TMP_MB * 1024 * 1024),
+    '--tmpfs',
+    '/tmp',
     ...systemBinds(),
     ...spec.readOnly.flatMap((p) => ['--ro-bind-try', p, p]),
-    '--bind', spec.writable, spec.writable,
-    '--remount-ro', '/',
-    '--chdir', spec.writable,
+    '--bind',
+    spec.writable,
+    spec.writable,
+    '--remount-ro',
+    '/',
+    '--chdir',
+    spec.writable,
   ];
 }
 
@@ -78,7 +92,11 @@ function bwrapWorks(bwrap: string): boolean {
 }
 
 /** The argv that runs `cmd args` inside the compile sandbox (or as is, without bubblewrap). */
-export function compileCommand(cmd: string, args: readonly string[], spec: CompileSandboxSpec): { command: string; args: string[]; env?: Record<string, string> } {
+export function compileCommand(
+  cmd: string,
+  args: readonly string[],
+  spec: CompileSandboxSpec,
+): { command: string; args: string[]; env?: Record<string, string> } {
   const bwrap = findTool('bwrap');
   if (process.platform !== 'linux' || bwrap === undefined || !bwrapWorks(bwrap)) return { command: cmd, args: [...args] };
   // Nothing of ours (API keys, tokens) needs to reach a compiler working on uploaded code.

@@ -81,7 +81,9 @@ function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: numbe
         child.kill('SIGKILL'); // the group is already gone; make sure the leader is too
       }
     }, timeoutMs);
-    child.on('error', (err: NodeJS.ErrnoException) => finish({ code: null, out, timedOut, missing: err.code === 'ENOENT' || err.code === 'EACCES' }));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ code: null, out, timedOut, missing: err.code === 'ENOENT' || err.code === 'EACCES' }),
+    );
     child.on('close', (code) => finish({ code, out, timedOut, missing: false }));
   });
 }
@@ -98,10 +100,14 @@ function findCompiler(cwd: string): Promise<string> {
       if (!r.missing && r.code === 0) return cc;
     }
     detectedCompiler = undefined; // let a later call retry after the user installs one
-    throw new GatewayError('COMPILER_MISSING', 'This FMU ships only C sources for this platform and no C compiler was found (tried cc, gcc, clang). Install one, e.g. on Debian/Ubuntu: apt-get install gcc (or build-essential).', {
-      tried: ['cc', 'gcc', 'clang'],
-      debian_package: 'gcc',
-    });
+    throw new GatewayError(
+      'COMPILER_MISSING',
+      'This FMU ships only C sources for this platform and no C compiler was found (tried cc, gcc, clang). Install one, e.g. on Debian/Ubuntu: apt-get install gcc (or build-essential).',
+      {
+        tried: ['cc', 'gcc', 'clang'],
+        debian_package: 'gcc',
+      },
+    );
   })();
   return detectedCompiler;
 }
@@ -128,10 +134,16 @@ export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
     const root = parseXmlTree(readFileSync(join(fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
     const files = fmi2SourceFiles(root, iface);
     if (files.length === 0) {
-      throw compileFailed(`modelDescription.xml lists no <SourceFiles> for ${iface}; cannot tell which files in sources/ to compile`, { interface: iface });
+      throw compileFailed(`modelDescription.xml lists no <SourceFiles> for ${iface}; cannot tell which files in sources/ to compile`, {
+        interface: iface,
+      });
     }
     // FMI2_OVERRIDE_FUNCTION_PREFIX: the standard headers then export unprefixed fmi2XXX names.
-    plan = { sources: files.map((f) => insideDir(sourcesDir, f, 'source file')), includeDirs: [], defines: ['FMI2_OVERRIDE_FUNCTION_PREFIX'] };
+    plan = {
+      sources: files.map((f) => insideDir(sourcesDir, f, 'source file')),
+      includeDirs: [],
+      defines: ['FMI2_OVERRIDE_FUNCTION_PREFIX'],
+    };
   } else {
     const bd = readBuildDescription(sourcesDir, id, currentPlatform().fmi3);
     plan = {
@@ -143,7 +155,8 @@ export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
     };
   }
   for (const s of plan.sources) {
-    if (!existsSync(s) || !statSync(s).isFile()) throw compileFailed(`source file ${s.slice(sourcesDir.length + 1)} is listed but not present in sources/`, { file: s });
+    if (!existsSync(s) || !statSync(s).isFile())
+      throw compileFailed(`source file ${s.slice(sourcesDir.length + 1)} is listed but not present in sources/`, { file: s });
   }
   return plan;
 }
@@ -156,10 +169,13 @@ async function checkExports(lib: string, fmiVersion: '2.0' | '3.0', id: string, 
   const names = new Set(r.out.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? ''));
   if (!names.has(fn)) {
     const prefixed = [...names].some((n) => n.endsWith(`_${fn}`));
-    throw compileFailed(`the compiled library does not export ${fn}${prefixed ? ` (its FMI functions carry a prefix such as ${id}_${fn}; the sources define a function prefix that the FMI headers do not let us override)` : ''}`, {
-      missing_symbol: fn,
-      prefixed,
-    });
+    throw compileFailed(
+      `the compiled library does not export ${fn}${prefixed ? ` (its FMI functions carry a prefix such as ${id}_${fn}; the sources define a function prefix that the FMI headers do not let us override)` : ''}`,
+      {
+        missing_symbol: fn,
+        prefixed,
+      },
+    );
   }
 }
 
@@ -172,39 +188,66 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
     const lib = join(tmp, outFile.slice(outFile.lastIndexOf(sep) + 1));
     const cxx = plan.sources.some((s) => /\.(cc|cpp|cxx)$/i.test(s));
     const args = [
-      '-shared', '-fPIC', '-O2',
-      '-I', join(fmu.unpackedDir, 'sources'),
+      '-shared',
+      '-fPIC',
+      '-O2',
+      '-I',
+      join(fmu.unpackedDir, 'sources'),
       ...plan.includeDirs.flatMap((d) => ['-I', d]),
       ...(opts.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
       ...plan.defines.map((d) => `-D${d}`),
       ...plan.sources,
-      '-o', lib,
-      '-lm', ...(cxx ? ['-lstdc++'] : []),
+      '-o',
+      lib,
+      '-lm',
+      ...(cxx ? ['-lstdc++'] : []),
     ];
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const ccPath = resolveCommand(cc);
-    const sandboxed = ccPath === undefined ? undefined : compileCommand(ccPath, args, {
-      readOnly: [join(fmu.unpackedDir, 'sources'), ...(opts.includeDirs ?? []).map((d) => resolve(d)), ...(ccPath.startsWith('/usr/') ? [] : [ccPath])],
-      writable: tmp,
-    });
-    const r = sandboxed === undefined
-      ? { code: null, out: '', timedOut: false, missing: true }
-      : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
+    const sandboxed =
+      ccPath === undefined
+        ? undefined
+        : compileCommand(ccPath, args, {
+            readOnly: [
+              join(fmu.unpackedDir, 'sources'),
+              ...(opts.includeDirs ?? []).map((d) => resolve(d)),
+              ...(ccPath.startsWith('/usr/') ? [] : [ccPath]),
+            ],
+            writable: tmp,
+          });
+    const r =
+      sandboxed === undefined
+        ? { code: null, out: '', timedOut: false, missing: true }
+        : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
     if (r.missing) {
-      throw new GatewayError('COMPILER_MISSING', `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`, { compiler: cc, debian_package: 'gcc' });
+      throw new GatewayError(
+        'COMPILER_MISSING',
+        `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`,
+        { compiler: cc, debian_package: 'gcc' },
+      );
     }
-    if (r.timedOut) throw compileFailed(`compiling ${fmu.modelDescription.model_name} took longer than ${timeoutMs / 1000} s and was stopped`, { timeout_ms: timeoutMs });
-    if (r.code !== 0 || !existsSync(lib)) {
-      const lines = r.out.split('\n').filter((l) => l.trim() !== '').slice(0, MAX_LOG_LINES);
-      // Source FMUs usually do not ship the standard FMI headers; say so instead of leaving a bare "No such file".
-      const hint = /fmi[23](Functions|FunctionTypes|TypesPlatform|PlatformTypes)\.h/.test(r.out) && /No such file/.test(r.out)
-        ? '\nThe FMU does not ship the FMI headers: pass their directory in includeDirs.'
-        : '';
-      throw compileFailed(`compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`, {
-        compiler: cc,
-        exit_code: r.code,
-        output: lines,
+    if (r.timedOut)
+      throw compileFailed(`compiling ${fmu.modelDescription.model_name} took longer than ${timeoutMs / 1000} s and was stopped`, {
+        timeout_ms: timeoutMs,
       });
+    if (r.code !== 0 || !existsSync(lib)) {
+      const lines = r.out
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(0, MAX_LOG_LINES);
+      // Source FMUs usually do not ship the standard FMI headers; say so instead of leaving a bare "No such file".
+      const hint =
+        /fmi[23](Functions|FunctionTypes|TypesPlatform|PlatformTypes)\.h/.test(r.out) && /No such file/.test(r.out)
+          ? '\nThe FMU does not ship the FMI headers: pass their directory in includeDirs.'
+          : '';
+      throw compileFailed(
+        `compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`,
+        {
+          compiler: cc,
+          exit_code: r.code,
+          output: lines,
+        },
+      );
     }
     await checkExports(lib, fmu.modelDescription.fmi_version, modelIdentifierOf(fmu.modelDescription, iface), tmp);
     mkdirSync(resolve(outFile, '..'), { recursive: true });

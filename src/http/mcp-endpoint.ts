@@ -45,7 +45,12 @@ export function createMcpEndpoint(opts: McpEndpointOptions): (req: IncomingMessa
     if (req.method !== 'POST') {
       // Stateless: no standalone SSE stream (GET) and no session to delete (DELETE).
       res.setHeader('allow', 'POST');
-      sendJsonRpcError(res, 405, -32000, `Method ${req.method ?? '?'} not allowed on /mcp: this server is stateless, send JSON-RPC messages with POST.`);
+      sendJsonRpcError(
+        res,
+        405,
+        -32000,
+        `Method ${req.method ?? '?'} not allowed on /mcp: this server is stateless, send JSON-RPC messages with POST.`,
+      );
       return;
     }
     let body: unknown;

@@ -17,13 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** The REST error body of DESIGN.md: `{ error: { code, message, data? } }`. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: ErrorCode,
-  message: string,
-  data?: Record<string, unknown>,
-): void {
+export function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, data?: Record<string, unknown>): void {
   sendJson(res, status, { error: data === undefined ? { code, message } : { code, message, data } });
 }
 

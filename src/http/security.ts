@@ -61,7 +61,7 @@ export function checkHost(policy: OriginPolicy, hostHeader: string | undefined):
   }
   const host = hostHeader.trim().toLowerCase();
   // "name:port" entries match exactly; bare "name" entries match that name on any port.
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0] ?? host;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? host);
   if (policy.hosts.has(host) || policy.hosts.has(name)) return { ok: true };
   return {
     ok: false,

@@ -86,7 +86,13 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
         return;
       }
       if (pathMatched) sendError(res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${url.pathname}.`);
-      else sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${url.pathname}. MCP is served at POST /mcp; GET /health reports the server state.`);
+      else
+        sendError(
+          res,
+          404,
+          'NOT_FOUND',
+          `No route for ${method} ${url.pathname}. MCP is served at POST /mcp; GET /health reports the server state.`,
+        );
     })().catch((e: unknown) => {
       const err = toGatewayError(e);
       log(`http: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${err.message}`);

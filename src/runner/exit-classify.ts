@@ -59,5 +59,9 @@ export function classifyDeath(d: WorkerDeath): GatewayError {
   if (signal !== null) {
     return new GatewayError('FMU_CRASHED', `The FMU crashed the simulation worker (signal ${signal}).${tail}`, data);
   }
-  return new GatewayError('FMU_CRASHED', `The simulation worker exited unexpectedly (exit code ${d.code}); the FMU may have called exit().${tail}`, data);
+  return new GatewayError(
+    'FMU_CRASHED',
+    `The simulation worker exited unexpectedly (exit code ${d.code}); the FMU may have called exit().${tail}`,
+    data,
+  );
 }

@@ -156,14 +156,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const entry = inFlight.get(w);
     if (entry !== undefined && !entry.settled) {
       const exit = { code: w.child.exitCode, signal: w.child.signalCode };
-      finish(w, entry, classifyDeath({
-        ...exit,
-        sandboxed,
-        peakDataBytes: w.peakDataBytes,
-        memoryLimitBytes: settings.memoryMb * 1024 * 1024,
-        stderrTail: w.stderrTail,
-        lastLogLines: w.log.tail(20),
-      }));
+      finish(
+        w,
+        entry,
+        classifyDeath({
+          ...exit,
+          sandboxed,
+          peakDataBytes: w.peakDataBytes,
+          memoryLimitBytes: settings.memoryMb * 1024 * 1024,
+          stderrTail: w.stderrTail,
+          lastLogLines: w.log.tail(20),
+        }),
+      );
     }
     // Dispatch first: a queued job of the same FMU takes the worker just freed, and only the
     // slots still free afterwards get a fresh worker (a cold start costs ~100 ms of CPU).
@@ -217,7 +221,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     try {
       job = toWorkerJob(w, entry);
     } catch (e) {
-      finish(w, entry, e instanceof GatewayError ? e : new GatewayError('FMU_LOAD_FAILED', `Cannot stage the FMU for the worker: ${String(e)}`));
+      finish(
+        w,
+        entry,
+        e instanceof GatewayError ? e : new GatewayError('FMU_LOAD_FAILED', `Cannot stage the FMU for the worker: ${String(e)}`),
+      );
       return;
     }
     const id = ++jobIds;
@@ -226,10 +234,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.onMessage = (m) => onMessage(w, entry, id, m);
     entry.timer = setTimeout(() => {
       w.kill('timeout');
-      finish(w, entry, new GatewayError('SIMULATION_TIMEOUT', `The simulation did not finish within ${timeoutMs / 1000} s and was stopped. Shorten the run or raise SIM_TIMEOUT_SECONDS.`, {
-        timeout_ms: timeoutMs,
-        last_log_lines: w.log.tail(10),
-      }));
+      finish(
+        w,
+        entry,
+        new GatewayError(
+          'SIMULATION_TIMEOUT',
+          `The simulation did not finish within ${timeoutMs / 1000} s and was stopped. Shorten the run or raise SIM_TIMEOUT_SECONDS.`,
+          {
+            timeout_ms: timeoutMs,
+            last_log_lines: w.log.tail(10),
+          },
+        ),
+      );
     }, timeoutMs);
     w.startSampling();
     w.send({ type: 'run', id, job, limits: { maxLogBytes } });
@@ -288,7 +304,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function pump(): void {
     updateKeepAlive();
     if (closed) return;
-    for (let i = 0; i < queue.length && busy < size; ) {
+    for (let i = 0; i < queue.length && busy < size;) {
       const entry = queue[i] as Entry;
       let chosen: WorkerProcess | undefined;
       for (const w of workers) {
@@ -327,7 +343,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
     // Jobs waiting only for a starting worker hold a slot, not a queue place: capacity is size + queueLength.
     if (queue.length >= queueLength + Math.max(0, size - busy)) {
-      return Promise.reject(new GatewayError('QUEUE_FULL', `${queue.length} simulations are already waiting (limit ${queueLength}); retry later.`, { queue_length: queueLength }));
+      return Promise.reject(
+        new GatewayError('QUEUE_FULL', `${queue.length} simulations are already waiting (limit ${queueLength}); retry later.`, {
+          queue_length: queueLength,
+        }),
+      );
     }
     if (startFailures >= MAX_START_FAILURES) {
       return Promise.reject(new GatewayError('INTERNAL', `Simulation workers cannot start: ${startError}`));

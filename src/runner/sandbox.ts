@@ -87,17 +87,31 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     '--die-with-parent',
     '--new-session',
     '--disable-userns',
-    '--uid', '1000', '--gid', '1000',
-    '--hostname', 'fmu-worker',
-    '--cap-drop', 'ALL',
-    '--proc', '/proc',
-    '--dev', '/dev',
+    '--uid',
+    '1000',
+    '--gid',
+    '1000',
+    '--hostname',
+    'fmu-worker',
+    '--cap-drop',
+    'ALL',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
     // bwrap's /dev is a writable tmpfs of unbounded size: files there (or in /dev/shm) would
     // take host memory past the /tmp cap. Cap /dev/shm like /tmp and make the rest read-only.
-    '--size', String(spec.tmpMb * 1024 * 1024), '--tmpfs', '/dev/shm',
-    '--remount-ro', '/dev',
+    '--size',
+    String(spec.tmpMb * 1024 * 1024),
+    '--tmpfs',
+    '/dev/shm',
+    '--remount-ro',
+    '/dev',
     // The private /tmp comes before the binds so a project or stage dir under /tmp stays visible.
-    '--size', String(spec.tmpMb * 1024 * 1024), '--tmpfs', '/tmp',
+    '--size',
+    String(spec.tmpMb * 1024 * 1024),
+    '--tmpfs',
+    '/tmp',
     ...systemBinds(),
     ...nodeBinds(),
     ...projectBinds(),
@@ -120,11 +134,7 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
     }
   }
   if (spec.tools.prlimit !== undefined) {
-    const limits = [
-      `--data=${spec.memoryMb * 1024 * 1024}`,
-      `--fsize=${spec.tmpMb * 1024 * 1024}`,
-      '--core=0',
-    ];
+    const limits = [`--data=${spec.memoryMb * 1024 * 1024}`, `--fsize=${spec.tmpMb * 1024 * 1024}`, '--core=0'];
     // NPROC is counted per real uid: only meaningful when each worker has its own uid.
     if (spec.sandboxed && isRoot() && spec.tools.setpriv !== undefined) limits.push(`--nproc=${spec.nproc}`);
     argv = [spec.tools.prlimit, ...limits, '--', ...argv];

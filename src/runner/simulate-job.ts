@@ -18,8 +18,10 @@ export interface SimulateHooks {
 }
 
 function onlyOncePerProcess(md: ModelDescription): boolean {
-  return md.co_simulation?.can_be_instantiated_only_once_per_process === true ||
-    md.model_exchange?.can_be_instantiated_only_once_per_process === true;
+  return (
+    md.co_simulation?.can_be_instantiated_only_once_per_process === true ||
+    md.model_exchange?.can_be_instantiated_only_once_per_process === true
+  );
 }
 
 /** Keeps the newest lines within maxBytes: the tail is what explains a failure. */
@@ -35,8 +37,7 @@ function capLog(lines: string[], maxBytes: number): string[] {
 }
 
 export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): SimulationResult {
-  const md = job.fmu.modelDescription ??
-    parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
   const options: SimulationOptions = {
@@ -45,9 +46,10 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Si
     progressIntervalMs: job.progressIntervalMs,
     onLog: hooks.onLog,
   };
-  const fmu = job.fmu.binaryPath === undefined
-    ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
-    : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
+  const fmu =
+    job.fmu.binaryPath === undefined
+      ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
+      : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
   const result = runSimulation(fmu, options);
   result.log = capLog(result.log, hooks.maxLogBytes);
   return result;

@@ -42,7 +42,9 @@ const PREBUILT_STAMP = join(BUNDLE_DIR, 'worker-stamp.json');
 
 function prebuiltIsFresh(): boolean {
   try {
-    return existsSync(PREBUILT) && (JSON.parse(readFileSync(PREBUILT_STAMP, 'utf8')) as { stamp?: string }).stamp === sourceStamp(PROJECT_ROOT);
+    return (
+      existsSync(PREBUILT) && (JSON.parse(readFileSync(PREBUILT_STAMP, 'utf8')) as { stamp?: string }).stamp === sourceStamp(PROJECT_ROOT)
+    );
   } catch {
     return false;
   }

@@ -109,7 +109,9 @@ export class WorkerProcess {
         resolve();
       };
       this.child.on('message', onReady);
-      this.child.once('exit', (code, signal) => reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`}): ${this.stderrTail.trim().slice(-500)}`)));
+      this.child.once('exit', (code, signal) =>
+        reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`}): ${this.stderrTail.trim().slice(-500)}`)),
+      );
     });
     this.ready.catch(() => undefined);
     this.child.on('message', (m: WorkerMessage) => this.onMessage?.(m));

@@ -55,8 +55,7 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   COMPILER_MISSING: 'Install a C compiler (cc/gcc) on the gateway host, or upload an FMU with a prebuilt binary.',
   UNKNOWN_VARIABLE: 'Call get_variables to list valid variable names.',
   INVALID_START_VALUE: 'Call get_variables: only parameters / inputs with a start value may be set, with their declared type.',
-  INVALID_INPUT_SIGNAL:
-    'Each input signal needs the name of an input variable, equally long time[] and values[], time non-decreasing.',
+  INVALID_INPUT_SIGNAL: 'Each input signal needs the name of an input variable, equally long time[] and values[], time non-decreasing.',
   OUTPUT_LIMIT_EXCEEDED: 'Increase step (output interval) or shorten stop_time - start_time so fewer rows are recorded.',
   SIMULATION_TIMEOUT: 'Shorten the simulated time, increase step, or choose a faster solver/interface.',
   STEP_LIMIT_EXCEEDED: 'The solver needed too many steps: loosen tolerance, use interface "CS", or shorten the run.',

@@ -12,13 +12,7 @@ export const ListLibraryInputSchema = z.strictObject({
     .max(200)
     .optional()
     .describe('Words to match against model names, descriptions, tags and variable names (case-insensitive). Omit to list all.'),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe('Maximum number of models returned (1-200, default 50).'),
+  limit: z.number().int().min(1).max(200).optional().describe('Maximum number of models returned (1-200, default 50).'),
 });
 export type ListLibraryInput = z.infer<typeof ListLibraryInputSchema>;
 

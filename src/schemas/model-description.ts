@@ -12,14 +12,32 @@ export type InterfaceKind = z.infer<typeof InterfaceKindSchema>;
 
 /** FMI 3 type names; FMI 2 Real→Float64, Integer→Int32, Boolean, String, Enumeration. */
 export const VariableTypeSchema = z.enum([
-  'Float32', 'Float64',
-  'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64',
-  'Boolean', 'String', 'Enumeration', 'Binary', 'Clock',
+  'Float32',
+  'Float64',
+  'Int8',
+  'UInt8',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Boolean',
+  'String',
+  'Enumeration',
+  'Binary',
+  'Clock',
 ]);
 export type VariableType = z.infer<typeof VariableTypeSchema>;
 
 export const CausalitySchema = z.enum([
-  'parameter', 'calculatedParameter', 'input', 'output', 'local', 'independent', 'structuralParameter',
+  'parameter',
+  'calculatedParameter',
+  'input',
+  'output',
+  'local',
+  'independent',
+  'structuralParameter',
 ]);
 export type Causality = z.infer<typeof CausalitySchema>;
 
@@ -29,10 +47,7 @@ export type Variability = z.infer<typeof VariabilitySchema>;
 export const InitialSchema = z.enum(['exact', 'approx', 'calculated']);
 
 /** A start value as written in the XML, converted to its JS type (arrays for FMI 3 array variables). */
-export const StartValueSchema = z.union([
-  z.number(), z.string(), z.boolean(),
-  z.array(z.union([z.number(), z.string(), z.boolean()])),
-]);
+export const StartValueSchema = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);
 export type StartValue = z.infer<typeof StartValueSchema>;
 
 export const ModelVariableSchema = z.object({

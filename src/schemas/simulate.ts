@@ -8,7 +8,16 @@ import { ErrorResultSchema, PaymentRequiredSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
 export const KPI_METRICS = [
-  'rms', 'mean', 'min', 'max', 'final', 'peak_to_peak', 'integral', 'overshoot', 'rise_time', 'settling_time',
+  'rms',
+  'mean',
+  'min',
+  'max',
+  'final',
+  'peak_to_peak',
+  'integral',
+  'overshoot',
+  'rise_time',
+  'settling_time',
 ] as const;
 export type KpiMetric = (typeof KPI_METRICS)[number];
 
@@ -74,9 +83,7 @@ export type InputSignal = z.infer<typeof InputSignalSchema>;
 const simulateFields = {
   fmu_id: FmuIdSchema,
   fmi_version: LibraryFmiVersionSchema.optional(),
-  start_time: finite()
-    .optional()
-    .describe("Start time, s. Default: the model's default experiment start time, else 0."),
+  start_time: finite().optional().describe("Start time, s. Default: the model's default experiment start time, else 0."),
   stop_time: finite()
     .optional()
     .describe("Stop time, s, greater than start_time. Default: the model's default experiment stop time (error if it has none)."),
@@ -142,10 +149,7 @@ const simulateFields = {
       `Maximum points in the inline series (default ${DEFAULT_MAX_POINTS}, at most ${MAX_MAX_POINTS}); extrema, first and last points are kept. The full result is at result_uri.`,
     ),
   plot: z.boolean().optional().describe('Also return a PNG line chart of the outputs against time (default false).'),
-  payment_token: z
-    .string()
-    .optional()
-    .describe('Token from redeem_checkout, when a previous call answered status "payment_required".'),
+  payment_token: z.string().optional().describe('Token from redeem_checkout, when a previous call answered status "payment_required".'),
   payment_method: z.string().optional().describe('Payment method to use when payment is required (e.g. "stripe_checkout").'),
 };
 
@@ -240,9 +244,7 @@ export const SimulateCompletedSchema = z.object({
     .describe('Requested KPIs by name; null when undefined for this signal (e.g. rise_time of a constant).'),
   series: z
     .record(z.string(), z.array(nullableNumber))
-    .describe(
-      'Downsampled series: "time" (s) and one array per output, all equally long (<= max_points); null where not finite.',
-    ),
+    .describe('Downsampled series: "time" (s) and one array per output, all equally long (<= max_points); null where not finite.'),
   result_uri: z.string().describe('MCP resource with the full CSV result: fmu-gateway://runs/<run_id>/result.csv'),
   provenance: ProvenanceSchema,
   stats: z
@@ -279,7 +281,11 @@ export const SweepInputSchema = z
       .array(
         z.strictObject({
           name: VariableNameSchema.describe('Parameter to vary (see get_variables, causality "parameter").'),
-          values: z.array(z.union([finite(), z.boolean()])).min(1).max(1000).describe('Values to try.'),
+          values: z
+            .array(z.union([finite(), z.boolean()]))
+            .min(1)
+            .max(1000)
+            .describe('Values to try.'),
         }),
       )
       .min(1)

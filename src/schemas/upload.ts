@@ -13,11 +13,7 @@ export const UploadFmuInputSchema = z
       .min(1)
       .optional()
       .describe('Absolute path of a .fmu file on the gateway machine (local/stdio use). Give this or content_base64, not both.'),
-    content_base64: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('The .fmu file bytes, base64-encoded (remote use). Give this or path, not both.'),
+    content_base64: z.string().min(1).optional().describe('The .fmu file bytes, base64-encoded (remote use). Give this or path, not both.'),
   })
   .superRefine((v, ctx) => {
     const given = Number(v.path !== undefined) + Number(v.content_base64 !== undefined);
@@ -36,9 +32,7 @@ export type UploadFmuInput = z.infer<typeof UploadFmuInputSchema>;
 
 export const UploadFmuSuccessSchema = z.object({
   status: z.literal(OK_STATUS),
-  fmu_id: z
-    .string()
-    .describe('"sha256:<hex>" of the file bytes; pass it as fmu_id to get_variables and simulate. Same bytes, same id.'),
+  fmu_id: z.string().describe('"sha256:<hex>" of the file bytes; pass it as fmu_id to get_variables and simulate. Same bytes, same id.'),
   already_stored: z.boolean().describe('True when these exact bytes had been uploaded before (nothing was stored again).'),
   size_bytes: z.number().int().nonnegative().describe('Size of the .fmu file.'),
   model_name: z.string().describe('Model name from modelDescription.xml.'),

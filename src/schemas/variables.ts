@@ -19,11 +19,7 @@ export const GetVariablesInputSchema = z.strictObject({
   causality: CausalitySchema.optional().describe(
     'Only variables of this causality: "parameter" (settable with start_values), "input" (drive with input_signals), "output" (recorded by default), "local", ... Omit for all.',
   ),
-  query: z
-    .string()
-    .max(200)
-    .optional()
-    .describe('Case-insensitive substring matched against variable names and descriptions.'),
+  query: z.string().max(200).optional().describe('Case-insensitive substring matched against variable names and descriptions.'),
   limit: z
     .number()
     .int()

@@ -19,7 +19,10 @@ export interface ResourceDescription<T> {
 
 type Variables = Omit<GetVariablesSuccess, 'status' | 'total'>;
 
-export function describeLibraryModel(ctx: ServiceContext, name: string): ResourceDescription<LibraryModel & { variables: Variables['variables']; guid: string }> {
+export function describeLibraryModel(
+  ctx: ServiceContext,
+  name: string,
+): ResourceDescription<LibraryModel & { variables: Variables['variables']; guid: string }> {
   const id = `msl:${name}`;
   const { entry } = resolveFmu(ctx, id);
   const { status: _s, total: _t, ...vars } = getVariables(ctx, { fmu_id: id, limit: ALL });

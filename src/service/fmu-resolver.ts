@@ -52,11 +52,15 @@ export function openCached(ctx: ServiceContext, path: string): OpenedFmu {
 export function libraryFmiVersion(entry: CatalogEntryLike, requested: '2.0' | '3.0' | undefined, id: string): '2.0' | '3.0' {
   if (requested !== undefined) {
     if (!entry.fmi_versions.includes(requested)) {
-      throw new GatewayError('BAD_REQUEST', `${id} is not built for FMI ${requested}; it is available as FMI ${entry.fmi_versions.join(', ')}`, {
-        fmi_version: requested,
-        available: [...entry.fmi_versions],
-        hint: `Use fmi_version ${entry.fmi_versions.map((v) => `"${v}"`).join(' or ')}, or omit it.`,
-      });
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `${id} is not built for FMI ${requested}; it is available as FMI ${entry.fmi_versions.join(', ')}`,
+        {
+          fmi_version: requested,
+          available: [...entry.fmi_versions],
+          hint: `Use fmi_version ${entry.fmi_versions.map((v) => `"${v}"`).join(' or ')}, or omit it.`,
+        },
+      );
     }
     return requested;
   }
@@ -84,12 +88,16 @@ export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0
     // a different question than the one asked.
     const own = opened.modelDescription.fmi_version;
     if (fmiVersion !== undefined && fmiVersion !== own) {
-      throw new GatewayError('BAD_REQUEST', `${fmuId} is an FMI ${own} FMU; fmi_version "${fmiVersion}" chooses between the builds of library models only`, {
-        fmu_id: fmuId,
-        fmi_version: fmiVersion,
-        available: [own],
-        hint: `Omit fmi_version (or pass "${own}") for this uploaded FMU.`,
-      });
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `${fmuId} is an FMI ${own} FMU; fmi_version "${fmiVersion}" chooses between the builds of library models only`,
+        {
+          fmu_id: fmuId,
+          fmi_version: fmiVersion,
+          available: [own],
+          hint: `Omit fmi_version (or pass "${own}") for this uploaded FMU.`,
+        },
+      );
     }
     return { fmuId, source: 'uploaded', opened };
   }

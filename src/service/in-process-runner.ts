@@ -16,7 +16,11 @@ export function createInProcessRunner(): SimulationRunner {
           try {
             const md = job.fmu.modelDescription;
             if (md === undefined) throw new GatewayError('INTERNAL', 'in-process runner needs job.fmu.modelDescription');
-            const fmu = { unpackedDir: job.fmu.unpackedDir, modelDescription: md, ...(job.fmu.binaryPath ? { binaryPath: job.fmu.binaryPath } : {}) };
+            const fmu = {
+              unpackedDir: job.fmu.unpackedDir,
+              modelDescription: md,
+              ...(job.fmu.binaryPath ? { binaryPath: job.fmu.binaryPath } : {}),
+            };
             resolve(
               runSimulation(fmu, {
                 ...job.options,

@@ -61,19 +61,31 @@ export function renderSvg(input: PlotInput): string {
 
   let yLo = Infinity;
   let yHi = -Infinity;
-  for (const s of series) for (const v of s.values) if (v !== null) { yLo = Math.min(yLo, v); yHi = Math.max(yHi, v); }
-  if (!Number.isFinite(yLo)) { yLo = 0; yHi = 1; }
+  for (const s of series)
+    for (const v of s.values)
+      if (v !== null) {
+        yLo = Math.min(yLo, v);
+        yHi = Math.max(yHi, v);
+      }
+  if (!Number.isFinite(yLo)) {
+    yLo = 0;
+    yHi = 1;
+  }
   const tLo = input.time[0] ?? 0;
   const tHi = input.time[input.time.length - 1] ?? 1;
   const xt = niceTicks(tLo, tHi);
   const yt = niceTicks(yLo, yHi);
-  const x0 = xt[0] as number, x1 = xt[xt.length - 1] as number;
-  const y0 = yt[0] as number, y1 = yt[yt.length - 1] as number;
+  const x0 = xt[0] as number,
+    x1 = xt[xt.length - 1] as number;
+  const y0 = yt[0] as number,
+    y1 = yt[yt.length - 1] as number;
   const sx = (t: number) => m.left + ((t - x0) / (x1 - x0)) * pw;
   const sy = (v: number) => m.top + ph - ((v - y0) / (y1 - y0)) * ph;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="24" font-size="16" text-anchor="middle" font-weight="bold">${escapeXml(input.title)}</text>`);
   for (const t of xt) {
@@ -98,7 +110,10 @@ export function renderSvg(input: PlotInput): string {
     let pen = false;
     for (let i = 0; i < input.time.length; i++) {
       const v = s.values[i];
-      if (v === null || v === undefined) { pen = false; continue; }
+      if (v === null || v === undefined) {
+        pen = false;
+        continue;
+      }
       d += `${pen ? 'L' : 'M'}${sx(input.time[i] as number).toFixed(1)} ${sy(v).toFixed(1)}`;
       pen = true;
     }
@@ -110,7 +125,9 @@ export function renderSvg(input: PlotInput): string {
     out.push(`<text x="${lx + 28}" y="${ly + 4}" font-size="12">${escapeXml(label.length > 20 ? `${label.slice(0, 19)}…` : label)}</text>`);
   });
   if (input.series.length > MAX_LEGEND) {
-    out.push(`<text x="${m.left + pw + 14}" y="${m.top + 14 + MAX_LEGEND * 20}" font-size="11" fill="#666">+${input.series.length - MAX_LEGEND} more not shown</text>`);
+    out.push(
+      `<text x="${m.left + pw + 14}" y="${m.top + 14 + MAX_LEGEND * 20}" font-size="11" fill="#666">+${input.series.length - MAX_LEGEND} more not shown</text>`,
+    );
   }
   out.push('</svg>');
   return out.join('\n');

@@ -39,11 +39,15 @@ export function planInterface(md: ModelDescription, input: Pick<SimulateInput, '
   const requested = input.interface;
   if (requested !== undefined && offered.length > 0 && !offered.includes(requested)) {
     const full = (k: InterfaceKind): string => (k === 'CS' ? 'Co-Simulation (CS)' : 'Model Exchange (ME)');
-    throw new GatewayError('BAD_REQUEST', `${md.model_name} does not implement ${full(requested)}; it offers only ${offered.map(full).join(' and ')}`, {
-      interface: requested,
-      offered,
-      hint: `Omit interface, or pass interface "${offered[0] as InterfaceKind}"${input.solver !== undefined && input.solver !== 'auto' ? ' and drop solver' : ''}.`,
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `${md.model_name} does not implement ${full(requested)}; it offers only ${offered.map(full).join(' and ')}`,
+      {
+        interface: requested,
+        offered,
+        hint: `Omit interface, or pass interface "${offered[0] as InterfaceKind}"${input.solver !== undefined && input.solver !== 'auto' ? ' and drop solver' : ''}.`,
+      },
+    );
   }
   const iface = chooseInterface(md, requested);
   if (iface === 'CS' && input.solver !== undefined && input.solver !== 'auto') {
@@ -105,7 +109,10 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   }
   const outputs = input.outputs ?? md.variables.filter((v) => v.causality === 'output').map((v) => v.name);
   for (const name of outputs) requireVariable(md, name, 'outputs');
-  const kpis = parseKpis(input.kpis ?? [], md.variables.map((v) => v.name));
+  const kpis = parseKpis(
+    input.kpis ?? [],
+    md.variables.map((v) => v.name),
+  );
   // Checked here, not after the run: KPIs and plots need numbers, and a String column has none.
   const numeric = (name: string): boolean => {
     const v = findVariable(md, name);
@@ -113,18 +120,26 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   };
   for (const k of kpis) {
     if (!numeric(k.variable)) {
-      throw new GatewayError('BAD_REQUEST', `KPI "${k.name}" needs a numeric variable, but "${k.variable}" is of type ${findVariable(md, k.variable)?.type ?? 'unknown'}`, {
-        kpi: k.name,
-        hint: 'Ask KPIs only of numeric variables (Float, Int, Boolean, Enumeration types in get_variables).',
-      });
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `KPI "${k.name}" needs a numeric variable, but "${k.variable}" is of type ${findVariable(md, k.variable)?.type ?? 'unknown'}`,
+        {
+          kpi: k.name,
+          hint: 'Ask KPIs only of numeric variables (Float, Int, Boolean, Enumeration types in get_variables).',
+        },
+      );
     }
   }
   const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable)])];
   if (recorded.length === 0) warnings.push(`${md.model_name} declares no outputs; pass outputs to record variables.`);
   if (input.plot === true && !recorded.some(numeric)) {
-    throw new GatewayError('BAD_REQUEST', `plot needs at least one numeric output, but the recorded variables (${recorded.join(', ') || 'none'}) have none`, {
-      hint: 'Add numeric variables to outputs (see get_variables), or omit plot.',
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `plot needs at least one numeric output, but the recorded variables (${recorded.join(', ') || 'none'}) have none`,
+      {
+        hint: 'Add numeric variables to outputs (see get_variables), or omit plot.',
+      },
+    );
   }
 
   const options: SimulationPlan['options'] = {
@@ -141,10 +156,14 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   // A variable given both ways is ambiguous: which value holds at the start? Refuse, don't guess.
   const both = (input.input_signals ?? []).map((sig) => sig.name).filter((n) => input.start_values?.[n] !== undefined);
   if (both.length > 0) {
-    throw new GatewayError('BAD_REQUEST', `${both.map((n) => `"${n}"`).join(', ')} ${both.length === 1 ? 'is' : 'are'} given both in start_values and in input_signals`, {
-      variables: both,
-      hint: 'Give each input once: a constant in start_values, or a time series in input_signals (its first value applies at the start).',
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `${both.map((n) => `"${n}"`).join(', ')} ${both.length === 1 ? 'is' : 'are'} given both in start_values and in input_signals`,
+      {
+        variables: both,
+        hint: 'Give each input once: a constant in start_values, or a time series in input_signals (its first value applies at the start).',
+      },
+    );
   }
   if (input.start_values !== undefined) options.startValues = input.start_values;
   if (input.input_signals !== undefined) options.inputSignals = input.input_signals;

@@ -43,7 +43,19 @@ export interface CompletedParts {
   input: SimulateInput;
   plan: SimulationPlan;
   result: SimulationResult;
-  provenance: Omit<Provenance, 'fmi_version' | 'interface' | 'solver' | 'tolerance' | 'start_time' | 'stop_time' | 'step' | 'start_values' | 'input_signals' | 'outputs'>;
+  provenance: Omit<
+    Provenance,
+    | 'fmi_version'
+    | 'interface'
+    | 'solver'
+    | 'tolerance'
+    | 'start_time'
+    | 'stop_time'
+    | 'step'
+    | 'start_values'
+    | 'input_signals'
+    | 'outputs'
+  >;
 }
 
 /** Enough for any agent-sized answer; the CSV has every row. */
@@ -56,7 +68,8 @@ export function buildCompleted({ runId, input, plan, result, provenance }: Compl
   const kpis = computeKpis(plan.kpis, result.time, (n) => byName.get(n));
   const warnings = [...plan.warnings, ...result.warnings];
   if (skipped.length > 0) warnings.push(`Non-numeric outputs are only in the CSV result: ${skipped.join(', ')}.`);
-  if (result.columns.some((c) => c.name === 'time')) warnings.push('A variable named "time" is only in the CSV result (the series key "time" is the simulation time).');
+  if (result.columns.some((c) => c.name === 'time'))
+    warnings.push('A variable named "time" is only in the CSV result (the series key "time" is the simulation time).');
   const out: SimulateCompleted = {
     status: 'completed',
     run_id: runId,

@@ -65,13 +65,19 @@ function combinations(spec: SweepSpec, maxRuns: number): Record<string, StartVal
     if (names.length === 0) throw new GatewayError('BAD_REQUEST', 'A sweep needs at least one parameter with values.');
     const total = Object.values(spec.parameters).reduce((n, v) => n * v.length, 1);
     if (total > maxRuns) {
-      throw new GatewayError('BAD_REQUEST', `The grid has ${total} combinations, more than the limit of ${maxRuns}; use fewer values.`, { runs: total, max_runs: maxRuns });
+      throw new GatewayError('BAD_REQUEST', `The grid has ${total} combinations, more than the limit of ${maxRuns}; use fewer values.`, {
+        runs: total,
+        max_runs: maxRuns,
+      });
     }
     return expandGrid(spec.parameters);
   }
   if (spec.runs.length === 0) throw new GatewayError('BAD_REQUEST', 'A sweep needs at least one run.');
   if (spec.runs.length > maxRuns) {
-    throw new GatewayError('BAD_REQUEST', `${spec.runs.length} runs is more than the limit of ${maxRuns}.`, { runs: spec.runs.length, max_runs: maxRuns });
+    throw new GatewayError('BAD_REQUEST', `${spec.runs.length} runs is more than the limit of ${maxRuns}.`, {
+      runs: spec.runs.length,
+      max_runs: maxRuns,
+    });
   }
   return spec.runs.map((r) => ({ ...r }));
 }
@@ -102,7 +108,11 @@ export async function sweep(runner: SweepRunner, job: SimulationJob, spec: Sweep
   const kpis = opts.kpis ?? [];
   const md = job.fmu.modelDescription;
   // Validate KPI names once up front when the variables are known: a typo fails the request, not every run.
-  if (kpis.length > 0 && md !== undefined) parseKpis(kpis, md.variables.map((v) => v.name));
+  if (kpis.length > 0 && md !== undefined)
+    parseKpis(
+      kpis,
+      md.variables.map((v) => v.name),
+    );
   const runs: SweepRun[] = combos.map((start_values, index) => ({ index, start_values, status: 'failed' }));
   let next = 0;
   let done = 0;

@@ -39,7 +39,9 @@ function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOpti
       });
     }
     if (!isAbsolute(input.path)) {
-      throw new GatewayError('BAD_REQUEST', `path must be absolute, got "${input.path}"`, { hint: 'Pass the absolute path of the .fmu file.' });
+      throw new GatewayError('BAD_REQUEST', `path must be absolute, got "${input.path}"`, {
+        hint: 'Pass the absolute path of the .fmu file.',
+      });
     }
     let size: number;
     try {
@@ -47,7 +49,10 @@ function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOpti
       if (!st.isFile()) throw new Error('not a file');
       size = st.size;
     } catch {
-      throw new GatewayError('NOT_FOUND', `No readable file at ${input.path}`, { path: input.path, hint: 'Check the path of the .fmu file.' });
+      throw new GatewayError('NOT_FOUND', `No readable file at ${input.path}`, {
+        path: input.path,
+        hint: 'Check the path of the .fmu file.',
+      });
     }
     if (size > max) throw tooLarge(size, max);
     return readFileSync(input.path);
@@ -70,7 +75,12 @@ export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: Uplo
   const stored = ctx.fmuStore.put(bytes);
   const md = opened.modelDescription;
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
-  ctx.logger.info('fmu uploaded', { sha256: stored.sha256, model: md.model_name, bytes: stored.sizeBytes, already_stored: stored.alreadyStored });
+  ctx.logger.info('fmu uploaded', {
+    sha256: stored.sha256,
+    model: md.model_name,
+    bytes: stored.sizeBytes,
+    already_stored: stored.alreadyStored,
+  });
   const out: UploadFmuSuccess = {
     status: 'ok',
     fmu_id: `sha256:${stored.sha256}`,

@@ -102,7 +102,9 @@ describe('fmu-gateway CLI', () => {
     assert.match(out.provenance.solver, /rk45/);
     const expected = impactTimes(1, 9.81, 0.7, 0.1, 3);
     assert.equal(out.event_times.length, expected.length);
-    expected.forEach((t, i) => assert.ok(Math.abs((out.event_times[i] as number) - t) < 1e-6, `impact ${i}: ${out.event_times[i]} vs ${t}`));
+    expected.forEach((t, i) =>
+      assert.ok(Math.abs((out.event_times[i] as number) - t) < 1e-6, `impact ${i}: ${out.event_times[i]} vs ${t}`),
+    );
   });
 
   it('drives inputs from a CSV table (--input)', async () => {

@@ -137,7 +137,10 @@ export function parseCsv(text: string): { header: string[]; rows: number[][] } {
  */
 export function dcMotorSpeed(p: { V: number; b: number; t: number; R?: number; L?: number; K?: number; J?: number }): number {
   const { V, b, t, R = 1, L = 0.5, K = 0.01, J = 0.01 } = p;
-  const a11 = -R / L, a12 = -K / L, a21 = K / J, a22 = -b / J;
+  const a11 = -R / L,
+    a12 = -K / L,
+    a21 = K / J,
+    a22 = -b / J;
   const tr = a11 + a22;
   const det = a11 * a22 - a12 * a21;
   const disc = Math.sqrt(tr * tr - 4 * det);

@@ -155,7 +155,13 @@ describe('MCP over Streamable HTTP', { timeout: 120_000 }, () => {
     const u = new URL(gw.url);
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: u.hostname, port: u.port, path: '/mcp', method: 'POST', headers: { host: `evil.example:${u.port}`, 'content-type': 'application/json' } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: { host: `evil.example:${u.port}`, 'content-type': 'application/json' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

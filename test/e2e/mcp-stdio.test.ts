@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { BIN, ROOT, LONG_RUN, buildUploadFixture, gatewayEnv, dcMotorSpeed, parseCsv, startStdioGateway, type StdioGateway } from './mcp-harness.ts';
+import {
+  BIN,
+  ROOT,
+  LONG_RUN,
+  buildUploadFixture,
+  gatewayEnv,
+  dcMotorSpeed,
+  parseCsv,
+  startStdioGateway,
+  type StdioGateway,
+} from './mcp-harness.ts';
 
 type Structured = Record<string, unknown> & { status: string };
 
@@ -115,7 +125,10 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
     const u = structured(up) as Structured & { fmu_id: string; model_name: string };
     assert.equal(u.status, 'ok', JSON.stringify(up.content));
     assert.match(u.fmu_id, /^sha256:[0-9a-f]{64}$/);
-    const again = structured(await gw.client.callTool({ name: 'upload_fmu', arguments: { path: fmuPath } })) as Structured & { fmu_id: string; already_stored: boolean };
+    const again = structured(await gw.client.callTool({ name: 'upload_fmu', arguments: { path: fmuPath } })) as Structured & {
+      fmu_id: string;
+      already_stored: boolean;
+    };
     assert.equal(again.fmu_id, u.fmu_id, 'same bytes, same id');
     assert.equal(again.already_stored, true);
 
@@ -131,7 +144,10 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
     const s = structured(r) as Structured & { summary: Record<string, { final: number }> };
     assert.equal(s.status, 'completed', JSON.stringify(r.content));
     const expected = Math.exp(-k * 4);
-    assert.ok(Math.abs((s.summary.x?.final ?? NaN) - expected) <= 1e-4, `x(4) = ${s.summary.x?.final}, closed form ${expected} (abs tol 1e-4)`);
+    assert.ok(
+      Math.abs((s.summary.x?.final ?? NaN) - expected) <= 1e-4,
+      `x(4) = ${s.summary.x?.final}, closed form ${expected} (abs tol 1e-4)`,
+    );
     const image = (r.content as CallToolResult['content']).find((b) => b.type === 'image');
     assert.equal(image?.type === 'image' ? image.mimeType : undefined, 'image/png');
     const png = Buffer.from(image?.type === 'image' ? image.data : '', 'base64');
@@ -186,7 +202,10 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
   });
 
   it('refuses a misspelt argument name with a "did you mean", rather than running with defaults', async () => {
-    const r = await gw.client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1, start_value: { e: 0.5 } } });
+    const r = await gw.client.callTool({
+      name: 'simulate',
+      arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1, start_value: { e: 0.5 } },
+    });
     assert.equal(r.isError, true);
     const s = structured(r) as Structured & { error: { code: string; message: string } };
     assert.equal(s.error.code, 'BAD_REQUEST');
@@ -206,7 +225,8 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
     });
     await assert.rejects(call);
     assert.equal(seen.length, 3);
-    for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) > (seen[i - 1] as number), `progress increases: ${seen.join(', ')}`);
+    for (let i = 1; i < seen.length; i++)
+      assert.ok((seen[i] as number) > (seen[i - 1] as number), `progress increases: ${seen.join(', ')}`);
     assert.ok((seen[2] as number) > 0 && (seen[2] as number) < 1);
   });
 
@@ -233,7 +253,10 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
   });
 
   it('keeps stdout clean: the client saw no unparsable output', () => {
-    assert.deepEqual(gw.transportErrors.map((e) => e.message), []);
+    assert.deepEqual(
+      gw.transportErrors.map((e) => e.message),
+      [],
+    );
   });
 
   it('answers requests already sent when a scripted client closes stdin at once, prints only JSON-RPC, exits 0', async () => {
@@ -244,15 +267,31 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.resume();
       const lines = [
-        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '0' } } },
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '0' } },
+        },
         { jsonrpc: '2.0', method: 'notifications/initialized' },
-        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3, max_points: 2 } } },
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3, max_points: 2 } },
+        },
       ];
       child.stdin.end(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       assert.equal(code, 0);
-      const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { id?: number; result?: { structuredContent?: { status: string } } });
-      assert.deepEqual(messages.map((m) => m.id), [1, 2]);
+      const messages = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id?: number; result?: { structuredContent?: { status: string } } });
+      assert.deepEqual(
+        messages.map((m) => m.id),
+        [1, 2],
+      );
       assert.equal(messages[1]?.result?.structuredContent?.status, 'completed');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -30,14 +30,17 @@ function descendants(pid: number): number[] {
 /** Alive and not a zombie waiting for init to reap it. */
 function running(pid: number): boolean {
   try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)]).toString().trim().startsWith('Z');
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)])
+      .toString()
+      .trim()
+      .startsWith('Z');
   } catch {
     return false;
   }
 }
 
 const waitFor = async (cond: () => boolean, ms: number): Promise<boolean> => {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (cond()) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -71,7 +74,12 @@ describe('shutdown with a run in flight', { timeout: 60_000 }, () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const send = (m: object): boolean => child.stdin.write(`${JSON.stringify(m)}\n`);
-      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } },
+      });
       assert.ok(await waitFor(() => out.includes('"id":1'), 20_000), 'no initialize answer');
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'simulate', arguments: LONG_RUN } });

@@ -19,11 +19,7 @@ export interface LibraryRun {
 }
 
 /** Builds (cached), opens and simulates; unset options fall back to the model's default experiment. */
-export async function runLibraryModel(
-  name: string,
-  fmiVersion: FmiVersion,
-  options: Partial<SimulationOptions> = {},
-): Promise<LibraryRun> {
+export async function runLibraryModel(name: string, fmiVersion: FmiVersion, options: Partial<SimulationOptions> = {}): Promise<LibraryRun> {
   const fmu = openFixture(await buildLibraryModel(name, fmiVersion));
   const de = fmu.modelDescription.default_experiment ?? {};
   const result = runSimulation(fmu, {
@@ -58,19 +54,27 @@ export function assertSeriesClose(
 ): number {
   assert.ok(actual.length > 1, `${label}: empty result`);
   assert.equal(actual.length, time.length, `${label}: column and time lengths differ`);
-  let worst = 0, worstI = -1, worstExcess = -Infinity;
+  let worst = 0,
+    worstI = -1,
+    worstExcess = -Infinity;
   for (let i = 0; i < actual.length; i++) {
     const t = time[i] as number;
-    const e = expected(i, t), a = actual[i] as number;
+    const e = expected(i, t),
+      a = actual[i] as number;
     const err = Math.abs(a - e);
     const allowed = tol.atol + (tol.rtol ?? 0) * Math.abs(e);
-    if (!(err <= allowed) && err - allowed > worstExcess) { worstExcess = err - allowed; worstI = i; }
+    if (!(err <= allowed) && err - allowed > worstExcess) {
+      worstExcess = err - allowed;
+      worstI = i;
+    }
     if (err > worst || Number.isNaN(err)) worst = Number.isNaN(err) ? Infinity : err;
   }
   if (worstI >= 0) {
     const t = time[worstI] as number;
-    assert.fail(`${label}: at t=${t} got ${actual[worstI]}, expected ${expected(worstI, t)} `
-      + `(atol ${tol.atol}, rtol ${tol.rtol ?? 0}; largest error ${worst})`);
+    assert.fail(
+      `${label}: at t=${t} got ${actual[worstI]}, expected ${expected(worstI, t)} ` +
+        `(atol ${tol.atol}, rtol ${tol.rtol ?? 0}; largest error ${worst})`,
+    );
   }
   return worst;
 }

@@ -52,8 +52,12 @@ describe('FMI 2.0 Co-Simulation', () => {
     const h = 0.01;
     // Samples that are not on the grid: u(t) = 3t for t <= 1, then 3 + (t - 1) to t = 2.
     const r = runSimulation(lag, {
-      startTime: 0, stopTime: 2, outputInterval: h, startValues: { K, tau },
-      inputSignals: [{ name: 'u', time: [0, 1, 2], values: [0, 3, 4] }], outputs: ['y', 'u'],
+      startTime: 0,
+      stopTime: 2,
+      outputInterval: h,
+      startValues: { K, tau },
+      inputSignals: [{ name: 'u', time: [0, 1, 2], values: [0, 3, 4] }],
+      outputs: ['y', 'u'],
     });
     const ref = (t: number): number => (t <= 1 ? 3 * t : 3 + (t - 1));
     const y = column(r, 'y');
@@ -73,7 +77,10 @@ describe('FMI 2.0 Co-Simulation', () => {
     const K = 1;
     const tau = 0.25;
     const r = runSimulation(lag, {
-      startTime: 0, stopTime: 1, outputInterval: 0.01, startValues: { K, tau },
+      startTime: 0,
+      stopTime: 1,
+      outputInterval: 0.01,
+      startValues: { K, tau },
       inputSignals: [
         { name: 'u', time: [0, 0.5, 0.5, 1], values: [0, 0, 1, 1] },
         { name: 'enable', time: [0, 0.3], values: [false, true] },
@@ -95,12 +102,21 @@ describe('FMI 2.0 Co-Simulation', () => {
 
   it('records every causality=output variable by default, on the grid plus a final point off the grid', () => {
     const r = runSimulation(lag, { startTime: 0, stopTime: 0.25, outputInterval: 0.1 });
-    assert.deepEqual(r.columns.map((c) => c.name), ['y', 'gated']);
+    assert.deepEqual(
+      r.columns.map((c) => c.name),
+      ['y', 'gated'],
+    );
     assert.deepEqual([...r.time], [0, 0.1, 0.2, 0.25]);
   });
 
   it('ends early with terminatedEarly when the FMU discards a step', () => {
-    const r = runSimulation(raw, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { discard_at: 0.55 }, outputs: ['y', 'n', 'label'] });
+    const r = runSimulation(raw, {
+      startTime: 0,
+      stopTime: 1,
+      outputInterval: 0.1,
+      startValues: { discard_at: 0.55 },
+      outputs: ['y', 'n', 'label'],
+    });
     assert.ok(r.terminatedEarly);
     assert.equal(r.terminatedEarly.time, 0.55);
     assert.match(r.terminatedEarly.reason, /Discard/);
@@ -132,7 +148,9 @@ describe('FMI 2.0 Co-Simulation', () => {
 
   it('rejects a result larger than maxRows before allocating or loading anything', () => {
     // 1e12 rows would be 8 TB: reaching an allocation would throw a RangeError instead.
-    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1e9, outputInterval: 1e-3, maxRows: 1000 }), { code: 'OUTPUT_LIMIT_EXCEEDED' });
+    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1e9, outputInterval: 1e-3, maxRows: 1000 }), {
+      code: 'OUTPUT_LIMIT_EXCEEDED',
+    });
   });
 
   it('rejects a grid too large for memory even when the caller sets no row limit', () => {
@@ -145,15 +163,20 @@ describe('FMI 2.0 Co-Simulation', () => {
   });
 
   it('rejects an unknown output name with UNKNOWN_VARIABLE and suggestions', () => {
-    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, outputs: ['Y'] }), (e: { code: string; data: { suggestions: string[] } }) => {
-      assert.equal(e.code, 'UNKNOWN_VARIABLE');
-      assert.ok(e.data.suggestions.includes('y'));
-      return true;
-    });
+    assert.throws(
+      () => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, outputs: ['Y'] }),
+      (e: { code: string; data: { suggestions: string[] } }) => {
+        assert.equal(e.code, 'UNKNOWN_VARIABLE');
+        assert.ok(e.data.suggestions.includes('y'));
+        return true;
+      },
+    );
   });
 
   it('rejects a start value for a calculated output with INVALID_START_VALUE', () => {
-    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { gated: 3 } }), { code: 'INVALID_START_VALUE' });
+    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { gated: 3 } }), {
+      code: 'INVALID_START_VALUE',
+    });
   });
 
   it('reports progress, throttled, and ends at fraction 1', () => {
@@ -167,7 +190,17 @@ describe('FMI 2.0 Co-Simulation', () => {
   it('stops with CANCELLED when the abort signal fires', () => {
     const ac = new AbortController();
     assert.throws(
-      () => runSimulation(raw, { startTime: 0, stopTime: 1, outputInterval: 1e-5, progressIntervalMs: 0, signal: ac.signal, onProgress: (f) => { if (f > 0.1) ac.abort(); } }),
+      () =>
+        runSimulation(raw, {
+          startTime: 0,
+          stopTime: 1,
+          outputInterval: 1e-5,
+          progressIntervalMs: 0,
+          signal: ac.signal,
+          onProgress: (f) => {
+            if (f > 0.1) ac.abort();
+          },
+        }),
       { code: 'CANCELLED' },
     );
   });

@@ -43,8 +43,12 @@ describe('FMI 3.0 Co-Simulation', () => {
     const tau = 0.8;
     const h = 0.01;
     const r = runSimulation(lag, {
-      startTime: 0, stopTime: 2, outputInterval: h, startValues: { K, tau },
-      inputSignals: [{ name: 'u', time: [0, 1, 2], values: [0, 3, 4] }], outputs: ['y'],
+      startTime: 0,
+      stopTime: 2,
+      outputInterval: h,
+      startValues: { K, tau },
+      inputSignals: [{ name: 'u', time: [0, 1, 2], values: [0, 3, 4] }],
+      outputs: ['y'],
     });
     const ref = (t: number): number => (t <= 1 ? 3 * t : 3 + (t - 1));
     const y = column(r, 'y');
@@ -60,7 +64,10 @@ describe('FMI 3.0 Co-Simulation', () => {
   it('holds a jump and Boolean / Int32 inputs exactly', () => {
     const tau = 0.25;
     const r = runSimulation(lag, {
-      startTime: 0, stopTime: 1, outputInterval: 0.01, startValues: { tau },
+      startTime: 0,
+      stopTime: 1,
+      outputInterval: 0.01,
+      startValues: { tau },
       inputSignals: [
         { name: 'u', time: [0, 0.5, 0.5, 1], values: [0, 0, 1, 1] },
         { name: 'enable', time: [0, 0.3], values: [false, true] },

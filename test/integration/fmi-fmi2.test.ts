@@ -40,42 +40,67 @@ describe('FMI 2.0 binding', () => {
   });
 
   it('fails instantiation with a wrong GUID as FMI_CALL_FAILED carrying the FMU log line', async () => {
-    const bad = openFixture(await buildFixture('lag', '2.0', { mutateXml: (xml) => xml.replace(/guid="[^"]*"/, 'guid="{00000000-1111-2222-3333-444444444444}"') }));
+    const bad = openFixture(
+      await buildFixture('lag', '2.0', {
+        mutateXml: (xml) => xml.replace(/guid="[^"]*"/, 'guid="{00000000-1111-2222-3333-444444444444}"'),
+      }),
+    );
     assert.equal(bad.modelDescription.guid, WRONG_GUID);
-    assert.throws(() => runSimulation(bad, { startTime: 0, stopTime: 1, outputInterval: 0.1 }), (e: { code: string; message: string; data: { function: string; log: string[] } }) => {
-      assert.equal(e.code, 'FMI_CALL_FAILED');
-      assert.equal(e.data.function, 'fmi2Instantiate');
-      // The adapter logs "GUID '%s' does not match ... '%s'": both arguments formatted.
-      assert.ok(e.data.log.some((l) => l.includes(`GUID '${WRONG_GUID}' does not match`)), e.data.log.join('\n'));
-      assert.match(e.message, /does not match/);
-      return true;
-    });
+    assert.throws(
+      () => runSimulation(bad, { startTime: 0, stopTime: 1, outputInterval: 0.1 }),
+      (e: { code: string; message: string; data: { function: string; log: string[] } }) => {
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal(e.data.function, 'fmi2Instantiate');
+        // The adapter logs "GUID '%s' does not match ... '%s'": both arguments formatted.
+        assert.ok(
+          e.data.log.some((l) => l.includes(`GUID '${WRONG_GUID}' does not match`)),
+          e.data.log.join('\n'),
+        );
+        assert.match(e.message, /does not match/);
+        return true;
+      },
+    );
   });
 
   it('fails loading with FMU_LOAD_FAILED naming a missing exported function', async () => {
     const missing = openFixture(await buildFixture('raw-fmi2', '2.0', { raw: true, cflags: ['-DOMIT_DO_STEP'] }));
-    assert.throws(() => loadFmiLibrary(missing, 'CS'), (e: { code: string; message: string; data: { symbol: string } }) => {
-      assert.equal(e.code, 'FMU_LOAD_FAILED');
-      assert.equal(e.data.symbol, 'fmi2DoStep');
-      assert.match(e.message, /fmi2DoStep/);
-      return true;
-    });
+    assert.throws(
+      () => loadFmiLibrary(missing, 'CS'),
+      (e: { code: string; message: string; data: { symbol: string } }) => {
+        assert.equal(e.code, 'FMU_LOAD_FAILED');
+        assert.equal(e.data.symbol, 'fmi2DoStep');
+        assert.match(e.message, /fmi2DoStep/);
+        return true;
+      },
+    );
   });
 
   it('turns an Error status into FMI_CALL_FAILED with the function, the status and the FMU log', () => {
-    assert.throws(() => runSimulation(raw, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { fail_at: 0.35 } }), (e: { code: string; data: { function: string; status: string; log: string[] } }) => {
-      assert.equal(e.code, 'FMI_CALL_FAILED');
-      assert.equal(e.data.function, 'fmi2DoStep');
-      assert.equal(e.data.status, 'Error');
-      assert.ok(e.data.log.some((l) => l.includes('t + h = 0.4 passed fail_at = 0.35')), e.data.log.join('\n'));
-      return true;
-    });
-    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { tau: 0 } }), (e: { code: string; data: { function: string; log: string[] } }) => {
-      assert.equal(e.code, 'FMI_CALL_FAILED');
-      assert.equal(e.data.function, 'fmi2ExitInitializationMode');
-      assert.ok(e.data.log.some((l) => l.includes('tau must be > 0, got 0')), e.data.log.join('\n'));
-      return true;
-    });
+    assert.throws(
+      () => runSimulation(raw, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { fail_at: 0.35 } }),
+      (e: { code: string; data: { function: string; status: string; log: string[] } }) => {
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal(e.data.function, 'fmi2DoStep');
+        assert.equal(e.data.status, 'Error');
+        assert.ok(
+          e.data.log.some((l) => l.includes('t + h = 0.4 passed fail_at = 0.35')),
+          e.data.log.join('\n'),
+        );
+        return true;
+      },
+    );
+    assert.throws(
+      () => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { tau: 0 } }),
+      (e: { code: string; data: { function: string; log: string[] } }) => {
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal(e.data.function, 'fmi2ExitInitializationMode');
+        assert.ok(
+          e.data.log.some((l) => l.includes('tau must be > 0, got 0')),
+          e.data.log.join('\n'),
+        );
+        return true;
+      },
+    );
   });
 
   it('round-trips Real, Integer, Boolean and String values exactly through start values', () => {

@@ -66,8 +66,19 @@ describe('FMI 3.0 binding', () => {
 
   it('round-trips every type through start values and recorded columns', () => {
     const r = runSimulation(types, {
-      startTime: 0, stopTime: 0.1, outputInterval: 0.1,
-      startValues: { f64_in: -2.5, i8_in: 127, u16_in: 65535, i64_in: '9007199254740993', u64_in: 42, b_in: true, s_in: 'abc', bin_in: 'deadbeef' },
+      startTime: 0,
+      stopTime: 0.1,
+      outputInterval: 0.1,
+      startValues: {
+        f64_in: -2.5,
+        i8_in: 127,
+        u16_in: 65535,
+        i64_in: '9007199254740993',
+        u64_in: 42,
+        b_in: true,
+        s_in: 'abc',
+        bin_in: 'deadbeef',
+      },
     });
     const col = (n: string) => r.columns.find((c) => c.name === n)?.values;
     assert.deepEqual([...(col('f64_out') as Float64Array)], [-2.5, -2.5]);
@@ -82,8 +93,13 @@ describe('FMI 3.0 binding', () => {
 
   it('feeds Int8 and Boolean input signals through with hold semantics', () => {
     const r = runSimulation(types, {
-      startTime: 0, stopTime: 1, outputInterval: 0.25,
-      inputSignals: [{ name: 'i8_in', time: [0, 0.5], values: [-100, 100] }, { name: 'b_in', time: [0, 0.75], values: [true, false] }],
+      startTime: 0,
+      stopTime: 1,
+      outputInterval: 0.25,
+      inputSignals: [
+        { name: 'i8_in', time: [0, 0.5], values: [-100, 100] },
+        { name: 'b_in', time: [0, 0.75], values: [true, false] },
+      ],
       outputs: ['i8_out', 'b_out'],
     });
     assert.deepEqual([...(r.columns[0]?.values as Float64Array)], [-100, -100, 100, 100, 100]);
@@ -91,22 +107,38 @@ describe('FMI 3.0 binding', () => {
   });
 
   it('fails instantiation with a wrong instantiation token as FMI_CALL_FAILED with the FMU log', async () => {
-    const bad = openFixture(await buildFixture('lag', '3.0', { mutateXml: (xml) => xml.replace(/instantiationToken="[^"]*"/, 'instantiationToken="{wrong-token}"') }));
-    assert.throws(() => runSimulation(bad, { startTime: 0, stopTime: 1, outputInterval: 0.1 }), (e: { code: string; data: { function: string; log: string[] } }) => {
-      assert.equal(e.code, 'FMI_CALL_FAILED');
-      assert.equal(e.data.function, 'fmi3InstantiateCoSimulation');
-      assert.ok(e.data.log.some((l) => l.includes('{wrong-token}')), e.data.log.join('\n'));
-      return true;
-    });
+    const bad = openFixture(
+      await buildFixture('lag', '3.0', {
+        mutateXml: (xml) => xml.replace(/instantiationToken="[^"]*"/, 'instantiationToken="{wrong-token}"'),
+      }),
+    );
+    assert.throws(
+      () => runSimulation(bad, { startTime: 0, stopTime: 1, outputInterval: 0.1 }),
+      (e: { code: string; data: { function: string; log: string[] } }) => {
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal(e.data.function, 'fmi3InstantiateCoSimulation');
+        assert.ok(
+          e.data.log.some((l) => l.includes('{wrong-token}')),
+          e.data.log.join('\n'),
+        );
+        return true;
+      },
+    );
   });
 
   it('turns an Error status into FMI_CALL_FAILED naming the function and status', () => {
-    assert.throws(() => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { tau: -1 } }), (e: { code: string; data: { function: string; status: string; log: string[] } }) => {
-      assert.equal(e.code, 'FMI_CALL_FAILED');
-      assert.equal(e.data.function, 'fmi3ExitInitializationMode');
-      assert.equal(e.data.status, 'Error');
-      assert.ok(e.data.log.some((l) => l.includes('tau must be > 0, got -1')), e.data.log.join('\n'));
-      return true;
-    });
+    assert.throws(
+      () => runSimulation(lag, { startTime: 0, stopTime: 1, outputInterval: 0.1, startValues: { tau: -1 } }),
+      (e: { code: string; data: { function: string; status: string; log: string[] } }) => {
+        assert.equal(e.code, 'FMI_CALL_FAILED');
+        assert.equal(e.data.function, 'fmi3ExitInitializationMode');
+        assert.equal(e.data.status, 'Error');
+        assert.ok(
+          e.data.log.some((l) => l.includes('tau must be > 0, got -1')),
+          e.data.log.join('\n'),
+        );
+        return true;
+      },
+    );
   });
 });

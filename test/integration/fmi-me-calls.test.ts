@@ -20,7 +20,13 @@ async function continuousTimeBall(v: '2.0' | '3.0'): Promise<{ inst: FmiInstance
   inst.exitInitializationMode();
   while (inst.newDiscreteStates().discreteStatesNeedUpdate);
   inst.enterContinuousTimeMode();
-  return { inst, close: () => { inst.free(); lib.unload(); } };
+  return {
+    inst,
+    close: () => {
+      inst.free();
+      lib.unload();
+    },
+  };
 }
 
 for (const v of ['2.0', '3.0'] as const) {
@@ -52,17 +58,23 @@ for (const v of ['2.0', '3.0'] as const) {
       const { inst, close } = await continuousTimeBall(v);
       try {
         // Two indicators for a model with one: fits the native scratch (sized for the 2 states).
-        assert.throws(() => inst.getEventIndicators(new Float64Array(2)), (e: { code: string; data: { function: string } }) => {
-          assert.equal(e.code, 'FMI_CALL_FAILED');
-          assert.equal(e.data.function, fn('fmi2GetEventIndicators', 'fmi3GetEventIndicators'));
-          return true;
-        });
+        assert.throws(
+          () => inst.getEventIndicators(new Float64Array(2)),
+          (e: { code: string; data: { function: string } }) => {
+            assert.equal(e.code, 'FMI_CALL_FAILED');
+            assert.equal(e.data.function, fn('fmi2GetEventIndicators', 'fmi3GetEventIndicators'));
+            return true;
+          },
+        );
         // Three states: longer than the scratch, so the generic call.
-        assert.throws(() => inst.setContinuousStates(new Float64Array(3)), (e: { code: string; data: { function: string } }) => {
-          assert.equal(e.code, 'FMI_CALL_FAILED');
-          assert.equal(e.data.function, fn('fmi2SetContinuousStates', 'fmi3SetContinuousStates'));
-          return true;
-        });
+        assert.throws(
+          () => inst.setContinuousStates(new Float64Array(3)),
+          (e: { code: string; data: { function: string } }) => {
+            assert.equal(e.code, 'FMI_CALL_FAILED');
+            assert.equal(e.data.function, fn('fmi2SetContinuousStates', 'fmi3SetContinuousStates'));
+            return true;
+          },
+        );
       } finally {
         close();
       }

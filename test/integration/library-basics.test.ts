@@ -53,7 +53,10 @@ for (const v of FMI_VERSIONS) {
 
     it('stays at rest when it starts on the ground with no speed', async () => {
       const run = await runLibraryModel('BouncingBall', v, { stopTime: 1, startValues: { h: 0, v: 0 } });
-      assert.ok(run.col('h').every((h) => h === 0), 'h stays 0');
+      assert.ok(
+        run.col('h').every((h) => h === 0),
+        'h stays 0',
+      );
       assert.equal(run.col('resting')[0], 1);
     });
   });
@@ -82,10 +85,14 @@ for (const v of FMI_VERSIONS) {
   });
 
   describe(`VanDerPol (FMI ${v} CS)`, () => {
-    const vdp = (mu: number) => (_t: number, y: Float64Array, d: Float64Array): void => {
-      const x = y[0] as number, xd = y[1] as number;
-      d[0] = xd; d[1] = mu * (1 - x * x) * xd - x;
-    };
+    const vdp =
+      (mu: number) =>
+      (_t: number, y: Float64Array, d: Float64Array): void => {
+        const x = y[0] as number,
+          xd = y[1] as number;
+        d[0] = xd;
+        d[1] = mu * (1 - x * x) * xd - x;
+      };
 
     it('matches an independent rk45 integration for mu = 1 (x0 within 1e-6)', async () => {
       const run = await runLibraryModel('VanDerPol', v);

@@ -20,7 +20,10 @@ let cacheDir: string;
 
 before(async () => {
   const r = await buildLibrary({ log: () => {} });
-  assert.deepEqual(r.failed.map((f) => `${f.model}: ${f.error.message}`), []);
+  assert.deepEqual(
+    r.failed.map((f) => `${f.model}: ${f.error.message}`),
+    [],
+  );
   catalog = loadCatalog();
   cacheDir = mkdtempSync(join(tmpdir(), 'fmugw-libcat-'));
 });
@@ -29,8 +32,21 @@ after(() => rmSync(cacheDir, { recursive: true, force: true }));
 describe('catalog of the built library', () => {
   it('lists all 13 models with both FMI versions and both interfaces', () => {
     const names = catalog.list(undefined, 100).map((e) => e.name);
-    for (const n of ['Dahlquist', 'BouncingBall', 'Stair', 'VanDerPol', 'Feedthrough', 'SpringMassDamper', 'RLC', 'DCMotor',
-      'Pendulum', 'ThermalMass', 'TankLevel', 'FuelRail', 'QuarterCar']) {
+    for (const n of [
+      'Dahlquist',
+      'BouncingBall',
+      'Stair',
+      'VanDerPol',
+      'Feedthrough',
+      'SpringMassDamper',
+      'RLC',
+      'DCMotor',
+      'Pendulum',
+      'ThermalMass',
+      'TankLevel',
+      'FuelRail',
+      'QuarterCar',
+    ]) {
       assert.ok(names.includes(n), `${n} missing from ${names.join(', ')}`);
     }
     for (const e of catalog.list(undefined, 100)) {
@@ -55,8 +71,8 @@ describe('catalog of the built library', () => {
         assert.deepEqual(
           { inputs: count('input'), outputs: count('output'), parameters: count('parameter') },
           v === '2.0' && entry.name === 'Feedthrough'
-            // FMI 2 has no Binary type: the Feedthrough FMI 2 build leaves its 3 Binary variables out.
-            ? { inputs: entry.counts.inputs - 1, outputs: entry.counts.outputs - 1, parameters: entry.counts.parameters - 1 }
+            ? // FMI 2 has no Binary type: the Feedthrough FMI 2 build leaves its 3 Binary variables out.
+              { inputs: entry.counts.inputs - 1, outputs: entry.counts.outputs - 1, parameters: entry.counts.parameters - 1 }
             : entry.counts,
           `${e.id} FMI ${v}`,
         );

@@ -41,8 +41,10 @@ for (const v of FMI_VERSIONS) {
     });
 
     it('rejects a negative mass before instantiation (below its declared minimum)', async () => {
-      await assert.rejects(runLibraryModel('SpringMassDamper', v, { startValues: { m: -1 } }),
-        (e: unknown) => isGatewayError(e) && e.code === 'INVALID_START_VALUE');
+      await assert.rejects(
+        runLibraryModel('SpringMassDamper', v, { startValues: { m: -1 } }),
+        (e: unknown) => isGatewayError(e) && e.code === 'INVALID_START_VALUE',
+      );
     });
   });
 
@@ -53,7 +55,10 @@ for (const v of FMI_VERSIONS) {
       const e = assertSeriesClose('v_C', run.time, run.col('v_C'), (_i, t) => rlcStep(p, t).vC, { atol: 1e-6 });
       assertSeriesClose('i', run.time, run.col('i'), (_i, t) => rlcStep(p, t).i, { atol: 1e-7 });
       // Derived outputs: Ohm's law and Kirchhoff's voltage law at every row.
-      const i = run.col('i'), vC = run.col('v_C'), vR = run.col('v_R'), vL = run.col('v_L');
+      const i = run.col('i'),
+        vC = run.col('v_C'),
+        vR = run.col('v_R'),
+        vL = run.col('v_L');
       assertSeriesClose('v_R', run.time, vR, (k) => 2 * (i[k] as number), { atol: 1e-12 });
       assertSeriesClose('KVL', run.time, vL, (k) => 1 - (vR[k] as number) - (vC[k] as number), { atol: 1e-12 });
       // The first peak overshoots by exp(-alpha*pi/wd).
@@ -76,7 +81,10 @@ for (const v of FMI_VERSIONS) {
       const run = await runLibraryModel('DCMotor', v);
       const e = assertSeriesClose('w', run.time, run.col('w'), (_i, t) => dcMotorStep(base, t).w, { atol: 1e-6 });
       assertSeriesClose('i', run.time, run.col('i'), (_i, t) => dcMotorStep(base, t).i, { atol: 1e-5 });
-      const w = run.col('w'), rpm = run.col('rpm'), tau = run.col('tau_m'), i = run.col('i');
+      const w = run.col('w'),
+        rpm = run.col('rpm'),
+        tau = run.col('tau_m'),
+        i = run.col('i');
       assertSeriesClose('rpm', run.time, rpm, (k) => ((w[k] as number) * 60) / (2 * Math.PI), { atol: 1e-9 });
       assertSeriesClose('tau_m', run.time, tau, (k) => 0.01 * (i[k] as number), { atol: 1e-12 });
       report(`DCMotor FMI ${v} max |w err|`, e);

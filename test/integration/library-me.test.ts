@@ -30,28 +30,53 @@ const CHECKS: Record<string, Check> = {
     assertSeriesClose('T', run.time, run.col('T'), (_i, t) => thermalStep(p, t), { atol: 5e-5 });
   },
   Pendulum: (run) => {
-    const r = ref(run, (_t, y, d) => { d[0] = y[1] as number; d[1] = -9.81 * Math.sin(y[0] as number); }, [2.5, 0]);
+    const r = ref(
+      run,
+      (_t, y, d) => {
+        d[0] = y[1] as number;
+        d[1] = -9.81 * Math.sin(y[0] as number);
+      },
+      [2.5, 0],
+    );
     assertSeriesClose('theta', run.time, run.col('theta'), (i) => r[i]?.[0] as number, { atol: 3e-6 });
   },
   TankLevel: (run) => {
-    const r = ref(run, (_t, y, d) => {
-      const h = y[0] as number, e = 1 - h;
-      d[0] = 0.3 * Math.min(1, Math.max(0, e + 0.3 * (y[1] as number))) - 0.1 * Math.sqrt(Math.max(h, 0));
-      d[1] = e;
-    }, [0.5, 0]);
+    const r = ref(
+      run,
+      (_t, y, d) => {
+        const h = y[0] as number,
+          e = 1 - h;
+        d[0] = 0.3 * Math.min(1, Math.max(0, e + 0.3 * (y[1] as number))) - 0.1 * Math.sqrt(Math.max(h, 0));
+        d[1] = e;
+      },
+      [0.5, 0],
+    );
     assertSeriesClose('h', run.time, run.col('h'), (i) => r[i]?.[0] as number, { atol: 1e-6 });
   },
   FuelRail: (run) => {
     const kq = 4 * 0.7 * 4e-8;
-    const r = ref(run, (_t, y, d) => { d[0] = 5e13 * (2e-6 - kq * Math.sqrt((2 * Math.max(y[0] as number, 0)) / 750) * 0.1); }, [5e6]);
+    const r = ref(
+      run,
+      (_t, y, d) => {
+        d[0] = 5e13 * (2e-6 - kq * Math.sqrt((2 * Math.max(y[0] as number, 0)) / 750) * 0.1);
+      },
+      [5e6],
+    );
     assertSeriesClose('p', run.time, run.col('p'), (i) => r[i]?.[0] as number, { atol: 12 }); // 1e-6 of 12 MPa
   },
   QuarterCar: (run) => {
-    const r = ref(run, (_t, y, d) => {
-      const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
-      const f = 16000 * (zs - zu) + 1000 * (vs - vu);
-      d[0] = vs; d[1] = -f / 250; d[2] = vu; d[3] = (f + 160000 * (0.05 - zu)) / 35;
-    }, [0, 0, 0, 0]);
+    const r = ref(
+      run,
+      (_t, y, d) => {
+        const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
+        const f = 16000 * (zs - zu) + 1000 * (vs - vu);
+        d[0] = vs;
+        d[1] = -f / 250;
+        d[2] = vu;
+        d[3] = (f + 160000 * (0.05 - zu)) / 35;
+      },
+      [0, 0, 0, 0],
+    );
     assertSeriesClose('z_s', run.time, run.col('z_s'), (i) => r[i]?.[0] as number, { atol: 5e-8 });
   },
 };

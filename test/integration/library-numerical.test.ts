@@ -21,7 +21,8 @@ function reference(rhs: Parameters<typeof rk45>[0], y0: number[], time: Float64A
 function downCrossings(time: Float64Array, x: Float64Array): number[] {
   const out: number[] = [];
   for (let i = 1; i < x.length; i++) {
-    const a = x[i - 1] as number, b = x[i] as number;
+    const a = x[i - 1] as number,
+      b = x[i] as number;
     if (a > 0 && b <= 0) out.push((time[i - 1] as number) + ((time[i] as number) - (time[i - 1] as number)) * (a / (a - b)));
   }
   return out;
@@ -31,7 +32,14 @@ for (const v of FMI_VERSIONS) {
   describe(`Pendulum (FMI ${v} CS)`, () => {
     it('matches an independent rk45 integration from 2.5 rad (theta within 1e-6 rad)', async () => {
       const run = await runLibraryModel('Pendulum', v);
-      const ref = reference((_t, y, d) => { d[0] = y[1] as number; d[1] = -9.81 * Math.sin(y[0] as number); }, [2.5, 0], run.time);
+      const ref = reference(
+        (_t, y, d) => {
+          d[0] = y[1] as number;
+          d[1] = -9.81 * Math.sin(y[0] as number);
+        },
+        [2.5, 0],
+        run.time,
+      );
       const e = assertSeriesClose('theta', run.time, run.col('theta'), (i) => ref[i]?.[0] as number, { atol: 1e-6 });
       assertSeriesClose('omega', run.time, run.col('omega'), (i) => ref[i]?.[1] as number, { atol: 1e-5 });
       const th = run.col('theta');
@@ -57,10 +65,14 @@ for (const v of FMI_VERSIONS) {
     it('loses energy monotonically with pivot damping, as rk45 predicts', async () => {
       const run = await runLibraryModel('Pendulum', v, { startValues: { d: 0.5, L: 2, m: 3, theta: 1 } });
       const I = 3 * 4;
-      const ref = reference((_t, y, d) => {
-        d[0] = y[1] as number;
-        d[1] = (-3 * 9.81 * 2 * Math.sin(y[0] as number) - 0.5 * (y[1] as number)) / I;
-      }, [1, 0], run.time);
+      const ref = reference(
+        (_t, y, d) => {
+          d[0] = y[1] as number;
+          d[1] = (-3 * 9.81 * 2 * Math.sin(y[0] as number) - 0.5 * (y[1] as number)) / I;
+        },
+        [1, 0],
+        run.time,
+      );
       assertSeriesClose('theta', run.time, run.col('theta'), (i) => ref[i]?.[0] as number, { atol: 1e-6 });
       const E = run.col('E');
       for (let i = 1; i < E.length; i++) assert.ok((E[i] as number) <= (E[i - 1] as number) + 1e-9, `E rises at row ${i}`);
@@ -68,24 +80,38 @@ for (const v of FMI_VERSIONS) {
   });
 
   describe(`TankLevel (FMI ${v} CS)`, () => {
-    const tankRhs = (Kp: number, Ki: number, href: number) => (_t: number, y: Float64Array, d: Float64Array): void => {
-      const h = y[0] as number, e = href - h;
-      const valve = Math.min(1, Math.max(0, Kp * e + Ki * (y[1] as number)));
-      d[0] = 0.3 * valve - 0.1 * Math.sqrt(Math.max(h, 0));
-      d[1] = e;
-    };
+    const tankRhs =
+      (Kp: number, Ki: number, href: number) =>
+      (_t: number, y: Float64Array, d: Float64Array): void => {
+        const h = y[0] as number,
+          e = href - h;
+        const valve = Math.min(1, Math.max(0, Kp * e + Ki * (y[1] as number)));
+        d[0] = 0.3 * valve - 0.1 * Math.sqrt(Math.max(h, 0));
+        d[1] = e;
+      };
 
     it('tracks the setpoint step like rk45, with the same overshoot and settling time', async () => {
       const run = await runLibraryModel('TankLevel', v);
       const ref = reference(tankRhs(1, 0.3, 1), [0.5, 0], run.time);
       const h = run.col('h');
       const e = assertSeriesClose('h', run.time, h, (i) => ref[i]?.[0] as number, { atol: 1e-6 });
-      assertSeriesClose('valve', run.time, run.col('valve'), (i) => {
-        const y = ref[i] as Float64Array;
-        return Math.min(1, Math.max(0, (1 - (y[0] as number)) + 0.3 * (y[1] as number)));
-      }, { atol: 1e-6 });
+      assertSeriesClose(
+        'valve',
+        run.time,
+        run.col('valve'),
+        (i) => {
+          const y = ref[i] as Float64Array;
+          return Math.min(1, Math.max(0, 1 - (y[0] as number) + 0.3 * (y[1] as number)));
+        },
+        { atol: 1e-6 },
+      );
       const m = stepMetrics(run.time, h, 0.5, 1);
-      const mRef = stepMetrics(run.time, ref.map((y) => y[0] as number), 0.5, 1);
+      const mRef = stepMetrics(
+        run.time,
+        ref.map((y) => y[0] as number),
+        0.5,
+        1,
+      );
       assert.ok(Math.abs(m.overshoot - mRef.overshoot) < 1e-5, `overshoot ${m.overshoot} vs ${mRef.overshoot}`);
       assert.equal(m.settlingTime, mRef.settlingTime);
       // The documented figures (model.json): ~12 % overshoot, settling near 17.8 s.
@@ -106,9 +132,11 @@ for (const v of FMI_VERSIONS) {
 
   describe(`FuelRail (FMI ${v} CS)`, () => {
     const kq = 4 * 0.7 * 4e-8; // n_inj * Cd * A_inj
-    const railRhs = (qPump: number, duty: number) => (_t: number, y: Float64Array, d: Float64Array): void => {
-      d[0] = (1.5e9 / 3e-5) * (qPump - kq * Math.sqrt((2 * Math.max(y[0] as number, 0)) / 750) * duty);
-    };
+    const railRhs =
+      (qPump: number, duty: number) =>
+      (_t: number, y: Float64Array, d: Float64Array): void => {
+        d[0] = (1.5e9 / 3e-5) * (qPump - kq * Math.sqrt((2 * Math.max(y[0] as number, 0)) / 750) * duty);
+      };
 
     it('builds pressure like rk45 and settles at the orifice-law steady state', async () => {
       const run = await runLibraryModel('FuelRail', v);
@@ -131,11 +159,16 @@ for (const v of FMI_VERSIONS) {
   });
 
   describe(`QuarterCar (FMI ${v} CS)`, () => {
-    const carRhs = (zr: number) => (_t: number, y: Float64Array, d: Float64Array): void => {
-      const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
-      const f = 16000 * (zs - zu) + 1000 * (vs - vu);
-      d[0] = vs; d[1] = -f / 250; d[2] = vu; d[3] = (f + 160000 * (zr - zu)) / 35;
-    };
+    const carRhs =
+      (zr: number) =>
+      (_t: number, y: Float64Array, d: Float64Array): void => {
+        const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
+        const f = 16000 * (zs - zu) + 1000 * (vs - vu);
+        d[0] = vs;
+        d[1] = -f / 250;
+        d[2] = vu;
+        d[3] = (f + 160000 * (zr - zu)) / 35;
+      };
 
     it('responds to the 5 cm road step like rk45 and settles on the road', async () => {
       const run = await runLibraryModel('QuarterCar', v);
@@ -145,7 +178,16 @@ for (const v of FMI_VERSIONS) {
       assertSeriesClose('z_u', run.time, run.col('z_u'), (i) => ref[i]?.[2] as number, { atol: 5e-8 });
       assertSeriesClose('v_u', run.time, run.col('v_u'), (i) => ref[i]?.[3] as number, { atol: 5e-6 }); // peak ~1.5 m/s
       const d = new Float64Array(4);
-      assertSeriesClose('a_s', run.time, run.col('a_s'), (i) => { carRhs(0.05)(0, ref[i] as Float64Array, d); return d[1] as number; }, { atol: 1e-5 });
+      assertSeriesClose(
+        'a_s',
+        run.time,
+        run.col('a_s'),
+        (i) => {
+          carRhs(0.05)(0, ref[i] as Float64Array, d);
+          return d[1] as number;
+        },
+        { atol: 1e-5 },
+      );
       assertSeriesClose('F_tire', run.time, run.col('F_tire'), (i) => 160000 * (0.05 - (ref[i]?.[2] as number)), { atol: 1e-2 }); // ~1e-6 of the 8 kN peak
       assert.ok(Math.abs((run.col('z_s').at(-1) as number) - 0.05) < 5e-4, 'body settles on the raised road');
       report(`QuarterCar FMI ${v} max |z_s err| m`, e);
@@ -154,11 +196,18 @@ for (const v of FMI_VERSIONS) {
     it('with a stiffer damper, overshoots less (and still matches rk45)', async () => {
       const soft = await runLibraryModel('QuarterCar', v);
       const stiff = await runLibraryModel('QuarterCar', v, { startValues: { c_s: 3000 } });
-      const ref = rk45((_t, y, d) => {
-        const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
-        const f = 16000 * (zs - zu) + 3000 * (vs - vu);
-        d[0] = vs; d[1] = -f / 250; d[2] = vu; d[3] = (f + 160000 * (0.05 - zu)) / 35;
-      }, [0, 0, 0, 0], Array.from(stiff.time));
+      const ref = rk45(
+        (_t, y, d) => {
+          const [zs, vs, zu, vu] = y as unknown as [number, number, number, number];
+          const f = 16000 * (zs - zu) + 3000 * (vs - vu);
+          d[0] = vs;
+          d[1] = -f / 250;
+          d[2] = vu;
+          d[3] = (f + 160000 * (0.05 - zu)) / 35;
+        },
+        [0, 0, 0, 0],
+        Array.from(stiff.time),
+      );
       assertSeriesClose('z_s', stiff.time, stiff.col('z_s'), (i) => ref[i]?.[0] as number, { atol: 5e-8 });
       assert.ok(Math.max(...stiff.col('z_s')) < Math.max(...soft.col('z_s')));
     });

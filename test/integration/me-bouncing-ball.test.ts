@@ -9,7 +9,10 @@ import { describe, it } from 'node:test';
 import { bouncingBall } from '../helpers/references.ts';
 import { column, eventRowIndices, runModel } from './me-support.ts';
 
-const G = 9.81, E = 0.7, H0 = 1, V_MIN = 0.1;
+const G = 9.81,
+  E = 0.7,
+  H0 = 1,
+  V_MIN = 0.1;
 
 function analyticImpacts(): number[] {
   const V = Math.sqrt(2 * G * H0);
@@ -23,7 +26,11 @@ for (const v of ['2.0', '3.0'] as const) {
     for (const solver of ['rk45', 'bdf'] as const) {
       it(`${solver}: located impacts match the analytic times to 1e-6 at rtol 1e-8`, async () => {
         const r = await runModel('BouncingBall', v, 'ME', {
-          startTime: 0, stopTime: 3, outputInterval: 0.1, tolerance: 1e-8, solver,
+          startTime: 0,
+          stopTime: 3,
+          outputInterval: 0.1,
+          tolerance: 1e-8,
+          solver,
           startValues: { g: G, e: E, h: H0, v_min: V_MIN },
         });
         const impacts = analyticImpacts();
@@ -31,9 +38,12 @@ for (const v of ['2.0', '3.0'] as const) {
         assert.equal(r.stats.events, impacts.length, `events: ${r.stats.events}`);
         const rows = eventRowIndices(r);
         assert.equal(rows.length, 2 * impacts.length);
-        const h = column(r, 'h'), vel = column(r, 'v'), bounces = column(r, 'bounces');
+        const h = column(r, 'h'),
+          vel = column(r, 'v'),
+          bounces = column(r, 'bounces');
         for (let n = 0; n < impacts.length; n++) {
-          const before = rows[2 * n]!, after = rows[2 * n + 1]!;
+          const before = rows[2 * n]!,
+            after = rows[2 * n + 1]!;
           assert.equal(after, before + 1);
           assert.equal(r.time[before], r.time[after]);
           const t = r.time[before]!;
@@ -64,7 +74,11 @@ describe('BouncingBall without a rest speed (v_min = 0)', () => {
     it(`${solver}: ends with a Zeno error, never falls through the ground`, async () => {
       await assert.rejects(
         runModel('BouncingBall', '3.0', 'ME', {
-          startTime: 0, stopTime: 3, outputInterval: 0.01, solver, startValues: { v_min: 0 },
+          startTime: 0,
+          stopTime: 3,
+          outputInterval: 0.01,
+          solver,
+          startValues: { v_min: 0 },
         }),
         (e: unknown) => (e as { code?: string }).code === 'SIMULATION_FAILED' && /Zeno/.test((e as Error).message),
       );

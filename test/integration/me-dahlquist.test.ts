@@ -74,7 +74,10 @@ describe('Model Exchange option errors', () => {
   ];
   for (const [name, over] of cases) {
     it(name, async () => {
-      await assert.rejects(runModel('Dahlquist', '2.0', 'ME', { ...base, ...over }), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST');
+      await assert.rejects(
+        runModel('Dahlquist', '2.0', 'ME', { ...base, ...over }),
+        (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST',
+      );
     });
   }
 });

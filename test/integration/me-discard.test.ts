@@ -16,11 +16,19 @@ for (const v of ['2.0', '3.0'] as const) {
   describe(`Discard from the derivatives, Model Exchange FMI ${v}`, () => {
     it('rk45 retries shorter steps and stays within the tolerance of the closed form', async () => {
       const fmu = openFixture(await buildFixture('domain', v));
-      const r = runSimulation(fmu, { startTime: 0, stopTime: 1.999, outputInterval: 0.5, interface: 'ME', solver: 'rk45', tolerance: 1e-3 });
+      const r = runSimulation(fmu, {
+        startTime: 0,
+        stopTime: 1.999,
+        outputInterval: 0.5,
+        interface: 'ME',
+        solver: 'rk45',
+        tolerance: 1e-3,
+      });
       assert.ok(r.stats.rejectedSteps > 0, 'the overshooting steps are rejected');
       const x = column(r, 'x');
       // atol = rtol · nominal (1) = 1e-3; using the Discarded derivative (0) was off by 7e-3.
-      for (let i = 0; i < r.rows; i++) assert.ok(Math.abs(x[i]! - exact(r.time[i]!)) < 1e-3, `t = ${r.time[i]}: ${x[i]} vs ${exact(r.time[i]!)}`);
+      for (let i = 0; i < r.rows; i++)
+        assert.ok(Math.abs(x[i]! - exact(r.time[i]!)) < 1e-3, `t = ${r.time[i]}: ${x[i]} vs ${exact(r.time[i]!)}`);
     });
 
     it('euler fails with SIMULATION_FAILED instead of integrating a Discarded derivative', async () => {

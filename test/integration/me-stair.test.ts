@@ -17,7 +17,8 @@ for (const v of ['2.0', '3.0'] as const) {
       assert.equal(r.stats.events, 5);
       assert.equal(rows.length, 10);
       for (let k = 1; k <= 5; k++) {
-        const before = rows[2 * k - 2]!, after = rows[2 * k - 1]!;
+        const before = rows[2 * k - 2]!,
+          after = rows[2 * k - 1]!;
         assert.equal(r.time[before], k * PERIOD); // exactly, as the FMU computes it
         assert.equal(r.time[after], k * PERIOD);
         assert.equal(counter[before], k - 1);
@@ -37,14 +38,22 @@ for (const v of ['2.0', '3.0'] as const) {
       const me = await runModel('Stair', v, 'ME', opts);
       const cs = await runModel('Stair', v, 'CS', opts);
       assert.equal(me.stats.events, 2);
-      assert.deepEqual(eventRowIndices(me).map((i) => me.time[i]), [0.5, 0.5, 1, 1]);
+      assert.deepEqual(
+        eventRowIndices(me).map((i) => me.time[i]),
+        [0.5, 0.5, 1, 1],
+      );
       assert.equal(me.time[me.rows - 1], 1);
       assert.equal(column(me, 'counter')[me.rows - 1], 2); // floor(1 / 0.5), right after the event
       assert.equal(column(cs, 'counter')[cs.rows - 1], 2);
     });
 
     it('ends early when the FMU requests termination, saying when and why', async () => {
-      const r = await runModel('Stair', v, 'ME', { startTime: 0, stopTime: 10, outputInterval: 0.5, startValues: { period: PERIOD, terminate_at: 3 } });
+      const r = await runModel('Stair', v, 'ME', {
+        startTime: 0,
+        stopTime: 10,
+        outputInterval: 0.5,
+        startValues: { period: PERIOD, terminate_at: 3 },
+      });
       assert.ok(r.terminatedEarly);
       assert.equal(r.terminatedEarly.time, 3 * PERIOD);
       assert.match(r.terminatedEarly.reason, /terminat/);

@@ -49,7 +49,8 @@ for (const fmiVersion of ['2.0', '3.0'] as const) {
         assert.ok(worst < 1e-5, `worst relative error of x: ${worst}`);
         // After each event the level matches x exactly (the event updated it).
         for (const i of eventRowIndices(r)) {
-          if (i > 0 && r.time[i] === r.time[i - 1]) assert.equal(level[i], Math.floor((x[i] as number) / Q), `after the event at t=${r.time[i]}`);
+          if (i > 0 && r.time[i] === r.time[i - 1])
+            assert.equal(level[i], Math.floor((x[i] as number) / Q), `after the event at t=${r.time[i]}`);
         }
       });
     }

@@ -10,7 +10,10 @@ import type { InterfaceKind } from '../../src/schemas/model-description.ts';
 import { buildLibraryModel, openFixture } from '../helpers/fixtures.ts';
 
 export async function runModel(
-  model: string, fmiVersion: '2.0' | '3.0', iface: InterfaceKind, options: SimulationOptions,
+  model: string,
+  fmiVersion: '2.0' | '3.0',
+  iface: InterfaceKind,
+  options: SimulationOptions,
 ): Promise<SimulationResult> {
   const fmu = openFixture(await buildLibraryModel(model, fmiVersion));
   const lib = loadFmiLibrary(fmu, iface);
@@ -35,6 +38,8 @@ export function column(r: SimulationResult, name: string): Float64Array {
 /** Indices of rows recorded at events. */
 export function eventRowIndices(r: SimulationResult): number[] {
   const out: number[] = [];
-  r.eventRows?.forEach((v, i) => { if (v) out.push(i); });
+  r.eventRows?.forEach((v, i) => {
+    if (v) out.push(i);
+  });
   return out;
 }

@@ -20,7 +20,8 @@ for (const v of ['2.0', '3.0'] as const) {
       assert.equal(me.rows, cs.rows);
       let worst = 0;
       for (const name of ['x0', 'x1']) {
-        const a = column(me, name), b = column(cs, name);
+        const a = column(me, name),
+          b = column(cs, name);
         for (let i = 0; i < me.rows; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
       }
       assert.ok(worst < 1e-6, `max |ME − CS| = ${worst}`);
@@ -34,7 +35,13 @@ for (const v of ['2.0', '3.0'] as const) {
     it('bdf integrates the stiff mu = 1000 case in a bounded number of steps', async () => {
       const mu = 1000;
       const r = await runModel('VanDerPol', v, 'ME', {
-        startTime: 0, stopTime: 1000, outputInterval: 0.5, maxStep: 50, tolerance: 1e-6, solver: 'bdf', startValues: { mu },
+        startTime: 0,
+        stopTime: 1000,
+        outputInterval: 0.5,
+        maxStep: 50,
+        tolerance: 1e-6,
+        solver: 'bdf',
+        startValues: { mu },
       });
       assert.ok(r.stats.steps < 3000, `${r.stats.steps} steps`);
       // Relaxation oscillation: from x0 = 2 the slow branch reaches x0 = 1 after
@@ -49,7 +56,15 @@ for (const v of ['2.0', '3.0'] as const) {
 
     it('rk45 reports STEP_LIMIT_EXCEEDED on mu = 1000 and points to bdf', async () => {
       await assert.rejects(
-        runModel('VanDerPol', v, 'ME', { startTime: 0, stopTime: 1000, outputInterval: 0.5, maxStep: 50, solver: 'rk45', maxSteps: 5000, startValues: { mu: 1000 } }),
+        runModel('VanDerPol', v, 'ME', {
+          startTime: 0,
+          stopTime: 1000,
+          outputInterval: 0.5,
+          maxStep: 50,
+          solver: 'rk45',
+          maxSteps: 5000,
+          startValues: { mu: 1000 },
+        }),
         (e: unknown) => {
           assert.ok(isGatewayError(e));
           assert.equal(e.code, 'STEP_LIMIT_EXCEEDED');

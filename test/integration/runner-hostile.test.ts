@@ -38,7 +38,14 @@ async function buildHostile(name: string, opts: { cflags?: string[]; mutateXml?:
     if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) feed(join(p, e));
     else hash.update(p).update(readFileSync(p));
   };
-  for (const p of [join(FIXTURES, name), join(ROOT, 'library', 'include'), join(ROOT, 'library', 'adapters'), join(ROOT, 'tools', 'fmu-builder.ts'), join(ROOT, 'tools', 'fmu-builder')]) feed(p);
+  for (const p of [
+    join(FIXTURES, name),
+    join(ROOT, 'library', 'include'),
+    join(ROOT, 'library', 'adapters'),
+    join(ROOT, 'tools', 'fmu-builder.ts'),
+    join(ROOT, 'tools', 'fmu-builder'),
+  ])
+    feed(p);
   hash.update(JSON.stringify(opts.cflags ?? [])).update(opts.mutateXml?.toString() ?? '');
   const out = join(CACHE, `${name}-${hash.digest('hex').slice(0, 12)}.fmu`);
   if (existsSync(out)) return out;
@@ -103,7 +110,9 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
     const paths = await Promise.all([
       ...names.map((n) => buildHostile(n)),
       buildHostile('constructor', { cflags: [`-DMARKER_PATH="${CTOR_MARKER}"`] }),
-      buildHostile('control', { mutateXml: (x) => x.replace(/<CoSimulation /, '<CoSimulation canBeInstantiatedOnlyOncePerProcess="true" ') }),
+      buildHostile('control', {
+        mutateXml: (x) => x.replace(/<CoSimulation /, '<CoSimulation canBeInstantiatedOnlyOncePerProcess="true" '),
+      }),
     ]);
     [...names, 'constructor', 'control-once'].forEach((n, i) => {
       fmus[n] = openFmu({ path: paths[i] as string }, { cacheDir });
@@ -133,7 +142,10 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
     await sleep(300);
     const live = new Set(pool.stats().pids.flatMap((p) => processTree(p)));
     const mine = processTree(process.pid).slice(1);
-    assert.deepEqual(mine.filter((p) => !live.has(p) && isAlive(p) && !readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('cc')), []);
+    assert.deepEqual(
+      mine.filter((p) => !live.has(p) && isAlive(p) && !readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('cc')),
+      [],
+    );
     const runnerDir = join(cacheDir, '.runner');
     const stages = readdirSync(runnerDir).flatMap((pool) => readdirSync(join(runnerDir, pool)));
     assert.ok(stages.length <= pool.stats().pids.length, `stale stage dirs: ${stages.join(',')}`);
@@ -152,9 +164,15 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
   it('reports a segfault in doStep as FMU_CRASHED with the signal and the last output lines', async () => {
     const e = await rejectsWith(pool.run(job(get('segfault'))), 'FMU_CRASHED');
     assert.equal(e.data?.signal, 'SIGSEGV');
-    assert.ok((e.data?.last_log_lines as string[]).some((l) => l.includes('last words at t=0.5')), JSON.stringify(e.data));
+    assert.ok(
+      (e.data?.last_log_lines as string[]).some((l) => l.includes('last words at t=0.5')),
+      JSON.stringify(e.data),
+    );
     // The FMU's own logger message (FMI callback) is streamed before the crash, not lost with it.
-    assert.ok((e.data?.last_log_lines as string[]).some((l) => l.includes('about to dereference NULL')), JSON.stringify(e.data));
+    assert.ok(
+      (e.data?.last_log_lines as string[]).some((l) => l.includes('about to dereference NULL')),
+      JSON.stringify(e.data),
+    );
     await assertClean();
     await assertControlWorks();
   });
@@ -259,7 +277,10 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
 
     it('parses the model description inside the worker when the job does not carry it', async () => {
       const fmu = get('control');
-      const r = await pool.run({ fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir }, options: { startTime: 0, stopTime: 1, outputInterval: 0.1 } });
+      const r = await pool.run({
+        fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir },
+        options: { startTime: 0, stopTime: 1, outputInterval: 0.1 },
+      });
       assert.ok(Math.abs(finalOf(r, 'x') - Math.exp(-1)) < 1e-6);
     });
   });

@@ -159,7 +159,10 @@ describe('worker pool with diagnostic jobs', () => {
 
     it('gives the worker no network and no writes outside its private /tmp', async () => {
       const outside = join(process.cwd(), 'src', `.probe-${process.pid}`);
-      const r = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', connectPort: port, writePath: outside })) as { connect: string; write: string };
+      const r = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', connectPort: port, writePath: outside })) as {
+        connect: string;
+        write: string;
+      };
       assert.notEqual(r.connect, 'connected');
       assert.equal(connections, 0);
       assert.notEqual(r.write, 'written');
@@ -220,7 +223,13 @@ describe('worker pool without a sandbox', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
     try {
       assert.throws(
-        () => createWorkerPool({ size: 1, cacheDir: dir, sandbox: 'required', sandboxTools: { bwrap: '/nonexistent/bwrap', prlimit: '/usr/bin/prlimit' } }),
+        () =>
+          createWorkerPool({
+            size: 1,
+            cacheDir: dir,
+            sandbox: 'required',
+            sandboxTools: { bwrap: '/nonexistent/bwrap', prlimit: '/usr/bin/prlimit' },
+          }),
         (e: unknown) => code(e) === 'SANDBOX_UNAVAILABLE',
       );
     } finally {
@@ -230,7 +239,13 @@ describe('worker pool without a sandbox', () => {
 
   it("runs process-only with sandbox 'auto' when bubblewrap is missing, still enforcing limits", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
-    const pool = createWorkerPool({ size: 1, cacheDir: dir, timeoutMs: 1500, sandbox: 'auto', sandboxTools: { bwrap: '/nonexistent/bwrap', prlimit: '/usr/bin/prlimit' } });
+    const pool = createWorkerPool({
+      size: 1,
+      cacheDir: dir,
+      timeoutMs: 1500,
+      sandbox: 'auto',
+      sandboxTools: { bwrap: '/nonexistent/bwrap', prlimit: '/usr/bin/prlimit' },
+    });
     try {
       assert.equal(pool.isolation.level, 'process-only');
       assert.ok(pool.isolation.missing.some((m) => m.includes('bwrap')));

@@ -45,7 +45,12 @@ describe('sweeps through the worker pool', () => {
 
   it('runs every grid combination and matches the closed form per run', async () => {
     const progress: number[] = [];
-    const r = await sweep(pool, job, { parameters: { k: [0.5, 1, 1.5, 2, 2.5, 3] } }, { kpis: ['x_min'], onProgress: (d) => void progress.push(d) });
+    const r = await sweep(
+      pool,
+      job,
+      { parameters: { k: [0.5, 1, 1.5, 2, 2.5, 3] } },
+      { kpis: ['x_min'], onProgress: (d) => void progress.push(d) },
+    );
     assert.equal(r.total, 6);
     assert.equal(r.completed, 6);
     assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
@@ -70,16 +75,26 @@ describe('sweeps through the worker pool', () => {
   });
 
   it('rejects an unknown KPI before running anything', async () => {
-    await assert.rejects(sweep(pool, job, { parameters: { k: [1, 2] } }, { kpis: ['nope_max'] }), (e: unknown) => (e as { code: string }).code === 'UNKNOWN_VARIABLE');
+    await assert.rejects(
+      sweep(pool, job, { parameters: { k: [1, 2] } }, { kpis: ['nope_max'] }),
+      (e: unknown) => (e as { code: string }).code === 'UNKNOWN_VARIABLE',
+    );
   });
 
   it('marks the remaining runs CANCELLED when the sweep is aborted', async () => {
     const ac = new AbortController();
-    const p = sweep(pool, job, { parameters: { k: Array.from({ length: 40 }, (_, i) => i / 10) } }, {
-      signal: ac.signal,
-      concurrency: 2,
-      onProgress: (d) => { if (d === 3) ac.abort(); },
-    });
+    const p = sweep(
+      pool,
+      job,
+      { parameters: { k: Array.from({ length: 40 }, (_, i) => i / 10) } },
+      {
+        signal: ac.signal,
+        concurrency: 2,
+        onProgress: (d) => {
+          if (d === 3) ac.abort();
+        },
+      },
+    );
     const r = await p;
     assert.ok(r.completed >= 3 && r.completed < 40, `completed ${r.completed}`);
     assert.ok(r.runs.filter((x) => x.error?.code === 'CANCELLED').length >= 30);
@@ -87,19 +102,40 @@ describe('sweeps through the worker pool', () => {
 
   it('reports progress of a single run as fractions of simulated time', async () => {
     const fractions: number[] = [];
-    await pool.run({ ...job, options: { ...job.options, stopTime: 200, outputInterval: 0.001 } }, { onProgress: (f) => void fractions.push(f) });
+    await pool.run(
+      { ...job, options: { ...job.options, stopTime: 200, outputInterval: 0.001 } },
+      { onProgress: (f) => void fractions.push(f) },
+    );
     assert.ok(fractions.length >= 1);
     assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= (fractions[i - 1] as number))));
     assert.equal(fractions[fractions.length - 1], 1);
   });
 
   it('runs `fmu-gateway sweep` with a range and prints JSON', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      join(ROOT, 'bin', 'fmu-gateway.js'), 'sweep', fmuPath, '--stop', '1', '--step', '0.1', '--set', 'k=1:3:3', '--json', '--workers', '2',
-    ], { env: { ...process.env, FMU_GATEWAY_DATA_DIR: join(dir, 'data'), FMU_GATEWAY_CACHE_DIR: join(dir, 'cli-cache') }, timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'fmu-gateway.js'),
+        'sweep',
+        fmuPath,
+        '--stop',
+        '1',
+        '--step',
+        '0.1',
+        '--set',
+        'k=1:3:3',
+        '--json',
+        '--workers',
+        '2',
+      ],
+      { env: { ...process.env, FMU_GATEWAY_DATA_DIR: join(dir, 'data'), FMU_GATEWAY_CACHE_DIR: join(dir, 'cli-cache') }, timeout: 30_000 },
+    );
     const r = JSON.parse(stdout) as SweepResult;
     assert.equal(r.completed, 3);
-    assert.deepEqual(r.runs.map((x) => x.start_values.k), [1, 2, 3]);
+    assert.deepEqual(
+      r.runs.map((x) => x.start_values.k),
+      [1, 2, 3],
+    );
     r.runs.forEach((x) => assert.ok(Math.abs((x.final?.x as number) - Math.exp(-(x.start_values.k as number))) < 1e-6));
   });
 });

@@ -60,7 +60,11 @@ test('denies namespace-creating clone, io_uring and userfaultfd; threads still s
   if (process.platform !== 'linux') return t.skip('seccomp is Linux-only');
   const probe = (mode: string): Record<string, unknown> => {
     const child = join(ROOT, 'test', 'fixtures', 'hostile', 'seccomp-probe.ts');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
     return JSON.parse(r.stdout || `{"stderr": ${JSON.stringify(r.stderr)}}`) as Record<string, unknown>;
   };
   const EINVAL = 22;

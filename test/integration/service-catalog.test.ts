@@ -41,7 +41,10 @@ describe('listLibrary', () => {
   it('applies the limit but reports the total', () => {
     const out = listLibrary(ctx, { limit: 1 });
     assert.deepEqual([out.models.length, out.total], [1, 2]);
-    assert.deepEqual(listLibrary(ctx, { query: 'oscillator' }).models.map((m) => m.id), ['msl:SpringMassDamper']);
+    assert.deepEqual(
+      listLibrary(ctx, { query: 'oscillator' }).models.map((m) => m.id),
+      ['msl:SpringMassDamper'],
+    );
   });
 });
 
@@ -50,10 +53,19 @@ describe('getVariables', () => {
     const out = getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', causality: 'parameter' });
     assert.ok(GetVariablesOutputSchema.safeParse(out).success);
     assert.equal(out.fmi_version, '3.0');
-    assert.deepEqual(out.variables.map((v) => v.name), ['m', 'c', 'k']);
+    assert.deepEqual(
+      out.variables.map((v) => v.name),
+      ['m', 'c', 'k'],
+    );
     assert.deepEqual(out.variables[1], {
-      name: 'c', value_reference: out.variables[1]?.value_reference, type: 'Float64', causality: 'parameter',
-      variability: out.variables[1]?.variability, start: 0.4, unit: 'N.s/m', min: 0,
+      name: 'c',
+      value_reference: out.variables[1]?.value_reference,
+      type: 'Float64',
+      causality: 'parameter',
+      variability: out.variables[1]?.variability,
+      start: 0.4,
+      unit: 'N.s/m',
+      min: 0,
       description: 'Viscous damping coefficient (critical damping: 2*sqrt(m*k))',
     });
   });
@@ -61,7 +73,10 @@ describe('getVariables', () => {
   it('filters by text and reports the FMI 2.0 build when asked', () => {
     const out = getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', fmi_version: '2.0', query: 'VELOCITY' });
     assert.equal(out.fmi_version, '2.0');
-    assert.deepEqual(out.variables.map((v) => v.name), ['v']);
+    assert.deepEqual(
+      out.variables.map((v) => v.name),
+      ['v'],
+    );
     assert.equal(out.total, 1);
   });
 
@@ -96,7 +111,7 @@ describe('uploadFmu', () => {
     assert.deepEqual(described.data.variables.map((v) => v.name).sort(), ['der(x)', 'k', 'time', 'x']);
   });
 
-  it('refuses an fmi_version other than the uploaded FMU\'s own, rather than ignoring it', async () => {
+  it("refuses an fmi_version other than the uploaded FMU's own, rather than ignoring it", async () => {
     const { fmu_id } = uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
     assert.throws(() => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
     await assert.rejects(simulate(ctx, { fmu_id, fmi_version: '3.0', stop_time: 1 }), isCode('BAD_REQUEST'));

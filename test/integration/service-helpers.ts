@@ -33,7 +33,9 @@ export function testCatalog(built: Map<string, string>): CatalogLike {
   return {
     list(query, limit = 50) {
       const q = query?.toLowerCase();
-      const hits = entries.filter((e) => q === undefined || `${e.name} ${e.description ?? ''} ${(e.tags ?? []).join(' ')}`.toLowerCase().includes(q));
+      const hits = entries.filter(
+        (e) => q === undefined || `${e.name} ${e.description ?? ''} ${(e.tags ?? []).join(' ')}`.toLowerCase().includes(q),
+      );
       return hits.slice(0, limit);
     },
     resolve(id, fmiVersion) {

@@ -24,7 +24,13 @@ after(async () => {
 
 describe('simulate through the worker pool', () => {
   it('runs in a worker and reports its isolation in the provenance', async () => {
-    const { output } = await simulate(ctx, { fmu_id: 'msl:Dahlquist', stop_time: 2, step: 0.01, start_values: { k: 2 }, kpis: ['x_final'] });
+    const { output } = await simulate(ctx, {
+      fmu_id: 'msl:Dahlquist',
+      stop_time: 2,
+      step: 0.01,
+      start_values: { k: 2 },
+      kpis: ['x_final'],
+    });
     const final = output.kpis.x_final;
     assert.ok(typeof final === 'number' && Math.abs(final - Math.exp(-4)) < 1e-5, `final ${final}`);
     assert.match(output.provenance.isolation, /^(sandboxed|process-only)/);

@@ -57,7 +57,10 @@ function drive(b: Built, args: string[]): Promise<{ rows: number[][]; comments: 
   const version = b.xml.includes('fmiVersion="3.0"') ? '3' : '2';
   return new Promise((resolve) => {
     execFile(driver, [b.lib, version, b.guid, ...args], (err, stdout, stderr) => {
-      const lines = stdout.trim().split('\n').filter((l) => l !== '');
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '');
       resolve({
         rows: lines.filter((l) => !l.startsWith('#') && !l.includes('=')).map((l) => l.split(',').map(Number)),
         comments: [...lines.filter((l) => l.startsWith('#') || l.includes('='))],
@@ -77,9 +80,15 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     execFileSync(findCCompiler() as string, ['-O2', '-o', driver, DRIVER_SRC, '-ldl']);
     // Two at a time: the test machine has two cores.
     const jobs: [string, '2.0' | '3.0', { sources?: boolean }][] = [
-      ['Dahlquist', '2.0', { sources: true }], ['Dahlquist', '3.0', { sources: true }],
-      ['BouncingBall', '2.0', {}], ['BouncingBall', '3.0', {}], ['Stair', '2.0', {}], ['Stair', '3.0', {}],
-      ['VanDerPol', '3.0', {}], ['Feedthrough', '2.0', {}], ['Feedthrough', '3.0', {}],
+      ['Dahlquist', '2.0', { sources: true }],
+      ['Dahlquist', '3.0', { sources: true }],
+      ['BouncingBall', '2.0', {}],
+      ['BouncingBall', '3.0', {}],
+      ['Stair', '2.0', {}],
+      ['Stair', '3.0', {}],
+      ['VanDerPol', '3.0', {}],
+      ['Feedthrough', '2.0', {}],
+      ['Feedthrough', '3.0', {}],
     ];
     for (let i = 0; i < jobs.length; i += 2) {
       await Promise.all(jobs.slice(i, i + 2).map(([m, v, o]) => build(m, v, o)));
@@ -90,7 +99,10 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
   });
 
   test('FMI 2 FMU has the standard layout with sources', () => {
-    const names = get('Dahlquist-2.0').zip.getEntries().map((e) => e.entryName).sort();
+    const names = get('Dahlquist-2.0')
+      .zip.getEntries()
+      .map((e) => e.entryName)
+      .sort();
     assert.ok(names.includes('modelDescription.xml'));
     assert.ok(names.includes('binaries/linux64/Dahlquist.so'));
     for (const f of ['model.c', 'model.h', 'model_generated.h', 'model_tables.h', 'core.c', 'cs_solver.c', 'fmi2.c', 'fmi2_abi.h']) {
@@ -110,38 +122,88 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
   });
 
   test('FMUs without sources carry no sources/ folder', () => {
-    assert.ok(!get('Stair-2.0').zip.getEntries().some((e) => e.entryName.startsWith('sources/')));
+    assert.ok(
+      !get('Stair-2.0')
+        .zip.getEntries()
+        .some((e) => e.entryName.startsWith('sources/')),
+    );
   });
 
   test('binaries export exactly the standard FMI 2 / FMI 3 functions, unprefixed', () => {
-    const exported = (lib: string): string[] => execFileSync('nm', ['-D', '--defined-only', lib], { encoding: 'utf8' })
-      .split('\n').filter((l) => / T /.test(l)).map((l) => l.split(' ').at(-1) as string).sort();
+    const exported = (lib: string): string[] =>
+      execFileSync('nm', ['-D', '--defined-only', lib], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => / T /.test(l))
+        .map((l) => l.split(' ').at(-1) as string)
+        .sort();
     const f2 = exported(get('Dahlquist-2.0').lib);
     const f3 = exported(get('Dahlquist-3.0').lib);
-    for (const name of ['fmi2Instantiate', 'fmi2DoStep', 'fmi2GetReal', 'fmi2SetString', 'fmi2NewDiscreteStates',
-      'fmi2GetDerivatives', 'fmi2GetRealStatus', 'fmi2DeSerializeFMUstate', 'fmi2GetTypesPlatform']) assert.ok(f2.includes(name), name);
-    for (const name of ['fmi3InstantiateCoSimulation', 'fmi3InstantiateModelExchange', 'fmi3InstantiateScheduledExecution', 'fmi3DoStep',
-      'fmi3GetFloat64', 'fmi3SetBinary', 'fmi3GetClock', 'fmi3UpdateDiscreteStates', 'fmi3GetContinuousStateDerivatives',
-      'fmi3ActivateModelPartition', 'fmi3GetIntervalFraction', 'fmi3EnterConfigurationMode']) assert.ok(f3.includes(name), name);
+    for (const name of [
+      'fmi2Instantiate',
+      'fmi2DoStep',
+      'fmi2GetReal',
+      'fmi2SetString',
+      'fmi2NewDiscreteStates',
+      'fmi2GetDerivatives',
+      'fmi2GetRealStatus',
+      'fmi2DeSerializeFMUstate',
+      'fmi2GetTypesPlatform',
+    ])
+      assert.ok(f2.includes(name), name);
+    for (const name of [
+      'fmi3InstantiateCoSimulation',
+      'fmi3InstantiateModelExchange',
+      'fmi3InstantiateScheduledExecution',
+      'fmi3DoStep',
+      'fmi3GetFloat64',
+      'fmi3SetBinary',
+      'fmi3GetClock',
+      'fmi3UpdateDiscreteStates',
+      'fmi3GetContinuousStateDerivatives',
+      'fmi3ActivateModelPartition',
+      'fmi3GetIntervalFraction',
+      'fmi3EnterConfigurationMode',
+    ])
+      assert.ok(f3.includes(name), name);
     assert.equal(f2.length, 44, `FMI 2.0 defines 44 functions, got ${f2.join(' ')}`);
     assert.equal(f3.length, 75, `FMI 3.0 defines 75 functions, got ${f3.length}`);
-    assert.ok(f2.every((n) => n.startsWith('fmi2')), 'nothing but fmi2* exported (no model_/core_ leaks)');
-    assert.ok(f3.every((n) => /^fmi3[A-Z]/.test(n)), 'nothing but unprefixed fmi3* exported');
+    assert.ok(
+      f2.every((n) => n.startsWith('fmi2')),
+      'nothing but fmi2* exported (no model_/core_ leaks)',
+    );
+    assert.ok(
+      f3.every((n) => /^fmi3[A-Z]/.test(n)),
+      'nothing but unprefixed fmi3* exported',
+    );
   });
 
   test('FMI 2 modelDescription.xml lists variables, derivatives and model structure', () => {
     const b = get('Dahlquist-2.0');
-    const md = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'ScalarVariable' || n === 'Unknown' })
-      .parse(b.xml).fmiModelDescription;
+    const md = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (n) => n === 'ScalarVariable' || n === 'Unknown',
+    }).parse(b.xml).fmiModelDescription;
     assert.equal(md.fmiVersion, '2.0');
     assert.equal(md.guid, b.guid);
     assert.equal(md.ModelExchange.modelIdentifier, 'Dahlquist');
     assert.equal(md.CoSimulation.modelIdentifier, 'Dahlquist');
-    assert.deepEqual(md.ModelExchange.SourceFiles.File.map((f: { name: string }) => f.name).sort(), ['core.c', 'cs_solver.c', 'fmi2.c', 'model.c']);
-    const vars = md.ModelVariables.ScalarVariable as Record<string, unknown>[];
-    assert.deepEqual(vars.map((v) => [v.name, v.valueReference, v.causality]), [
-      ['time', '0', 'independent'], ['x', '1', 'output'], ['der(x)', '2', 'local'], ['k', '3', 'parameter'],
+    assert.deepEqual(md.ModelExchange.SourceFiles.File.map((f: { name: string }) => f.name).sort(), [
+      'core.c',
+      'cs_solver.c',
+      'fmi2.c',
+      'model.c',
     ]);
+    const vars = md.ModelVariables.ScalarVariable as Record<string, unknown>[];
+    assert.deepEqual(
+      vars.map((v) => [v.name, v.valueReference, v.causality]),
+      [
+        ['time', '0', 'independent'],
+        ['x', '1', 'output'],
+        ['der(x)', '2', 'local'],
+        ['k', '3', 'parameter'],
+      ],
+    );
     assert.deepEqual(vars[2]?.Real, { derivative: '2' }, 'der(x) points at x by 1-based index');
     assert.deepEqual(vars[3]?.Real, { start: '1', unit: '1/s' });
     assert.equal(md.ModelStructure.Outputs.Unknown[0].index, '2');
@@ -150,15 +212,22 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
   });
 
   test('FMI 3 modelDescription.xml uses typed variables, value-reference derivatives and event indicators', () => {
-    const parse = (xml: string): Record<string, any> => // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed XML is untyped
-      new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['Float64', 'Output', 'EventIndicator', 'ContinuousStateDerivative'].includes(n) })
-        .parse(xml).fmiModelDescription;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed XML is untyped
+    const parse = (xml: string): Record<string, any> =>
+      new XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: '',
+        isArray: (n) => ['Float64', 'Output', 'EventIndicator', 'ContinuousStateDerivative'].includes(n),
+      }).parse(xml).fmiModelDescription;
     const d = parse(get('Dahlquist-3.0').xml);
     assert.equal(d.instantiationToken, get('Dahlquist-3.0').guid);
     assert.equal(d.ModelVariables.Float64.find((v: { name: string }) => v.name === 'der(x)').derivative, '1');
     const bb = parse(get('BouncingBall-3.0').xml);
     const z = bb.ModelVariables.Float64.find((v: { name: string }) => v.name === 'z_ground');
-    assert.deepEqual(bb.ModelStructure.EventIndicator.map((e: { valueReference: string }) => e.valueReference), [z.valueReference]);
+    assert.deepEqual(
+      bb.ModelStructure.EventIndicator.map((e: { valueReference: string }) => e.valueReference),
+      [z.valueReference],
+    );
     assert.equal(bb.ModelStructure.ContinuousStateDerivative.length, 2);
     assert.equal(bb.ModelVariables.Float64.find((v: { name: string }) => v.name === 'v').reinit, 'true');
   });
@@ -166,8 +235,12 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
   test('Feedthrough maps every type: all 13 in FMI 3, Real/Integer/Boolean/String in FMI 2 without Binary', () => {
     const p = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'ScalarVariable' });
     const md2 = p.parse(get('Feedthrough-2.0').xml).fmiModelDescription;
-    const typeOf = new Map<string, string>((md2.ModelVariables.ScalarVariable as Record<string, unknown>[]).map((v) => [
-      v.name as string, ['Real', 'Integer', 'Boolean', 'String'].find((t) => t in v) as string]));
+    const typeOf = new Map<string, string>(
+      (md2.ModelVariables.ScalarVariable as Record<string, unknown>[]).map((v) => [
+        v.name as string,
+        ['Real', 'Integer', 'Boolean', 'String'].find((t) => t in v) as string,
+      ]),
+    );
     assert.equal(typeOf.get('Float32_input'), 'Real');
     assert.equal(typeOf.get('Int64_output'), 'Real');
     assert.equal(typeOf.get('UInt32_parameter'), 'Real');
@@ -177,7 +250,21 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     assert.equal(typeOf.get('String_output'), 'String');
     assert.ok(![...typeOf.keys()].some((n) => n.startsWith('Binary')));
     const xml3 = get('Feedthrough-3.0').xml;
-    for (const t of ['Float32', 'Float64', 'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Boolean', 'String', 'Binary']) {
+    for (const t of [
+      'Float32',
+      'Float64',
+      'Int8',
+      'UInt8',
+      'Int16',
+      'UInt16',
+      'Int32',
+      'UInt32',
+      'Int64',
+      'UInt64',
+      'Boolean',
+      'String',
+      'Binary',
+    ]) {
       assert.match(xml3, new RegExp(`<${t} name="${t}_input"`), `${t}_input`);
       assert.match(xml3, new RegExp(`<${t} name="${t}_output"`), `${t}_output`);
     }
@@ -243,10 +330,14 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     assert.equal(code, 0, stderr);
     const times = rows.map((r) => r[0] as number);
     const mu = 1;
-    const ref = rk45((_t, y, dy) => {
-      dy[0] = y[1] as number;
-      dy[1] = mu * (1 - (y[0] as number) ** 2) * (y[1] as number) - (y[0] as number);
-    }, [2, 0], times);
+    const ref = rk45(
+      (_t, y, dy) => {
+        dy[0] = y[1] as number;
+        dy[1] = mu * (1 - (y[0] as number) ** 2) * (y[1] as number) - (y[0] as number);
+      },
+      [2, 0],
+      times,
+    );
     rows.forEach((r, i) => {
       assert.ok(Math.abs((r[1] as number) - (ref[i]?.[0] as number)) < 1e-7, `x0 at t=${r[0]}`);
       assert.ok(Math.abs((r[2] as number) - (ref[i]?.[1] as number)) < 1e-7, `x1 at t=${r[0]}`);
@@ -256,16 +347,35 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
   test('wrong-state calls, unknown value references and unsupported functions return Error and log why', async () => {
     const f2 = await drive(get('Dahlquist-2.0'), ['misuse', '0', '0', '1']);
     assert.equal(f2.code, 0, f2.stderr);
-    assert.deepEqual(f2.comments, ['doStep_before_init=3', 'reset=0', 'getInteger_of_real=3', 'reset=0', 'setReal_unknown_vr=3',
-      'reset=0', 'setReal_state_in_step_mode=3', 'getFMUstate=3', 'setTime_on_cs=3']);
+    assert.deepEqual(f2.comments, [
+      'doStep_before_init=3',
+      'reset=0',
+      'getInteger_of_real=3',
+      'reset=0',
+      'setReal_unknown_vr=3',
+      'reset=0',
+      'setReal_state_in_step_mode=3',
+      'getFMUstate=3',
+      'setTime_on_cs=3',
+    ]);
     // The FMI 2 logger receives format + arguments: the driver's vfprintf expanded them.
     assert.match(f2.stderr, /fmi2DoStep: not allowed in state Instantiated/);
     assert.match(f2.stderr, /fmi2GetInteger: variable 'x' \(vr 1\) is of type Real, not Integer/);
     assert.match(f2.stderr, /unknown value reference 999/);
     const f3 = await drive(get('Dahlquist-3.0'), ['misuse', '0', '0', '1']);
     assert.equal(f3.code, 0, f3.stderr);
-    assert.deepEqual(f3.comments, ['doStep_before_init=3', 'reset=0', 'getInt32_of_float64=3', 'reset=0', 'setFloat64_unknown_vr=3',
-      'reset=0', 'setFloat64_state_in_step_mode=3', 'getFMUState=3', 'setTime_on_cs=3', 'doStep_negative_step=3']);
+    assert.deepEqual(f3.comments, [
+      'doStep_before_init=3',
+      'reset=0',
+      'getInt32_of_float64=3',
+      'reset=0',
+      'setFloat64_unknown_vr=3',
+      'reset=0',
+      'setFloat64_state_in_step_mode=3',
+      'getFMUState=3',
+      'setTime_on_cs=3',
+      'doStep_negative_step=3',
+    ]);
     assert.match(f3.stderr, /fmi3GetInt32: variable 'x' \(vr 1\) is of type Float64, not Int32/);
   });
 
@@ -285,8 +395,14 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     for (const key of ['Dahlquist-2.0', 'Dahlquist-3.0']) {
       const r = await drive(get(key), ['me-time', '0', '0', '1']);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.comments, ['setTime_forward=0', 'setTime_back_within_step=0', 'enterEventMode=0',
-        'enterContinuousTimeMode=0', 'setTime_at_event=0', 'setTime_before_event=3']);
+      assert.deepEqual(r.comments, [
+        'setTime_forward=0',
+        'setTime_back_within_step=0',
+        'enterEventMode=0',
+        'enterContinuousTimeMode=0',
+        'setTime_at_event=0',
+        'setTime_before_event=3',
+      ]);
       assert.match(r.stderr, /SetTime: time 0\.2\d* is before the last event at 0\.25/);
     }
   });
@@ -296,17 +412,26 @@ describe('fmu-builder', { skip: hasCompiler ? false : 'no C compiler' }, () => {
     // tolerance, so every bisection point lies before the crossing.
     const d = join(dir, 'crossing');
     await mkdir(d, { recursive: true });
-    await writeFile(join(d, 'model.json'), JSON.stringify({
-      name: 'Crossing', description: 'one state event at t_c', equations: 'z = time - t_c', tags: [],
-      default_experiment: { stop_time: 0.002 }, reference: { kind: 'closed_form', text: 'one event at t_c' },
-      variables: [
-        { name: 't_c', type: 'Float64', causality: 'parameter', start: 0.0009999999999 },
-        { name: 'calls', type: 'Int32', causality: 'output', start: 0 },
-        { name: 't_event', type: 'Float64', causality: 'output', variability: 'discrete', start: -1 },
-        { name: 'z', type: 'Float64', causality: 'local', event_indicator: true },
-      ],
-    }));
-    await writeFile(join(d, 'model.c'), `#include "model.h"
+    await writeFile(
+      join(d, 'model.json'),
+      JSON.stringify({
+        name: 'Crossing',
+        description: 'one state event at t_c',
+        equations: 'z = time - t_c',
+        tags: [],
+        default_experiment: { stop_time: 0.002 },
+        reference: { kind: 'closed_form', text: 'one event at t_c' },
+        variables: [
+          { name: 't_c', type: 'Float64', causality: 'parameter', start: 0.0009999999999 },
+          { name: 'calls', type: 'Int32', causality: 'output', start: 0 },
+          { name: 't_event', type: 'Float64', causality: 'output', variability: 'discrete', start: -1 },
+          { name: 'z', type: 'Float64', causality: 'local', event_indicator: true },
+        ],
+      }),
+    );
+    await writeFile(
+      join(d, 'model.c'),
+      `#include "model.h"
 static ModelStatus calculate_values(ModelInstance *m) { m->v.z = m->time - m->v.t_c; return MODEL_OK; }
 static ModelStatus event_update(ModelInstance *m, ModelEventInfo *ev) {
     (void)ev;
@@ -314,7 +439,8 @@ static ModelStatus event_update(ModelInstance *m, ModelEventInfo *ev) {
     return MODEL_OK;
 }
 const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_update = event_update };
-`);
+`,
+    );
     for (const version of ['2.0', '3.0'] as const) {
       const fmu = join(dir, `Crossing-${version}.fmu`);
       const r = await buildFmu({ modelDir: d, fmiVersion: version, outFile: fmu });
@@ -358,12 +484,21 @@ const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_up
   test('mutateXml rewrites the description, platformDir relocates the binary, binary:false leaves it out', async () => {
     const out = join(dir, 'mutated.fmu');
     await buildFmu({
-      modelDir: join(MODELS, 'Dahlquist'), fmiVersion: '2.0', outFile: out, platformDir: 'darwin64',
+      modelDir: join(MODELS, 'Dahlquist'),
+      fmiVersion: '2.0',
+      outFile: out,
+      platformDir: 'darwin64',
       mutateXml: (xml) => xml.replace(/guid="[^"]+"/, 'guid="{wrong}"'),
     });
     const zip = new AdmZip(out);
     assert.match(zip.readAsText('modelDescription.xml'), /guid="\{wrong\}"/);
-    assert.deepEqual(zip.getEntries().map((e) => e.entryName).filter((n) => n.startsWith('binaries/')), ['binaries/darwin64/Dahlquist.dylib']);
+    assert.deepEqual(
+      zip
+        .getEntries()
+        .map((e) => e.entryName)
+        .filter((n) => n.startsWith('binaries/')),
+      ['binaries/darwin64/Dahlquist.dylib'],
+    );
     const src = join(dir, 'source-only.fmu');
     await buildFmu({ modelDir: join(MODELS, 'Dahlquist'), fmiVersion: '3.0', outFile: src, binary: false, sources: true });
     const names = new AdmZip(src).getEntries().map((e) => e.entryName);
@@ -380,7 +515,11 @@ const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_up
       return d;
     }
     const base = {
-      name: 'Bad', description: 'd', equations: 'e', tags: [], default_experiment: { stop_time: 1 },
+      name: 'Bad',
+      description: 'd',
+      equations: 'e',
+      tags: [],
+      default_experiment: { stop_time: 1 },
       reference: { kind: 'closed_form', text: 't' },
       variables: [{ name: 'x', type: 'Float64', causality: 'output', start: 1 }],
     };
@@ -389,8 +528,10 @@ const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_up
     };
 
     test('rejects a model.json whose derivative_of names an unknown state', async () => {
-      const d = await modelDir('unknown-state', { ...base, variables: [...base.variables,
-        { name: 'der(y)', type: 'Float64', causality: 'local', derivative_of: 'y' }] });
+      const d = await modelDir('unknown-state', {
+        ...base,
+        variables: [...base.variables, { name: 'der(y)', type: 'Float64', causality: 'local', derivative_of: 'y' }],
+      });
       await expectCode('MODEL_DESCRIPTION_INVALID', buildFmu({ modelDir: d, fmiVersion: '2.0', outFile: join(dir, 'x.fmu') }));
     });
 
@@ -406,14 +547,19 @@ const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_up
     test('rejects out-of-range integer start values and continuous integers', async () => {
       const d1 = await modelDir('range', { ...base, variables: [{ name: 'p', type: 'UInt8', causality: 'parameter', start: 300 }] });
       await expectCode('MODEL_DESCRIPTION_INVALID', buildFmu({ modelDir: d1, fmiVersion: '3.0', outFile: join(dir, 'x.fmu') }));
-      const d2 = await modelDir('contint', { ...base, variables: [{ name: 'i', type: 'Int32', causality: 'output', variability: 'continuous', start: 1 }] });
+      const d2 = await modelDir('contint', {
+        ...base,
+        variables: [{ name: 'i', type: 'Int32', causality: 'output', variability: 'continuous', start: 1 }],
+      });
       await expectCode('MODEL_DESCRIPTION_INVALID', buildFmu({ modelDir: d2, fmiVersion: '3.0', outFile: join(dir, 'x.fmu') }));
     });
 
     test('reports COMPILE_FAILED with the compiler output when model.c does not compile', async () => {
       const d = await modelDir('syntax', base, 'this is not C;\n');
-      await assert.rejects(buildFmu({ modelDir: d, fmiVersion: '2.0', outFile: join(dir, 'x.fmu') }),
-        (e: unknown) => isGatewayError(e) && e.code === 'COMPILE_FAILED' && /model\.c/.test(e.message));
+      await assert.rejects(
+        buildFmu({ modelDir: d, fmiVersion: '2.0', outFile: join(dir, 'x.fmu') }),
+        (e: unknown) => isGatewayError(e) && e.code === 'COMPILE_FAILED' && /model\.c/.test(e.message),
+      );
     });
 
     test('reports COMPILER_MISSING naming the package to install when no compiler is on PATH', async () => {
@@ -422,8 +568,10 @@ const ModelHooks model_hooks = { .calculate_values = calculate_values, .event_up
       delete process.env.CC;
       try {
         assert.equal(findCCompiler(), undefined);
-        await assert.rejects(buildFmu({ modelDir: join(MODELS, 'Dahlquist'), fmiVersion: '2.0', outFile: join(dir, 'x.fmu') }),
-          (e: unknown) => isGatewayError(e) && e.code === 'COMPILER_MISSING' && /apt-get install gcc/.test(e.message));
+        await assert.rejects(
+          buildFmu({ modelDir: join(MODELS, 'Dahlquist'), fmiVersion: '2.0', outFile: join(dir, 'x.fmu') }),
+          (e: unknown) => isGatewayError(e) && e.code === 'COMPILER_MISSING' && /apt-get install gcc/.test(e.message),
+        );
       } finally {
         process.env.PATH = saved.PATH;
         if (saved.CC !== undefined) process.env.CC = saved.CC;

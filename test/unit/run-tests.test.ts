@@ -25,7 +25,11 @@ describe('tools/run-tests.ts', () => {
     writeFileSync(join(root, 'test', 'unit', 'ok.test.ts'), "import { it } from 'node:test';\nit('passes', () => {});\n");
     // Without NODE_TEST_CONTEXT the nested runner reports as a top-level run (to our pipe).
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'tools', 'run-tests.ts'), 'unit'], { cwd: root, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'tools', 'run-tests.ts'), 'unit'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /passes/);
   });

@@ -7,25 +7,52 @@
 import type { NormModel, NormVariable, SpecVariableType } from './model-spec.ts';
 
 const C_TYPES: Record<SpecVariableType, string> = {
-  Float32: 'float', Float64: 'double',
-  Int8: 'int8_t', UInt8: 'uint8_t', Int16: 'int16_t', UInt16: 'uint16_t',
-  Int32: 'int32_t', UInt32: 'uint32_t', Int64: 'int64_t', UInt64: 'uint64_t',
-  Boolean: 'bool', String: 'char *', Binary: 'ModelBinary',
+  Float32: 'float',
+  Float64: 'double',
+  Int8: 'int8_t',
+  UInt8: 'uint8_t',
+  Int16: 'int16_t',
+  UInt16: 'uint16_t',
+  Int32: 'int32_t',
+  UInt32: 'uint32_t',
+  Int64: 'int64_t',
+  UInt64: 'uint64_t',
+  Boolean: 'bool',
+  String: 'char *',
+  Binary: 'ModelBinary',
 };
 
 const MT: Record<SpecVariableType, string> = {
-  Float32: 'MT_FLOAT32', Float64: 'MT_FLOAT64', Int8: 'MT_INT8', UInt8: 'MT_UINT8', Int16: 'MT_INT16',
-  UInt16: 'MT_UINT16', Int32: 'MT_INT32', UInt32: 'MT_UINT32', Int64: 'MT_INT64', UInt64: 'MT_UINT64',
-  Boolean: 'MT_BOOLEAN', String: 'MT_STRING', Binary: 'MT_BINARY',
+  Float32: 'MT_FLOAT32',
+  Float64: 'MT_FLOAT64',
+  Int8: 'MT_INT8',
+  UInt8: 'MT_UINT8',
+  Int16: 'MT_INT16',
+  UInt16: 'MT_UINT16',
+  Int32: 'MT_INT32',
+  UInt32: 'MT_UINT32',
+  Int64: 'MT_INT64',
+  UInt64: 'MT_UINT64',
+  Boolean: 'MT_BOOLEAN',
+  String: 'MT_STRING',
+  Binary: 'MT_BINARY',
 };
 
 const CAUSALITY: Record<NormVariable['causality'], string> = {
-  parameter: 'MC_PARAMETER', calculatedParameter: 'MC_CALCULATED_PARAMETER', input: 'MC_INPUT',
-  output: 'MC_OUTPUT', local: 'MC_LOCAL', independent: 'MC_INDEPENDENT',
+  parameter: 'MC_PARAMETER',
+  calculatedParameter: 'MC_CALCULATED_PARAMETER',
+  input: 'MC_INPUT',
+  output: 'MC_OUTPUT',
+  local: 'MC_LOCAL',
+  independent: 'MC_INDEPENDENT',
 };
 
 const VARIABILITY: Record<NormVariable['variability'], string> = {
-  constant: 'MV_CONSTANT', fixed: 'MV_FIXED', tunable: 'MV_TUNABLE', discrete: 'MV_DISCRETE', continuous: 'MV_CONTINUOUS',
+  constant: 'MV_CONSTANT',
+  fixed: 'MV_FIXED',
+  tunable: 'MV_TUNABLE',
+  discrete: 'MV_DISCRETE',
+  continuous: 'MV_CONTINUOUS',
 };
 
 const INITIAL = { exact: 'MI_EXACT', approx: 'MI_APPROX', calculated: 'MI_CALCULATED' } as const;
@@ -96,7 +123,9 @@ export function generateTables(model: NormModel): string {
     } else if (v.type === 'Binary') {
       const bytes = Buffer.from(v.start as string, 'hex');
       const init = bytes.length === 0 ? '0' : [...bytes].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ');
-      starts.push(`    { static const uint8_t b[] = {${init}}; if (model_set_binary(m, &m->v.${v.cName}, b, ${bytes.length}) != MODEL_OK) return MODEL_ERROR; }`);
+      starts.push(
+        `    { static const uint8_t b[] = {${init}}; if (model_set_binary(m, &m->v.${v.cName}, b, ${bytes.length}) != MODEL_OK) return MODEL_ERROR; }`,
+      );
     } else if (v.type === 'Boolean') {
       starts.push(`    m->v.${v.cName} = ${v.start === true ? 'true' : 'false'};`);
     } else {
@@ -114,8 +143,10 @@ export function generateTables(model: NormModel): string {
     '',
     '/* Indexed by value reference. */',
     'static const ModelVarInfo MODEL_VARIABLES[MODEL_NVARS] = {',
-    ...model.variables.map((v) =>
-      `    {${v.vr}u, ${MT[v.type]}, ${CAUSALITY[v.causality]}, ${VARIABILITY[v.variability]}, ${v.initial ? INITIAL[v.initial] : 'MI_NONE'}, ${off(v)}, ${cString(v.name)}},`),
+    ...model.variables.map(
+      (v) =>
+        `    {${v.vr}u, ${MT[v.type]}, ${CAUSALITY[v.causality]}, ${VARIABILITY[v.variability]}, ${v.initial ? INITIAL[v.initial] : 'MI_NONE'}, ${off(v)}, ${cString(v.name)}},`,
+    ),
     '};',
     '',
     `static const size_t MODEL_STATE_OFFSETS[MODEL_NX_ALLOC] = {${list(model.states.map(off))}};`,

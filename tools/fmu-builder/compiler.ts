@@ -7,9 +7,9 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { GatewayError } from '../../src/errors.ts';
 
 export const COMPILER_HINT =
-  'No C compiler found (looked for $CC, cc, gcc, clang on PATH). Install one to build FMUs from C: '
-  + 'on Debian/Ubuntu `sudo apt-get install gcc` (or `build-essential`), on Alpine `apk add gcc musl-dev`, '
-  + 'on macOS `xcode-select --install`.';
+  'No C compiler found (looked for $CC, cc, gcc, clang on PATH). Install one to build FMUs from C: ' +
+  'on Debian/Ubuntu `sudo apt-get install gcc` (or `build-essential`), on Alpine `apk add gcc musl-dev`, ' +
+  'on macOS `xcode-select --install`.';
 
 function executable(path: string): boolean {
   try {
@@ -66,18 +66,30 @@ export interface CompileOptions {
 export async function compileSharedLibrary(opts: CompileOptions): Promise<string> {
   const cc = requireCCompiler();
   const args = [
-    '-shared', '-fPIC', '-O2', '-std=c99', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-type-limits',
+    '-shared',
+    '-fPIC',
+    '-O2',
+    '-std=c99',
+    '-fvisibility=hidden',
+    '-Wall',
+    '-Wextra',
+    '-Wno-type-limits',
     ...opts.includeDirs.map((d) => `-I${d}`),
     ...(opts.cflags ?? []),
     ...opts.sources,
-    '-o', opts.outFile, '-lm',
+    '-o',
+    opts.outFile,
+    '-lm',
   ];
   return await new Promise<string>((resolve, reject) => {
     execFile(cc, args, { maxBuffer: 8 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (err) {
-        reject(new GatewayError('COMPILE_FAILED', `Compiling ${opts.label} failed (${cc}):\n${stderr.slice(0, 8000) || err.message}`, {
-          compiler: cc, args,
-        }));
+        reject(
+          new GatewayError('COMPILE_FAILED', `Compiling ${opts.label} failed (${cc}):\n${stderr.slice(0, 8000) || err.message}`, {
+            compiler: cc,
+            args,
+          }),
+        );
       } else {
         resolve(stderr.trim());
       }

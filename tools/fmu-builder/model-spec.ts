@@ -6,14 +6,27 @@ import { z } from 'zod';
 import { GatewayError } from '../../src/errors.ts';
 
 export const SpecVariableTypeSchema = z.enum([
-  'Float32', 'Float64',
-  'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64',
-  'Boolean', 'String', 'Binary',
+  'Float32',
+  'Float64',
+  'Int8',
+  'UInt8',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Boolean',
+  'String',
+  'Binary',
 ]);
 export type SpecVariableType = z.infer<typeof SpecVariableTypeSchema>;
 
 export const SpecVariableSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z_][A-Za-z0-9_.()[\],]*$/, 'letters, digits, _ . ( ) [ ] ,'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z_][A-Za-z0-9_.()[\],]*$/, 'letters, digits, _ . ( ) [ ] ,'),
   type: SpecVariableTypeSchema,
   causality: z.enum(['parameter', 'calculatedParameter', 'input', 'output', 'local']),
   /** Default: fixed for parameters, continuous for Float32/Float64, discrete otherwise. */
@@ -35,15 +48,24 @@ export const SpecVariableSchema = z.strictObject({
   /** A continuous state that event_update may re-initialize. */
   reinit: z.boolean().optional(),
   /** C field name override (default derived from name). */
-  c_name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  c_name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
 });
 export type SpecVariable = z.infer<typeof SpecVariableSchema>;
 
 const BaseUnitSchema = z.strictObject({
-  kg: z.number().int().optional(), m: z.number().int().optional(), s: z.number().int().optional(),
-  A: z.number().int().optional(), K: z.number().int().optional(), mol: z.number().int().optional(),
-  cd: z.number().int().optional(), rad: z.number().int().optional(),
-  factor: z.number().optional(), offset: z.number().optional(),
+  kg: z.number().int().optional(),
+  m: z.number().int().optional(),
+  s: z.number().int().optional(),
+  A: z.number().int().optional(),
+  K: z.number().int().optional(),
+  mol: z.number().int().optional(),
+  cd: z.number().int().optional(),
+  rad: z.number().int().optional(),
+  factor: z.number().optional(),
+  offset: z.number().optional(),
 });
 
 export const SpecUnitSchema = z.strictObject({
@@ -116,9 +138,14 @@ export interface NormModel {
 const FLOAT = new Set<SpecVariableType>(['Float32', 'Float64']);
 const INTEGER = new Set<SpecVariableType>(['Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64']);
 const INT_RANGES: Record<string, [bigint, bigint]> = {
-  Int8: [-128n, 127n], UInt8: [0n, 255n], Int16: [-32768n, 32767n], UInt16: [0n, 65535n],
-  Int32: [-2147483648n, 2147483647n], UInt32: [0n, 4294967295n],
-  Int64: [-9223372036854775808n, 9223372036854775807n], UInt64: [0n, 18446744073709551615n],
+  Int8: [-128n, 127n],
+  UInt8: [0n, 255n],
+  Int16: [-32768n, 32767n],
+  UInt16: [0n, 65535n],
+  Int32: [-2147483648n, 2147483647n],
+  UInt32: [0n, 4294967295n],
+  Int64: [-9223372036854775808n, 9223372036854775807n],
+  UInt64: [0n, 18446744073709551615n],
 };
 
 export function isFloatType(t: SpecVariableType): boolean {
@@ -130,7 +157,10 @@ export function isIntegerType(t: SpecVariableType): boolean {
 
 /** "der(x)" -> "der_x", "a.b[1]" -> "a_b_1". */
 export function cNameOf(name: string): string {
-  const s = name.replace(/^der\((.*)\)$/, 'der_$1').replace(/[^A-Za-z0-9_]/g, '_').replace(/_+$/, '');
+  const s = name
+    .replace(/^der\((.*)\)$/, 'der_$1')
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .replace(/_+$/, '');
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
@@ -145,7 +175,8 @@ function checkStart(model: string, v: NormVariable): void {
   if (FLOAT.has(v.type)) {
     if (typeof s !== 'number') bad('a number');
   } else if (INTEGER.has(v.type)) {
-    const text = typeof s === 'number' ? (Number.isInteger(s) ? String(s) : bad('an integer')) : typeof s === 'string' ? s : bad('an integer');
+    const text =
+      typeof s === 'number' ? (Number.isInteger(s) ? String(s) : bad('an integer')) : typeof s === 'string' ? s : bad('an integer');
     if (!/^-?[0-9]+$/.test(text)) bad('an integer');
     const [lo, hi] = INT_RANGES[v.type] as [bigint, bigint];
     const b = BigInt(text);
@@ -168,9 +199,23 @@ export function normalizeModel(raw: unknown, label = 'model'): NormModel {
   const model = spec.name;
   const units = new Set(spec.units.map((u) => u.name));
   const time: NormVariable = {
-    name: 'time', cName: 'time', vr: 0, type: 'Float64', causality: 'independent', variability: 'continuous',
-    initial: undefined, start: undefined, unit: units.has('s') ? 's' : undefined, description: 'Simulation time',
-    min: undefined, max: undefined, nominal: undefined, reinit: false, derivativeOf: undefined, isState: false, isEventIndicator: false,
+    name: 'time',
+    cName: 'time',
+    vr: 0,
+    type: 'Float64',
+    causality: 'independent',
+    variability: 'continuous',
+    initial: undefined,
+    start: undefined,
+    unit: units.has('s') ? 's' : undefined,
+    description: 'Simulation time',
+    min: undefined,
+    max: undefined,
+    nominal: undefined,
+    reinit: false,
+    derivativeOf: undefined,
+    isState: false,
+    isEventIndicator: false,
   };
   const variables: NormVariable[] = [time];
   const byName = new Map<string, NormVariable>([['time', time]]);
@@ -179,22 +224,38 @@ export function normalizeModel(raw: unknown, label = 'model'): NormModel {
     const cName = sv.c_name ?? cNameOf(sv.name);
     if (byName.has(sv.name)) fail(model, `duplicate variable name '${sv.name}' ('time' is reserved)`);
     if (cNames.has(cName)) fail(model, `variable '${sv.name}' maps to C field '${cName}' already used; set c_name`);
-    const variability: Variability = sv.variability
-      ?? (sv.causality === 'parameter' || sv.causality === 'calculatedParameter' ? 'fixed' : FLOAT.has(sv.type) ? 'continuous' : 'discrete');
+    const variability: Variability =
+      sv.variability ??
+      (sv.causality === 'parameter' || sv.causality === 'calculatedParameter' ? 'fixed' : FLOAT.has(sv.type) ? 'continuous' : 'discrete');
     let initial = sv.initial;
     if (initial === undefined && sv.start !== undefined && (sv.causality === 'output' || sv.causality === 'local')) initial = 'exact';
     const v: NormVariable = {
-      name: sv.name, cName, vr: i + 1, type: sv.type, causality: sv.causality, variability, initial, start: sv.start,
-      unit: sv.unit, description: sv.description, min: sv.min, max: sv.max, nominal: sv.nominal, reinit: sv.reinit ?? false,
-      derivativeOf: undefined, isState: false, isEventIndicator: sv.event_indicator ?? false,
+      name: sv.name,
+      cName,
+      vr: i + 1,
+      type: sv.type,
+      causality: sv.causality,
+      variability,
+      initial,
+      start: sv.start,
+      unit: sv.unit,
+      description: sv.description,
+      min: sv.min,
+      max: sv.max,
+      nominal: sv.nominal,
+      reinit: sv.reinit ?? false,
+      derivativeOf: undefined,
+      isState: false,
+      isEventIndicator: sv.event_indicator ?? false,
     };
     if (variability === 'continuous' && !FLOAT.has(sv.type)) fail(model, `variable '${sv.name}' of type ${sv.type} cannot be continuous`);
     if (sv.unit !== undefined && !units.has(sv.unit)) fail(model, `variable '${sv.name}' uses unit '${sv.unit}' missing from "units"`);
     if (sv.unit !== undefined && !FLOAT.has(sv.type)) fail(model, `variable '${sv.name}': only Float32/Float64 variables carry a unit`);
-    if (sv.causality === 'parameter' && initial !== undefined && initial !== 'exact') fail(model, `parameter '${sv.name}' must have initial exact`);
+    if (sv.causality === 'parameter' && initial !== undefined && initial !== 'exact')
+      fail(model, `parameter '${sv.name}' must have initial exact`);
     if (sv.causality === 'input' && initial !== undefined) fail(model, `input '${sv.name}' must not have an initial attribute`);
-    const needsStart = sv.causality === 'parameter' || sv.causality === 'input' || initial === 'exact' || initial === 'approx'
-      || variability === 'constant';
+    const needsStart =
+      sv.causality === 'parameter' || sv.causality === 'input' || initial === 'exact' || initial === 'approx' || variability === 'constant';
     if (needsStart && sv.start === undefined) fail(model, `variable '${sv.name}' needs a start value`);
     if (!needsStart && sv.start !== undefined) fail(model, `variable '${sv.name}' (initial calculated) must not have a start value`);
     checkStart(model, v);
@@ -211,7 +272,8 @@ export function normalizeModel(raw: unknown, label = 'model'): NormModel {
     if (sv.derivative_of === undefined) return;
     const der = byName.get(sv.name) as NormVariable;
     const state = byName.get(sv.derivative_of);
-    if (state === undefined || state === der || state.vr === 0) fail(model, `'${sv.name}'.derivative_of names unknown state '${sv.derivative_of}'`);
+    if (state === undefined || state === der || state.vr === 0)
+      fail(model, `'${sv.name}'.derivative_of names unknown state '${sv.derivative_of}'`);
     if (der.type !== 'Float64' || state.type !== 'Float64' || der.variability !== 'continuous' || state.variability !== 'continuous') {
       fail(model, `state '${state.name}' and derivative '${der.name}' must be continuous Float64`);
     }

@@ -40,7 +40,9 @@ function unitsXml(model: NormModel, indent: string): string[] {
   const out = [`${indent}<UnitDefinitions>`];
   for (const u of model.spec.units) {
     const base = u.base_unit ? `${indent}    <BaseUnit${attrs(u.base_unit)}/>` : undefined;
-    const displays = (u.display_units ?? []).map((d) => `${indent}    <DisplayUnit${attrs({ name: d.name, factor: d.factor, offset: d.offset })}/>`);
+    const displays = (u.display_units ?? []).map(
+      (d) => `${indent}    <DisplayUnit${attrs({ name: d.name, factor: d.factor, offset: d.offset })}/>`,
+    );
     if (base === undefined && displays.length === 0) out.push(`${indent}  <Unit${attrs({ name: u.name })}/>`);
     else out.push(`${indent}  <Unit${attrs({ name: u.name })}>`, ...(base ? [base] : []), ...displays, `${indent}  </Unit>`);
   }
@@ -64,26 +66,41 @@ const LOG_CATEGORIES = [
 
 /** Outputs, state derivatives, and what FMI lists as initial unknowns (by variable). */
 function initialUnknowns(model: NormModel, vars: NormVariable[]): NormVariable[] {
-  return vars.filter((v) =>
-    (v.causality === 'output' && v.initial !== 'exact')
-    || v.causality === 'calculatedParameter'
-    || (v.isState && v.initial !== 'exact')
-    || v.derivativeOf !== undefined);
+  return vars.filter(
+    (v) =>
+      (v.causality === 'output' && v.initial !== 'exact') ||
+      v.causality === 'calculatedParameter' ||
+      (v.isState && v.initial !== 'exact') ||
+      v.derivativeOf !== undefined,
+  );
 }
 
 export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: string[] | undefined): string {
   const id = model.spec.name;
   const vars = model.variables.filter((v) => fmi2TypeOf(v) !== undefined);
   const index = new Map(vars.map((v, i) => [v, i + 1] as const)); // FMI 2: 1-based index in ModelVariables
-  const sources = sourceFiles === undefined ? [] : [
-    '    <SourceFiles>', ...sourceFiles.map((f) => `      <File${attrs({ name: f })}/>`), '    </SourceFiles>',
-  ];
-  const common = { modelIdentifier: id, canNotUseMemoryManagementFunctions: true, canGetAndSetFMUstate: false, canSerializeFMUstate: false, providesDirectionalDerivative: false };
+  const sources =
+    sourceFiles === undefined
+      ? []
+      : ['    <SourceFiles>', ...sourceFiles.map((f) => `      <File${attrs({ name: f })}/>`), '    </SourceFiles>'];
+  const common = {
+    modelIdentifier: id,
+    canNotUseMemoryManagementFunctions: true,
+    canGetAndSetFMUstate: false,
+    canSerializeFMUstate: false,
+    providesDirectionalDerivative: false,
+  };
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<fmiModelDescription${attrs({
-      fmiVersion: '2.0', modelName: id, guid, description: model.spec.description, author: model.spec.author,
-      version: model.spec.version, generationTool: GENERATION_TOOL, variableNamingConvention: 'structured',
+      fmiVersion: '2.0',
+      modelName: id,
+      guid,
+      description: model.spec.description,
+      author: model.spec.author,
+      version: model.spec.version,
+      generationTool: GENERATION_TOOL,
+      variableNamingConvention: 'structured',
       numberOfEventIndicators: model.eventIndicators.length,
     })}>`,
     ...(() => {
@@ -91,7 +108,13 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
       return sources.length ? [`  <ModelExchange${me}>`, ...sources, '  </ModelExchange>'] : [`  <ModelExchange${me}/>`];
     })(),
     ...(() => {
-      const cs = attrs({ ...common, canHandleVariableCommunicationStepSize: true, canInterpolateInputs: false, maxOutputDerivativeOrder: 0, canRunAsynchronuously: false });
+      const cs = attrs({
+        ...common,
+        canHandleVariableCommunicationStepSize: true,
+        canInterpolateInputs: false,
+        maxOutputDerivativeOrder: 0,
+        canRunAsynchronuously: false,
+      });
       return sources.length ? [`  <CoSimulation${cs}>`, ...sources, '  </CoSimulation>'] : [`  <CoSimulation${cs}/>`];
     })(),
     ...unitsXml(model, '  '),
@@ -101,13 +124,25 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
   ];
   for (const v of vars) {
     const t = fmi2TypeOf(v) as string;
-    lines.push(`    <ScalarVariable${attrs({
-      name: v.name, valueReference: v.vr, description: v.description, causality: v.causality, variability: v.variability, initial: v.initial,
-    })}>`);
+    lines.push(
+      `    <ScalarVariable${attrs({
+        name: v.name,
+        valueReference: v.vr,
+        description: v.description,
+        causality: v.causality,
+        variability: v.variability,
+        initial: v.initial,
+      })}>`,
+    );
     const typeAttrs: Record<string, string | number | boolean | undefined> = { start: startText(v) };
     if (t === 'Real' || t === 'Integer') Object.assign(typeAttrs, { min: v.min, max: v.max });
     if (t === 'Real') {
-      Object.assign(typeAttrs, { unit: v.unit, nominal: v.nominal, derivative: v.derivativeOf ? index.get(v.derivativeOf) : undefined, reinit: v.reinit || undefined });
+      Object.assign(typeAttrs, {
+        unit: v.unit,
+        nominal: v.nominal,
+        derivative: v.derivativeOf ? index.get(v.derivativeOf) : undefined,
+        reinit: v.reinit || undefined,
+      });
     }
     lines.push(`      <${t}${attrs(typeAttrs)}/>`, '    </ScalarVariable>');
   }
@@ -116,7 +151,10 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
   lines.push(
     '  </ModelVariables>',
     '  <ModelStructure>',
-    ...unknowns('Outputs', vars.filter((v) => v.causality === 'output')),
+    ...unknowns(
+      'Outputs',
+      vars.filter((v) => v.causality === 'output'),
+    ),
     ...unknowns('Derivatives', model.derivatives),
     ...unknowns('InitialUnknowns', initialUnknowns(model, vars)),
     '  </ModelStructure>',
@@ -132,8 +170,14 @@ export function generateFmi3Xml(model: NormModel, token: string): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<fmiModelDescription${attrs({
-      fmiVersion: '3.0', modelName: id, instantiationToken: token, description: model.spec.description, author: model.spec.author,
-      version: model.spec.version, generationTool: GENERATION_TOOL, variableNamingConvention: 'structured',
+      fmiVersion: '3.0',
+      modelName: id,
+      instantiationToken: token,
+      description: model.spec.description,
+      author: model.spec.author,
+      version: model.spec.version,
+      generationTool: GENERATION_TOOL,
+      variableNamingConvention: 'structured',
     })}>`,
     `  <ModelExchange${attrs({ ...common, needsCompletedIntegratorStep: model.spec.step_events })}/>`,
     `  <CoSimulation${attrs({ ...common, canHandleVariableCommunicationStepSize: true, maxOutputDerivativeOrder: 0, hasEventMode: false, providesIntermediateUpdate: false, canReturnEarlyAfterIntermediateUpdate: false })}/>`,
@@ -144,11 +188,24 @@ export function generateFmi3Xml(model: NormModel, token: string): string {
   ];
   for (const v of model.variables) {
     const a: Record<string, string | number | boolean | undefined> = {
-      name: v.name, valueReference: v.vr, description: v.description, causality: v.causality, variability: v.variability, initial: v.initial,
+      name: v.name,
+      valueReference: v.vr,
+      description: v.description,
+      causality: v.causality,
+      variability: v.variability,
+      initial: v.initial,
     };
     const start = startText(v);
     if (isFloatType(v.type)) {
-      Object.assign(a, { unit: v.unit, min: v.min, max: v.max, nominal: v.nominal, start, derivative: v.derivativeOf?.vr, reinit: v.reinit || undefined });
+      Object.assign(a, {
+        unit: v.unit,
+        min: v.min,
+        max: v.max,
+        nominal: v.nominal,
+        start,
+        derivative: v.derivativeOf?.vr,
+        reinit: v.reinit || undefined,
+      });
     } else if (isIntegerType(v.type)) {
       Object.assign(a, { min: v.min, max: v.max, start });
     } else if (v.type === 'Boolean') {

@@ -14,8 +14,15 @@ import { GatewayError } from '../../errors.ts';
 import { estimateInitialStep } from './initial-step.ts';
 import { luFactor, luSolve, numericalJacobian } from './linalg.ts';
 import {
-  checkSettings, minimumStep, newStats, stepLimitError, stepTooSmallError,
-  type OdeRhs, type OdeSolver, type SolverSettings, type SolverStats,
+  checkSettings,
+  minimumStep,
+  newStats,
+  stepLimitError,
+  stepTooSmallError,
+  type OdeRhs,
+  type OdeSolver,
+  type SolverSettings,
+  type SolverStats,
 } from './types.ts';
 
 const MAX_ORDER = 5;
@@ -75,8 +82,16 @@ export class BdfSolver implements OdeSolver {
     this.jacScale = new Float64Array(n);
     this.updateJacScale();
     const v = (): Float64Array => new Float64Array(n);
-    this.x = v(); this.yPred = v(); this.yNew = v(); this.psi = v(); this.scale = v();
-    this.d = v(); this.dy = v(); this.fv = v(); this.work = v(); this.fw = v();
+    this.x = v();
+    this.yPred = v();
+    this.yNew = v();
+    this.psi = v();
+    this.scale = v();
+    this.d = v();
+    this.dy = v();
+    this.fv = v();
+    this.work = v();
+    this.fw = v();
     this.D = new Float64Array((MAX_ORDER + 3) * n);
     this.Dtmp = new Float64Array((MAX_ORDER + 1) * n);
     this.J = new Float64Array(n * n);
@@ -119,7 +134,10 @@ export class BdfSolver implements OdeSolver {
     }
     this.h = Math.min(h, hMax);
     D.fill(0);
-    for (let i = 0; i < n; i++) { D[i] = x[i]!; D[n + i] = this.h * fv[i]!; }
+    for (let i = 0; i < n; i++) {
+      D[i] = x[i]!;
+      D[n + i] = this.h * fv[i]!;
+    }
     this.order = 1;
     this.nEqualSteps = 0;
     this.luC = NaN;
@@ -193,11 +211,17 @@ export class BdfSolver implements OdeSolver {
       if (!finite) return false;
       luSolve(this.LU, n, this.piv, dy);
       let sum = 0;
-      for (let i = 0; i < n; i++) { const q = dy[i]! / scale[i]!; sum += q * q; }
+      for (let i = 0; i < n; i++) {
+        const q = dy[i]! / scale[i]!;
+        sum += q * q;
+      }
       const dyNorm = Math.sqrt(sum / n);
       const rate = dyNormOld < 0 ? NaN : dyNorm / dyNormOld;
       if (rate >= 1 || (rate ** (NEWTON_MAXITER - k) / (1 - rate)) * dyNorm > tol) return false;
-      for (let i = 0; i < n; i++) { yNew[i]! += dy[i]!; d[i]! += dy[i]!; }
+      for (let i = 0; i < n; i++) {
+        yNew[i]! += dy[i]!;
+        d[i]! += dy[i]!;
+      }
       if (dyNorm === 0 || (rate / (1 - rate)) * dyNorm < tol) {
         this.newtonIters = k + 1;
         return true;
@@ -209,7 +233,10 @@ export class BdfSolver implements OdeSolver {
 
   private scaledNorm(row: Float64Array, offset: number, factor: number): number {
     let sum = 0;
-    for (let i = 0; i < this.n; i++) { const q = (factor * row[offset + i]!) / this.scale[i]!; sum += q * q; }
+    for (let i = 0; i < this.n; i++) {
+      const q = (factor * row[offset + i]!) / this.scale[i]!;
+      sum += q * q;
+    }
     return Math.sqrt(sum / this.n);
   }
 
@@ -310,15 +337,24 @@ export class BdfSolver implements OdeSolver {
     const fP = errP ** (-1 / (k + 2));
     let best = f0;
     let delta = 0;
-    if (fM > best) { best = fM; delta = -1; }
-    if (fP > best) { best = fP; delta = 1; }
+    if (fM > best) {
+      best = fM;
+      delta = -1;
+    }
+    if (fP > best) {
+      best = fP;
+      delta = 1;
+    }
     this.order = k + delta;
     this.rescale(Math.min(MAX_FACTOR, safety * best));
   }
 
   interpolate(tq: number, out: Float64Array): void {
     const { n, D } = this;
-    if (!this.started) { out.set(this.x); return; }
+    if (!this.started) {
+      out.set(this.x);
+      return;
+    }
     const k = this.order;
     const h = this.h;
     for (let i = 0; i < n; i++) out[i] = D[i]!;
@@ -333,6 +369,9 @@ export class BdfSolver implements OdeSolver {
 /** Guard used by select.ts: BDF's dense LU is O(n²) memory. */
 export function checkBdfSize(n: number): void {
   if (n > 5000) {
-    throw new GatewayError('BAD_REQUEST', `The bdf solver uses dense matrices and supports at most 5000 states; this model has ${n}. Use rk45.`);
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `The bdf solver uses dense matrices and supports at most 5000 states; this model has ${n}. Use rk45.`,
+    );
   }
 }

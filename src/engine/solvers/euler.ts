@@ -6,8 +6,15 @@
  */
 import { GatewayError } from '../../errors.ts';
 import {
-  checkSettings, minimumStep, newStats, stepLimitError, stepTooSmallError,
-  type OdeRhs, type OdeSolver, type SolverSettings, type SolverStats,
+  checkSettings,
+  minimumStep,
+  newStats,
+  stepLimitError,
+  stepTooSmallError,
+  type OdeRhs,
+  type OdeSolver,
+  type SolverSettings,
+  type SolverStats,
 } from './types.ts';
 
 export class EulerSolver implements OdeSolver {

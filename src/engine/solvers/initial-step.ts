@@ -6,13 +6,21 @@
 import type { OdeRhs } from './types.ts';
 
 export function estimateInitialStep(
-  f: OdeRhs, t: number, x: Float64Array, f0: Float64Array,
-  atol: Float64Array, rtol: number, order: number, hMax: number,
-  work: Float64Array, fWork: Float64Array,
+  f: OdeRhs,
+  t: number,
+  x: Float64Array,
+  f0: Float64Array,
+  atol: Float64Array,
+  rtol: number,
+  order: number,
+  hMax: number,
+  work: Float64Array,
+  fWork: Float64Array,
 ): number {
   const n = x.length;
   if (n === 0) return hMax;
-  let dnf = 0, dny = 0;
+  let dnf = 0,
+    dny = 0;
   for (let i = 0; i < n; i++) {
     const sk = atol[i]! + rtol * Math.abs(x[i]!);
     dnf += (f0[i]! / sk) ** 2;

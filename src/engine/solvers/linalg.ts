@@ -17,7 +17,10 @@ export function luFactor(a: Float64Array, n: number, piv: Int32Array): boolean {
     let big = Math.abs(a[k * n + k]!);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(a[i * n + k]!);
-      if (v > big) { big = v; p = i; }
+      if (v > big) {
+        big = v;
+        p = i;
+      }
     }
     piv[k] = p;
     if (!(big > 0) || !Number.isFinite(big)) return false;
@@ -42,7 +45,11 @@ export function luFactor(a: Float64Array, n: number, piv: Int32Array): boolean {
 export function luSolve(a: Float64Array, n: number, piv: Int32Array, b: Float64Array): void {
   for (let k = 0; k < n; k++) {
     const p = piv[k]!;
-    if (p !== k) { const tmp = b[k]!; b[k] = b[p]!; b[p] = tmp; }
+    if (p !== k) {
+      const tmp = b[k]!;
+      b[k] = b[p]!;
+      b[p] = tmp;
+    }
   }
   for (let i = 1; i < n; i++) {
     let s = b[i]!;
@@ -62,8 +69,14 @@ export function luSolve(a: Float64Array, n: number, piv: Int32Array, b: Float64A
  * and rounding error; `work` and `fw` are scratch vectors of length n. Costs n evaluations of f.
  */
 export function numericalJacobian(
-  f: OdeRhs, t: number, x: Float64Array, f0: Float64Array, scale: Float64Array,
-  jac: Float64Array, work: Float64Array, fw: Float64Array,
+  f: OdeRhs,
+  t: number,
+  x: Float64Array,
+  f0: Float64Array,
+  scale: Float64Array,
+  jac: Float64Array,
+  work: Float64Array,
+  fw: Float64Array,
 ): void {
   const n = x.length;
   const sq = Math.sqrt(Number.EPSILON);

@@ -7,27 +7,64 @@
  * The default non-stiff solver: accurate and cheap per step for the smooth models most FMUs are.
  */
 import {
-  checkSettings, minimumStep, newStats, stepLimitError, stepTooSmallError, weightedRms,
-  type OdeRhs, type OdeSolver, type SolverSettings, type SolverStats,
+  checkSettings,
+  minimumStep,
+  newStats,
+  stepLimitError,
+  stepTooSmallError,
+  weightedRms,
+  type OdeRhs,
+  type OdeSolver,
+  type SolverSettings,
+  type SolverStats,
 } from './types.ts';
 import { estimateInitialStep } from './initial-step.ts';
 
 // Butcher tableau.
-const C2 = 1 / 5, C3 = 3 / 10, C4 = 4 / 5, C5 = 8 / 9;
+const C2 = 1 / 5,
+  C3 = 3 / 10,
+  C4 = 4 / 5,
+  C5 = 8 / 9;
 const A21 = 1 / 5;
-const A31 = 3 / 40, A32 = 9 / 40;
-const A41 = 44 / 45, A42 = -56 / 15, A43 = 32 / 9;
-const A51 = 19372 / 6561, A52 = -25360 / 2187, A53 = 64448 / 6561, A54 = -212 / 729;
-const A61 = 9017 / 3168, A62 = -355 / 33, A63 = 46732 / 5247, A64 = 49 / 176, A65 = -5103 / 18656;
-const A71 = 35 / 384, A73 = 500 / 1113, A74 = 125 / 192, A75 = -2187 / 6784, A76 = 11 / 84;
+const A31 = 3 / 40,
+  A32 = 9 / 40;
+const A41 = 44 / 45,
+  A42 = -56 / 15,
+  A43 = 32 / 9;
+const A51 = 19372 / 6561,
+  A52 = -25360 / 2187,
+  A53 = 64448 / 6561,
+  A54 = -212 / 729;
+const A61 = 9017 / 3168,
+  A62 = -355 / 33,
+  A63 = 46732 / 5247,
+  A64 = 49 / 176,
+  A65 = -5103 / 18656;
+const A71 = 35 / 384,
+  A73 = 500 / 1113,
+  A74 = 125 / 192,
+  A75 = -2187 / 6784,
+  A76 = 11 / 84;
 // Error weights: 5th-order minus 4th-order solution.
-const E1 = 71 / 57600, E3 = -71 / 16695, E4 = 71 / 1920, E5 = -17253 / 339200, E6 = 22 / 525, E7 = -1 / 40;
+const E1 = 71 / 57600,
+  E3 = -71 / 16695,
+  E4 = 71 / 1920,
+  E5 = -17253 / 339200,
+  E6 = 22 / 525,
+  E7 = -1 / 40;
 // Continuous extension of order 4.
-const D1 = -12715105075 / 11282082432, D3 = 87487479700 / 32700410799, D4 = -10690763975 / 1880347072;
-const D5 = 701980252875 / 199316789632, D6 = -1453857185 / 822651844, D7 = 69997945 / 29380423;
+const D1 = -12715105075 / 11282082432,
+  D3 = 87487479700 / 32700410799,
+  D4 = -10690763975 / 1880347072;
+const D5 = 701980252875 / 199316789632,
+  D6 = -1453857185 / 822651844,
+  D7 = 69997945 / 29380423;
 
 // Step-size control (HNW II.4): safety factor, bounds of h_new / h, PI stabilisation β.
-const SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10, BETA = 0.04;
+const SAFE = 0.9,
+  FAC_MIN = 0.2,
+  FAC_MAX = 10,
+  BETA = 0.04;
 const EXPO1 = 0.2 - BETA * 0.75;
 
 export class Rk45Solver implements OdeSolver {
@@ -70,9 +107,22 @@ export class Rk45Solver implements OdeSolver {
     this.s = settings;
     this.atol = Float64Array.from(settings.atol);
     const v = (): Float64Array => new Float64Array(n);
-    this.x = v(); this.xNew = v(); this.xs = v(); this.errv = v();
-    this.k1 = v(); this.k2 = v(); this.k3 = v(); this.k4 = v(); this.k5 = v(); this.k6 = v(); this.k7 = v();
-    this.r1 = v(); this.r2 = v(); this.r3 = v(); this.r4 = v(); this.r5 = v();
+    this.x = v();
+    this.xNew = v();
+    this.xs = v();
+    this.errv = v();
+    this.k1 = v();
+    this.k2 = v();
+    this.k3 = v();
+    this.k4 = v();
+    this.k5 = v();
+    this.k6 = v();
+    this.k7 = v();
+    this.r1 = v();
+    this.r2 = v();
+    this.r3 = v();
+    this.r4 = v();
+    this.r5 = v();
   }
 
   reset(t: number, x: Float64Array): void {
@@ -80,7 +130,10 @@ export class Rk45Solver implements OdeSolver {
     this.tPrev = t;
     this.x.set(x);
     this.r1.set(x);
-    this.r2.fill(0); this.r3.fill(0); this.r4.fill(0); this.r5.fill(0);
+    this.r2.fill(0);
+    this.r3.fill(0);
+    this.r4.fill(0);
+    this.r5.fill(0);
     this.started = false;
     this.lastRejected = false;
     this.facOld = 1e-4;
@@ -170,7 +223,8 @@ export class Rk45Solver implements OdeSolver {
         this.hLast = tNew - t;
         // x keeps its identity (the driver relies on it); k1 ← k7 by swapping (FSAL).
         x.set(xNew);
-        this.k1 = k7; this.k7 = k1;
+        this.k1 = k7;
+        this.k7 = k1;
         this.stats.steps++;
         return tNew;
       }

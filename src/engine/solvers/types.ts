@@ -66,9 +66,7 @@ export function newStats(): SolverStats {
 }
 
 /** Root-mean-square of v[i] / (atol[i] + rtol·max(|a[i]|, |b[i]|)): the usual error norm. */
-export function weightedRms(
-  v: Float64Array, a: Float64Array, b: Float64Array, atol: Float64Array, rtol: number,
-): number {
+export function weightedRms(v: Float64Array, a: Float64Array, b: Float64Array, atol: Float64Array, rtol: number): number {
   const n = v.length;
   if (n === 0) return 0;
   let sum = 0;
@@ -104,7 +102,9 @@ export function stepTooSmallError(solver: string, t: number, h: number, why: str
     'SIMULATION_FAILED',
     `The ${solver} solver could not continue at t = ${t}: the step size fell to ${h} (${why}). ` +
       'The model may have a discontinuity without an event indicator, produce non-finite ' +
-      (solver.startsWith('bdf') ? 'derivatives: try a looser tolerance.' : 'derivatives, or be too stiff for this solver: try solver "bdf" or a looser tolerance.'),
+      (solver.startsWith('bdf')
+        ? 'derivatives: try a looser tolerance.'
+        : 'derivatives, or be too stiff for this solver: try solver "bdf" or a looser tolerance.'),
     { solver, time: t, stepSize: h },
   );
 }

@@ -33,7 +33,8 @@ export async function guardedRead<T>(body: () => Promise<T>, log: (line: string)
     if (err.code === 'INTERNAL') log(`mcp: internal error in a resource read: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     const out = toErrorOutput(err);
     const info = out.status === 'error' ? out.error : { code: err.code, message: err.message };
-    const rpcCode = err.code === 'NOT_FOUND' ? RESOURCE_NOT_FOUND : err.code === 'INTERNAL' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
+    const rpcCode =
+      err.code === 'NOT_FOUND' ? RESOURCE_NOT_FOUND : err.code === 'INTERNAL' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
     throw new ResourceReadError(rpcCode, info.message, info);
   }
 }

@@ -24,11 +24,15 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
       guardedRead(async () => {
         const file = readRunResult(deps.ctx, single(vars.run_id));
         if (file.sizeBytes > MAX_RESOURCE_BYTES) {
-          throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The result of this run is ${file.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`, {
-            hint: 'Use the inline series and summary of simulate, or run again with a larger step or fewer outputs.',
-            size_bytes: file.sizeBytes,
-            limit_bytes: MAX_RESOURCE_BYTES,
-          });
+          throw new GatewayError(
+            'OUTPUT_LIMIT_EXCEEDED',
+            `The result of this run is ${file.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`,
+            {
+              hint: 'Use the inline series and summary of simulate, or run again with a larger step or fewer outputs.',
+              size_bytes: file.sizeBytes,
+              limit_bytes: MAX_RESOURCE_BYTES,
+            },
+          );
         }
         return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: file.readText() }] };
       }, deps.log),

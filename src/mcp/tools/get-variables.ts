@@ -17,7 +17,10 @@ function render(out: GetVariablesSuccess): string {
   });
   const cut = out.variables.length > MAX_TEXT_ROWS ? `\n(${out.variables.length - MAX_TEXT_ROWS} more in the structured result)` : '';
   const de = out.default_experiment;
-  const exp = de.stop_time === undefined ? '' : `\nDefault experiment: start ${de.start_time ?? 0} s, stop ${de.stop_time} s${de.step_size === undefined ? '' : `, step ${de.step_size} s`}.`;
+  const exp =
+    de.stop_time === undefined
+      ? ''
+      : `\nDefault experiment: start ${de.start_time ?? 0} s, stop ${de.stop_time} s${de.step_size === undefined ? '' : `, step ${de.step_size} s`}.`;
   return `${head}\n${rows.join('\n')}${cut}${exp}\nNext: simulate {fmu_id, stop_time, start_values: {parameter: value}, input_signals: [...], outputs: [...]}.`;
 }
 
@@ -29,7 +32,7 @@ export function registerGetVariables(server: McpServer, deps: ToolDeps): Registe
       description:
         "Lists an FMU's variables: name, causality (parameter = settable before the run with start_values; input = " +
         'drive over time with input_signals; output = recorded by default), type, start value, unit and description, ' +
-        'plus the model\'s default experiment (start/stop time, step). Use the exact names in simulate. ' +
+        "plus the model's default experiment (start/stop time, step). Use the exact names in simulate. " +
         'fmu_id is "msl:<Name>" from list_library or "sha256:<hex>" from upload_fmu.',
       inputSchema: GetVariablesInputSchema,
       outputSchema: GetVariablesOutputSchema,

@@ -39,10 +39,7 @@ export function failureResult(out: ErrorResult | PaymentRequired): CallToolResul
 }
 
 /** Runs a tool body; whatever it throws becomes an error result, never a protocol error. */
-export async function guarded(
-  body: () => Promise<CallToolResult>,
-  log: (line: string) => void,
-): Promise<CallToolResult> {
+export async function guarded(body: () => Promise<CallToolResult>, log: (line: string) => void): Promise<CallToolResult> {
   try {
     return await body();
   } catch (e) {

@@ -18,14 +18,17 @@ function render(out: SimulateCompleted): string {
       `(FMI ${p.fmi_version} ${p.interface}${p.solver === null ? '' : `, solver ${p.solver}`}, ${out.stats.wall_ms.toFixed(0)} ms).`,
     'Outputs (min / max / mean / final):',
     ...Object.entries(out.summary).map(
-      ([name, s]) => `- ${name}${s.unit === undefined ? '' : ` [${s.unit}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
+      ([name, s]) =>
+        `- ${name}${s.unit === undefined ? '' : ` [${s.unit}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
     ),
   ];
   const kpis = Object.entries(out.kpis);
   if (kpis.length > 0) lines.push(`KPIs: ${kpis.map(([k, v]) => `${k} = ${num(v)}`).join(', ')}`);
   if (out.terminated_early !== undefined) lines.push(`Stopped early at t = ${out.terminated_early.time} s: ${out.terminated_early.reason}`);
   for (const w of out.warnings.slice(0, 5)) lines.push(`Warning: ${w}`);
-  lines.push(`Full result (CSV): ${out.result_uri} — read it as a resource. The inline series has ${(out.series.time ?? []).length} points.`);
+  lines.push(
+    `Full result (CSV): ${out.result_uri} — read it as a resource. The inline series has ${(out.series.time ?? []).length} points.`,
+  );
   return lines.join('\n');
 }
 

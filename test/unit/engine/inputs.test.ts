@@ -4,14 +4,25 @@ import { compileInputs } from '../../../src/engine/inputs.ts';
 import type { FmiInstance, NumericBuffer } from '../../../src/fmi/instance.ts';
 import type { ModelDescription, ModelVariable } from '../../../src/schemas/model-description.ts';
 
-function variable(name: string, vr: number, type: ModelVariable['type'], causality: ModelVariable['causality'], variability: ModelVariable['variability']): ModelVariable {
+function variable(
+  name: string,
+  vr: number,
+  type: ModelVariable['type'],
+  causality: ModelVariable['causality'],
+  variability: ModelVariable['variability'],
+): ModelVariable {
   return { name, value_reference: vr, type, causality, variability };
 }
 
 function md(fmiVersion: '2.0' | '3.0' = '3.0'): ModelDescription {
   return {
-    fmi_version: fmiVersion, model_name: 'M', guid: 'g', number_of_event_indicators: 0, number_of_continuous_states: 0,
-    unit_definitions: [], type_definitions: [],
+    fmi_version: fmiVersion,
+    model_name: 'M',
+    guid: 'g',
+    number_of_event_indicators: 0,
+    number_of_continuous_states: 0,
+    unit_definitions: [],
+    type_definitions: [],
     variables: [
       variable('u', 1, 'Float64', 'input', 'continuous'),
       variable('ud', 2, 'Float64', 'input', 'discrete'),
@@ -44,8 +55,18 @@ describe('input signals', () => {
   it('interpolates continuous Float inputs linearly and holds the ends', () => {
     const plan = compileInputs(md(), [{ name: 'u', time: [1, 2, 4], values: [10, 20, 0] }]);
     assert.equal(plan.signals[0]?.interpolation, 'linear');
-    const cases: [number, number][] = [[0, 10], [1, 10], [1.5, 15], [2, 20], [3, 10], [3.5, 5], [4, 0], [9, 0]];
-    for (const [t, expected] of cases) assert.ok(Math.abs(plan.valueAt(0, t) - expected) < TOL, `u(${t}) = ${plan.valueAt(0, t)}, expected ${expected}`);
+    const cases: [number, number][] = [
+      [0, 10],
+      [1, 10],
+      [1.5, 15],
+      [2, 20],
+      [3, 10],
+      [3.5, 5],
+      [4, 0],
+      [9, 0],
+    ];
+    for (const [t, expected] of cases)
+      assert.ok(Math.abs(plan.valueAt(0, t) - expected) < TOL, `u(${t}) = ${plan.valueAt(0, t)}, expected ${expected}`);
   });
 
   it('holds discrete, integer and boolean inputs at the last sample at or before t', () => {
@@ -54,7 +75,10 @@ describe('input signals', () => {
       { name: 'n', time: [0, 1], values: [5, 7] },
       { name: 'b', time: [0, 0.5], values: [false, true] },
     ]);
-    assert.deepEqual(plan.signals.map((s) => s.interpolation), ['hold', 'hold', 'hold']);
+    assert.deepEqual(
+      plan.signals.map((s) => s.interpolation),
+      ['hold', 'hold', 'hold'],
+    );
     assert.equal(plan.valueAt(0, 0.999), 1);
     assert.equal(plan.valueAt(0, 1), 2);
     assert.equal(plan.valueAt(0, 1.5), 2);
@@ -125,10 +149,13 @@ describe('input signals', () => {
   });
 
   it('suggests close input names for an unknown input', () => {
-    assert.throws(() => compileInputs(md(), [{ name: 'U', time: [0], values: [1] }]), (e: { code: string; data: { suggestions: string[] } }) => {
-      assert.equal(e.code, 'INVALID_INPUT_SIGNAL');
-      assert.ok(e.data.suggestions.includes('u'));
-      return true;
-    });
+    assert.throws(
+      () => compileInputs(md(), [{ name: 'U', time: [0], values: [1] }]),
+      (e: { code: string; data: { suggestions: string[] } }) => {
+        assert.equal(e.code, 'INVALID_INPUT_SIGNAL');
+        assert.ok(e.data.suggestions.includes('u'));
+        return true;
+      },
+    );
   });
 });

@@ -161,15 +161,17 @@ describe('KPI names', () => {
   it('rejects an unknown variable listing the valid ones', () => {
     assert.throws(
       () => parseKpis(['y_max'], ['x', 'v']),
-      (e: unknown) =>
-        e instanceof GatewayError && e.code === 'UNKNOWN_VARIABLE' && JSON.stringify(e.data?.valid_variables) === '["x","v"]',
+      (e: unknown) => e instanceof GatewayError && e.code === 'UNKNOWN_VARIABLE' && JSON.stringify(e.data?.valid_variables) === '["x","v"]',
     );
   });
 
   it('computes a set of KPIs from columns and rejects a non-recorded variable', () => {
     const t = Float64Array.from([0, 1, 2]);
     const cols = new Map([['x', Float64Array.from([0, 2, 1])]]);
-    assert.deepEqual(computeKpis(parseKpis(['x_max', 'x_final'], ['x']), t, (n) => cols.get(n)), { x_max: 2, x_final: 1 });
+    assert.deepEqual(
+      computeKpis(parseKpis(['x_max', 'x_final'], ['x']), t, (n) => cols.get(n)),
+      { x_max: 2, x_final: 1 },
+    );
     assert.throws(() => computeKpis(parseKpis(['s_max'], ['s']), t, (n) => cols.get(n)), /not recorded or is not numeric/);
   });
 });

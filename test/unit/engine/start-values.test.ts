@@ -4,15 +4,35 @@ import { applyStartValues, planStartValues } from '../../../src/engine/start-val
 import type { FmiInstance, NumericBuffer } from '../../../src/fmi/instance.ts';
 import type { ModelDescription, ModelVariable } from '../../../src/schemas/model-description.ts';
 
-function v(name: string, vr: number, type: ModelVariable['type'], causality: ModelVariable['causality'], variability: ModelVariable['variability'], extra: Partial<ModelVariable> = {}): ModelVariable {
+function v(
+  name: string,
+  vr: number,
+  type: ModelVariable['type'],
+  causality: ModelVariable['causality'],
+  variability: ModelVariable['variability'],
+  extra: Partial<ModelVariable> = {},
+): ModelVariable {
   return { name, value_reference: vr, type, causality, variability, ...extra };
 }
 
 function md(fmiVersion: '2.0' | '3.0'): ModelDescription {
   return {
-    fmi_version: fmiVersion, model_name: 'M', guid: 'g', number_of_event_indicators: 0, number_of_continuous_states: 0,
+    fmi_version: fmiVersion,
+    model_name: 'M',
+    guid: 'g',
+    number_of_event_indicators: 0,
+    number_of_continuous_states: 0,
     unit_definitions: [],
-    type_definitions: [{ name: 'Mode', type: 'Enumeration', items: [{ name: 'off', value: 1 }, { name: 'on', value: 2 }] }],
+    type_definitions: [
+      {
+        name: 'Mode',
+        type: 'Enumeration',
+        items: [
+          { name: 'off', value: 1 },
+          { name: 'on', value: 2 },
+        ],
+      },
+    ],
     variables: [
       v('time', 0, 'Float64', 'independent', 'continuous'),
       v('k', 1, 'Float64', 'parameter', 'fixed', { start: 1, min: 0, max: 10 }),
@@ -47,8 +67,17 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('start values', () => {
   it('accepts parameters, inputs and exact outputs of every type and converts them', () => {
     const plan = planStartValues(md('3.0'), {
-      k: 2.5, u: 1, x: 4, flag: true, label: 'hello', n8: -128, i64: '-9223372036854775808', u64: '18446744073709551615',
-      mode: 'on', blob: '00ff10', n: 7,
+      k: 2.5,
+      u: 1,
+      x: 4,
+      flag: true,
+      label: 'hello',
+      n8: -128,
+      i64: '-9223372036854775808',
+      u64: '18446744073709551615',
+      mode: 'on',
+      blob: '00ff10',
+      n: 7,
     });
     const byName = new Map(plan.entries.map((e) => [e.variable.name, e.value]));
     assert.equal(byName.get('k'), 2.5);
@@ -63,17 +92,26 @@ describe('start values', () => {
 
   it('sets FMI 2 inputs in Initialization Mode and FMI 3 inputs before it', () => {
     const p2 = planStartValues(md('2.0'), { u: 1, k: 2 });
-    assert.deepEqual(p2.entries.map((e) => [e.variable.name, e.phase]), [['u', 'initialization'], ['k', 'instantiated']]);
+    assert.deepEqual(
+      p2.entries.map((e) => [e.variable.name, e.phase]),
+      [
+        ['u', 'initialization'],
+        ['k', 'instantiated'],
+      ],
+    );
     const p3 = planStartValues(md('3.0'), { u: 1 });
     assert.equal(p3.entries[0]?.phase, 'instantiated');
   });
 
   it('rejects an unknown name with UNKNOWN_VARIABLE and close matches', () => {
-    assert.throws(() => planStartValues(md('3.0'), { K: 1 }), (e: { code: string; data: { suggestions: string[] } }) => {
-      assert.equal(e.code, 'UNKNOWN_VARIABLE');
-      assert.ok(e.data.suggestions.includes('k'));
-      return true;
-    });
+    assert.throws(
+      () => planStartValues(md('3.0'), { K: 1 }),
+      (e: { code: string; data: { suggestions: string[] } }) => {
+        assert.equal(e.code, 'UNKNOWN_VARIABLE');
+        assert.ok(e.data.suggestions.includes('k'));
+        return true;
+      },
+    );
   });
 
   const refusals: [string, Record<string, unknown>][] = [
@@ -97,7 +135,10 @@ describe('start values', () => {
   ];
   for (const [what, values] of refusals) {
     it(`rejects ${what} with INVALID_START_VALUE`, () => {
-      assert.equal(codeOf(() => planStartValues(md('3.0'), values as never)), 'INVALID_START_VALUE');
+      assert.equal(
+        codeOf(() => planStartValues(md('3.0'), values as never)),
+        'INVALID_START_VALUE',
+      );
     });
   }
 

@@ -43,7 +43,10 @@ after(() => {
 
 /** A refused archive leaves nothing: no stray file beside the cache, no (partial) dir inside it. */
 function assertNothingWritten(): void {
-  assert.deepEqual(readdirSync(parent).filter((n) => n !== 'cache'), []);
+  assert.deepEqual(
+    readdirSync(parent).filter((n) => n !== 'cache'),
+    [],
+  );
   if (existsSync(cacheDir)) assert.deepEqual(readdirSync(cacheDir), []);
   assert.equal(existsSync(join(process.cwd(), 'evil')), false);
 }
@@ -144,7 +147,11 @@ describe('openFmu', () => {
   });
 
   test('refuses a symlink entry', () => {
-    assertRefused(craftZip([...validEntries(), { name: 'resources/link', data: '/etc/passwd', unixMode: 0o120777 }]), 'FMU_INVALID', 'symlink');
+    assertRefused(
+      craftZip([...validEntries(), { name: 'resources/link', data: '/etc/passwd', unixMode: 0o120777 }]),
+      'FMU_INVALID',
+      'symlink',
+    );
   });
 
   test('refuses an archive whose declared sizes exceed the unpacked limit (zip bomb by declaration)', () => {
@@ -182,7 +189,10 @@ describe('openFmu', () => {
   });
 
   test('reports a missing FMU file as NOT_FOUND', () => {
-    assert.throws(() => openFmu({ path: join(parent, 'nope.fmu') }, { cacheDir }), (e: unknown) => isGatewayError(e) && e.code === 'NOT_FOUND');
+    assert.throws(
+      () => openFmu({ path: join(parent, 'nope.fmu') }, { cacheDir }),
+      (e: unknown) => isGatewayError(e) && e.code === 'NOT_FOUND',
+    );
     assertNothingWritten();
   });
 
@@ -207,11 +217,22 @@ describe('openFmu', () => {
   });
 
   test('refuses an archive without modelDescription.xml at its root', () => {
-    assertRefused(craftZip([{ name: 'sub/modelDescription.xml', data: MD }, { name: 'resources/a.txt', data: 'a' }]), 'FMU_INVALID', 'missing_model_description');
+    assertRefused(
+      craftZip([
+        { name: 'sub/modelDescription.xml', data: MD },
+        { name: 'resources/a.txt', data: 'a' },
+      ]),
+      'FMU_INVALID',
+      'missing_model_description',
+    );
   });
 
   test('refuses an invalid modelDescription.xml before writing anything', () => {
-    assertRefused(craftZip([{ name: 'modelDescription.xml', data: '<fmiModelDescription fmiVersion="2.0"' }]), 'MODEL_DESCRIPTION_INVALID', undefined);
+    assertRefused(
+      craftZip([{ name: 'modelDescription.xml', data: '<fmiModelDescription fmiVersion="2.0"' }]),
+      'MODEL_DESCRIPTION_INVALID',
+      undefined,
+    );
   });
 
   test('refuses entries using an unsupported compression method', () => {
@@ -235,8 +256,16 @@ describe('openFmu', () => {
   });
 
   test('refuses a file that is also a directory further down (a, then a/b/c)', () => {
-    assertRefused(craftZip([...validEntries(), { name: 'resources/a', data: 'x' }, { name: 'resources/a/b/c', data: 'y' }]), 'FMU_INVALID', 'duplicate_entry');
-    assertRefused(craftZip([...validEntries(), { name: 'resources/a/b/c', data: 'y' }, { name: 'resources/a', data: 'x' }]), 'FMU_INVALID', 'duplicate_entry');
+    assertRefused(
+      craftZip([...validEntries(), { name: 'resources/a', data: 'x' }, { name: 'resources/a/b/c', data: 'y' }]),
+      'FMU_INVALID',
+      'duplicate_entry',
+    );
+    assertRefused(
+      craftZip([...validEntries(), { name: 'resources/a/b/c', data: 'y' }, { name: 'resources/a', data: 'x' }]),
+      'FMU_INVALID',
+      'duplicate_entry',
+    );
   });
 
   test('refuses an entry whose local header names another file than the central directory', () => {
@@ -246,12 +275,15 @@ describe('openFmu', () => {
 
   test('refuses a UTF-16 modelDescription.xml naming the encoding', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MD.replace('UTF-8', 'UTF-16'), 'utf16le')]);
-    assert.throws(() => openFmu({ bytes: craftZip([{ name: 'modelDescription.xml', data: utf16 }]) }, { cacheDir }), (e: unknown) => {
-      assert.ok(isGatewayError(e));
-      assert.equal(e.code, 'MODEL_DESCRIPTION_INVALID');
-      assert.equal(e.data?.reason, 'encoding', e.message);
-      return true;
-    });
+    assert.throws(
+      () => openFmu({ bytes: craftZip([{ name: 'modelDescription.xml', data: utf16 }]) }, { cacheDir }),
+      (e: unknown) => {
+        assert.ok(isGatewayError(e));
+        assert.equal(e.code, 'MODEL_DESCRIPTION_INVALID');
+        assert.equal(e.data?.reason, 'encoding', e.message);
+        return true;
+      },
+    );
     assertNothingWritten();
   });
 

@@ -3,7 +3,11 @@ import { describe, test } from 'node:test';
 import { isGatewayError } from '../../../src/errors.ts';
 import { parseModelDescription } from '../../../src/fmi/model-description.ts';
 
-function fmi2(body: string, rootAttrs = 'fmiVersion="2.0" modelName="M" guid="{g}"', iface = '<CoSimulation modelIdentifier="M"/>'): string {
+function fmi2(
+  body: string,
+  rootAttrs = 'fmiVersion="2.0" modelName="M" guid="{g}"',
+  iface = '<CoSimulation modelIdentifier="M"/>',
+): string {
   return `<?xml version="1.0"?><fmiModelDescription ${rootAttrs}>${iface}<ModelVariables>${body}</ModelVariables></fmiModelDescription>`;
 }
 
@@ -41,7 +45,10 @@ describe('parseModelDescription refuses hostile and invalid input', () => {
   });
 
   test('refuses an external entity declaration', () => {
-    rejects('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><fmiModelDescription modelName="&x;"/>', '!DOCTYPE');
+    rejects(
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><fmiModelDescription modelName="&x;"/>',
+      '!DOCTYPE',
+    );
   });
 
   test('refuses malformed XML with its position', () => {
@@ -72,7 +79,13 @@ describe('parseModelDescription refuses hostile and invalid input', () => {
   });
 
   test('refuses duplicate variable names', () => {
-    rejects(fmi2('<ScalarVariable name="x" valueReference="1"><Real/></ScalarVariable><ScalarVariable name="x" valueReference="2"><Real/></ScalarVariable>'), 'ScalarVariable', 'name');
+    rejects(
+      fmi2(
+        '<ScalarVariable name="x" valueReference="1"><Real/></ScalarVariable><ScalarVariable name="x" valueReference="2"><Real/></ScalarVariable>',
+      ),
+      'ScalarVariable',
+      'name',
+    );
     rejects(fmi3('<Float64 name="x" valueReference="1"/><Int32 name="x" valueReference="2"/>'), 'ModelVariables', 'name');
   });
 
@@ -98,7 +111,11 @@ describe('parseModelDescription refuses hostile and invalid input', () => {
   });
 
   test('refuses unknown enumeration values for causality, variability and initial', () => {
-    rejects(fmi2('<ScalarVariable name="x" valueReference="1" causality="sideways"><Real/></ScalarVariable>'), 'ScalarVariable', 'causality');
+    rejects(
+      fmi2('<ScalarVariable name="x" valueReference="1" causality="sideways"><Real/></ScalarVariable>'),
+      'ScalarVariable',
+      'causality',
+    );
     rejects(fmi3('<Float64 name="x" valueReference="1" variability="sometimes"/>'), 'Float64', 'variability');
     rejects(fmi3('<Float64 name="x" valueReference="1" initial="maybe"/>'), 'Float64', 'initial');
   });
@@ -109,7 +126,11 @@ describe('parseModelDescription refuses hostile and invalid input', () => {
     rejects(fmi3('<Float64 name="x" valueReference="1"/>', '<Output valueReference="2"/>'), 'Output', 'valueReference');
     rejects(fmi3('<Float64 name="x" valueReference="1"><Dimension valueReference="42"/></Float64>'), 'Dimension', 'valueReference');
     const ms = '<ModelStructure><Outputs><Unknown index="3"/></Outputs></ModelStructure>';
-    rejects(`<fmiModelDescription fmiVersion="2.0" modelName="M" guid="g"><CoSimulation modelIdentifier="M"/><ModelVariables><ScalarVariable name="x" valueReference="1"><Real/></ScalarVariable></ModelVariables>${ms}</fmiModelDescription>`, 'Unknown', 'index');
+    rejects(
+      `<fmiModelDescription fmiVersion="2.0" modelName="M" guid="g"><CoSimulation modelIdentifier="M"/><ModelVariables><ScalarVariable name="x" valueReference="1"><Real/></ScalarVariable></ModelVariables>${ms}</fmiModelDescription>`,
+      'Unknown',
+      'index',
+    );
   });
 
   test('refuses an undefined or mismatched declaredType', () => {

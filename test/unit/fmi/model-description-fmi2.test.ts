@@ -99,12 +99,31 @@ describe('parseModelDescription (FMI 2.0)', () => {
   test('reads unit and type definitions', () => {
     assert.deepEqual(md.unit_definitions, [
       { name: 'm/s2', base_unit: { m: 1, s: -2 } },
-      { name: 'K', base_unit: { K: 1 }, display_units: [{ name: 'degC', factor: 1, offset: -273.15 }, { name: 'mK', factor: 1000, offset: 0 }] },
+      {
+        name: 'K',
+        base_unit: { K: 1 },
+        display_units: [
+          { name: 'degC', factor: 1, offset: -273.15 },
+          { name: 'mK', factor: 1000, offset: 0 },
+        ],
+      },
     ]);
-    assert.deepEqual(md.type_definitions[0], { name: 'Acceleration', type: 'Float64', quantity: 'Acceleration', unit: 'm/s2', min: -100, max: 100, nominal: 10 });
+    assert.deepEqual(md.type_definitions[0], {
+      name: 'Acceleration',
+      type: 'Float64',
+      quantity: 'Acceleration',
+      unit: 'm/s2',
+      min: -100,
+      max: 100,
+      nominal: 10,
+    });
     assert.deepEqual(md.type_definitions[2], {
-      name: 'Mode', type: 'Enumeration',
-      items: [{ name: 'off', value: 0 }, { name: 'on', value: 1, description: 'running' }],
+      name: 'Mode',
+      type: 'Enumeration',
+      items: [
+        { name: 'off', value: 0 },
+        { name: 'on', value: 1, description: 'running' },
+      ],
     });
   });
 
@@ -115,10 +134,23 @@ describe('parseModelDescription (FMI 2.0)', () => {
   test('maps types, starts and explicit attributes of every variable kind', () => {
     assert.equal(md.variables.length, 16);
     assert.deepEqual(v(md.variables, 'h'), {
-      name: 'h', value_reference: 1, type: 'Float64', causality: 'output', variability: 'continuous',
-      initial: 'exact', start: 1, unit: 'm', description: 'height',
+      name: 'h',
+      value_reference: 1,
+      type: 'Float64',
+      causality: 'output',
+      variability: 'continuous',
+      initial: 'exact',
+      start: 1,
+      unit: 'm',
+      description: 'height',
     });
-    assert.deepEqual(v(md.variables, 'time'), { name: 'time', value_reference: 0, type: 'Float64', causality: 'independent', variability: 'continuous' });
+    assert.deepEqual(v(md.variables, 'time'), {
+      name: 'time',
+      value_reference: 0,
+      type: 'Float64',
+      causality: 'independent',
+      variability: 'continuous',
+    });
     assert.equal(v(md.variables, 'n').type, 'Int32');
     assert.equal(v(md.variables, 'n').min, 0);
     assert.equal(v(md.variables, 'on').start, true);

@@ -113,7 +113,22 @@ describe('parseModelDescription (FMI 3.0)', () => {
     const types = Object.fromEntries(md.variables.map((x) => [x.name, x.type]));
     assert.deepEqual(
       ['f32', 'i8', 'u8', 'i16', 'u16', 'count', 'u32', 'i64', 'u64small', 'flags', 'names', 'blob', 'color', 'tick'].map((n) => types[n]),
-      ['Float32', 'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Boolean', 'String', 'Binary', 'Enumeration', 'Clock'],
+      [
+        'Float32',
+        'Int8',
+        'UInt8',
+        'Int16',
+        'UInt16',
+        'Int32',
+        'UInt32',
+        'Int64',
+        'UInt64',
+        'Boolean',
+        'String',
+        'Binary',
+        'Enumeration',
+        'Clock',
+      ],
     );
     assert.equal(v(md.variables, 'f32').start, 0.25);
     assert.equal(v(md.variables, 'i8').start, -128);
@@ -150,13 +165,18 @@ describe('parseModelDescription (FMI 3.0)', () => {
     const c = v(md.variables, 'count');
     assert.deepEqual([c.min, c.max], [0, 10]);
     assert.deepEqual(md.type_definitions.find((t) => t.name === 'Color')?.items, [
-      { name: 'red', value: 1 }, { name: 'green', value: 2 }, { name: 'blue', value: 3 },
+      { name: 'red', value: 1 },
+      { name: 'green', value: 2 },
+      { name: 'blue', value: 3 },
     ]);
     assert.equal(md.type_definitions.find((t) => t.name === 'Tick')?.type, 'Clock');
   });
 
   test('applies defaults: Float continuous, others discrete, initial per causality', () => {
-    assert.deepEqual([v(md.variables, 'der(w)').causality, v(md.variables, 'der(w)').variability, v(md.variables, 'der(w)').initial], ['local', 'continuous', 'calculated']);
+    assert.deepEqual(
+      [v(md.variables, 'der(w)').causality, v(md.variables, 'der(w)').variability, v(md.variables, 'der(w)').initial],
+      ['local', 'continuous', 'calculated'],
+    );
     assert.equal(v(md.variables, 'i16').variability, 'discrete');
     assert.equal(v(md.variables, 'i16').initial, undefined);
     assert.equal(v(md.variables, 'n').initial, 'exact');
@@ -175,6 +195,8 @@ describe('parseModelDescription (FMI 3.0)', () => {
   });
 
   test('reads unit definitions with display units', () => {
-    assert.deepEqual(md.unit_definitions, [{ name: 'rad/s', base_unit: { s: -1, rad: 1 }, display_units: [{ name: 'rpm', factor: 9.549296585513721, offset: 0 }] }]);
+    assert.deepEqual(md.unit_definitions, [
+      { name: 'rad/s', base_unit: { s: -1, rad: 1 }, display_units: [{ name: 'rpm', factor: 9.549296585513721, offset: 0 }] },
+    ]);
   });
 });

@@ -109,12 +109,18 @@ describe('findBinary', () => {
   });
 
   test('refuses an interface the FMU does not implement with BAD_REQUEST', () => {
-    assert.throws(() => findBinary(tree({}), md2, 'ME'), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST');
+    assert.throws(
+      () => findBinary(tree({}), md2, 'ME'),
+      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST',
+    );
   });
 
   test('works end to end on an opened darwin-only FMU', () => {
     const bytes = craftZip([
-      { name: 'modelDescription.xml', data: '<fmiModelDescription fmiVersion="2.0" modelName="M" guid="g"><CoSimulation modelIdentifier="M_cs"/></fmiModelDescription>' },
+      {
+        name: 'modelDescription.xml',
+        data: '<fmiModelDescription fmiVersion="2.0" modelName="M" guid="g"><CoSimulation modelIdentifier="M_cs"/></fmiModelDescription>',
+      },
       { name: 'binaries/darwin64/M_cs.dylib', data: 'macho' },
     ]);
     const fmu = openFmu({ bytes }, { cacheDir: join(root, 'cache') });

@@ -86,7 +86,10 @@ function open(entries: CraftEntry[]): { fmu: OpenedFmu; cacheDir: string } {
 
 function exported(lib: string): string[] {
   return execFileSync('nm', ['-D', '--defined-only', lib], { encoding: 'utf8' })
-    .split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '').filter((s) => /fmi[23]/.test(s)).sort();
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).pop() ?? '')
+    .filter((s) => /fmi[23]/.test(s))
+    .sort();
 }
 
 function rejectsWith(code: string) {
@@ -157,7 +160,7 @@ describe('ensureBinary', () => {
     assert.deepEqual(readdirSync(join(cacheDir, `${fmu.sha256}-build`)), []);
   });
 
-  test('returns the FMU\'s own binary without compiling when one exists for this platform', async () => {
+  test("returns the FMU's own binary without compiling when one exists for this platform", async () => {
     const { fmu, cacheDir } = open([
       { name: 'modelDescription.xml', data: FMI2_MD },
       { name: `binaries/${p.fmi2}/Tiny2${p.ext}`, data: 'prebuilt' },
@@ -169,7 +172,10 @@ describe('ensureBinary', () => {
   });
 
   test('refuses an FMU with neither a matching binary nor sources', async () => {
-    const { fmu, cacheDir } = open([{ name: 'modelDescription.xml', data: FMI2_MD }, { name: 'binaries/win64/Tiny2.dll', data: 'pe' }]);
+    const { fmu, cacheDir } = open([
+      { name: 'modelDescription.xml', data: FMI2_MD },
+      { name: 'binaries/win64/Tiny2.dll', data: 'pe' },
+    ]);
     await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir }), rejectsWith('PLATFORM_UNSUPPORTED'));
   });
 
@@ -196,24 +202,31 @@ describe('ensureBinary', () => {
     assert.ok(Date.now() - t0 < 5000);
   });
 
-  test('compiles in a sandbox: sources cannot read host files by absolute include or .incbin', { skip: !existsSync('/usr/bin/bwrap') }, async () => {
-    const secret = join(mkdtempSync(join(root, 'host-')), 'secret.txt');
-    writeFileSync(secret, 'HOST_SECRET_1234 = hunter2;\n');
-    const include = open([{ name: 'modelDescription.xml', data: FMI2_MD }, { name: 'sources/tiny2.c', data: `#include "${secret}"\n` }]);
-    await assert.rejects(ensureBinary(include.fmu, 'CS', { cacheDir: include.cacheDir }), (e: unknown) => {
-      rejectsWith('COMPILE_FAILED')(e);
-      assert.doesNotMatch(JSON.stringify({ m: (e as Error).message, d: (e as { data?: unknown }).data }), /HOST_SECRET_1234|hunter2/);
-      return true;
-    });
-    // .incbin would copy the file into the library, which the FMU could then print as an output.
-    const incbin = `${FMI2_C}\n__asm__(".section .rodata\\n.incbin \\"${secret}\\"\\n.previous");\n`;
-    const embed = open([
-      { name: 'modelDescription.xml', data: FMI2_MD },
-      { name: 'sources/tiny2.c', data: incbin },
-      { name: 'sources/mini_fmi2.h', data: prefixHeader(2) },
-    ]);
-    await assert.rejects(ensureBinary(embed.fmu, 'CS', { cacheDir: embed.cacheDir }), rejectsWith('COMPILE_FAILED'));
-  });
+  test(
+    'compiles in a sandbox: sources cannot read host files by absolute include or .incbin',
+    { skip: !existsSync('/usr/bin/bwrap') },
+    async () => {
+      const secret = join(mkdtempSync(join(root, 'host-')), 'secret.txt');
+      writeFileSync(secret, 'HOST_SECRET_1234 = hunter2;\n');
+      const include = open([
+        { name: 'modelDescription.xml', data: FMI2_MD },
+        { name: 'sources/tiny2.c', data: `#include "${secret}"\n` },
+      ]);
+      await assert.rejects(ensureBinary(include.fmu, 'CS', { cacheDir: include.cacheDir }), (e: unknown) => {
+        rejectsWith('COMPILE_FAILED')(e);
+        assert.doesNotMatch(JSON.stringify({ m: (e as Error).message, d: (e as { data?: unknown }).data }), /HOST_SECRET_1234|hunter2/);
+        return true;
+      });
+      // .incbin would copy the file into the library, which the FMU could then print as an output.
+      const incbin = `${FMI2_C}\n__asm__(".section .rodata\\n.incbin \\"${secret}\\"\\n.previous");\n`;
+      const embed = open([
+        { name: 'modelDescription.xml', data: FMI2_MD },
+        { name: 'sources/tiny2.c', data: incbin },
+        { name: 'sources/mini_fmi2.h', data: prefixHeader(2) },
+      ]);
+      await assert.rejects(ensureBinary(embed.fmu, 'CS', { cacheDir: embed.cacheDir }), rejectsWith('COMPILE_FAILED'));
+    },
+  );
 
   test('refuses source names in buildDescription.xml that escape sources/', async () => {
     const { fmu, cacheDir } = open(fmi3Entries('../modelDescription.xml'));
@@ -253,7 +266,10 @@ describe('ensureBinary', () => {
 
   test('refuses an FMI 2 source FMU that lists no source files', async () => {
     const md = FMI2_MD.replace('<SourceFiles><File name="tiny2.c"/></SourceFiles>', '');
-    const { fmu, cacheDir } = open([{ name: 'modelDescription.xml', data: md }, { name: 'sources/tiny2.c', data: FMI2_C }]);
+    const { fmu, cacheDir } = open([
+      { name: 'modelDescription.xml', data: md },
+      { name: 'sources/tiny2.c', data: FMI2_C },
+    ]);
     await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir }), rejectsWith('COMPILE_FAILED'));
   });
 });

@@ -45,14 +45,17 @@ describe('HTTP server request limits', { timeout: 30_000 }, () => {
               new Promise<void>((resolve) => {
                 res.writeHead(200, { 'content-type': 'text/event-stream' });
                 let n = 0;
-                const t = setInterval(() => {
-                  res.write(`data: ${n}\n\n`);
-                  if (++n === 6) {
-                    clearInterval(t);
-                    res.end();
-                    resolve();
-                  }
-                }, (4 * REQUEST_TIMEOUT_MS) / 6);
+                const t = setInterval(
+                  () => {
+                    res.write(`data: ${n}\n\n`);
+                    if (++n === 6) {
+                      clearInterval(t);
+                      res.end();
+                      resolve();
+                    }
+                  },
+                  (4 * REQUEST_TIMEOUT_MS) / 6,
+                );
               }),
           },
           {

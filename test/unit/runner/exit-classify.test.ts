@@ -5,8 +5,14 @@ import type { WorkerDeath } from '../../../src/runner/exit-classify.ts';
 
 const MiB = 1024 * 1024;
 const death = (d: Partial<WorkerDeath>): WorkerDeath => ({
-  code: null, signal: null, sandboxed: false, peakDataBytes: 100 * MiB, memoryLimitBytes: 512 * MiB,
-  stderrTail: '', lastLogLines: [], ...d,
+  code: null,
+  signal: null,
+  sandboxed: false,
+  peakDataBytes: 100 * MiB,
+  memoryLimitBytes: 512 * MiB,
+  stderrTail: '',
+  lastLogLines: [],
+  ...d,
 });
 
 describe('worker death classification', () => {
@@ -32,7 +38,9 @@ describe('worker death classification', () => {
   });
 
   it('recognises V8 and C++ out-of-memory messages on stderr', () => {
-    const e = classifyDeath(death({ signal: 'SIGABRT', stderrTail: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }));
+    const e = classifyDeath(
+      death({ signal: 'SIGABRT', stderrTail: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }),
+    );
     assert.equal(e.code, 'SIMULATION_OUT_OF_MEMORY');
   });
 

@@ -17,21 +17,33 @@ describe('runner limits', () => {
   });
 
   it('rejects a grid larger than the row limit before anything runs', () => {
-    assert.throws(() => checkJobLimits(job(0, 1000, 1e-3), 100_000), (e: unknown) => (e as { code: string }).code === 'OUTPUT_LIMIT_EXCEEDED');
+    assert.throws(
+      () => checkJobLimits(job(0, 1000, 1e-3), 100_000),
+      (e: unknown) => (e as { code: string }).code === 'OUTPUT_LIMIT_EXCEEDED',
+    );
     assert.equal(checkJobLimits(job(0, 1000, 1e-2), 100_001), 100_001);
   });
 
   it('applies the job own maxRows when it is stricter', () => {
-    assert.throws(() => checkJobLimits(job(0, 1, 0.01, 50), 1000), (e: unknown) => (e as { code: string }).code === 'OUTPUT_LIMIT_EXCEEDED');
+    assert.throws(
+      () => checkJobLimits(job(0, 1, 0.01, 50), 1000),
+      (e: unknown) => (e as { code: string }).code === 'OUTPUT_LIMIT_EXCEEDED',
+    );
   });
 
   it('rejects stop_time before start_time', () => {
-    assert.throws(() => checkJobLimits(job(1, 0, 0.1), 1000), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
+    assert.throws(
+      () => checkJobLimits(job(1, 0, 0.1), 1000),
+      (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+    );
   });
 
   it('rejects a non-positive or non-finite step', () => {
     for (const h of [0, -1, Number.NaN, Infinity]) {
-      assert.throws(() => checkJobLimits(job(0, 1, h), 1000), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
+      assert.throws(
+        () => checkJobLimits(job(0, 1, h), 1000),
+        (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+      );
     }
   });
 });

@@ -7,7 +7,12 @@ describe('log forwarding', () => {
   it('forwards lines at full rate up to the byte budget, then a trickle, and counts the rest', () => {
     const sent: string[] = [];
     let clock = 0;
-    const fwd = createLogForwarder(100, (l) => sent.push(l), 100, () => clock);
+    const fwd = createLogForwarder(
+      100,
+      (l) => sent.push(l),
+      100,
+      () => clock,
+    );
     for (let i = 0; i < 10; i++) fwd('123456789'); // 10 bytes each with the newline: exactly 100
     assert.equal(sent.length, 10);
     clock = 1000;
@@ -21,7 +26,12 @@ describe('log forwarding', () => {
 
   it('cuts a single line longer than the whole budget', () => {
     const sent: string[] = [];
-    const fwd = createLogForwarder(50, (l) => sent.push(l), 0, () => 0);
+    const fwd = createLogForwarder(
+      50,
+      (l) => sent.push(l),
+      0,
+      () => 0,
+    );
     fwd('x'.repeat(10_000));
     assert.equal(sent.length, 1);
     assert.ok((sent[0] ?? '').length < 60);

@@ -6,13 +6,20 @@ import { expandGrid } from '../../../src/service/sweep.ts';
 describe('sweep grids', () => {
   it('expands parameters into their cartesian product, first parameter slowest', () => {
     assert.deepEqual(expandGrid({ a: [1, 2], b: [10, 20, 30] }), [
-      { a: 1, b: 10 }, { a: 1, b: 20 }, { a: 1, b: 30 },
-      { a: 2, b: 10 }, { a: 2, b: 20 }, { a: 2, b: 30 },
+      { a: 1, b: 10 },
+      { a: 1, b: 20 },
+      { a: 1, b: 30 },
+      { a: 2, b: 10 },
+      { a: 2, b: 20 },
+      { a: 2, b: 30 },
     ]);
   });
 
   it('rejects a parameter without values', () => {
-    assert.throws(() => expandGrid({ a: [1], b: [] }), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
+    assert.throws(
+      () => expandGrid({ a: [1], b: [] }),
+      (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+    );
   });
 
   it('parses a:b:n as n values from a to b inclusive', () => {
@@ -29,8 +36,17 @@ describe('sweep grids', () => {
   });
 
   it('rejects malformed ranges and mixed lists', () => {
-    assert.throws(() => parseSweepValues('c', '0:1:0'), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
-    assert.throws(() => parseSweepValues('c', '0:1:2.5'), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
-    assert.throws(() => parseSweepValues('c', '1,abc'), (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST');
+    assert.throws(
+      () => parseSweepValues('c', '0:1:0'),
+      (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+    );
+    assert.throws(
+      () => parseSweepValues('c', '0:1:2.5'),
+      (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+    );
+    assert.throws(
+      () => parseSweepValues('c', '1,abc'),
+      (e: unknown) => (e as { code: string }).code === 'BAD_REQUEST',
+    );
   });
 });

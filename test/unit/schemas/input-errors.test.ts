@@ -17,7 +17,10 @@ function fail(schema: z.ZodType, args: unknown) {
 describe('tool input schemas', () => {
   it('refuse misspelt argument names instead of dropping them', () => {
     assert.equal(SimulateInputSchema.safeParse({ fmu_id: 'msl:A', stop_time: 1, start_value: { e: 1 } }).success, false);
-    assert.equal(SimulateInputSchema.safeParse({ fmu_id: 'msl:A', input_signals: [{ name: 'u', time: [0], values: [1], interp: 'hold' }] }).success, false);
+    assert.equal(
+      SimulateInputSchema.safeParse({ fmu_id: 'msl:A', input_signals: [{ name: 'u', time: [0], values: [1], interp: 'hold' }] }).success,
+      false,
+    );
     assert.equal(GetVariablesInputSchema.safeParse({ fmu_id: 'msl:A', causalty: 'input' }).success, false);
     assert.equal(ListLibraryInputSchema.safeParse({ search: 'ball' }).success, false);
     assert.equal(UploadFmuInputSchema.safeParse({ path: '/a.fmu', name: 'a' }).success, false);

@@ -13,14 +13,10 @@ import { SimulateInputSchema, SimulateOutputSchema } from '../../../src/schemas/
 
 async function connect(result: () => Record<string, unknown>, isError: boolean) {
   const server = new McpServer({ name: 't', version: '0' });
-  server.registerTool(
-    'simulate',
-    { description: 'test', inputSchema: SimulateInputSchema, outputSchema: SimulateOutputSchema },
-    () => {
-      const structuredContent = result();
-      return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent, isError };
-    },
-  );
+  server.registerTool('simulate', { description: 'test', inputSchema: SimulateInputSchema, outputSchema: SimulateOutputSchema }, () => {
+    const structuredContent = result();
+    return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent, isError };
+  });
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'c', version: '0' });
   await Promise.all([server.connect(a), client.connect(b)]);
@@ -46,8 +42,13 @@ describe('simulate output schema with the MCP SDK', () => {
 
   it('lets a payment_required result reach the client', async () => {
     const data = {
-      amount: 1, currency: 'usd', checkout_url: 'https://x/c', session_id: 's', expires_at: 'e',
-      methods: ['stripe_checkout'], next_steps: ['a'],
+      amount: 1,
+      currency: 'usd',
+      checkout_url: 'https://x/c',
+      session_id: 's',
+      expires_at: 'e',
+      methods: ['stripe_checkout'],
+      next_steps: ['a'],
     };
     const { client, close } = await connect(() => toErrorOutput(new GatewayError('PAYMENT_REQUIRED', 'pay', data)), true);
     const res = await client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:A', stop_time: 1 } });

@@ -17,7 +17,11 @@ describe('JSON Schemas derived from the zod schemas', () => {
       const json = z.toJSONSchema(schema, { io: name.includes('Output') ? 'output' : 'input' }) as Json;
       assert.equal(json.type, 'object');
       const undescribed = Object.entries(json.properties ?? {}).filter(([, sub]) => !sub.description);
-      assert.deepEqual(undescribed.map(([prop]) => prop), [], `${name} has undescribed properties`);
+      assert.deepEqual(
+        undescribed.map(([prop]) => prop),
+        [],
+        `${name} has undescribed properties`,
+      );
     });
   }
 
@@ -53,8 +57,14 @@ describe('GetVariablesInput and ListLibraryInput', () => {
 
   it('validates a success output exactly', () => {
     const ok = {
-      status: 'ok', fmu_id: 'msl:A', model_name: 'A', fmi_version: '3.0', guid: 'g', interfaces: ['CS'],
-      default_experiment: { stop_time: 1 }, total: 1,
+      status: 'ok',
+      fmu_id: 'msl:A',
+      model_name: 'A',
+      fmi_version: '3.0',
+      guid: 'g',
+      interfaces: ['CS'],
+      default_experiment: { stop_time: 1 },
+      total: 1,
       variables: [{ name: 'h', value_reference: 0, type: 'Float64', causality: 'output', variability: 'continuous', unit: 'm' }],
     };
     assert.deepEqual(GetVariablesOutputSchema.parse(ok), ok);

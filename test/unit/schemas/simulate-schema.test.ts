@@ -102,10 +102,10 @@ describe('SimulateInput', () => {
 
   it('rejects max_points above 5000 and non-finite numbers', () => {
     assert.deepEqual(issues(SimulateInputSchema.safeParse({ fmu_id: 'msl:A', stop_time: 1, max_points: 5001 }))[0]?.path, ['max_points']);
-    assert.deepEqual(
-      issues(SimulateInputSchema.safeParse({ fmu_id: 'msl:A', stop_time: 1, start_values: { k: Number.NaN } }))[0]?.path,
-      ['start_values', 'k'],
-    );
+    assert.deepEqual(issues(SimulateInputSchema.safeParse({ fmu_id: 'msl:A', stop_time: 1, start_values: { k: Number.NaN } }))[0]?.path, [
+      'start_values',
+      'k',
+    ]);
   });
 
   it('estimates rows like the engine: both ends included despite rounding', () => {
@@ -119,7 +119,14 @@ describe('SweepInput', () => {
   it('rejects more than 1000 combinations', () => {
     const values = Array.from({ length: 40 }, (_, i) => i);
     const [issue] = issues(
-      SweepInputSchema.safeParse({ fmu_id: 'msl:A', stop_time: 1, parameters: [{ name: 'a', values }, { name: 'b', values }] }),
+      SweepInputSchema.safeParse({
+        fmu_id: 'msl:A',
+        stop_time: 1,
+        parameters: [
+          { name: 'a', values },
+          { name: 'b', values },
+        ],
+      }),
     );
     assert.match(issue?.message ?? '', /1600 combinations/);
   });
@@ -135,9 +142,22 @@ describe('SimulateOutput envelope', () => {
     series: { time: [0, 1, 2], h: [1, 0.5, null] },
     result_uri: 'fmu-gateway://runs/r1/result.csv',
     provenance: {
-      fmu_id: 'msl:A', fmu_sha256: 'a'.repeat(64), model_name: 'A', engine_version: '0.1.0', fmi_version: '3.0',
-      interface: 'CS', solver: null, tolerance: null, start_time: 0, stop_time: 2, step: 1, start_values: {},
-      input_signals: [], outputs: ['h'], isolation: 'in-process', started_at: '2025-01-01T00:00:00.000Z',
+      fmu_id: 'msl:A',
+      fmu_sha256: 'a'.repeat(64),
+      model_name: 'A',
+      engine_version: '0.1.0',
+      fmi_version: '3.0',
+      interface: 'CS',
+      solver: null,
+      tolerance: null,
+      start_time: 0,
+      stop_time: 2,
+      step: 1,
+      start_values: {},
+      input_signals: [],
+      outputs: ['h'],
+      isolation: 'in-process',
+      started_at: '2025-01-01T00:00:00.000Z',
     },
     stats: { steps: 2, events: 0, rejected_steps: 0, wall_ms: 1 },
     warnings: [],
@@ -181,8 +201,13 @@ describe('SimulateOutput envelope', () => {
 
   it('turns PAYMENT_REQUIRED with checkout data into the payment_required variant', () => {
     const data = {
-      amount: 1, currency: 'usd', checkout_url: 'https://pay.example/c/1', session_id: 'cs_1',
-      expires_at: '2025-01-01T01:00:00.000Z', methods: ['stripe_checkout'], next_steps: ['open', 'redeem', 'retry'],
+      amount: 1,
+      currency: 'usd',
+      checkout_url: 'https://pay.example/c/1',
+      session_id: 'cs_1',
+      expires_at: '2025-01-01T01:00:00.000Z',
+      methods: ['stripe_checkout'],
+      next_steps: ['open', 'redeem', 'retry'],
     };
     const out = toErrorOutput(new GatewayError('PAYMENT_REQUIRED', 'pay first', data));
     assert.deepEqual(out, { status: 'payment_required', ...data });

@@ -62,7 +62,11 @@ describe('run result store', () => {
 
   it('answers NOT_FOUND for unknown and path-like run ids', () => {
     for (const id of [newRunId(), '../../etc', 'r1']) {
-      assert.throws(() => store.readMeta(id), (e: unknown) => e instanceof GatewayError && e.code === 'NOT_FOUND', id);
+      assert.throws(
+        () => store.readMeta(id),
+        (e: unknown) => e instanceof GatewayError && e.code === 'NOT_FOUND',
+        id,
+      );
     }
   });
 });

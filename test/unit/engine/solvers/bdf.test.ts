@@ -13,7 +13,7 @@ function robertsonSolver(rtol: number, maxSteps = 1_000_000): BdfSolver {
 }
 
 describe('bdf (variable-order BDF 1-5)', () => {
-  it('solves Robertson\'s stiff kinetics to the reference values at t = 40 in a bounded number of steps', () => {
+  it("solves Robertson's stiff kinetics to the reference values at t = 40 in a bounded number of steps", () => {
     const s = robertsonSolver(1e-6);
     integrate(s, 40);
     assert.equal(s.t, 40);
@@ -36,7 +36,7 @@ describe('bdf (variable-order BDF 1-5)', () => {
     assert.ok(errs[1]! < errs[0]! / 30, `errors ${errs.join(', ')}`);
   });
 
-  it('solves x\' = −x to within the tolerance', () => {
+  it("solves x' = −x to within the tolerance", () => {
     const s = new BdfSolver(1, decay, settings(1, 1e-7, { atol: new Float64Array([1e-9]) }));
     s.reset(0, new Float64Array([1]));
     integrate(s, 5);
@@ -83,23 +83,40 @@ describe('bdf (variable-order BDF 1-5)', () => {
 
   it('reports STEP_LIMIT_EXCEEDED when the step limit is reached', () => {
     const s = robertsonSolver(1e-6, 20);
-    assert.throws(() => integrate(s, 40), (e: unknown) => isGatewayError(e) && e.code === 'STEP_LIMIT_EXCEEDED');
+    assert.throws(
+      () => integrate(s, 40),
+      (e: unknown) => isGatewayError(e) && e.code === 'STEP_LIMIT_EXCEEDED',
+    );
   });
 
   it('fails clearly when the derivative becomes non-finite', () => {
-    const s = new BdfSolver(1, (t, _x, dx) => { dx[0] = t > 0.5 ? Infinity : 1; }, settings(1, 1e-4));
+    const s = new BdfSolver(
+      1,
+      (t, _x, dx) => {
+        dx[0] = t > 0.5 ? Infinity : 1;
+      },
+      settings(1, 1e-4),
+    );
     s.reset(0, new Float64Array([0]));
-    assert.throws(() => integrate(s, 1), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED');
+    assert.throws(
+      () => integrate(s, 1),
+      (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED',
+    );
   });
 
   it('recovers when a Newton retry re-evaluates the Jacobian where the model cannot be evaluated', () => {
     // x' = −x, but f is NaN (an FMU Discard) below x = 0.3, which the exact solution reaches at
     // t = ln(1/0.3) ≈ 1.204. Large steps predict into that region; the Jacobian taken there must
     // not block the shorter retries, so the solver fails only at the boundary itself.
-    const f = (_t: number, x: Float64Array, dx: Float64Array): void => { dx[0] = x[0]! < 0.3 ? NaN : -x[0]!; };
+    const f = (_t: number, x: Float64Array, dx: Float64Array): void => {
+      dx[0] = x[0]! < 0.3 ? NaN : -x[0]!;
+    };
     const s = new BdfSolver(1, f, settings(1, 1e-4));
     s.reset(0, new Float64Array([1]));
-    assert.throws(() => integrate(s, 10), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED');
+    assert.throws(
+      () => integrate(s, 10),
+      (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED',
+    );
     assert.ok(s.t > 1.19, `stopped at t = ${s.t}, before the boundary at 1.204`);
     assert.ok(Math.abs(s.x[0]! - Math.exp(-s.t)) < 1e-3);
   });

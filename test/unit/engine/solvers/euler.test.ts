@@ -5,7 +5,7 @@ import { isGatewayError } from '../../../../src/errors.ts';
 import { decay, integrate, oscillator, settings } from './problems.ts';
 
 describe('euler (fixed step)', () => {
-  it('reproduces the discrete closed form (1 − h)^k of x\' = −x', () => {
+  it("reproduces the discrete closed form (1 − h)^k of x' = −x", () => {
     const h = 0.01;
     const s = new EulerSolver(1, decay, settings(1, 1e-4, { fixedStep: h, maxStep: 1 }));
     s.reset(0, new Float64Array([1]));
@@ -43,18 +43,33 @@ describe('euler (fixed step)', () => {
   it('reports STEP_LIMIT_EXCEEDED after maxSteps steps', () => {
     const s = new EulerSolver(1, decay, settings(1, 1e-4, { fixedStep: 0.01, maxStep: 1, maxSteps: 10 }));
     s.reset(0, new Float64Array([1]));
-    assert.throws(() => integrate(s, 1), (e: unknown) => isGatewayError(e) && e.code === 'STEP_LIMIT_EXCEEDED');
+    assert.throws(
+      () => integrate(s, 1),
+      (e: unknown) => isGatewayError(e) && e.code === 'STEP_LIMIT_EXCEEDED',
+    );
     assert.equal(s.stats.steps, 10);
   });
 
   it('fails clearly instead of returning NaN states when the derivative is not finite', () => {
-    const s = new EulerSolver(1, (t, _x, dx) => { dx[0] = t > 0.55 ? NaN : 1; }, settings(1, 1e-4, { fixedStep: 0.1, maxStep: 1 }));
+    const s = new EulerSolver(
+      1,
+      (t, _x, dx) => {
+        dx[0] = t > 0.55 ? NaN : 1;
+      },
+      settings(1, 1e-4, { fixedStep: 0.1, maxStep: 1 }),
+    );
     s.reset(0, new Float64Array([0]));
-    assert.throws(() => integrate(s, 1), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED' && /0\.6/.test(e.message));
+    assert.throws(
+      () => integrate(s, 1),
+      (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED' && /0\.6/.test(e.message),
+    );
     assert.ok(Number.isFinite(s.x[0]!), 'the state stays at the last good point');
   });
 
   it('rejects a missing step size', () => {
-    assert.throws(() => new EulerSolver(1, decay, settings(1, 1e-4)), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST');
+    assert.throws(
+      () => new EulerSolver(1, decay, settings(1, 1e-4)),
+      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST',
+    );
   });
 });

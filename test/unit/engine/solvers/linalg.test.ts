@@ -28,11 +28,7 @@ describe('linalg', () => {
     const jac = new Float64Array(9);
     numericalJacobian(robertson, 0, y, f0, new Float64Array([1, 1e-4, 1]), jac, new Float64Array(3), new Float64Array(3));
     const [, y2, y3] = [y[0]!, y[1]!, y[2]!];
-    const exact = [
-      -0.04, 1e4 * y3, 1e4 * y2,
-      0.04, -1e4 * y3 - 6e7 * y2, -1e4 * y2,
-      0, 6e7 * y2, 0,
-    ];
+    const exact = [-0.04, 1e4 * y3, 1e4 * y2, 0.04, -1e4 * y3 - 6e7 * y2, -1e4 * y2, 0, 6e7 * y2, 0];
     for (let i = 0; i < 9; i++) {
       assert.ok(Math.abs(jac[i]! - exact[i]!) <= 1e-6 * Math.max(1, Math.abs(exact[i]!)), `J[${i}] ${jac[i]} vs ${exact[i]}`);
     }

@@ -23,7 +23,9 @@ export const oscillator: OdeRhs = (_t, x, dx) => {
 
 /** Robertson's chemical kinetics (stiff): y(0) = [1, 0, 0]. */
 export const robertson: OdeRhs = (_t, y, dy) => {
-  const y1 = y[0]!, y2 = y[1]!, y3 = y[2]!;
+  const y1 = y[0]!,
+    y2 = y[1]!,
+    y3 = y[2]!;
   dy[0] = -0.04 * y1 + 1e4 * y2 * y3;
   dy[1] = 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2;
   dy[2] = 3e7 * y2 * y2;

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rk45Solver } from '../../../../src/engine/solvers/rk45.ts';
 import { isGatewayError } from '../../../../src/errors.ts';
-import {
-  decay, expSin, integrate, OMEGA, oscillator, robertson, settings,
-} from './problems.ts';
+import { decay, expSin, integrate, OMEGA, oscillator, robertson, settings } from './problems.ts';
 
 /** Run with an effectively fixed step h: error test always passes, maxStep caps growth. */
 function fixedStepRun(h: number, tEnd: number): Rk45Solver {
@@ -15,7 +13,7 @@ function fixedStepRun(h: number, tEnd: number): Rk45Solver {
 }
 
 describe('rk45 (Dormand–Prince 5(4))', () => {
-  it('solves x\' = −x to within the tolerance of e^{−t}', () => {
+  it("solves x' = −x to within the tolerance of e^{−t}", () => {
     const s = new Rk45Solver(1, decay, settings(1, 1e-8, { atol: new Float64Array([1e-10]) }));
     s.reset(0, new Float64Array([1]));
     integrate(s, 5);
@@ -62,7 +60,7 @@ describe('rk45 (Dormand–Prince 5(4))', () => {
     assert.ok(midErrors[1]! < 1e-6);
   });
 
-  it('keeps the harmonic oscillator\'s energy and phase at rtol 1e-8', () => {
+  it("keeps the harmonic oscillator's energy and phase at rtol 1e-8", () => {
     const s = new Rk45Solver(2, oscillator, settings(2, 1e-8, { atol: new Float64Array([1e-10, 1e-10]) }));
     s.reset(0, new Float64Array([1, 0]));
     const tEnd = 10 * Math.PI; // 10 periods for ω = 2
@@ -84,29 +82,47 @@ describe('rk45 (Dormand–Prince 5(4))', () => {
     assert.equal(s.t, 1.234);
   });
 
-  it('reports STEP_LIMIT_EXCEEDED on Robertson\'s stiff problem, naming the time reached', () => {
+  it("reports STEP_LIMIT_EXCEEDED on Robertson's stiff problem, naming the time reached", () => {
     const s = new Rk45Solver(3, robertson, settings(3, 1e-6, { atol: new Float64Array([1e-8, 1e-12, 1e-8]), maxSteps: 2000 }));
     s.reset(0, new Float64Array([1, 0, 0]));
-    assert.throws(() => integrate(s, 40), (e: unknown) => {
-      assert.ok(isGatewayError(e));
-      assert.equal(e.code, 'STEP_LIMIT_EXCEEDED');
-      assert.equal(e.data?.maxSteps, 2000);
-      const reached = e.data?.timeReached as number;
-      assert.ok(reached > 0 && reached < 40);
-      assert.match(e.message, /bdf/);
-      return true;
-    });
+    assert.throws(
+      () => integrate(s, 40),
+      (e: unknown) => {
+        assert.ok(isGatewayError(e));
+        assert.equal(e.code, 'STEP_LIMIT_EXCEEDED');
+        assert.equal(e.data?.maxSteps, 2000);
+        const reached = e.data?.timeReached as number;
+        assert.ok(reached > 0 && reached < 40);
+        assert.match(e.message, /bdf/);
+        return true;
+      },
+    );
     assert.equal(s.stats.steps, 2000);
   });
 
   it('fails clearly instead of looping when the derivative is not finite', () => {
-    const s = new Rk45Solver(1, (t, _x, dx) => { dx[0] = t > 0.5 ? NaN : 1; }, settings(1, 1e-4));
+    const s = new Rk45Solver(
+      1,
+      (t, _x, dx) => {
+        dx[0] = t > 0.5 ? NaN : 1;
+      },
+      settings(1, 1e-4),
+    );
     s.reset(0, new Float64Array([0]));
-    assert.throws(() => integrate(s, 1), (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED');
+    assert.throws(
+      () => integrate(s, 1),
+      (e: unknown) => isGatewayError(e) && e.code === 'SIMULATION_FAILED',
+    );
   });
 
   it('rejects invalid settings', () => {
-    assert.throws(() => new Rk45Solver(1, decay, settings(1, 0)), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST');
-    assert.throws(() => new Rk45Solver(2, decay, settings(1, 1e-4)), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST');
+    assert.throws(
+      () => new Rk45Solver(1, decay, settings(1, 0)),
+      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST',
+    );
+    assert.throws(
+      () => new Rk45Solver(2, decay, settings(1, 1e-4)),
+      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST',
+    );
   });
 });

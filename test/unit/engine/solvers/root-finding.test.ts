@@ -13,7 +13,9 @@ describe('root finding (Illinois regula falsi on event indicators)', () => {
   it('locates the root of cos(t) − t to 1e-13 with few evaluations', () => {
     const root = 0.7390851332151607; // Dottie number, the fixed point of cos
     const loc = new RootLocator(1);
-    const g = (t: number, z: Float64Array): void => { z[0] = Math.cos(t) - t; };
+    const g = (t: number, z: Float64Array): void => {
+      z[0] = Math.cos(t) - t;
+    };
     const tr = loc.locate(0, new Float64Array([1]), 2, new Float64Array([Math.cos(2) - 2]), g);
     assert.ok(tr >= root && tr - root < 1e-13, `tr − root = ${tr - root}`);
     assert.ok(loc.zRight[0]! <= 0, 'the returned time is past the crossing');
@@ -28,7 +30,8 @@ describe('root finding (Illinois regula falsi on event indicators)', () => {
       z[1] = Math.exp(10 * (0.3 - t)) - 1;
       z[2] = 1 + t;
     };
-    const za = new Float64Array(3), zb = new Float64Array(3);
+    const za = new Float64Array(3),
+      zb = new Float64Array(3);
     g(0, za);
     g(1, zb);
     const loc = new RootLocator(3);
@@ -38,15 +41,20 @@ describe('root finding (Illinois regula falsi on event indicators)', () => {
   });
 
   it('handles a root that is an end point where z becomes exactly zero', () => {
-    const g = (t: number, z: Float64Array): void => { z[0] = 1 - t; };
+    const g = (t: number, z: Float64Array): void => {
+      z[0] = 1 - t;
+    };
     const loc = new RootLocator(1);
     const tr = loc.locate(0, new Float64Array([1]), 1, new Float64Array([0]), g);
     assert.ok(Math.abs(tr - 1) < 1e-12);
   });
 
   it('converges on a flat-then-steep indicator where plain regula falsi stalls', () => {
-    const g = (t: number, z: Float64Array): void => { z[0] = t ** 9 - 0.5 ** 9; };
-    const za = new Float64Array(1), zb = new Float64Array(1);
+    const g = (t: number, z: Float64Array): void => {
+      z[0] = t ** 9 - 0.5 ** 9;
+    };
+    const za = new Float64Array(1),
+      zb = new Float64Array(1);
     g(0, za);
     g(1, zb);
     const loc = new RootLocator(1);

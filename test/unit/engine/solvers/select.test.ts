@@ -16,7 +16,10 @@ describe('solver selection', () => {
   });
 
   it('rejects cvode, which this build does not bundle, naming the alternatives', () => {
-    assert.throws(() => chooseSolver('cvode', 2), (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST' && /bdf/.test(e.message));
+    assert.throws(
+      () => chooseSolver('cvode', 2),
+      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST' && /bdf/.test(e.message),
+    );
   });
 
   it('builds solvers that name themselves for provenance', () => {
