@@ -1,9 +1,8 @@
 /**
- * FMI 2.0 binding, two tiers: `declareFmi2` binds the raw C-named functions of the
- * specification (our own declarations), `Fmi2InstanceImpl` is the friendly wrapper
+ * FMI 2.0 binding, two tiers: `declareFmi2` (fmi2-raw.ts) binds the raw C-named functions of
+ * the specification (our own declarations), `Fmi2InstanceImpl` is the friendly wrapper
  * implementing FmiInstance. Every call goes through the instance's StatusChecker.
  */
-import type { LibraryHandle } from 'koffi';
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
@@ -28,107 +27,15 @@ import {
   statusName,
 } from './koffi-types.ts';
 import { LogRing, registerFmi2Logger, type RegisteredCallback } from './logger.ts';
-
-/** A bound native function; koffi returns number for int results and bigint|null for pointers. */
-type Native = (...args: unknown[]) => unknown;
-type NativeStatus = (...args: unknown[]) => number;
-
-const COMMON: Record<string, [string, string[]]> = {
-  fmi2Instantiate: ['void *', ['const char *', 'int', 'const char *', 'const char *', 'void *', 'int', 'int']],
-  fmi2FreeInstance: ['void', ['void *']],
-  fmi2SetupExperiment: ['int', ['void *', 'int', 'double', 'double', 'int', 'double']],
-  fmi2EnterInitializationMode: ['int', ['void *']],
-  fmi2ExitInitializationMode: ['int', ['void *']],
-  fmi2Terminate: ['int', ['void *']],
-  fmi2Reset: ['int', ['void *']],
-  fmi2GetReal: ['int', ['void *', 'const uint32_t *', 'size_t', 'double *']],
-  fmi2GetInteger: ['int', ['void *', 'const uint32_t *', 'size_t', 'int *']],
-  fmi2GetBoolean: ['int', ['void *', 'const uint32_t *', 'size_t', 'int *']],
-  fmi2GetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'void *']],
-  fmi2SetReal: ['int', ['void *', 'const uint32_t *', 'size_t', 'const double *']],
-  fmi2SetInteger: ['int', ['void *', 'const uint32_t *', 'size_t', 'const int *']],
-  fmi2SetBoolean: ['int', ['void *', 'const uint32_t *', 'size_t', 'const int *']],
-  fmi2SetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'const char **']],
-};
-const CS: Record<string, [string, string[]]> = {
-  fmi2DoStep: ['int', ['void *', 'double', 'double', 'int']],
-};
-/** fmi2StatusKind queries after Discard; optional in practice, so a missing one is tolerated. */
-const CS_OPTIONAL: Record<string, [string, string[]]> = {
-  fmi2GetBooleanStatus: ['int', ['void *', 'int', 'int *']],
-  fmi2GetRealStatus: ['int', ['void *', 'int', 'double *']],
-};
-const ME: Record<string, [string, string[]]> = {
-  fmi2EnterEventMode: ['int', ['void *']],
-  fmi2NewDiscreteStates: ['int', ['void *', 'void *']],
-  fmi2EnterContinuousTimeMode: ['int', ['void *']],
-  fmi2CompletedIntegratorStep: ['int', ['void *', 'int', 'int *', 'int *']],
-  fmi2SetTime: ['int', ['void *', 'double']],
-  fmi2SetContinuousStates: ['int', ['void *', 'const double *', 'size_t']],
-  fmi2GetContinuousStates: ['int', ['void *', 'double *', 'size_t']],
-  fmi2GetDerivatives: ['int', ['void *', 'double *', 'size_t']],
-  fmi2GetEventIndicators: ['int', ['void *', 'double *', 'size_t']],
-  fmi2GetNominalsOfContinuousStates: ['int', ['void *', 'double *', 'size_t']],
-};
-/**
- * The per-step ME calls again with the handle and arrays as plain addresses: only integer
- * and double parameters, so koffi takes its fast call path and marshals nothing.
- */
-const ME_ADDR: Record<string, [string, string[]]> = {
-  fmi2SetTime: ['int', ['uint64_t', 'double']],
-  fmi2SetContinuousStates: ['int', ['uint64_t', 'uint64_t', 'size_t']],
-  fmi2GetDerivatives: ['int', ['uint64_t', 'uint64_t', 'size_t']],
-  fmi2GetEventIndicators: ['int', ['uint64_t', 'uint64_t', 'size_t']],
-  fmi2CompletedIntegratorStep: ['int', ['uint64_t', 'int', 'uint64_t', 'uint64_t']],
-};
-
-export type Fmi2Raw = Record<string, Native>;
-
-/** Binds the raw FMI 2 functions an interface needs; a missing one → FMU_LOAD_FAILED naming it. */
-export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath: string): Fmi2Raw {
-  const raw: Fmi2Raw = {};
-  const bind = (table: Record<string, [string, string[]]>, required: boolean): void => {
-    for (const [name, [ret, args]] of Object.entries(table)) {
-      try {
-        raw[name] = lib.func(name, ret, args) as Native;
-      } catch (e) {
-        if (!required) continue;
-        throw new GatewayError(
-          'FMU_LOAD_FAILED',
-          `The FMU binary ${binaryPath} does not export ${name}, required by FMI 2.0 ${iface === 'CS' ? 'Co-Simulation' : 'Model Exchange'}. Rebuild the FMU so that it exports every FMI 2 function.`,
-          { symbol: name, binary: binaryPath, cause: e instanceof Error ? e.message : String(e) },
-        );
-      }
-    }
-  };
-  bind(COMMON, true);
-  // Address variants for PreparedNumeric: handle and arrays as plain numbers.
-  for (const t of ['Real', 'Integer', 'Boolean']) {
-    for (const verb of ['Get', 'Set'])
-      raw[`fmi2${verb}${t}@addr`] = lib.func(`fmi2${verb}${t}`, 'int', ['uint64_t', 'uint64_t', 'size_t', 'uint64_t']) as Native;
-  }
-  bind(iface === 'CS' ? CS : ME, true);
-  if (iface === 'ME') for (const [name, [ret, args]] of Object.entries(ME_ADDR)) raw[`${name}@addr`] = lib.func(name, ret, args) as Native;
-  if (iface === 'CS') {
-    bind(CS_OPTIONAL, false);
-    // The per-step call takes the handle as a plain number: cheaper for koffi than a pointer.
-    raw['fmi2DoStep@addr'] = lib.func('fmi2DoStep', 'int', ['uint64_t', 'double', 'double', 'int']) as Native;
-  }
-  return raw;
-}
-
-function need(raw: Fmi2Raw, name: string): NativeStatus {
-  const f = raw[name];
-  if (!f) throw new GatewayError('FMI_CALL_FAILED', `${name} is not available for this FMU interface.`, { function: name });
-  return f as NativeStatus;
-}
+import { newDoStepResult, newEventUpdateResult, newStepCompletionResult } from './step-results.ts';
+import { FMI2_LAST_SUCCESSFUL_TIME, FMI2_TERMINATED, type Fmi2Raw, type NativeStatus, need } from './fmi2-raw.ts';
 
 function noSuchType(type: VariableType): GatewayError {
   return new GatewayError('BAD_REQUEST', `FMI 2.0 has no variables of type ${type} (only Real, Integer, Enumeration, Boolean, String).`);
 }
 
 /**
- * Model Exchange per-step calls on koffi's fast path (see ME_ADDR): vectors go through
+ * Model Exchange per-step calls on koffi's fast path (see ME_ADDR in fmi2-raw.ts): vectors go through
  * `reals`, native memory of the instance, copied element by element (cheaper than koffi's
  * typed-array marshalling for the few states a model has); `flags` takes the out-arguments.
  */
@@ -144,10 +51,6 @@ interface Fmi2MeFast {
   flags: Int32Array;
   flagsAddr: number;
 }
-
-/** fmi2StatusKind values used after a Discard. */
-const FMI2_LAST_SUCCESSFUL_TIME = 2;
-const FMI2_TERMINATED = 3;
 
 export class Fmi2InstanceImpl implements FmiInstance {
   readonly fmiVersion = '2.0' as const;
@@ -178,22 +81,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
   private readonly eventInfoTime = new Float64Array(this.eventInfo, 24, 1);
   private stringPtrs = new BigUint64Array(8);
   private readonly arena = new NativeArena();
-  private readonly stepResult: DoStepResult = {
-    terminate: false,
-    status: 'OK',
-    lastSuccessfulTime: 0,
-    eventHandlingNeeded: false,
-    earlyReturn: false,
-  };
-  private readonly eventResult: EventUpdateResult = {
-    discreteStatesNeedUpdate: false,
-    terminateSimulation: false,
-    nominalsOfContinuousStatesChanged: false,
-    valuesOfContinuousStatesChanged: false,
-    nextEventTimeDefined: false,
-    nextEventTime: 0,
-  };
-  private readonly completion: StepCompletionResult = { enterEventMode: false, terminateSimulation: false };
+  private readonly stepResult: DoStepResult = newDoStepResult();
+  private readonly eventResult: EventUpdateResult = newEventUpdateResult();
+  private readonly completion: StepCompletionResult = newStepCompletionResult();
 
   constructor(
     private readonly raw: Fmi2Raw,
