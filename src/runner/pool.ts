@@ -93,6 +93,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const w = new WorkerProcess(settings, stageDir);
     workers.add(w);
     w.onExit = () => onWorkerExit(w);
+    // The FMU wrote into the worker's channel: that worker's answers can no longer be trusted.
+    w.onCorrupt = (reason) => {
+      const entry = inFlight.get(w);
+      if (entry === undefined || entry.settled) return;
+      finish(
+        w,
+        entry,
+        new GatewayError('FMU_CRASHED', `The FMU corrupted its worker's channel to the gateway (${reason}); the worker was stopped.`, {
+          last_log_lines: w.log.tail(10),
+        }),
+      );
+    };
     w.ready.then(
       () => {
         noteSeccomp(w);

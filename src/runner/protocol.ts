@@ -1,6 +1,6 @@
 /**
- * Messages between the pool (parent) and a worker process, over the IPC channel with
- * `serialization: 'advanced'` (structured clone: Float64Arrays arrive as typed arrays).
+ * Messages between the pool (parent) and a worker process, as frames of v8-serialized values on
+ * the worker's fd 3 (src/runner/channel.ts): Float64Arrays arrive as typed arrays.
  * Never through stdout text: stdout/stderr carry only what the FMU itself prints.
  */
 import type { SimulationResult } from '../engine/types.ts';

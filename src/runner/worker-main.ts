@@ -3,18 +3,25 @@
  * Runs one job at a time; talks to the parent only over the IPC channel. Everything the FMU does
  * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
  */
+import { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { killWhenParentDies } from '../fmi/parent-death.ts';
 import { installSeccompFilter } from '../fmi/seccomp.ts';
+import { CHANNEL_FD, FrameChannel } from './channel.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
 import type { runSimulateJob } from './simulate-job.ts';
 
-const send = (m: WorkerMessage): void => {
-  // A failed send means the parent is gone; the disconnect handler ends us.
-  process.send?.(m);
-};
+// The framed channel to the pool on fd 3 (src/runner/channel.ts). A corrupt frame from the parent
+// cannot happen unless the FMU wrote into it: nothing sensible is left to do but stop.
+const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+const channel = new FrameChannel<ParentMessage, WorkerMessage>(
+  socket,
+  (m) => void handle(m),
+  () => process.exit(70),
+);
+const send = (m: WorkerMessage): void => channel.send(m);
 
 type SimulateModule = { runSimulateJob: typeof runSimulateJob };
 let simulateModule: Promise<SimulateModule> | undefined;
@@ -59,9 +66,8 @@ async function handle(msg: ParentMessage): Promise<void> {
   }
 }
 
-process.on('message', (m: ParentMessage) => void handle(m));
 // The parent died or closed the channel: nothing left to do (the sandbox also dies with its parent).
-process.on('disconnect', () => process.exit(0));
+socket.on('close', () => process.exit(0));
 // Warm the simulation code (engine, bindings, koffi) before announcing readiness, so the first
 // job does not pay for it; a failure here is reported with the first simulate job instead.
 // Die with the gateway even while stuck in FMU code (set before the seccomp filter, which would deny nothing here anyway).

@@ -3,10 +3,12 @@
  * flight, captured stdout/stderr (bounded), memory sampling, and a kill that takes everything
  * the worker started with it (its process group; in the sandbox the whole pid namespace).
  */
+import type { Duplex } from 'node:stream';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { buildLaunchCommand, PROJECT_ROOT } from './sandbox.ts';
 import type { SandboxTools } from './sandbox.ts';
+import { FrameChannel } from './channel.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
 import { dataBytes, processTree } from './proc-tree.ts';
 import { workerNodeArgs } from './worker-bundle.ts';
@@ -66,6 +68,11 @@ export class WorkerProcess {
   readonly log: LineRing;
   stderrTail = '';
   onMessage: ((m: WorkerMessage) => void) | undefined;
+  /** Called when the worker's channel carried something that is not our protocol (the worker is then killed). */
+  onCorrupt: ((reason: string) => void) | undefined;
+  /** Why the channel was declared corrupt, if it was. */
+  channelCorrupt: string | undefined;
+  private readonly channel: FrameChannel<WorkerMessage, ParentMessage>;
   onExit: ((e: WorkerExit) => void) | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private exitInfo: WorkerExit | undefined;
@@ -90,31 +97,45 @@ export class WorkerProcess {
     this.child = spawn(cmd.command, cmd.args, {
       env: cmd.env,
       cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      // fd 3: our framed channel (src/runner/channel.ts), not Node's IPC, whose parser throws in
+      // this process when the FMU writes garbage into the worker's descriptors.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       // Own process group: a kill reaches whatever the worker forked (outside the sandbox too).
       detached: true,
     });
     this.pid = this.child.pid ?? -1;
     this.capture(this.child.stdout, false);
     this.capture(this.child.stderr, true);
+    let markReady: (() => void) | undefined;
     this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
       this.child.once('error', reject);
-      const onReady = (m: WorkerMessage): void => {
-        if (m.type !== 'ready') return;
-        this.child.off('message', onReady);
-        this.seccomp = m.seccomp;
-        if (this.state === 'starting') this.state = 'idle';
-        this.baselineProcesses = processTree(this.pid).length;
-        resolve();
-      };
-      this.child.on('message', onReady);
       this.child.once('exit', (code, signal) =>
         reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`}): ${this.stderrTail.trim().slice(-500)}`)),
       );
     });
     this.ready.catch(() => undefined);
-    this.child.on('message', (m: WorkerMessage) => this.onMessage?.(m));
+    const socket = this.child.stdio[3] as Duplex;
+    this.channel = new FrameChannel<WorkerMessage, ParentMessage>(
+      socket,
+      (m) => {
+        if (m.type === 'ready') {
+          if (this.state !== 'starting') return;
+          this.seccomp = m.seccomp;
+          this.state = 'idle';
+          this.baselineProcesses = processTree(this.pid).length;
+          markReady?.();
+          return;
+        }
+        this.onMessage?.(m);
+      },
+      (reason) => {
+        this.channelCorrupt = reason;
+        this.onCorrupt?.(reason);
+        this.kill('channel corrupted');
+      },
+    );
+    (socket as unknown as { unref?: () => void }).unref?.();
     this.child.once('exit', (code, signal) => {
       this.state = 'dead';
       this.stopSampling();
@@ -130,7 +151,6 @@ export class WorkerProcess {
     // The pool must not keep the event loop alive, and must not die on an EPIPE to a dead worker.
     this.child.on('error', () => undefined);
     this.child.unref();
-    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
   }
 
   private finishExit(info: WorkerExit): void {
@@ -155,7 +175,7 @@ export class WorkerProcess {
   }
 
   send(m: ParentMessage): void {
-    this.child.send(m);
+    this.channel.send(m);
   }
 
   /** While a job runs: the largest data size of any process of the worker, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples). */

@@ -106,7 +106,18 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'runner-hostile-'));
     rmSync(CTOR_MARKER, { force: true });
-    const names = ['control', 'segfault', 'infinite-loop', 'malloc-bomb', 'sleep-forever', 'network', 'write-outside', 'fork', 'log-flood'];
+    const names = [
+      'control',
+      'segfault',
+      'infinite-loop',
+      'malloc-bomb',
+      'sleep-forever',
+      'network',
+      'write-outside',
+      'fork',
+      'log-flood',
+      'ipc-garbage',
+    ];
     const paths = await Promise.all([
       ...names.map((n) => buildHostile(n)),
       buildHostile('constructor', { cflags: [`-DMARKER_PATH="${CTOR_MARKER}"`] }),
@@ -234,6 +245,14 @@ describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
     await pool.run(job(get('fork'), { children: 0 }), { onDispatch, callerId: 'forker' });
     assert.notEqual(pids[1], pids[0]);
     await assertClean();
+  });
+
+  it('survives an FMU that writes garbage into the worker channel and floods stdout: FMU_CRASHED, the gateway keeps running', async () => {
+    // With Node's built-in IPC this threw an uncaught exception in the gateway process itself.
+    const e = await rejectsWith(pool.run(job(get('ipc-garbage'))), 'FMU_CRASHED');
+    assert.match(e.message, /channel/);
+    await assertClean();
+    await assertControlWorks();
   });
 
   it('caps a flood of log messages and stays responsive', async () => {
