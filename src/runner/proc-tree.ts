@@ -2,15 +2,27 @@
  * /proc helpers for the parent: the processes under a worker (the sandboxed node and anything
  * the FMU forked) and their memory, sampled while a job runs to explain a crash afterwards.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function childrenOf(pid: number): number[] {
+  // Every thread's list: an orphan re-parented to this process (child subreaper) may hang under
+  // any of its threads, not only the main one.
+  let tasks: string[];
   try {
-    const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return tasks === '' ? [] : tasks.split(/\s+/).map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  const out: number[] = [];
+  for (const tid of tasks) {
+    try {
+      const list = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (list !== '') for (const c of list.split(/\s+/)) out.push(Number(c));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** pid and every descendant (depth-first), as far as /proc shows them now. */
