@@ -3,7 +3,7 @@
  * files are listed here. `npm test [unit|integration|e2e ...]` narrows to those folders.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,14 @@ const files = folders.flatMap((f) => collect(join(root, 'test', f)));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+// The sandbox tests need bubblewrap (Debian package `bubblewrap`); without it they are skipped,
+// and this says so up front rather than letting a green run hide it.
+const hasBwrap = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'].some((p) => existsSync(p));
+if (!hasBwrap) {
+  console.error(
+    'note: bubblewrap (bwrap) is not installed: the worker-sandbox tests will be skipped. Install it with .ci/install-system-deps.sh (or apt-get install bubblewrap).',
+  );
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
