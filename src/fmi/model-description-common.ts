@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type {
   Causality,
+  Initial,
   DefaultExperiment,
   ModelVariable,
   TypeDefinitionSchema,
@@ -12,12 +13,13 @@ import type {
   Variability,
   VariableType,
 } from '../schemas/model-description.ts';
+import { CausalitySchema, InitialSchema, VariabilitySchema } from '../schemas/model-description.ts';
 import type { XmlElement } from './model-description-xml.ts';
 import { childOf, childrenOf, mdError, optBool, optDouble, optEnum, optString, reqString } from './model-description-xml.ts';
 
 export type TypeDefinition = z.infer<typeof TypeDefinitionSchema>;
 export type UnitDefinition = z.infer<typeof UnitDefinitionSchema>;
-export type Initial = 'exact' | 'approx' | 'calculated';
+export type { Initial };
 
 /** A type definition plus what variables inherit from it but the schema does not carry. */
 export interface TypeDefInfo {
@@ -25,17 +27,10 @@ export interface TypeDefInfo {
   displayUnit?: string;
 }
 
-export const CAUSALITIES: readonly Causality[] = [
-  'parameter',
-  'calculatedParameter',
-  'input',
-  'output',
-  'local',
-  'independent',
-  'structuralParameter',
-];
-export const VARIABILITIES: readonly Variability[] = ['constant', 'fixed', 'tunable', 'discrete', 'continuous'];
-export const INITIALS: readonly Initial[] = ['exact', 'approx', 'calculated'];
+// The allowed attribute values are the schemas' own (one list per concept).
+export const CAUSALITIES: readonly Causality[] = CausalitySchema.options;
+export const VARIABILITIES: readonly Variability[] = VariabilitySchema.options;
+export const INITIALS: readonly Initial[] = InitialSchema.options;
 
 export interface Header {
   model_name: string;

@@ -4,6 +4,7 @@
  * variable (derivative, Dimension, ModelStructure) does so by value reference.
  */
 import type { ModelDescription, ModelVariable, StartValue, VariableType } from '../schemas/model-description.ts';
+import { VariableTypeSchema } from '../schemas/model-description.ts';
 import type { TypeDefInfo, TypeDefinition } from './model-description-common.ts';
 import {
   checkUniqueNames,
@@ -41,23 +42,8 @@ const INT_RANGE: Readonly<Partial<Record<VariableType, readonly [bigint, bigint]
   Enumeration: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
-const VARIABLE_TAGS: ReadonlySet<string> = new Set<VariableType>([
-  'Float32',
-  'Float64',
-  'Int8',
-  'UInt8',
-  'Int16',
-  'UInt16',
-  'Int32',
-  'UInt32',
-  'Int64',
-  'UInt64',
-  'Boolean',
-  'String',
-  'Enumeration',
-  'Binary',
-  'Clock',
-]);
+/** Element names of FMI 3 variables: exactly the type names of the schema. */
+const VARIABLE_TAGS: ReadonlySet<string> = new Set<string>(VariableTypeSchema.options);
 const isFloat = (t: VariableType): boolean => t === 'Float32' || t === 'Float64';
 const isNumeric = (t: VariableType): boolean => isFloat(t) || INT_RANGE[t] !== undefined;
 

@@ -70,8 +70,6 @@ export class WorkerProcess {
   onMessage: ((m: WorkerMessage) => void) | undefined;
   /** Called when the worker's channel carried something that is not our protocol (the worker is then killed). */
   onCorrupt: ((reason: string) => void) | undefined;
-  /** Why the channel was declared corrupt, if it was. */
-  channelCorrupt: string | undefined;
   private readonly channel: FrameChannel<WorkerMessage, ParentMessage>;
   onExit: ((e: WorkerExit) => void) | undefined;
   private sampler: NodeJS.Timeout | undefined;
@@ -130,7 +128,6 @@ export class WorkerProcess {
         this.onMessage?.(m);
       },
       (reason) => {
-        this.channelCorrupt = reason;
         this.onCorrupt?.(reason);
         this.kill('channel corrupted');
       },

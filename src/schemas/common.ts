@@ -43,6 +43,13 @@ export const DefaultExperimentOutSchema = z
 /** Status value used by every tool's success variant except simulate ("completed"). */
 export const OK_STATUS = 'ok' as const;
 
+/** How many variables of each causality a model has (library entries; uploads extend it). */
+export const CausalityCountsSchema = z.object({
+  inputs: z.number().int().nonnegative(),
+  outputs: z.number().int().nonnegative(),
+  parameters: z.number().int().nonnegative(),
+});
+
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 /**

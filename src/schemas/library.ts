@@ -2,7 +2,7 @@
  * list_library: the built-in models (C sources in library/, built into FMI 2.0 and 3.0 FMUs).
  */
 import { z } from 'zod';
-import { DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './common.ts';
+import { CausalityCountsSchema, DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './common.ts';
 import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
@@ -25,13 +25,7 @@ export const LibraryModelSchema = z.object({
   fmi_versions: z.array(FmiVersionSchema).describe('FMI versions this model is built for (pick with fmi_version).'),
   interfaces: z.array(InterfaceKindSchema).describe('Interfaces available: ME (Model Exchange, our solvers), CS (Co-Simulation).'),
   default_experiment: DefaultExperimentOutSchema,
-  counts: z
-    .object({
-      inputs: z.number().int().nonnegative(),
-      outputs: z.number().int().nonnegative(),
-      parameters: z.number().int().nonnegative(),
-    })
-    .describe('How many variables of each causality; call get_variables for the list.'),
+  counts: CausalityCountsSchema.describe('How many variables of each causality; call get_variables for the list.'),
 });
 export type LibraryModel = z.infer<typeof LibraryModelSchema>;
 

@@ -45,6 +45,7 @@ export const VariabilitySchema = z.enum(['constant', 'fixed', 'tunable', 'discre
 export type Variability = z.infer<typeof VariabilitySchema>;
 
 export const InitialSchema = z.enum(['exact', 'approx', 'calculated']);
+export type Initial = z.infer<typeof InitialSchema>;
 
 /** A start value as written in the XML, converted to its JS type (arrays for FMI 3 array variables). */
 export const StartValueSchema = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);

@@ -2,7 +2,7 @@
  * upload_fmu: store an FMU by content (sha256) and report what it is.
  */
 import { z } from 'zod';
-import { DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './common.ts';
+import { CausalityCountsSchema, DefaultExperimentOutSchema, flatOutputSchema, OK_STATUS } from './common.ts';
 import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
@@ -44,16 +44,11 @@ export const UploadFmuSuccessSchema = z.object({
   platforms: z.array(z.string()).describe('Platform binaries inside the FMU (e.g. "linux64", "x86_64-linux").'),
   has_sources: z.boolean().describe('True when the FMU carries C sources (can be compiled for this machine).'),
   default_experiment: DefaultExperimentOutSchema,
-  counts: z
-    .object({
-      inputs: z.number().int().nonnegative(),
-      outputs: z.number().int().nonnegative(),
-      parameters: z.number().int().nonnegative(),
-      states: z.number().int().nonnegative(),
-      event_indicators: z.number().int().nonnegative(),
-      variables: z.number().int().nonnegative(),
-    })
-    .describe('Variable counts; call get_variables for the list.'),
+  counts: CausalityCountsSchema.extend({
+    states: z.number().int().nonnegative(),
+    event_indicators: z.number().int().nonnegative(),
+    variables: z.number().int().nonnegative(),
+  }).describe('Variable counts; call get_variables for the list.'),
   warnings: z.array(z.string()).describe('Non-fatal problems found while validating the FMU.'),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;

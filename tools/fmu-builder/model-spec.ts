@@ -4,22 +4,10 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../../src/errors.ts';
+import { VariableTypeSchema } from '../../src/schemas/model-description.ts';
 
-export const SpecVariableTypeSchema = z.enum([
-  'Float32',
-  'Float64',
-  'Int8',
-  'UInt8',
-  'Int16',
-  'UInt16',
-  'Int32',
-  'UInt32',
-  'Int64',
-  'UInt64',
-  'Boolean',
-  'String',
-  'Binary',
-]);
+/** Every FMI variable type the project's C model interface supports (not Enumeration or Clock). */
+export const SpecVariableTypeSchema = VariableTypeSchema.exclude(['Enumeration', 'Clock']);
 export type SpecVariableType = z.infer<typeof SpecVariableTypeSchema>;
 
 export const SpecVariableSchema = z.strictObject({
