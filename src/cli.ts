@@ -32,6 +32,13 @@ const COMMANDS: Record<string, CommandModule> = {
   doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,
 };
 
+// A reader that stops early (`fmu-gateway library | head`, an MCP client that went away) closes
+// stdout: that ends the command quietly, like other command-line tools, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {

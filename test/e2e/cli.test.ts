@@ -3,7 +3,7 @@
  * --json / --csv / --input / --set, Model Exchange event times, and coded errors on stderr.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +139,16 @@ describe('fmu-gateway CLI', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\[BAD_REQUEST\].*--step/);
     assert.doesNotMatch(r.stdout, /completed/);
+  });
+
+  it('ends quietly when its reader has gone (fmu-gateway library | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'library'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.destroy(); // closed before the command writes anything: every write meets EPIPE
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
   });
 
   it('answers NOT_FOUND for an unknown library model', async () => {
