@@ -230,7 +230,8 @@ describe('ensureBinary', () => {
 
   test('refuses source names in buildDescription.xml that escape sources/', async () => {
     const { fmu, cacheDir } = open(fmi3Entries('../modelDescription.xml'));
-    await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir }), rejectsWith('COMPILE_FAILED'));
+    // issue 9: a name from the FMU that would become a path outside sources/ is invalid metadata.
+    await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir }), rejectsWith('MODEL_DESCRIPTION_INVALID'));
   });
 
   test('refuses an FMI 3 source FMU without buildDescription.xml', async () => {
