@@ -26,6 +26,7 @@ import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
 import { resolveInside } from './safe-path.ts';
+import { checkBuildDescriptionNames } from './source-build-description.ts';
 import { escapeForText } from '../text-escape.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
 
@@ -297,6 +298,10 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   }
   // Parsed before anything is written: a bad model description leaves no trace in the cache.
   const modelDescription = parseModelDescription(xml);
+  const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
+  if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
+    checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+  }
   if (!existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     mkdirSync(cacheDir, { recursive: true });
     unpack(bytes, entries, cacheDir, sha256);

@@ -35,6 +35,25 @@ function buildPath(el: XmlElement): string {
   );
 }
 
+/**
+ * Upload-time check of every SourceFile / IncludeDirectory name in every BuildConfiguration, so a
+ * hostile name is refused when the FMU arrives, not on first build. A file that does not parse is
+ * left to build time (COMPILE_FAILED then): the FMU may still run from its binaries.
+ */
+export function checkBuildDescriptionNames(xml: string): void {
+  let root: XmlElement;
+  try {
+    root = parseXmlTree(xml, 'sources/buildDescription.xml');
+  } catch {
+    return;
+  }
+  for (const config of childrenOf(root, 'BuildConfiguration')) {
+    for (const set of childrenOf(config, 'SourceFileSet')) {
+      for (const el of set.children) if (el.tag === 'SourceFile' || el.tag === 'IncludeDirectory') buildPath(el);
+    }
+  }
+}
+
 export function readBuildDescription(sourcesDir: string, modelIdentifier: string, platformTuple: string): BuildDescription {
   const file = join(sourcesDir, 'buildDescription.xml');
   if (!existsSync(file)) {

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -226,7 +226,7 @@ describe('a sources-only FMU whose names point outside sources/', () => {
     }
   });
 
-  it('FMI 3 buildDescription SourceFile / IncludeDirectory names outside sources/ are refused before anything is compiled', async () => {
+  it('FMI 3 buildDescription SourceFile / IncludeDirectory names outside sources/ are refused on open and again before compiling', async () => {
     const cases: [string, (xml: string) => string][] = [
       ['SourceFile', (x) => x.replace(/<SourceFile name="[^"]*"/, '<SourceFile name="../../../../../etc/hostname"')],
       ['SourceFile', (x) => x.replace(/<SourceFile name="[^"]*"/, '<SourceFile name="/etc/hostname"')],
@@ -239,19 +239,29 @@ describe('a sources-only FMU whose names point outside sources/', () => {
         (x) => x.replace('<SourceFileSet language="C99">', '<SourceFileSet language="C99"><IncludeDirectory name="../.."/>'),
       ],
     ];
+    const honestCache = join(work, 'bd-honest');
+    const honest = openFmu({ path: sourceOnly3 }, { cacheDir: honestCache });
     let n = 0;
     for (const [element, mutate] of cases) {
       const zip = new AdmZip(sourceOnly3);
       const bd = zip.getEntry('sources/buildDescription.xml');
       assert.ok(bd);
-      zip.updateFile(bd, Buffer.from(mutate(bd.getData().toString('utf8'))));
+      const hostile = mutate(bd.getData().toString('utf8'));
+      zip.updateFile(bd, Buffer.from(hostile));
       const path = join(work, `bd-${n++}.fmu`);
       zip.writeZip(path);
       const cacheDir = join(work, `bdcache-${n}`);
-      const opened = openFmu({ path }, { cacheDir });
-      const err = expectInvalid(() => planBuild(opened, 'CS'), 'name');
+      const onOpen = expectInvalid(() => openFmu({ path }, { cacheDir }), 'name');
+      assert.equal(onOpen.data?.element, element);
+      assert.deepEqual(filesUnder(cacheDir), [], 'a refused FMU leaves nothing in the cache');
+      // The same file on disk (a tree tampered with after upload): the build refuses it too.
+      const tree = join(work, `bd-tree-${n}`);
+      cpSync(honest.unpackedDir, tree, { recursive: true });
+      writeFileSync(join(tree, 'sources', 'buildDescription.xml'), hostile);
+      const tampered = { ...honest, unpackedDir: tree };
+      const err = expectInvalid(() => planBuild(tampered, 'CS'), 'name');
       assert.equal(err.data?.element, element);
-      await expectInvalidAsync(ensureBinary(opened, 'CS', { cacheDir }), 'name');
+      await expectInvalidAsync(ensureBinary(tampered, 'CS', { cacheDir }), 'name');
       assert.deepEqual(
         filesUnder(cacheDir).filter((f) => f.endsWith(ext)),
         [],
