@@ -26,6 +26,7 @@ import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
+import { unsupportedWarnings } from './unsupported-features.ts';
 
 export type FmuSource = { path: string } | { bytes: Buffer };
 
@@ -334,6 +335,7 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   const warnings: string[] = identicalDuplicates.map(
     (name) => `The archive contains "${name}" more than once (with identical bytes); one copy was used.`,
   );
+  warnings.push(...unsupportedWarnings(modelDescription));
   const here = hostCandidates(modelDescription.fmi_version);
   if (here.length === 0) {
     warnings.push(`FMUs cannot run natively on ${process.platform}/${process.arch}.`);
