@@ -3,6 +3,7 @@
  * runner (worker pool), store the full CSV, answer with the `completed` envelope.
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
+import { assertRunnable } from '../fmi/unsupported-features.ts';
 import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
@@ -29,6 +30,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
+  assertRunnable(md); // before compiling sources or starting a worker
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
