@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
   FMU_GATEWAY_URL: z.string().url().optional(),
   FMU_GATEWAY_API_KEY: z.string().optional(),
+  FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   FMU_GATEWAY_DB_PATH: z.string().optional(),
   FMU_GATEWAY_DATA_DIR: z.string().optional(),
   FMU_GATEWAY_CACHE_DIR: z.string().optional(),
@@ -42,7 +43,7 @@ const EnvSchema = z.object({
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
-  readonly remote: { readonly url?: string; readonly apiKey?: string };
+  readonly remote: { readonly url?: string; readonly apiKey?: string; readonly timeoutSeconds: number };
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly dbPath: string;
@@ -78,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
-    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY },
+    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY, timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS },
     dataDir,
     cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
     dbPath,
