@@ -68,15 +68,29 @@ export class GatewayClient {
     const { fmu_id, ...rest } = input;
     const query: Record<string, string | number | undefined> = {};
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) query[k] = typeof v === 'number' ? v : String(v);
-    const { data } = await this.http.json({ method: 'GET', path: `/fmus/${encodeURIComponent(fmu_id)}/variables`, query, idempotent: true });
+    const { data } = await this.http.json({
+      method: 'GET',
+      path: `/fmus/${encodeURIComponent(fmu_id)}/variables`,
+      query,
+      idempotent: true,
+    });
     return parse(GetVariablesSuccessSchema, withOk(data), 'GET /fmus/{id}/variables');
   }
 
   /** GET /fmus/{id}: the stored FMU's summary, or undefined when the remote does not have it (for this key). */
   async getFmu(fmuId: string): Promise<UploadFmuSuccess | undefined> {
-    const { status, data } = await this.http.json({ method: 'GET', path: `/fmus/${encodeURIComponent(fmuId)}`, idempotent: true, accept: [404] });
+    const { status, data } = await this.http.json({
+      method: 'GET',
+      path: `/fmus/${encodeURIComponent(fmuId)}`,
+      idempotent: true,
+      accept: [404],
+    });
     if (status === 404) return undefined;
-    return parse(UploadFmuSuccessSchema, withOk({ already_stored: true, warnings: [], ...asObject(data, 'GET /fmus/{id}') }), 'GET /fmus/{id}');
+    return parse(
+      UploadFmuSuccessSchema,
+      withOk({ already_stored: true, warnings: [], ...asObject(data, 'GET /fmus/{id}') }),
+      'GET /fmus/{id}',
+    );
   }
 
   /**

@@ -41,7 +41,15 @@ export interface RemoteResponse {
 
 const KNOWN_CODES = new Set<string>(ERROR_CODES);
 const RETRY_STATUSES = new Set([429, 503]);
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export class RemoteHttp {
   readonly baseUrl: string;
@@ -66,7 +74,13 @@ export class RemoteHttp {
   }
 
   withKey(apiKey: string | undefined): RemoteHttp {
-    return new RemoteHttp({ baseUrl: this.baseUrl, timeoutMs: this.timeoutMs, retries: this.retries, backoffMs: this.backoffMs, ...(apiKey !== undefined ? { apiKey } : {}) });
+    return new RemoteHttp({
+      baseUrl: this.baseUrl,
+      timeoutMs: this.timeoutMs,
+      retries: this.retries,
+      backoffMs: this.backoffMs,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+    });
   }
 
   async close(): Promise<void> {
@@ -107,9 +121,13 @@ export class RemoteHttp {
     try {
       return { status: res.status, data: text === '' ? undefined : (JSON.parse(text) as unknown) };
     } catch {
-      throw new GatewayError('REMOTE_ERROR', `The gateway at ${this.baseUrl} answered ${req.method} ${req.path} with a body that is not JSON`, {
-        status: res.status,
-      });
+      throw new GatewayError(
+        'REMOTE_ERROR',
+        `The gateway at ${this.baseUrl} answered ${req.method} ${req.path} with a body that is not JSON`,
+        {
+          status: res.status,
+        },
+      );
     }
   }
 
@@ -209,7 +227,9 @@ function mapTransportError(e: unknown, baseUrl: string, timeoutMs: number): Gate
     });
   }
   if (e instanceof undiciErrors.UndiciError) {
-    return new GatewayError('REMOTE_UNAVAILABLE', `Connection to the gateway at ${baseUrl} failed: ${(e as Error).message}`, { remote: baseUrl });
+    return new GatewayError('REMOTE_UNAVAILABLE', `Connection to the gateway at ${baseUrl} failed: ${(e as Error).message}`, {
+      remote: baseUrl,
+    });
   }
   return undefined;
 }

@@ -33,7 +33,11 @@ export async function routedGetVariables(ctx: ServiceContext, input: GetVariable
     return getVariables(ctx, input);
   } catch (e) {
     const remoteMayHaveIt =
-      ctx.config.mode === 'auto' && ctx.remote !== undefined && isGatewayError(e) && e.code === 'NOT_FOUND' && UPLOADED_ID_PATTERN.test(input.fmu_id);
+      ctx.config.mode === 'auto' &&
+      ctx.remote !== undefined &&
+      isGatewayError(e) &&
+      e.code === 'NOT_FOUND' &&
+      UPLOADED_ID_PATTERN.test(input.fmu_id);
     if (remoteMayHaveIt && ctx.remote !== undefined) return ctx.remote.getVariables(input);
     throw e;
   }
