@@ -31,9 +31,20 @@ export interface UploadResult extends UploadFmuSuccess {
 
 export class GatewayClient {
   private readonly http: RemoteHttp;
+  private readonly opts: GatewayClientOptions;
 
   constructor(opts: GatewayClientOptions) {
+    this.opts = opts;
     this.http = new RemoteHttp(opts);
+  }
+
+  /** The same gateway with another API key (e.g. one just created with createKey). */
+  withApiKey(apiKey: string): GatewayClient {
+    return new GatewayClient({ ...this.opts, apiKey });
+  }
+
+  get hasApiKey(): boolean {
+    return this.opts.apiKey !== undefined;
   }
 
   get baseUrl(): string {

@@ -73,16 +73,6 @@ export class RemoteHttp {
     });
   }
 
-  withKey(apiKey: string | undefined): RemoteHttp {
-    return new RemoteHttp({
-      baseUrl: this.baseUrl,
-      timeoutMs: this.timeoutMs,
-      retries: this.retries,
-      backoffMs: this.backoffMs,
-      ...(apiKey !== undefined ? { apiKey } : {}),
-    });
-  }
-
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
