@@ -85,6 +85,11 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     '--unshare-all', // user, pid, net, ipc, uts, cgroup namespaces: no network at all
     '--unshare-user', // explicit: --disable-userns and --uid need it
     '--die-with-parent',
+    // The worker itself is the sandbox's pid 1: no unfiltered bwrap reaper beside it whose
+    // /proc/1/mem the FMU could write code into (it would run outside the seccomp filter).
+    // Signals a pid 1 sends itself with the default action are ignored by the kernel (raise(SIGKILL)
+    // does nothing); faults (SIGSEGV, SIGBUS, abort's final trap) and the pool's SIGKILL still end it.
+    '--as-pid-1',
     '--new-session',
     '--disable-userns',
     '--uid',

@@ -13,6 +13,7 @@ import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
 import { dataBytes, processTree } from './proc-tree.ts';
 import { workerNodeArgs } from './worker-bundle.ts';
+import { markDescriptorsCloseOnExec } from '../fmi/process-hardening.ts';
 
 export interface WorkerSettings {
   sandboxed: boolean;
@@ -93,6 +94,8 @@ export class WorkerProcess {
       ...(stageDir === undefined ? {} : { stageDir }),
       nodeArgs: workerNodeArgs(),
     });
+    // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
+    markDescriptorsCloseOnExec();
     this.child = spawn(cmd.command, cmd.args, {
       env: cmd.env,
       cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
