@@ -9,6 +9,7 @@ import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
+import { createMemoryLimiter } from './memory-limit.ts';
 import { processTree } from './proc-tree.ts';
 import type { WorkerJob, WorkerMessage } from './protocol.ts';
 import { findTools, SANDBOX_FMU_DIR, selfTestSandbox } from './sandbox.ts';
@@ -54,15 +55,23 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     );
   }
   const sandboxed = isolation.level === 'sandboxed';
+  const memoryMb = options.memoryMb ?? 1024;
+  const memory = createMemoryLimiter(options.memoryLimit === 'rlimit-as' ? 'rlimit-as' : undefined);
+  isolation.memory = { mechanism: memory.report.mechanism, limit_mb: memoryMb, detail: memory.report.detail };
+  isolation.features.push(`memory-${memory.report.mechanism}`);
+  if (memory.report.mechanism === 'rlimit-as' && options.memoryLimit !== 'rlimit-as') {
+    isolation.missing.push(`memory cgroup: ${memory.report.detail}`);
+  }
   const settings = {
     sandboxed,
     // Off means off (tests prove the hostile FMUs' behaviours are real); otherwise every worker
     // filters syscalls, which also denies network and exec where bubblewrap is missing.
     seccomp: mode !== 'off',
     tools: options.sandboxTools ?? findTools(),
-    memoryMb: options.memoryMb ?? 1024,
+    memoryMb,
     tmpMb: options.tmpMb ?? 64,
     maxLogBytes,
+    memory,
   };
   const stageRoot = sandboxed ? createStageRoot(options.cacheDir) : undefined;
   const workers = new Set<WorkerProcess>();
@@ -104,6 +113,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           last_log_lines: w.log.tail(10),
         }),
       );
+    };
+    w.onMemoryExceeded = () => {
+      const entry = inFlight.get(w);
+      w.kill('memory');
+      if (entry === undefined || entry.settled) return;
+      finish(w, entry, deathError(w, null));
     };
     w.ready.then(
       () => {
@@ -158,6 +173,22 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.kill(reason);
   }
 
+  /** How a worker's end reads, with the memory evidence (the cgroup's OOM kills, our own kill). */
+  function deathError(w: WorkerProcess, exit: { code: number | null; signal: NodeJS.Signals | null } | null): GatewayError {
+    return classifyDeath({
+      // exit null: we are killing it for memory now (SIGKILL), before its exit is known.
+      code: exit === null ? null : exit.code,
+      signal: exit === null ? 'SIGKILL' : exit.signal,
+      sandboxed,
+      peakDataBytes: w.peakDataBytes,
+      peakMemoryBytes: w.memoryPeak(),
+      memoryLimitBytes: settings.memoryMb * 1024 * 1024,
+      memoryKilled: exit === null || w.killReason === 'memory' || w.oomKilled(),
+      stderrTail: w.stderrTail,
+      lastLogLines: w.log.tail(20),
+    });
+  }
+
   function onWorkerExit(w: WorkerProcess): void {
     workers.delete(w);
     mapped.delete(w);
@@ -167,20 +198,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (w.stageDir !== undefined) removeStage(w.stageDir);
     const entry = inFlight.get(w);
     if (entry !== undefined && !entry.settled) {
-      const exit = { code: w.child.exitCode, signal: w.child.signalCode };
-      finish(
-        w,
-        entry,
-        classifyDeath({
-          ...exit,
-          sandboxed,
-          peakDataBytes: w.peakDataBytes,
-          memoryLimitBytes: settings.memoryMb * 1024 * 1024,
-          stderrTail: w.stderrTail,
-          lastLogLines: w.log.tail(20),
-        }),
-      );
+      finish(w, entry, deathError(w, { code: w.child.exitCode, signal: w.child.signalCode }));
     }
+    w.memoryGroup?.remove();
     // Dispatch first: a queued job of the same FMU takes the worker just freed, and only the
     // slots still free afterwards get a fresh worker (a cold start costs ~100 ms of CPU).
     pump();
@@ -433,6 +453,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const hold = setInterval(() => undefined, 1 << 30);
       await Promise.all(all.map((w) => w.exited()));
       clearInterval(hold);
+      memory.close();
       if (stageRoot !== undefined) removeStage(stageRoot);
     },
   };

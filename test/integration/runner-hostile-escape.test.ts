@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { openFmu } from '../../src/fmi/archive.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { createWorkerPool } from '../../src/runner/pool.ts';
+import { processTree } from '../../src/runner/proc-tree.ts';
 import type { WorkerPool } from '../../src/runner/types.ts';
 import { buildHelper, buildHostile, finalOf, hasBwrap, job, rejectsWith, ROOT, sleep } from '../fixtures/hostile/build.ts';
 
@@ -25,6 +26,29 @@ import { buildHelper, buildHostile, finalOf, hasBwrap, job, rejectsWith, ROOT, s
  * read-only at the same path (a read-only bind does not stop connect or sendto on a socket).
  */
 const SOCKET_DIR = join(ROOT, 'build', 'runner');
+
+/** Resident anonymous + shared memory of every process of the pool's workers, measured here independently of the pool. */
+function workersResident(pool: WorkerPool): number {
+  let bytes = 0;
+  for (const pid of pool.stats().pids.flatMap((p) => processTree(p))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      for (const key of ['RssAnon', 'RssShmem']) bytes += Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return bytes;
+}
+
+/** Runs p while sampling the workers' memory every 5 ms; the peak seen, in MiB. */
+async function peakWhile<T>(pool: WorkerPool, p: Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; peakMb: number }> {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, workersResident(pool))), 5);
+  const [outcome] = await Promise.allSettled([p]);
+  clearInterval(timer);
+  return { outcome: outcome as PromiseSettledResult<T>, peakMb: peak / 1048576 };
+}
 
 /** A unix stream listener on the host that anyone may connect to (like /dev/log), recording what reaches it. */
 async function streamListener(path: string): Promise<{ server: Server; received: string[] }> {
@@ -65,7 +89,7 @@ describe('FMUs attacking their worker, in the sandboxed pool', { skip: !hasBwrap
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'runner-escape-'));
-    const names = ['control', 'channel-forgery', 'proc-mem', 'unix-datagram'];
+    const names = ['control', 'channel-forgery', 'proc-mem', 'unix-datagram', 'memory-kinds', 'raise-sigkill'];
     const paths = await Promise.all(names.map((n) => buildHostile(n)));
     names.forEach((n, i) => (fmus[n] = openFmu({ path: paths[i] as string }, { cacheDir })));
     mkdirSync(SOCKET_DIR, { recursive: true });
@@ -136,5 +160,50 @@ describe('FMUs attacking their worker, in the sandboxed pool', { skip: !hasBwrap
       rmSync(dgramPath, { force: true });
       rmSync(streamPath, { force: true });
     }
+  });
+
+  describe('memory the data limit does not see', () => {
+    const LIMIT_MB = 384;
+    // What a sample may overshoot: one 64 MiB chunk plus what is touched between two 10 ms checks.
+    const SLACK_MB = 160;
+    for (const mechanism of ['auto', 'rlimit-as'] as const) {
+      for (const [variant, what] of [
+        [1, 'MAP_SHARED|MAP_ANONYMOUS'],
+        [2, 'MAP_GROWSDOWN'],
+      ] as const) {
+        it(`stops ${what} mappings at the limit (${mechanism === 'auto' ? 'memory cgroup' : 'RLIMIT_AS + sampling'})`, async () => {
+          const p = createWorkerPool({ size: 1, timeoutMs: 10_000, memoryMb: LIMIT_MB, cacheDir, memoryLimit: mechanism });
+          try {
+            if (mechanism === 'auto')
+              assert.match(p.isolation.memory?.mechanism ?? '', /^cgroup-v[12]$/, JSON.stringify(p.isolation.memory));
+            else assert.equal(p.isolation.memory?.mechanism, 'rlimit-as');
+            const { outcome, peakMb } = await peakWhile(p, p.run(job(get('memory-kinds'), { variant, chunk_mb: 64 }, 10)));
+            assert.equal(outcome.status, 'rejected', 'the job ran to the end: the mappings were never stopped');
+            const e = (outcome as PromiseRejectedResult).reason as { code: string; data?: Record<string, unknown> };
+            assert.equal(e.code, 'SIMULATION_OUT_OF_MEMORY', JSON.stringify(e));
+            assert.equal(e.data?.memory_limit_mb, LIMIT_MB);
+            assert.ok(peakMb <= LIMIT_MB + SLACK_MB, `the workers held ${peakMb.toFixed(0)} MiB against a limit of ${LIMIT_MB} MiB`);
+            const r = await p.run(job(get('control'), { k: 2 }));
+            assert.ok(Math.abs(finalOf(r, 'x') - Math.exp(-2)) < 1e-6);
+          } finally {
+            await p.close();
+          }
+        });
+      }
+    }
+
+    it('does not call a worker that killed itself with SIGKILL out of memory', async () => {
+      // Unsandboxed the SIGKILL ends the worker; it is FMU_CRASHED, not the OOM killer's doing.
+      const off = createWorkerPool({ size: 1, timeoutMs: 5000, cacheDir, sandbox: 'off' });
+      try {
+        const e = await rejectsWith(off.run(job(get('raise-sigkill'))), 'FMU_CRASHED');
+        assert.equal(e.data?.signal, 'SIGKILL');
+      } finally {
+        await off.close();
+      }
+      // In the sandbox the worker is pid 1: the kernel drops its own SIGKILL and the run goes on.
+      const r = await pool.run(job(get('raise-sigkill')));
+      assert.equal(finalOf(r, 'alive'), 1);
+    });
   });
 });
