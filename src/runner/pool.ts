@@ -10,7 +10,6 @@ import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
 import { createMemoryLimiter } from './memory-limit.ts';
-import { processTree } from './proc-tree.ts';
 import type { WorkerJob, WorkerMessage } from './protocol.ts';
 import { findTools, SANDBOX_FMU_DIR, selfTestSandbox } from './sandbox.ts';
 import { createStageDir, createStageRoot, removeStage, stageFmu } from './staging.ts';
@@ -223,9 +222,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.onMessage = undefined;
     w.stopSampling();
     busy--;
-    // A worker whose FMU left processes behind is not reused: they must not outlive the job.
-    const forked = w.state !== 'dead' && processTree(w.pid).length > w.baselineProcesses;
-    if (outcome instanceof GatewayError || w.spent || w.binding === undefined || closed || forked) {
+    // A worker whose FMU left processes or threads behind is not reused: they must not outlive
+    // the job (a ghost thread would run beside the next job's instance and see its data).
+    const leftovers = w.state !== 'dead' && w.leftSomethingRunning();
+    if (outcome instanceof GatewayError || w.spent || w.binding === undefined || closed || leftovers) {
       retire(w, outcome instanceof GatewayError ? outcome.code : 'spent');
     } else if (w.state !== 'dead') {
       w.state = 'idle';
@@ -290,7 +290,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
     const job = entry.job;
     if (w.binding === undefined) {
-      const [sha256, callerId] = JSON.parse(entry.key as string) as [string, string];
+      const [sha256, callerId] = JSON.parse(entry.key as string) as [string, string | null];
       w.binding = { sha256, callerId };
       mapped.set(w, w.stageDir === undefined ? job.fmu : stageFmu(w.stageDir, SANDBOX_FMU_DIR, job.fmu));
     }
@@ -390,7 +390,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       } catch (e) {
         return Promise.reject(e);
       }
-      key = JSON.stringify([job.fmu.sha256, opts.callerId ?? 'anonymous']);
+      // null for anonymous callers: no caller id (not even the string "anonymous") shares with them.
+      key = JSON.stringify([job.fmu.sha256, opts.callerId ?? null]);
     }
     // Jobs waiting only for a starting worker hold a slot, not a queue place: capacity is size + queueLength.
     if (queue.length >= queueLength + Math.max(0, size - busy)) {

@@ -11,7 +11,7 @@ import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
 import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
-import { dataBytes, processTree } from './proc-tree.ts';
+import { dataBytes, processTree, treeFootprint } from './proc-tree.ts';
 import { AS_HEADROOM_MB, residentBytes } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerNodeArgs } from './worker-bundle.ts';
@@ -60,8 +60,8 @@ export class WorkerProcess {
   readonly pid: number;
   readonly ready: Promise<void>;
   state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
-  /** FMU and caller this worker is bound to after its first simulation (reuse rule). */
-  binding: { sha256: string; callerId: string } | undefined;
+  /** FMU and caller (null: anonymous) this worker is bound to after its first simulation (reuse rule). */
+  binding: { sha256: string; callerId: string | null } | undefined;
   /** The FMU said canBeInstantiatedOnlyOncePerProcess, or a diagnostic ran: never reuse. */
   spent = false;
   /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */
@@ -76,8 +76,11 @@ export class WorkerProcess {
   onMemoryExceeded: (() => void) | undefined;
   /** What the worker reported of its seccomp filter at start-up. */
   seccomp: { installed: boolean; detail: string } | undefined;
-  /** Processes of a healthy idle worker (wrappers + node); more after a job = the FMU forked. */
-  baselineProcesses = 0;
+  /**
+   * Processes and threads of the healthy idle worker (wrappers + node, node's fixed thread pools):
+   * more after a job means the FMU forked, or left a thread running after freeInstance.
+   */
+  baseline = { processes: 0, threads: 0 };
   readonly log: LineRing;
   stderrTail = '';
   onMessage: ((m: WorkerMessage) => void) | undefined;
@@ -141,7 +144,7 @@ export class WorkerProcess {
         if (m.type === 'ready' && this.state === 'starting') {
           this.seccomp = m.seccomp;
           this.state = 'idle';
-          this.baselineProcesses = processTree(this.pid).length;
+          this.baseline = treeFootprint(this.pid);
           markReady?.();
           return;
         }
@@ -259,6 +262,12 @@ export class WorkerProcess {
         // already gone
       }
     }
+  }
+
+  /** Something of the FMU outlived its job: a process it forked or a thread it started. */
+  leftSomethingRunning(): boolean {
+    const now = treeFootprint(this.pid);
+    return now.processes > this.baseline.processes || now.threads > this.baseline.threads;
   }
 
   /** Resolves once the process has exited and its output is drained. */

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { openFmu } from '../../src/fmi/archive.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { createWorkerPool } from '../../src/runner/pool.ts';
-import { processTree } from '../../src/runner/proc-tree.ts';
-import type { WorkerPool } from '../../src/runner/types.ts';
-import { buildHelper, buildHostile, finalOf, hasBwrap, job, rejectsWith, ROOT, sleep } from '../fixtures/hostile/build.ts';
+import { isAlive, processTree } from '../../src/runner/proc-tree.ts';
+import type { RunOptions, WorkerPool } from '../../src/runner/types.ts';
+import { buildHelper, buildHostile, FIXTURES, finalOf, hasBwrap, job, rejectsWith, ROOT, sleep } from '../fixtures/hostile/build.ts';
 
 /**
  * Host sockets the attacks aim at: in build/runner, a project directory the sandbox binds
@@ -89,7 +89,16 @@ describe('FMUs attacking their worker, in the sandboxed pool', { skip: !hasBwrap
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'runner-escape-'));
-    const names = ['control', 'channel-forgery', 'proc-mem', 'unix-datagram', 'memory-kinds', 'raise-sigkill'];
+    const names = [
+      'control',
+      'channel-forgery',
+      'proc-mem',
+      'unix-datagram',
+      'memory-kinds',
+      'raise-sigkill',
+      'thread-leak',
+      'inherited-fd',
+    ];
     const paths = await Promise.all(names.map((n) => buildHostile(n)));
     names.forEach((n, i) => (fmus[n] = openFmu({ path: paths[i] as string }, { cacheDir })));
     mkdirSync(SOCKET_DIR, { recursive: true });
@@ -204,6 +213,68 @@ describe('FMUs attacking their worker, in the sandboxed pool', { skip: !hasBwrap
       // In the sandbox the worker is pid 1: the kernel drops its own SIGKILL and the run goes on.
       const r = await pool.run(job(get('raise-sigkill')));
       assert.equal(finalOf(r, 'alive'), 1);
+    });
+  });
+
+  describe('nothing leaks between jobs or from the parent', () => {
+    it('gives the FMU no descriptor the gateway inherited: a file open on fd 100 of the server stays empty', async () => {
+      // The "server" is its own process, started with a file on descriptor 100 that is not
+      // close-on-exec (as a shell redirection or a supervisor leaves it), running the real pool.
+      const leak = join(cacheDir, 'inherited.log');
+      const fd = openSync(leak, 'a');
+      const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(97).fill('ignore'), fd];
+      const server = join(FIXTURES, 'inherited-fd-server.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', server, await buildHostile('inherited-fd'), cacheDir], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        stdio,
+      });
+      closeSync(fd);
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise((resolve) => child.once('close', resolve));
+      const r = { stdout, stderr };
+      const out = JSON.parse(r.stdout || '{}') as { open_fds?: number; written?: number; isolation?: string };
+      assert.equal(out.isolation, 'sandboxed', r.stderr);
+      assert.equal(out.written, 0, `the FMU wrote into ${out.written} descriptors`);
+      assert.equal(readFileSync(leak, 'utf8'), '', "the inherited file received the FMU's text");
+    });
+
+    it('retires a worker whose FMU left a thread running after freeInstance', async () => {
+      const pids: number[] = [];
+      const onDispatch: RunOptions['onDispatch'] = (i) => void pids.push(i.workerPid);
+      const first = await pool.run(job(get('thread-leak')), { callerId: 'ghost', onDispatch });
+      assert.equal(finalOf(first, 'started'), 1);
+      const second = await pool.run(job(get('thread-leak')), { callerId: 'ghost', onDispatch });
+      assert.notEqual(pids[1], pids[0], 'the worker with the ghost thread was reused');
+      assert.equal(finalOf(second, 'ticks_at_init'), 0, "the second run saw the first run's thread");
+      await sleep(300);
+      assert.equal(isAlive(pids[0] as number), false);
+    });
+
+    it('reuses a worker only for the same caller: anonymous, keyed and look-alike callers never share', async () => {
+      const runAs = async (callerId: string | undefined): Promise<{ pid: number; reused: boolean }> => {
+        let info = { workerPid: -1, reused: false };
+        const opts: RunOptions = { onDispatch: (i) => void (info = i) };
+        if (callerId !== undefined) opts.callerId = callerId;
+        await pool.run(job(get('control')), opts);
+        return { pid: info.workerPid, reused: info.reused };
+      };
+      const anon1 = await runAs(undefined);
+      const anon2 = await runAs(undefined);
+      assert.equal(anon2.pid, anon1.pid, 'anonymous runs of one FMU share their worker (sweeps)');
+      assert.equal(anon2.reused, true);
+      for (const other of ['anonymous', '', 'null', 'key-alice']) {
+        const r = await runAs(other);
+        assert.equal(r.reused, false, `caller ${JSON.stringify(other)} got a worker used before`);
+        assert.notEqual(r.pid, anon1.pid, `caller ${JSON.stringify(other)} shared the anonymous worker`);
+      }
+      const alice = await runAs('key-alice');
+      const bob = await runAs('key-bob');
+      assert.notEqual(bob.pid, alice.pid);
+      assert.equal(bob.reused, false);
     });
   });
 });
