@@ -26,7 +26,7 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
-  const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);

@@ -5,10 +5,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
-import { openFmu } from '../fmi/archive.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { ServiceContext } from './context.ts';
-import { archiveLimits } from './fmu-resolver.ts';
+import { openWithContext } from './fmu-resolver.ts';
 import { interfacesOf } from './get-variables.ts';
 
 export interface UploadOptions {
@@ -69,9 +68,10 @@ function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOpti
   return Buffer.from(text, 'base64');
 }
 
-export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): UploadFmuSuccess {
+export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
   const bytes = readUpload(ctx, input, opts);
-  const opened = openFmu({ bytes }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
+  // Validated (and parsed, off the event loop in a server) before anything is stored.
+  const opened = await openWithContext(ctx, { bytes });
   const stored = ctx.fmuStore.put(bytes);
   const md = opened.modelDescription;
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
