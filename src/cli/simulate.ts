@@ -16,6 +16,7 @@ import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { parseResultCsv } from './result-csv.ts';
+import { escapeForText } from '../text-escape.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --stop T               stop time, s (default: the model's default experiment)
@@ -101,7 +102,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     }
     const p = output.provenance;
     process.stdout.write(
-      `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
+      `${escapeForText(p.model_name)}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
         `${p.solver ? `, solver ${p.solver}` : ''}, ${formatNumber(output.stats.wall_ms)} ms\n\n`,
     );
     const rows = Object.entries(output.summary).map(([name, s]) => [
@@ -124,7 +125,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     if (output.terminated_early) {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
-    for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of output.warnings) process.stderr.write(`warning: ${escapeForText(w)}\n`);
     if (values.csv === undefined) process.stdout.write(`\nfull result: ${csvPath} (use --csv FILE or --json)\n`);
     return 0;
   } finally {

@@ -42,6 +42,9 @@ export function declaredEncoding(raw: Uint8Array): string | undefined {
 const LATIN1 = new Set(['iso-8859-1', 'iso8859-1', 'latin1', 'latin-1', 'l1', 'iso_8859-1']);
 const ASCII = new Set(['us-ascii', 'ascii']);
 const CP1252 = new Set(['windows-1252', 'cp1252']);
+/** windows-1252 0x80..0x9F (Node's TextDecoder without full ICU decodes them as Latin-1 controls). */
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 export function decodeModelDescription(raw: Uint8Array): string {
   const utf16 = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw.subarray(0, 4).includes(0);
@@ -62,10 +65,14 @@ export function decodeModelDescription(raw: Uint8Array): string {
     }
   }
   if (LATIN1.has(enc)) return Buffer.from(raw).toString('latin1');
-  if (CP1252.has(enc)) return new TextDecoder('windows-1252').decode(raw);
+  if (CP1252.has(enc))
+    return Buffer.from(raw)
+      .toString('latin1')
+      .replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] ?? c);
   if (ASCII.has(enc)) {
     const at = raw.findIndex((b) => b >= 0x80);
-    if (at >= 0) throw encodingError(`byte ${at} is not ASCII although the declaration says ${enc}`, { byte_offset: at, declared_encoding: enc });
+    if (at >= 0)
+      throw encodingError(`byte ${at} is not ASCII although the declaration says ${enc}`, { byte_offset: at, declared_encoding: enc });
     return Buffer.from(raw).toString('latin1');
   }
   throw encodingError(`the declared encoding "${enc}" is not supported; FMI requires UTF-8`, { declared_encoding: enc });
