@@ -128,6 +128,8 @@ describe('uploadFmu', () => {
     const t = createTestContext(built);
     cleanups.push(t.cleanup);
     await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'not base64!' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v!mFy' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v=mFy' }), isCode('BAD_REQUEST'));
     await assert.rejects(
       async () => uploadFmu(t.ctx, { content_base64: Buffer.from('hello, not a zip').toString('base64') }),
       isCode('FMU_INVALID'),
