@@ -37,7 +37,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
     return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
   }
-  const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
   assertRunnable(md); // before compiling sources or starting a worker
