@@ -22,6 +22,8 @@ export type { ModelSpec, NormModel } from './fmu-builder/model-spec.ts';
 
 export const LIBRARY_DIR = fileURLToPath(new URL('../library/', import.meta.url));
 const INCLUDE_DIR = join(LIBRARY_DIR, 'include');
+/** Our FMI 2.0 / 3.0 headers under the standard names: on every build's include path, never shipped in sources/. */
+export const FMI_HEADERS_DIR = join(INCLUDE_DIR, 'fmi');
 const ADAPTER_DIR = join(LIBRARY_DIR, 'adapters');
 
 export interface BuildFmuOptions {
@@ -65,12 +67,21 @@ function libraryExtension(platformDir: string): string {
   return '.so';
 }
 
-/** Adapter C sources (shared core + the version's adapter) and the headers they need. */
-export function adapterFiles(fmiVersion: '2.0' | '3.0'): { cFiles: string[]; headers: string[] } {
+/**
+ * Adapter C sources (shared core + the version's adapter), the project headers they need (shipped
+ * in sources/), and the standard FMI headers they include (not shipped: like most real exports, a
+ * sources-only FMU relies on the importer's FMI headers; the gateway provides its own).
+ */
+export function adapterFiles(fmiVersion: '2.0' | '3.0'): { cFiles: string[]; headers: string[]; fmiHeaders: string[] } {
   const v = fmiVersion === '2.0' ? 'fmi2' : 'fmi3';
+  const fmiHeaders =
+    fmiVersion === '2.0'
+      ? ['fmi2Functions.h', 'fmi2FunctionTypes.h', 'fmi2TypesPlatform.h']
+      : ['fmi3Functions.h', 'fmi3FunctionTypes.h', 'fmi3PlatformTypes.h'];
   return {
     cFiles: [join(ADAPTER_DIR, 'core.c'), join(ADAPTER_DIR, 'cs_solver.c'), join(ADAPTER_DIR, `${v}.c`)],
-    headers: [join(INCLUDE_DIR, 'model.h'), join(INCLUDE_DIR, 'core.h'), join(INCLUDE_DIR, `${v}_abi.h`)],
+    headers: [join(INCLUDE_DIR, 'model.h'), join(INCLUDE_DIR, 'core.h')],
+    fmiHeaders: fmiHeaders.map((h) => join(FMI_HEADERS_DIR, h)),
   };
 }
 
@@ -106,9 +117,9 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
   const id = model.spec.name;
   const withBinary = opts.binary ?? true;
   const withSources = opts.sources ?? false;
-  const { cFiles, headers } = adapterFiles(opts.fmiVersion);
+  const { cFiles, headers, fmiHeaders } = adapterFiles(opts.fmiVersion);
   const extra = (opts.extraSources ?? []).map((f) => resolve(f));
-  const adapterTexts = await Promise.all([...cFiles, ...headers].map((f) => readFile(f)));
+  const adapterTexts = await Promise.all([...cFiles, ...headers, ...fmiHeaders].map((f) => readFile(f)));
   const guid = deriveGuid([opts.fmiVersion, json, modelC, ...adapterTexts, ...(opts.cflags ?? [])]);
 
   const header = generateHeader(model, guid);
@@ -130,7 +141,7 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
       const libPath = join(work, libName);
       warnings = await compileSharedLibrary({
         sources: [join(modelDir, 'model.c'), ...cFiles, ...extra],
-        includeDirs: [work, INCLUDE_DIR, modelDir],
+        includeDirs: [work, INCLUDE_DIR, FMI_HEADERS_DIR, modelDir],
         outFile: libPath,
         cflags: opts.cflags,
         label: `${id} (FMI ${opts.fmiVersion})`,

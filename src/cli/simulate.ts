@@ -12,7 +12,7 @@ import { invalidArguments } from '../schemas/input-errors.ts';
 import { createSimulateInputSchema, type SimulateInput } from '../schemas/simulate.ts';
 import { simulate } from '../service/simulate.ts';
 import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
-import { fmuIdFromArgument } from './fmu-argument.ts';
+import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { parseResultCsv } from './result-csv.ts';
@@ -29,6 +29,8 @@ const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
+  --include-dir DIR      sources-only FMUs: a folder of sources/ to add to the include path (repeatable)
+  --define NAME[=VALUE]  sources-only FMUs: a preprocessor definition for the build (repeatable)
   --csv FILE             write the full result as CSV
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
@@ -45,6 +47,8 @@ const OPTIONS = {
   solver: { type: 'string' },
   tolerance: { type: 'string' },
   'fmi-version': { type: 'string' },
+  'include-dir': { type: 'string', multiple: true },
+  define: { type: 'string', multiple: true },
   kpi: { type: 'string', multiple: true },
   csv: { type: 'string' },
   json: { type: 'boolean' },
@@ -63,7 +67,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmuId = fmuIdFromArgument(local.ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
     const raw = {
       fmu_id: fmuId,
       start_time: parseNumberOption('start-time', values['start-time']),

@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import { openFmu } from '../fmi/archive.ts';
+import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { ServiceContext } from './context.ts';
 import { archiveLimits } from './fmu-resolver.ts';
@@ -72,7 +73,9 @@ function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOpti
 export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): UploadFmuSuccess {
   const bytes = readUpload(ctx, input, opts);
   const opened = openFmu({ bytes }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
-  const stored = ctx.fmuStore.put(bytes);
+  // Compile options are checked against the unpacked sources before anything is stored.
+  const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
+  const stored = ctx.fmuStore.put(bytes, compileOptions);
   const md = opened.modelDescription;
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
   ctx.logger.info('fmu uploaded', {
@@ -103,6 +106,7 @@ export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: Uplo
     },
     warnings: opened.warnings,
   };
+  if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
   return out;
