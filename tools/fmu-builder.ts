@@ -42,6 +42,15 @@ export interface BuildFmuOptions {
   extraSources?: string[];
   /** Rewrites the generated modelDescription.xml (tests: wrong GUID, broken XML, ...). */
   mutateXml?: (xml: string) => string;
+  /**
+   * Shipped sources only: the adapter defines FMI2_FUNCTION_PREFIX / FMI3_FUNCTION_PREFIX as
+   * "<modelIdentifier>_", the convention of source-code FMUs ('declared'); 'forced' also undefines
+   * FMIx_OVERRIDE_FUNCTION_PREFIX, so the compiled functions keep the prefix whatever the importer
+   * defines (as with sources that bring headers of their own).
+   */
+  functionPrefix?: 'declared' | 'forced';
+  /** model.c implements the FMI API itself (no adapters): sources/ holds model.c alone. */
+  rawSources?: boolean;
 }
 
 export interface BuildFmuResult {
@@ -111,6 +120,19 @@ async function readModel(modelDir: string): Promise<{ model: NormModel; json: st
   return { model: normalizeModel(raw, basename(modelDir)), json, modelC };
 }
 
+/** The version adapter's text with the function-prefix definitions of BuildFmuOptions.functionPrefix in front. */
+function withPrefix(text: Buffer, name: string, id: string, mode: BuildFmuOptions['functionPrefix']): Buffer {
+  const v = name === 'fmi2.c' ? 2 : name === 'fmi3.c' ? 3 : undefined;
+  if (mode === undefined || v === undefined) return text;
+  const lines = [
+    `/* Source-code FMU convention: every FMI function is named ${id}_fmi${v}Xxx. */`,
+    ...(mode === 'forced' ? [`#undef FMI${v}_OVERRIDE_FUNCTION_PREFIX`] : []),
+    `#define FMI${v}_FUNCTION_PREFIX ${id}_`,
+    '',
+  ];
+  return Buffer.concat([Buffer.from(lines.join('\n'), 'utf8'), text]);
+}
+
 export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
   const modelDir = resolve(opts.modelDir);
   const { model, json, modelC } = await readModel(modelDir);
@@ -124,7 +146,8 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
 
   const header = generateHeader(model, guid);
   const tables = generateTables(model);
-  const sourceNames = ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
+  const sourceNames =
+    opts.rawSources === true ? ['model.c'] : ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
   let xml = opts.fmiVersion === '2.0' ? generateFmi2Xml(model, guid, withSources ? sourceNames : undefined) : generateFmi3Xml(model, guid);
   if (opts.mutateXml) xml = opts.mutateXml(xml);
 
@@ -150,9 +173,13 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
     }
     if (withSources) {
       zip.addFile('sources/model.c', Buffer.from(modelC, 'utf8'));
-      zip.addFile('sources/model_generated.h', Buffer.from(header, 'utf8'));
-      zip.addFile('sources/model_tables.h', Buffer.from(tables, 'utf8'));
-      for (const f of [...cFiles, ...headers, ...extra]) zip.addFile(`sources/${basename(f)}`, await readFile(f));
+      if (opts.rawSources !== true) {
+        zip.addFile('sources/model_generated.h', Buffer.from(header, 'utf8'));
+        zip.addFile('sources/model_tables.h', Buffer.from(tables, 'utf8'));
+        for (const f of [...cFiles, ...headers, ...extra]) {
+          zip.addFile(`sources/${basename(f)}`, withPrefix(await readFile(f), basename(f), id, opts.functionPrefix));
+        }
+      }
       if (opts.fmiVersion === '3.0') {
         zip.addFile('sources/buildDescription.xml', Buffer.from(generateBuildDescription(id, sourceNames), 'utf8'));
       }

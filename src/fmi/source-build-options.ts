@@ -56,7 +56,7 @@ const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * names are there already (our headers drop the prefix when the gateway builds).
  */
 export function prefixAliases(exported: ReadonlySet<string>, modelIdentifier: string, fmiVersion: '2.0' | '3.0'): [string, string][] {
-  const fn = fmiVersion === '2.0' ? /^fmi2[A-Z][A-Za-z]*$/ : /^fmi3[A-Z][A-Za-z]*$/;
+  const fn = fmiVersion === '2.0' ? /^fmi2[A-Z][A-Za-z0-9]*$/ : /^fmi3[A-Z][A-Za-z0-9]*$/;
   const prefix = `${modelIdentifier}_`;
   if (!SYMBOL.test(modelIdentifier)) return [];
   const out: [string, string][] = [];
