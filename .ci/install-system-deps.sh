@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # System packages the worker sandbox tests need: bubblewrap (bwrap) and util-linux (prlimit,
-# setpriv). gcc is expected to be present (the FMU library is compiled from C). Installs only
+# setpriv); SUNDIALS CVODE for the optional "cvode" solver. gcc is expected to be present (the FMU
+# library is compiled from C). Installs only
 # what is missing, with apt-get, when running as root on a Debian/Ubuntu machine.
 set -euo pipefail
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 { command -v prlimit >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; } || missing+=(util-linux)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+# Optional solver "cvode": SUNDIALS CVODE 6, loaded at run time through koffi (no headers needed).
+{ ldconfig -p 2>/dev/null | grep -q 'libsundials_cvode\.so\.6 '; } || missing+=(libsundials-cvode6)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, libsundials_cvode)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -26,7 +26,7 @@ const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --output a,b           variables to record (default: every output)
   --kpi y_max            key figure <variable>_<metric> (repeatable)
   --interface CS|ME      default CS when the FMU has it
-  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
+  --solver euler|rk45|bdf|cvode|auto   Model Exchange only (with --interface ME)
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
   --include-dir DIR      sources-only FMUs: a folder of sources/ to add to the include path (repeatable)
