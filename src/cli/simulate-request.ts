@@ -18,6 +18,8 @@ export const SIMULATION_OPTIONS = {
   solver: { type: 'string' },
   tolerance: { type: 'string' },
   'fmi-version': { type: 'string' },
+  'include-dir': { type: 'string', multiple: true },
+  define: { type: 'string', multiple: true },
   kpi: { type: 'string', multiple: true },
 } as const;
 
@@ -29,9 +31,11 @@ export const SIMULATION_OPTIONS_USAGE = `  --stop T               stop time, s (
   --output a,b           variables to record (default: every output)
   --kpi y_max            key figure <variable>_<metric> (repeatable)
   --interface CS|ME      default CS when the FMU has it
-  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
+  --solver euler|rk45|bdf|cvode|auto   Model Exchange only (with --interface ME)
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
+  --include-dir DIR      sources-only FMUs: a folder of sources/ to add to the include path (repeatable)
+  --define NAME[=VALUE]  sources-only FMUs: a preprocessor definition for the build (repeatable)
 `;
 
 export interface SimulationOptionValues {
@@ -45,6 +49,8 @@ export interface SimulationOptionValues {
   solver?: string;
   tolerance?: string;
   'fmi-version'?: string;
+  'include-dir'?: string[];
+  define?: string[];
   kpi?: string[];
 }
 

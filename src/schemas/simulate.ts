@@ -43,7 +43,7 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
 /** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
-export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'auto']);
+export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'cvode', 'auto']);
 export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
 
 export const InputSignalSchema = z
@@ -99,7 +99,8 @@ const simulateFields = {
     'Which FMU interface to run: "CS" (the FMU steps itself) or "ME" (our solver integrates it). Default: CS when available, else ME.',
   ),
   solver: SolverChoiceSchema.optional().describe(
-    'ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks).',
+    'ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks). ' +
+      '"cvode": SUNDIALS CVODE (BDF, stiff) when the gateway has it installed; otherwise bdf runs and the result warns CVODE_UNAVAILABLE.',
   ),
   tolerance: z
     .number()

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { ServiceContext } from './context.ts';
 import { openWithContext } from './fmu-resolver.ts';
@@ -79,7 +80,9 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
   const bytes = readUpload(ctx, input, opts);
   // Validated (and parsed, off the event loop in a server) before anything is stored.
   const opened = await openWithContext(ctx, { bytes });
-  const stored = ctx.fmuStore.put(bytes);
+  // Compile options are checked against the unpacked sources before anything is stored.
+  const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
+  const stored = ctx.fmuStore.put(bytes, compileOptions);
   const md = opened.modelDescription;
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
   ctx.logger.info('fmu uploaded', {
@@ -110,6 +113,7 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
     },
     warnings: opened.warnings,
   };
+  if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
   return out;
