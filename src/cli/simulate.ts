@@ -22,11 +22,13 @@ const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --step H               output interval, s (default: the default experiment's, else span / 500)
   --start-time T0        start time, s (default 0 or the default experiment's)
   --set name=value       start value of a parameter, input or state (repeatable)
-  --input in.csv         input signals: header time,<input1>,...; linear for reals, held otherwise
+  --input in.csv         input signals: header time,<input1>,...; linear for continuous reals, held otherwise;
+                         quoted fields; text cells for String inputs; Int64 digits kept exact
   --output a,b           variables to record (default: every output)
   --kpi y_max            key figure <variable>_<metric> (repeatable)
   --interface CS|ME      default CS when the FMU has it
-  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
+  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME); auto: bdf from 50 states, else rk45
+  --fixed-step H         ME: euler's step, the largest step of rk45/bdf (default: the output interval)
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
   --csv FILE             write the full result as CSV
@@ -43,6 +45,7 @@ const OPTIONS = {
   input: { type: 'string' },
   interface: { type: 'string' },
   solver: { type: 'string' },
+  'fixed-step': { type: 'string' },
   tolerance: { type: 'string' },
   'fmi-version': { type: 'string' },
   kpi: { type: 'string', multiple: true },
@@ -71,6 +74,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       step: parseNumberOption('step', values.step),
       interface: values.interface?.toUpperCase(),
       solver: values.solver,
+      fixed_step: parseNumberOption('fixed-step', values['fixed-step']),
       tolerance: parseNumberOption('tolerance', values.tolerance),
       fmi_version: values['fmi-version'],
       start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,

@@ -9,13 +9,15 @@
  * stiff far more often than not — there BDF with a reused Jacobian wins by orders of magnitude.
  */
 import { GatewayError } from '../../errors.ts';
+import { AUTO_BDF_STATES } from '../../schemas/simulate.ts';
 import type { SolverName } from '../types.ts';
 import { BdfSolver, checkBdfSize } from './bdf.ts';
 import { EulerSolver } from './euler.ts';
 import { Rk45Solver } from './rk45.ts';
 import type { OdeRhs, OdeSolver, SolverSettings } from './types.ts';
 
-export const BDF_STATE_THRESHOLD = 50;
+/** The rule solver "auto" follows, stated in the simulate tool's description (schemas/simulate.ts). */
+export const BDF_STATE_THRESHOLD = AUTO_BDF_STATES;
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_MAX_STEPS = 1_000_000;
 
