@@ -334,9 +334,11 @@ class InputEvaluator implements InputPlan {
         const i = strings.members[j] as number;
         const k = Math.max(0, this.locate(i, t));
         if (strings.lastIndex[j] === k) continue;
-        strings.values[j] = (this.signals[i] as CompiledSignal).strings?.[k] ?? '';
+        const value = (this.signals[i] as CompiledSignal).strings?.[k] ?? '';
+        // Set on the first call and on a change of value only (a repeated value is no new input).
+        if (strings.lastIndex[j] === -2 || strings.values[j] !== value) changed = true;
+        strings.values[j] = value;
         strings.lastIndex[j] = k;
-        changed = true;
       }
       if (changed) instance.setStrings(strings.vrs, strings.values);
     }
