@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createWorkerPool } from '../../src/runner/pool.ts';
+import type { WorkerPool } from '../../src/runner/types.ts';
 import { SimulateInputSchema } from '../../src/schemas/simulate.ts';
 import { readRunResult } from '../../src/service/read-run.ts';
 import { simulate } from '../../src/service/simulate.ts';
@@ -14,11 +16,18 @@ import { buildModels, createTestContext, isCode } from './service-helpers.ts';
 
 let ctx: ServiceContext;
 let cleanup = () => {};
+let pool: WorkerPool;
+let inProcess: ServiceContext['runner'];
 
 before(async () => {
   ({ ctx, cleanup } = createTestContext(await buildModels(['Feedthrough'])));
+  inProcess = ctx.runner;
+  pool = createWorkerPool({ size: 1, cacheDir: ctx.config.cacheDir, sandbox: 'auto', timeoutMs: 20_000 });
 });
-after(() => cleanup());
+after(async () => {
+  await pool.close();
+  cleanup();
+});
 
 function csvColumns(text: string): Record<string, string[]> {
   const [head, ...rows] = text.trimEnd().split('\n');
@@ -29,8 +38,13 @@ function csvColumns(text: string): Record<string, string[]> {
 }
 
 describe('Int64 / UInt64 over the full range', () => {
-  for (const iface of ['CS', 'ME'] as const) {
-    it(`keeps every digit in inputs, start values and the CSV (${iface})`, async () => {
+  for (const [iface, runner] of [
+    ['CS', 'in-process'],
+    ['ME', 'in-process'],
+    ['CS', 'worker pool'],
+  ] as const) {
+    it(`keeps every digit in inputs, start values and the CSV (${iface}, ${runner})`, async () => {
+      ctx.runner = runner === 'worker pool' ? pool : inProcess;
       const input = SimulateInputSchema.parse({
         fmu_id: 'msl:Feedthrough',
         fmi_version: '3.0',
@@ -56,6 +70,7 @@ describe('Int64 / UInt64 over the full range', () => {
   }
 
   it('refuses values just outside the range, with the range in the message', async () => {
+    ctx.runner = inProcess;
     const run = (values: (number | string)[]) =>
       simulate(
         ctx,
