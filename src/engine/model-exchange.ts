@@ -140,6 +140,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     capacity,
     trackEvents: true,
     ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.outputs === undefined ? {} : { select: options.outputs }),
   });
 
   // ---- Initialization (start values and inputs as the FMI state machine allows). ----

@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.ts';
 import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
-import { allocBuffer, elementNames, isNumericType, requireVariable, variableSize } from './variables.ts';
+import { allocBuffer, elementNames, findRecordable, isNumericType, requireRecordable, variableSize } from './variables.ts';
 
 /** Rejects bad timing options with BAD_REQUEST saying what to change. */
 export function checkTiming(o: Pick<SimulationOptions, 'startTime' | 'stopTime' | 'outputInterval'>): void {
@@ -42,6 +42,8 @@ export interface RecorderOptions {
   maxRows?: number;
   /** Allocate an eventRows column (ME). */
   trackEvents?: boolean;
+  /** The requested output names, in order (variables or array elements "x[2]"): the columns finish() returns. Default: every column. */
+  select?: readonly string[];
 }
 
 interface NumericGroup {
@@ -61,10 +63,16 @@ interface NumericGroup {
   exact: (BigInt64Array | BigUint64Array)[] | undefined;
 }
 
-/** The outputs to record: the given names, else every causality="output" variable. */
+/**
+ * The variables to record: those the given names refer to (a name may pick one element "x[2]" of
+ * an array: the whole array is read, RecorderOptions.select keeps that column), else every
+ * causality="output" variable.
+ */
 export function resolveOutputs(instance: FmiInstance, names: readonly string[] | undefined): ModelVariable[] {
   const md = instance.modelDescription;
-  const vars = names ? names.map((n) => requireVariable(md, n, 'outputs')) : md.variables.filter((v) => v.causality === 'output');
+  const vars = names
+    ? [...new Set(names.map((n) => requireRecordable(md, n, 'outputs').variable))]
+    : md.variables.filter((v) => v.causality === 'output');
   for (const v of vars) {
     if (v.type === 'Clock') throw new GatewayError('BAD_REQUEST', `Clock variable "${v.name}" cannot be recorded.`);
     if ((v.type === 'String' || v.type === 'Binary') && (v.dimensions?.length ?? 0) > 0)
@@ -91,6 +99,7 @@ export class Recorder {
   private readonly binaryColumns: string[][];
   private eventRows: Uint8Array | undefined;
   private timeCol: Float64Array;
+  private readonly select: readonly string[] | undefined;
 
   constructor(
     private readonly instance: FmiInstance,
@@ -107,6 +116,7 @@ export class Recorder {
       );
     }
     this.capacity = options.capacity;
+    this.select = options.select;
     this.timeCol = new Float64Array(this.capacity);
     const byType = new Map<VariableType, ModelVariable[]>();
     for (const v of variables) {
@@ -245,13 +255,26 @@ export class Recorder {
         );
       });
     }
-    const columns: ResultColumn[] = this.variables.flatMap((v): ResultColumn[] => {
+    const columnsOf = (v: ModelVariable): ResultColumn[] => {
       let values: string[];
       if (v.type === 'String') values = this.stringColumns[this.stringVars.indexOf(v)] ?? [];
       else if (v.type === 'Binary') values = this.binaryColumns[this.binaryVars.indexOf(v)] ?? [];
       else return numeric.get(v) ?? [];
       return [v.unit === undefined ? { name: v.name, type: v.type, values } : { name: v.name, type: v.type, unit: v.unit, values }];
-    });
+    };
+    let columns: ResultColumn[];
+    if (this.select === undefined) columns = this.variables.flatMap(columnsOf);
+    else {
+      // In the order asked for; a name picking one array element keeps that column only.
+      const seen = new Set<string>();
+      columns = this.select.flatMap((name) => {
+        const r = findRecordable(md, name);
+        if (!r) return [];
+        const cols = columnsOf(r.variable).filter((c) => (r.element === undefined || c.name === r.element) && !seen.has(c.name));
+        for (const c of cols) seen.add(c.name);
+        return cols;
+      });
+    }
     const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = {
       rows: n,
       time: this.timeCol.subarray(0, n),

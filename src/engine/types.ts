@@ -26,7 +26,7 @@ export interface SimulationOptions {
   fixedStep?: number;
   startValues?: Readonly<Record<string, VariableValue>>;
   inputSignals?: readonly InputSignal[];
-  /** Names to record; default every causality="output" variable. */
+  /** Names to record (variables, or FMI 3 array elements "x[2]"); default every causality="output" variable. */
   outputs?: readonly string[];
   /** Upper bound on recorded rows, checked before allocating. */
   maxRows?: number;

@@ -217,3 +217,27 @@ export function flattenArrayValue(shape: readonly number[], raw: unknown): Scala
   };
   return walk(raw, 0, '') ?? out;
 }
+
+const ELEMENT_NAME = /^(.+)\[(\d+(?:,\d+)*)\]$/;
+
+/**
+ * A name that can be recorded: a variable, or one element "A[i,j]" (1-based) of an FMI 3 array
+ * variable. `element` is the element's column name when the name picks one element.
+ */
+export function findRecordable(md: ModelDescription, name: string): { variable: ModelVariable; element?: string } | undefined {
+  const v = findVariable(md, name);
+  if (v) return { variable: v };
+  const m = ELEMENT_NAME.exec(name);
+  if (!m) return undefined;
+  const base = findVariable(md, m[1] as string);
+  if (!base || (base.dimensions?.length ?? 0) === 0) return undefined;
+  const index = (m[2] as string).split(',').map(Number);
+  const shape = variableShape(md, base);
+  if (index.length !== shape.length || index.some((i, d) => i < 1 || i > (shape[d] as number))) return undefined;
+  return { variable: base, element: `${base.name}[${index.join(',')}]` };
+}
+
+/** As requireVariable, for names that may also pick an array element ("x[2]"). */
+export function requireRecordable(md: ModelDescription, name: string, role: string): { variable: ModelVariable; element?: string } {
+  return findRecordable(md, name) ?? { variable: requireVariable(md, name, role) };
+}

@@ -165,6 +165,27 @@ describe('FMI 3 arrays through the service', () => {
       const [e1, e2] = closedForm(A, B, X0, [0, 0], 1);
       assert.ok(Math.abs(last[1]! - e1) < 1e-5 && Math.abs(last[2]! - e2) < 1e-5, lines[lines.length - 1]);
       assert.deepEqual(output.provenance.start_values, { A, B, x: X0 });
+
+      // One element as an output and in KPIs.
+      const picked = await simulate(
+        ctx,
+        SimulateInputSchema.parse({
+          fmu_id,
+          interface: 'ME',
+          stop_time: 1,
+          step: 0.5,
+          start_values: { A, B, x: X0 },
+          outputs: ['x[2]'],
+          kpis: ['x[1]_max', 'x[2]_final'],
+        }),
+      );
+      assert.deepEqual(Object.keys(picked.output.summary), ['x[2]', 'x[1]']);
+      assert.equal(picked.output.kpis['x[1]_max'], 1); // x1 decays from 1 (x2 < 0 pulls it down)
+      assert.ok(Math.abs((picked.output.kpis['x[2]_final'] as number) - e2) < 1e-5);
+      await assert.rejects(
+        simulate(ctx, SimulateInputSchema.parse({ fmu_id, stop_time: 1, outputs: ['x[3]'] })),
+        (e: { code: string }) => e.code === 'UNKNOWN_VARIABLE',
+      );
     } finally {
       cleanup();
     }
