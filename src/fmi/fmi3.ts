@@ -252,7 +252,8 @@ export class Fmi3InstanceImpl implements FmiInstance {
   /** nValues of an FMI 3 get/set: the elements behind vrs (arrays count all theirs), checked against the buffer. */
   private static count(vrs: Uint32Array, buffer: NumericBuffer, nValues: number | undefined): number {
     const n = nValues ?? vrs.length;
-    if (!(Number.isInteger(n) && n >= vrs.length && n <= buffer.length))
+    // n may be below vrs.length: an array of size 0 contributes no values.
+    if (!(Number.isInteger(n) && n >= 0 && n <= buffer.length))
       throw new GatewayError('INTERNAL', `FMI 3 get/set of ${vrs.length} variables with ${n} values into a buffer of ${buffer.length}.`);
     return n;
   }
