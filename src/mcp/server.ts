@@ -4,6 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServiceContext } from '../service/context.ts';
+import { ERROR_CODES } from '../errors.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { registerResources } from './resources/index.ts';
 import type { ToolDeps } from './tools/deps.ts';
@@ -18,7 +19,8 @@ Typical session: list_library (or upload_fmu for your own .fmu) → get_variable
 and the default experiment → simulate {fmu_id, stop_time, start_values, input_signals, outputs, kpis, plot}.
 simulate answers with a small summary; the full result is the resource in result_uri (CSV).
 Every failure is a tool result with status "error", a stable error.code and error.hint saying how to fix the call.
-Times are in seconds; values in the units get_variables reports.`;
+Times are in seconds; values in the units get_variables reports.
+error.code is one of: ${ERROR_CODES.join(', ')}.`;
 
 export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): McpServer {
   const server = new McpServer(

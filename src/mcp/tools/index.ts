@@ -10,7 +10,11 @@ import { registerUploadFmu } from './upload-fmu.ts';
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const tools = new Map<string, RegisteredTool>();
   // Before the first registration: it wraps the tools/call handler that registration installs.
-  const wrapped = structureInputErrors(server, (name) => tools.get(name));
+  const wrapped = structureInputErrors(
+    server,
+    (name) => tools.get(name),
+    () => [...tools.keys()],
+  );
   tools.set('list_library', registerListLibrary(server, deps));
   tools.set('get_variables', registerGetVariables(server, deps));
   tools.set('upload_fmu', registerUploadFmu(server, deps));
