@@ -12,7 +12,12 @@ import { registerTools } from './tools/index.ts';
 
 export interface McpServerOptions {
   transport: 'stdio' | 'http';
+  /** The caller's identity (its API key's id over HTTP); stdio defaults to the one local caller. */
+  callerId?: string;
 }
+
+/** The only caller of a stdio server: the user of this machine. */
+export const LOCAL_CALLER = 'local';
 
 const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
 Typical session: list_library (or upload_fmu for your own .fmu) → get_variables {fmu_id} for exact names, units
@@ -43,6 +48,8 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     maxOutputRows: ctx.config.limits.maxOutputRows,
     openWorld: ctx.config.mode !== 'local',
   };
+  const callerId = opts.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);
+  if (callerId !== undefined) deps.callerId = callerId;
   registerTools(server, deps);
   registerResources(server, deps);
   return server;

@@ -145,6 +145,8 @@ function checkTimes(
       ctx.addIssue({
         code: 'custom',
         path: ['step'],
+        // Too many rows is OUTPUT_LIMIT_EXCEEDED wherever it is found (see input-errors.ts).
+        params: { error_code: 'OUTPUT_LIMIT_EXCEEDED', rows, limit: maxOutputRows },
         message: `this request would record ${rows} rows ((stop_time - start_time) / step + 1) but the limit is ${maxOutputRows}; use step >= ${(v.stop_time - start) / (maxOutputRows - 1)} or a shorter time span`,
       });
     }

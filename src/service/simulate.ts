@@ -66,7 +66,12 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     },
   });
   const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+  ctx.results.save(runId, result, {
+    ...meta,
+    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
+    // Who may list and read the run (get_result, resources/list); absent = not identified.
+    ...(opts.callerId !== undefined ? { caller_id: opts.callerId } : {}),
+  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,

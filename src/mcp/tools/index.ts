@@ -1,6 +1,7 @@
 /** Registers every tool of the server (one file per tool). */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from './deps.ts';
+import { registerGetResult } from './get-result.ts';
 import { registerGetVariables } from './get-variables.ts';
 import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
@@ -19,6 +20,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_variables', registerGetVariables(server, deps));
   tools.set('upload_fmu', registerUploadFmu(server, deps));
   tools.set('simulate', registerSimulate(server, deps));
+  tools.set('get_result', registerGetResult(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }

@@ -48,7 +48,11 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
     (args, extra) =>
       guarded(async () => {
         const onProgress = progressReporter(extra);
-        const res = await simulate(deps.ctx, args, { signal: extra.signal, ...(onProgress === undefined ? {} : { onProgress }) });
+        const res = await simulate(deps.ctx, args, {
+          signal: extra.signal,
+          ...(onProgress === undefined ? {} : { onProgress }),
+          ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
+        });
         const out = res.output;
         onProgress?.(1, out.provenance.stop_time);
         const blocks: ContentBlock[] = [
