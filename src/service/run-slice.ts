@@ -10,7 +10,6 @@ import { createReadStream, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { GatewayError } from '../errors.ts';
 import { DEFAULT_SLICE_ROWS, MAX_SLICE_ROWS } from '../schemas/results.ts';
-import { isRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { runIdFromUri } from './read-run.ts';
 import { resultUri } from './simulate-result.ts';
@@ -116,8 +115,7 @@ export async function readRunSlice(
   access: RunAccess = {},
 ): Promise<RunSlice> {
   const runId = normalizeRunId(runIdOrUri);
-  if (!isRunId(runId)) throw notFound(runId);
-  const meta = readOwnedMeta(ctx, runId, access);
+  const meta = readOwnedMeta(ctx, runId, access); // NOT_FOUND for unknown or malformed ids
   const all = columnsOf(meta);
   const names = all.map((c) => c.name);
   const wanted = query.columns ?? names;
@@ -202,7 +200,8 @@ export function listRecentRuns(ctx: ServiceContext, access: RunAccess & { limit?
   const limit = access.limit ?? 50;
   let ids: string[];
   try {
-    ids = readdirSync(ctx.results.dir).filter(isRunId);
+    // Unfinished runs are hidden dot-folders; any other odd name fails readMeta and is skipped.
+    ids = readdirSync(ctx.results.dir).filter((name) => !name.startsWith('.'));
   } catch {
     return [];
   }
