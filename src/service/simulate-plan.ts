@@ -174,7 +174,24 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
       );
     }
   }
-  const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable)])];
+  const plotted = input.plot_variables ?? [];
+  for (const name of plotted) {
+    requireVariable(md, name, 'plot_variables');
+    if (!numeric(name)) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `plot_variables: "${name}" is of type ${findVariable(md, name)?.type ?? 'unknown'}, not numeric`,
+        {
+          variable: name,
+          hint: 'Plot numeric variables only (Float, Int, Boolean, Enumeration types in get_variables).',
+        },
+      );
+    }
+  }
+  if (plotted.length > 0 && input.plot !== true) {
+    warnings.push('plot_variables has no effect without plot: true.');
+  }
+  const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable), ...plotted])];
   if (recorded.length === 0) warnings.push(`${md.model_name} declares no outputs; pass outputs to record variables.`);
   if (input.plot === true && !recorded.some(numeric)) {
     throw new GatewayError(

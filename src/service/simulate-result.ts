@@ -10,7 +10,7 @@ import type { IsolationReport } from '../runner/types.ts';
 import type { Provenance, SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { DEFAULT_MAX_POINTS } from '../schemas/simulate.ts';
 import type { SimulationPlan } from './simulate-plan.ts';
-import { renderPng } from './plot.ts';
+import { renderPng, type PlotSeries } from './plot.ts';
 
 /** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
 const PLOT_POINTS = 1500;
@@ -142,19 +142,26 @@ export function eventTimes(result: Pick<SimulationResult, 'rows' | 'time' | 'eve
   return out;
 }
 
-/** PNG of the numeric outputs against time. */
-export function plotResult(result: SimulationResult, title: string): Buffer {
-  const series = buildSeries(result, PLOT_POINTS);
-  const units = new Map(result.columns.map((c) => [c.name, c.unit]));
+/** The plot series of a result: the chosen (default: every numeric) column, downsampled, booleans marked. */
+export function plotSeries(result: SimulationResult, variables?: readonly string[]): { time: number[]; series: PlotSeries[] } {
+  const series = buildSeries(result, PLOT_POINTS, false);
+  const byName = new Map(result.columns.map((c) => [c.name, c]));
   const time = (series.time ?? []).map((t) => t ?? 0);
-  return renderPng({
-    title,
-    time,
-    series: Object.entries(series)
-      .filter(([name]) => name !== 'time')
-      .map(([name, values]) => {
-        const unit = units.get(name);
-        return unit === undefined ? { name, values } : { name, unit, values };
-      }),
-  });
+  const names = variables ?? Object.keys(series).filter((n) => n !== 'time');
+  const out: PlotSeries[] = [];
+  for (const name of names) {
+    const values = series[name];
+    const col = byName.get(name);
+    if (values === undefined || col === undefined) continue;
+    const s: PlotSeries = { name, values };
+    if (col.unit !== undefined) s.unit = col.unit;
+    if (col.type === 'Boolean') s.boolean = true;
+    out.push(s);
+  }
+  return { time, series: out };
+}
+
+/** PNG of the chosen (default: all numeric) outputs against time, one panel per unit. */
+export function plotResult(result: SimulationResult, title: string, variables?: readonly string[]): Buffer {
+  return renderPng({ title, ...plotSeries(result, variables) });
 }

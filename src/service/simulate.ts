@@ -81,5 +81,5 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   });
   if (input.plot !== true) return { output };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title) };
+  return { output, plotPng: plotResult(result, title, input.plot_variables) };
 }
