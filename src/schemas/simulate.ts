@@ -253,7 +253,8 @@ export const SweepInputSchema = z
       .max(4)
       .describe('Every combination is run (full factorial).'),
   })
-  .omit({ plot: true })
+  // A sweep answers with a table of runs, not an inline series.
+  .omit({ max_points: true })
   .superRefine((v, ctx) => {
     checkTimes(v, ctx, DEFAULT_MAX_OUTPUT_ROWS);
     const runs = v.parameters.reduce((n, p) => n * p.values.length, 1);
@@ -266,3 +267,31 @@ export const SweepInputSchema = z
     }
   });
 export type SweepInput = z.infer<typeof SweepInputSchema>;
+
+export const SweepRunSchema = z.object({
+  index: z.number().int(),
+  run_id: z.string().optional().describe('Stored run: get_result / compare_runs.'),
+  start_values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).describe('The swept values.'),
+  status: z.enum(['completed', 'failed']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  summary: z.record(z.string(), OutputSummarySchema).optional(),
+  kpis: z.record(z.string(), nullableNumber).optional(),
+});
+export type SweepRunOutput = z.infer<typeof SweepRunSchema>;
+
+export const SweepSuccessSchema = z.object({
+  status: z.literal('ok'),
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  wall_ms: z.number(),
+  parameters: z.array(z.string()).describe('Swept names (table columns).'),
+  runs: z.array(SweepRunSchema),
+  warnings: z.array(z.string()),
+});
+export type SweepSuccess = z.infer<typeof SweepSuccessSchema>;
+
+export const SweepOutputSchema = flatOutputSchema(
+  [SweepSuccessSchema, PaymentRequiredSchema, ErrorResultSchema],
+  'One row per run: swept values, summary, KPIs, run_id.',
+);

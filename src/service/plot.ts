@@ -128,15 +128,32 @@ function fits(panel: Panel, r: Range | undefined): boolean {
   return members.every((m) => m === undefined || span(m) === 0 || span(m) >= MIN_SHARE * span(u));
 }
 
+/** f in [0, 1] → a color from blue (0) to red (1), HSL with fixed saturation and lightness. */
+function rampColor(f: number): string {
+  const h = (240 * (1 - Math.min(1, Math.max(0, f)))) / 60;
+  const c = 0.7 * (1 - Math.abs(2 * 0.42 - 1));
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : [x, 0, c];
+  const m = 0.42 - c / 2;
+  const hex = (v: number) =>
+    Math.round((v + m) * 255)
+      .toString(16)
+      .padStart(2, '0');
+  return `#${hex(r)}${hex(g)}${hex(b)}`;
+}
+
 /** Series → panels (see the file comment). Returns the panels and how many series were left out. */
 export function layoutPanels(input: PlotInput): { panels: Panel[]; dropped: number } {
   const panels: Panel[] = [];
   let dropped = 0;
   const colorOf = new Map<string, string>();
+  // More runs than distinct colors (a sweep): a blue→red ramp in run order, so no two lines share one.
+  const runs = input.groupBy === 'variable' ? [...new Set(input.series.map((s) => s.label ?? s.name))] : [];
+  const ramp = runs.length > COLORS.length;
   const colorFor = (key: string): string => {
     let c = colorOf.get(key);
     if (c === undefined) {
-      c = COLORS[colorOf.size % COLORS.length] as string;
+      c = ramp ? rampColor(runs.indexOf(key) / (runs.length - 1)) : (COLORS[colorOf.size % COLORS.length] as string);
       colorOf.set(key, c);
     }
     return c;
@@ -204,8 +221,9 @@ export function renderSvg(input: PlotInput): string {
   const ph = (H - m.top - m.bottom - (count - 1) * m.gap) / count;
   const pw = W - m.left - m.right;
   const allTimes = input.series.flatMap((s) => (s.time === undefined ? [] : [s.time[0] ?? 0, s.time[s.time.length - 1] ?? 0]));
-  const tLo = Math.min(input.time[0] ?? 0, ...allTimes);
-  const tHi = Math.max(input.time[input.time.length - 1] ?? 1, ...allTimes);
+  const ends = [...(input.time.length > 0 ? [input.time[0] as number, input.time[input.time.length - 1] as number] : []), ...allTimes];
+  const tLo = ends.length > 0 ? Math.min(...ends) : 0;
+  const tHi = ends.length > 0 ? Math.max(...ends) : 1;
   const x0 = tLo;
   const x1 = tHi > tLo ? tHi : tLo + 1;
   const sx = (t: number) => m.left + ((t - x0) / (x1 - x0)) * pw;

@@ -8,6 +8,7 @@ import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
+import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
 
@@ -65,13 +66,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       started_at: startedAt.toISOString(),
     },
   });
-  const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, {
-    ...meta,
-    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
-    // Who may list and read the run (get_result, resources/list); absent = not identified.
-    ...(opts.callerId !== undefined ? { caller_id: opts.callerId } : {}),
-  });
+  saveRun(ctx, output, result, opts.callerId);
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,

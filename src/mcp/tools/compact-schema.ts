@@ -4,7 +4,8 @@
  * this removes what the derivation adds without meaning for a reader:
  * - `minimum/maximum: ±(2^53 - 1)` on every integer (zod's safe-integer bound),
  * - `$schema`, `propertyNames: {type: "string"}` (JSON keys are strings), `additionalProperties: {}`.
- * Input schemas keep every constraint the server enforces (strict objects, ranges, patterns).
+ * Input schemas keep every constraint the server enforces (strict objects, ranges, patterns);
+ * an argument defined exactly as in an earlier tool is written once (see shareArguments).
  *
  * Output schemas describe what comes back; a reader needs the field names and what they mean,
  * which the result itself then shows. So an output schema keeps `status` (what agents branch on)
@@ -96,15 +97,41 @@ export function compactJsonSchema(schema: JsonObject, kind: 'input' | 'output'):
   return out;
 }
 
+/** Shorter than this, a reference ("as in simulate") saves nothing. */
+const MIN_SHARED_CHARS = 60;
+
+/**
+ * An argument defined exactly as in an earlier tool of the list (sweep repeats simulate's request;
+ * fmu_id is everywhere) is written once: later tools keep its type and say
+ * `description: "as simulate.<name>"`. The server validates with the full schema.
+ */
+function shareArguments(tools: ListToolsResult['tools']): ListToolsResult['tools'] {
+  const firstSeen = new Map<string, string>();
+  return tools.map((tool) => {
+    const props = (tool.inputSchema as JsonObject).properties;
+    if (!isObject(props)) return tool;
+    const shared: JsonObject = {};
+    for (const [name, schema] of Object.entries(props)) {
+      const key = `${name}:${JSON.stringify(schema)}`;
+      const owner = firstSeen.get(key);
+      if (owner === undefined) {
+        firstSeen.set(key, tool.name);
+        shared[name] = schema;
+      } else if (key.length - name.length > MIN_SHARED_CHARS && isObject(schema)) {
+        shared[name] = { ...(schema.type !== undefined ? { type: schema.type } : {}), description: `as ${owner}.${name}` };
+      } else shared[name] = schema;
+    }
+    return { ...tool, inputSchema: { ...tool.inputSchema, properties: shared } as typeof tool.inputSchema };
+  });
+}
+
 export function compactToolList(list: ListToolsResult): ListToolsResult {
-  return {
-    ...list,
-    tools: list.tools.map((tool) => {
-      const t = { ...tool, inputSchema: compactJsonSchema(tool.inputSchema as JsonObject, 'input') as typeof tool.inputSchema };
-      if (tool.outputSchema !== undefined) {
-        t.outputSchema = compactJsonSchema(tool.outputSchema as JsonObject, 'output') as typeof tool.outputSchema;
-      }
-      return t;
-    }),
-  };
+  const tools = list.tools.map((tool) => {
+    const t = { ...tool, inputSchema: compactJsonSchema(tool.inputSchema as JsonObject, 'input') as typeof tool.inputSchema };
+    if (tool.outputSchema !== undefined) {
+      t.outputSchema = compactJsonSchema(tool.outputSchema as JsonObject, 'output') as typeof tool.outputSchema;
+    }
+    return t;
+  });
+  return { ...list, tools: shareArguments(tools) };
 }

@@ -1,11 +1,13 @@
 /** Registers every tool of the server (one file per tool). */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from './deps.ts';
+import { registerCompareRuns } from './compare-runs.ts';
 import { registerGetResult } from './get-result.ts';
 import { registerGetVariables } from './get-variables.ts';
 import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerSweep } from './sweep.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
@@ -21,6 +23,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('upload_fmu', registerUploadFmu(server, deps));
   tools.set('simulate', registerSimulate(server, deps));
   tools.set('get_result', registerGetResult(server, deps));
+  tools.set('sweep', registerSweep(server, deps));
+  tools.set('compare_runs', registerCompareRuns(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }
