@@ -35,7 +35,9 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
       // No `tools` here: declaring it makes the SDK install its tools/call handler in this
       // constructor, before registerTools can wrap it (see tools/input-errors.ts); the first
       // registerTool declares the capability instead.
-      capabilities: { resources: {}, logging: {} },
+      // No `logging`: FMU log lines reach the agent inside results (warnings, error.data), not as
+      // notifications/message, and a capability must not promise what the server does not send.
+      capabilities: { resources: {} },
       // Input tables are bounded by the schemas (1000 signals, ...); this caps pathological payloads early.
       maxToolInputElements: 2_000_000,
     },
