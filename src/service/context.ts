@@ -5,6 +5,7 @@
 import type { Config } from '../config.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { FmuFileStore } from '../store/fmu-file-store.ts';
@@ -56,6 +57,8 @@ export interface ServiceContext {
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
    */
   ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS') => Promise<string | undefined>;
+  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
+  payments?: Payments;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

@@ -3,11 +3,13 @@
  * runner (worker pool), store the full CSV, answer with the `completed` envelope.
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
-import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import { estimateRows, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
+import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
+import { gatedRun } from './payment-gate.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
 
@@ -17,12 +19,16 @@ export interface SimulateCallOptions {
   onProgress?: (fraction: number, time: number) => void;
   /** Identity of the caller (API key); the pool never shares a worker between callers. */
   callerId?: string;
+  /** The client's x402 PaymentPayload (MCP `_meta["x402/payment"]`), when it pays that way. */
+  x402Payment?: unknown;
 }
 
 export interface SimulateServiceResult {
   output: SimulateCompleted;
   /** PNG bytes when input.plot was true. */
   plotPng?: Buffer;
+  /** x402 settlement, when the run was paid with x402 (MCP: `_meta["x402/payment-response"]`). */
+  x402Settlement?: X402SettleResponse;
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
@@ -48,25 +54,42 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
   };
-  const result = await ctx.runner.run(job, runOpts);
-
-  const runId = newRunId(startedAt.getTime());
-  const output = buildCompleted({
-    runId,
-    input,
-    plan,
-    result,
-    provenance: {
-      fmu_id: input.fmu_id,
-      fmu_sha256: opened.sha256,
-      model_name: md.model_name,
-      engine_version: ENGINE_VERSION,
-      isolation: isolationLabel(ctx.runner.isolation),
-      started_at: startedAt.toISOString(),
+  // Payment is taken after every check of the request and just before the run (payment-gate.ts).
+  const gated = await gatedRun(
+    ctx,
+    {
+      input,
+      fmuId: input.fmu_id,
+      rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
+      ...(opts.callerId === undefined ? {} : { callerId: opts.callerId }),
+      ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
+      resource: 'fmu-gateway://tools/simulate',
     },
-  });
-  const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+    // The run and the saving of its result: a failure in either for a gateway reason gives the payment back.
+    async () => {
+      const result = await ctx.runner.run(job, runOpts);
+      const runId = newRunId(startedAt.getTime());
+      const output = buildCompleted({
+        runId,
+        input,
+        plan,
+        result,
+        provenance: {
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          model_name: md.model_name,
+          engine_version: ENGINE_VERSION,
+          isolation: isolationLabel(ctx.runner.isolation),
+          started_at: startedAt.toISOString(),
+        },
+      });
+      const { series: _series, ...meta } = output;
+      ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+      return { result, runId, output };
+    },
+  );
+  const { result, runId, output } = gated.value;
+  const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,
@@ -74,7 +97,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     wall_ms: result.stats.wallMs,
     interface: result.interface,
   });
-  if (input.plot !== true) return { output };
+  if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title) };
+  return { output, plotPng: plotResult(result, title), ...paid };
 }

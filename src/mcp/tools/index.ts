@@ -4,6 +4,8 @@ import type { ToolDeps } from './deps.ts';
 import { registerGetVariables } from './get-variables.ts';
 import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
+import { registerQuote } from './quote.ts';
+import { registerRedeemCheckout } from './redeem-checkout.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
 
@@ -15,6 +17,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_variables', registerGetVariables(server, deps));
   tools.set('upload_fmu', registerUploadFmu(server, deps));
   tools.set('simulate', registerSimulate(server, deps));
+  tools.set('quote', registerQuote(server, deps));
+  tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }
