@@ -43,6 +43,10 @@ const TYPE_ONLY_EXTRA = { store: ['engine'] };
 const PACKAGE_OWNERS = {
   koffi: 'fmi',
   keyv: 'store',
+  '@keyv/sqlite': 'store',
+  '@keyv/postgres': 'store',
+  '@keyv/redis': 'store',
+  pg: 'store',
   stripe: 'payments',
   undici: 'remote',
 };
