@@ -14,6 +14,7 @@ import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.t
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
+import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -73,5 +74,14 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
     ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => pool?.close() };
+  const payments = createGatewayPayments(config, ctx.logger);
+  if (payments.payments !== undefined) ctx.payments = payments.payments;
+  return {
+    ctx,
+    warmUp: () => void getPool(),
+    close: async () => {
+      await pool?.close();
+      await payments.close();
+    },
+  };
 }

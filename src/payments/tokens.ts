@@ -13,6 +13,8 @@ const TOKEN_PATTERN = /^fgpt_[A-Za-z0-9_-]{43}$/;
 /** Records outlive their expiry by a day so a late use is told "expired", not "unknown". */
 const GRACE_MS = 24 * 3600 * 1000;
 const spentFlag = (hash: string): string => `token-spent:${hash}`;
+/** Outlives the token by the grace period: a token that is gone but was issued has expired. */
+const issuedFlag = (hash: string): string => `token-issued:${hash}`;
 
 export async function issueToken(
   store: PaymentStore,
@@ -22,7 +24,9 @@ export async function issueToken(
 ): Promise<{ token: string; record: PaymentTokenRecord }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const full: PaymentTokenRecord = { ...record, expires_at: new Date(now + ttlMinutes * 60_000).toISOString() };
-  await store.putToken(hashToken(token), full, ttlMinutes * 60_000 + GRACE_MS);
+  const hash = hashToken(token);
+  await store.putToken(hash, full, ttlMinutes * 60_000 + GRACE_MS);
+  await store.putFlag(issuedFlag(hash), ttlMinutes * 60_000 + GRACE_MS);
   return { token, record: full };
 }
 
@@ -55,6 +59,10 @@ export async function takeToken(store: PaymentStore, token: string, use: TokenUs
   if (record === undefined) {
     if (await store.hasFlag(spentFlag(hash))) {
       throw new GatewayError('PAYMENT_TOKEN_USED', 'This payment_token has already paid for a run');
+    }
+    // The store returns no record past its expires_at; issued and never spent = expired.
+    if (await store.hasFlag(issuedFlag(hash))) {
+      throw new GatewayError('PAYMENT_TOKEN_EXPIRED', 'This payment_token has expired');
     }
     throw new GatewayError('PAYMENT_TOKEN_INVALID', 'Unknown payment_token');
   }

@@ -65,31 +65,28 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       resource: 'fmu-gateway://tools/simulate',
     },
-    // The run and the saving of its result: a failure in either for a gateway reason gives the payment back.
-    async () => {
-      const result = await ctx.runner.run(job, runOpts);
-      const runId = newRunId(startedAt.getTime());
-      const output = buildCompleted({
-        runId,
-        input,
-        plan,
-        result,
-        provenance: {
-          fmu_id: input.fmu_id,
-          fmu_sha256: opened.sha256,
-          model_name: md.model_name,
-          engine_version: ENGINE_VERSION,
-          isolation: isolationLabel(ctx.runner.isolation),
-          started_at: startedAt.toISOString(),
-        },
-      });
-      const { series: _series, ...meta } = output;
-      ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
-      return { result, runId, output };
-    },
+    () => ctx.runner.run(job, runOpts),
   );
-  const { result, runId, output } = gated.value;
+  const result = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
+
+  const runId = newRunId(startedAt.getTime());
+  const output = buildCompleted({
+    runId,
+    input,
+    plan,
+    result,
+    provenance: {
+      fmu_id: input.fmu_id,
+      fmu_sha256: opened.sha256,
+      model_name: md.model_name,
+      engine_version: ENGINE_VERSION,
+      isolation: isolationLabel(ctx.runner.isolation),
+      started_at: startedAt.toISOString(),
+    },
+  });
+  const { series: _series, ...meta } = output;
+  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,
