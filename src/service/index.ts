@@ -7,6 +7,8 @@ export { uploadFmu, type UploadOptions } from './upload-fmu.ts';
 export { simulate, type SimulateCallOptions, type SimulateServiceResult } from './simulate.ts';
 export { quote } from './quote.ts';
 export { redeemCheckout } from './redeem-checkout.ts';
+export { payForRun } from './pay.ts';
+export { stripeWebhook } from './stripe-webhook.ts';
 export { readRunResult, runIdFromUri, type RunResultFile } from './read-run.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
