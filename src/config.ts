@@ -3,8 +3,8 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { cpus, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -15,8 +15,10 @@ const EnvSchema = z.object({
   FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
   FMU_GATEWAY_URL: z.string().url().optional(),
   FMU_GATEWAY_API_KEY: z.string().optional(),
+  FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   FMU_GATEWAY_DB_PATH: z.string().optional(),
   FMU_GATEWAY_DATA_DIR: z.string().optional(),
+  FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
   FMU_GATEWAY_CACHE_DIR: z.string().optional(),
   FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
   FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
@@ -54,8 +56,10 @@ const EnvSchema = z.object({
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
-  readonly remote: { readonly url?: string; readonly apiKey?: string };
+  readonly remote: { readonly url?: string; readonly apiKey?: string; readonly timeoutSeconds: number };
   readonly dataDir: string;
+  /** Per-user settings kept between CLI runs (remembered API keys of remote gateways). */
+  readonly configDir: string;
   readonly cacheDir: string;
   readonly dbPath: string;
   readonly databaseUrl?: string;
@@ -107,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
-    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY },
+    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY, timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS },
     dataDir,
+    configDir: resolve(e.FMU_GATEWAY_CONFIG_DIR ?? join(homedir(), '.config', 'fmu-gateway')),
     cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
     dbPath,
     databaseUrl: e.DATABASE_URL,

@@ -281,20 +281,39 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250 };
   }
 
+  /** A schema-valid message that still breaks the protocol (wrong job, wrong kind of answer): the FMU forged it. */
+  function protocolViolation(w: WorkerProcess, entry: Entry, what: string): void {
+    w.kill('protocol violation');
+    finish(
+      w,
+      entry,
+      new GatewayError('FMU_CRASHED', `The FMU corrupted its worker's channel to the gateway (${what}); the worker was stopped.`, {
+        last_log_lines: w.log.tail(10),
+      }),
+    );
+  }
+
   function onMessage(w: WorkerProcess, entry: Entry, id: number, m: WorkerMessage): void {
-    if (m.type === 'ready' || m.id !== id) return;
+    if (m.type === 'ready') return protocolViolation(w, entry, "a second 'ready' message");
+    if (m.id !== id) return protocolViolation(w, entry, `a message for job ${m.id} during job ${id}`);
+    const isDiagnostic = 'kind' in entry.job;
     switch (m.type) {
       case 'log':
         w.log.push(m.line);
         break;
       case 'progress':
-        entry.opts.onProgress?.(m.fraction, m.time);
+        entry.opts.onProgress?.(Math.min(1, Math.max(0, m.fraction)), m.time);
         break;
       case 'loaded':
         if (m.onlyOncePerProcess) w.spent = true;
         break;
       case 'result':
-        finish(w, entry, { ok: 'kind' in entry.job ? (m.result as { value: unknown }).value : m.result });
+        if (isDiagnostic) return protocolViolation(w, entry, 'a simulation result for a diagnostic');
+        finish(w, entry, { ok: m.result });
+        break;
+      case 'value':
+        if (!isDiagnostic) return protocolViolation(w, entry, 'a diagnostic value for a simulation');
+        finish(w, entry, { ok: m.value });
         break;
       case 'error':
         finish(w, entry, new GatewayError(m.error.code, m.error.message, m.error.data));

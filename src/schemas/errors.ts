@@ -56,6 +56,8 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   MODEL_DESCRIPTION_INVALID: 'Fix modelDescription.xml in the FMU (it must validate against the FMI standard).',
   PLATFORM_UNSUPPORTED:
     'Provide an FMU with a binary for this platform, or with C sources so it can be compiled here, or use a remote gateway.',
+  UNSUPPORTED_FEATURE:
+    'The FMU is valid but uses an FMI feature this gateway does not run (error.data.feature names it); export the model without it.',
   COMPILER_MISSING: 'Install a C compiler (cc/gcc) on the gateway host, or upload an FMU with a prebuilt binary.',
   UNKNOWN_VARIABLE: 'Call get_variables to list valid variable names.',
   INVALID_START_VALUE: 'Call get_variables: only parameters / inputs with a start value may be set, with their declared type.',

@@ -6,6 +6,7 @@ import { activePayments } from './payment-gate.ts';
 
 export async function stripeWebhook(ctx: ServiceContext, rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
   const payments = activePayments(ctx);
-  if (payments === undefined) throw new GatewayError('PAYMENTS_DISABLED', 'Payments are disabled on this gateway: no Stripe events are accepted');
+  if (payments === undefined)
+    throw new GatewayError('PAYMENTS_DISABLED', 'Payments are disabled on this gateway: no Stripe events are accepted');
   return payments.handleWebhook(rawBody, signature);
 }
