@@ -31,6 +31,7 @@ import { resolveInside } from './safe-path.ts';
 import { checkBuildDescriptionNames } from './source-build-description.ts';
 import { escapeForText } from '../text-escape.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
+import { unsupportedWarnings } from './unsupported-features.ts';
 
 export type FmuSource = { path: string } | { bytes: Buffer };
 
@@ -107,8 +108,26 @@ function checkName(e: ZipEntry): string[] {
   return segments;
 }
 
-function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedEntry[] {
+interface CheckedArchive {
+  entries: CheckedEntry[];
+  /** Names of file entries that appeared again with identical bytes (the repeats were dropped). */
+  identicalDuplicates: string[];
+}
+
+/**
+ * Whether two entries of the same name carry the same bytes. Sizes and CRCs decide most cases
+ * without inflating; only when they agree are both inflated (already bounded by the size and
+ * ratio checks) and compared byte for byte, because a CRC-32 is easy to forge.
+ */
+function sameContent(bytes: Buffer, a: ZipEntry, b: ZipEntry): boolean {
+  if (a.uncompressedSize !== b.uncompressedSize || a.crc32 !== b.crc32) return false;
+  return inflate(bytes, a).equals(inflate(bytes, b));
+}
+
+function checkEntries(bytes: Buffer, entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedArchive {
   const out: CheckedEntry[] = [];
+  const identicalDuplicates: string[] = [];
+  const firstFile = new Map<string, ZipEntry>();
   const files = new Set<string>();
   const dirs = new Set<string>();
   let total = 0;
@@ -131,9 +150,6 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
     const key = segments.join('/');
     if (key === COMPLETION_MARKER)
       throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
-    if (files.has(key) || (!isDir && dirs.has(key)))
-      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
-    (isDir ? dirs : files).add(key);
     total += e.uncompressedSize;
     if (total > limits.maxUnpackedBytes) {
       throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, {
@@ -151,10 +167,24 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
         },
       );
     }
+    // Counted and ratio-checked above before a duplicate is inflated for the comparison.
+    const earlier = isDir ? undefined : firstFile.get(key);
+    if (earlier !== undefined) {
+      // Some exporters write a file twice; with identical bytes it is harmless: keep one copy.
+      if (sameContent(bytes, earlier, e)) {
+        identicalDuplicates.push(key);
+        continue;
+      }
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice with different contents`, { entry: e.name });
+    }
+    if (files.has(key) || (!isDir && dirs.has(key)))
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
+    (isDir ? dirs : files).add(key);
+    if (!isDir) firstFile.set(key, e);
     out.push({ entry: e, segments, isDir });
   }
   checkFilesAreNotParents(files, dirs);
-  return out;
+  return { entries: out, identicalDuplicates };
 }
 
 /**
@@ -177,7 +207,7 @@ function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<s
   }
 }
 
-function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
+function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedArchive {
   try {
     const { entries, declaredCount } = readZipEntries(bytes, limits.maxEntries);
     if (declaredCount > limits.maxEntries) {
@@ -186,7 +216,7 @@ function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
         max: limits.maxEntries,
       });
     }
-    return checkEntries(entries, limits);
+    return checkEntries(bytes, entries, limits);
   } catch (e) {
     if (e instanceof ZipFormatError) throw invalid(e.reason, `${e.message}. An FMU must be a ZIP archive`);
     throw e;
@@ -307,7 +337,7 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   const bytes = readArchive(source, limits);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // Always re-check the directory (cheap, no inflation) so today's limits apply to cached FMUs too.
-  const entries = readEntries(bytes, limits);
+  const { entries, identicalDuplicates } = readEntries(bytes, limits);
   const mdEntry = entries.find((c) => !c.isDir && c.segments.length === 1 && c.segments[0] === 'modelDescription.xml');
   if (!mdEntry) throw invalid('missing_model_description', 'there is no modelDescription.xml at the root of the archive', {});
   const cacheDir = resolve(opts.cacheDir);
@@ -332,7 +362,10 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   }
   const platforms = listPlatforms(unpackedDir, modelDescription.fmi_version);
   const hasSources = entries.some((c) => c.segments[0] === 'sources' && !c.isDir);
-  const warnings: string[] = [];
+  const warnings: string[] = identicalDuplicates.map(
+    (name) => `The archive contains "${name}" more than once (with identical bytes); one copy was used.`,
+  );
+  warnings.push(...unsupportedWarnings(modelDescription));
   const here = hostCandidates(modelDescription.fmi_version);
   if (here.length === 0) {
     warnings.push(`FMUs cannot run natively on ${process.platform}/${process.arch}.`);

@@ -22,6 +22,7 @@ import type { FmiInstance, FmiLibrary, InstantiateOptions } from './instance.ts'
 import { koffi } from './koffi-types.ts';
 import { findBinary } from './platform.ts';
 import { resolveInside } from './safe-path.ts';
+import { assertRunnable } from './unsupported-features.ts';
 
 export interface LoadableFmu {
   unpackedDir: string;
@@ -38,6 +39,7 @@ export function resourceLocation(unpackedDir: string, fmiVersion: '2.0' | '3.0')
 
 export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { binaryPath?: string } = {}): FmiLibrary {
   const md = fmu.modelDescription;
+  assertRunnable(md); // before any native code: clocks etc. are refused with UNSUPPORTED_FEATURE
   const caps = iface === 'CS' ? md.co_simulation : md.model_exchange;
   if (!caps) {
     throw new GatewayError(

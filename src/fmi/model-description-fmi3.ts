@@ -15,6 +15,7 @@ import {
   readCommonVariable,
 } from './model-description-common.ts';
 import type { XmlElement } from './model-description-xml.ts';
+import { noRunnableInterface } from './unsupported-features.ts';
 import {
   childOf,
   childrenOf,
@@ -191,11 +192,8 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   const guid = reqString(root, 'instantiationToken');
   const me = childOf(root, 'ModelExchange');
   const cs = childOf(root, 'CoSimulation');
-  if (!me && !cs) {
-    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface this gateway runs', {
-      element: 'fmiModelDescription',
-    });
-  }
+  // Valid FMI 3 (every interface element is optional), but nothing this gateway can run.
+  if (!me && !cs) throw noRunnableInterface(header.model_name, childOf(root, 'ScheduledExecution') !== undefined);
   const typedefs = parseTypeDefinitions(root);
   const parsed = (childOf(root, 'ModelVariables')?.children ?? [])
     .filter((c) => VARIABLE_TAGS.has(c.tag))
