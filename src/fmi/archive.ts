@@ -18,13 +18,16 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveLimits, OpenedFmu } from './opened-fmu.ts';
 import { DEFAULT_ARCHIVE_LIMITS } from './opened-fmu.ts';
 import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
+import { resolveInside } from './safe-path.ts';
+import { checkBuildDescriptionNames } from './source-build-description.ts';
+import { escapeForText } from '../text-escape.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
 import { unsupportedWarnings } from './unsupported-features.ts';
 
@@ -232,9 +235,8 @@ function unpack(bytes: Buffer, entries: readonly CheckedEntry[], cacheDir: strin
   const tmp = mkdtempSync(join(cacheDir, `.tmp-${target.slice(-12)}-`));
   try {
     for (const { entry, segments, isDir } of entries) {
-      const dest = resolve(tmp, ...segments);
-      if (!dest.startsWith(tmp + sep))
-        throw invalid('path_traversal', `entry "${entry.name}" resolves outside the root`, { entry: entry.name });
+      // Names were checked by checkName; the final path is proven under the root all the same.
+      const dest = resolveInside(tmp, segments, { what: `entry "${escapeForText(entry.name, 120)}"`, data: { entry: entry.name } });
       if (isDir) {
         mkdirSync(dest, { recursive: true });
         continue;
@@ -326,6 +328,10 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   }
   // Parsed before anything is written: a bad model description leaves no trace in the cache.
   const modelDescription = parseModelDescription(xml);
+  const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
+  if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
+    checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+  }
   if (!existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     mkdirSync(cacheDir, { recursive: true });
     unpack(bytes, entries, cacheDir, sha256);

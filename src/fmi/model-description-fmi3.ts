@@ -26,6 +26,7 @@ import {
   parseBoolText,
   parseDoubleText,
   parseIntegerText,
+  reqModelIdentifier,
   reqString,
   reqUint32,
   UINT32_MAX,
@@ -250,7 +251,7 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   };
   if (me) {
     md.model_exchange = {
-      model_identifier: reqString(me, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(me),
       can_get_and_set_fmu_state: optBool(me, 'canGetAndSetFMUState', false),
       can_be_instantiated_only_once_per_process: optBool(me, 'canBeInstantiatedOnlyOncePerProcess', false),
       needs_execution_tool: optBool(me, 'needsExecutionTool', false),
@@ -260,7 +261,7 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   }
   if (cs) {
     md.co_simulation = {
-      model_identifier: reqString(cs, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(cs),
       can_handle_variable_communication_step_size: optBool(cs, 'canHandleVariableCommunicationStepSize', false),
       // FMI 3 dropped canInterpolateInputs (input derivatives are gone); nothing to interpolate.
       can_interpolate_inputs: false,

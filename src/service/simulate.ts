@@ -9,6 +9,8 @@ import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
+import { simulateRemote } from './forward.ts';
+import { placeRun } from './placement.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
 
@@ -27,6 +29,14 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+  const placement = await placeRun(ctx, input.fmu_id, {
+    ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
+    ...(input.interface !== undefined ? { interface: input.interface } : {}),
+  });
+  if (placement.where === 'remote') {
+    const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
+    return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
+  }
   const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
@@ -65,6 +75,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       engine_version: ENGINE_VERSION,
       isolation: isolationLabel(ctx.runner.isolation),
       started_at: startedAt.toISOString(),
+      executed_on: 'local',
     },
   });
   const { series: _series, ...meta } = output;
