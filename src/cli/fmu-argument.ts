@@ -22,7 +22,7 @@ export function compileOptionsFromFlags(
   return parsed.data;
 }
 
-export function fmuIdFromArgument(ctx: ServiceContext, arg: string | undefined, compileOptions?: CompileOptions): string {
+export async function fmuIdFromArgument(ctx: ServiceContext, arg: string | undefined, compileOptions?: CompileOptions): Promise<string> {
   if (arg === undefined || arg === '') {
     throw new GatewayError('BAD_REQUEST', 'Missing the model: give a .fmu file or a library id such as msl:BouncingBall', {
       hint: 'Run `fmu-gateway library` to see the built-in models.',
@@ -37,5 +37,5 @@ export function fmuIdFromArgument(ctx: ServiceContext, arg: string | undefined, 
     return arg;
   }
   const input = compileOptions === undefined ? { path: resolve(arg) } : { path: resolve(arg), compile_options: compileOptions };
-  return uploadFmu(ctx, input, { allowPath: true }).fmu_id;
+  return (await uploadFmu(ctx, input, { allowPath: true })).fmu_id;
 }

@@ -4,6 +4,8 @@
  */
 import type { Config } from '../config.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import type { FmuSource } from '../fmi/archive.ts';
+import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
@@ -62,6 +64,12 @@ export interface ServiceContext {
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
   remoteRuns?: Map<string, string>;
+  /**
+   * How FMUs are opened (validated, unpacked, parsed): a long-running server passes openFmuAsync
+   * (src/fmi/archive-async.ts, off the event loop); default: the synchronous openFmu, which suits
+   * one-shot CLI commands (no thread to start).
+   */
+  openFmu?: (source: FmuSource, opts: OpenFmuAsyncOptions) => Promise<OpenedFmu>;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

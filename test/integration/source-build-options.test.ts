@@ -57,7 +57,7 @@ describe('compile options for sources-only FMUs', () => {
   after(() => t.cleanup());
 
   test('without the options the build fails with a coded error naming the option to use', async () => {
-    const up = uploadFmu(t.ctx, { path: fmuPath }, { allowPath: true });
+    const up = await uploadFmu(t.ctx, { path: fmuPath }, { allowPath: true });
     assert.equal(up.compile_options, undefined);
     await assert.rejects(simulate(t.ctx, { fmu_id: up.fmu_id, stop_time: 1 }), (e: unknown) => {
       assert.ok(e instanceof GatewayError && e.code === 'COMPILE_FAILED', String(e));
@@ -69,13 +69,13 @@ describe('compile options for sources-only FMUs', () => {
   test('with include_dirs and defines it compiles and matches x = exp(-k t)', async () => {
     const input = { path: fmuPath, compile_options: { include_dirs: ['config'], defines: ['DQ_SCALE=2', 'UNUSED_FLAG'] } };
     assert.ok(UploadFmuInputSchema.safeParse(input).success);
-    const up = uploadFmu(t.ctx, input, { allowPath: true });
+    const up = await uploadFmu(t.ctx, input, { allowPath: true });
     assert.ok(UploadFmuOutputSchema.safeParse(up).success);
     assert.deepEqual(up.compile_options, { include_dirs: ['config'], defines: ['DQ_SCALE=2', 'UNUSED_FLAG'] });
     // Same bytes, other options: another id; same options in another order: the same id.
-    const plain = uploadFmu(t.ctx, { path: fmuPath }, { allowPath: true });
+    const plain = await uploadFmu(t.ctx, { path: fmuPath }, { allowPath: true });
     assert.notEqual(up.fmu_id, plain.fmu_id);
-    const again = uploadFmu(
+    const again = await uploadFmu(
       t.ctx,
       { path: fmuPath, compile_options: { defines: ['UNUSED_FLAG', 'DQ_SCALE=2'], include_dirs: ['config'] } },
       { allowPath: true },
@@ -90,7 +90,7 @@ describe('compile options for sources-only FMUs', () => {
       assert.equal(output.provenance.fmu_id, up.fmu_id);
     }
     // A scale of 4 doubles k: the define really is what the binary was built with.
-    const doubled = uploadFmu(
+    const doubled = await uploadFmu(
       t.ctx,
       { path: fmuPath, compile_options: { include_dirs: ['config'], defines: ['DQ_SCALE=4'] } },
       { allowPath: true },
@@ -100,12 +100,12 @@ describe('compile options for sources-only FMUs', () => {
     assert.ok(typeof x === 'number' && Math.abs(x - Math.exp(-3)) < 1e-4, `scale 4: ${x}`);
   });
 
-  test('refuses include dirs outside sources/ or missing, before storing anything', () => {
+  test('refuses include dirs outside sources/ or missing, before storing anything', async () => {
     const before = readdirSync(t.ctx.fmuStore.dir).length;
     for (const dir of ['missing', 'config/../../..', '../resources', '/etc', 'a\\b']) {
       const schema = CompileOptionsSchema.safeParse({ include_dirs: [dir] });
       if (schema.success) {
-        assert.throws(
+        await assert.rejects(
           () => uploadFmu(t.ctx, { path: fmuPath, compile_options: { include_dirs: [dir] } }, { allowPath: true }),
           isCode('BAD_REQUEST'),
           dir,
@@ -139,7 +139,7 @@ describe('compile options for sources-only FMUs', () => {
   test('compile options on an FMU without sources are refused', async () => {
     const out = join(work, 'binary-only.fmu');
     await buildFmu({ modelDir: join(ROOT, 'library', 'models', 'Dahlquist'), fmiVersion: '3.0', outFile: out });
-    assert.throws(() => uploadFmu(t.ctx, { path: out, compile_options: { defines: ['X=1'] } }, { allowPath: true }), isCode('BAD_REQUEST'));
+    await assert.rejects(() => uploadFmu(t.ctx, { path: out, compile_options: { defines: ['X=1'] } }, { allowPath: true }), isCode('BAD_REQUEST'));
   });
 
   test('a build with options has its own cache entry next to the plain one', () => {
