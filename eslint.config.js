@@ -43,6 +43,10 @@ const TYPE_ONLY_EXTRA = { store: ['engine'] };
 const PACKAGE_OWNERS = {
   koffi: 'fmi',
   keyv: 'store',
+  '@keyv/sqlite': 'store',
+  '@keyv/postgres': 'store',
+  '@keyv/redis': 'store',
+  pg: 'store',
   stripe: 'payments',
   undici: 'remote',
 };
@@ -86,7 +90,7 @@ function restrictions(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', '.cache/', 'test/fixtures/**/*.c'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', '.cache/', 'test/fixtures/**/*.c'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

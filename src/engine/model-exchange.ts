@@ -341,6 +341,8 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   if (onProgress && !terminatedEarly) onProgress(1, stopTime);
   const warnings: string[] = [];
   if (instance.worstStatus === 'Warning') warnings.push('The FMU reported warnings; see the log.');
+  if (solver.warning !== undefined) warnings.push(solver.warning);
+  solver.dispose?.(); // native solver memory (cvode) now, not at garbage collection
   const rec = recorder.finish();
   const result: SimulationResult = {
     fmiVersion: instance.fmiVersion,

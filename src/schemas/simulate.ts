@@ -43,7 +43,7 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
 /** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
-export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'auto']);
+export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'cvode', 'auto']);
 export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
 
 export const InputSignalSchema = z
@@ -89,7 +89,9 @@ const simulateFields = {
     .optional()
     .describe('Output interval = CS step, s; default from the model, else span/500.'),
   interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
-  solver: SolverChoiceSchema.optional().describe('ME only: rk45, bdf (stiff), euler; default auto.'),
+  solver: SolverChoiceSchema.optional().describe(
+    'ME only: rk45, bdf (stiff), euler, cvode (SUNDIALS if installed, else bdf with a warning); default auto.',
+  ),
   tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
     .record(
@@ -202,6 +204,8 @@ export const ProvenanceSchema = z
     outputs: z.array(z.string()),
     isolation: z.string(),
     started_at: z.string(),
+    executed_on: z.enum(['local', 'remote']).optional().describe('This gateway or the remote one (FMU_GATEWAY_URL).'),
+    remote_url: z.string().optional(),
   })
   .describe('What ran, to reproduce it.');
 export type Provenance = z.infer<typeof ProvenanceSchema>;

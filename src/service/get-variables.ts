@@ -26,8 +26,8 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   return info;
 }
 
-export function getVariables(ctx: ServiceContext, input: GetVariablesInput): GetVariablesSuccess {
-  const { opened } = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+export async function getVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const md = opened.modelDescription;
   const q = input.query?.trim().toLowerCase() ?? '';
   const matching = md.variables.filter(
