@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'PAYMENT_REQUIRED',
   'NOT_FOUND',
   'UNAUTHORIZED',
+  'QUOTA_EXCEEDED',
+  'RATE_LIMITED',
   'REMOTE_ERROR',
   'INTERNAL',
 ] as const;

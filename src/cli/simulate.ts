@@ -63,7 +63,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
     const raw = {
       fmu_id: fmuId,
       start_time: parseNumberOption('start-time', values['start-time']),

@@ -9,6 +9,7 @@ import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { FmuFileStore } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
+import type { CallerAccess } from './access.ts';
 
 /**
  * What the service needs of a library entry. Written structurally so src/library/catalog.ts and a
@@ -56,6 +57,11 @@ export interface ServiceContext {
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
    */
   ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS') => Promise<string | undefined>;
+  /**
+   * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
+   * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
+   */
+  access?: CallerAccess;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

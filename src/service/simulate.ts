@@ -7,7 +7,8 @@ import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmu } from './fmu-resolver.ts';
+import { isGatewayError } from '../errors.ts';
+import { resolveFmuFor } from './fmu-resolver.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
 
@@ -26,13 +27,14 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
-  const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
 
+  await ctx.access?.checkQuota(0);
   const startedAt = new Date();
   const job = {
     fmu: {
@@ -46,9 +48,25 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const runOpts = {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : ctx.access !== undefined ? { callerId: ctx.access.callerId } : {}),
   };
-  const result = await ctx.runner.run(job, runOpts);
+  let result;
+  try {
+    result = await ctx.runner.run(job, runOpts);
+  } catch (e) {
+    // A run that reached the engine and failed is usage too (it took a worker's time).
+    await ctx.access?.onRunFinished({
+      fmu_id: input.fmu_id,
+      fmu_sha256: opened.sha256,
+      started_at: startedAt,
+      duration_ms: Date.now() - startedAt.getTime(),
+      rows: 0,
+      result_bytes: 0,
+      status: 'failed',
+      error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+    });
+    throw e;
+  }
 
   const runId = newRunId(startedAt.getTime());
   const output = buildCompleted({
@@ -66,7 +84,21 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     },
   });
   const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+  const resultBytes = ctx.results.save(runId, result, {
+    ...meta,
+    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
+  });
+  // Before the answer: the run_id it carries must be readable by this caller, and billed.
+  await ctx.access?.onRunFinished({
+    run_id: runId,
+    fmu_id: input.fmu_id,
+    fmu_sha256: opened.sha256,
+    started_at: startedAt,
+    duration_ms: Date.now() - startedAt.getTime(),
+    rows: result.rows,
+    result_bytes: typeof resultBytes === 'number' ? resultBytes : 0,
+    status: 'completed',
+  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,
