@@ -90,7 +90,7 @@ function restrictions(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', '.cache/', 'test/fixtures/**/*.c'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', '.cache/', 'test/fixtures/**/*.c'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { openFmuAsync } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
@@ -14,6 +15,7 @@ import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.t
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
+import { createRemoteClient } from '../remote/index.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -34,6 +36,11 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
+  /**
+   * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
+   * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
+   */
+  openOffThread?: boolean;
 }
 
 export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
@@ -69,9 +76,17 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     runner,
     logger: createStderrLogger(opts.logLevel ?? 'info'),
   };
+  // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
+  const remote = createRemoteClient(config);
+  if (remote !== undefined) ctx.remote = remote;
+  if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
   if (opts.compileSources !== false) {
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
     ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => pool?.close() };
+  return { ctx, warmUp: () => void getPool(), close: async () => {
+      await pool?.close();
+      await remote?.close();
+    },
+  };
 }

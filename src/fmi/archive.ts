@@ -18,14 +18,20 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveLimits, OpenedFmu } from './opened-fmu.ts';
 import { DEFAULT_ARCHIVE_LIMITS } from './opened-fmu.ts';
 import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
+import { decodeModelDescription } from './model-description-encoding.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
+import { resolveInside } from './safe-path.ts';
+import { checkBuildDescriptionNames } from './source-build-description.ts';
+import { escapeForText } from '../text-escape.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
+import { unsupportedWarnings } from './unsupported-features.ts';
 
 export type FmuSource = { path: string } | { bytes: Buffer };
 
@@ -102,8 +108,26 @@ function checkName(e: ZipEntry): string[] {
   return segments;
 }
 
-function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedEntry[] {
+interface CheckedArchive {
+  entries: CheckedEntry[];
+  /** Names of file entries that appeared again with identical bytes (the repeats were dropped). */
+  identicalDuplicates: string[];
+}
+
+/**
+ * Whether two entries of the same name carry the same bytes. Sizes and CRCs decide most cases
+ * without inflating; only when they agree are both inflated (already bounded by the size and
+ * ratio checks) and compared byte for byte, because a CRC-32 is easy to forge.
+ */
+function sameContent(bytes: Buffer, a: ZipEntry, b: ZipEntry): boolean {
+  if (a.uncompressedSize !== b.uncompressedSize || a.crc32 !== b.crc32) return false;
+  return inflate(bytes, a).equals(inflate(bytes, b));
+}
+
+function checkEntries(bytes: Buffer, entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedArchive {
   const out: CheckedEntry[] = [];
+  const identicalDuplicates: string[] = [];
+  const firstFile = new Map<string, ZipEntry>();
   const files = new Set<string>();
   const dirs = new Set<string>();
   let total = 0;
@@ -126,9 +150,6 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
     const key = segments.join('/');
     if (key === COMPLETION_MARKER)
       throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
-    if (files.has(key) || (!isDir && dirs.has(key)))
-      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
-    (isDir ? dirs : files).add(key);
     total += e.uncompressedSize;
     if (total > limits.maxUnpackedBytes) {
       throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, {
@@ -146,10 +167,24 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
         },
       );
     }
+    // Counted and ratio-checked above before a duplicate is inflated for the comparison.
+    const earlier = isDir ? undefined : firstFile.get(key);
+    if (earlier !== undefined) {
+      // Some exporters write a file twice; with identical bytes it is harmless: keep one copy.
+      if (sameContent(bytes, earlier, e)) {
+        identicalDuplicates.push(key);
+        continue;
+      }
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice with different contents`, { entry: e.name });
+    }
+    if (files.has(key) || (!isDir && dirs.has(key)))
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
+    (isDir ? dirs : files).add(key);
+    if (!isDir) firstFile.set(key, e);
     out.push({ entry: e, segments, isDir });
   }
   checkFilesAreNotParents(files, dirs);
-  return out;
+  return { entries: out, identicalDuplicates };
 }
 
 /**
@@ -172,7 +207,7 @@ function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<s
   }
 }
 
-function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
+function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedArchive {
   try {
     const { entries, declaredCount } = readZipEntries(bytes, limits.maxEntries);
     if (declaredCount > limits.maxEntries) {
@@ -181,7 +216,7 @@ function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
         max: limits.maxEntries,
       });
     }
-    return checkEntries(entries, limits);
+    return checkEntries(bytes, entries, limits);
   } catch (e) {
     if (e instanceof ZipFormatError) throw invalid(e.reason, `${e.message}. An FMU must be a ZIP archive`);
     throw e;
@@ -202,9 +237,8 @@ function unpack(bytes: Buffer, entries: readonly CheckedEntry[], cacheDir: strin
   const tmp = mkdtempSync(join(cacheDir, `.tmp-${target.slice(-12)}-`));
   try {
     for (const { entry, segments, isDir } of entries) {
-      const dest = resolve(tmp, ...segments);
-      if (!dest.startsWith(tmp + sep))
-        throw invalid('path_traversal', `entry "${entry.name}" resolves outside the root`, { entry: entry.name });
+      // Names were checked by checkName; the final path is proven under the root all the same.
+      const dest = resolveInside(tmp, segments, { what: `entry "${escapeForText(entry.name, 120)}"`, data: { entry: entry.name } });
       if (isDir) {
         mkdirSync(dest, { recursive: true });
         continue;
@@ -252,22 +286,42 @@ function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
 }
 
 /**
- * FMI requires UTF-8. A UTF-16 file decoded as UTF-8 fails deep in the XML parser with a
- * baffling "char '\ufffd' is not expected"; name the real problem instead.
+ * Parsed model descriptions by archive sha256: an FMU is parsed once per process (thread), not
+ * per simulate / get_variables. Bounded by the number of variables held, not only entries.
  */
-function decodeUtf8Xml(raw: Buffer): string {
-  const utf16 = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw.subarray(0, 4).includes(0);
-  if (utf16) {
-    throw new GatewayError(
-      'MODEL_DESCRIPTION_INVALID',
-      'modelDescription.xml is not UTF-8 (it looks like UTF-16); FMI requires UTF-8: re-export or convert the file',
-      {
-        element: 'xml',
-        reason: 'encoding',
-      },
-    );
+const parsedBySha = new Map<string, ModelDescription>();
+const MAX_CACHED_VARIABLES = 2_000_000;
+const MAX_CACHED_FMUS = 128;
+let cachedVariables = 0;
+
+function rememberParsed(sha256: string, md: ModelDescription): void {
+  if (parsedBySha.has(sha256)) return;
+  parsedBySha.set(sha256, md);
+  cachedVariables += md.variables.length;
+  for (const [oldest, old] of parsedBySha) {
+    if (parsedBySha.size <= 1 || (cachedVariables <= MAX_CACHED_VARIABLES && parsedBySha.size <= MAX_CACHED_FMUS)) break;
+    parsedBySha.delete(oldest);
+    cachedVariables -= old.variables.length;
   }
-  return raw.toString('utf8');
+}
+
+/** Recently used first out: a hit moves the entry to the back of the map. */
+function cachedParse(sha256: string): ModelDescription | undefined {
+  const md = parsedBySha.get(sha256);
+  if (md !== undefined) {
+    parsedBySha.delete(sha256);
+    parsedBySha.set(sha256, md);
+  }
+  return md;
+}
+
+function tooLargeDescription(size: number, max: number): GatewayError {
+  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
+  return new GatewayError(
+    'MODEL_DESCRIPTION_INVALID',
+    `modelDescription.xml is ${mb(size)} MB; this gateway parses at most ${mb(max)} MB (MAX_MODEL_DESCRIPTION_MB)`,
+    { element: 'xml', reason: 'too_large', size_bytes: size, limit_bytes: max },
+  );
 }
 
 function hostCandidates(version: '2.0' | '3.0'): string[] {
@@ -283,26 +337,35 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   const bytes = readArchive(source, limits);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // Always re-check the directory (cheap, no inflation) so today's limits apply to cached FMUs too.
-  const entries = readEntries(bytes, limits);
+  const { entries, identicalDuplicates } = readEntries(bytes, limits);
   const mdEntry = entries.find((c) => !c.isDir && c.segments.length === 1 && c.segments[0] === 'modelDescription.xml');
   if (!mdEntry) throw invalid('missing_model_description', 'there is no modelDescription.xml at the root of the archive', {});
   const cacheDir = resolve(opts.cacheDir);
   const unpackedDir = join(cacheDir, sha256);
-  let xml: string;
-  if (existsSync(join(unpackedDir, COMPLETION_MARKER))) {
-    xml = readFileSync(join(unpackedDir, 'modelDescription.xml'), 'utf8');
-  } else {
-    xml = decodeUtf8Xml(inflate(bytes, mdEntry.entry));
+  let modelDescription = cachedParse(sha256);
+  if (modelDescription === undefined) {
+    // Size first, from the central directory: a huge description is refused before it is inflated.
+    if (mdEntry.entry.uncompressedSize > limits.maxModelDescriptionBytes) {
+      throw tooLargeDescription(mdEntry.entry.uncompressedSize, limits.maxModelDescriptionBytes);
+    }
+    // Parsed before anything is written: a bad model description leaves no trace in the cache.
+    modelDescription = parseModelDescription(decodeModelDescription(inflate(bytes, mdEntry.entry)));
+    const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
+    if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
+      checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+    }
+    rememberParsed(sha256, modelDescription);
   }
-  // Parsed before anything is written: a bad model description leaves no trace in the cache.
-  const modelDescription = parseModelDescription(xml);
   if (!existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     mkdirSync(cacheDir, { recursive: true });
     unpack(bytes, entries, cacheDir, sha256);
   }
   const platforms = listPlatforms(unpackedDir, modelDescription.fmi_version);
   const hasSources = entries.some((c) => c.segments[0] === 'sources' && !c.isDir);
-  const warnings: string[] = [];
+  const warnings: string[] = identicalDuplicates.map(
+    (name) => `The archive contains "${name}" more than once (with identical bytes); one copy was used.`,
+  );
+  warnings.push(...unsupportedWarnings(modelDescription));
   const here = hostCandidates(modelDescription.fmi_version);
   if (here.length === 0) {
     warnings.push(`FMUs cannot run natively on ${process.platform}/${process.arch}.`);

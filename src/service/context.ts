@@ -4,9 +4,12 @@
  */
 import type { Config } from '../config.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import type { FmuSource } from '../fmi/archive.ts';
+import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
+import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
 import type { CallerAccess } from './access.ts';
@@ -62,6 +65,16 @@ export interface ServiceContext {
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
    */
   access?: CallerAccess;
+  /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
+  remote?: GatewayClient;
+  /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
+  remoteRuns?: Map<string, string>;
+  /**
+   * How FMUs are opened (validated, unpacked, parsed): a long-running server passes openFmuAsync
+   * (src/fmi/archive-async.ts, off the event loop); default: the synchronous openFmu, which suits
+   * one-shot CLI commands (no thread to start).
+   */
+  openFmu?: (source: FmuSource, opts: OpenFmuAsyncOptions) => Promise<OpenedFmu>;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

@@ -2,7 +2,7 @@
 import type { ModelDescription, ModelVariable } from '../schemas/model-description.ts';
 import type { GetVariablesInput, GetVariablesSuccess, VariableInfo } from '../schemas/variables.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 
 const DEFAULT_LIMIT = 500;
 
@@ -27,7 +27,7 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
 }
 
 export async function getVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
-  const { opened } = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const md = opened.modelDescription;
   const q = input.query?.trim().toLowerCase() ?? '';
   const matching = md.variables.filter(

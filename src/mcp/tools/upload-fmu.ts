@@ -1,16 +1,17 @@
 /** upload_fmu: store the agent's own FMU by content and report what it is. */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { UploadFmuInputSchema, UploadFmuOutputSchema, type UploadFmuSuccess } from '../../schemas/upload.ts';
-import { uploadFmu } from '../../service/index.ts';
+import { routedUploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 function render(out: UploadFmuSuccess): string {
   const c = out.counts;
   const warn = out.warnings.length === 0 ? '' : `\nWarnings:\n${out.warnings.map((w) => `- ${w}`).join('\n')}`;
   return (
-    `${out.already_stored ? 'Already stored' : 'Stored'} ${out.model_name} as ${out.fmu_id} ` +
+    `${out.already_stored ? 'Already stored' : 'Stored'} ${escapeForText(out.model_name)} as ${out.fmu_id} ` +
     `(FMI ${out.fmi_version}, ${out.interfaces.join('/')}, platforms: ${out.platforms.join(', ') || 'none'}${out.has_sources ? ', with sources' : ''}; ` +
     `${c.inputs} inputs, ${c.outputs} outputs, ${c.parameters} parameters, ${c.states} states).${warn}\n` +
     `Next: get_variables {fmu_id: "${out.fmu_id}"}, then simulate.`
@@ -37,7 +38,7 @@ export function registerUploadFmu(server: McpServer, deps: ToolDeps): Registered
     (args) =>
       guarded(async () => {
         // Over HTTP the service refuses `path` (BAD_REQUEST): the server must not read its own files for a caller.
-        const out = await uploadFmu(deps.ctx, args, { allowPath: deps.transport === 'stdio' });
+        const out = await routedUploadFmu(deps.ctx, args, { allowPath: deps.transport === 'stdio' });
         return okResult(out, render(out), [
           {
             type: 'resource_link',
