@@ -82,7 +82,8 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
   if (opts.compileSources !== false) {
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
+    ctx.ensureBinary = async (fmu, iface, build) =>
+      (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
   return { ctx, warmUp: () => void getPool(), close: async () => {
       await pool?.close();

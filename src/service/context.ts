@@ -10,7 +10,7 @@ import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
-import type { FmuFileStore } from '../store/fmu-file-store.ts';
+import type { FmuFileStore, StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
 import type { CallerAccess } from './access.ts';
 
@@ -58,8 +58,9 @@ export interface ServiceContext {
   /**
    * Makes sure a sources-only FMU has a binary for this platform (src/fmi/source-build.ts) and
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
+   * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
-  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS') => Promise<string | undefined>;
+  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
   /**
    * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.

@@ -10,6 +10,7 @@ import type { FmuSource } from '../fmi/archive.ts';
 import { openFmu } from '../fmi/archive.ts';
 import type { ArchiveLimits, OpenedFmu } from '../fmi/opened-fmu.ts';
 import { LIBRARY_ID_PATTERN, UPLOADED_ID_PATTERN } from '../schemas/common.ts';
+import type { StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { CatalogEntryLike, ServiceContext } from './context.ts';
 
 export interface ResolvedFmu {
@@ -18,6 +19,8 @@ export interface ResolvedFmu {
   opened: OpenedFmu;
   /** Library models only. */
   entry?: CatalogEntryLike;
+  /** Uploaded FMUs stored with compile options (used when the FMU is built from sources). */
+  compileOptions?: StoredCompileOptions;
 }
 
 const MEMO_LIMIT = 256;
@@ -127,7 +130,8 @@ export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?
         },
       );
     }
-    return { fmuId, source: 'uploaded', opened };
+    const compileOptions = ctx.fmuStore.compileOptionsOf(sha);
+    return compileOptions === undefined ? { fmuId, source: 'uploaded', opened } : { fmuId, source: 'uploaded', opened, compileOptions };
   }
   throw new GatewayError('BAD_REQUEST', `"${fmuId}" is not an FMU id`, {
     fmu_id: fmuId,

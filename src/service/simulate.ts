@@ -44,7 +44,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   assertRunnable(md); // before compiling sources or starting a worker
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions) : undefined;
 
   await ctx.access?.checkQuota(0);
   const startedAt = new Date();

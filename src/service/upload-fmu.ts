@@ -6,6 +6,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { StoredFmu } from '../store/fmu-file-store.ts';
 import type { ServiceContext } from './context.ts';
@@ -81,7 +82,9 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
   const bytes = readUpload(ctx, input, opts);
   // Validated (and parsed, off the event loop in a server) before anything is stored.
   const opened = await openWithContext(ctx, { bytes });
-  return storeUpload(ctx, opened, () => ctx.fmuStore.put(bytes), bytes.byteLength);
+  // Compile options are checked against the unpacked sources before anything is stored.
+  const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
+  return storeUpload(ctx, opened, () => ctx.fmuStore.put(bytes, compileOptions), bytes.byteLength);
 }
 
 /**
@@ -147,6 +150,8 @@ export async function storeUpload(
     },
     warnings: opened.warnings,
   };
+  const compileOptions = ctx.fmuStore.compileOptionsOf(stored.sha256);
+  if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
   return out;
