@@ -6,12 +6,12 @@ import { resolve } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import { uploadFmu, type ServiceContext } from '../service/index.ts';
 
-export function fmuIdFromArgument(ctx: ServiceContext, arg: string | undefined): string {
+export async function fmuIdFromArgument(ctx: ServiceContext, arg: string | undefined): Promise<string> {
   if (arg === undefined || arg === '') {
     throw new GatewayError('BAD_REQUEST', 'Missing the model: give a .fmu file or a library id such as msl:BouncingBall', {
       hint: 'Run `fmu-gateway library` to see the built-in models.',
     });
   }
   if (arg.startsWith('msl:') || arg.startsWith('sha256:')) return arg;
-  return uploadFmu(ctx, { path: resolve(arg) }, { allowPath: true }).fmu_id;
+  return (await uploadFmu(ctx, { path: resolve(arg) }, { allowPath: true })).fmu_id;
 }

@@ -15,6 +15,7 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import type { AccountStore } from '../store/index.ts';
 import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
@@ -36,6 +37,8 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
+  /** The face's open account store (serve): payments keep their records there. */
+  accounts?: AccountStore;
 }
 
 export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
@@ -78,7 +81,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
     ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
   }
-  const payments = createGatewayPayments(config, ctx.logger);
+  const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
   return {
     ctx,

@@ -47,8 +47,8 @@ export async function runInfoCommand(argv: string[]): Promise<number> {
   }
   const local = createLocalContext(loadConfig(), { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
-    const info = getVariables(local.ctx, {
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
+    const info = await getVariables(local.ctx, {
       fmu_id: fmuId,
       limit: 10_000,
       ...(fmiVersion !== undefined ? { fmi_version: fmiVersion } : {}),

@@ -40,7 +40,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
     const input = simulateRequestFromOptions(config, fmuId, values);
     const { output } = await simulate(local.ctx, input);
     const csvPath = local.ctx.results.csvPath(output.run_id);

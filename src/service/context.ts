@@ -11,6 +11,7 @@ import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
+import type { CallerAccess } from './access.ts';
 
 /**
  * What the service needs of a library entry. Written structurally so src/library/catalog.ts and a
@@ -64,6 +65,11 @@ export interface ServiceContext {
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
   remoteRuns?: Map<string, string>;
+  /**
+   * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
+   * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
+   */
+  access?: CallerAccess;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

@@ -19,7 +19,9 @@ export interface ResolvedFmu {
 }
 
 const MEMO_LIMIT = 256;
-const memo = new WeakMap<ServiceContext, Map<string, { key: string; opened: OpenedFmu }>>();
+// Keyed by the FMU store, not the context: the faces that serve several callers build a context
+// per request (with its CallerAccess) over the same stores, and must share the memo.
+const memo = new WeakMap<object, Map<string, { key: string; opened: OpenedFmu }>>();
 
 export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
   const l = ctx.config.limits;
@@ -35,10 +37,10 @@ export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
 export function openCached(ctx: ServiceContext, path: string): OpenedFmu {
   const st = statSync(path);
   const key = `${st.size}:${st.mtimeMs}`;
-  let byPath = memo.get(ctx);
+  let byPath = memo.get(ctx.fmuStore);
   if (byPath === undefined) {
     byPath = new Map();
-    memo.set(ctx, byPath);
+    memo.set(ctx.fmuStore, byPath);
   }
   const hit = byPath.get(path);
   if (hit !== undefined && hit.key === key) return hit.opened;
@@ -67,6 +69,28 @@ export function libraryFmiVersion(entry: CatalogEntryLike, requested: '2.0' | '3
   return entry.fmi_versions.includes('3.0') ? '3.0' : (entry.fmi_versions[0] ?? '2.0');
 }
 
+function noSuchUpload(fmuId: string): GatewayError {
+  return new GatewayError('NOT_FOUND', `No uploaded FMU has id ${fmuId}`, {
+    fmu_id: fmuId,
+    hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
+  });
+}
+
+/**
+ * NOT_FOUND, exactly as for an unknown id, when the request's caller did not upload this FMU
+ * (library models are everyone's). Call before resolveFmu wherever a caller names an FMU.
+ */
+export async function assertFmuVisible(ctx: ServiceContext, fmuId: string): Promise<void> {
+  if (ctx.access === undefined || !UPLOADED_ID_PATTERN.test(fmuId)) return;
+  if (!(await ctx.access.canUseUpload(fmuId.slice('sha256:'.length)))) throw noSuchUpload(fmuId);
+}
+
+/** resolveFmu after the caller's visibility check. */
+export async function resolveFmuFor(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): Promise<ResolvedFmu> {
+  await assertFmuVisible(ctx, fmuId);
+  return resolveFmu(ctx, fmuId, fmiVersion);
+}
+
 export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): ResolvedFmu {
   if (LIBRARY_ID_PATTERN.test(fmuId)) {
     const { entry } = ctx.catalog.resolve(fmuId);
@@ -77,12 +101,7 @@ export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0
   if (UPLOADED_ID_PATTERN.test(fmuId)) {
     const sha = fmuId.slice('sha256:'.length);
     const path = ctx.fmuStore.pathOf(sha);
-    if (path === undefined) {
-      throw new GatewayError('NOT_FOUND', `No uploaded FMU has id ${fmuId}`, {
-        fmu_id: fmuId,
-        hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
-      });
-    }
+    if (path === undefined) throw noSuchUpload(fmuId);
     const opened = openCached(ctx, path);
     // An uploaded FMU has one version: running it while the caller asked for another would answer
     // a different question than the one asked.

@@ -2,7 +2,7 @@
 import type { ModelDescription, ModelVariable } from '../schemas/model-description.ts';
 import type { GetVariablesInput, GetVariablesSuccess, VariableInfo } from '../schemas/variables.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmu } from './fmu-resolver.ts';
+import { resolveFmuFor } from './fmu-resolver.ts';
 
 const DEFAULT_LIMIT = 500;
 
@@ -26,8 +26,8 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   return info;
 }
 
-export function getVariables(ctx: ServiceContext, input: GetVariablesInput): GetVariablesSuccess {
-  const { opened } = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+export async function getVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
+  const { opened } = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
   const md = opened.modelDescription;
   const q = input.query?.trim().toLowerCase() ?? '';
   const matching = md.variables.filter(

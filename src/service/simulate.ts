@@ -9,7 +9,8 @@ import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmu } from './fmu-resolver.ts';
+import { isGatewayError } from '../errors.ts';
+import { resolveFmuFor } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
@@ -45,7 +46,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
     return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
   }
-  const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
   assertRunnable(md); // before compiling sources or starting a worker
@@ -53,6 +54,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
 
+  await ctx.access?.checkQuota(0);
   const startedAt = new Date();
   const job = {
     fmu: {
@@ -66,20 +68,35 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const runOpts = {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : ctx.access !== undefined ? { callerId: ctx.access.callerId } : {}),
   };
   // Payment is taken after every check of the request and just before the run (payment-gate.ts).
+  const callerId = opts.callerId ?? ctx.access?.callerId;
   const gated = await gatedRun(
     ctx,
     {
       input,
       fmuId: input.fmu_id,
       rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
-      ...(opts.callerId === undefined ? {} : { callerId: opts.callerId }),
+      ...(callerId === undefined ? {} : { callerId }),
       ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       resource: 'fmu-gateway://tools/simulate',
     },
-    () => ctx.runner.run(job, runOpts),
+    () =>
+      ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+        // A run that reached the engine and failed is usage too (it took a worker's time).
+        await ctx.access?.onRunFinished({
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: 0,
+          result_bytes: 0,
+          status: 'failed',
+          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+        });
+        throw e;
+      }),
   );
   const result = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
@@ -101,7 +118,21 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     },
   });
   const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+  const resultBytes = ctx.results.save(runId, result, {
+    ...meta,
+    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
+  });
+  // Before the answer: the run_id it carries must be readable by this caller, and billed.
+  await ctx.access?.onRunFinished({
+    run_id: runId,
+    fmu_id: input.fmu_id,
+    fmu_sha256: opened.sha256,
+    started_at: startedAt,
+    duration_ms: Date.now() - startedAt.getTime(),
+    rows: result.rows,
+    result_bytes: typeof resultBytes === 'number' ? resultBytes : 0,
+    status: 'completed',
+  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,

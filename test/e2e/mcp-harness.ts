@@ -72,6 +72,8 @@ export async function startStdioGateway(extraEnv: Record<string, string> = {}): 
 
 export interface HttpGateway {
   url: string;
+  /** The gateway's FMU_GATEWAY_DATA_DIR (a temporary folder, removed by close). */
+  dataDir: string;
   child: ChildProcess;
   stderr: () => string;
   connect: () => Promise<Client>;
@@ -105,6 +107,7 @@ export async function startHttpGateway(extraArgs: string[] = [], extraEnv: Recor
   const clients: Client[] = [];
   return {
     url,
+    dataDir,
     child,
     stderr: () => log,
     connect: async () => {

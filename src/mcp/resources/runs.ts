@@ -1,7 +1,7 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GatewayError } from '../../errors.ts';
-import { readRunResult } from '../../service/index.ts';
+import { assertRunVisible, readRunResult } from '../../service/index.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
 import { RESULT_URI_TEMPLATE } from './uris.ts';
@@ -22,7 +22,9 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
     },
     (uri, vars) =>
       guardedRead(async () => {
-        const file = readRunResult(deps.ctx, single(vars.run_id));
+        const runId = single(vars.run_id);
+        await assertRunVisible(deps.ctx, runId);
+        const file = readRunResult(deps.ctx, runId);
         if (file.sizeBytes > MAX_RESOURCE_BYTES) {
           throw new GatewayError(
             'OUTPUT_LIMIT_EXCEEDED',

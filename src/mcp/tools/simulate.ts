@@ -5,7 +5,7 @@ import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
-import { callerOf, offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
+import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 
 function num(v: number | null): string {
@@ -56,12 +56,10 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
         async () =>
           offeringCheckout(server, extra, async () => {
             const onProgress = progressReporter(extra);
-            const caller = callerOf(extra);
             const x402Payment = x402PaymentOf(extra);
             const res = await simulate(deps.ctx, args, {
               signal: extra.signal,
               ...(onProgress === undefined ? {} : { onProgress }),
-              ...(caller === undefined ? {} : { callerId: caller }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
             });
             const out = res.output;
