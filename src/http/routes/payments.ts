@@ -81,7 +81,9 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
     hooks.post(
       '/webhooks/stripe',
       {
-        config: { auth: 'public' },
+        // No key (the signature is the authentication) and no rate limit: Stripe's deliveries after
+        // an outage come in bursts, and a throttled payment confirmation only delays the payer.
+        config: { auth: 'public', rateLimit: false },
         schema: {
           summary: 'Stripe webhook',
           description:
