@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { openFmuAsync } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
@@ -39,6 +40,11 @@ export interface GatewayContextOptions {
   catalog?: CatalogLike;
   /** The face's open account store (serve): payments keep their records there. */
   accounts?: AccountStore;
+  /**
+   * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
+   * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
+   */
+  openOffThread?: boolean;
 }
 
 export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
@@ -77,9 +83,11 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
   const remote = createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;
+  if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
   if (opts.compileSources !== false) {
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
+    ctx.ensureBinary = async (fmu, iface, build) =>
+      (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
   const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;

@@ -77,6 +77,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const { ctx, close } = createGatewayContext(config, {
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
+    openOffThread: true,
     accounts,
   });
   const iso = ctx.runner.isolation;

@@ -29,14 +29,14 @@ const STATUS: Record<ErrorCode, number> = {
   QUEUE_FULL: 503,
   CANCELLED: 499,
   PAYMENT_REQUIRED: 402,
-  // Payment refusals: not 402, whose body is the payment data (a client reading 402 as
-  // "pay here" must not get an error body).
   PAYMENTS_DISABLED: 400,
   PAYMENT_METHOD_UNSUPPORTED: 400,
+  // Payment refusals are not 402, whose body is the payment data: a client reading a 402 as
+  // "pay here" must not get an error body instead.
   PAYMENT_TOKEN_INVALID: 403,
-  PAYMENT_TOKEN_MISMATCH: 403,
   PAYMENT_TOKEN_USED: 409,
   PAYMENT_TOKEN_EXPIRED: 410,
+  PAYMENT_TOKEN_MISMATCH: 403,
   PAYMENT_INVALID: 403,
   CHECKOUT_ALREADY_REDEEMED: 409,
   CHECKOUT_EXPIRED: 410,
@@ -49,7 +49,7 @@ const STATUS: Record<ErrorCode, number> = {
   REMOTE_ERROR: 502,
   REMOTE_UNAVAILABLE: 502,
   REMOTE_TIMEOUT: 504,
-  REMOTE_NOT_CONFIGURED: 503,
+  REMOTE_NOT_CONFIGURED: 400,
   INTERNAL: 500,
 };
 

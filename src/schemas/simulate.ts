@@ -42,18 +42,44 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
+/**
+ * solver "auto" picks bdf from this many continuous states (src/engine/solvers/select.ts uses it;
+ * here so the tool description states the rule).
+ */
+export const AUTO_BDF_STATES = 50;
+
 /** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
-export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'auto']);
+export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'cvode', 'auto']);
 export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
+
+/** One scalar a caller gives: a number, true/false (Boolean), or a string (String variables, enumeration items, exact 64-bit integers). */
+export const ScalarValueSchema = z.union([finite(), z.boolean(), z.string()]);
+/**
+ * A value a caller gives for one variable: a scalar, or for an FMI 3 array variable a nested
+ * array of its shape (row-major: [[a11, a12], [a21, a22]]) or a flat array of all its elements.
+ */
+function variableValue(what: string) {
+  return z.union(
+    [ScalarValueSchema, z.array(ScalarValueSchema), z.array(z.array(ScalarValueSchema)), z.array(z.array(z.array(ScalarValueSchema)))],
+    {
+      error: `${what} must be a number, true/false (Boolean), a string (String variables, enumeration items, Int64/UInt64 beyond 2^53) or, for an array variable, a nested array of its shape`,
+    },
+  );
+}
+export const VariableValueSchema = variableValue('a value');
+export type VariableValue = z.infer<typeof VariableValueSchema>;
 
 export const InputSignalSchema = z
   .strictObject({
     name: VariableNameSchema.describe('Name of an input variable (see get_variables with causality "input").'),
     time: z.array(finite()).min(1).describe('Sample times, s, non-decreasing (a repeated time makes a step change).'),
     values: z
-      .array(z.union([finite(), z.boolean()], { error: 'each value must be a finite number (or true/false for a Boolean input)' }))
+      .array(variableValue('each input value'))
       .min(1)
-      .describe('Values at those times, same length as time. Outside [first, last] time the end values are held.'),
+      .describe(
+        'Values at those times, same length as time. Outside [first, last] time the end values are held. ' +
+          'Int64/UInt64 beyond 2^53: decimal strings (JSON numbers lose digits there); String inputs: strings; FMI 3 array inputs: one nested array of the shape per sample.',
+      ),
     interpolation: z
       .enum(['linear', 'hold'])
       .optional()
@@ -99,8 +125,20 @@ const simulateFields = {
     'Which FMU interface to run: "CS" (the FMU steps itself) or "ME" (our solver integrates it). Default: CS when available, else ME.',
   ),
   solver: SolverChoiceSchema.optional().describe(
-    'ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks).',
+    'ME only: "rk45" (adaptive Dormand-Prince 5(4), non-stiff), "bdf" (adaptive, stiff), "euler" (explicit, fixed step: see fixed_step), ' +
+      '"cvode" (SUNDIALS CVODE BDF, stiff, when the gateway has it installed; otherwise bdf runs and the result warns CVODE_UNAVAILABLE), ' +
+      `"auto" (default): bdf when the model has at least ${AUTO_BDF_STATES} continuous states (large assembled models are usually stiff), else rk45; ` +
+      'when rk45 meets a stiff model it fails with STEP_LIMIT_EXCEEDED naming bdf.',
   ),
+  fixed_step: z
+    .number()
+    .positive('fixed_step must be > 0 (seconds)')
+    .refine(Number.isFinite, 'fixed_step must be finite')
+    .optional()
+    .describe(
+      'ME only, s: the step of solver "euler", and the largest step of rk45 / bdf. Default: step (the output interval), as in FMPy and OpenModelica. ' +
+        'Output rows between solver steps are interpolated on the solver trajectory; events still end a step exactly.',
+    ),
   tolerance: z
     .number()
     .positive()
@@ -108,14 +146,12 @@ const simulateFields = {
     .optional()
     .describe("Relative tolerance of the ME solver (and passed to the FMU). Default: the model's default experiment tolerance, else 1e-4."),
   start_values: z
-    .record(
-      VariableNameSchema,
-      z.union([finite(), z.boolean(), z.string()], {
-        error: 'a start value must be a number, true/false (Boolean) or a string (String variables, enumeration items)',
-      }),
-    )
+    .record(VariableNameSchema, variableValue('a start value'))
     .optional()
-    .describe('Values set before initialization, by variable name, e.g. {"e": 0.7}: parameters, inputs or states (see get_variables).'),
+    .describe(
+      'Values set before initialization, by variable name, e.g. {"e": 0.7}: parameters, inputs or states (see get_variables). ' +
+        'Int64/UInt64 beyond 2^53 as decimal strings, e.g. {"n": "-9223372036854775808"}; FMI 3 arrays as nested arrays, e.g. {"A": [[0, 1], [-4, -0.4]]}.',
+    ),
   input_signals: z
     .array(InputSignalSchema)
     .max(1000)
@@ -215,7 +251,7 @@ export const ProvenanceSchema = z
     start_time: z.number(),
     stop_time: z.number(),
     step: z.number(),
-    start_values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+    start_values: z.record(z.string(), VariableValueSchema),
     input_signals: z
       .array(
         z.object({

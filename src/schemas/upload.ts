@@ -6,6 +6,41 @@ import { CausalityCountsSchema, DefaultExperimentOutSchema, flatOutputSchema, OK
 import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
+/** A folder below the FMU's sources/: relative, forward slashes, no "..", nothing a shell or compiler flag could read. */
+const SourcesRelativeDirSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*\/?$/, 'a relative folder inside sources/ (letters, digits, _ . + -, "/" between names)')
+  .refine((d) => !d.split('/').some((seg) => seg === '..' || seg === '.'), 'must not contain "." or ".." segments');
+
+/** NAME or NAME=value for the C preprocessor: a C identifier and a plain token or a simple quoted string. */
+export const PreprocessorDefineSchema = z
+  .string()
+  .max(300)
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}(=([A-Za-z0-9_.+-]{0,160}|"[A-Za-z0-9_.+\- :/]{0,160}"))?$/,
+    'NAME or NAME=value: NAME a C identifier, value letters, digits, _ . + - or a "quoted" string of those, spaces, : and /',
+  );
+
+export const CompileOptionsSchema = z
+  .strictObject({
+    include_dirs: z
+      .array(SourcesRelativeDirSchema)
+      .max(32)
+      .optional()
+      .describe('Folders inside the FMU\'s sources/ to add to the include path (after sources/ itself), e.g. ["include"].'),
+    defines: z
+      .array(PreprocessorDefineSchema)
+      .max(64)
+      .optional()
+      .describe('Preprocessor definitions, "NAME" or "NAME=value" (like -DNAME=value), applied after the FMU\'s own.'),
+  })
+  .describe(
+    'Only for FMUs built here from C sources (no binary for this platform). The FMI 2.0 / 3.0 headers are provided by the gateway. Different options give a different fmu_id.',
+  );
+export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
+
 export const UploadFmuInputSchema = z
   .strictObject({
     path: z
@@ -14,6 +49,7 @@ export const UploadFmuInputSchema = z
       .optional()
       .describe('Absolute path of a .fmu file on the gateway machine (local/stdio use). Give this or content_base64, not both.'),
     content_base64: z.string().min(1).optional().describe('The .fmu file bytes, base64-encoded (remote use). Give this or path, not both.'),
+    compile_options: CompileOptionsSchema.optional(),
   })
   .superRefine((v, ctx) => {
     const given = Number(v.path !== undefined) + Number(v.content_base64 !== undefined);
@@ -50,6 +86,7 @@ export const UploadFmuSuccessSchema = z.object({
     variables: z.number().int().nonnegative(),
   }).describe('Variable counts; call get_variables for the list.'),
   warnings: z.array(z.string()).describe('Non-fatal problems found while validating the FMU.'),
+  compile_options: CompileOptionsSchema.optional().describe('The compile options stored with this fmu_id (sorted, without duplicates).'),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
 

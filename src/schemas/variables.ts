@@ -41,6 +41,12 @@ export const VariableInfoSchema = z.object({
   description: z.string().optional().describe('What the variable means.'),
   min: z.number().optional().describe('Smallest allowed value.'),
   max: z.number().optional().describe('Largest allowed value.'),
+  dimensions: z
+    .array(z.union([z.number().int(), z.string()]))
+    .optional()
+    .describe(
+      'FMI 3 array: its size per dimension (a number, or the structural parameter giving it). Values go in as nested arrays; results as columns "name[i,j]" (1-based).',
+    ),
 });
 export type VariableInfo = z.infer<typeof VariableInfoSchema>;
 

@@ -5,7 +5,7 @@
 import type { LibraryModel } from '../schemas/library.ts';
 import type { GetVariablesSuccess } from '../schemas/variables.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 import { getVariables } from './get-variables.ts';
 import { toLibraryModel } from './list-library.ts';
 
@@ -24,7 +24,7 @@ export async function describeLibraryModel(
   name: string,
 ): Promise<ResourceDescription<LibraryModel & { variables: Variables['variables']; guid: string }>> {
   const id = `msl:${name}`;
-  const { entry } = await resolveFmuFor(ctx, id);
+  const { entry } = await resolveFmu(ctx, id);
   const { status: _s, total: _t, ...vars } = await getVariables(ctx, { fmu_id: id, limit: ALL });
   return {
     uri: `fmu-gateway://library/${name}`,
@@ -38,7 +38,7 @@ export async function describeUploadedFmu(
   sha256: string,
 ): Promise<ResourceDescription<Variables & { platforms: string[]; has_sources: boolean; warnings: string[] }>> {
   const id = `sha256:${sha256}`;
-  const { opened } = await resolveFmuFor(ctx, id);
+  const { opened } = await resolveFmu(ctx, id);
   const { status: _s, total: _t, ...vars } = await getVariables(ctx, { fmu_id: id, limit: ALL });
   return {
     uri: `fmu-gateway://fmus/${sha256}`,

@@ -2,7 +2,7 @@
 import type { ModelDescription, ModelVariable } from '../schemas/model-description.ts';
 import type { GetVariablesInput, GetVariablesSuccess, VariableInfo } from '../schemas/variables.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 
 const DEFAULT_LIMIT = 500;
 
@@ -23,11 +23,12 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   if (v.description !== undefined) info.description = v.description;
   if (v.min !== undefined) info.min = v.min;
   if (v.max !== undefined) info.max = v.max;
+  if (v.dimensions !== undefined) info.dimensions = v.dimensions;
   return info;
 }
 
 export async function getVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
-  const { opened } = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const md = opened.modelDescription;
   const q = input.query?.trim().toLowerCase() ?? '';
   const matching = md.variables.filter(

@@ -5,7 +5,7 @@
 import { GatewayError } from '../errors.ts';
 import type { PayInput, PayOutput } from '../schemas/payments.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 import { activePayments } from './payment-gate.ts';
 
 export async function payForRun(ctx: ServiceContext, input: PayInput, opts: { callerId?: string } = {}): Promise<PayOutput> {
@@ -16,7 +16,7 @@ export async function payForRun(ctx: ServiceContext, input: PayInput, opts: { ca
     });
   }
   // An id this caller cannot use is NOT_FOUND now, not after paying.
-  if (input.fmu_id !== undefined) await resolveFmuFor(ctx, input.fmu_id);
+  if (input.fmu_id !== undefined) await resolveFmu(ctx, input.fmu_id);
   const callerId = opts.callerId ?? ctx.access?.callerId;
   const price = payments.price(1);
   const required = await payments.paymentRequired({

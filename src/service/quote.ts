@@ -6,12 +6,12 @@
 import type { QuoteSuccess } from '../schemas/payments.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 import { activePayments } from './payment-gate.ts';
 import { planSimulation } from './simulate-plan.ts';
 
 export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { callerId?: string } = {}): Promise<QuoteSuccess> {
-  const { opened } = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const callerId = opts.callerId ?? ctx.access?.callerId;
   const plan = planSimulation(opened.modelDescription, input, ctx.config.limits.maxOutputRows);
   const rows = estimateRows(plan.startTime, plan.stopTime, plan.step);

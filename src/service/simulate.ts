@@ -10,7 +10,7 @@ import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { isGatewayError } from '../errors.ts';
-import { resolveFmuFor } from './fmu-resolver.ts';
+import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
@@ -46,13 +46,13 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
     return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
   }
-  const resolved = await resolveFmuFor(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
   assertRunnable(md); // before compiling sources or starting a worker
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions) : undefined;
 
   await ctx.access?.checkQuota(0);
   const startedAt = new Date();

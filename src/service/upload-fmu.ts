@@ -5,12 +5,12 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
-import { openFmu } from '../fmi/archive.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { StoredFmu } from '../store/fmu-file-store.ts';
 import type { ServiceContext } from './context.ts';
-import { archiveLimits } from './fmu-resolver.ts';
+import { openWithContext } from './fmu-resolver.ts';
 import { interfacesOf } from './get-variables.ts';
 
 export interface UploadOptions {
@@ -20,8 +20,6 @@ export interface UploadOptions {
    */
   allowPath?: boolean;
 }
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function tooLarge(size: number, max: number): GatewayError {
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
@@ -59,22 +57,34 @@ export function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: Upl
     if (size > max) throw tooLarge(size, max);
     return readFileSync(input.path);
   }
-  const text = (input.content_base64 ?? '').replace(/\s+/g, '');
+  const raw = input.content_base64 ?? '';
+  // Line-wrapped base64 is fine; the regex pass only runs when there is whitespace to remove
+  // (indexOf is a memchr, the regex ~10x slower: this runs on the event loop for every upload).
+  const hasSpace = raw.indexOf('\n') >= 0 || raw.indexOf('\r') >= 0 || raw.indexOf(' ') >= 0 || raw.indexOf('\t') >= 0;
+  const text = hasSpace ? raw.replace(/\s+/g, '') : raw;
   // Decoded size is known from the text length: refuse before allocating anything big.
   const decodedSize = Math.floor((text.length * 3) / 4);
   if (decodedSize > max + 2) throw tooLarge(decodedSize, max);
-  if (text.length % 4 !== 0 || !BASE64.test(text)) {
-    throw new GatewayError('BAD_REQUEST', 'content_base64 is not valid base64', {
+  const notBase64 = (): GatewayError =>
+    new GatewayError('BAD_REQUEST', 'content_base64 is not valid base64', {
       hint: 'Encode the .fmu bytes with standard base64 (A-Z, a-z, 0-9, +, /, = padding).',
     });
-  }
-  return Buffer.from(text, 'base64');
+  if (text.length % 4 !== 0) throw notBase64();
+  // Node's decoder skips characters outside the alphabet and stops at an inner "=": either way
+  // fewer bytes come out than the length promises, which is the validity check (no regex pass).
+  const bytes = Buffer.from(text, 'base64');
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (bytes.length !== (text.length / 4) * 3 - padding) throw notBase64();
+  return bytes;
 }
 
 export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
   const bytes = readUpload(ctx, input, opts);
-  const opened = openFmu({ bytes }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
-  return storeUpload(ctx, opened, () => ctx.fmuStore.put(bytes), bytes.byteLength);
+  // Validated (and parsed, off the event loop in a server) before anything is stored.
+  const opened = await openWithContext(ctx, { bytes });
+  // Compile options are checked against the unpacked sources before anything is stored.
+  const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
+  return storeUpload(ctx, opened, () => ctx.fmuStore.put(bytes, compileOptions), bytes.byteLength);
 }
 
 /**
@@ -84,7 +94,7 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
  */
 export async function uploadFmuFromFile(ctx: ServiceContext, tmpPath: string): Promise<UploadFmuSuccess> {
   try {
-    const opened = openFmu({ path: tmpPath }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
+    const opened = await openWithContext(ctx, { path: tmpPath });
     return await storeUpload(ctx, opened, () => ctx.fmuStore.adopt(tmpPath, opened.sha256), statSync(tmpPath).size);
   } finally {
     rmSync(tmpPath, { force: true });
@@ -140,6 +150,8 @@ export async function storeUpload(
     },
     warnings: opened.warnings,
   };
+  const compileOptions = ctx.fmuStore.compileOptionsOf(stored.sha256);
+  if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
   return out;

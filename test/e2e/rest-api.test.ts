@@ -316,11 +316,66 @@ function scenario(name: string, env: () => Promise<{ env: Record<string, string>
       assert.match(await docs.text(), /<html/i);
     });
 
+    it('admits keyless MCP only from a direct loopback client (not through a proxy)', async () => {
+      const init = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      };
+      const post = (headers: Record<string, string>) =>
+        fetch(gw.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify(init),
+        });
+      assert.equal((await post({})).status, 200);
+      const proxied = await post({ 'x-forwarded-for': '203.0.113.7' });
+      assert.equal(proxied.status, 401);
+      assert.equal(((await proxied.json()) as ErrorBody).error.code, 'UNAUTHORIZED');
+    });
+
     it('answers an unknown route with a coded 404', async () => {
       assertCoded(await call(base, 'GET', '/nope', { key: keyA }), 404, 'NOT_FOUND');
     });
   });
 }
+
+describe('REST API limits', { timeout: 60_000 }, () => {
+  let gw: HttpGateway;
+  let base: string;
+  before(async () => {
+    gw = await startHttpGateway([], { MCP_ANONYMOUS: 'never', RATE_LIMIT_PER_MINUTE: '5', KEY_CREATION_PER_HOUR: '2' });
+    base = gw.url.replace(/\/mcp$/, '');
+  });
+  after(async () => {
+    await gw?.close();
+  });
+
+  it('limits POST /keys per client address, coded 429', async () => {
+    assert.equal((await call(base, 'POST', '/keys')).status, 201);
+    const second = await call(base, 'POST', '/keys');
+    assert.equal(second.status, 201);
+    const third = await call(base, 'POST', '/keys');
+    assertCoded(third, 429, 'RATE_LIMITED');
+    assert.ok(Number(third.headers.get('retry-after')) > 0);
+    const key = second.json().key as string;
+    // The per-key budget: 5 a minute here.
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await call(base, 'GET', '/library?limit=1', { key })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+  });
+
+  it('refuses keyless MCP even on loopback with MCP_ANONYMOUS=never', async () => {
+    const r = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
+    assert.equal(r.status, 401);
+    assert.equal(((await r.json()) as ErrorBody).error.code, 'UNAUTHORIZED');
+  });
+});
 
 after(() => rmSync(fixtureDir, { recursive: true, force: true }));
 

@@ -28,7 +28,7 @@ before(async () => {
 after(() => cleanups.forEach((c) => c()));
 
 describe('listLibrary', () => {
-  it('lists models with ids, counts and default experiments', () => {
+  it('lists models with ids, counts and default experiments', async () => {
     const out = listLibrary(ctx, {});
     assert.ok(ListLibraryOutputSchema.safeParse(out).success);
     assert.equal(out.total, 2);
@@ -38,7 +38,7 @@ describe('listLibrary', () => {
     assert.ok((smd?.equations[0] ?? '').includes('der(x) = v'));
   });
 
-  it('applies the limit but reports the total', () => {
+  it('applies the limit but reports the total', async () => {
     const out = listLibrary(ctx, { limit: 1 });
     assert.deepEqual([out.models.length, out.total], [1, 2]);
     assert.deepEqual(
@@ -81,7 +81,7 @@ describe('getVariables', () => {
   });
 
   it('rejects an unknown model', async () => {
-    await assert.rejects(() => getVariables(ctx, { fmu_id: 'msl:Nope' }), isCode('NOT_FOUND'));
+    await assert.rejects(async () => getVariables(ctx, { fmu_id: 'msl:Nope' }), isCode('NOT_FOUND'));
   });
 });
 
@@ -113,23 +113,25 @@ describe('uploadFmu', () => {
 
   it("refuses an fmi_version other than the uploaded FMU's own, rather than ignoring it", async () => {
     const { fmu_id } = await uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
-    await assert.rejects(() => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
     await assert.rejects(simulate(ctx, { fmu_id, fmi_version: '3.0', stop_time: 1 }), isCode('BAD_REQUEST'));
     assert.equal((await getVariables(ctx, { fmu_id, fmi_version: '2.0' })).fmi_version, '2.0');
   });
 
   it('refuses path uploads unless the face allows them', async () => {
-    await assert.rejects(() => uploadFmu(ctx, { path: built.get('Dahlquist@3.0') as string }), isCode('BAD_REQUEST'));
-    await assert.rejects(() => uploadFmu(ctx, { path: 'relative.fmu' }, { allowPath: true }), isCode('BAD_REQUEST'));
-    await assert.rejects(() => uploadFmu(ctx, { path: '/no/such/file.fmu' }, { allowPath: true }), isCode('NOT_FOUND'));
+    await assert.rejects(async () => uploadFmu(ctx, { path: built.get('Dahlquist@3.0') as string }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(ctx, { path: 'relative.fmu' }, { allowPath: true }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(ctx, { path: '/no/such/file.fmu' }, { allowPath: true }), isCode('NOT_FOUND'));
   });
 
   it('rejects invalid base64 and non-FMU bytes without storing anything', async () => {
     const t = createTestContext(built);
     cleanups.push(t.cleanup);
-    await assert.rejects(() => uploadFmu(t.ctx, { content_base64: 'not base64!' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'not base64!' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v!mFy' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v=mFy' }), isCode('BAD_REQUEST'));
     await assert.rejects(
-      () => uploadFmu(t.ctx, { content_base64: Buffer.from('hello, not a zip').toString('base64') }),
+      async () => uploadFmu(t.ctx, { content_base64: Buffer.from('hello, not a zip').toString('base64') }),
       isCode('FMU_INVALID'),
     );
     assert.equal(existsSync(join(t.ctx.config.dataDir, 'fmus')), false);
@@ -139,7 +141,7 @@ describe('uploadFmu', () => {
     const t = createTestContext(built, { MAX_FMU_MB: '0.001' });
     cleanups.push(t.cleanup);
     const bytes = readFileSync(built.get('Dahlquist@3.0') as string);
-    await assert.rejects(() => uploadFmu(t.ctx, { content_base64: bytes.toString('base64') }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: bytes.toString('base64') }), isCode('BAD_REQUEST'));
   });
 });
 

@@ -7,6 +7,7 @@ import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
 import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 function num(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(6)));
@@ -15,12 +16,12 @@ function num(v: number | null): string {
 function render(out: SimulateCompleted): string {
   const p = out.provenance;
   const lines = [
-    `Run ${out.run_id} completed: ${p.model_name}, t = ${p.start_time}..${p.stop_time} s, ${out.rows} rows ` +
+    `Run ${out.run_id} completed: ${escapeForText(p.model_name)}, t = ${p.start_time}..${p.stop_time} s, ${out.rows} rows ` +
       `(FMI ${p.fmi_version} ${p.interface}${p.solver === null ? '' : `, solver ${p.solver}`}, ${out.stats.wall_ms.toFixed(0)} ms).`,
     'Outputs (min / max / mean / final):',
     ...Object.entries(out.summary).map(
       ([name, s]) =>
-        `- ${name}${s.unit === undefined ? '' : ` [${s.unit}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
+        `- ${escapeForText(name)}${s.unit === undefined ? '' : ` [${escapeForText(s.unit)}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
     ),
   ];
   const kpis = Object.entries(out.kpis);
