@@ -78,6 +78,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
     openOffThread: true,
+    accounts,
   });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {

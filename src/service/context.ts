@@ -62,13 +62,13 @@ export interface ServiceContext {
    * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
   ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
-  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
-  payments?: Payments;
   /**
    * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
    */
   access?: CallerAccess;
+  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
+  payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */

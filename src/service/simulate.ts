@@ -73,34 +73,32 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   };
   // Payment is taken after every check of the request and just before the run (payment-gate.ts).
   const callerId = opts.callerId ?? ctx.access?.callerId;
-  let gated;
-  try {
-    gated = await gatedRun(
-      ctx,
-      {
-        input,
-        fmuId: input.fmu_id,
-        rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
-        ...(callerId === undefined ? {} : { callerId }),
-        ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
-        resource: 'fmu-gateway://tools/simulate',
-      },
-      () => ctx.runner.run(job, runOpts),
-    );
-  } catch (e) {
-    // A run that reached the engine and failed is usage too (it took a worker's time).
-    await ctx.access?.onRunFinished({
-      fmu_id: input.fmu_id,
-      fmu_sha256: opened.sha256,
-      started_at: startedAt,
-      duration_ms: Date.now() - startedAt.getTime(),
-      rows: 0,
-      result_bytes: 0,
-      status: 'failed',
-      error_code: isGatewayError(e) ? e.code : 'INTERNAL',
-    });
-    throw e;
-  }
+  const gated = await gatedRun(
+    ctx,
+    {
+      input,
+      fmuId: input.fmu_id,
+      rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
+      ...(callerId === undefined ? {} : { callerId }),
+      ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
+      resource: 'fmu-gateway://tools/simulate',
+    },
+    () =>
+      ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+        // A run that reached the engine and failed is usage too (it took a worker's time).
+        await ctx.access?.onRunFinished({
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: 0,
+          result_bytes: 0,
+          status: 'failed',
+          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+        });
+        throw e;
+      }),
+  );
   const result = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
 
