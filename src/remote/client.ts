@@ -24,9 +24,13 @@ export interface HealthInfo {
   [key: string]: unknown;
 }
 
-export interface UploadResult extends UploadFmuSuccess {
+export interface UploadResult {
+  fmu_id: string;
+  sha256: string;
   /** False when the remote already had these bytes and nothing was sent. */
   bytes_sent: boolean;
+  /** The remote's summary of the FMU, when it was sent now. */
+  summary?: UploadFmuSuccess;
 }
 
 export class GatewayClient {
@@ -88,30 +92,23 @@ export class GatewayClient {
     return parse(GetVariablesSuccessSchema, withOk(data), 'GET /fmus/{id}/variables');
   }
 
-  /** GET /fmus/{id}: the stored FMU's summary, or undefined when the remote does not have it (for this key). */
-  async getFmu(fmuId: string): Promise<UploadFmuSuccess | undefined> {
-    const { status, data } = await this.http.json({
-      method: 'GET',
-      path: `/fmus/${encodeURIComponent(fmuId)}`,
-      idempotent: true,
-      accept: [404],
-    });
+  /** GET /fmus/by-sha256/{sha}: whether the remote holds these bytes for this key (undefined when not). */
+  async findFmuBySha256(sha256: string): Promise<{ fmu_id: string } | undefined> {
+    const { status, data } = await this.http.json({ method: 'GET', path: `/fmus/by-sha256/${sha256}`, idempotent: true, accept: [404] });
     if (status === 404) return undefined;
-    return parse(
-      UploadFmuSuccessSchema,
-      withOk({ already_stored: true, warnings: [], ...asObject(data, 'GET /fmus/{id}') }),
-      'GET /fmus/{id}',
-    );
+    const fmuId = asObject(data, 'GET /fmus/by-sha256/{sha}').fmu_id;
+    if (fmuId !== `sha256:${sha256}`) throw contractError('GET /fmus/by-sha256/{sha}', `fmu_id ${String(fmuId)} is not sha256:${sha256}`);
+    return { fmu_id: fmuId };
   }
 
   /**
-   * Uploads a .fmu (a file path or its bytes) unless the remote already has its sha256. The file is
+   * Uploads a .fmu (a file path or its bytes) unless the remote already holds its sha256. A file is
    * streamed from disk, never read whole into memory.
    */
   async uploadFmu(source: { path: string } | { bytes: Uint8Array }): Promise<UploadResult> {
     const sha = 'path' in source ? await sha256OfFile(source.path) : createHash('sha256').update(source.bytes).digest('hex');
-    const existing = await this.getFmu(`sha256:${sha}`);
-    if (existing !== undefined) return { ...existing, already_stored: true, bytes_sent: false };
+    const existing = await this.findFmuBySha256(sha);
+    if (existing !== undefined) return { fmu_id: existing.fmu_id, sha256: sha, bytes_sent: false };
     const form = new FormData();
     const blob = 'path' in source ? await openAsBlob(source.path) : new Blob([source.bytes]);
     form.append('file', blob, 'model.fmu');
@@ -121,7 +118,7 @@ export class GatewayClient {
     if (stored.fmu_id !== `sha256:${sha}`) {
       throw contractError('POST /fmus', `the remote stored the file as ${stored.fmu_id}, expected sha256:${sha}`);
     }
-    return { ...stored, bytes_sent: true };
+    return { fmu_id: stored.fmu_id, sha256: sha, bytes_sent: true, summary: stored };
   }
 
   /**
