@@ -28,11 +28,11 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   const startValues = planStartValues(md, options.startValues);
   const inputs = compileInputs(md, options.inputSignals);
   const hasInputs = inputs.signals.length > 0;
-  const recorder = new Recorder(
-    instance,
-    outputs,
-    options.maxRows === undefined ? { capacity: points } : { capacity: points, maxRows: options.maxRows },
-  );
+  const recorder = new Recorder(instance, outputs, {
+    capacity: points,
+    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.outputs === undefined ? {} : { select: options.outputs }),
+  });
 
   // Instantiated: exact/approx start values (and, in FMI 3, inputs).
   applyStartValues(instance, startValues, 'instantiated');

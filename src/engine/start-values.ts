@@ -6,20 +6,25 @@
  * does not admit inputs).
  *
  * Accepted JS values: numbers for Float*, integers, Boolean (also 0/1), Enumeration
- * (also an item name); strings of digits for Int64/UInt64 beyond 2^53; strings for
- * String; for Binary a hex string ("0a1b") or an array of bytes.
+ * (also an item name); strings of digits for Int64/UInt64 beyond 2^53 (exact over the full
+ * range); strings for String; for Binary a hex string ("0a1b") or an array of bytes; for an
+ * FMI 3 array variable a nested array of its shape (or a flat array of its elements).
  */
 import { GatewayError } from '../errors.ts';
 import type { FmiInstance } from '../fmi/instance.ts';
 import type { ModelDescription, ModelVariable, StartValue, VariableType } from '../schemas/model-description.ts';
-import { allocBuffer, effectiveInitial, FLOAT32_MAX, requireVariable } from './variables.ts';
+import type { VariableValue } from '../schemas/simulate.ts';
+import { allocBuffer, effectiveInitial, flattenArrayValue, FLOAT32_MAX, requireVariable, variableShape } from './variables.ts';
 
 export type StartPhase = 'instantiated' | 'initialization';
 export type ConvertedValue = number | bigint | string | Uint8Array;
 
 export interface StartValueEntry {
   variable: ModelVariable;
+  /** The scalar's value, or the first element of an array. */
   value: ConvertedValue;
+  /** Every element (one for a scalar; row-major for an FMI 3 array). */
+  elements: ConvertedValue[];
   phase: StartPhase;
 }
 
@@ -83,7 +88,7 @@ function checkRange(v: ModelVariable, value: number | bigint): void {
 
 /** Converts a JSON-ish start value to the JS value the binding expects for the variable's type. */
 export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: StartValue): ConvertedValue {
-  if (Array.isArray(raw) && v.type !== 'Binary') throw invalid(v, 'array values are not supported (scalar variables only).', raw);
+  if (Array.isArray(raw) && v.type !== 'Binary') throw invalid(v, 'expected a single value, not an array.', raw);
   switch (v.type) {
     case 'Float32':
     case 'Float64':
@@ -137,16 +142,28 @@ export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: S
   }
 }
 
+/** The elements of an array variable's start value, each converted; INVALID_START_VALUE when the shape does not fit. */
+function convertArrayStartValue(md: ModelDescription, v: ModelVariable, raw: VariableValue): ConvertedValue[] {
+  if (v.type === 'Binary') throw invalid(v, 'Binary array variables are not supported.', raw);
+  const shape = variableShape(md, v);
+  const flat = flattenArrayValue(shape, raw);
+  if (typeof flat === 'string') throw invalid(v, `${flat}.`, raw);
+  return flat.map((x) => convertStartValue(md, v, x));
+}
+
 /** Validates every start value (throws UNKNOWN_VARIABLE / INVALID_START_VALUE) and decides when each is set. */
-export function planStartValues(md: ModelDescription, startValues: Readonly<Record<string, StartValue>> | undefined): StartValuePlan {
+export function planStartValues(md: ModelDescription, startValues: Readonly<Record<string, VariableValue>> | undefined): StartValuePlan {
   const entries: StartValueEntry[] = [];
   for (const [name, raw] of Object.entries(startValues ?? {})) {
     const v = requireVariable(md, name, 'start_values');
     const refusal = startValueRefusal(v);
     if (refusal) throw invalid(v, refusal, raw);
-    const value = convertStartValue(md, v, raw);
+    const isArray = (v.dimensions?.length ?? 0) > 0;
+    if (!isArray && Array.isArray(raw) && v.type !== 'Binary')
+      throw invalid(v, 'it is a scalar variable; give one value, not an array.', raw);
+    const elements = isArray ? convertArrayStartValue(md, v, raw) : [convertStartValue(md, v, raw as StartValue)];
     const phase: StartPhase = v.causality === 'input' && md.fmi_version === '2.0' ? 'initialization' : 'instantiated';
-    entries.push({ variable: v, value, phase });
+    entries.push({ variable: v, value: elements[0] ?? 0, elements, phase });
   }
   return { entries };
 }
@@ -165,23 +182,24 @@ export function applyStartValues(instance: FmiInstance, plan: StartValuePlan, ph
   }
   for (const [type, group] of groups) {
     const vrs = Uint32Array.from(group, (e) => e.variable.value_reference);
+    const values = group.flatMap((e) => e.elements);
     if (type === 'String') {
       instance.setStrings(
         vrs,
-        group.map((e) => e.value as string),
+        values.map((x) => x as string),
       );
     } else if (type === 'Binary') {
       instance.setBinary(
         vrs,
-        group.map((e) => e.value as Uint8Array),
+        values.map((x) => x as Uint8Array),
       );
     } else {
-      const buf = allocBuffer(instance.fmiVersion, type, group.length);
-      group.forEach((e, i) => {
-        if (buf instanceof BigInt64Array || buf instanceof BigUint64Array) buf[i] = BigInt(e.value as number | bigint);
-        else buf[i] = Number(e.value);
+      const buf = allocBuffer(instance.fmiVersion, type, values.length);
+      values.forEach((x, i) => {
+        if (buf instanceof BigInt64Array || buf instanceof BigUint64Array) buf[i] = BigInt(x as number | bigint);
+        else buf[i] = Number(x);
       });
-      instance.setNumeric(type, vrs, buf);
+      instance.setNumeric(type, vrs, buf, values.length);
     }
   }
 }

@@ -129,3 +129,115 @@ export function groupByType<T extends { variable: ModelVariable }>(items: readon
   }
   return groups;
 }
+
+const shapes = new WeakMap<ModelVariable, number[]>();
+
+/**
+ * The shape of an FMI 3 array variable ([] for a scalar): fixed <Dimension start> sizes, and
+ * structural-parameter sizes at that parameter's start value (the gateway never enters
+ * Configuration Mode, so the start value is the size the FMU runs with).
+ */
+export function variableShape(md: ModelDescription, v: ModelVariable): number[] {
+  const dims = v.dimensions;
+  if (dims === undefined || dims.length === 0) return [];
+  const cached = shapes.get(v);
+  if (cached) return cached;
+  const shape = dims.map((d) => {
+    if (typeof d === 'number') return d;
+    const p = findVariable(md, d);
+    const size = typeof p?.start === 'string' ? Number(p.start) : p?.start;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new GatewayError(
+        'FMU_INVALID',
+        `The size of array "${v.name}" comes from "${d}", which has no non-negative integer start value.`,
+        {
+          name: v.name,
+          dimension: d,
+        },
+      );
+    }
+    return size;
+  });
+  shapes.set(v, shape);
+  return shape;
+}
+
+/** Number of scalar values behind a variable: 1 for a scalar, the product of the shape for an array. */
+export function variableSize(md: ModelDescription, v: ModelVariable): number {
+  const shape = variableShape(md, v);
+  return shape.length === 0 && (v.dimensions?.length ?? 0) === 0 ? 1 : shape.reduce((a, b) => a * b, 1);
+}
+
+/** Column names of a variable's elements in row-major order: "x" for a scalar, "A[1,2]" (1-based) for arrays. */
+export function elementNames(md: ModelDescription, v: ModelVariable): string[] {
+  const shape = variableShape(md, v);
+  if ((v.dimensions?.length ?? 0) === 0) return [v.name];
+  const out: string[] = [];
+  const index = shape.map(() => 1);
+  const total = shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < total; k++) {
+    out.push(`${v.name}[${index.join(',')}]`);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if ((index[d] as number) < (shape[d] as number)) {
+        index[d] = (index[d] as number) + 1;
+        break;
+      }
+      index[d] = 1;
+    }
+  }
+  return out;
+}
+
+export type ScalarValue = number | string | boolean;
+
+/**
+ * The elements of an array value in row-major order: a nested array of the variable's shape
+ * (e.g. [[1, 2], [3, 4]] for a 2×2 matrix) or a flat array of all its elements.
+ * Returns a reason string when the value does not fit.
+ */
+export function flattenArrayValue(shape: readonly number[], raw: unknown): ScalarValue[] | string {
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (!Array.isArray(raw)) return `expected an array of shape [${shape.join(', ')}]`;
+  const isScalar = (x: unknown): x is ScalarValue => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean';
+  if (raw.length === total && raw.every(isScalar)) return raw;
+  const out: ScalarValue[] = [];
+  const walk = (x: unknown, depth: number, path: string): string | undefined => {
+    if (depth === shape.length) {
+      if (!isScalar(x)) return `element ${path} is not a number, boolean or string`;
+      out.push(x);
+      return undefined;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth])
+      return `expected ${shape[depth]} entries at ${path === '' ? 'the top level' : path}, got ${Array.isArray(x) ? x.length : JSON.stringify(x)} (shape [${shape.join(', ')}])`;
+    for (let i = 0; i < x.length; i++) {
+      const why = walk(x[i], depth + 1, `${path}[${i + 1}]`);
+      if (why !== undefined) return why;
+    }
+    return undefined;
+  };
+  return walk(raw, 0, '') ?? out;
+}
+
+const ELEMENT_NAME = /^(.+)\[(\d+(?:,\d+)*)\]$/;
+
+/**
+ * A name that can be recorded: a variable, or one element "A[i,j]" (1-based) of an FMI 3 array
+ * variable. `element` is the element's column name when the name picks one element.
+ */
+export function findRecordable(md: ModelDescription, name: string): { variable: ModelVariable; element?: string } | undefined {
+  const v = findVariable(md, name);
+  if (v) return { variable: v };
+  const m = ELEMENT_NAME.exec(name);
+  if (!m) return undefined;
+  const base = findVariable(md, m[1] as string);
+  if (!base || (base.dimensions?.length ?? 0) === 0) return undefined;
+  const index = (m[2] as string).split(',').map(Number);
+  const shape = variableShape(md, base);
+  if (index.length !== shape.length || index.some((i, d) => i < 1 || i > (shape[d] as number))) return undefined;
+  return { variable: base, element: `${base.name}[${index.join(',')}]` };
+}
+
+/** As requireVariable, for names that may also pick an array element ("x[2]"). */
+export function requireRecordable(md: ModelDescription, name: string, role: string): { variable: ModelVariable; element?: string } {
+  return findRecordable(md, name) ?? { variable: requireVariable(md, name, role) };
+}

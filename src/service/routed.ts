@@ -30,7 +30,7 @@ export async function routedGetVariables(ctx: ServiceContext, input: GetVariable
   const remote = forwardAll(ctx);
   if (remote !== undefined) return remote.getVariables(input);
   try {
-    return getVariables(ctx, input);
+    return await getVariables(ctx, input);
   } catch (e) {
     const remoteMayHaveIt =
       ctx.config.mode === 'auto' &&
@@ -48,7 +48,7 @@ export async function routedGetVariables(ctx: ServiceContext, input: GetVariable
  * these bytes). In auto mode an FMU that cannot run here is sent when it is first simulated.
  */
 export async function routedUploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
-  const stored = uploadFmu(ctx, input, opts);
+  const stored = await uploadFmu(ctx, input, opts);
   const remote = forwardAll(ctx);
   if (remote === undefined) return stored;
   // Validated and summarised here (no FMU code runs for that); the remote gets the bytes once.

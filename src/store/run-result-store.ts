@@ -41,8 +41,9 @@ export function writeResultCsv(path: string, result: Pick<SimulationResult, 'row
     for (let r = 0; r < result.rows; r++) {
       let line = csvNumber(result.time[r] as number);
       for (const c of result.columns) {
-        const v = c.values[r];
-        line += ',' + (typeof v === 'string' ? csvField(v) : csvNumber(v as number));
+        // Int64 / UInt64: the exact integer, not its nearest double.
+        const v = c.exact !== undefined ? c.exact[r] : c.values[r];
+        line += ',' + (typeof v === 'string' ? csvField(v) : typeof v === 'bigint' ? v.toString() : csvNumber(v as number));
       }
       chunk += line + '\n';
       if (chunk.length > 1 << 20) {

@@ -5,15 +5,16 @@ import { routedGetVariables } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 const MAX_TEXT_ROWS = 60;
 
 function render(out: GetVariablesSuccess): string {
-  const head = `${out.model_name} (FMI ${out.fmi_version}, ${out.interfaces.join('/')}): ${out.total} matching variables`;
+  const head = `${escapeForText(out.model_name)} (FMI ${out.fmi_version}, ${out.interfaces.join('/')}): ${out.total} matching variables`;
   const rows = out.variables.slice(0, MAX_TEXT_ROWS).map((v) => {
     const start = v.start === undefined ? '' : ` start=${JSON.stringify(v.start)}`;
-    const unit = v.unit === undefined ? '' : ` [${v.unit}]`;
-    return `- ${v.name}: ${v.causality} ${v.type}${unit}${start}${v.description === undefined ? '' : ` — ${v.description}`}`;
+    const unit = v.unit === undefined ? '' : ` [${escapeForText(v.unit)}]`;
+    return `- ${escapeForText(v.name)}: ${v.causality} ${v.type}${unit}${escapeForText(start)}${v.description === undefined ? '' : ` — ${escapeForText(v.description)}`}`;
   });
   const cut = out.variables.length > MAX_TEXT_ROWS ? `\n(${out.variables.length - MAX_TEXT_ROWS} more in the structured result)` : '';
   const de = out.default_experiment;
@@ -30,13 +31,12 @@ export function registerGetVariables(server: McpServer, deps: ToolDeps): Registe
     {
       title: 'Get the variables of a model',
       description:
-        "Lists an FMU's variables: name, causality (parameter = settable before the run with start_values; input = " +
-        'drive over time with input_signals; output = recorded by default), type, start value, unit and description, ' +
-        "plus the model's default experiment (start/stop time, step). Use the exact names in simulate. " +
-        'fmu_id is "msl:<Name>" from list_library or "sha256:<hex>" from upload_fmu.',
+        "An FMU's variables (name, causality, type, start, unit, description) and default experiment. " +
+        'Use the exact names in simulate.',
       inputSchema: GetVariablesInputSchema,
       outputSchema: GetVariablesOutputSchema,
-      annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+      // Read-only: destructive/idempotent hints do not apply (MCP spec); omitted to keep tools/list short.
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
       guarded(async () => {

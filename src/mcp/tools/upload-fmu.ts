@@ -5,12 +5,13 @@ import { routedUploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 function render(out: UploadFmuSuccess): string {
   const c = out.counts;
   const warn = out.warnings.length === 0 ? '' : `\nWarnings:\n${out.warnings.map((w) => `- ${w}`).join('\n')}`;
   return (
-    `${out.already_stored ? 'Already stored' : 'Stored'} ${out.model_name} as ${out.fmu_id} ` +
+    `${out.already_stored ? 'Already stored' : 'Stored'} ${escapeForText(out.model_name)} as ${out.fmu_id} ` +
     `(FMI ${out.fmi_version}, ${out.interfaces.join('/')}, platforms: ${out.platforms.join(', ') || 'none'}${out.has_sources ? ', with sources' : ''}; ` +
     `${c.inputs} inputs, ${c.outputs} outputs, ${c.parameters} parameters, ${c.states} states).${warn}\n` +
     `Next: get_variables {fmu_id: "${out.fmu_id}"}, then simulate.`
@@ -20,16 +21,15 @@ function render(out: UploadFmuSuccess): string {
 export function registerUploadFmu(server: McpServer, deps: ToolDeps): RegisteredTool {
   const how =
     deps.transport === 'stdio'
-      ? 'Give `path`, the absolute path of a .fmu file on this machine (preferred), or `content_base64`.'
-      : 'This server is remote: give `content_base64` (the .fmu bytes, base64); `path` is refused because the server cannot read your files.';
+      ? 'Give path (absolute, preferred) or content_base64.'
+      : 'Give content_base64 (this server cannot read your files).';
   return server.registerTool(
     'upload_fmu',
     {
       title: 'Upload an FMU',
       description:
-        'Stores your own FMU (an FMI 2.0 or 3.0 .fmu file, Model Exchange and/or Co-Simulation) and validates it. ' +
-        `${how} The answer's fmu_id ("sha256:<hex>", the same for the same bytes, so re-uploading is harmless) ` +
-        `goes into get_variables and simulate. Largest accepted file: ${Math.round(deps.maxUploadBytes / 1048576)} MB.`,
+        `Validates and stores your FMI 2.0/3.0 .fmu (at most ${Math.round(deps.maxUploadBytes / 1048576)} MB). ${how} ` +
+        'Returns its fmu_id ("sha256:<hex>"; same bytes, same id).',
       inputSchema: UploadFmuInputSchema,
       outputSchema: UploadFmuOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: true, destructiveHint: false, openWorldHint: false },
