@@ -11,13 +11,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { toErrorOutput, type PaymentRequired } from '../schemas/errors.ts';
+import type { QuoteSuccess } from '../schemas/payments.ts';
 import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import type { ServiceContext } from '../service/context.ts';
 import { remoteRunCsv } from '../service/forward.ts';
-import { placeRun } from '../service/placement.ts';
+import { placeRun, type Placement } from '../service/placement.ts';
+import { quote } from '../service/quote.ts';
+import { LOCAL_CALLER } from '../payments/identity.ts';
 import { renderPng } from '../service/plot.ts';
 import { simulate } from '../service/simulate.ts';
-import { fmuIdFromArgument } from './fmu-argument.ts';
+import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { keyFor } from './remote-keys.ts';
@@ -56,7 +59,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   const local = createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
   try {
     const ctx = local.ctx;
-    const fmuId = fmuIdFromArgument(ctx, positionals[0]);
+    const fmuId = await fmuIdFromArgument(ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
     const extra = values['payment-token'] !== undefined ? { payment_token: values['payment-token'] } : {};
     const input = simulateRequestFromOptions(config, fmuId, values, extra);
     const placement = await placeRun(ctx, input.fmu_id, {
@@ -69,7 +72,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       if (!placement.client.hasApiKey) ctx.remote = placement.client.withApiKey(key);
       process.stderr.write(`running on ${placement.client.baseUrl}: ${placement.reason}\n`);
     }
-    if (values.quote === true) return await printQuote(ctx, input);
+    if (values.quote === true) return await printQuote(ctx, input, placement);
     let output: SimulateCompleted;
     try {
       output = (await simulate(ctx, input)).output;
@@ -88,21 +91,13 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function printQuote(ctx: ServiceContext, input: SimulateInput): Promise<number> {
-  const quote = ctx.remote !== undefined && ctx.config.mode !== 'local' ? await quoteRemoteOrLocal(ctx, input) : await quoteLocal(ctx, input);
-  process.stdout.write(`${JSON.stringify(quote, null, 2)}\n`);
+async function printQuote(ctx: ServiceContext, input: SimulateInput, placement: Placement): Promise<number> {
+  const q: QuoteSuccess =
+    placement.where === 'remote' ? await placement.client.quote(input) : await quote(ctx, input, { callerId: LOCAL_CALLER });
+  process.stdout.write(`${JSON.stringify(q, null, 2)}\n`);
+  const price = q.payment_required ? `${formatNumber(q.amount)} ${q.currency.toUpperCase()}` : 'free';
+  process.stderr.write(`price: ${price} for ~${q.estimated_rows} rows${q.checkout ? `; pay at ${q.checkout.checkout_url}` : ''}\n`);
   return EXIT_PAYMENT;
-}
-
-async function quoteRemoteOrLocal(ctx: ServiceContext, input: SimulateInput): Promise<Record<string, unknown>> {
-  const placement = await placeRun(ctx, input.fmu_id);
-  if (placement.where === 'remote' && ctx.remote !== undefined) return ctx.remote.quote(input);
-  return quoteLocal(ctx, input);
-}
-
-async function quoteLocal(ctx: ServiceContext, input: SimulateInput): Promise<Record<string, unknown>> {
-  const { quote } = await import('../service/quote.ts');
-  return (await quote(ctx, input)) as unknown as Record<string, unknown>;
 }
 
 function printPayment(p: PaymentRequired): number {
@@ -154,8 +149,16 @@ function plotOfSeries(output: SimulateCompleted): Buffer | undefined {
 function printSummary(output: SimulateCompleted, files: SavedFiles): void {
   const p = output.provenance;
   const where = p.executed_on === 'remote' ? `remote ${p.remote_url ?? ''}` : 'this machine';
-  process.stdout.write(`${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}, ran on ${where}\n\n`);
-  const rows = Object.entries(output.summary).map(([name, s]) => [name, formatNumber(s.final), formatNumber(s.min), formatNumber(s.max), s.unit ?? '']);
+  process.stdout.write(
+    `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}, ran on ${where}\n\n`,
+  );
+  const rows = Object.entries(output.summary).map(([name, s]) => [
+    name,
+    formatNumber(s.final),
+    formatNumber(s.min),
+    formatNumber(s.max),
+    s.unit ?? '',
+  ]);
   process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
   process.stdout.write(`\nsaved: ${files.csv}\n       ${files.summary}\n${files.plot !== undefined ? `       ${files.plot}\n` : ''}`);
 }

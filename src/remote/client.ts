@@ -9,9 +9,20 @@ import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { FormData } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { ListLibrarySuccessSchema, type ListLibrarySuccess } from '../schemas/library.ts';
+import {
+  PayOutputSchema,
+  PendingSchema,
+  QuoteSuccessSchema,
+  RedeemedSchema,
+  type PayInput,
+  type PayOutput,
+  type Pending,
+  type QuoteSuccess,
+  type Redeemed,
+} from '../schemas/payments.ts';
 import { SimulateCompletedSchema, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import { UploadFmuSuccessSchema, type UploadFmuSuccess } from '../schemas/upload.ts';
 import { GetVariablesSuccessSchema, type GetVariablesInput, type GetVariablesSuccess } from '../schemas/variables.ts';
@@ -130,22 +141,29 @@ export class GatewayClient {
     return parse(SimulateCompletedSchema, data, 'POST /simulate');
   }
 
-  /** POST /quote: the price of a simulate request (same body as /simulate). */
-  async quote(input: SimulateInput): Promise<Record<string, unknown>> {
-    const { data } = await this.http.json({ method: 'POST', path: '/quote', json: input, idempotent: true });
-    return asObject(data, 'POST /quote');
+  /** POST /quote: the price of a simulate request (same body as /simulate); creates a checkout when payment is due. */
+  async quote(input: SimulateInput): Promise<QuoteSuccess> {
+    const { data } = await this.http.json({ method: 'POST', path: '/quote', json: input, idempotent: false });
+    return parse(QuoteSuccessSchema, data, 'POST /quote');
   }
 
   /** POST /pay: a checkout session (optionally for one FMU). */
-  async pay(body: { fmu_id?: string } = {}): Promise<Record<string, unknown>> {
+  async pay(body: PayInput = {}): Promise<PayOutput> {
     const { data } = await this.http.json({ method: 'POST', path: '/pay', json: body, idempotent: false });
-    return asObject(data, 'POST /pay');
+    return parse(PayOutputSchema, data, 'POST /pay');
   }
 
-  /** GET /payments/checkout/{session_id}: the payment token once paid, status "pending" before. */
-  async redeemCheckout(sessionId: string): Promise<Record<string, unknown>> {
-    const { data } = await this.http.json({ method: 'GET', path: `/payments/checkout/${encodeURIComponent(sessionId)}`, idempotent: true });
-    return asObject(data, 'GET /payments/checkout/{id}');
+  /**
+   * GET /payments/checkout/{session_id}: the payment token once paid, status "pending" before.
+   * Not retried: the token of a session is handed out once.
+   */
+  async redeemCheckout(sessionId: string): Promise<Redeemed | Pending> {
+    const { data } = await this.http.json({
+      method: 'GET',
+      path: `/payments/checkout/${encodeURIComponent(sessionId)}`,
+      idempotent: false,
+    });
+    return parse(z.union([RedeemedSchema, PendingSchema]), data, 'GET /payments/checkout/{id}');
   }
 
   /** GET /runs/{id}: the stored run's metadata. */
