@@ -38,11 +38,11 @@ export interface StdioGateway {
   close: () => Promise<void>;
 }
 
-export async function startStdioGateway(extraEnv: Record<string, string> = {}): Promise<StdioGateway> {
+export async function startStdioGateway(extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<StdioGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp'],
+    args: [BIN, 'mcp', ...extraArgs],
     env: gatewayEnv(dataDir, extraEnv),
     cwd: ROOT,
     stderr: 'pipe',
