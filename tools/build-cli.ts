@@ -4,7 +4,7 @@
  * (bin/source-stamp.js). Native addons stay external and resolve from node_modules.
  */
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
@@ -15,6 +15,11 @@ const outDir = join(root, 'build', 'cli');
 
 interface Esbuild {
   buildSync(options: Record<string, unknown>): unknown;
+}
+
+function runtimeDependencies(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return Object.keys(pkg.dependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
 }
 
 export function buildCli(): string {
@@ -30,9 +35,10 @@ export function buildCli(): string {
     format: 'esm',
     target: 'node20',
     outfile: tmp,
-    // Native addons (koffi, resvg, sqlite3: it finds its .node file relative to its own sources)
-    // and the bundler itself are loaded from node_modules at run time.
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3'],
+    // Every package dependency stays external and loads from node_modules at run time: native
+    // addons (koffi, resvg, sqlite3) and packages that find their own files through __dirname
+    // (@fastify/swagger-ui's assets) break inside a bundle; the bundle is for our own TypeScript.
+    external: [...runtimeDependencies(), 'tsx/*'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

@@ -1,7 +1,9 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
+import { readFileSync, statSync } from 'node:fs';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GatewayError } from '../../errors.ts';
 import { assertRunVisible, readRunResult } from '../../service/index.ts';
+import { remoteRunCsv } from '../../service/forward.ts';
 import { listRecentRuns, readOwnedMeta } from '../../service/run-slice.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
@@ -41,6 +43,9 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
     (uri, vars) =>
       guardedRead(async () => {
         const runId = single(vars.run_id);
+        // A run this gateway forwarded: its CSV comes from the remote (downloaded once, streamed to disk).
+        const remote = await remoteRunCsv(deps.ctx, runId);
+        if (remote !== undefined) return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: readBounded(remote, runId) }] };
         if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
         await assertRunVisible(deps.ctx, runId);
         const file = readRunResult(deps.ctx, runId);
@@ -58,4 +63,20 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
         return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: file.readText() }] };
       }, deps.log),
   );
+}
+
+function readBounded(path: string, runId: string): string {
+  const size = statSync(path).size;
+  if (size > MAX_RESOURCE_BYTES) {
+    throw new GatewayError(
+      'OUTPUT_LIMIT_EXCEEDED',
+      `The result of run ${runId} is ${size} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`,
+      {
+        hint: 'Run again with a larger step or fewer outputs.',
+        size_bytes: size,
+        limit_bytes: MAX_RESOURCE_BYTES,
+      },
+    );
+  }
+  return readFileSync(path, 'utf8');
 }
