@@ -16,6 +16,7 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -85,9 +86,15 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     ctx.ensureBinary = async (fmu, iface, build) =>
       (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => {
+  const payments = createGatewayPayments(config, ctx.logger);
+  if (payments.payments !== undefined) ctx.payments = payments.payments;
+  return {
+    ctx,
+    warmUp: () => void getPool(),
+    close: async () => {
       await pool?.close();
       await remote?.close();
+      await payments.close();
     },
   };
 }

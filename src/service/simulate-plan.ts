@@ -7,7 +7,14 @@ import { GatewayError } from '../errors.ts';
 import { parseKpis, type ParsedKpi } from '../engine/kpis.ts';
 import { chooseInterface } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
-import { findRecordable, findVariable, isNumericType, requireRecordable, requireVariable } from '../engine/variables.ts';
+import {
+  findRecordable,
+  findVariable,
+  isNumericType,
+  requireRecordable,
+  requireVariable,
+  withStructuralParameters,
+} from '../engine/variables.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
 
@@ -168,15 +175,17 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
     }
   }
   const outputs = input.outputs ?? md.variables.filter((v) => v.causality === 'output').map((v) => v.name);
-  for (const name of outputs) requireRecordable(md, name, 'outputs');
+  // Array elements as the run sizes them (structural parameters given in start_values count).
+  const sized = withStructuralParameters(md, input.start_values);
+  for (const name of outputs) requireRecordable(sized, name, 'outputs');
   const kpis = parseKpis(
     input.kpis ?? [],
     md.variables.map((v) => v.name),
-    (name) => findRecordable(md, name) !== undefined, // also an array element, "x[2]_max"
+    (name) => findRecordable(sized, name) !== undefined, // also an array element, "x[2]_max"
   );
   // Checked here, not after the run: KPIs and plots need numbers, and a String column has none.
   const numeric = (name: string): boolean => {
-    const v = findRecordable(md, name)?.variable;
+    const v = findRecordable(sized, name)?.variable;
     return v !== undefined && isNumericType(v.type);
   };
   for (const k of kpis) {
