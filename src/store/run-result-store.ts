@@ -4,7 +4,19 @@
  * resolves always has both files.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
@@ -67,6 +79,10 @@ export interface RunResultStore {
   readMeta(runId: string): Record<string, unknown>;
   /** Size of result.csv; NOT_FOUND as readMeta. */
   csvSize(runId: string): number;
+  /** Deletes a run's stored result (retention); false when there was none. */
+  remove(runId: string): boolean;
+  /** Every stored run with the time its result was written (retention). */
+  list(): { runId: string; mtimeMs: number }[];
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {
@@ -107,6 +123,31 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         if (e instanceof GatewayError) throw e;
         throw notFound(runId);
       }
+    },
+    remove(runId) {
+      if (!isRunId(runId)) return false;
+      const path = join(dir, runId);
+      if (!existsSync(path)) return false;
+      rmSync(path, { recursive: true, force: true });
+      return true;
+    },
+    list() {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return [];
+      }
+      const out: { runId: string; mtimeMs: number }[] = [];
+      for (const name of names) {
+        if (!isRunId(name)) continue;
+        try {
+          out.push({ runId: name, mtimeMs: statSync(join(dir, name)).mtimeMs });
+        } catch {
+          // Removed meanwhile.
+        }
+      }
+      return out;
     },
     csvSize(runId) {
       try {
