@@ -11,7 +11,7 @@ const SourcesRelativeDirSchema = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*\/?$/, 'a relative folder inside sources/ (letters, digits, _ . + -, "/" between names)')
+  .regex(/^[\w.+-]+(\/[\w.+-]+)*\/?$/, 'a relative folder inside sources/ (letters, digits, _ . + -, "/" between names)')
   .refine((d) => !d.split('/').some((seg) => seg === '..' || seg === '.'), 'must not contain "." or ".." segments');
 
 /** NAME or NAME=value for the C preprocessor: a C identifier and a plain token or a simple quoted string. */
@@ -19,7 +19,7 @@ export const PreprocessorDefineSchema = z
   .string()
   .max(300)
   .regex(
-    /^[A-Za-z_][A-Za-z0-9_]{0,127}(=([A-Za-z0-9_.+-]{0,160}|"[A-Za-z0-9_.+\- :/]{0,160}"))?$/,
+    /^[A-Za-z_]\w{0,127}(=([\w.+-]{0,160}|"[\w.+\- :/]{0,160}"))?$/,
     'NAME or NAME=value: NAME a C identifier, value letters, digits, _ . + - or a "quoted" string of those, spaces, : and /',
   );
 
@@ -29,16 +29,10 @@ export const CompileOptionsSchema = z
       .array(SourcesRelativeDirSchema)
       .max(32)
       .optional()
-      .describe('Folders inside the FMU\'s sources/ to add to the include path (after sources/ itself), e.g. ["include"].'),
-    defines: z
-      .array(PreprocessorDefineSchema)
-      .max(64)
-      .optional()
-      .describe('Preprocessor definitions, "NAME" or "NAME=value" (like -DNAME=value), applied after the FMU\'s own.'),
+      .describe('Folders of sources/ for the include path, e.g. ["include"].'),
+    defines: z.array(PreprocessorDefineSchema).max(64).optional().describe('"NAME" or "NAME=value", as -D.'),
   })
-  .describe(
-    'Only for FMUs built here from C sources (no binary for this platform). The FMI 2.0 / 3.0 headers are provided by the gateway. Different options give a different fmu_id.',
-  );
+  .describe('Only for builds from C sources (FMI headers provided); other options, other fmu_id.');
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
 
 export const UploadFmuInputSchema = z
@@ -82,7 +76,7 @@ export const UploadFmuSuccessSchema = z.object({
     variables: z.number().int().nonnegative(),
   }),
   warnings: z.array(z.string()),
-  compile_options: CompileOptionsSchema.optional().describe('Stored with this fmu_id.'),
+  compile_options: z.object({ include_dirs: z.array(z.string()), defines: z.array(z.string()) }).optional(),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
 

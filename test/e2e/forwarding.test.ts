@@ -65,7 +65,10 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       assert.ok((vars.out.variables as { name: string }[]).some((v) => v.name === 'h'));
       const paths = proxy.requests.slice(before).map((r) => `${r.method} ${r.path.split('?')[0]}`);
       assert.ok(paths.includes('GET /library'), paths.join(', '));
-      assert.ok(paths.some((p) => p.startsWith('GET /fmus/msl') && p.endsWith('/variables')), paths.join(', '));
+      assert.ok(
+        paths.some((p) => p.startsWith('GET /fmus/msl') && p.endsWith('/variables')),
+        paths.join(', '),
+      );
     });
 
     it('sends an uploaded FMU once: a second upload of the same bytes sends none', async () => {
@@ -131,8 +134,16 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       const { buildFmu, LIBRARY_DIR } = await import('../../tools/fmu-builder.ts');
       // A binary for another platform only (plus its sources, which this side will not compile).
       foreign = join(work, 'Dahlquist-foreign.fmu');
-      await buildFmu({ modelDir: join(LIBRARY_DIR, 'models', 'Dahlquist'), fmiVersion: '3.0', outFile: foreign, platformDir: 'aarch64-darwin', sources: true });
-      local = await startStdioGateway({ FMU_GATEWAY_MODE: 'auto', FMU_GATEWAY_URL: proxy.url, FMU_GATEWAY_API_KEY: key }, ['--no-compile-sources']);
+      await buildFmu({
+        modelDir: join(LIBRARY_DIR, 'models', 'Dahlquist'),
+        fmiVersion: '3.0',
+        outFile: foreign,
+        platformDir: 'aarch64-darwin',
+        sources: true,
+      });
+      local = await startStdioGateway({ FMU_GATEWAY_MODE: 'auto', FMU_GATEWAY_URL: proxy.url, FMU_GATEWAY_API_KEY: key }, [
+        '--no-compile-sources',
+      ]);
     });
     after(async () => local?.close());
 
