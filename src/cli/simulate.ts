@@ -9,12 +9,12 @@ import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { simulate } from '../service/simulate.ts';
-import { fmuIdFromArgument } from './fmu-argument.ts';
+import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { parseResultCsv } from './result-csv.ts';
-import { escapeForText } from '../text-escape.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
+import { escapeForText } from '../text-escape.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
 ${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
@@ -41,7 +41,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
     const input = simulateRequestFromOptions(config, fmuId, values);
     const { output } = await simulate(local.ctx, input);
     const csvPath = local.ctx.results.csvPath(output.run_id);

@@ -51,16 +51,13 @@ describe('unsupported FMI features', () => {
   after(() => t.cleanup());
 
   test('an FMU with only Scheduled Execution is refused at upload, nothing stored', async () => {
-    await assert.rejects(
-      async () => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }),
-      expectUnsupported('scheduled_execution'),
-    );
+    await assert.rejects(() => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }), expectUnsupported('scheduled_execution'));
     assert.deepEqual(readdirSafe(t.ctx.fmuStore.dir), []);
   });
 
   test('an FMU with no simulation interface (terminals and icons only) is refused naming that', async () => {
     await assert.rejects(
-      async () => uploadFmu(t.ctx, { path: built.none as string }, { allowPath: true }),
+      () => uploadFmu(t.ctx, { path: built.none as string }, { allowPath: true }),
       expectUnsupported('no_simulation_interface'),
     );
   });
