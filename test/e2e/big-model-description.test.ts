@@ -68,7 +68,8 @@ describe('big model descriptions over HTTP', { timeout: 300_000 }, () => {
   let client: Client;
   let health: string;
   before(async () => {
-    gw = await startHttpGateway();
+    // /health is polled back to back here: the per-client rate limit is not what this test is about.
+    gw = await startHttpGateway([], { RATE_LIMIT_PER_MINUTE: '100000' });
     client = await gw.connect();
     health = gw.url.replace(/\/mcp$/, '/health');
   });
