@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { openFmuAsync } from '../fmi/archive-async.ts';
+import { openFmuAsync, startParseThread } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
@@ -80,6 +80,10 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     runner,
     logger: createStderrLogger(opts.logLevel ?? 'info'),
   };
+  if (opts.openOffThread === true) {
+    ctx.openFmu = openFmuAsync;
+    startParseThread(); // loads while the server starts, not on the first upload
+  }
   // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
   const remote = createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;

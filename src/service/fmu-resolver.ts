@@ -39,10 +39,13 @@ export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
   };
 }
 
-/** Opens through the context's strategy (off-thread in servers) with this gateway's limits. */
-export function openWithContext(ctx: ServiceContext, source: FmuSource, sha256?: string): Promise<OpenedFmu> {
+/**
+ * Opens through the context's strategy (off-thread in servers) with this gateway's limits.
+ * `trusted`: the built-in library (small, our own): opened inline, no thread round trip.
+ */
+export function openWithContext(ctx: ServiceContext, source: FmuSource, sha256?: string, trusted = false): Promise<OpenedFmu> {
   const opts = { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx), ...(sha256 === undefined ? {} : { sha256 }) };
-  if (ctx.openFmu !== undefined) return ctx.openFmu(source, opts);
+  if (ctx.openFmu !== undefined && !trusted) return ctx.openFmu(source, opts);
   return new Promise((resolve) => resolve(openFmu(source, opts)));
 }
 
@@ -50,7 +53,7 @@ export function openWithContext(ctx: ServiceContext, source: FmuSource, sha256?:
  * openFmu with a per-context memo; a changed file (size or mtime) is opened again. `sha256` is
  * given for content-addressed uploads, so a server that opened the FMU before answers at once.
  */
-export async function openCached(ctx: ServiceContext, path: string, sha256?: string): Promise<OpenedFmu> {
+export async function openCached(ctx: ServiceContext, path: string, sha256?: string, trusted = false): Promise<OpenedFmu> {
   const st = statSync(path);
   const key = `${st.size}:${st.mtimeMs}`;
   let byPath = memo.get(ctx.fmuStore);
@@ -60,7 +63,7 @@ export async function openCached(ctx: ServiceContext, path: string, sha256?: str
   }
   const hit = byPath.get(path);
   if (hit !== undefined && hit.key === key) return hit.opened;
-  const opened = await openWithContext(ctx, { path }, sha256);
+  const opened = await openWithContext(ctx, { path }, sha256, trusted);
   if (byPath.size >= MEMO_LIMIT) byPath.delete(byPath.keys().next().value as string);
   byPath.set(path, { key, opened });
   return opened;
@@ -107,7 +110,7 @@ export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?
     const { entry } = ctx.catalog.resolve(fmuId);
     const version = libraryFmiVersion(entry, fmiVersion, fmuId);
     const { fmuPath } = ctx.catalog.resolve(fmuId, version);
-    return { fmuId, source: 'library', opened: await openCached(ctx, fmuPath), entry };
+    return { fmuId, source: 'library', opened: await openCached(ctx, fmuPath, undefined, true), entry };
   }
   if (UPLOADED_ID_PATTERN.test(fmuId)) {
     const sha = fmuId.slice('sha256:'.length);
