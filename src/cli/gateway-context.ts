@@ -85,7 +85,10 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     ctx.ensureBinary = async (fmu, iface, build) =>
       (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => {
+  return {
+    ctx,
+    warmUp: () => void getPool(),
+    close: async () => {
       await pool?.close();
       await remote?.close();
     },

@@ -89,9 +89,7 @@ const simulateFields = {
     .optional()
     .describe('Output interval = CS step, s; default from the model, else span/500.'),
   interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
-  solver: SolverChoiceSchema.optional().describe(
-    'ME only: rk45, bdf (stiff), euler, cvode (SUNDIALS if installed, else bdf with a warning); default auto.',
-  ),
+  solver: SolverChoiceSchema.optional().describe('ME only; default auto. cvode: SUNDIALS if installed, else bdf + warning.'),
   tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
     .record(
@@ -213,10 +211,10 @@ export type Provenance = z.infer<typeof ProvenanceSchema>;
 export const SimulateCompletedSchema = z.object({
   status: z.literal('completed'),
   run_id: z.string().describe('For get_result / compare_runs.'),
-  rows: z.number().int().nonnegative().describe('Rows in the full result.'),
+  rows: z.number().int().nonnegative().describe('in the full result'),
   summary: z.record(z.string(), OutputSummarySchema).describe('Per numeric output.'),
-  kpis: z.record(z.string(), nullableNumber).describe('null when undefined for the signal.'),
-  series: z.record(z.string(), z.array(nullableNumber)).describe('Downsampled: "time" and one array per output, 6 significant digits.'),
+  kpis: z.record(z.string(), nullableNumber).describe('null if undefined'),
+  series: z.record(z.string(), z.array(nullableNumber)).describe('"time" + one array per output, 6 digits.'),
   result_uri: z.string().describe('Full CSV resource.'),
   provenance: ProvenanceSchema,
   stats: z
@@ -227,7 +225,7 @@ export const SimulateCompletedSchema = z.object({
       wall_ms: z.number(),
     })
     .describe('Solver statistics.'),
-  event_times: z.array(z.number()).optional().describe('ME: handled event times (<= 1000).'),
+  event_times: z.array(z.number()).optional().describe('ME only'),
   terminated_early: z.object({ time: z.number(), reason: z.string() }).optional(),
   warnings: z.array(z.string()),
 });
@@ -235,7 +233,7 @@ export type SimulateCompleted = z.infer<typeof SimulateCompletedSchema>;
 
 export const SimulateOutputSchema = flatOutputSchema(
   [SimulateCompletedSchema, PaymentRequiredSchema, ErrorResultSchema],
-  'completed: summary, KPIs, short series, result_uri; payment_required: pay, redeem_checkout, call again with payment_token.',
+  'payment_required: follow next_steps.',
 );
 export type SimulateOutput = z.infer<typeof SimulateOutputSchema>;
 

@@ -25,20 +25,10 @@ export const PreprocessorDefineSchema = z
 
 export const CompileOptionsSchema = z
   .strictObject({
-    include_dirs: z
-      .array(SourcesRelativeDirSchema)
-      .max(32)
-      .optional()
-      .describe('Folders inside the FMU\'s sources/ to add to the include path (after sources/ itself), e.g. ["include"].'),
-    defines: z
-      .array(PreprocessorDefineSchema)
-      .max(64)
-      .optional()
-      .describe('Preprocessor definitions, "NAME" or "NAME=value" (like -DNAME=value), applied after the FMU\'s own.'),
+    include_dirs: z.array(SourcesRelativeDirSchema).max(32).optional().describe('Include path folders inside sources/, e.g. ["include"].'),
+    defines: z.array(PreprocessorDefineSchema).max(64).optional().describe('"NAME" or "NAME=value" (-D).'),
   })
-  .describe(
-    'Only for FMUs built here from C sources (no binary for this platform). The FMI 2.0 / 3.0 headers are provided by the gateway. Different options give a different fmu_id.',
-  );
+  .describe('For FMUs compiled here from C sources; other options, other fmu_id.');
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
 
 export const UploadFmuInputSchema = z
@@ -73,8 +63,8 @@ export const UploadFmuSuccessSchema = z.object({
   guid: z.string(),
   generation_tool: z.string().optional(),
   interfaces: z.array(InterfaceKindSchema),
-  platforms: z.array(z.string()).describe('Binaries inside, e.g. "x86_64-linux".'),
-  has_sources: z.boolean().describe('C sources inside (compilable here).'),
+  platforms: z.array(z.string()).describe('e.g. "x86_64-linux"'),
+  has_sources: z.boolean().describe('compilable here'),
   default_experiment: DefaultExperimentOutSchema,
   counts: CausalityCountsSchema.extend({
     states: z.number().int().nonnegative(),
