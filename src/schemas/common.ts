@@ -34,7 +34,7 @@ export const DefaultExperimentOutSchema = z
     tolerance: z.number().optional(),
     step_size: z.number().optional(),
   })
-  .describe("Model's suggested experiment, s (simulate's defaults).");
+  .describe("simulate's defaults, s");
 
 /** Status value used by every tool's success variant except simulate ("completed"). */
 export const OK_STATUS = 'ok' as const;

@@ -112,15 +112,13 @@ const simulateFields = {
     .optional()
     .describe('Output interval = CS step, s; default from the model, else span/500.'),
   interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
-  solver: SolverChoiceSchema.optional().describe(
-    `ME only: rk45, bdf (stiff), euler (fixed_step), cvode (if installed, else bdf + warning); auto (default): bdf from ${AUTO_BDF_STATES} states, else rk45.`,
-  ),
+  solver: SolverChoiceSchema.optional().describe('ME only; default auto. cvode: SUNDIALS if installed, else bdf + warning.'),
   fixed_step: z
     .number()
     .positive('fixed_step must be > 0 (seconds)')
     .refine(Number.isFinite, 'fixed_step must be finite')
     .optional()
-    .describe('ME only, s: euler step, max step of rk45/bdf; default step (as FMPy).'),
+    .describe('ME only, s: euler step, max step of rk45/bdf; default step.'),
   tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
     .record(VariableNameSchema, variableValue('a start value'))
@@ -237,10 +235,10 @@ export type Provenance = z.infer<typeof ProvenanceSchema>;
 export const SimulateCompletedSchema = z.object({
   status: z.literal('completed'),
   run_id: z.string().describe('For get_result / compare_runs.'),
-  rows: z.number().int().nonnegative().describe('Rows in the full result.'),
+  rows: z.number().int().nonnegative().describe('in the full result'),
   summary: z.record(z.string(), OutputSummarySchema).describe('Per numeric output.'),
-  kpis: z.record(z.string(), nullableNumber).describe('null when undefined for the signal.'),
-  series: z.record(z.string(), z.array(nullableNumber)).describe('Downsampled: "time" and one array per output, 6 significant digits.'),
+  kpis: z.record(z.string(), nullableNumber).describe('null if undefined'),
+  series: z.record(z.string(), z.array(nullableNumber)).describe('"time" + one array per output, 6 digits.'),
   result_uri: z.string().describe('Full CSV resource.'),
   provenance: ProvenanceSchema,
   stats: z
@@ -251,7 +249,7 @@ export const SimulateCompletedSchema = z.object({
       wall_ms: z.number(),
     })
     .describe('Solver statistics.'),
-  event_times: z.array(z.number()).optional().describe('ME: handled event times (<= 1000).'),
+  event_times: z.array(z.number()).optional().describe('ME only'),
   terminated_early: z.object({ time: z.number(), reason: z.string() }).optional(),
   warnings: z.array(z.string()),
 });
@@ -259,7 +257,7 @@ export type SimulateCompleted = z.infer<typeof SimulateCompletedSchema>;
 
 export const SimulateOutputSchema = flatOutputSchema(
   [SimulateCompletedSchema, PaymentRequiredSchema, ErrorResultSchema],
-  'completed: summary, KPIs, short series, result_uri; payment_required: pay, redeem_checkout, call again with payment_token.',
+  'payment_required: follow next_steps.',
 );
 export type SimulateOutput = z.infer<typeof SimulateOutputSchema>;
 

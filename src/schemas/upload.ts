@@ -25,14 +25,10 @@ export const PreprocessorDefineSchema = z
 
 export const CompileOptionsSchema = z
   .strictObject({
-    include_dirs: z
-      .array(SourcesRelativeDirSchema)
-      .max(32)
-      .optional()
-      .describe('Folders of sources/ for the include path, e.g. ["include"].'),
-    defines: z.array(PreprocessorDefineSchema).max(64).optional().describe('"NAME" or "NAME=value", as -D.'),
+    include_dirs: z.array(SourcesRelativeDirSchema).max(32).optional().describe('Include path folders inside sources/, e.g. ["include"].'),
+    defines: z.array(PreprocessorDefineSchema).max(64).optional().describe('"NAME" or "NAME=value" (-D).'),
   })
-  .describe('Only for builds from C sources (FMI headers provided); other options, other fmu_id.');
+  .describe('For FMUs compiled here from C sources; other options, other fmu_id.');
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
 
 export const UploadFmuInputSchema = z
@@ -67,8 +63,8 @@ export const UploadFmuSuccessSchema = z.object({
   guid: z.string(),
   generation_tool: z.string().optional(),
   interfaces: z.array(InterfaceKindSchema),
-  platforms: z.array(z.string()).describe('Binaries inside, e.g. "x86_64-linux".'),
-  has_sources: z.boolean().describe('C sources inside (compilable here).'),
+  platforms: z.array(z.string()).describe('e.g. "x86_64-linux"'),
+  has_sources: z.boolean().describe('compilable here'),
   default_experiment: DefaultExperimentOutSchema,
   counts: CausalityCountsSchema.extend({
     states: z.number().int().nonnegative(),

@@ -63,7 +63,9 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
     }
     const byName = new Map(tools.map((t) => [t.name, t]));
     assert.equal(byName.get('list_library')?.annotations?.readOnlyHint, true);
-    assert.equal(byName.get('simulate')?.annotations?.readOnlyHint, false);
+    // readOnlyHint false is the MCP default, left out of tools/list; destructiveHint is not.
+    assert.notEqual(byName.get('simulate')?.annotations?.readOnlyHint, true);
+    assert.equal(byName.get('simulate')?.annotations?.destructiveHint, false);
   });
 
   it('list_library finds a built-in model by a word of its description', async () => {

@@ -82,7 +82,9 @@ describe('simulate Dahlquist der(x) = -k·x (closed form x = e^(-k·t))', () => 
     const { output } = await simulate(ctx, { fmu_id: 'msl:Dahlquist' });
     assert.deepEqual([output.provenance.stop_time, output.provenance.step, output.provenance.fmi_version], [10, 0.1, '3.0']);
     assert.equal(output.rows, 101);
-    assert.equal(output.series.time?.length, 101, 'no downsampling below max_points');
+    // The inline series defaults to 50 points (first and last kept); the stored result has all 101 rows.
+    assert.equal(output.series.time?.length, 50);
+    assert.deepEqual([output.series.time?.[0], output.series.time?.[49]], [0, 10]);
     close(output.summary.x?.final, Math.exp(-10), 1e-6, 'final');
   });
 

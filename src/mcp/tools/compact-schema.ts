@@ -3,7 +3,10 @@
  * what tells an agent something. The schemas are derived from the zod shapes (never hand-written);
  * this removes what the derivation adds without meaning for a reader:
  * - `minimum/maximum: ±(2^53 - 1)` on every integer (zod's safe-integer bound),
- * - `$schema`, `propertyNames: {type: "string"}` (JSON keys are strings), `additionalProperties: {}`.
+ * - `$schema`, `propertyNames: {type: "string"}` (JSON keys are strings), `additionalProperties: {}`,
+ * - `minLength: 1` and `maxLength` of 1000 or more on strings (names: bounds no caller approaches),
+ * - a tool's `execution: {taskSupport: "forbidden"}` and annotation hints equal to the MCP
+ *   defaults (readOnlyHint false, idempotentHint false, destructiveHint true, openWorldHint true).
  * Input schemas keep every constraint the server enforces (strict objects, ranges, patterns);
  * an argument defined exactly as in an earlier tool is written once (see shareArguments).
  *
@@ -14,7 +17,8 @@
  * Schema per field. The server still
  * validates every result against the full zod schema, and the loose JSON Schema accepts anything
  * the full one does, so clients that validate structuredContent keep working. The error-code list
- * is written once, in the server instructions, not once per tool.
+ * is written once, in the server instructions, not once per tool, and a field written exactly as
+ * by an earlier tool (the error envelope, payment data) says `(as <tool>)`.
  */
 import type { ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 
@@ -35,8 +39,12 @@ function stripNoise(node: Json): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema') continue;
     if ((key === 'maximum' && value === SAFE) || (key === 'minimum' && value === -SAFE)) continue;
-    if (key === 'propertyNames' && isObject(value) && Object.keys(value).length === 1 && value.type === 'string') continue;
+    if (key === 'propertyNames' && isObject(value)) {
+      const names = stripNoise(value);
+      if (isObject(names) && Object.keys(names).length === 1 && names.type === 'string') continue;
+    }
     if (key === 'additionalProperties' && isObject(value) && Object.keys(value).length === 0) continue;
+    if ((key === 'minLength' && value === 1) || (key === 'maxLength' && typeof value === 'number' && value >= 1000)) continue;
     out[key] = key === 'properties' && isObject(value) ? mapValues(value, stripNoise) : stripNoise(value);
   }
   return out;
@@ -62,16 +70,30 @@ function fieldNote(name: string, schema: JsonObject): string | undefined {
 }
 
 /** "{a, b (what b is), c {x, y}}" for an object schema's properties. */
-function fieldLine(props: JsonObject, errorInfo = false): string {
+function fieldLine(props: JsonObject, errorInfo = false, share?: SharedFields): string {
   const parts = Object.entries(props).map(([name, schema]) => {
     if (!isObject(schema)) return name;
-    const inner = objectOf(schema);
-    // Inside the error envelope the names say enough (hint, data); only code needs a pointer.
-    const note = errorInfo && name !== 'code' ? undefined : fieldNote(name, schema);
-    const innerLine = inner === undefined ? '' : ` ${fieldLine(inner, name === 'error')}`;
-    return `${name}${note === undefined || name === 'error' ? '' : ` (${note})`}${innerLine}`;
+    const part = fieldPart(name, schema, errorInfo);
+    if (share === undefined || part.length < MIN_SHARED_CHARS) return part;
+    const owner = share.seen.get(part);
+    if (owner === undefined) share.seen.set(part, share.tool);
+    return owner === undefined ? part : `${name} (as ${owner})`;
   });
   return `{${parts.join(', ')}}`;
+}
+
+/** Output fields already written by an earlier tool of the list (the error envelope, payment data). */
+interface SharedFields {
+  tool: string;
+  seen: Map<string, string>;
+}
+
+function fieldPart(name: string, schema: JsonObject, errorInfo: boolean): string {
+  const inner = objectOf(schema);
+  // Inside the error envelope the names say enough (hint, data); only code needs a pointer.
+  const note = errorInfo && name !== 'code' ? undefined : fieldNote(name, schema);
+  const innerLine = inner === undefined ? '' : ` ${fieldLine(inner, name === 'error')}`;
+  return `${name}${note === undefined || name === 'error' ? '' : ` (${note})`}${innerLine}`;
 }
 
 /** The properties of an object schema, or of the objects in an array / record of them. */
@@ -82,13 +104,13 @@ function objectOf(schema: JsonObject): JsonObject | undefined {
   return undefined;
 }
 
-export function compactJsonSchema(schema: JsonObject, kind: 'input' | 'output'): JsonObject {
+export function compactJsonSchema(schema: JsonObject, kind: 'input' | 'output', share?: SharedFields): JsonObject {
   const clean = stripNoise(schema) as JsonObject;
   if (kind === 'input' || !isObject(clean.properties)) return clean;
   // Output: `status` as a schema (agents branch on it), every other field as one line of text.
   const { status, ...fields } = clean.properties;
   const desc = typeof clean.description === 'string' ? `${clean.description.replace(/\.$/, '')}. ` : '';
-  const out: JsonObject = { type: 'object', description: `${desc}Fields by status: ${fieldLine(fields)}` };
+  const out: JsonObject = { type: 'object', description: `${desc}Fields: ${fieldLine(fields, false, share)}` };
   if (isObject(status)) {
     const { description: _d, ...statusSchema } = status;
     out.properties = { status: statusSchema };
@@ -125,11 +147,26 @@ function shareArguments(tools: ListToolsResult['tools']): ListToolsResult['tools
   });
 }
 
+const DEFAULT_HINTS: Record<string, boolean> = { readOnlyHint: false, idempotentHint: false, destructiveHint: true, openWorldHint: true };
+
+function withoutDefaultHints<T extends Record<string, unknown>>(annotations: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(annotations)) if (DEFAULT_HINTS[k] !== v) out[k] = v;
+  return out as T;
+}
+
 export function compactToolList(list: ListToolsResult): ListToolsResult {
+  const seen = new Map<string, string>();
   const tools = list.tools.map((tool) => {
-    const t = { ...tool, inputSchema: compactJsonSchema(tool.inputSchema as JsonObject, 'input') as typeof tool.inputSchema };
+    const { execution, annotations, ...rest } = tool;
+    const t = {
+      ...(execution !== undefined && !(Object.keys(execution).length === 1 && execution.taskSupport === 'forbidden') ? { execution } : {}),
+      ...(annotations !== undefined ? { annotations: withoutDefaultHints(annotations) } : {}),
+      ...rest,
+      inputSchema: compactJsonSchema(tool.inputSchema as JsonObject, 'input') as typeof tool.inputSchema,
+    };
     if (tool.outputSchema !== undefined) {
-      t.outputSchema = compactJsonSchema(tool.outputSchema as JsonObject, 'output') as typeof tool.outputSchema;
+      t.outputSchema = compactJsonSchema(tool.outputSchema as JsonObject, 'output', { tool: tool.name, seen }) as typeof tool.outputSchema;
     }
     return t;
   });

@@ -31,8 +31,7 @@ export function registerGetVariables(server: McpServer, deps: ToolDeps): Registe
     {
       title: 'Get the variables of a model',
       description:
-        "An FMU's variables (name, causality, type, start, unit, description) and default experiment. " +
-        'Use the exact names in simulate.',
+        "An FMU's variables (name, causality, type, start, unit, description) and default experiment. " + 'Use these exact names.',
       inputSchema: GetVariablesInputSchema,
       outputSchema: GetVariablesOutputSchema,
       // Read-only: destructive/idempotent hints do not apply (MCP spec); omitted to keep tools/list short.

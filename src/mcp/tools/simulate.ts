@@ -40,8 +40,8 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
     {
       title: 'Simulate a model',
       description:
-        'Runs an FMU from start_time to stop_time, one row per step. Returns per-output min/max/mean/final, KPIs, a ' +
-        'short series and run_id; page the full result with get_result. plot adds a PNG. Sends progress; cancellable.',
+        'Runs an FMU, one row per step. Returns per-output min/max/mean/final, KPIs, a short series and run_id ' +
+        '(rows: get_result); plot adds a PNG. Progress; cancellable.',
       inputSchema: createSimulateInputSchema({ maxOutputRows: deps.maxOutputRows }),
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
