@@ -7,12 +7,16 @@ import { GatewayError } from '../errors.ts';
 
 export type CliValue = number | boolean | string;
 
-/** "3.5" → 3.5, "true"/"false" → boolean, anything else (or "quoted") → string. */
+/**
+ * "3.5" → 3.5, "true"/"false" → boolean, an integer beyond 2^53 → its digits as a string (exact
+ * for Int64/UInt64; a number would round), anything else (or "quoted") → string.
+ */
 export function parseCliValue(text: string): CliValue {
   const t = text.trim();
   if (t === 'true') return true;
   if (t === 'false') return false;
   if (/^".*"$/.test(t) || /^'.*'$/.test(t)) return t.slice(1, -1);
+  if (/^[-+]?\d+$/.test(t) && !Number.isSafeInteger(Number(t))) return t;
   if (t !== '' && Number.isFinite(Number(t))) return Number(t);
   return text;
 }

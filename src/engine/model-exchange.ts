@@ -23,7 +23,7 @@ import { hasCrossing, RootLocator, type IndicatorFunction } from './root-finding
 import { NoStateSolver } from './solvers/none.ts';
 import { chooseSolver, createSolver, DEFAULT_MAX_STEPS, DEFAULT_RTOL } from './solvers/select.ts';
 import type { OdeRhs, OdeSolver } from './solvers/types.ts';
-import { applyStartValues, planStartValues } from './start-values.ts';
+import { applyStartValues, applyStructuralParameters, planStartValues } from './start-values.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
 
 /** Event iterations (newDiscreteStates calls) at one instant before we call the model broken. */
@@ -144,6 +144,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   });
 
   // ---- Initialization (start values and inputs as the FMI state machine allows). ----
+  applyStructuralParameters(instance, startValues);
   applyStartValues(instance, startValues, 'instantiated');
   if (hasInputs && instance.fmiVersion === '3.0') inputs.apply(instance, startTime);
   instance.enterInitializationMode(startTime, stopTime, rtol);

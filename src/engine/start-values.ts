@@ -16,7 +16,8 @@ import type { ModelDescription, ModelVariable, StartValue, VariableType } from '
 import type { VariableValue } from '../schemas/simulate.ts';
 import { allocBuffer, effectiveInitial, flattenArrayValue, FLOAT32_MAX, requireVariable, variableShape } from './variables.ts';
 
-export type StartPhase = 'instantiated' | 'initialization';
+/** configuration: FMI 3 structural parameters, in Configuration Mode before everything else. */
+export type StartPhase = 'configuration' | 'instantiated' | 'initialization';
 export type ConvertedValue = number | bigint | string | Uint8Array;
 
 export interface StartValueEntry {
@@ -62,7 +63,10 @@ export function startValueRefusal(v: ModelVariable): string | undefined {
     case 'independent':
       return 'it is the independent variable (time); use start_time instead.';
     case 'structuralParameter':
-      return 'it is a structural parameter, settable only in Configuration Mode, which this gateway does not use.';
+      // Set in Configuration Mode (applyStructuralParameters); array sizes follow (withStructuralParameters).
+      return v.variability === 'fixed' || v.variability === 'tunable'
+        ? undefined
+        : 'it is a structural parameter that is not fixed or tunable.';
     case 'output':
     case 'local':
       if (effectiveInitial(v) === 'calculated') {
@@ -162,7 +166,12 @@ export function planStartValues(md: ModelDescription, startValues: Readonly<Reco
     if (!isArray && Array.isArray(raw) && v.type !== 'Binary')
       throw invalid(v, 'it is a scalar variable; give one value, not an array.', raw);
     const elements = isArray ? convertArrayStartValue(md, v, raw) : [convertStartValue(md, v, raw as StartValue)];
-    const phase: StartPhase = v.causality === 'input' && md.fmi_version === '2.0' ? 'initialization' : 'instantiated';
+    const phase: StartPhase =
+      v.causality === 'structuralParameter'
+        ? 'configuration'
+        : v.causality === 'input' && md.fmi_version === '2.0'
+          ? 'initialization'
+          : 'instantiated';
     entries.push({ variable: v, value: elements[0] ?? 0, elements, phase });
   }
   return { entries };
@@ -202,4 +211,25 @@ export function applyStartValues(instance: FmiInstance, plan: StartValuePlan, ph
       instance.setNumeric(type, vrs, buf, values.length);
     }
   }
+}
+
+/**
+ * Sets the plan's structural parameters in FMI 3 Configuration Mode (enter, set, exit: back in
+ * Instantiated). The instance must have been created from withStructuralParameters(md, ...)
+ * (runSimulation does), so that its array sizes and state count are the configured ones.
+ */
+export function applyStructuralParameters(instance: FmiInstance, plan: StartValuePlan): void {
+  const entries = plan.entries.filter((e) => e.phase === 'configuration');
+  if (entries.length === 0) return;
+  for (const e of entries) {
+    const expected = instance.modelDescription.variables.find((v) => v.name === e.variable.name)?.start;
+    if (expected === undefined || BigInt(expected as number) !== BigInt(e.value as number | bigint))
+      throw new GatewayError(
+        'INTERNAL',
+        `The instance was not created for ${e.variable.name} = ${String(e.value)} (use withStructuralParameters).`,
+      );
+  }
+  instance.enterConfigurationMode();
+  applyStartValues(instance, plan, 'configuration');
+  instance.exitConfigurationMode();
 }

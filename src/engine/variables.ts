@@ -130,7 +130,8 @@ export function groupByType<T extends { variable: ModelVariable }>(items: readon
   return groups;
 }
 
-const shapes = new WeakMap<ModelVariable, number[]>();
+/** Shapes per model description (a run with structural parameters set has its own, see withStructuralParameters). */
+const shapes = new WeakMap<ModelDescription, WeakMap<ModelVariable, number[]>>();
 
 /**
  * The shape of an FMI 3 array variable ([] for a scalar): fixed <Dimension start> sizes, and
@@ -140,7 +141,12 @@ const shapes = new WeakMap<ModelVariable, number[]>();
 export function variableShape(md: ModelDescription, v: ModelVariable): number[] {
   const dims = v.dimensions;
   if (dims === undefined || dims.length === 0) return [];
-  const cached = shapes.get(v);
+  let cache = shapes.get(md);
+  if (!cache) {
+    cache = new WeakMap();
+    shapes.set(md, cache);
+  }
+  const cached = cache.get(v);
   if (cached) return cached;
   const shape = dims.map((d) => {
     if (typeof d === 'number') return d;
@@ -158,7 +164,7 @@ export function variableShape(md: ModelDescription, v: ModelVariable): number[] 
     }
     return size;
   });
-  shapes.set(v, shape);
+  cache.set(v, shape);
   return shape;
 }
 
@@ -240,4 +246,37 @@ export function findRecordable(md: ModelDescription, name: string): { variable: 
 /** As requireVariable, for names that may also pick an array element ("x[2]"). */
 export function requireRecordable(md: ModelDescription, name: string, role: string): { variable: ModelVariable; element?: string } {
   return findRecordable(md, name) ?? { variable: requireVariable(md, name, role) };
+}
+
+/**
+ * The model description a run sees when it sets structural parameters (FMI 3, set in
+ * Configuration Mode): their start values replaced, so array shapes and the numbers of states
+ * and event indicators follow. The same object when none is set.
+ */
+export function withStructuralParameters(md: ModelDescription, values: Readonly<Record<string, unknown>> | undefined): ModelDescription {
+  const set = Object.entries(values ?? {}).filter(([name]) => findVariable(md, name)?.causality === 'structuralParameter');
+  if (set.length === 0) return md;
+  const given = new Map(set);
+  const variables = md.variables.map((v) => {
+    if (!given.has(v.name)) return v;
+    const raw = given.get(v.name);
+    const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw new GatewayError(
+        'INVALID_START_VALUE',
+        `Cannot set structural parameter "${v.name}": a size must be a non-negative integer, got ${JSON.stringify(raw)}.`,
+        {
+          name: v.name,
+          value: raw,
+        },
+      );
+    return { ...v, start: n };
+  });
+  const derived: ModelDescription = { ...md, variables };
+  const count = (names: readonly string[]): number =>
+    names.reduce((total, name) => total + variableSize(derived, findVariable(derived, name) as ModelVariable), 0);
+  derived.number_of_continuous_states = count(md.model_structure.continuous_state_derivatives);
+  // FMI 2 counts indicators without naming them; structural parameters exist only in FMI 3.
+  if (md.fmi_version === '3.0') derived.number_of_event_indicators = count(md.model_structure.event_indicators);
+  return derived;
 }

@@ -235,6 +235,20 @@ export class Fmi3InstanceImpl implements FmiInstance {
     this.checker.check('fmi3ExitInitializationMode', this.fn('fmi3ExitInitializationMode')(this.handle));
   }
 
+  enterConfigurationMode(): void {
+    if (!this.raw.fmi3EnterConfigurationMode)
+      throw new GatewayError(
+        'UNSUPPORTED_FEATURE',
+        'This FMU does not export fmi3EnterConfigurationMode, so its structural parameters cannot be changed; leave them at their start values.',
+        { feature: 'Configuration Mode' },
+      );
+    this.checker.check('fmi3EnterConfigurationMode', this.fn('fmi3EnterConfigurationMode')(this.handle));
+  }
+
+  exitConfigurationMode(): void {
+    this.checker.check('fmi3ExitConfigurationMode', this.fn('fmi3ExitConfigurationMode')(this.handle));
+  }
+
   private typed(
     map: Map<VariableType, { name: string; fn: NativeStatus }>,
     type: VariableType,

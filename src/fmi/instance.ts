@@ -93,6 +93,9 @@ export interface FmiInstance {
   /** FMI 2: fmi2SetupExperiment + fmi2EnterInitializationMode. FMI 3: fmi3EnterInitializationMode. */
   enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void;
   exitInitializationMode(): void;
+  /** FMI 3 Configuration Mode, from Instantiated, to set structural parameters; FMI 2 throws. */
+  enterConfigurationMode(): void;
+  exitConfigurationMode(): void;
 
   /**
    * Get / set values of one variable type. `type` selects the C function; the buffer must be

@@ -14,6 +14,7 @@ import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
+import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
 
@@ -117,11 +118,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       executed_on: 'local',
     },
   });
-  const { series: _series, ...meta } = output;
-  const resultBytes = ctx.results.save(runId, result, {
-    ...meta,
-    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
-  });
+  const resultBytes = saveRun(ctx, output, result, callerId);
   // Before the answer: the run_id it carries must be readable by this caller, and billed.
   await ctx.access?.onRunFinished({
     run_id: runId,
@@ -130,7 +127,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     started_at: startedAt,
     duration_ms: Date.now() - startedAt.getTime(),
     rows: result.rows,
-    result_bytes: typeof resultBytes === 'number' ? resultBytes : 0,
+    result_bytes: resultBytes,
     status: 'completed',
   });
   ctx.logger.info('simulation completed', {
@@ -142,5 +139,5 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   });
   if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title), ...paid };
+  return { output, plotPng: plotResult(result, title, input.plot_variables), ...paid };
 }

@@ -128,10 +128,46 @@ describe("FMI 3 arrays (StateSpace x' = A·x + B·u)", () => {
     });
   }
 
+  for (const iface of ['ME', 'CS'] as const) {
+    it(`resizes the arrays through the structural parameter n, set in Configuration Mode (${iface})`, () => {
+      // n = 3, A diagonal: each state on its own, x_i(t) = e^(a_i t)·x0_i + (e^(a_i t) − 1)/a_i·(B·u)_i.
+      const a = [-1, -0.5, -2];
+      const Bm = [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ];
+      const x0 = [1, 2, 3];
+      const u = [0.5, -1];
+      const r = run({
+        interface: iface,
+        tolerance: 1e-10,
+        startValues: { n: 3, A: a.map((ai, i) => a.map((_, j) => (i === j ? ai : 0))), B: Bm, x: x0, u },
+        outputs: ['x', 'n', 'A[3,3]'],
+      });
+      assert.deepEqual(
+        r.columns.map((c) => c.name),
+        ['x[1]', 'x[2]', 'x[3]', 'n', 'A[3,3]'],
+      );
+      assert.equal(values(r, 'n')[0], 3);
+      for (let k = 0; k < 3; k++) {
+        const xk = values(r, `x[${k + 1}]`);
+        const bu = Bm[k]![0]! * u[0]! + Bm[k]![1]! * u[1]!;
+        for (let i = 0; i < r.rows; i++) {
+          const e = Math.exp(a[k]! * r.time[i]!);
+          const exact = e * x0[k]! + ((e - 1) / a[k]!) * bu;
+          assert.ok(Math.abs(xk[i]! - exact) < 1e-8, `x[${k + 1}](${r.time[i]}) = ${xk[i]} vs ${exact}`);
+        }
+      }
+    });
+  }
+
   const refusals: [string, Partial<SimulationOptions>, string][] = [
     ['a start value of the wrong shape', { startValues: { A: [[1, 2, 3]] } }, 'INVALID_START_VALUE'],
     ['a scalar start value for an array', { startValues: { x: 1 } }, 'INVALID_START_VALUE'],
-    ['a start value for the structural parameter', { startValues: { n: 3 } }, 'INVALID_START_VALUE'],
+    ['a matrix of the old size after the structural parameter changed', { startValues: { n: 3, A } }, 'INVALID_START_VALUE'],
+    ['a negative size', { startValues: { n: -1 } }, 'INVALID_START_VALUE'],
+    ['a size the FMU refuses', { startValues: { n: 9 } }, 'FMI_CALL_FAILED'],
     ['an input sample of the wrong shape', { inputSignals: [{ name: 'u', time: [0], values: [[1, 2, 3]] }] }, 'INVALID_INPUT_SIGNAL'],
   ];
   for (const [what, options, code] of refusals) {
@@ -186,6 +222,12 @@ describe('FMI 3 arrays through the service', () => {
         simulate(ctx, SimulateInputSchema.parse({ fmu_id, stop_time: 1, outputs: ['x[3]'] })),
         (e: { code: string }) => e.code === 'UNKNOWN_VARIABLE',
       );
+      // With n = 3 (a structural parameter, as an agent sends it) x[3] exists.
+      const three = await simulate(
+        ctx,
+        SimulateInputSchema.parse({ fmu_id, stop_time: 1, step: 0.5, start_values: { n: 3 }, outputs: ['x[3]'], kpis: ['x[3]_final'] }),
+      );
+      assert.equal(three.output.kpis['x[3]_final'], 0); // a new n resets x to zeros, A to -I, B to zeros
     } finally {
       cleanup();
     }

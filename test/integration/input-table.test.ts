@@ -1,6 +1,6 @@
 /**
  * Discrete inputs are input events: the InputTable fixture (test/fixtures/input-table) copies a
- * continuous, a discrete Float64, an Int32, a Boolean and an Int64 input to outputs and
+ * continuous, a discrete Float64, an Int32, a Boolean, an Int64 and a String input to outputs and
  * integrates the discrete one (x' = u_d). The library adapter, like the FMI reference FMUs,
  * refuses a discrete input set in Continuous-Time Mode, so Model Exchange must set them in
  * Event Mode only. Every output is compared exactly with an independent evaluation of the
@@ -64,6 +64,8 @@ const B: Table = { time: [0, 0.9, 1.9], values: [false, true, false] };
 /** FMI 3: Int64 over its full range, as decimal strings (exact); FMI 2 has no Int64 (a Real there: exact to 2^53). */
 const BIG3: Table = { time: [0, 1, 2, 3], values: ['-9223372036854775808', '4611686018427387904', '9223372036854775807', '-1'] };
 const BIG2: Table = { time: [0, 1, 2, 3], values: [-(2 ** 53), 2 ** 52 + 1, 12345, -1] };
+/** String input: a change is an input event too; a repeated value (at 2.6) is none. */
+const LABEL: Table = { time: [0, 0.9, 2.6, 3.1], values: ['off', 'on, "quoted"', 'on, "quoted"', ''] };
 
 /** Input jump times after the start: every change of a held input and every repeated time. */
 const JUMPS = [0.5, 0.7, 0.9, 1, 1.3, 1.9, 2, 2.6, 3, 3.1];
@@ -86,6 +88,7 @@ function signals(big: Table) {
     { name: 'n', ...N },
     { name: 'b', ...B },
     { name: 'big', ...big },
+    { name: 'label', ...LABEL },
   ] as SimulationOptions['inputSignals'];
 }
 
@@ -97,7 +100,7 @@ function col(r: SimulationResult, name: string) {
 
 /** Checks every row against the table; `left(i)` says whether row i shows the left limit (the row before an event). */
 function checkRows(r: SimulationResult, fmiVersion: '2.0' | '3.0', left: (i: number) => boolean): void {
-  const [yc, yd, yn, yb, ybig] = ['y_c', 'y_d', 'y_n', 'y_b', 'y_big'].map((n) => col(r, n));
+  const [yc, yd, yn, yb, ybig, ylabel] = ['y_c', 'y_d', 'y_n', 'y_b', 'y_big', 'y_label'].map((n) => col(r, n));
   const big = fmiVersion === '3.0' ? BIG3 : BIG2;
   for (let i = 0; i < r.rows; i++) {
     const t = r.time[i]!;
@@ -107,6 +110,7 @@ function checkRows(r: SimulationResult, fmiVersion: '2.0' | '3.0', left: (i: num
     assert.equal(yd!.values[i], held(U_D, t, l), `${at}: y_d`);
     assert.equal(yn!.values[i], held(N, t, l), `${at}: y_n`);
     assert.equal(yb!.values[i], held(B, t, l) ? 1 : 0, `${at}: y_b`);
+    assert.equal(ylabel!.values[i], held(LABEL, t, l), `${at}: y_label`);
     if (fmiVersion === '3.0') {
       assert.ok(ybig!.exact, 'Int64 column keeps exact values');
       assert.equal(ybig!.exact[i], BigInt(held(big, t, l) as string), `${at}: y_big`);

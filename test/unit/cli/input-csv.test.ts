@@ -66,3 +66,16 @@ describe('input CSV', () => {
     });
   }
 });
+
+describe('--set values', () => {
+  it('keeps integers beyond 2^53 as exact digits, numbers and booleans typed', async () => {
+    const { parseSetValues } = await import('../../../src/cli/args.ts');
+    assert.deepEqual(parseSetValues(['big=-9223372036854775808', 'k=2.5', 'n=42', 'on=true', 's="7"']), {
+      big: '-9223372036854775808',
+      k: 2.5,
+      n: 42,
+      on: true,
+      s: '7',
+    });
+  });
+});
