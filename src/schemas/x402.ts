@@ -28,13 +28,19 @@ export const X402ResourceSchema = z.object({
   mimeType: z.string().optional(),
 });
 
-/** The fields of the v2 PaymentRequired object, spread into the payment_required envelope. */
+/**
+ * The fields of the v2 PaymentRequired object, spread into the payment_required envelope. Loose
+ * shapes with one line each: they ride in simulate's output schema (tools/list), and their exact
+ * shape is X402PaymentRequiredSchema below. No `error` string (the v2 object may carry one): it
+ * would clash with the error variant's `error` object in the flat tool output schemas.
+ */
 export const X402PaymentRequiredFields = {
-  x402Version: z.literal(X402_VERSION).optional().describe('present when x402 payment is offered'),
-  resource: X402ResourceSchema.optional(),
-  accepts: z.array(X402PaymentRequirementsSchema).optional().describe('sign one, call again with _meta["x402/payment"]'),
-  // No `error` string here (the v2 object may carry one): it would clash with the error variant's
-  // `error` object in the flat tool output schemas.
+  x402Version: z.literal(X402_VERSION).optional().describe('x402 version, when x402 payment is offered.'),
+  resource: z.record(z.string(), z.unknown()).optional().describe('x402: what is paid for.'),
+  accepts: z
+    .array(z.record(z.string(), z.unknown()))
+    .optional()
+    .describe('x402 requirements: sign one, call again with _meta["x402/payment"].'),
 };
 
 export const X402PaymentRequiredSchema = z.object({

@@ -33,7 +33,7 @@ export function registerQuote(server: McpServer, deps: ToolDeps): RegisteredTool
     },
     (args) =>
       guarded(async () => {
-        const out = await quote(deps.ctx, args);
+        const out = await quote(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId });
         return okResult(out, render(out));
       }, deps.log),
   );

@@ -26,7 +26,7 @@ export function registerRedeemCheckout(server: McpServer, deps: ToolDeps): Regis
     },
     (args) =>
       guarded(async () => {
-        const out = await redeemCheckout(deps.ctx, args);
+        const out = await redeemCheckout(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId });
         return okResult(out, render(out));
       }, deps.log),
   );

@@ -52,13 +52,14 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
         async () =>
           offeringCheckout(server, extra, async () => {
             const onProgress = progressReporter(extra);
+            // stdio is the one local caller; over HTTP the context is scoped to the request's key.
+            const caller = deps.callerId;
             const x402Payment = x402PaymentOf(extra);
             const res = await simulate(deps.ctx, args, {
               signal: extra.signal,
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
-              // Owner of the run (get_result, resources/list): the key on HTTP (also in ctx.access), the local user on stdio.
-              ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
+              ...(caller === undefined ? {} : { callerId: caller }),
             });
             const out = res.output;
             onProgress?.(1, out.provenance.stop_time);
