@@ -16,6 +16,8 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import type { AccountStore } from '../store/index.ts';
+import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -25,6 +27,8 @@ export interface GatewayContext {
 }
 
 export interface GatewayContextOptions {
+  /** The face's open account store (serve): payments use it instead of opening their own. */
+  accounts?: AccountStore;
   sandbox: SandboxMode;
   lazyPool?: boolean;
   /** Worker processes (default config.pool.size; the one-shot CLI uses 1). */
@@ -85,9 +89,15 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     ctx.ensureBinary = async (fmu, iface, build) =>
       (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => {
+  const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
+  if (payments.payments !== undefined) ctx.payments = payments.payments;
+  return {
+    ctx,
+    warmUp: () => void getPool(),
+    close: async () => {
       await pool?.close();
       await remote?.close();
+      await payments.close();
     },
   };
 }

@@ -75,6 +75,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     });
   }
   const { ctx, close } = createGatewayContext(config, {
+    accounts,
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
     openOffThread: true,

@@ -31,7 +31,7 @@ export const X402ResourceSchema = z.object({
 /** The fields of the v2 PaymentRequired object, spread into the payment_required envelope. */
 export const X402PaymentRequiredFields = {
   x402Version: z.literal(X402_VERSION).optional().describe('x402 protocol version (present when x402 payment is offered).'),
-  resource: X402ResourceSchema.optional(),
+  resource: X402ResourceSchema.optional().describe('x402: what is paid for (the tool), when x402 payment is offered.'),
   accepts: z
     .array(X402PaymentRequirementsSchema)
     .optional()

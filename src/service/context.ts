@@ -7,6 +7,7 @@ import type { SimulationResult } from '../engine/types.ts';
 import type { FmuSource } from '../fmi/archive.ts';
 import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
@@ -66,6 +67,8 @@ export interface ServiceContext {
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
    */
   access?: CallerAccess;
+  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
+  payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */

@@ -21,6 +21,10 @@ export {
   type AccountStore,
   type RunInfo,
 } from './accounts.ts';
+export { quote } from './quote.ts';
+export { redeemCheckout } from './redeem-checkout.ts';
+export { payForRun } from './pay.ts';
+export { stripeWebhook } from './stripe-webhook.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';

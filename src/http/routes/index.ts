@@ -9,6 +9,7 @@ import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
 import { libraryRoutes } from './library.ts';
 import { mcpRoutes } from './mcp.ts';
+import { paymentRoutes } from './payments.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
 
@@ -21,5 +22,6 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   fmuRoutes,
   simulateRoutes,
   runRoutes,
+  paymentRoutes,
   mcpRoutes,
 ] as RouteGroup[];

@@ -2,16 +2,34 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GatewayError } from '../../errors.ts';
 import { assertRunVisible, readRunResult } from '../../service/index.ts';
+import { listRecentRuns, readOwnedMeta } from '../../service/run-slice.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
 import { RESULT_URI_TEMPLATE } from './uris.ts';
 
 /** A resource read is one JSON-RPC message: keep it well below what clients buffer. */
 const MAX_RESOURCE_BYTES = 16 * 1024 * 1024;
+/** How many of the caller's runs resources/list shows (newest first). */
+const RECENT_RUNS = 50;
 
 export function registerRunResources(server: McpServer, deps: ToolDeps): void {
-  // No list callback: runs accumulate without bound and belong to whoever started them.
-  const template = new ResourceTemplate(RESULT_URI_TEMPLATE, { list: undefined });
+  // resources/list shows the caller's own recent runs only; a caller that is not identified
+  // (HTTP without an API key) gets none, since runs belong to whoever started them.
+  const callerId = deps.callerId;
+  const template = new ResourceTemplate(RESULT_URI_TEMPLATE, {
+    list: async () => ({
+      resources:
+        callerId === undefined
+          ? []
+          : listRecentRuns(deps.ctx, { callerId, limit: RECENT_RUNS }).map((r) => ({
+              uri: r.uri,
+              name: `run ${r.runId}`,
+              title: `${r.modelName ?? 'run'} ${r.startedAt ?? ''}`.trim(),
+              description: `${r.fmuId ?? ''}: ${r.rows ?? '?'} rows. Page it with get_result {run_id: "${r.runId}"}.`,
+              mimeType: 'text/csv',
+            })),
+    }),
+  });
   server.registerResource(
     'run-result',
     template,
@@ -24,13 +42,14 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
       guardedRead(async () => {
         const runId = single(vars.run_id);
         await assertRunVisible(deps.ctx, runId);
+        if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
         const file = readRunResult(deps.ctx, runId);
         if (file.sizeBytes > MAX_RESOURCE_BYTES) {
           throw new GatewayError(
             'OUTPUT_LIMIT_EXCEEDED',
             `The result of this run is ${file.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`,
             {
-              hint: 'Use the inline series and summary of simulate, or run again with a larger step or fewer outputs.',
+              hint: `Read it in pieces with get_result {run_id: "${runId}", columns, start_time, stop_time, stride}.`,
               size_bytes: file.sizeBytes,
               limit_bytes: MAX_RESOURCE_BYTES,
             },

@@ -5,6 +5,7 @@ import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
+import { callerOf, offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
 
@@ -39,37 +40,44 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
     {
       title: 'Simulate a model',
       description:
-        'Runs a simulation of a built-in model ("msl:<Name>") or an uploaded FMU ("sha256:<hex>") from start_time to ' +
-        'stop_time (seconds), recording one row every `step` seconds. Set parameters or initial values with ' +
-        'start_values {"name": value}; drive inputs over time with input_signals [{name, time[], values[]}]; choose ' +
-        'recorded variables with outputs and key figures with kpis (e.g. "h_max", "x_settling_time"). Omitted times ' +
-        "come from the model's default experiment. Returns per-output min/max/mean/final, KPIs, a downsampled series " +
-        '(<= max_points) and result_uri, a resource with the full CSV; plot: true adds a PNG chart. Call get_variables ' +
-        'first for exact names. Long runs report progress when you send a progressToken and can be cancelled.',
+        'Runs an FMU from start_time to stop_time, one row per step. Returns per-output min/max/mean/final, KPIs, a ' +
+        'short series and run_id; page the full result with get_result. plot adds a PNG. Sends progress; cancellable.',
       inputSchema: createSimulateInputSchema({ maxOutputRows: deps.maxOutputRows }),
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
     },
     (args, extra) =>
-      guarded(async () => {
-        const onProgress = progressReporter(extra);
-        const res = await simulate(deps.ctx, args, { signal: extra.signal, ...(onProgress === undefined ? {} : { onProgress }) });
-        const out = res.output;
-        onProgress?.(1, out.provenance.stop_time);
-        const blocks: ContentBlock[] = [
-          {
-            type: 'resource_link',
-            uri: out.result_uri,
-            name: `result.csv of run ${out.run_id}`,
-            description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
-            mimeType: 'text/csv',
-          },
-        ];
-        if (res.plotPng !== undefined) {
-          blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
-        }
-        return okResult(out, render(out), blocks);
-      }, deps.log),
+      guarded(
+        async () =>
+          offeringCheckout(server, extra, async () => {
+            const onProgress = progressReporter(extra);
+            // The HTTP face authenticates the key (authInfo); stdio is the one local caller.
+            const caller = callerOf(extra) ?? deps.callerId;
+            const x402Payment = x402PaymentOf(extra);
+            const res = await simulate(deps.ctx, args, {
+              signal: extra.signal,
+              ...(onProgress === undefined ? {} : { onProgress }),
+              ...(caller === undefined ? {} : { callerId: caller }),
+              ...(x402Payment === undefined ? {} : { x402Payment }),
+            });
+            const out = res.output;
+            onProgress?.(1, out.provenance.stop_time);
+            const blocks: ContentBlock[] = [
+              {
+                type: 'resource_link',
+                uri: out.result_uri,
+                name: `result.csv of run ${out.run_id}`,
+                description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
+                mimeType: 'text/csv',
+              },
+            ];
+            if (res.plotPng !== undefined) {
+              blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
+            }
+            return withSettlement(okResult(out, render(out), blocks), res.x402Settlement);
+          }),
+        deps.log,
+      ),
   );
 }
