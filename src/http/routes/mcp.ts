@@ -22,10 +22,14 @@ export const mcpRoutes: FastifyPluginAsync<RestDeps> = async (app, deps) => {
     schema: { hide: true },
     handler: async (req, reply) => {
       const caller = callerOf(req);
+      // A keyless (loopback) caller is not identified to the MCP layer: it lists no runs, though
+      // the runs it starts stay readable by their ids to keyless callers (scoped as "anonymous").
+      const identified = req.caller?.anonymous === true ? undefined : caller;
       // The SDK hands this to every tool as extra.authInfo (the key's hash, never the key).
-      (req.raw as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: caller, scopes: [] };
+      if (identified !== undefined)
+        (req.raw as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: identified, scopes: [] };
       reply.hijack();
-      await deps.mcp(req.raw, reply.raw, () => deps.createMcpServer(scopeToCaller(deps.ctx, deps.accounts, caller, 'mcp'), caller));
+      await deps.mcp(req.raw, reply.raw, () => deps.createMcpServer(scopeToCaller(deps.ctx, deps.accounts, caller, 'mcp'), identified));
     },
   });
 };
