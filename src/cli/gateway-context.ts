@@ -27,6 +27,8 @@ export interface GatewayContext {
 }
 
 export interface GatewayContextOptions {
+  /** The face's open account store (serve): payments use it instead of opening their own. */
+  accounts?: AccountStore;
   sandbox: SandboxMode;
   lazyPool?: boolean;
   /** Worker processes (default config.pool.size; the one-shot CLI uses 1). */
@@ -38,8 +40,6 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
-  /** The face's open account store (serve): payments keep their records there. */
-  accounts?: AccountStore;
   /**
    * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
    * does not stall the event loop. On for the servers; the one-shot CLI opens inline.

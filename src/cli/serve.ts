@@ -75,10 +75,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     });
   }
   const { ctx, close } = createGatewayContext(config, {
+    accounts,
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
     openOffThread: true,
-    accounts,
   });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {

@@ -46,7 +46,7 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
     ctx,
     accounts: opts.accounts,
     mcp,
-    createMcpServer: (scoped) => createMcpServer(scoped, { transport: 'http' }),
+    createMcpServer: (scoped, callerId) => createMcpServer(scoped, { transport: 'http', ...(callerId === undefined ? {} : { callerId }) }),
   };
   const perMinute = ctx.config.accounts.rateLimitPerMinute;
   return startHttpServer(

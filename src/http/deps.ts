@@ -8,8 +8,8 @@ export interface RestDeps {
   accounts: AccountStore;
   /** The Streamable HTTP endpoint; `createServer` builds the MCP server of this request's caller. */
   mcp: (req: IncomingMessage, res: ServerResponse, createServer: () => McpServer) => Promise<void>;
-  /** Builds an MCP server over a (caller-scoped) context. */
-  createMcpServer: (ctx: ServiceContext) => McpServer;
+  /** Builds an MCP server over a caller-scoped context, for that caller (undefined: keyless). */
+  createMcpServer: (ctx: ServiceContext, callerId: string | undefined) => McpServer;
 }
 
 /** Who made a request, set by the auth hook (src/http/auth.ts). */

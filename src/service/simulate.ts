@@ -66,13 +66,14 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     },
     options: plan.options,
   };
+  // The request's caller: given by the face, or the key of a caller-scoped context.
+  const callerId = opts.callerId ?? ctx.access?.callerId;
   const runOpts = {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : ctx.access !== undefined ? { callerId: ctx.access.callerId } : {}),
+    ...(callerId !== undefined ? { callerId } : {}),
   };
   // Payment is taken after every check of the request and just before the run (payment-gate.ts).
-  const callerId = opts.callerId ?? ctx.access?.callerId;
   const gated = await gatedRun(
     ctx,
     {
