@@ -15,8 +15,9 @@ const ALLOWED = {
   fmi: [],
   engine: ['fmi'],
   // The worker process is where the engine runs: runner/simulate-job.ts calls engine/run.ts, and the
-  // job and result types of the pool protocol are the engine's.
-  runner: ['engine', 'fmi'],
+  // job and result types of the pool protocol are the engine's. The worker writes its rows in the
+  // run store's columnar format and the pool reads them (store/result-file-writer.ts, -reader.ts).
+  runner: ['engine', 'fmi', 'store'],
   library: ['fmi'],
   store: ['fmi'],
   payments: ['fmi'],

@@ -3,7 +3,7 @@
  * Default output: a short summary per output (final, min, max); --csv writes the full result;
  * --json prints the summary, provenance and the full series.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +15,7 @@ import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
 import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
-import { parseResultCsv } from './result-csv.ts';
+import { readFullSeries, writeRunCsv } from './result-csv.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --stop T               stop time, s (default: the model's default experiment)
@@ -86,16 +86,14 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);
     const input: SimulateInput = parsed.data;
     const { output } = await simulate(local.ctx, input);
-    const csvPath = local.ctx.results.csvPath(output.run_id);
-
     if (values.csv !== undefined) {
-      copyFileSync(csvPath, values.csv);
+      await writeRunCsv(local.ctx, output.run_id, values.csv);
       process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);
     }
     if (values.json === true) {
       // The full series, not the downsampled one: scripts compare it against references.
       const { series: _downsampled, ...rest } = output;
-      const full = parseResultCsv(readFileSync(csvPath, 'utf8'));
+      const full = await readFullSeries(local.ctx, output.run_id);
       process.stdout.write(`${JSON.stringify({ ...rest, series: full })}\n`);
       return 0;
     }
@@ -125,7 +123,10 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
     for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (values.csv === undefined) process.stdout.write(`\nfull result: ${csvPath} (use --csv FILE or --json)\n`);
+    if (values.csv === undefined) {
+      const stored = join(local.ctx.results.dir, output.run_id);
+      process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv FILE or --json)\n`);
+    }
     return 0;
   } finally {
     await local.close();

@@ -72,4 +72,9 @@ export interface SimulationResult {
   stats: SimulationStats;
   warnings: string[];
   log: string[];
+  /**
+   * The columnar file holding these rows (src/schemas/result-file.ts), when the worker pool was
+   * asked to keep it (RunOptions.keepResultFile): the run store adopts it instead of writing one.
+   */
+  resultFile?: string;
 }

@@ -4,7 +4,7 @@
  * process and can write into any of its descriptors; Node's IPC parser throws an uncaught
  * exception in the *parent* on a corrupt frame, which would let one FMU kill the gateway. Here a
  * corrupt or oversized frame is reported (the pool kills that worker) and never throws.
- * Typed arrays survive v8 serialization, so results still arrive as Float64Arrays.
+ * Typed arrays survive v8 serialization; a simulation's rows go through a result file instead (result-outbox.ts).
  */
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';

@@ -1,6 +1,7 @@
 /**
  * Messages between the pool (parent) and a worker process, as frames of v8-serialized values on
- * the worker's fd 3 (src/runner/channel.ts): Float64Arrays arrive as typed arrays.
+ * the worker's fd 3 (src/runner/channel.ts). A simulation's rows do not travel here: the worker
+ * writes them to a columnar file the pool indexes (src/runner/result-outbox.ts).
  * Never through stdout text: stdout/stderr carry only what the FMU itself prints.
  */
 import type { SimulationResult } from '../engine/types.ts';
@@ -13,7 +14,18 @@ export interface WorkerSimulateJob {
   fmu: SimulationJob['fmu'];
   options: SimulationJob['options'];
   progressIntervalMs: number;
+  /**
+   * Where the worker writes the rows (src/store/result-file-writer.ts): a file the pool created
+   * in the worker's outbox, as the worker sees it (/results/job-<id>.cols in the sandbox).
+   */
+  resultPath: string;
 }
+
+/** A simulation's result without its rows: those are in the job's result file. */
+export type WireSimulationResult = Omit<SimulationResult, 'time' | 'columns' | 'eventRows' | 'resultFile'> & {
+  /** Size of the result file the worker wrote (the pool checks it). */
+  resultFileBytes: number;
+};
 
 export type WorkerJob = WorkerSimulateJob | DiagnosticJob;
 
@@ -36,5 +48,5 @@ export type WorkerMessage =
   | { type: 'loaded'; id: number; onlyOncePerProcess: boolean }
   | { type: 'progress'; id: number; fraction: number; time: number }
   | { type: 'log'; id: number; line: string }
-  | { type: 'result'; id: number; result: SimulationResult | { value: unknown }; droppedLogBytes: number }
+  | { type: 'result'; id: number; result: WireSimulationResult | { value: unknown }; droppedLogBytes: number }
   | { type: 'error'; id: number; error: WireError; droppedLogBytes: number };

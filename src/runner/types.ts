@@ -42,6 +42,11 @@ export interface RunOptions {
   callerId?: string;
   /** Called when the job reaches a worker: its host pid and whether it had run this FMU before. */
   onDispatch?: (info: { workerPid: number; reused: boolean }) => void;
+  /**
+   * Keep the worker's columnar result file and name it in SimulationResult.resultFile (the run
+   * store adopts it by rename); otherwise it is deleted once the columns are loaded.
+   */
+  keepResultFile?: boolean;
 }
 
 export interface IsolationReport {
@@ -68,6 +73,11 @@ export interface WorkerPoolOptions {
   sandbox?: SandboxMode;
   /** Where staging copies of FMUs for sandboxed workers live (<cacheDir>/.runner/). */
   cacheDir: string;
+  /**
+   * Where workers write result files (<resultDir>/.incoming/): the run store's directory, so a
+   * kept file is adopted by rename. Default <cacheDir>/.runner.
+   */
+  resultDir?: string;
   /** Size of each worker's private /tmp (default 64 MiB). */
   tmpMb?: number;
   /** How long a worker bound to an FMU waits for another job of the same FMU and caller (default 1500 ms). */

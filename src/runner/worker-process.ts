@@ -49,6 +49,9 @@ export interface WorkerExit {
 
 let uidCounter = 0;
 
+const runsAsOwnUid = (settings: WorkerSettings): boolean =>
+  settings.sandboxed && typeof process.getuid === 'function' && process.getuid() === 0 && settings.tools.setpriv !== undefined;
+
 export class WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -75,12 +78,18 @@ export class WorkerProcess {
   private sampler: NodeJS.Timeout | undefined;
   private exitInfo: WorkerExit | undefined;
   private readonly exitWaiters: ((e: WorkerExit) => void)[] = [];
+  /** The host uid the sandboxed worker runs as, when it has one of its own (the gateway is root). */
+  readonly hostUid: number | undefined;
 
   constructor(
     readonly settings: WorkerSettings,
     readonly stageDir: string | undefined,
+    /** Host directory the worker writes its result files into (src/runner/result-outbox.ts). */
+    readonly outboxDir: string,
   ) {
     this.log = new LineRing(settings.maxLogBytes);
+    const uid = 200_000 + (uidCounter++ % 50_000);
+    this.hostUid = runsAsOwnUid(settings) ? uid : undefined;
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
@@ -88,8 +97,10 @@ export class WorkerProcess {
       memoryMb: settings.memoryMb,
       tmpMb: settings.tmpMb,
       nproc: 128,
-      uid: 200_000 + (uidCounter++ % 50_000),
+      uid,
       ...(stageDir === undefined ? {} : { stageDir }),
+      ...(settings.sandboxed ? { outboxDir } : {}),
+      fileSizeMb: settings.memoryMb,
       nodeArgs: workerNodeArgs(),
     });
     this.child = spawn(cmd.command, cmd.args, {

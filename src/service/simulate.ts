@@ -44,6 +44,8 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     options: plan.options,
   };
   const runOpts = {
+    // The worker's columnar file becomes the stored result (adopted by rename below).
+    keepResultFile: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
