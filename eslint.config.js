@@ -44,6 +44,8 @@ const TYPE_ONLY_EXTRA = { store: ['engine'] };
 const PACKAGE_OWNERS = {
   koffi: 'fmi',
   keyv: 'store',
+  // Arrow IPC export of stored results (src/store/result-arrow.ts).
+  'apache-arrow': 'store',
   stripe: 'payments',
   undici: 'remote',
 };
@@ -78,10 +80,17 @@ function restrictions(folder) {
     }
   }
   if (folder !== 'cli') {
-    patterns.push({ regex: '^(\\.\\./)+config\\.ts$', allowTypeImports: true, message: 'Config values are passed in: import only the Config type (STYLE.md).' });
+    patterns.push({
+      regex: '^(\\.\\./)+config\\.ts$',
+      allowTypeImports: true,
+      message: 'Config values are passed in: import only the Config type (STYLE.md).',
+    });
   }
   if (!MCP_SDK_USERS.includes(folder) && folder !== 'cli') {
-    patterns.push({ regex: '^@modelcontextprotocol/', message: 'Only src/mcp/ and src/http/ speak MCP (STYLE.md: the engine and service know nothing of JSON-RPC).' });
+    patterns.push({
+      regex: '^@modelcontextprotocol/',
+      message: 'Only src/mcp/ and src/http/ speak MCP (STYLE.md: the engine and service know nothing of JSON-RPC).',
+    });
   }
   return ['error', { paths: packagePaths(folder), patterns }];
 }
@@ -109,7 +118,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: packagePaths(undefined), patterns: [{ regex: '^\\./(?!project-root\\.ts$)', message: 'A top-level leaf module imports no other module of src/.' }] },
+        {
+          paths: packagePaths(undefined),
+          patterns: [{ regex: '^\\./(?!project-root\\.ts$)', message: 'A top-level leaf module imports no other module of src/.' }],
+        },
       ],
     },
   },
@@ -127,7 +139,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read the environment in src/config.ts and pass the value in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment in src/config.ts and pass the value in.' },
+      ],
     },
   },
   {

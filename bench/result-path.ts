@@ -63,33 +63,38 @@ function sameCsv(a: string, b: string): void {
   }
 }
 
-// 1. Whole process, CLI vs C.
-const cCsv = join(work, 'c.csv');
-const gwCsv = join(work, 'gateway.csv');
-const cArgs = [binary, fmu.modelDescription.guid, pathToFileURL(join(fmu.unpackedDir, 'resources')).href, String(STEPS), String(H), cCsv];
-const cliArgs = [BIN, 'simulate', fmuPath, '--stop', '1', '--step', String(H), '--output', 'y,n', '--csv', gwCsv];
-const dataDir = join(work, 'data');
-timed(process.execPath, cliArgs, gatewayEnv(dataDir)); // first run: unpacks the FMU into the cache
-const cRuns: number[] = [];
-const gwRuns: number[] = [];
-let stepMs = Number.NaN;
-for (let i = 0; i < RUNS; i++) {
-  cRuns.push(timed(exe, cArgs).ms);
-  const r = timed(process.execPath, cliArgs, gatewayEnv(dataDir));
-  gwRuns.push(r.ms);
-  // "…, 1000001 rows, …, 212.3 ms": the engine's own wall time for init + stepping + recording.
-  const m = / ([\d.]+) ms\n/.exec(r.stdout);
-  if (m?.[1] !== undefined) stepMs = Math.min(Number.isNaN(stepMs) ? Infinity : stepMs, Number(m[1]));
+// 1. Whole process, CLI vs C (BENCH_PART=health skips it).
+const part = process.env.BENCH_PART;
+if (part !== 'health') {
+  const cCsv = join(work, 'c.csv');
+  const gwCsv = join(work, 'gateway.csv');
+  const cArgs = [binary, fmu.modelDescription.guid, pathToFileURL(join(fmu.unpackedDir, 'resources')).href, String(STEPS), String(H), cCsv];
+  const cliArgs = [BIN, 'simulate', fmuPath, '--stop', '1', '--step', String(H), '--output', 'y,n', '--csv', gwCsv];
+  const dataDir = join(work, 'data');
+  timed(process.execPath, cliArgs, gatewayEnv(dataDir)); // first run: unpacks the FMU into the cache
+  const cRuns: number[] = [];
+  const gwRuns: number[] = [];
+  let stepMs = Number.NaN;
+  for (let i = 0; i < RUNS; i++) {
+    cRuns.push(timed(exe, cArgs).ms);
+    const r = timed(process.execPath, cliArgs, gatewayEnv(dataDir));
+    gwRuns.push(r.ms);
+    // "…, 1000001 rows, …, 212.3 ms": the engine's own wall time for init + stepping + recording.
+    const m = / ([\d.]+) ms\n/.exec(r.stdout);
+    if (m?.[1] !== undefined) stepMs = Math.min(Number.isNaN(stepMs) ? Infinity : stepMs, Number(m[1]));
+  }
+  sameCsv(cCsv, gwCsv);
+  const c = Math.min(...cRuns);
+  const gw = Math.min(...gwRuns);
+  const perRow = (ms: number): string => `${((ms * 1000) / ROWS).toFixed(3).padStart(7)} us/row`;
+  console.log(`whole process, ${ROWS} rows to CSV (${(statSync(gwCsv).size / 1e6).toFixed(1)} MB; best of ${RUNS})`);
+  console.log(`  C program (dlopen, loop, fprintf)     ${c.toFixed(0).padStart(6)} ms  ${perRow(c)}`);
+  console.log(`  fmu-gateway simulate --csv (CLI)      ${gw.toFixed(0).padStart(6)} ms  ${perRow(gw)}`);
+  console.log(`    of which stepping + recording       ${stepMs.toFixed(0).padStart(6)} ms  ${perRow(stepMs)}`);
+  console.log(
+    `  ratio                                 ${(gw / c).toFixed(2).padStart(6)} x   (target <= 2) ${gw / c <= 2 ? 'OK' : 'OVER'}`,
+  );
 }
-sameCsv(cCsv, gwCsv);
-const c = Math.min(...cRuns);
-const gw = Math.min(...gwRuns);
-const perRow = (ms: number): string => `${((ms * 1000) / ROWS).toFixed(3).padStart(7)} us/row`;
-console.log(`whole process, ${ROWS} rows to CSV (${(statSync(gwCsv).size / 1e6).toFixed(1)} MB; best of ${RUNS})`);
-console.log(`  C program (dlopen, loop, fprintf)     ${c.toFixed(0).padStart(6)} ms  ${perRow(c)}`);
-console.log(`  fmu-gateway simulate --csv (CLI)      ${gw.toFixed(0).padStart(6)} ms  ${perRow(gw)}`);
-console.log(`    of which stepping + recording       ${stepMs.toFixed(0).padStart(6)} ms  ${perRow(stepMs)}`);
-console.log(`  ratio                                 ${(gw / c).toFixed(2).padStart(6)} x   (target <= 2) ${gw / c <= 2 ? 'OK' : 'OVER'}`);
 
 // 2. /health while a 1e6-row result is produced, over a spawned `serve`.
 const serveData = join(work, 'serve');

@@ -76,11 +76,12 @@ int main(int argc, char **argv) {
     double y; int n;
     if (getReal(c, &vr_y, 1, &y) || getInteger(c, &vr_n, 1, &n)) return 2;
     time[0] = 0; col_y[0] = y; col_n[0] = n;
+    /* Communication points on the grid i*h (no accumulated drift), as the gateway steps. */
     for (long i = 0; i < steps; i++) {
-        double t = i * h;
-        if (doStep(c, t, h, 1) > 1) { fprintf(stderr, "doStep failed at %ld\n", i); return 2; }
+        double t = i * h, next = (i + 1) * h;
+        if (doStep(c, t, next - t, 1) > 1) { fprintf(stderr, "doStep failed at %ld\n", i); return 2; }
         if (getReal(c, &vr_y, 1, &y) || getInteger(c, &vr_n, 1, &n)) return 2;
-        time[i + 1] = (i + 1) * h;
+        time[i + 1] = next;
         col_y[i + 1] = y;
         col_n[i + 1] = n;
     }

@@ -10,6 +10,10 @@ export async function writeRunCsv(ctx: ServiceContext, runId: string, path: stri
   await pipeline(await ctx.results.csvStream(runId), createWriteStream(path));
 }
 
+export async function writeRunArrow(ctx: ServiceContext, runId: string, path: string): Promise<void> {
+  await pipeline(await ctx.results.arrowStream(runId), createWriteStream(path));
+}
+
 /** time and every recorded column (64-bit integers as the nearest number, NaN/Inf as null in JSON). */
 export async function readFullSeries(ctx: ServiceContext, runId: string): Promise<Record<string, (number | string)[]>> {
   const file = await ctx.results.open(runId);

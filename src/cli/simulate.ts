@@ -15,7 +15,7 @@ import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
 import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
-import { readFullSeries, writeRunCsv } from './result-csv.ts';
+import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --stop T               stop time, s (default: the model's default experiment)
@@ -30,6 +30,7 @@ const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
   --csv FILE             write the full result as CSV
+  --arrow FILE           write the full result as Arrow IPC (typed columns; pyarrow, polars, DuckDB)
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
 `;
@@ -47,6 +48,7 @@ const OPTIONS = {
   'fmi-version': { type: 'string' },
   kpi: { type: 'string', multiple: true },
   csv: { type: 'string' },
+  arrow: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -57,8 +59,8 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.csv !== undefined && values.json === true) {
-    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv and --json');
+  if ((values.csv !== undefined || values.arrow !== undefined) && values.json === true) {
+    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow and --json');
   }
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
@@ -89,6 +91,10 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     if (values.csv !== undefined) {
       await writeRunCsv(local.ctx, output.run_id, values.csv);
       process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);
+    }
+    if (values.arrow !== undefined) {
+      await writeRunArrow(local.ctx, output.run_id, values.arrow);
+      process.stderr.write(`wrote ${output.rows} rows to ${values.arrow}\n`);
     }
     if (values.json === true) {
       // The full series, not the downsampled one: scripts compare it against references.
@@ -123,7 +129,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
     for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (values.csv === undefined) {
+    if (values.csv === undefined && values.arrow === undefined) {
       const stored = join(local.ctx.results.dir, output.run_id);
       process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv FILE or --json)\n`);
     }

@@ -4,6 +4,7 @@
  */
 import type { InterfaceKind, StartValue, VariableType } from '../schemas/model-description.ts';
 import type { InputSignal } from '../schemas/simulate.ts';
+import type { ResultDigest } from './result-digest.ts';
 
 export type { InputSignal };
 
@@ -74,7 +75,10 @@ export interface SimulationResult {
   log: string[];
   /**
    * The columnar file holding these rows (src/schemas/result-file.ts), when the worker pool was
-   * asked to keep it (RunOptions.keepResultFile): the run store adopts it instead of writing one.
+   * asked to leave them there (RunOptions.rowsInFile): then time, the column values and eventRows
+   * are empty here, and the run store adopts the file instead of writing one.
    */
   resultFile?: string;
+  /** Summary, KPIs and downsampled series computed by the worker when the job asked (SimulationJob.digest). */
+  digest?: ResultDigest;
 }

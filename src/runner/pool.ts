@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import { ResultDigestSchema } from '../schemas/result-file.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
@@ -305,7 +306,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (paths.binaryPath === undefined) delete fmu.binaryPath;
     else fmu.binaryPath = paths.binaryPath;
     // resultPath is filled in by dispatch once the job has its id.
-    return { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250, resultPath: '' };
+    const out: WorkerJob = { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250, resultPath: '' };
+    if (job.digest !== undefined) out.digest = job.digest;
+    return out;
   }
 
   function onMessage(w: WorkerProcess, entry: Entry, id: number, m: WorkerMessage): void {
@@ -344,9 +347,16 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     try {
       path = collectJobFile(outboxRoot, w.outboxDir, id, w.hostUid);
       const { resultFileBytes, ...meta } = wire;
-      const loaded = await loadResultFile(path, resultFileBytes, meta.rows);
+      if (meta.digest !== undefined) {
+        const parsed = ResultDigestSchema.safeParse(meta.digest);
+        if (!parsed.success)
+          throw new GatewayError('RESULT_CORRUPT', `the worker's digest is malformed (${parsed.error.issues[0]?.message ?? ''})`);
+        meta.digest = parsed.data;
+      }
+      const inFile = entry.opts.rowsInFile === true && meta.digest !== undefined;
+      const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
       const result: SimulationResult = { ...meta, ...loaded };
-      if (entry.opts.keepResultFile === true && !entry.settled) result.resultFile = path;
+      if (inFile && !entry.settled) result.resultFile = path;
       else rmSync(path, { force: true });
       finish(w, entry, { ok: result });
     } catch (e) {

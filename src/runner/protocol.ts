@@ -19,6 +19,7 @@ export interface WorkerSimulateJob {
    * in the worker's outbox, as the worker sees it (/results/job-<id>.cols in the sandbox).
    */
   resultPath: string;
+  digest?: SimulationJob['digest'];
 }
 
 /** A simulation's result without its rows: those are in the job's result file. */

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
 import { parseModelDescription } from '../fmi/model-description.ts';
@@ -57,6 +58,7 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Wi
       : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
   const result = runSimulation(fmu, options);
   const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
+  if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
   const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;
   return { ...rest, log: capLog(rest.log, hooks.maxLogBytes), resultFileBytes };
 }

@@ -2,6 +2,7 @@
  * Public shapes of the worker pool: what callers hand in and get back.
  * The pool runs every simulation in a separate, killable, limited child process.
  */
+import type { DigestRequest } from '../engine/result-digest.ts';
 import type { SimulationOptions, SimulationResult } from '../engine/types.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 
@@ -21,6 +22,8 @@ export interface SimulationJob {
     modelDescription?: ModelDescription;
   };
   options: Omit<SimulationOptions, 'onProgress' | 'signal'>;
+  /** Reductions for the answer, computed by the worker beside the full columns (engine/result-digest.ts). */
+  digest?: DigestRequest;
 }
 
 /** Built-in diagnostics run by the worker instead of a simulation (tests, self-test, doctor). */
@@ -43,10 +46,13 @@ export interface RunOptions {
   /** Called when the job reaches a worker: its host pid and whether it had run this FMU before. */
   onDispatch?: (info: { workerPid: number; reused: boolean }) => void;
   /**
-   * Keep the worker's columnar result file and name it in SimulationResult.resultFile (the run
-   * store adopts it by rename); otherwise it is deleted once the columns are loaded.
+   * Leave the rows in the worker's columnar file, named in SimulationResult.resultFile (the run
+   * store adopts it by rename), instead of loading them into this process: the result's time,
+   * column values and eventRows come back EMPTY (columns keep name, type, unit), and the job's
+   * digest holds what an answer needs. Only with SimulationJob.digest. Otherwise the rows are
+   * loaded (one read per column) and the file deleted.
    */
-  keepResultFile?: boolean;
+  rowsInFile?: boolean;
 }
 
 export interface IsolationReport {

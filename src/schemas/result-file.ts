@@ -54,3 +54,21 @@ export const ResultFileFooterSchema = z.strictObject({
   columns: z.array(ResultFileColumnSchema).max(100_000),
 });
 export type ResultFileFooter = z.infer<typeof ResultFileFooterSchema>;
+
+/**
+ * The worker's reductions of a result (src/engine/result-digest.ts), checked by the pool like
+ * every worker message: the shapes and sizes the answer builder relies on.
+ */
+const DigestNumber = z.number().nullable();
+export const ResultDigestSchema = z.strictObject({
+  summary: z.record(
+    z.string(),
+    z.strictObject({ min: DigestNumber, max: DigestNumber, mean: DigestNumber, final: DigestNumber, unit: z.string().optional() }),
+  ),
+  skipped: z.array(z.string()),
+  kpis: z.record(z.string(), DigestNumber),
+  series: z
+    .array(z.strictObject({ points: z.number().int().min(2), values: z.record(z.string(), z.array(DigestNumber).max(1_000_000)) }))
+    .max(8),
+  eventTimes: z.array(z.number()).max(1000),
+});

@@ -81,3 +81,8 @@ export function streamRunCsv(ctx: ServiceContext, runId: string, slice?: CsvSlic
 export function runCsvFile(ctx: ServiceContext, runId: string): Promise<{ path: string; bytes: number }> {
   return ctx.results.csvFile(runId);
 }
+
+/** The run as Arrow IPC (file format) for data tools: GET /runs/{id}/result.arrow, CLI --arrow. */
+export function streamRunArrow(ctx: ServiceContext, runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable> {
+  return ctx.results.arrowStream(runId, slice);
+}

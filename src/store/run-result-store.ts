@@ -6,12 +6,13 @@
  * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import { renderArrow } from './result-arrow.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
@@ -56,6 +57,8 @@ export interface RunResultStore {
    * Streaming readers should prefer csvStream, which starts at once.
    */
   csvFile(runId: string): Promise<{ path: string; bytes: number }>;
+  /** The run (or rows / columns of it) as Arrow IPC, file format, rendered while it is read. */
+  arrowStream(runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable>;
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {
@@ -96,17 +99,18 @@ export function createRunResultStore(dataDir: string): RunResultStore {
       mkdirSync(tmp, { recursive: true });
       try {
         const target = join(tmp, RESULT_FILE);
-        let adopted = false;
         if (result.resultFile !== undefined) {
+          // The rows are only in that file (the result's arrays are empty): move it, or copy it
+          // when the pool's outbox is on another filesystem.
           try {
             renameSync(result.resultFile, target);
-            adopted = true;
-          } catch {
-            // Another filesystem, or the pool already cleaned up: write it from memory below.
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+            copyFileSync(result.resultFile, target);
             rmSync(result.resultFile, { force: true });
           }
         }
-        const bytes = adopted ? statSync(target).size : writeResultFile(target, result);
+        const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
         writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
         renameSync(tmp, final);
         return bytes;
@@ -133,6 +137,14 @@ export function createRunResultStore(dataDir: string): RunResultStore {
       }
       const file = await openRun(runId);
       const stream = Readable.from(renderCsv(file, slice), { objectMode: false });
+      stream.once('close', () => void file.close());
+      return stream;
+    },
+    async arrowStream(runId, slice) {
+      if (legacyCsv(existing(runId)) !== undefined)
+        throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its CSV can be read.');
+      const file = await openRun(runId);
+      const stream = renderArrow(file, slice);
       stream.once('close', () => void file.close());
       return stream;
     },
