@@ -44,6 +44,10 @@ const TYPE_ONLY_EXTRA = { store: ['engine'] };
 const PACKAGE_OWNERS = {
   koffi: 'fmi',
   keyv: 'store',
+  '@keyv/sqlite': 'store',
+  '@keyv/postgres': 'store',
+  '@keyv/redis': 'store',
+  pg: 'store',
   // Arrow IPC export of stored results (src/store/result-arrow.ts).
   'apache-arrow': 'store',
   stripe: 'payments',
@@ -96,7 +100,7 @@ function restrictions(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', '.cache/', 'test/fixtures/**/*.c'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', '.cache/', 'test/fixtures/**/*.c'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

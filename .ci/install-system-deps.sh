@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# System packages the worker sandbox tests need: bubblewrap (bwrap) and util-linux (prlimit,
-# setpriv). gcc is expected to be present (the FMU library is compiled from C). Installs only
-# what is missing, with apt-get, when running as root on a Debian/Ubuntu machine.
+# System packages the tests need: bubblewrap (bwrap) and util-linux (prlimit, setpriv) for the
+# worker sandbox; PostgreSQL and Redis servers for the store contract tests (the tests start them
+# on loopback ports themselves; the packages' own services are not needed). gcc is expected to be
+# present (the FMU library is compiled from C). Installs only what is missing, with apt-get, when
+# running as root on a Debian/Ubuntu machine.
 set -euo pipefail
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 { command -v prlimit >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; } || missing+=(util-linux)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -3,8 +3,8 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { cpus, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -15,8 +15,10 @@ const EnvSchema = z.object({
   FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
   FMU_GATEWAY_URL: z.string().url().optional(),
   FMU_GATEWAY_API_KEY: z.string().optional(),
+  FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   FMU_GATEWAY_DB_PATH: z.string().optional(),
   FMU_GATEWAY_DATA_DIR: z.string().optional(),
+  FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
   FMU_GATEWAY_CACHE_DIR: z.string().optional(),
   FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
   FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
@@ -35,6 +37,18 @@ const EnvSchema = z.object({
   STRIPE_SUCCESS_URL: z.string().optional(),
   STRIPE_CANCEL_URL: z.string().optional(),
   CHECKOUT_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
+  // Payments (src/payments): where the Stripe SDK sends its requests (tests: a local stand-in),
+  // the webhook signature tolerance, and the rows one price unit covers.
+  STRIPE_API_BASE_URL: z.string().url().optional(),
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  STRIPE_SIMULATION_ROWS_PER_UNIT: z.coerce.number().int().positive().default(100_000),
+  CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
+  X402_PAY_TO: z.string().optional(),
+  X402_NETWORK: z.string().default('eip155:8453'),
+  X402_ASSET: z.string().default('0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'),
+  X402_ASSET_DECIMALS: z.coerce.number().int().min(0).max(36).default(6),
+  X402_FACILITATOR_URL: z.string().url().default('https://x402.org/facilitator'),
+  X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
   PUBLIC_BASE_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
@@ -42,8 +56,10 @@ const EnvSchema = z.object({
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
-  readonly remote: { readonly url?: string; readonly apiKey?: string };
+  readonly remote: { readonly url?: string; readonly apiKey?: string; readonly timeoutSeconds: number };
   readonly dataDir: string;
+  /** Per-user settings kept between CLI runs (remembered API keys of remote gateways). */
+  readonly configDir: string;
   readonly cacheDir: string;
   readonly dbPath: string;
   readonly databaseUrl?: string;
@@ -67,6 +83,23 @@ export interface Config {
     readonly successUrl?: string;
     readonly cancelUrl?: string;
     readonly tokenTtlMinutes: number;
+    /** Base URL of the Stripe API (default Stripe's own); tests point it at a local stand-in. */
+    readonly apiBaseUrl?: string;
+    readonly webhookToleranceSeconds: number;
+    /** One price unit (STRIPE_SIMULATION_PRICE_CENTS) covers this many recorded rows. */
+    readonly rowsPerUnit: number;
+    readonly sessionTtlMinutes: number;
+  };
+  /** x402 v2 payments: offered only when payTo is set. */
+  readonly x402: {
+    readonly payTo?: string;
+    /** CAIP-2 network id, e.g. "eip155:8453" (Base). */
+    readonly network: string;
+    /** Token contract (USDC on Base by default); amounts are in its atomic units. */
+    readonly asset: string;
+    readonly assetDecimals: number;
+    readonly facilitatorUrl: string;
+    readonly maxTimeoutSeconds: number;
   };
   readonly publicBaseUrl?: string;
 }
@@ -78,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
-    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY },
+    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY, timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS },
     dataDir,
+    configDir: resolve(e.FMU_GATEWAY_CONFIG_DIR ?? join(homedir(), '.config', 'fmu-gateway')),
     cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
     dbPath,
     databaseUrl: e.DATABASE_URL,
@@ -103,6 +137,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       successUrl: e.STRIPE_SUCCESS_URL,
       cancelUrl: e.STRIPE_CANCEL_URL,
       tokenTtlMinutes: e.CHECKOUT_TOKEN_TTL_MINUTES,
+      apiBaseUrl: e.STRIPE_API_BASE_URL,
+      webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      rowsPerUnit: e.STRIPE_SIMULATION_ROWS_PER_UNIT,
+      sessionTtlMinutes: e.CHECKOUT_SESSION_TTL_MINUTES,
+    },
+    x402: {
+      payTo: e.X402_PAY_TO,
+      network: e.X402_NETWORK,
+      asset: e.X402_ASSET,
+      assetDecimals: e.X402_ASSET_DECIMALS,
+      facilitatorUrl: e.X402_FACILITATOR_URL,
+      maxTimeoutSeconds: e.X402_MAX_TIMEOUT_SECONDS,
     },
     publicBaseUrl: e.PUBLIC_BASE_URL,
   });

@@ -14,6 +14,7 @@ import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.t
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
+import { createRemoteClient } from '../remote/index.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -72,9 +73,16 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     runner,
     logger: createStderrLogger(opts.logLevel ?? 'info'),
   };
+  // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
+  const remote = createRemoteClient(config);
+  if (remote !== undefined) ctx.remote = remote;
   if (opts.compileSources !== false) {
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
     ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => pool?.close() };
+  return { ctx, warmUp: () => void getPool(), close: async () => {
+      await pool?.close();
+      await remote?.close();
+    },
+  };
 }

@@ -8,45 +8,22 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { createCatalog } from '../library/catalog.ts';
-import { invalidArguments } from '../schemas/input-errors.ts';
-import { createSimulateInputSchema, type SimulateInput } from '../schemas/simulate.ts';
 import { simulate } from '../service/simulate.ts';
-import { parseInputCsv, parseNumberOption, parseSetValues } from './args.ts';
 import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
+import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
-  --stop T               stop time, s (default: the model's default experiment)
-  --step H               output interval, s (default: the default experiment's, else span / 500)
-  --start-time T0        start time, s (default 0 or the default experiment's)
-  --set name=value       start value of a parameter, input or state (repeatable)
-  --input in.csv         input signals: header time,<input1>,...; linear for reals, held otherwise
-  --output a,b           variables to record (default: every output)
-  --kpi y_max            key figure <variable>_<metric> (repeatable)
-  --interface CS|ME      default CS when the FMU has it
-  --solver euler|rk45|bdf|auto   Model Exchange only (with --interface ME)
-  --tolerance R          relative tolerance
-  --fmi-version 2.0|3.0  library models: which build (default 3.0)
-  --csv FILE             write the full result as CSV
+${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
   --arrow FILE           write the full result as Arrow IPC (typed columns; pyarrow, polars, DuckDB)
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
 `;
 
 const OPTIONS = {
-  stop: { type: 'string' },
-  step: { type: 'string' },
-  'start-time': { type: 'string' },
-  set: { type: 'string', multiple: true },
-  output: { type: 'string' },
-  input: { type: 'string' },
-  interface: { type: 'string' },
-  solver: { type: 'string' },
-  tolerance: { type: 'string' },
-  'fmi-version': { type: 'string' },
-  kpi: { type: 'string', multiple: true },
+  ...SIMULATION_OPTIONS,
   csv: { type: 'string' },
   arrow: { type: 'string' },
   json: { type: 'boolean' },
@@ -66,27 +43,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
     const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
-    const raw = {
-      fmu_id: fmuId,
-      start_time: parseNumberOption('start-time', values['start-time']),
-      stop_time: parseNumberOption('stop', values.stop),
-      step: parseNumberOption('step', values.step),
-      interface: values.interface?.toUpperCase(),
-      solver: values.solver,
-      tolerance: parseNumberOption('tolerance', values.tolerance),
-      fmi_version: values['fmi-version'],
-      start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,
-      input_signals: values.input !== undefined ? parseInputCsv(values.input) : undefined,
-      outputs: values.output
-        ?.split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-      kpis: values.kpi,
-    };
-    const schema = createSimulateInputSchema(config.limits);
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);
-    const input: SimulateInput = parsed.data;
+    const input = simulateRequestFromOptions(config, fmuId, values);
     const { output } = await simulate(local.ctx, input);
     if (values.csv !== undefined) {
       await writeRunCsv(local.ctx, output.run_id, values.csv);

@@ -18,14 +18,18 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveLimits, OpenedFmu } from './opened-fmu.ts';
 import { DEFAULT_ARCHIVE_LIMITS } from './opened-fmu.ts';
 import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
+import { resolveInside } from './safe-path.ts';
+import { checkBuildDescriptionNames } from './source-build-description.ts';
+import { escapeForText } from '../text-escape.ts';
 import { currentPlatform, listPlatforms, platformCandidates } from './platform.ts';
+import { unsupportedWarnings } from './unsupported-features.ts';
 
 export type FmuSource = { path: string } | { bytes: Buffer };
 
@@ -102,8 +106,26 @@ function checkName(e: ZipEntry): string[] {
   return segments;
 }
 
-function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedEntry[] {
+interface CheckedArchive {
+  entries: CheckedEntry[];
+  /** Names of file entries that appeared again with identical bytes (the repeats were dropped). */
+  identicalDuplicates: string[];
+}
+
+/**
+ * Whether two entries of the same name carry the same bytes. Sizes and CRCs decide most cases
+ * without inflating; only when they agree are both inflated (already bounded by the size and
+ * ratio checks) and compared byte for byte, because a CRC-32 is easy to forge.
+ */
+function sameContent(bytes: Buffer, a: ZipEntry, b: ZipEntry): boolean {
+  if (a.uncompressedSize !== b.uncompressedSize || a.crc32 !== b.crc32) return false;
+  return inflate(bytes, a).equals(inflate(bytes, b));
+}
+
+function checkEntries(bytes: Buffer, entries: readonly ZipEntry[], limits: ArchiveLimits): CheckedArchive {
   const out: CheckedEntry[] = [];
+  const identicalDuplicates: string[] = [];
+  const firstFile = new Map<string, ZipEntry>();
   const files = new Set<string>();
   const dirs = new Set<string>();
   let total = 0;
@@ -126,9 +148,6 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
     const key = segments.join('/');
     if (key === COMPLETION_MARKER)
       throw invalid('reserved_name', `entry "${e.name}" uses a name reserved by the gateway`, { entry: e.name });
-    if (files.has(key) || (!isDir && dirs.has(key)))
-      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
-    (isDir ? dirs : files).add(key);
     total += e.uncompressedSize;
     if (total > limits.maxUnpackedBytes) {
       throw invalid('too_large', `the archive declares more than ${limits.maxUnpackedBytes} uncompressed bytes`, {
@@ -146,10 +165,24 @@ function checkEntries(entries: readonly ZipEntry[], limits: ArchiveLimits): Chec
         },
       );
     }
+    // Counted and ratio-checked above before a duplicate is inflated for the comparison.
+    const earlier = isDir ? undefined : firstFile.get(key);
+    if (earlier !== undefined) {
+      // Some exporters write a file twice; with identical bytes it is harmless: keep one copy.
+      if (sameContent(bytes, earlier, e)) {
+        identicalDuplicates.push(key);
+        continue;
+      }
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice with different contents`, { entry: e.name });
+    }
+    if (files.has(key) || (!isDir && dirs.has(key)))
+      throw invalid('duplicate_entry', `entry "${e.name}" appears twice or is both a file and a directory`, { entry: e.name });
+    (isDir ? dirs : files).add(key);
+    if (!isDir) firstFile.set(key, e);
     out.push({ entry: e, segments, isDir });
   }
   checkFilesAreNotParents(files, dirs);
-  return out;
+  return { entries: out, identicalDuplicates };
 }
 
 /**
@@ -172,7 +205,7 @@ function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<s
   }
 }
 
-function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
+function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedArchive {
   try {
     const { entries, declaredCount } = readZipEntries(bytes, limits.maxEntries);
     if (declaredCount > limits.maxEntries) {
@@ -181,7 +214,7 @@ function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedEntry[] {
         max: limits.maxEntries,
       });
     }
-    return checkEntries(entries, limits);
+    return checkEntries(bytes, entries, limits);
   } catch (e) {
     if (e instanceof ZipFormatError) throw invalid(e.reason, `${e.message}. An FMU must be a ZIP archive`);
     throw e;
@@ -202,9 +235,8 @@ function unpack(bytes: Buffer, entries: readonly CheckedEntry[], cacheDir: strin
   const tmp = mkdtempSync(join(cacheDir, `.tmp-${target.slice(-12)}-`));
   try {
     for (const { entry, segments, isDir } of entries) {
-      const dest = resolve(tmp, ...segments);
-      if (!dest.startsWith(tmp + sep))
-        throw invalid('path_traversal', `entry "${entry.name}" resolves outside the root`, { entry: entry.name });
+      // Names were checked by checkName; the final path is proven under the root all the same.
+      const dest = resolveInside(tmp, segments, { what: `entry "${escapeForText(entry.name, 120)}"`, data: { entry: entry.name } });
       if (isDir) {
         mkdirSync(dest, { recursive: true });
         continue;
@@ -283,7 +315,7 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   const bytes = readArchive(source, limits);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // Always re-check the directory (cheap, no inflation) so today's limits apply to cached FMUs too.
-  const entries = readEntries(bytes, limits);
+  const { entries, identicalDuplicates } = readEntries(bytes, limits);
   const mdEntry = entries.find((c) => !c.isDir && c.segments.length === 1 && c.segments[0] === 'modelDescription.xml');
   if (!mdEntry) throw invalid('missing_model_description', 'there is no modelDescription.xml at the root of the archive', {});
   const cacheDir = resolve(opts.cacheDir);
@@ -296,13 +328,20 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   }
   // Parsed before anything is written: a bad model description leaves no trace in the cache.
   const modelDescription = parseModelDescription(xml);
+  const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
+  if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
+    checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+  }
   if (!existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     mkdirSync(cacheDir, { recursive: true });
     unpack(bytes, entries, cacheDir, sha256);
   }
   const platforms = listPlatforms(unpackedDir, modelDescription.fmi_version);
   const hasSources = entries.some((c) => c.segments[0] === 'sources' && !c.isDir);
-  const warnings: string[] = [];
+  const warnings: string[] = identicalDuplicates.map(
+    (name) => `The archive contains "${name}" more than once (with identical bytes); one copy was used.`,
+  );
+  warnings.push(...unsupportedWarnings(modelDescription));
   const here = hostCandidates(modelDescription.fmi_version);
   if (here.length === 0) {
     warnings.push(`FMUs cannot run natively on ${process.platform}/${process.arch}.`);

@@ -10,7 +10,6 @@
  * run costs ~15-20 ns per native call). dlopen would return the same mapping anyway.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LibraryHandle } from 'koffi';
 import { GatewayError } from '../errors.ts';
@@ -22,6 +21,8 @@ import { declareFmi3, type Fmi3Raw } from './fmi3-raw.ts';
 import type { FmiInstance, FmiLibrary, InstantiateOptions } from './instance.ts';
 import { koffi } from './koffi-types.ts';
 import { findBinary } from './platform.ts';
+import { resolveInside } from './safe-path.ts';
+import { assertRunnable } from './unsupported-features.ts';
 
 export interface LoadableFmu {
   unpackedDir: string;
@@ -30,7 +31,7 @@ export interface LoadableFmu {
 
 /** FMI 2: a file URI of resources/; FMI 3: an absolute path with a trailing separator. */
 export function resourceLocation(unpackedDir: string, fmiVersion: '2.0' | '3.0'): string {
-  const dir = join(unpackedDir, 'resources');
+  const dir = resolveInside(unpackedDir, 'resources', { what: 'resources/' });
   if (fmiVersion === '3.0') return dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}${process.platform === 'win32' ? '\\' : '/'}`;
   const uri = pathToFileURL(dir).href;
   return uri.endsWith('/') ? uri : `${uri}/`;
@@ -38,6 +39,7 @@ export function resourceLocation(unpackedDir: string, fmiVersion: '2.0' | '3.0')
 
 export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { binaryPath?: string } = {}): FmiLibrary {
   const md = fmu.modelDescription;
+  assertRunnable(md); // before any native code: clocks etc. are refused with UNSUPPORTED_FEATURE
   const caps = iface === 'CS' ? md.co_simulation : md.model_exchange;
   if (!caps) {
     throw new GatewayError(

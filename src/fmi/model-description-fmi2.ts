@@ -22,6 +22,8 @@ import {
   optFinite,
   optInt,
   optString,
+  reqModelIdentifier,
+  reqRelativePath,
   reqString,
   reqUint32,
 } from './model-description-xml.ts';
@@ -171,7 +173,9 @@ function structureList(ms: XmlElement | undefined, section: string, vars: readon
 /** FMI 2 <SourceFiles> of one interface element (file names relative to sources/). */
 export function fmi2SourceFiles(root: XmlElement, iface: InterfaceKind): string[] {
   const el = childOf(root, iface === 'ME' ? 'ModelExchange' : 'CoSimulation');
-  return childrenOf(childOf(el, 'SourceFiles') ?? { tag: 'SourceFiles', attrs: {}, children: [] }, 'File').map((f) => reqString(f, 'name'));
+  return childrenOf(childOf(el, 'SourceFiles') ?? { tag: 'SourceFiles', attrs: {}, children: [] }, 'File').map((f) =>
+    reqRelativePath(f, 'name'),
+  );
 }
 
 export function parseFmi2(root: XmlElement): ModelDescription {
@@ -214,7 +218,7 @@ export function parseFmi2(root: XmlElement): ModelDescription {
   };
   if (me) {
     md.model_exchange = {
-      model_identifier: reqString(me, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(me),
       can_get_and_set_fmu_state: optBool(me, 'canGetAndSetFMUstate', false),
       can_be_instantiated_only_once_per_process: optBool(me, 'canBeInstantiatedOnlyOncePerProcess', false),
       needs_execution_tool: optBool(me, 'needsExecutionTool', false),
@@ -224,7 +228,7 @@ export function parseFmi2(root: XmlElement): ModelDescription {
   }
   if (cs) {
     md.co_simulation = {
-      model_identifier: reqString(cs, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(cs),
       can_handle_variable_communication_step_size: optBool(cs, 'canHandleVariableCommunicationStepSize', false),
       can_interpolate_inputs: optBool(cs, 'canInterpolateInputs', false),
       can_get_and_set_fmu_state: optBool(cs, 'canGetAndSetFMUstate', false),

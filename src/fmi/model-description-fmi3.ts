@@ -15,6 +15,7 @@ import {
   readCommonVariable,
 } from './model-description-common.ts';
 import type { XmlElement } from './model-description-xml.ts';
+import { noRunnableInterface } from './unsupported-features.ts';
 import {
   childOf,
   childrenOf,
@@ -25,6 +26,7 @@ import {
   parseBoolText,
   parseDoubleText,
   parseIntegerText,
+  reqModelIdentifier,
   reqString,
   reqUint32,
   UINT32_MAX,
@@ -190,11 +192,8 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   const guid = reqString(root, 'instantiationToken');
   const me = childOf(root, 'ModelExchange');
   const cs = childOf(root, 'CoSimulation');
-  if (!me && !cs) {
-    throw mdError('neither <ModelExchange> nor <CoSimulation> is present, so the FMU implements no interface this gateway runs', {
-      element: 'fmiModelDescription',
-    });
-  }
+  // Valid FMI 3 (every interface element is optional), but nothing this gateway can run.
+  if (!me && !cs) throw noRunnableInterface(header.model_name, childOf(root, 'ScheduledExecution') !== undefined);
   const typedefs = parseTypeDefinitions(root);
   const parsed = (childOf(root, 'ModelVariables')?.children ?? [])
     .filter((c) => VARIABLE_TAGS.has(c.tag))
@@ -252,7 +251,7 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   };
   if (me) {
     md.model_exchange = {
-      model_identifier: reqString(me, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(me),
       can_get_and_set_fmu_state: optBool(me, 'canGetAndSetFMUState', false),
       can_be_instantiated_only_once_per_process: optBool(me, 'canBeInstantiatedOnlyOncePerProcess', false),
       needs_execution_tool: optBool(me, 'needsExecutionTool', false),
@@ -262,7 +261,7 @@ export function parseFmi3(root: XmlElement): ModelDescription {
   }
   if (cs) {
     md.co_simulation = {
-      model_identifier: reqString(cs, 'modelIdentifier'),
+      model_identifier: reqModelIdentifier(cs),
       can_handle_variable_communication_step_size: optBool(cs, 'canHandleVariableCommunicationStepSize', false),
       // FMI 3 dropped canInterpolateInputs (input derivatives are gone); nothing to interpolate.
       can_interpolate_inputs: false,

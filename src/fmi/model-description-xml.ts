@@ -5,6 +5,8 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { GatewayError } from '../errors.ts';
+import { escapeForText } from '../text-escape.ts';
+import { modelIdentifierProblem, relativePathProblem } from './safe-path.ts';
 
 export interface XmlElement {
   tag: string;
@@ -175,6 +177,24 @@ export function optInt(el: XmlElement, name: string, min = -(2n ** 31n), max = 2
 }
 
 export const UINT32_MAX = 2n ** 32n - 1n;
+
+/** A model identifier: it becomes a file name (binaries/<platform>/<id>.so) and C symbol prefix. */
+export function reqModelIdentifier(el: XmlElement): string {
+  const id = reqString(el, 'modelIdentifier');
+  const problem = modelIdentifierProblem(id);
+  if (problem !== undefined)
+    throw mdError(`modelIdentifier "${escapeForText(id, 80)}" ${problem}`, { element: el.tag, attribute: 'modelIdentifier' });
+  return id;
+}
+
+/** A file name relative to a root (sources/): refused before any join when it could leave it. */
+export function reqRelativePath(el: XmlElement, name: string): string {
+  const v = reqString(el, name);
+  const problem = relativePathProblem(v);
+  if (problem !== undefined)
+    throw mdError(`${name} "${escapeForText(v, 80)}" ${problem}; it must be a relative path inside sources/`, site(el, name));
+  return v;
+}
 
 export function reqUint32(el: XmlElement, name: string): number {
   return Number(parseIntegerText(reqString(el, name), el, name, 0n, UINT32_MAX));

@@ -3,8 +3,10 @@
  * FMI 2 names platforms `linux64`, `win64`, `darwin64`; FMI 3 uses `<arch>-<os>` tuples.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import { escapeForText } from '../text-escape.ts';
+import { resolveInside } from './safe-path.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 
 export interface PlatformNames {
@@ -107,7 +109,12 @@ export function findBinary(unpackedDir: string, md: ModelDescription, iface: Int
   const p = currentPlatform();
   const id = modelIdentifierOf(md, iface);
   for (const folder of platformCandidates(md.fmi_version, p)) {
-    const file = resolve(unpackedDir, 'binaries', folder, id + p.ext);
+    // id is FMU data (a C identifier by parse-time check); the final path is proven under binaries/.
+    const file = resolveInside(join(unpackedDir, 'binaries'), [folder, id + p.ext], {
+      code: 'MODEL_DESCRIPTION_INVALID',
+      what: `the binary for modelIdentifier "${escapeForText(id, 80)}"`,
+      data: { attribute: 'modelIdentifier' },
+    });
     if (existsSync(file) && statSync(file).isFile()) return file;
   }
   const available = listPlatforms(unpackedDir, md.fmi_version);

@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import { escapeForText } from '../text-escape.ts';
+import type { XmlElement } from './model-description-xml.ts';
 import { childrenOf, parseXmlTree, reqString } from './model-description-xml.ts';
+import { relativePathProblem } from './safe-path.ts';
 
 export interface BuildDescription {
   sources: string[];
@@ -19,6 +22,36 @@ const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function failed(message: string, data: Record<string, unknown> = {}): GatewayError {
   return new GatewayError('COMPILE_FAILED', `sources/buildDescription.xml: ${message}`, data);
+}
+
+function buildPath(el: XmlElement): string {
+  const name = reqString(el, 'name');
+  const problem = relativePathProblem(name);
+  if (problem === undefined) return name;
+  throw new GatewayError(
+    'MODEL_DESCRIPTION_INVALID',
+    `sources/buildDescription.xml: ${el.tag} name "${escapeForText(name, 80)}" ${problem}; it must be a relative path inside sources/`,
+    { file: 'sources/buildDescription.xml', element: el.tag, attribute: 'name' },
+  );
+}
+
+/**
+ * Upload-time check of every SourceFile / IncludeDirectory name in every BuildConfiguration, so a
+ * hostile name is refused when the FMU arrives, not on first build. A file that does not parse is
+ * left to build time (COMPILE_FAILED then): the FMU may still run from its binaries.
+ */
+export function checkBuildDescriptionNames(xml: string): void {
+  let root: XmlElement;
+  try {
+    root = parseXmlTree(xml, 'sources/buildDescription.xml');
+  } catch {
+    return;
+  }
+  for (const config of childrenOf(root, 'BuildConfiguration')) {
+    for (const set of childrenOf(config, 'SourceFileSet')) {
+      for (const el of set.children) if (el.tag === 'SourceFile' || el.tag === 'IncludeDirectory') buildPath(el);
+    }
+  }
 }
 
 export function readBuildDescription(sourcesDir: string, modelIdentifier: string, platformTuple: string): BuildDescription {
@@ -49,8 +82,9 @@ export function readBuildDescription(sourcesDir: string, modelIdentifier: string
   }
   const out: BuildDescription = { sources: [], includeDirs: [], defines: [] };
   for (const set of childrenOf(config, 'SourceFileSet')) {
-    for (const f of childrenOf(set, 'SourceFile')) out.sources.push(reqString(f, 'name'));
-    for (const d of childrenOf(set, 'IncludeDirectory')) out.includeDirs.push(reqString(d, 'name'));
+    // Names become paths under sources/: refused here, before any join, if they could leave it.
+    for (const f of childrenOf(set, 'SourceFile')) out.sources.push(buildPath(f));
+    for (const d of childrenOf(set, 'IncludeDirectory')) out.includeDirs.push(buildPath(d));
     for (const d of childrenOf(set, 'PreprocessorDefinition')) {
       const name = reqString(d, 'name');
       // Passed as an argv element (no shell), but a non-identifier name would still be a compiler flag injection.

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { escapeForText } from '../text-escape.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
 import type { InterfaceKind } from '../schemas/model-description.ts';
 import { fmi2SourceFiles, parseXmlTree } from './model-description.ts';
@@ -14,6 +15,7 @@ import type { OpenedFmu } from './opened-fmu.ts';
 import { currentPlatform, findBinary, modelIdentifierOf, platformFolder } from './platform.ts';
 import { readBuildDescription } from './source-build-description.ts';
 import { compileCommand, resolveCommand } from './source-build-sandbox.ts';
+import { resolveInside } from './safe-path.ts';
 
 export interface EnsureBinaryOptions {
   cacheDir: string;
@@ -116,13 +118,13 @@ function compileFailed(message: string, data: Record<string, unknown>): GatewayE
   return new GatewayError('COMPILE_FAILED', message, data);
 }
 
-/** Resolve a name relative to `base`, refusing anything that escapes it (names come from the FMU). */
+/** A source or include name from the FMU, resolved under sources/ (names were checked at parse time). */
 export function insideDir(base: string, name: string, what: string): string {
-  const full = resolve(base, name);
-  if (name.includes('\0') || (full !== base && !full.startsWith(base + sep))) {
-    throw compileFailed(`${what} "${name}" points outside sources/; refusing to compile`, { file: name });
-  }
-  return full;
+  return resolveInside(base, name, {
+    code: 'MODEL_DESCRIPTION_INVALID',
+    what: `${what} "${escapeForText(name, 80)}"`,
+    data: { file: name },
+  });
 }
 
 /** The build plan of one interface, from the FMI 2 <SourceFiles> or the FMI 3 buildDescription.xml. */
@@ -270,7 +272,12 @@ export async function ensureBinary(fmu: OpenedFmu, iface: InterfaceKind, opts: E
   const md = fmu.modelDescription;
   const p = currentPlatform();
   const buildRoot = join(resolve(opts.cacheDir), `${fmu.sha256}-build`);
-  const outFile = join(buildRoot, platformFolder(md.fmi_version, p), modelIdentifierOf(md, iface) + p.ext);
+  // modelIdentifier comes from the FMU: checked to be a C identifier at parse time, re-checked here.
+  const outFile = resolveInside(buildRoot, [platformFolder(md.fmi_version, p), modelIdentifierOf(md, iface) + p.ext], {
+    code: 'MODEL_DESCRIPTION_INVALID',
+    what: `the library name for modelIdentifier "${escapeForText(modelIdentifierOf(md, iface), 80)}"`,
+    data: { attribute: 'modelIdentifier' },
+  });
   if (existsSync(outFile)) return { path: outFile, origin: 'cache' };
   const pending = inFlight.get(outFile);
   if (pending) return pending;

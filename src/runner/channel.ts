@@ -3,7 +3,9 @@
  * socket (fd 3 in the worker), instead of Node's built-in IPC. The FMU runs in the worker's
  * process and can write into any of its descriptors; Node's IPC parser throws an uncaught
  * exception in the *parent* on a corrupt frame, which would let one FMU kill the gateway. Here a
- * corrupt or oversized frame is reported (the pool kills that worker) and never throws.
+ * corrupt or oversized frame, or one the receiver's parser refuses (the pool parses every
+ * worker frame with the protocol's zod schema), is reported (the pool kills that worker) and
+ * never throws.
  * Typed arrays survive v8 serialization; a simulation's rows go through a result file instead (result-outbox.ts).
  */
 import type { Duplex } from 'node:stream';
@@ -11,9 +13,20 @@ import { deserialize, serialize } from 'node:v8';
 
 /** The worker's end of the channel. */
 export const CHANNEL_FD = 3;
-/** Larger frames are refused: a result is bounded by MAX_OUTPUT_ROWS long before this. */
+/** Larger frames are refused by default: a result is bounded by MAX_OUTPUT_ROWS long before this. */
 const MAX_FRAME_BYTES = 1 << 30;
 const HEADER_BYTES = 4;
+
+/** Turns a decoded frame into a message of the protocol, or says why it is not one. */
+export type FrameParser<T> = (frame: unknown) => { ok: true; message: T } | { ok: false; reason: string };
+
+/** For the trusted direction (pool → worker): an object with a string `type` is enough. */
+export function looseParser<T>(frame: unknown): { ok: true; message: T } | { ok: false; reason: string } {
+  if (frame === null || typeof frame !== 'object' || typeof (frame as { type?: unknown }).type !== 'string') {
+    return { ok: false, reason: 'a frame that is not a protocol message' };
+  }
+  return { ok: true, message: frame as T };
+}
 
 export class FrameChannel<In, Out> {
   private chunks: Buffer[] = [];
@@ -22,8 +35,11 @@ export class FrameChannel<In, Out> {
 
   constructor(
     private readonly socket: Duplex,
+    private readonly parse: FrameParser<In>,
     private readonly onMessage: (m: In) => void,
     private readonly onCorrupt: (reason: string) => void,
+    /** Frames announced larger are refused before they are buffered (the peer's memory limit is a natural bound). */
+    private readonly maxFrameBytes = MAX_FRAME_BYTES,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // A peer that is gone surfaces as exit/close elsewhere; write errors must not throw here.
@@ -46,19 +62,24 @@ export class FrameChannel<In, Out> {
       if (this.buffered < HEADER_BYTES) return;
       const head = this.peek(HEADER_BYTES);
       const length = head.readUInt32BE(0);
-      if (length > MAX_FRAME_BYTES) return this.corrupt(`a frame of ${length} bytes (limit ${MAX_FRAME_BYTES})`);
+      if (length > this.maxFrameBytes) return this.corrupt(`a frame of ${length} bytes (limit ${this.maxFrameBytes})`);
       if (this.buffered < HEADER_BYTES + length) return;
       const frame = this.take(HEADER_BYTES + length).subarray(HEADER_BYTES);
-      let message: In;
+      let decoded: unknown;
       try {
-        message = deserialize(frame) as In;
+        decoded = deserialize(frame);
       } catch (e) {
         return this.corrupt(`an undecodable frame (${e instanceof Error ? e.message : String(e)})`);
       }
-      if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') {
-        return this.corrupt('a frame that is not a protocol message');
+      const parsed = this.parse(decoded);
+      if (!parsed.ok) return this.corrupt(parsed.reason);
+      try {
+        this.onMessage(parsed.message);
+      } catch (e) {
+        // A handler must never throw into the socket's event (it would be uncaught in the gateway).
+        return this.corrupt(`a message its handler could not process (${e instanceof Error ? e.message : String(e)})`);
       }
-      this.onMessage(message);
+      if (this.broken) return;
     }
   }
 

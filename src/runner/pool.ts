@@ -8,7 +8,6 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
-import { ResultDigestSchema } from '../schemas/result-file.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
@@ -311,25 +310,41 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return out;
   }
 
+  /** A schema-valid message that still breaks the protocol (wrong job, wrong kind of answer): the FMU forged it. */
+  function protocolViolation(w: WorkerProcess, entry: Entry, what: string): void {
+    w.kill('protocol violation');
+    finish(
+      w,
+      entry,
+      new GatewayError('FMU_CRASHED', `The FMU corrupted its worker's channel to the gateway (${what}); the worker was stopped.`, {
+        last_log_lines: w.log.tail(10),
+      }),
+    );
+  }
+
   function onMessage(w: WorkerProcess, entry: Entry, id: number, m: WorkerMessage): void {
-    if (m.type === 'ready' || m.id !== id) return;
+    if (m.type === 'ready') return protocolViolation(w, entry, "a second 'ready' message");
+    if (m.id !== id) return protocolViolation(w, entry, `a message for job ${m.id} during job ${id}`);
+    const isDiagnostic = 'kind' in entry.job;
     switch (m.type) {
       case 'log':
         w.log.push(m.line);
         break;
       case 'progress':
-        entry.opts.onProgress?.(m.fraction, m.time);
+        entry.opts.onProgress?.(Math.min(1, Math.max(0, m.fraction)), m.time);
         break;
       case 'loaded':
         if (m.onlyOncePerProcess) w.spent = true;
         break;
       case 'result':
-        if ('kind' in entry.job) finish(w, entry, { ok: (m.result as { value: unknown }).value });
-        else {
-          // Later messages of this job are ignored while its file is read.
-          w.onMessage = undefined;
-          void collectResult(w, entry, id, m.result as WireSimulationResult);
-        }
+        if (isDiagnostic) return protocolViolation(w, entry, 'a simulation result for a diagnostic');
+        // Later messages of this job are ignored while its file is read.
+        w.onMessage = undefined;
+        void collectResult(w, entry, id, m.result);
+        break;
+      case 'value':
+        if (!isDiagnostic) return protocolViolation(w, entry, 'a diagnostic value for a simulation');
+        finish(w, entry, { ok: m.value });
         break;
       case 'error':
         finish(w, entry, new GatewayError(m.error.code, m.error.message, m.error.data));
@@ -347,12 +362,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     try {
       path = collectJobFile(outboxRoot, w.outboxDir, id, w.hostUid);
       const { resultFileBytes, ...meta } = wire;
-      if (meta.digest !== undefined) {
-        const parsed = ResultDigestSchema.safeParse(meta.digest);
-        if (!parsed.success)
-          throw new GatewayError('RESULT_CORRUPT', `the worker's digest is malformed (${parsed.error.issues[0]?.message ?? ''})`);
-        meta.digest = parsed.data;
-      }
       const inFile = entry.opts.rowsInFile === true && meta.digest !== undefined;
       const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
       const result: SimulationResult = { ...meta, ...loaded };

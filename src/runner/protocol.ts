@@ -3,9 +3,19 @@
  * the worker's fd 3 (src/runner/channel.ts). A simulation's rows do not travel here: the worker
  * writes them to a columnar file the pool indexes (src/runner/result-outbox.ts).
  * Never through stdout text: stdout/stderr carry only what the FMU itself prints.
+ *
+ * The worker→pool direction is untrusted: the FMU runs inside the worker and can write frames
+ * of its own into the channel. So that direction is defined once, as a zod schema, and the pool
+ * parses every frame with it before use (worker-process.ts); a frame that does not parse kills
+ * that worker with FMU_CRASHED. The types below are inferred from the schema, so code and check
+ * cannot drift apart. To add a message kind, add one object to WorkerMessageSchema.
  */
+import { z } from 'zod';
 import type { SimulationResult } from '../engine/types.ts';
+import { ERROR_CODES } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
+import { InterfaceKindSchema } from '../schemas/model-description.ts';
+import { ResultDigestSchema } from '../schemas/result-file.ts';
 import type { DiagnosticJob, SimulationJob } from './types.ts';
 
 /** A simulation as the worker sees it: paths already mapped into the sandbox. */
@@ -22,12 +32,6 @@ export interface WorkerSimulateJob {
   digest?: SimulationJob['digest'];
 }
 
-/** A simulation's result without its rows: those are in the job's result file. */
-export type WireSimulationResult = Omit<SimulationResult, 'time' | 'columns' | 'eventRows' | 'resultFile'> & {
-  /** Size of the result file the worker wrote (the pool checks it). */
-  resultFileBytes: number;
-};
-
 export type WorkerJob = WorkerSimulateJob | DiagnosticJob;
 
 export interface JobLimits {
@@ -37,17 +41,80 @@ export interface JobLimits {
 
 export type ParentMessage = { type: 'run'; id: number; job: WorkerJob; limits: JobLimits };
 
-export interface WireError {
-  code: ErrorCode;
-  message: string;
-  data?: Record<string, unknown>;
-}
+/**
+ * Codes a worker may report. The ones that mean something at the edges (a 402 with checkout
+ * data, a 401, back-pressure, the remote gateway) never come from a worker: a worker claiming
+ * one is an FMU forging the channel (it could otherwise make the gateway answer "payment
+ * required" with a checkout URL of its choosing).
+ */
+const EDGE_ONLY_CODES: ReadonlySet<ErrorCode> = new Set([
+  'PAYMENT_REQUIRED',
+  'UNAUTHORIZED',
+  'QUEUE_FULL',
+  'REMOTE_ERROR',
+  'SANDBOX_UNAVAILABLE',
+]);
+export const WORKER_ERROR_CODES = ERROR_CODES.filter((c) => !EDGE_ONLY_CODES.has(c)) as [ErrorCode, ...ErrorCode[]];
 
-export type WorkerMessage =
-  | { type: 'ready'; pid: number; seccomp?: { installed: boolean; detail: string } }
+const JobId = z.number().int().nonnegative();
+const Finite = z.number().refine(Number.isFinite, 'must be finite');
+const Count = z.number().int().nonnegative();
+export const WireErrorSchema = z.object({
+  code: z.enum(WORKER_ERROR_CODES),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type WireError = z.infer<typeof WireErrorSchema>;
+
+/**
+ * The engine's SimulationResult as it crosses the channel, without its rows (those are in the
+ * job's result file, checked by the pool when it reads the file's footer).
+ */
+export const WireSimulationResultSchema = z.object({
+  fmiVersion: z.enum(['2.0', '3.0']),
+  interface: InterfaceKindSchema,
+  solver: z.string().optional(),
+  tolerance: z.number().optional(),
+  rows: Count,
+  terminatedEarly: z.object({ time: z.number(), reason: z.string() }).optional(),
+  stats: z.object({ steps: Count, events: Count, rejectedSteps: Count, wallMs: z.number() }),
+  warnings: z.array(z.string()),
+  log: z.array(z.string()),
+  /** Size of the result file the worker wrote (the pool checks it). */
+  resultFileBytes: Count,
+  digest: ResultDigestSchema.optional(),
+});
+export type WireSimulationResult = z.infer<typeof WireSimulationResultSchema>;
+// Compile-time proof that a parsed result is the engine's SimulationResult less its rows (no second hand-written shape).
+const resultMatchesEngine: (
+  r: z.infer<typeof WireSimulationResultSchema>,
+) => Omit<SimulationResult, 'time' | 'columns' | 'eventRows' | 'resultFile'> = (r) => r;
+void resultMatchesEngine;
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ready'),
+    pid: z.number().int(),
+    seccomp: z.object({ installed: z.boolean(), detail: z.string() }).optional(),
+  }),
   /** Sent once the FMU's model description is known: the pool's reuse rule needs it. */
-  | { type: 'loaded'; id: number; onlyOncePerProcess: boolean }
-  | { type: 'progress'; id: number; fraction: number; time: number }
-  | { type: 'log'; id: number; line: string }
-  | { type: 'result'; id: number; result: WireSimulationResult | { value: unknown }; droppedLogBytes: number }
-  | { type: 'error'; id: number; error: WireError; droppedLogBytes: number };
+  z.object({ type: z.literal('loaded'), id: JobId, onlyOncePerProcess: z.boolean() }),
+  /** fraction is clamped to [0, 1] by the pool (rounding in the engine may step past 1). */
+  z.object({ type: z.literal('progress'), id: JobId, fraction: Finite, time: Finite }),
+  z.object({ type: z.literal('log'), id: JobId, line: z.string() }),
+  /** A simulation's result. */
+  z.object({ type: z.literal('result'), id: JobId, result: WireSimulationResultSchema, droppedLogBytes: Count }),
+  /** A diagnostic's value (diagnostics are ours and run without an FMU; the pool accepts it only for one). */
+  z.object({ type: z.literal('value'), id: JobId, value: z.unknown(), droppedLogBytes: Count }),
+  z.object({ type: z.literal('error'), id: JobId, error: WireErrorSchema, droppedLogBytes: Count }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+/** Parses one frame from a worker: the message, or why it is not one (short, for the error text). */
+export function parseWorkerMessage(frame: unknown): { ok: true; message: WorkerMessage } | { ok: false; reason: string } {
+  const r = WorkerMessageSchema.safeParse(frame);
+  if (r.success) return { ok: true, message: r.data };
+  const issue = r.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+  return { ok: false, reason: `a malformed message${where}: ${issue?.message ?? 'invalid'}` };
+}

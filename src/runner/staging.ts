@@ -7,7 +7,9 @@
  */
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { resolveInside } from '../fmi/safe-path.ts';
+import { escapeForText } from '../text-escape.ts';
 
 /** True when every ancestor lets "others" traverse it (an unprivileged bwrap must reach it). */
 export function traversableByOthers(dir: string): boolean {
@@ -86,7 +88,7 @@ function stageFile(src: string, dest: string, mode: number): void {
 function stageTree(src: string, dest: string): void {
   for (const entry of readdirSync(src, { withFileTypes: true })) {
     const s = join(src, entry.name);
-    const d = join(dest, entry.name);
+    const d = resolveInside(dest, entry.name, { what: `the FMU file "${escapeForText(entry.name, 80)}"` });
     // Symlinks are not followed: an archive must not point the sandbox at host files.
     if (entry.isDirectory()) {
       mkdirSync(d, { mode: 0o755 });
@@ -114,8 +116,10 @@ export function stageFmu(
   }
   const binDir = join(stageDir, '.binary');
   mkdirSync(binDir, { mode: 0o755 });
-  const name = fmu.binaryPath.split(sep).pop() ?? 'library.so';
-  stageFile(fmu.binaryPath, join(binDir, name), statSync(fmu.binaryPath).mode);
+  // The file name is <modelIdentifier>.so, i.e. FMU data: proven to stay inside .binary/.
+  const name = basename(fmu.binaryPath);
+  const dest = resolveInside(binDir, name, { code: 'MODEL_DESCRIPTION_INVALID', what: `the staged binary "${escapeForText(name, 80)}"` });
+  stageFile(fmu.binaryPath, dest, statSync(fmu.binaryPath).mode);
   return { unpackedDir: sandboxDir, binaryPath: `${sandboxDir}/.binary/${name}` };
 }
 

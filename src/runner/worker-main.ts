@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { killWhenParentDies } from '../fmi/parent-death.ts';
 import { installSeccompFilter } from '../fmi/seccomp.ts';
-import { CHANNEL_FD, FrameChannel } from './channel.ts';
+import { CHANNEL_FD, FrameChannel, looseParser } from './channel.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
@@ -18,6 +18,7 @@ import type { runSimulateJob } from './simulate-job.ts';
 const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
 const channel = new FrameChannel<ParentMessage, WorkerMessage>(
   socket,
+  looseParser,
   (m) => void handle(m),
   () => process.exit(70),
 );
@@ -57,7 +58,7 @@ async function handle(msg: ParentMessage): Promise<void> {
       send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes });
     } else {
       const value = await runDiagnostic(job, log);
-      send({ type: 'result', id, result: { value }, droppedLogBytes: log.droppedBytes });
+      send({ type: 'value', id, value, droppedLogBytes: log.droppedBytes });
     }
   } catch (e) {
     send({ type: 'error', id, error: wireError(e), droppedLogBytes: log.droppedBytes });

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { buildLaunchCommand, PROJECT_ROOT } from './sandbox.ts';
 import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
+import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
 import { dataBytes, processTree } from './proc-tree.ts';
 import { workerNodeArgs } from './worker-bundle.ts';
@@ -127,21 +128,26 @@ export class WorkerProcess {
     const socket = this.child.stdio[3] as Duplex;
     this.channel = new FrameChannel<WorkerMessage, ParentMessage>(
       socket,
+      // Every frame from the worker is untrusted (the FMU can write into the channel): schema-checked.
+      parseWorkerMessage,
       (m) => {
-        if (m.type === 'ready') {
-          if (this.state !== 'starting') return;
+        if (m.type === 'ready' && this.state === 'starting') {
           this.seccomp = m.seccomp;
           this.state = 'idle';
           this.baselineProcesses = processTree(this.pid).length;
           markReady?.();
           return;
         }
-        this.onMessage?.(m);
+        // Nothing may speak while no job runs: a thread the FMU left behind is writing frames.
+        if (this.onMessage === undefined) this.kill('message while idle');
+        else this.onMessage(m);
       },
       (reason) => {
         this.onCorrupt?.(reason);
         this.kill('channel corrupted');
       },
+      // No legitimate frame is larger than the worker's own memory: refuse bigger ones unbuffered.
+      Math.max(64, settings.memoryMb) * 1024 * 1024,
     );
     (socket as unknown as { unref?: () => void }).unref?.();
     this.child.once('exit', (code, signal) => {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, toGatewayError, type ErrorCode } from '../errors.ts';
+import { X402PaymentRequiredFields } from './x402.ts';
 
 export const ErrorCodeSchema = z
   .enum(ERROR_CODES)
@@ -42,6 +43,9 @@ export const PaymentRequiredSchema = z.object({
   next_steps: z
     .array(z.string())
     .describe('What to do, in order: open checkout_url, call redeem_checkout, call the tool again with payment_token.'),
+  // The x402 v2 PaymentRequired object, spread into the same result when X402_PAY_TO is set, so
+  // an x402 client finds x402Version / resource / accepts at the top of structuredContent.
+  ...X402PaymentRequiredFields,
 });
 export type PaymentRequired = z.infer<typeof PaymentRequiredSchema>;
 
@@ -52,6 +56,8 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   MODEL_DESCRIPTION_INVALID: 'Fix modelDescription.xml in the FMU (it must validate against the FMI standard).',
   PLATFORM_UNSUPPORTED:
     'Provide an FMU with a binary for this platform, or with C sources so it can be compiled here, or use a remote gateway.',
+  UNSUPPORTED_FEATURE:
+    'The FMU is valid but uses an FMI feature this gateway does not run (error.data.feature names it); export the model without it.',
   COMPILER_MISSING: 'Install a C compiler (cc/gcc) on the gateway host, or upload an FMU with a prebuilt binary.',
   UNKNOWN_VARIABLE: 'Call get_variables to list valid variable names.',
   INVALID_START_VALUE: 'Call get_variables: only parameters / inputs with a start value may be set, with their declared type.',
@@ -62,6 +68,17 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   SIMULATION_FAILED: 'Check start values and inputs for physically valid values; see error.data for the FMU log.',
   QUEUE_FULL: 'The gateway is busy: retry in a few seconds.',
   PAYMENT_REQUIRED: 'Pay at checkout_url, call redeem_checkout, then repeat the call with payment_token.',
+  PAYMENTS_DISABLED: 'This gateway does not charge for simulations: call again without payment_token / payment_method.',
+  PAYMENT_METHOD_UNSUPPORTED: 'Use one of the methods listed in the payment_required answer (or omit payment_method).',
+  PAYMENT_TOKEN_INVALID: 'Use the payment_token returned by redeem_checkout, with the same API key that paid.',
+  PAYMENT_TOKEN_USED: 'A payment token pays for one run: call simulate without it to get a new checkout.',
+  PAYMENT_TOKEN_EXPIRED: 'Call simulate without payment_token to get a new checkout, pay, redeem, and use the token before it expires.',
+  PAYMENT_TOKEN_MISMATCH: 'The token was bought for another model or a cheaper request: call quote, pay for this request, and retry.',
+  PAYMENT_INVALID: 'The x402 payment was refused by the facilitator: sign a new payment for the listed requirements.',
+  CHECKOUT_ALREADY_REDEEMED: 'The token of this checkout was already handed out; use it, or pay again for another run.',
+  CHECKOUT_EXPIRED: 'The checkout expired unpaid: call simulate (or quote) again for a new checkout_url.',
+  WEBHOOK_SIGNATURE_INVALID: 'Send the raw Stripe event body with its Stripe-Signature header, signed with STRIPE_WEBHOOK_SECRET.',
+  PAYMENT_PROVIDER_ERROR: 'The payment provider could not be reached; retry in a few seconds.',
   UNAUTHORIZED: 'Send a valid API key (Authorization: Bearer <key>); POST /keys creates one.',
   INTERNAL: 'This is a bug in the gateway, not in your call; retry later or report it.',
 };

@@ -230,6 +230,8 @@ export const ProvenanceSchema = z
     outputs: z.array(z.string()).describe('Recorded variables (columns of result.csv after time).'),
     isolation: z.string().describe('How the FMU code was isolated (e.g. "process+netns", "process", "in-process").'),
     started_at: z.string().describe('ISO 8601 time the run started.'),
+    executed_on: z.enum(['local', 'remote']).optional().describe('Where it ran: this gateway or the remote one (FMU_GATEWAY_URL).'),
+    remote_url: z.string().optional().describe('The remote gateway that ran it, when executed_on is "remote".'),
   })
   .describe('Everything needed to reproduce the run.');
 export type Provenance = z.infer<typeof ProvenanceSchema>;

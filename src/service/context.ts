@@ -7,6 +7,7 @@ import type { SimulationResult } from '../engine/types.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
+import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
 
@@ -56,6 +57,10 @@ export interface ServiceContext {
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
    */
   ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS') => Promise<string | undefined>;
+  /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
+  remote?: GatewayClient;
+  /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
+  remoteRuns?: Map<string, string>;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

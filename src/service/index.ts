@@ -10,3 +10,4 @@ export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } f
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';
 export { createInProcessRunner } from './in-process-runner.ts';
+export { routedGetVariables, routedListLibrary, routedUploadFmu } from './routed.ts';

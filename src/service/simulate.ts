@@ -3,11 +3,14 @@
  * runner (worker pool), store the full CSV, answer with the `completed` envelope.
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
+import { assertRunnable } from '../fmi/unsupported-features.ts';
 import { DEFAULT_MAX_POINTS, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
+import { simulateRemote } from './forward.ts';
+import { placeRun } from './placement.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, PLOT_POINTS, plotResult } from './simulate-result.ts';
 
@@ -26,9 +29,18 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+  const placement = await placeRun(ctx, input.fmu_id, {
+    ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
+    ...(input.interface !== undefined ? { interface: input.interface } : {}),
+  });
+  if (placement.where === 'remote') {
+    const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
+    return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
+  }
   const resolved = resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const { opened } = resolved;
   const md = opened.modelDescription;
+  assertRunnable(md); // before compiling sources or starting a worker
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface) : undefined;
@@ -68,6 +80,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       engine_version: ENGINE_VERSION,
       isolation: isolationLabel(ctx.runner.isolation),
       started_at: startedAt.toISOString(),
+      executed_on: 'local',
     },
   });
   const { series: _series, ...meta } = output;

@@ -30,7 +30,7 @@ function tooLarge(size: number, max: number): GatewayError {
   });
 }
 
-function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions): Buffer {
+export function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions): Buffer {
   const max = ctx.config.limits.maxFmuBytes;
   if (input.path !== undefined) {
     if (opts.allowPath !== true) {

@@ -4,81 +4,22 @@
  * job on a well-behaved FMU still succeeds. A process-only pool shows the hostile behaviours are
  * real (they do connect / write without the sandbox), so the sandboxed assertions can fail.
  */
-import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SimulationResult } from '../../src/engine/types.ts';
-import type { GatewayError } from '../../src/errors.ts';
 import { openFmu } from '../../src/fmi/archive.ts';
 import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { createWorkerPool } from '../../src/runner/pool.ts';
 import { isAlive, processTree } from '../../src/runner/proc-tree.ts';
-import type { RunOptions, SimulationJob, WorkerPool } from '../../src/runner/types.ts';
-import type { StartValue } from '../../src/schemas/model-description.ts';
-import { buildFmu } from '../../tools/fmu-builder.ts';
+import type { RunOptions, WorkerPool } from '../../src/runner/types.ts';
+import { buildHostile, finalOf, hasBwrap, job, rejectsWith, ROOT, sleep } from '../fixtures/hostile/build.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'hostile');
-const CACHE = join(ROOT, 'build', 'fixtures', 'runner-hostile');
-const hasBwrap = existsSync('/usr/bin/bwrap');
 /** Where the constructor FMU tries to write at load time (compiled in): a host directory the sandbox cannot see. */
 const CTOR_MARKER = join(ROOT, 'build', 'fixtures', 'runner-hostile-ctor-marker');
-
-/** Builds test/fixtures/hostile/<name> once per content hash (sources, adapters, builder, flags). */
-async function buildHostile(name: string, opts: { cflags?: string[]; mutateXml?: (xml: string) => string } = {}): Promise<string> {
-  const hash = createHash('sha256');
-  const feed = (p: string): void => {
-    if (!existsSync(p)) return;
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) feed(join(p, e));
-    else hash.update(p).update(readFileSync(p));
-  };
-  for (const p of [
-    join(FIXTURES, name),
-    join(ROOT, 'library', 'include'),
-    join(ROOT, 'library', 'adapters'),
-    join(ROOT, 'tools', 'fmu-builder.ts'),
-    join(ROOT, 'tools', 'fmu-builder'),
-  ])
-    feed(p);
-  hash.update(JSON.stringify(opts.cflags ?? [])).update(opts.mutateXml?.toString() ?? '');
-  const out = join(CACHE, `${name}-${hash.digest('hex').slice(0, 12)}.fmu`);
-  if (existsSync(out)) return out;
-  mkdirSync(CACHE, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  await buildFmu({ modelDir: join(FIXTURES, name), fmiVersion: '2.0', outFile: tmp, ...opts });
-  renameSync(tmp, out); // atomic: a parallel test file sees all or nothing
-  return out;
-}
-
-const code = (e: unknown): string => (e as GatewayError).code;
-async function rejectsWith(p: Promise<unknown>, expected: string): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.equal(code(e), expected, `expected ${expected}, got ${code(e)}: ${(e as Error).message}`);
-    return e as GatewayError;
-  }
-  assert.fail(`expected ${expected}, but the job succeeded`);
-}
-
-function job(fmu: OpenedFmu, startValues: Record<string, StartValue> = {}, stopTime = 1): SimulationJob {
-  return {
-    fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir, modelDescription: fmu.modelDescription },
-    options: { startTime: 0, stopTime, outputInterval: 0.01, interface: 'CS', startValues },
-  };
-}
-
-function finalOf(r: SimulationResult, name: string): number {
-  const col = r.columns.find((c) => c.name === name);
-  assert.ok(col !== undefined && col.values instanceof Float64Array, `no numeric column ${name}`);
-  return col.values[col.values.length - 1] as number;
-}
 
 function orphans(): number[] {
   const found: number[] = [];
@@ -95,8 +36,6 @@ function orphans(): number[] {
   }
   return found;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('hostile FMUs in the sandboxed pool', { skip: !hasBwrap }, () => {
   let pool: WorkerPool;

@@ -1,7 +1,7 @@
 /** get_variables: names, causality, types, start values and units of an FMU's variables. */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GetVariablesInputSchema, GetVariablesOutputSchema, type GetVariablesSuccess } from '../../schemas/variables.ts';
-import { getVariables } from '../../service/index.ts';
+import { routedGetVariables } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
@@ -40,7 +40,7 @@ export function registerGetVariables(server: McpServer, deps: ToolDeps): Registe
     },
     (args) =>
       guarded(async () => {
-        const out = await getVariables(deps.ctx, args);
+        const out = await routedGetVariables(deps.ctx, args);
         return okResult(out, render(out), [
           {
             type: 'resource_link',

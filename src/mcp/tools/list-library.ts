@@ -1,7 +1,7 @@
 /** list_library: what built-in models exist (the usual first call of a session). */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListLibraryInputSchema, ListLibraryOutputSchema, type ListLibrarySuccess } from '../../schemas/library.ts';
-import { listLibrary } from '../../service/index.ts';
+import { routedListLibrary } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 
@@ -31,7 +31,7 @@ export function registerListLibrary(server: McpServer, deps: ToolDeps): Register
     },
     (args) =>
       guarded(async () => {
-        const out = await listLibrary(deps.ctx, args);
+        const out = await routedListLibrary(deps.ctx, args);
         return okResult(out, render(out));
       }, deps.log),
   );

@@ -1,7 +1,7 @@
 /** upload_fmu: store the agent's own FMU by content and report what it is. */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { UploadFmuInputSchema, UploadFmuOutputSchema, type UploadFmuSuccess } from '../../schemas/upload.ts';
-import { uploadFmu } from '../../service/index.ts';
+import { routedUploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
@@ -37,7 +37,7 @@ export function registerUploadFmu(server: McpServer, deps: ToolDeps): Registered
     (args) =>
       guarded(async () => {
         // Over HTTP the service refuses `path` (BAD_REQUEST): the server must not read its own files for a caller.
-        const out = await uploadFmu(deps.ctx, args, { allowPath: deps.transport === 'stdio' });
+        const out = await routedUploadFmu(deps.ctx, args, { allowPath: deps.transport === 'stdio' });
         return okResult(out, render(out), [
           {
             type: 'resource_link',

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { isGatewayError } from '../../../src/errors.ts';
 import { COMPLETION_MARKER, openFmu, sha256File } from '../../../src/fmi/archive.ts';
 import { currentPlatform } from '../../../src/fmi/platform.ts';
@@ -186,6 +186,29 @@ describe('openFmu', () => {
 
   test('refuses a duplicate entry name', () => {
     assertRefused(craftZip([...validEntries(), { name: 'resources/table.txt', data: 'again' }]), 'FMU_INVALID', 'duplicate_entry');
+  });
+
+  test('accepts a file stored twice with identical bytes, with a warning naming it', () => {
+    // Once deflated, once stored: the entries differ on disk, the bytes they hold do not.
+    const fmu = openFmu(
+      { bytes: craftZip([...validEntries(), { name: 'resources/table.txt', data: 'a b c\n', method: 'deflate' }]) },
+      { cacheDir },
+    );
+    assert.equal(readFileSync(join(fmu.unpackedDir, 'resources', 'table.txt'), 'utf8'), 'a b c\n');
+    const dup = fmu.warnings.filter((w) => w.includes('resources/table.txt'));
+    assert.equal(dup.length, 1, fmu.warnings.join('; '));
+    assert.match(dup[0] ?? '', /more than once/);
+  });
+
+  test('refuses a duplicate of the same size and CRC field but different bytes', () => {
+    // Same length, and the CRC in the headers forged to match: only the byte comparison can tell.
+    const forged = { name: 'resources/table.txt', data: 'x y z\n', crc: crc32(Buffer.from('a b c\n')) >>> 0 };
+    assertRefused(craftZip([...validEntries(), forged]), 'FMU_INVALID', undefined);
+  });
+
+  test('refuses a modelDescription.xml given twice with different contents', () => {
+    const other = MD.replace('modelName="Tiny"', 'modelName="Evil"');
+    assertRefused(craftZip([...validEntries(), { name: 'modelDescription.xml', data: other }]), 'FMU_INVALID', 'duplicate_entry');
   });
 
   test('reports a missing FMU file as NOT_FOUND', () => {

@@ -229,8 +229,9 @@ describe('ensureBinary', () => {
   );
 
   test('refuses source names in buildDescription.xml that escape sources/', async () => {
-    const { fmu, cacheDir } = open(fmi3Entries('../modelDescription.xml'));
-    await assert.rejects(ensureBinary(fmu, 'CS', { cacheDir }), rejectsWith('COMPILE_FAILED'));
+    // issue 9: a name from the FMU that would become a path outside sources/ is invalid metadata,
+    // refused when the FMU is opened (before anything is unpacked or compiled).
+    assert.throws(() => open(fmi3Entries('../modelDescription.xml')), rejectsWith('MODEL_DESCRIPTION_INVALID'));
   });
 
   test('refuses an FMI 3 source FMU without buildDescription.xml', async () => {

@@ -1,0 +1,54 @@
+/**
+ * The use cases that may be forwarded (FMU_GATEWAY_MODE, see placement.ts), as the MCP tools call
+ * them. The local use cases (listLibrary, getVariables, uploadFmu) stay synchronous and unaware of
+ * remotes; simulate decides its placement itself.
+ */
+import { isGatewayError } from '../errors.ts';
+import { UPLOADED_ID_PATTERN } from '../schemas/common.ts';
+import type { ListLibraryInput, ListLibrarySuccess } from '../schemas/library.ts';
+import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
+import type { GetVariablesInput, GetVariablesSuccess } from '../schemas/variables.ts';
+import type { ServiceContext } from './context.ts';
+import { uploadRemote } from './forward.ts';
+import { getVariables } from './get-variables.ts';
+import { listLibrary } from './list-library.ts';
+import { forwardAll } from './placement.ts';
+import { readUpload, uploadFmu, type UploadOptions } from './upload-fmu.ts';
+
+/** list_library: the remote's library in remote mode; auto mode lists the one built here. */
+export async function routedListLibrary(ctx: ServiceContext, input: ListLibraryInput): Promise<ListLibrarySuccess> {
+  const remote = forwardAll(ctx);
+  if (remote !== undefined) return remote.listLibrary(input.query, input.limit);
+  return listLibrary(ctx, input);
+}
+
+/**
+ * get_variables: forwarded in remote mode, and in auto mode for an uploaded id only the remote
+ * holds (reading a model description needs no binary, so what is stored here answers here).
+ */
+export async function routedGetVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
+  const remote = forwardAll(ctx);
+  if (remote !== undefined) return remote.getVariables(input);
+  try {
+    return getVariables(ctx, input);
+  } catch (e) {
+    const remoteMayHaveIt =
+      ctx.config.mode === 'auto' &&
+      ctx.remote !== undefined &&
+      isGatewayError(e) &&
+      e.code === 'NOT_FOUND' &&
+      UPLOADED_ID_PATTERN.test(input.fmu_id);
+    if (remoteMayHaveIt && ctx.remote !== undefined) return ctx.remote.getVariables(input);
+    throw e;
+  }
+}
+
+/**
+ * upload_fmu: in remote mode the bytes go to the remote (sent only when it lacks them); otherwise
+ * stored here — in auto mode an FMU that cannot run here is sent to the remote when first simulated.
+ */
+export async function routedUploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
+  const remote = forwardAll(ctx);
+  if (remote !== undefined) return uploadRemote(remote, () => readUpload(ctx, input, opts));
+  return uploadFmu(ctx, input, opts);
+}

@@ -1,0 +1,75 @@
+/**
+ * PostgreSQL backend: @keyv/postgres (a pg pool) on one table. take is DELETE … RETURNING and add
+ * is INSERT … ON CONFLICT DO NOTHING RETURNING: single statements, atomic under any number of
+ * concurrent connections.
+ *
+ * The pg pool is ours, not the adapter's: @keyv/postgres keeps one module-wide pool without an
+ * 'error' listener, so a server restart (idle clients dropped) would throw an uncaught exception
+ * in the gateway, and two stores in one process would share and close each other's pool.
+ */
+import Keyv from 'keyv';
+import KeyvPostgres from '@keyv/postgres';
+import pg from 'pg';
+import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
+
+const TABLE = 'fmu_gateway';
+
+interface Row {
+  key: string;
+  value: RawValue;
+}
+
+export async function openPostgresKv(url: string): Promise<KvStore> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server is not fatal: the pool drops it and opens another on demand.
+  pool.on('error', () => {});
+  class PooledPostgres extends KeyvPostgres {
+    override async connect() {
+      return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
+    }
+    override async disconnect() {
+      await pool.end();
+    }
+  }
+  const adapter = new PooledPostgres({ uri: url, table: TABLE });
+  let connectError: Error | undefined;
+  adapter.on('error', (e: Error) => {
+    connectError ??= e;
+  });
+  const query = adapter.query as (sql: string, values?: unknown[]) => Promise<Row[]>;
+  try {
+    await query('SELECT 1');
+  } catch (e) {
+    await adapter.disconnect().catch(() => {});
+    throw new Error(`store: cannot reach PostgreSQL at DATABASE_URL: ${(connectError ?? (e as Error)).message}`);
+  }
+  const keyv = new Keyv({ store: adapter, namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
+  keyv.on('error', () => {});
+  return createKvStore(
+    'postgres',
+    keyv,
+    {
+      async take(fullKey) {
+        const rows = await query(`DELETE FROM ${TABLE} WHERE key = $1 RETURNING value`, [fullKey]);
+        return rows[0]?.value;
+      },
+      async add(fullKey, raw) {
+        const rows = await query(`INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`, [
+          fullKey,
+          raw,
+        ]);
+        return rows.length === 1;
+      },
+      async scan(fullPrefix) {
+        const rows = await query(`SELECT key, value FROM ${TABLE} WHERE key LIKE $1 ESCAPE '\\'`, [likePrefix(fullPrefix)]);
+        return rows.map((r) => [r.key, r.value]);
+      },
+      async deleteMany(fullKeys) {
+        await query(`DELETE FROM ${TABLE} WHERE key = ANY($1)`, [fullKeys]);
+      },
+    },
+    async () => {
+      await adapter.disconnect();
+    },
+  );
+}

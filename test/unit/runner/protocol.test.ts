@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseWorkerMessage } from '../../../src/runner/protocol.ts';
+
+describe('worker → pool protocol schema', () => {
+  const result = {
+    fmiVersion: '2.0',
+    interface: 'CS',
+    rows: 2,
+    time: new Float64Array([0, 1]),
+    columns: [{ name: 'x', type: 'Float64', values: new Float64Array([1, 2]) }],
+    stats: { steps: 1, events: 0, rejectedSteps: 0, wallMs: 0.1 },
+    warnings: [],
+    log: [],
+  };
+
+  it('accepts every message the worker sends', () => {
+    for (const m of [
+      { type: 'ready', pid: 1 },
+      { type: 'ready', pid: 1, seccomp: { installed: true, detail: 'denied: x' } },
+      { type: 'loaded', id: 1, onlyOncePerProcess: false },
+      { type: 'progress', id: 1, fraction: 0.5, time: 0.5 },
+      { type: 'log', id: 1, line: 'hello' },
+      { type: 'result', id: 1, result, droppedLogBytes: 0 },
+      { type: 'value', id: 1, value: { anything: [1] }, droppedLogBytes: 0 },
+      { type: 'error', id: 1, error: { code: 'FMI_CALL_FAILED', message: 'm', data: { status: 'Error' } }, droppedLogBytes: 0 },
+    ]) {
+      assert.equal(parseWorkerMessage(m).ok, true, JSON.stringify(m));
+    }
+  });
+
+  it('refuses wrong shapes, with where they are wrong', () => {
+    const cases: unknown[] = [
+      null,
+      'text',
+      { type: 'error', error: null },
+      { type: 'error', id: 1, error: null, droppedLogBytes: 0 },
+      { type: 'log', id: 1, line: null },
+      { type: 'progress', id: 1, fraction: Number.NaN, time: 0 },
+      { type: 'result', id: 1, result: { ...result, time: [0, 1] }, droppedLogBytes: 0 },
+      { type: 'result', id: 1, result: { value: 1 }, droppedLogBytes: 0 },
+      { type: 'unknown', id: 1 },
+      { type: 'log', id: -1, line: 'x' },
+    ];
+    for (const m of cases) {
+      const r = parseWorkerMessage(m);
+      assert.equal(r.ok, false, JSON.stringify(m));
+    }
+    const r = parseWorkerMessage({ type: 'log', id: 1, line: null });
+    assert.ok(!r.ok && r.reason.includes('line'), JSON.stringify(r));
+  });
+
+  it('refuses error codes that only the edges may produce (a forged 402 or 401)', () => {
+    for (const code of ['PAYMENT_REQUIRED', 'UNAUTHORIZED', 'QUEUE_FULL', 'REMOTE_ERROR', 'NO_SUCH_CODE']) {
+      assert.equal(parseWorkerMessage({ type: 'error', id: 1, error: { code, message: 'm' }, droppedLogBytes: 0 }).ok, false, code);
+    }
+  });
+});
