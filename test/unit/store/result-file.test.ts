@@ -22,7 +22,12 @@ function typedResult() {
   const columns = [
     { name: 'x', type: 'Float64', unit: 'm', values: Float64Array.from([0.1, Number.NaN, Infinity]) },
     { name: 'i64', type: 'Int64', values: Float64Array.from([Number(-big), 0, 1]), exact: BigInt64Array.from([-big, 0n, 1n]) },
-    { name: 'u64', type: 'UInt64', values: Float64Array.from([0, 1, Number(2n ** 64n - 1n)]), exact: BigUint64Array.from([0n, 1n, 2n ** 64n - 1n]) },
+    {
+      name: 'u64',
+      type: 'UInt64',
+      values: Float64Array.from([0, 1, Number(2n ** 64n - 1n)]),
+      exact: BigUint64Array.from([0n, 1n, 2n ** 64n - 1n]),
+    },
     { name: 's', type: 'String', values: ['a', 'ü,"q"', ''] },
   ] as (ResultColumn & { exact?: BigInt64Array | BigUint64Array })[];
   return { rows: 3, time: Float64Array.from([0, 0.5, 1]), columns, eventRows: Uint8Array.from([0, 1, 0]) };
