@@ -202,7 +202,7 @@ export const ProvenanceSchema = z
     outputs: z.array(z.string()),
     isolation: z.string(),
     started_at: z.string(),
-    executed_on: z.enum(['local', 'remote']).optional().describe('Where it ran: here or the remote gateway.'),
+    executed_on: z.enum(['local', 'remote']).optional(),
     remote_url: z.string().optional(),
   })
   .describe('What ran, to reproduce it.');
