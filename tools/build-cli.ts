@@ -31,7 +31,8 @@ export function buildCli(): string {
     target: 'node20',
     outfile: tmp,
     // Native addons and the bundler itself are loaded from node_modules at run time.
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*'],
+    // apache-arrow too: imported lazily by the Arrow export, so start-up does not parse it.
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'apache-arrow'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

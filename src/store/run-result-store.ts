@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
-import { renderArrow } from './result-arrow.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
@@ -143,6 +142,8 @@ export function createRunResultStore(dataDir: string): RunResultStore {
     async arrowStream(runId, slice) {
       if (legacyCsv(existing(runId)) !== undefined)
         throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its CSV can be read.');
+      // Loaded on first use: apache-arrow is large and only this export needs it (CLI start-up).
+      const { renderArrow } = await import('./result-arrow.ts');
       const file = await openRun(runId);
       const stream = renderArrow(file, slice);
       stream.once('close', () => void file.close());
