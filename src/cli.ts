@@ -12,7 +12,7 @@ Usage:
   fmu-gateway info <file.fmu | msl:Name>             model summary and variable table
   fmu-gateway simulate <file.fmu | msl:Name> [options]
       --stop T --step H [--start-time T0] [--set name=value]... [--output a,b]
-      [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--tolerance R]
+      [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--fixed-step H] [--tolerance R]
       [--fmi-version 2.0|3.0] [--csv out.csv | --json]
   fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set k=1,2,3 --set c=0.1:0.5:5 [--json]
   fmu-gateway mcp                                    MCP server over stdio

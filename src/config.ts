@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   MAX_UNPACKED_MB: z.coerce.number().positive().default(1024),
   MAX_ZIP_ENTRIES: z.coerce.number().int().positive().default(10_000),
   MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
+  // modelDescription.xml of real FMUs is KBs to a few MB; 16 MB is ~150k variables (parse ~5 s, off the event loop).
+  MAX_MODEL_DESCRIPTION_MB: z.coerce.number().positive().default(16),
   STRIPE_ENABLED: bool.default(false),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -72,6 +74,7 @@ export interface Config {
     readonly maxUnpackedBytes: number;
     readonly maxZipEntries: number;
     readonly maxCompressionRatio: number;
+    readonly maxModelDescriptionBytes: number;
   };
   readonly pool: { readonly size: number; readonly queueLength: number };
   readonly stripe: {
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUnpackedBytes: e.MAX_UNPACKED_MB * 1024 * 1024,
       maxZipEntries: e.MAX_ZIP_ENTRIES,
       maxCompressionRatio: e.MAX_COMPRESSION_RATIO,
+      maxModelDescriptionBytes: Math.floor(e.MAX_MODEL_DESCRIPTION_MB * 1024 * 1024),
     },
     pool: { size: e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length), queueLength: e.FMU_GATEWAY_QUEUE_LENGTH },
     stripe: {

@@ -34,7 +34,7 @@ export async function simulate(
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, input.fmu_id);
+    const fmuId = await fmuIdFromArgument(local.ctx, input.fmu_id);
     const schema = createSimulateInputSchema(config.limits);
     const parsed = schema.safeParse({ ...input, fmu_id: fmuId });
     if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);

@@ -21,6 +21,19 @@ export function escapeForText(s: string, maxChars?: number): string {
   return cut.replace(UNSAFE, escapeChar);
 }
 
+// The same set minus the line feed: for multi-line text blocks composed by us.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE_IN_BLOCK = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * For a whole multi-line text block (an MCP text result, a CLI error): keeps its line feeds,
+ * escapes everything else. Single FMU strings inside it are escaped with escapeForText where they
+ * are interpolated, so they cannot add lines either; this is the backstop for the rest.
+ */
+export function escapeForTextBlock(s: string): string {
+  return s.replace(UNSAFE_IN_BLOCK, escapeChar);
+}
+
 /** True when `s` would be changed by escapeForText (cheap check for hot paths). */
 export function needsEscape(s: string): boolean {
   UNSAFE.lastIndex = 0;

@@ -72,8 +72,10 @@ async function sharedSourcesHash(): Promise<string> {
   const files = [
     ...adapterFiles('2.0').cFiles,
     ...adapterFiles('2.0').headers,
+    ...adapterFiles('2.0').fmiHeaders,
     ...adapterFiles('3.0').cFiles,
     ...adapterFiles('3.0').headers,
+    ...adapterFiles('3.0').fmiHeaders,
     fileURLToPath(new URL('./fmu-builder.ts', import.meta.url)),
     ...(await readdir(BUILDER_DIR))
       .filter((f) => f.endsWith('.ts'))

@@ -22,6 +22,8 @@ export type { ModelSpec, NormModel } from './fmu-builder/model-spec.ts';
 
 export const LIBRARY_DIR = fileURLToPath(new URL('../library/', import.meta.url));
 const INCLUDE_DIR = join(LIBRARY_DIR, 'include');
+/** Our FMI 2.0 / 3.0 headers under the standard names: on every build's include path, never shipped in sources/. */
+export const FMI_HEADERS_DIR = join(INCLUDE_DIR, 'fmi');
 const ADAPTER_DIR = join(LIBRARY_DIR, 'adapters');
 
 export interface BuildFmuOptions {
@@ -40,6 +42,15 @@ export interface BuildFmuOptions {
   extraSources?: string[];
   /** Rewrites the generated modelDescription.xml (tests: wrong GUID, broken XML, ...). */
   mutateXml?: (xml: string) => string;
+  /**
+   * Shipped sources only: the adapter defines FMI2_FUNCTION_PREFIX / FMI3_FUNCTION_PREFIX as
+   * "<modelIdentifier>_", the convention of source-code FMUs ('declared'); 'forced' also undefines
+   * FMIx_OVERRIDE_FUNCTION_PREFIX, so the compiled functions keep the prefix whatever the importer
+   * defines (as with sources that bring headers of their own).
+   */
+  functionPrefix?: 'declared' | 'forced';
+  /** model.c implements the FMI API itself (no adapters): sources/ holds model.c alone. */
+  rawSources?: boolean;
 }
 
 export interface BuildFmuResult {
@@ -65,12 +76,21 @@ function libraryExtension(platformDir: string): string {
   return '.so';
 }
 
-/** Adapter C sources (shared core + the version's adapter) and the headers they need. */
-export function adapterFiles(fmiVersion: '2.0' | '3.0'): { cFiles: string[]; headers: string[] } {
+/**
+ * Adapter C sources (shared core + the version's adapter), the project headers they need (shipped
+ * in sources/), and the standard FMI headers they include (not shipped: like most real exports, a
+ * sources-only FMU relies on the importer's FMI headers; the gateway provides its own).
+ */
+export function adapterFiles(fmiVersion: '2.0' | '3.0'): { cFiles: string[]; headers: string[]; fmiHeaders: string[] } {
   const v = fmiVersion === '2.0' ? 'fmi2' : 'fmi3';
+  const fmiHeaders =
+    fmiVersion === '2.0'
+      ? ['fmi2Functions.h', 'fmi2FunctionTypes.h', 'fmi2TypesPlatform.h']
+      : ['fmi3Functions.h', 'fmi3FunctionTypes.h', 'fmi3PlatformTypes.h'];
   return {
     cFiles: [join(ADAPTER_DIR, 'core.c'), join(ADAPTER_DIR, 'cs_solver.c'), join(ADAPTER_DIR, `${v}.c`)],
-    headers: [join(INCLUDE_DIR, 'model.h'), join(INCLUDE_DIR, 'core.h'), join(INCLUDE_DIR, `${v}_abi.h`)],
+    headers: [join(INCLUDE_DIR, 'model.h'), join(INCLUDE_DIR, 'core.h')],
+    fmiHeaders: fmiHeaders.map((h) => join(FMI_HEADERS_DIR, h)),
   };
 }
 
@@ -100,20 +120,34 @@ async function readModel(modelDir: string): Promise<{ model: NormModel; json: st
   return { model: normalizeModel(raw, basename(modelDir)), json, modelC };
 }
 
+/** The version adapter's text with the function-prefix definitions of BuildFmuOptions.functionPrefix in front. */
+function withPrefix(text: Buffer, name: string, id: string, mode: BuildFmuOptions['functionPrefix']): Buffer {
+  const v = name === 'fmi2.c' ? 2 : name === 'fmi3.c' ? 3 : undefined;
+  if (mode === undefined || v === undefined) return text;
+  const lines = [
+    `/* Source-code FMU convention: every FMI function is named ${id}_fmi${v}Xxx. */`,
+    ...(mode === 'forced' ? [`#undef FMI${v}_OVERRIDE_FUNCTION_PREFIX`] : []),
+    `#define FMI${v}_FUNCTION_PREFIX ${id}_`,
+    '',
+  ];
+  return Buffer.concat([Buffer.from(lines.join('\n'), 'utf8'), text]);
+}
+
 export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
   const modelDir = resolve(opts.modelDir);
   const { model, json, modelC } = await readModel(modelDir);
   const id = model.spec.name;
   const withBinary = opts.binary ?? true;
   const withSources = opts.sources ?? false;
-  const { cFiles, headers } = adapterFiles(opts.fmiVersion);
+  const { cFiles, headers, fmiHeaders } = adapterFiles(opts.fmiVersion);
   const extra = (opts.extraSources ?? []).map((f) => resolve(f));
-  const adapterTexts = await Promise.all([...cFiles, ...headers].map((f) => readFile(f)));
+  const adapterTexts = await Promise.all([...cFiles, ...headers, ...fmiHeaders].map((f) => readFile(f)));
   const guid = deriveGuid([opts.fmiVersion, json, modelC, ...adapterTexts, ...(opts.cflags ?? [])]);
 
   const header = generateHeader(model, guid);
   const tables = generateTables(model);
-  const sourceNames = ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
+  const sourceNames =
+    opts.rawSources === true ? ['model.c'] : ['model.c', ...cFiles.map((f) => basename(f)), ...extra.map((f) => basename(f))];
   let xml = opts.fmiVersion === '2.0' ? generateFmi2Xml(model, guid, withSources ? sourceNames : undefined) : generateFmi3Xml(model, guid);
   if (opts.mutateXml) xml = opts.mutateXml(xml);
 
@@ -130,7 +164,7 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
       const libPath = join(work, libName);
       warnings = await compileSharedLibrary({
         sources: [join(modelDir, 'model.c'), ...cFiles, ...extra],
-        includeDirs: [work, INCLUDE_DIR, modelDir],
+        includeDirs: [work, INCLUDE_DIR, FMI_HEADERS_DIR, modelDir],
         outFile: libPath,
         cflags: opts.cflags,
         label: `${id} (FMI ${opts.fmiVersion})`,
@@ -139,9 +173,13 @@ export async function buildFmu(opts: BuildFmuOptions): Promise<BuildFmuResult> {
     }
     if (withSources) {
       zip.addFile('sources/model.c', Buffer.from(modelC, 'utf8'));
-      zip.addFile('sources/model_generated.h', Buffer.from(header, 'utf8'));
-      zip.addFile('sources/model_tables.h', Buffer.from(tables, 'utf8'));
-      for (const f of [...cFiles, ...headers, ...extra]) zip.addFile(`sources/${basename(f)}`, await readFile(f));
+      if (opts.rawSources !== true) {
+        zip.addFile('sources/model_generated.h', Buffer.from(header, 'utf8'));
+        zip.addFile('sources/model_tables.h', Buffer.from(tables, 'utf8'));
+        for (const f of [...cFiles, ...headers, ...extra]) {
+          zip.addFile(`sources/${basename(f)}`, withPrefix(await readFile(f), basename(f), id, opts.functionPrefix));
+        }
+      }
       if (opts.fmiVersion === '3.0') {
         zip.addFile('sources/buildDescription.xml', Buffer.from(generateBuildDescription(id, sourceNames), 'utf8'));
       }

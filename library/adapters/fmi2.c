@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core.h"
-#include "fmi2_abi.h"
+#include "fmi2Functions.h" /* the gateway's own FMI 2.0 headers (library/include/fmi) */
 
 typedef struct {
     fmi2CallbackFunctions cb;
@@ -80,7 +80,8 @@ fmi2Component fmi2Instantiate(fmi2String instanceName, fmi2Type fmuType, fmi2Str
     }
     Fmi2Data *data = calloc(1, sizeof *data);
     if (data == NULL) return NULL;
-    data->cb = *functions;
+    /* The standard struct has const members: copy its bytes into our heap block. */
+    memcpy(&data->cb, functions, sizeof data->cb);
     ModelInstance *m = core_instantiate(name, fmuType == fmi2CoSimulation ? MODEL_KIND_CS : MODEL_KIND_ME, 2,
                                         fmuResourceLocation, loggingOn != 0, forward_log, data);
     if (m == NULL) {

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "core.h"
-#include "fmi3_abi.h"
+#include "fmi3Functions.h" /* the gateway's own FMI 3.0 headers (library/include/fmi) */
+
+/* The value-reference parameters every FMI 3 getter and setter starts with. */
+#define FMI3_VR const fmi3ValueReference valueReferences[], size_t nValueReferences
 
 typedef struct {
     fmi3LogMessageCallback log;

@@ -1,7 +1,9 @@
 /**
  * `fmu-gateway doctor [--json]`: what isolation simulations get on this machine. Runs the sandbox
- * self-test, then proves it live with two diagnostic jobs in a real worker: a probe (network
- * connection to a listener of ours, a write outside the private /tmp) and a deliberate crash.
+ * self-test, then proves it live with diagnostic jobs in real workers: a probe (network
+ * connection to a listener of ours, a write outside the private /tmp), a deliberate crash, and an
+ * allocation past the memory limit. Says how the memory limit is enforced (memory cgroup v2/v1,
+ * or RLIMIT_AS + sampling), as /health does.
  * Exit code 0 when sandboxed, 1 when only process isolation is available.
  */
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { detectCompiler } from '../fmi/source-build.ts';
 import { toGatewayError } from '../errors.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import { findTools, PROJECT_ROOT } from '../runner/sandbox.ts';
+import type { IsolationReport } from '../runner/types.ts';
+
+const DOCTOR_MEMORY_MB = 512;
 
 interface Check {
   name: string;
@@ -20,8 +25,8 @@ interface Check {
   detail: string;
 }
 
-async function liveChecks(cacheDir: string): Promise<{ level: string; features: string[]; missing: string[]; checks: Check[] }> {
-  const pool = createWorkerPool({ size: 1, timeoutMs: 5000, memoryMb: 512, cacheDir, sandbox: 'auto', reuseIdleMs: 0 });
+async function liveChecks(cacheDir: string): Promise<IsolationReport & { checks: Check[] }> {
+  const pool = createWorkerPool({ size: 1, timeoutMs: 5000, memoryMb: DOCTOR_MEMORY_MB, cacheDir, sandbox: 'auto', reuseIdleMs: 0 });
   const checks: Check[] = [];
   const server = createServer((s) => {
     connections++;
@@ -64,6 +69,21 @@ async function liveChecks(cacheDir: string): Promise<{ level: string; features: 
       const g = toGatewayError(e);
       checks.push({ name: 'crash contained', ok: g.code === 'FMU_CRASHED', detail: `${g.code} (${String(g.data?.signal ?? '')})` });
     }
+    try {
+      await pool.runDiagnostic({ kind: 'diagnostic', name: 'allocate', mb: 2 * DOCTOR_MEMORY_MB });
+      checks.push({
+        name: 'memory limit holds',
+        ok: false,
+        detail: `${2 * DOCTOR_MEMORY_MB} MiB allocated against a ${DOCTOR_MEMORY_MB} MiB limit`,
+      });
+    } catch (e) {
+      const g = toGatewayError(e);
+      checks.push({
+        name: 'memory limit holds',
+        ok: g.code === 'SIMULATION_OUT_OF_MEMORY',
+        detail: `${2 * DOCTOR_MEMORY_MB} MiB against ${DOCTOR_MEMORY_MB} MiB: ${g.code} (${pool.isolation.memory?.mechanism ?? 'no mechanism'})`,
+      });
+    }
     return { ...pool.isolation, checks };
   } finally {
     server.close();
@@ -101,6 +121,7 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
         `isolation: ${report.level}`,
         `tools: bwrap ${tools.bwrap ?? 'missing'}, prlimit ${tools.prlimit ?? 'missing'}, setpriv ${tools.setpriv ?? 'missing'}`,
         `features: ${report.features.join(', ')}`,
+        `memory limit: ${report.memory === undefined ? 'none' : `${report.memory.mechanism}, ${report.memory.limit_mb} MiB per worker (${report.memory.detail})`}`,
         ...report.missing.map((m) => `missing: ${m}`),
         ...report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
       ];

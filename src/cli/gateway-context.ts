@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { openFmuAsync } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { createWorkerPool } from '../runner/pool.ts';
@@ -15,6 +16,7 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -35,6 +37,11 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
+  /**
+   * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
+   * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
+   */
+  openOffThread?: boolean;
 }
 
 export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
@@ -76,16 +83,21 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
   const remote = createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;
+  if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
   if (opts.compileSources !== false) {
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
+    ctx.ensureBinary = async (fmu, iface, build) =>
+      (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
+  const payments = createGatewayPayments(config, ctx.logger);
+  if (payments.payments !== undefined) ctx.payments = payments.payments;
   return {
     ctx,
     warmUp: () => void getPool(),
     close: async () => {
       await pool?.close();
       await remote?.close();
+      await payments.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { getVariables } from '../service/get-variables.ts';
 import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { renderTable } from './output.ts';
+import { escapeForText } from '../text-escape.ts';
 
 const USAGE = `Usage: fmu-gateway info <file.fmu | msl:Name> [options]
   --causality C          only variables of this causality (${CausalitySchema.options.join(', ')})
@@ -47,8 +48,8 @@ export async function runInfoCommand(argv: string[]): Promise<number> {
   }
   const local = createLocalContext(loadConfig(), { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
-    const info = getVariables(local.ctx, {
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
+    const info = await getVariables(local.ctx, {
       fmu_id: fmuId,
       limit: 10_000,
       ...(fmiVersion !== undefined ? { fmi_version: fmiVersion } : {}),
@@ -60,10 +61,10 @@ export async function runInfoCommand(argv: string[]): Promise<number> {
     }
     const de = info.default_experiment;
     const lines = [
-      `model        ${info.model_name}${info.description ? ` — ${info.description}` : ''}`,
+      `model        ${escapeForText(info.model_name)}${info.description ? ` — ${escapeForText(info.description)}` : ''}`,
       `fmu_id       ${fmuId}`,
       `FMI          ${info.fmi_version}   interfaces: ${info.interfaces.join(', ')}`,
-      `guid/token   ${info.guid}`,
+      `guid/token   ${escapeForText(info.guid)}`,
       `experiment   start ${de.start_time ?? 0}  stop ${de.stop_time ?? '-'}  step ${de.step_size ?? '-'}  tolerance ${de.tolerance ?? '-'}`,
       `variables    ${info.total}`,
       '',

@@ -30,7 +30,7 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   const { createGatewayContext } = await import('./gateway-context.ts');
   const { createMcpServer } = await import('../mcp/server.ts');
 
-  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), { sandbox: 'auto', lazyPool: true });
+  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), { sandbox: 'auto', lazyPool: true, openOffThread: true });
   const server = createMcpServer(ctx, { transport: 'stdio' });
   // Start the worker pool once the handshake is answered (its sandbox self-test takes ~0.4 s);
   // a tool call arriving earlier creates it on demand.

@@ -1,10 +1,11 @@
 /** Small formatting helpers shared by the CLI commands (human-readable stdout, errors on stderr). */
 import { isGatewayError } from '../errors.ts';
+import { escapeForText, escapeForTextBlock } from '../text-escape.ts';
 
 export function formatCliError(error: unknown): string {
   if (isGatewayError(error)) {
     const hint = typeof error.data?.hint === 'string' ? `\n  hint: ${error.data.hint}` : '';
-    return `error [${error.code}]: ${error.message}${hint}`;
+    return escapeForTextBlock(`error [${error.code}]: ${error.message}${hint}`);
   }
   if (error instanceof Error) return `internal error: ${error.stack ?? error.message}`;
   return `internal error: ${String(error)}`;
@@ -21,7 +22,9 @@ export function formatNumber(v: number | null): string {
 }
 
 /** Renders rows as an aligned text table with a header. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(header: readonly string[], raw: readonly (readonly string[])[]): string {
+  // Cells carry FMU strings (names, units, descriptions): no terminal escapes, no extra lines.
+  const rows = raw.map((r) => r.map((c) => escapeForText(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells

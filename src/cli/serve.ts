@@ -59,6 +59,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const { ctx, close } = createGatewayContext(loadConfig(), {
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
+    openOffThread: true,
   });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {

@@ -9,11 +9,12 @@ import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { simulate } from '../service/simulate.ts';
-import { fmuIdFromArgument } from './fmu-argument.ts';
+import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
+import { escapeForText } from '../text-escape.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
 ${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
@@ -42,7 +43,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
+    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
     const input = simulateRequestFromOptions(config, fmuId, values);
     const { output } = await simulate(local.ctx, input);
     if (values.csv !== undefined) {
@@ -62,7 +63,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     }
     const p = output.provenance;
     process.stdout.write(
-      `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
+      `${escapeForText(p.model_name)}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
         `${p.solver ? `, solver ${p.solver}` : ''}, ${formatNumber(output.stats.wall_ms)} ms\n\n`,
     );
     const rows = Object.entries(output.summary).map(([name, s]) => [
@@ -85,7 +86,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     if (output.terminated_early) {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
-    for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of output.warnings) process.stderr.write(`warning: ${escapeForText(w)}\n`);
     if (values.csv === undefined && values.arrow === undefined) {
       const stored = join(local.ctx.results.dir, output.run_id);
       process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv FILE or --json)\n`);

@@ -25,6 +25,8 @@ import { DEFAULT_ARCHIVE_LIMITS } from './opened-fmu.ts';
 import type { ZipEntry } from './archive-zip.ts';
 import { extractEntry, readZipEntries, ZipFormatError } from './archive-zip.ts';
 import { parseModelDescription } from './model-description.ts';
+import { decodeModelDescription } from './model-description-encoding.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
 import { resolveInside } from './safe-path.ts';
 import { checkBuildDescriptionNames } from './source-build-description.ts';
 import { escapeForText } from '../text-escape.ts';
@@ -284,22 +286,42 @@ function readArchive(source: FmuSource, limits: ArchiveLimits): Buffer {
 }
 
 /**
- * FMI requires UTF-8. A UTF-16 file decoded as UTF-8 fails deep in the XML parser with a
- * baffling "char '\ufffd' is not expected"; name the real problem instead.
+ * Parsed model descriptions by archive sha256: an FMU is parsed once per process (thread), not
+ * per simulate / get_variables. Bounded by the number of variables held, not only entries.
  */
-function decodeUtf8Xml(raw: Buffer): string {
-  const utf16 = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw.subarray(0, 4).includes(0);
-  if (utf16) {
-    throw new GatewayError(
-      'MODEL_DESCRIPTION_INVALID',
-      'modelDescription.xml is not UTF-8 (it looks like UTF-16); FMI requires UTF-8: re-export or convert the file',
-      {
-        element: 'xml',
-        reason: 'encoding',
-      },
-    );
+const parsedBySha = new Map<string, ModelDescription>();
+const MAX_CACHED_VARIABLES = 2_000_000;
+const MAX_CACHED_FMUS = 128;
+let cachedVariables = 0;
+
+function rememberParsed(sha256: string, md: ModelDescription): void {
+  if (parsedBySha.has(sha256)) return;
+  parsedBySha.set(sha256, md);
+  cachedVariables += md.variables.length;
+  for (const [oldest, old] of parsedBySha) {
+    if (parsedBySha.size <= 1 || (cachedVariables <= MAX_CACHED_VARIABLES && parsedBySha.size <= MAX_CACHED_FMUS)) break;
+    parsedBySha.delete(oldest);
+    cachedVariables -= old.variables.length;
   }
-  return raw.toString('utf8');
+}
+
+/** Recently used first out: a hit moves the entry to the back of the map. */
+function cachedParse(sha256: string): ModelDescription | undefined {
+  const md = parsedBySha.get(sha256);
+  if (md !== undefined) {
+    parsedBySha.delete(sha256);
+    parsedBySha.set(sha256, md);
+  }
+  return md;
+}
+
+function tooLargeDescription(size: number, max: number): GatewayError {
+  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
+  return new GatewayError(
+    'MODEL_DESCRIPTION_INVALID',
+    `modelDescription.xml is ${mb(size)} MB; this gateway parses at most ${mb(max)} MB (MAX_MODEL_DESCRIPTION_MB)`,
+    { element: 'xml', reason: 'too_large', size_bytes: size, limit_bytes: max },
+  );
 }
 
 function hostCandidates(version: '2.0' | '3.0'): string[] {
@@ -320,17 +342,19 @@ export function openFmu(source: FmuSource, opts: OpenFmuOptions): OpenedFmu {
   if (!mdEntry) throw invalid('missing_model_description', 'there is no modelDescription.xml at the root of the archive', {});
   const cacheDir = resolve(opts.cacheDir);
   const unpackedDir = join(cacheDir, sha256);
-  let xml: string;
-  if (existsSync(join(unpackedDir, COMPLETION_MARKER))) {
-    xml = readFileSync(join(unpackedDir, 'modelDescription.xml'), 'utf8');
-  } else {
-    xml = decodeUtf8Xml(inflate(bytes, mdEntry.entry));
-  }
-  // Parsed before anything is written: a bad model description leaves no trace in the cache.
-  const modelDescription = parseModelDescription(xml);
-  const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
-  if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
-    checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+  let modelDescription = cachedParse(sha256);
+  if (modelDescription === undefined) {
+    // Size first, from the central directory: a huge description is refused before it is inflated.
+    if (mdEntry.entry.uncompressedSize > limits.maxModelDescriptionBytes) {
+      throw tooLargeDescription(mdEntry.entry.uncompressedSize, limits.maxModelDescriptionBytes);
+    }
+    // Parsed before anything is written: a bad model description leaves no trace in the cache.
+    modelDescription = parseModelDescription(decodeModelDescription(inflate(bytes, mdEntry.entry)));
+    const buildDescription = entries.find((c) => !c.isDir && c.segments.join('/') === 'sources/buildDescription.xml');
+    if (modelDescription.fmi_version === '3.0' && buildDescription !== undefined) {
+      checkBuildDescriptionNames(inflate(bytes, buildDescription.entry).toString('utf8'));
+    }
+    rememberParsed(sha256, modelDescription);
   }
   if (!existsSync(join(unpackedDir, COMPLETION_MARKER))) {
     mkdirSync(cacheDir, { recursive: true });

@@ -11,6 +11,8 @@ export interface ArchiveLimits {
   maxCompressionRatio: number;
   /** Largest .fmu file accepted. */
   maxArchiveBytes: number;
+  /** Largest modelDescription.xml (declared size, checked before it is inflated or parsed). */
+  maxModelDescriptionBytes: number;
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
@@ -18,6 +20,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxEntries: 10_000,
   maxCompressionRatio: 200,
   maxArchiveBytes: 200 * 1024 * 1024,
+  maxModelDescriptionBytes: 16 * 1024 * 1024,
 };
 
 export interface OpenedFmu {

@@ -1,7 +1,10 @@
 /**
  * A seccomp filter for simulation workers: once installed (before any FMU library is opened),
- * the process and all its threads can no longer open network sockets, connect, listen, execute
- * programs, trace other processes or change namespaces and mounts. Defence in depth under the
+ * the process and all its threads can no longer open network sockets, connect, listen, send a
+ * datagram to an address (sendto with a destination, sendmsg, sendmmsg: a unix socket of the host
+ * visible through a bound directory would otherwise receive it), execute programs, trace other
+ * processes, create siblings outside the worker's tree (CLONE_PARENT) or change namespaces and
+ * mounts. Defence in depth under the
  * bubblewrap sandbox (which already gives the worker no network and a read-only system).
  *
  * It lives in src/fmi/ because this folder is the project's single native (koffi) boundary.
@@ -19,6 +22,9 @@ const BPF_RET_K = 0x06;
 const OFFSET_NR = 0;
 const OFFSET_ARCH = 4;
 const OFFSET_ARG0 = 16;
+/** seccomp_data.args[4], low and high 32-bit words (little-endian): sendto's dest_addr. */
+const OFFSET_ARG4_LO = 16 + 4 * 8;
+const OFFSET_ARG4_HI = OFFSET_ARG4_LO + 4;
 const RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
 const EPERM = 1;
@@ -30,6 +36,11 @@ const AF_UNIX = 1;
  * unshare and setns are denied, and clone must not be the way around that.
  */
 const CLONE_NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000;
+/**
+ * CLONE_PARENT makes the new process a child of the worker's parent: outside the worker's tree
+ * (unsandboxed, a child of the gateway itself), where the pool's kill after the job cannot see it.
+ */
+const CLONE_PARENT = 0x00008000;
 const PR_SET_NO_NEW_PRIVS = 38;
 const SECCOMP_SET_MODE_FILTER = 1;
 /** Apply to every thread of the process (libuv's pool, V8's workers), not just the caller. */
@@ -45,6 +56,8 @@ interface ArchTable {
   /** Signals: allowed only to this process (kill(0 | own pid), tgkill(own pid)), see buildFilter. */
   kill: number;
   tgkill: number;
+  /** Allowed only without a destination address (connected sockets). */
+  sendto: number;
   /** Denied outright (EPERM). */
   denied: Record<string, number>;
   /** x86_64 only: the x32 ABI shares the arch value; its numbers have this bit set. */
@@ -78,9 +91,12 @@ const ARCHES: Record<string, ArchTable> = {
     clone3: 435,
     kill: 62,
     tgkill: 234,
+    sendto: 44,
     x32Bit: 0x40000000,
     denied: {
       connect: 42,
+      sendmsg: 46,
+      sendmmsg: 307,
       accept: 43,
       bind: 49,
       listen: 50,
@@ -116,8 +132,11 @@ const ARCHES: Record<string, ArchTable> = {
     clone3: 435,
     kill: 129,
     tgkill: 131,
+    sendto: 206,
     denied: {
       connect: 203,
+      sendmsg: 211,
+      sendmmsg: 269,
       accept: 202,
       bind: 200,
       listen: 201,
@@ -148,7 +167,7 @@ const ARCHES: Record<string, ArchTable> = {
 };
 
 type Insn = [code: number, jt: number, jf: number, k: number];
-type Label = 'allow' | 'eperm' | 'enosys' | 'clone' | 'socket' | 'kill' | 'tgkill';
+type Label = 'allow' | 'eperm' | 'enosys' | 'clone' | 'socket' | 'kill' | 'tgkill' | 'sendto';
 /** An instruction whose jump targets may be labels, resolved to relative offsets at the end. */
 type Draft = [code: number, jt: number | Label, jf: number | Label, k: number];
 
@@ -171,16 +190,25 @@ export function buildFilter(arch: ArchTable, ownPid: number): Insn[] {
     [BPF_JEQ_K, 'clone', 0, arch.clone],
     [BPF_JEQ_K, 'kill', 0, arch.kill],
     [BPF_JEQ_K, 'tgkill', 0, arch.tgkill],
+    [BPF_JEQ_K, 'sendto', 0, arch.sendto],
     [BPF_JEQ_K, 'socket', 'allow', arch.socket],
   );
   const labels: Partial<Record<Label, number>> = {};
   const at = (l: Label): void => void (labels[l] = prog.length);
   at('clone');
-  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JSET_K, 'eperm', 'allow', CLONE_NAMESPACE_FLAGS]);
+  prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JSET_K, 'eperm', 'allow', CLONE_NAMESPACE_FLAGS | CLONE_PARENT]);
   at('kill');
   prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 0, 0], [BPF_JEQ_K, 'allow', 'eperm', ownPid]);
   at('tgkill');
   prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 'eperm', ownPid]);
+  // sendto(fd, buf, len, flags, dest_addr, addrlen): only with dest_addr NULL (both words zero).
+  at('sendto');
+  prog.push(
+    [BPF_LD_W_ABS, 0, 0, OFFSET_ARG4_LO],
+    [BPF_JEQ_K, 0, 'eperm', 0],
+    [BPF_LD_W_ABS, 0, 0, OFFSET_ARG4_HI],
+    [BPF_JEQ_K, 'allow', 'eperm', 0],
+  );
   // socket(): only AF_UNIX (the IPC channel to the parent already exists; nothing else is needed).
   at('socket');
   prog.push([BPF_LD_W_ABS, 0, 0, OFFSET_ARG0], [BPF_JEQ_K, 'allow', 'eperm', AF_UNIX]);
@@ -252,7 +280,14 @@ export function installSeccompFilter(): SeccompOutcome {
     }
     return {
       installed: true,
-      denied: ['socket(non-AF_UNIX)', 'clone(namespaces)', 'clone3', 'kill/tgkill(other processes)', ...Object.keys(arch.denied)],
+      denied: [
+        'socket(non-AF_UNIX)',
+        'sendto(with address)',
+        'clone(namespaces, CLONE_PARENT)',
+        'clone3',
+        'kill/tgkill(other processes)',
+        ...Object.keys(arch.denied),
+      ],
     };
   } catch (e) {
     return { installed: false, reason: `seccomp filter: ${e instanceof Error ? e.message : String(e)}` };

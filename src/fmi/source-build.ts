@@ -5,17 +5,20 @@
  * see a half-written file and the unpacked FMU tree is never written to. Cached by sha256.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { escapeForText } from '../text-escape.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
 import type { InterfaceKind } from '../schemas/model-description.ts';
+import { PreprocessorDefineSchema } from '../schemas/upload.ts';
 import { fmi2SourceFiles, parseXmlTree } from './model-description.ts';
 import type { OpenedFmu } from './opened-fmu.ts';
 import { currentPlatform, findBinary, modelIdentifierOf, platformFolder } from './platform.ts';
 import { readBuildDescription } from './source-build-description.ts';
 import { compileCommand, resolveCommand } from './source-build-sandbox.ts';
 import { resolveInside } from './safe-path.ts';
+import { FMI_HEADERS_DIR, prefixAliases, type UserCompileOptions } from './source-build-options.ts';
 
 export interface EnsureBinaryOptions {
   cacheDir: string;
@@ -23,8 +26,13 @@ export interface EnsureBinaryOptions {
   compiler?: string;
   /** Wall-clock limit for one compiler run (default 120 s). */
   timeoutMs?: number;
-  /** Extra include directories searched after the FMU's own (e.g. the gateway's FMI headers). */
+  /** Extra host include directories searched after the FMU's own (before the gateway's FMI headers). */
   includeDirs?: readonly string[];
+  /**
+   * The uploader's compile options (include dirs inside sources/, -D definitions), validated by
+   * source-build-options.ts. They change the binary, so a build with options has its own cache entry.
+   */
+  build?: UserCompileOptions;
 }
 
 export interface EnsuredBinary {
@@ -128,7 +136,7 @@ export function insideDir(base: string, name: string, what: string): string {
 }
 
 /** The build plan of one interface, from the FMI 2 <SourceFiles> or the FMI 3 buildDescription.xml. */
-export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
+export function planBuild(fmu: OpenedFmu, iface: InterfaceKind, user?: UserCompileOptions): BuildPlan {
   const sourcesDir = join(fmu.unpackedDir, 'sources');
   const id = modelIdentifierOf(fmu.modelDescription, iface);
   let plan: BuildPlan;
@@ -156,6 +164,15 @@ export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
       defines: [...bd.defines, 'FMI3_OVERRIDE_FUNCTION_PREFIX'],
     };
   }
+  // The uploader's options come after the FMU's own, so a define of theirs wins over one from
+  // buildDescription.xml (gcc keeps the last -D) and their include dirs are searched after the FMU's.
+  for (const d of user?.include_dirs ?? []) plan.includeDirs.push(insideDir(sourcesDir, d, 'include directory'));
+  for (const d of user?.defines ?? []) {
+    // Validated at upload; checked again because it becomes a compiler argument.
+    if (!PreprocessorDefineSchema.safeParse(d).success)
+      throw compileFailed(`compile option define "${d.slice(0, 80)}" is not NAME or NAME=value`, { define: d });
+    plan.defines.push(d);
+  }
   for (const s of plan.sources) {
     if (!existsSync(s) || !statSync(s).isFile())
       throw compileFailed(`source file ${s.slice(sourcesDir.length + 1)} is listed but not present in sources/`, { file: s });
@@ -163,26 +180,26 @@ export function planBuild(fmu: OpenedFmu, iface: InterfaceKind): BuildPlan {
   return plan;
 }
 
-/** After a build, when nm is available: the loader looks up unprefixed names, so check they are there. */
-async function checkExports(lib: string, fmiVersion: '2.0' | '3.0', id: string, cwd: string): Promise<void> {
+/** The dynamic symbols a library defines, or undefined when nm (binutils) is not installed. */
+async function exportedNames(lib: string, cwd: string): Promise<Set<string> | undefined> {
   const r = await run('nm', ['-D', '--defined-only', lib], cwd, 30_000);
-  if (r.missing || r.code !== 0) return; // binutils absent: the loader will report missing symbols itself
+  if (r.missing || r.code !== 0) return undefined; // the loader will report missing symbols itself
+  return new Set(r.out.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? ''));
+}
+
+/** After a build: the loader looks up the plain names (fmi2GetVersion), so they must be exported. */
+function checkExports(names: ReadonlySet<string> | undefined, fmiVersion: '2.0' | '3.0', id: string): void {
   const fn = fmiVersion === '2.0' ? 'fmi2GetVersion' : 'fmi3GetVersion';
-  const names = new Set(r.out.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? ''));
-  if (!names.has(fn)) {
-    const prefixed = [...names].some((n) => n.endsWith(`_${fn}`));
-    throw compileFailed(
-      `the compiled library does not export ${fn}${prefixed ? ` (its FMI functions carry a prefix such as ${id}_${fn}; the sources define a function prefix that the FMI headers do not let us override)` : ''}`,
-      {
-        missing_symbol: fn,
-        prefixed,
-      },
-    );
-  }
+  if (names === undefined || names.has(fn)) return;
+  const prefixed = [...names].find((n) => n.endsWith(`_${fn}`));
+  throw compileFailed(
+    `the compiled library does not export ${fn}${prefixed !== undefined ? ` (it exports ${prefixed.slice(0, 80)}: a function prefix other than the modelIdentifier "${id}_")` : ''}`,
+    { missing_symbol: fn, prefixed: prefixed !== undefined },
+  );
 }
 
 async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryOptions, outFile: string, buildRoot: string): Promise<void> {
-  const plan = planBuild(fmu, iface);
+  const plan = planBuild(fmu, iface, opts.build);
   mkdirSync(buildRoot, { recursive: true });
   const tmp = mkdtempSync(join(buildRoot, '.tmp-'));
   try {
@@ -197,6 +214,9 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
       join(fmu.unpackedDir, 'sources'),
       ...plan.includeDirs.flatMap((d) => ['-I', d]),
       ...(opts.includeDirs ?? []).flatMap((d) => ['-I', resolve(d)]),
+      // Last, so headers the FMU ships win: our own FMI 2.0 / 3.0 headers, which most exports rely on.
+      '-I',
+      FMI_HEADERS_DIR,
       ...plan.defines.map((d) => `-D${d}`),
       ...plan.sources,
       '-o',
@@ -206,57 +226,81 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
     ];
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const ccPath = resolveCommand(cc);
-    const sandboxed =
-      ccPath === undefined
-        ? undefined
-        : compileCommand(ccPath, args, {
-            readOnly: [
-              join(fmu.unpackedDir, 'sources'),
-              ...(opts.includeDirs ?? []).map((d) => resolve(d)),
-              ...(ccPath.startsWith('/usr/') ? [] : [ccPath]),
-            ],
-            writable: tmp,
-          });
-    const r =
-      sandboxed === undefined
-        ? { code: null, out: '', timedOut: false, missing: true }
-        : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
-    if (r.missing) {
-      throw new GatewayError(
-        'COMPILER_MISSING',
-        `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`,
-        { compiler: cc, debian_package: 'gcc' },
-      );
-    }
-    if (r.timedOut)
-      throw compileFailed(`compiling ${fmu.modelDescription.model_name} took longer than ${timeoutMs / 1000} s and was stopped`, {
-        timeout_ms: timeoutMs,
-      });
-    if (r.code !== 0 || !existsSync(lib)) {
-      const lines = r.out
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .slice(0, MAX_LOG_LINES);
-      // Source FMUs usually do not ship the standard FMI headers; say so instead of leaving a bare "No such file".
-      const hint =
-        /fmi[23](Functions|FunctionTypes|TypesPlatform|PlatformTypes)\.h/.test(r.out) && /No such file/.test(r.out)
-          ? '\nThe FMU does not ship the FMI headers: pass their directory in includeDirs.'
+    const runCompiler = async (extra: readonly string[]): Promise<void> => {
+      const argv = [...args, ...extra];
+      const sandboxed =
+        ccPath === undefined
+          ? undefined
+          : compileCommand(ccPath, argv, {
+              readOnly: [
+                join(fmu.unpackedDir, 'sources'),
+                ...(opts.includeDirs ?? []).map((d) => resolve(d)),
+                FMI_HEADERS_DIR,
+                ...(ccPath.startsWith('/usr/') ? [] : [ccPath]),
+              ],
+              writable: tmp,
+            });
+      const r =
+        sandboxed === undefined
+          ? { code: null, out: '', timedOut: false, missing: true }
+          : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
+      if (r.missing) {
+        throw new GatewayError(
+          'COMPILER_MISSING',
+          `The C compiler "${cc}" was not found. Install one, e.g. on Debian/Ubuntu: apt-get install gcc.`,
+          { compiler: cc, debian_package: 'gcc' },
+        );
+      }
+      if (r.timedOut)
+        throw compileFailed(`compiling ${fmu.modelDescription.model_name} took longer than ${timeoutMs / 1000} s and was stopped`, {
+          timeout_ms: timeoutMs,
+        });
+      if (r.code !== 0 || !existsSync(lib)) {
+        const lines = r.out
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(0, MAX_LOG_LINES);
+        // The FMI headers are on the path; a header still missing usually lives in a subfolder of sources/.
+        const hint = /No such file or directory/.test(r.out)
+          ? '\nA header was not found: if the FMU keeps headers in a folder of sources/, pass it in compile_options.include_dirs when uploading.'
           : '';
-      throw compileFailed(
-        `compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`,
-        {
-          compiler: cc,
-          exit_code: r.code,
-          output: lines,
-        },
-      );
+        throw compileFailed(
+          `compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`,
+          {
+            compiler: cc,
+            exit_code: r.code,
+            output: lines,
+          },
+        );
+      }
+    };
+    await runCompiler([]);
+    const id = modelIdentifierOf(fmu.modelDescription, iface);
+    let names = await exportedNames(lib, tmp);
+    // Functions compiled with the <modelIdentifier>_ prefix (sources that force FMI2_FUNCTION_PREFIX /
+    // FMI3_FUNCTION_PREFIX past our override, e.g. with headers of their own): link again with the
+    // plain names as aliases of the prefixed ones, which is what a loader looks up.
+    const aliases = names === undefined ? [] : prefixAliases(names, id, fmu.modelDescription.fmi_version);
+    if (aliases.length > 0) {
+      rmSync(lib, { force: true });
+      await runCompiler(aliases.map(([plain, prefixed]) => `-Wl,--defsym,${plain}=${prefixed}`));
+      names = await exportedNames(lib, tmp);
     }
-    await checkExports(lib, fmu.modelDescription.fmi_version, modelIdentifierOf(fmu.modelDescription, iface), tmp);
+    checkExports(names, fmu.modelDescription.fmi_version, id);
     mkdirSync(resolve(outFile, '..'), { recursive: true });
     renameSync(lib, outFile); // atomic: a concurrent reader sees no file or the whole file
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** '' for the FMU's own build; '-<hash>' when compile options change the binary. */
+function buildVariant(build: UserCompileOptions | undefined): string {
+  if (build === undefined || (build.include_dirs.length === 0 && build.defines.length === 0)) return '';
+  return `-${createHash('sha256')
+    .update(JSON.stringify([build.include_dirs, build.defines]))
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 /**
@@ -271,7 +315,7 @@ export async function ensureBinary(fmu: OpenedFmu, iface: InterfaceKind, opts: E
   }
   const md = fmu.modelDescription;
   const p = currentPlatform();
-  const buildRoot = join(resolve(opts.cacheDir), `${fmu.sha256}-build`);
+  const buildRoot = join(resolve(opts.cacheDir), `${fmu.sha256}-build${buildVariant(opts.build)}`);
   // modelIdentifier comes from the FMU: checked to be a C identifier at parse time, re-checked here.
   const outFile = resolveInside(buildRoot, [platformFolder(md.fmi_version, p), modelIdentifierOf(md, iface) + p.ext], {
     code: 'MODEL_DESCRIPTION_INVALID',

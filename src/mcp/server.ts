@@ -22,7 +22,8 @@ export const LOCAL_CALLER = 'local';
 const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
 Typical session: list_library (or upload_fmu for your own .fmu) → get_variables {fmu_id} for exact names, units
 and the default experiment → simulate {fmu_id, stop_time, start_values, input_signals, outputs, kpis, plot}.
-simulate answers with a small summary; the full result is the resource in result_uri (CSV).
+simulate answers with a small summary and run_id; read rows with get_result {run_id, columns, start_time, stop_time}.
+sweep {parameters: [{name, values}]} runs a grid; compare_runs {run_ids} sets stored runs side by side.
 Every failure is a tool result with status "error", a stable error.code and error.hint saying how to fix the call.
 Times are in seconds; values in the units get_variables reports.
 error.code is one of: ${ERROR_CODES.join(', ')}.`;

@@ -55,11 +55,11 @@ export async function runDiagnostic(job: DiagnosticJob, log: (line: string) => v
       }
       return { allocatedMb: chunks.length * 16 };
     }
-    case 'crash':
-      process.kill(process.pid, job.signal);
-      // The signal is delivered before kill() returns for a single-threaded target; wait anyway.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+    case 'crash': {
+      const { crashNatively } = await import('../fmi/diagnostic-crash.ts');
+      crashNatively(job.signal);
       return undefined;
+    }
     case 'log':
       for (let i = 0; i < job.lines; i++) log(`line ${i} ${'x'.repeat(job.bytesPerLine)}`);
       return { lines: job.lines };

@@ -1,10 +1,12 @@
 /**
- * Turns how a worker died into a coded error. Out-of-memory detection is pragmatic:
- *  - SIGKILL we did not send: the kernel OOM killer (the only other sender of SIGKILL here);
+ * Turns how a worker died into a coded error. Out of memory only on evidence:
+ *  - the worker's memory cgroup counted an OOM kill, or the pool killed it past its limit
+ *    (`memoryKilled`, see memory-limit.ts);
  *  - the worker's stderr says so (V8 "heap out of memory", std::bad_alloc, ENOMEM);
- *  - a SIGSEGV/SIGABRT/SIGBUS while the sampled data size was ≥ 75 % of RLIMIT_DATA: with the
- *    limit in place malloc returns NULL, and FMUs rarely check it (NULL write → SIGSEGV, abort).
- * Anything else that ends by a signal is FMU_CRASHED with the signal and the last log lines.
+ *  - a SIGSEGV/SIGABRT/SIGBUS while the data size was ≥ 75 % of RLIMIT_DATA: with the limit in
+ *    place malloc returns NULL, and FMUs rarely check it (NULL write → SIGSEGV, abort).
+ * A SIGKILL without such evidence is not memory: an FMU can raise(SIGKILL) itself. Anything else
+ * that ends by a signal is FMU_CRASHED with the signal and the last log lines.
  */
 import { constants } from 'node:os';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +17,11 @@ export interface WorkerDeath {
   /** bwrap reports a child killed by signal N as exit code 128 + N. */
   sandboxed: boolean;
   peakDataBytes: number;
+  /** Peak of all its memory (cgroup figure or sampled resident anonymous + shared). */
+  peakMemoryBytes?: number;
   memoryLimitBytes: number;
+  /** The cgroup counted an OOM kill, or the pool killed the worker past its limit. */
+  memoryKilled?: boolean;
   stderrTail: string;
   lastLogLines: string[];
 }
@@ -40,11 +46,12 @@ export function classifyDeath(d: WorkerDeath): GatewayError {
     signal,
     exit_code: signal === null ? d.code : null,
     peak_data_mb: Math.round(d.peakDataBytes / 1048576),
+    ...(d.peakMemoryBytes !== undefined ? { peak_memory_mb: Math.round(d.peakMemoryBytes / 1048576) } : {}),
     memory_limit_mb: Math.round(d.memoryLimitBytes / 1048576),
     last_log_lines: d.lastLogLines,
   };
   const nearLimit = d.peakDataBytes >= 0.75 * d.memoryLimitBytes;
-  if (signal === 'SIGKILL' || OOM_TEXT.test(d.stderrTail) || (signal !== null && MEMORY_SIGNALS.has(signal) && nearLimit)) {
+  if (d.memoryKilled === true || OOM_TEXT.test(d.stderrTail) || (signal !== null && MEMORY_SIGNALS.has(signal) && nearLimit)) {
     return new GatewayError(
       'SIMULATION_OUT_OF_MEMORY',
       `The simulation exceeded its memory limit of ${data.memory_limit_mb} MiB (worker ended by ${signal ?? `exit ${d.code}`}). ` +

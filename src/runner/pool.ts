@@ -11,7 +11,7 @@ import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
-import { processTree } from './proc-tree.ts';
+import { createMemoryLimiter } from './memory-limit.ts';
 import type { WireSimulationResult, WorkerJob, WorkerMessage } from './protocol.ts';
 import { loadResultFile } from './result-load.ts';
 import {
@@ -67,15 +67,23 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     );
   }
   const sandboxed = isolation.level === 'sandboxed';
+  const memoryMb = options.memoryMb ?? 1024;
+  const memory = createMemoryLimiter(options.memoryLimit === 'rlimit-as' ? 'rlimit-as' : undefined);
+  isolation.memory = { mechanism: memory.report.mechanism, limit_mb: memoryMb, detail: memory.report.detail };
+  isolation.features.push(`memory-${memory.report.mechanism}`);
+  if (memory.report.mechanism === 'rlimit-as' && options.memoryLimit !== 'rlimit-as') {
+    isolation.missing.push(`memory cgroup: ${memory.report.detail}`);
+  }
   const settings = {
     sandboxed,
     // Off means off (tests prove the hostile FMUs' behaviours are real); otherwise every worker
     // filters syscalls, which also denies network and exec where bubblewrap is missing.
     seccomp: mode !== 'off',
     tools: options.sandboxTools ?? findTools(),
-    memoryMb: options.memoryMb ?? 1024,
+    memoryMb,
     tmpMb: options.tmpMb ?? 64,
     maxLogBytes,
+    memory,
   };
   const stageRoot = sandboxed ? createStageRoot(options.cacheDir) : undefined;
   const outboxRoot = createOutboxRoot(options.resultDir ?? join(options.cacheDir, '.runner'));
@@ -119,6 +127,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           last_log_lines: w.log.tail(10),
         }),
       );
+    };
+    w.onMemoryExceeded = () => {
+      const entry = inFlight.get(w);
+      w.kill('memory');
+      if (entry === undefined || entry.settled) return;
+      finish(w, entry, deathError(w, null));
     };
     w.ready.then(
       () => {
@@ -173,6 +187,22 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.kill(reason);
   }
 
+  /** How a worker's end reads, with the memory evidence (the cgroup's OOM kills, our own kill). */
+  function deathError(w: WorkerProcess, exit: { code: number | null; signal: NodeJS.Signals | null } | null): GatewayError {
+    return classifyDeath({
+      // exit null: we are killing it for memory now (SIGKILL), before its exit is known.
+      code: exit === null ? null : exit.code,
+      signal: exit === null ? 'SIGKILL' : exit.signal,
+      sandboxed,
+      peakDataBytes: w.peakDataBytes,
+      peakMemoryBytes: w.memoryPeak(),
+      memoryLimitBytes: settings.memoryMb * 1024 * 1024,
+      memoryKilled: exit === null || w.killReason === 'memory' || w.oomKilled(),
+      stderrTail: w.stderrTail,
+      lastLogLines: w.log.tail(20),
+    });
+  }
+
   function onWorkerExit(w: WorkerProcess): void {
     workers.delete(w);
     mapped.delete(w);
@@ -183,20 +213,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     removeOutbox(w.outboxDir);
     const entry = inFlight.get(w);
     if (entry !== undefined && !entry.settled) {
-      const exit = { code: w.child.exitCode, signal: w.child.signalCode };
-      finish(
-        w,
-        entry,
-        classifyDeath({
-          ...exit,
-          sandboxed,
-          peakDataBytes: w.peakDataBytes,
-          memoryLimitBytes: settings.memoryMb * 1024 * 1024,
-          stderrTail: w.stderrTail,
-          lastLogLines: w.log.tail(20),
-        }),
-      );
+      finish(w, entry, deathError(w, { code: w.child.exitCode, signal: w.child.signalCode }));
     }
+    w.memoryGroup?.remove();
     // Dispatch first: a queued job of the same FMU takes the worker just freed, and only the
     // slots still free afterwards get a fresh worker (a cold start costs ~100 ms of CPU).
     pump();
@@ -220,9 +239,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.stopSampling();
     busy--;
     clearOutbox(w.outboxDir);
-    // A worker whose FMU left processes behind is not reused: they must not outlive the job.
-    const forked = w.state !== 'dead' && processTree(w.pid).length > w.baselineProcesses;
-    if (outcome instanceof GatewayError || w.spent || w.binding === undefined || closed || forked) {
+    // A worker whose FMU left processes or threads behind is not reused: they must not outlive
+    // the job (a ghost thread would run beside the next job's instance and see its data).
+    const leftovers = w.state !== 'dead' && w.leftSomethingRunning();
+    if (outcome instanceof GatewayError || w.spent || w.binding === undefined || closed || leftovers) {
       retire(w, outcome instanceof GatewayError ? outcome.code : 'spent');
     } else if (w.state !== 'dead') {
       w.state = 'idle';
@@ -296,7 +316,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
     const job = entry.job;
     if (w.binding === undefined) {
-      const [sha256, callerId] = JSON.parse(entry.key as string) as [string, string];
+      const [sha256, callerId] = JSON.parse(entry.key as string) as [string, string | null];
       w.binding = { sha256, callerId };
       mapped.set(w, w.stageDir === undefined ? job.fmu : stageFmu(w.stageDir, SANDBOX_FMU_DIR, job.fmu));
     }
@@ -432,7 +452,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       } catch (e) {
         return Promise.reject(e);
       }
-      key = JSON.stringify([job.fmu.sha256, opts.callerId ?? 'anonymous']);
+      // null for anonymous callers: no caller id (not even the string "anonymous") shares with them.
+      key = JSON.stringify([job.fmu.sha256, opts.callerId ?? null]);
     }
     // Jobs waiting only for a starting worker hold a slot, not a queue place: capacity is size + queueLength.
     if (queue.length >= queueLength + Math.max(0, size - busy)) {
@@ -495,6 +516,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const hold = setInterval(() => undefined, 1 << 30);
       await Promise.all(all.map((w) => w.exited()));
       clearInterval(hold);
+      memory.close();
       if (stageRoot !== undefined) removeStage(stageRoot);
       removeOutbox(outboxRoot.root);
     },

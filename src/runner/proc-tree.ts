@@ -55,3 +55,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Threads of one process (the FMU's own threads count here), 0 when it is gone. */
+export function threadCount(pid: number): number {
+  try {
+    const m = /Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] === undefined ? 0 : Number(m[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Processes and threads of a worker's tree, to compare a worker after a job with itself when idle. */
+export function treeFootprint(pid: number): { processes: number; threads: number } {
+  const tree = processTree(pid);
+  let threads = 0;
+  for (const p of tree) threads += threadCount(p);
+  return { processes: tree.length, threads };
+}

@@ -46,7 +46,7 @@ export async function loadResultFile(
     const columns: ResultColumn[] = file.columns.map((c, i) => {
       const v = values[i] as ColumnValues;
       const col: ResultColumn = { name: c.name, type: c.fmi_type, values: asEngineValues(v) };
-      if (v instanceof BigInt64Array || v instanceof BigUint64Array) Object.assign(col, { exact: v });
+      if (v instanceof BigInt64Array || v instanceof BigUint64Array) col.exact = v;
       if (c.unit !== undefined) col.unit = c.unit;
       return col;
     });

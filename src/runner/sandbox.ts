@@ -26,6 +26,10 @@ export interface LaunchSpec {
   tools: SandboxTools;
   /** RLIMIT_DATA in MiB. */
   memoryMb: number;
+  /** RLIMIT_AS in MiB (the rlimit-as memory mechanism; see memory-limit.ts). */
+  addressSpaceMb?: number;
+  /** cgroup.procs of the worker's memory group: the launcher enters it before anything else runs. */
+  cgroupProcsFile?: string;
   /** Size of the private /tmp in MiB (sandboxed) and RLIMIT_FSIZE. */
   tmpMb: number;
   /** RLIMIT_NPROC (threads count too: node itself uses ~12). */
@@ -90,6 +94,11 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     '--unshare-all', // user, pid, net, ipc, uts, cgroup namespaces: no network at all
     '--unshare-user', // explicit: --disable-userns and --uid need it
     '--die-with-parent',
+    // The worker itself is the sandbox's pid 1: no unfiltered bwrap reaper beside it whose
+    // /proc/1/mem the FMU could write code into (it would run outside the seccomp filter).
+    // Signals a pid 1 sends itself with the default action are ignored by the kernel (raise(SIGKILL)
+    // does nothing); faults (SIGSEGV, SIGBUS, abort's final trap) and the pool's SIGKILL still end it.
+    '--as-pid-1',
     '--new-session',
     '--disable-userns',
     '--uid',
@@ -143,9 +152,15 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
   if (spec.tools.prlimit !== undefined) {
     const fsizeMb = Math.max(spec.tmpMb, spec.fileSizeMb ?? 0);
     const limits = [`--data=${spec.memoryMb * 1024 * 1024}`, `--fsize=${fsizeMb * 1024 * 1024}`, '--core=0'];
+    if (spec.addressSpaceMb !== undefined) limits.push(`--as=${spec.addressSpaceMb * 1024 * 1024}`);
     // NPROC is counted per real uid: only meaningful when each worker has its own uid.
     if (spec.sandboxed && isRoot() && spec.tools.setpriv !== undefined) limits.push(`--nproc=${spec.nproc}`);
     argv = [spec.tools.prlimit, ...limits, '--', ...argv];
+  }
+  if (spec.cgroupProcsFile !== undefined) {
+    // The shell writes its own pid (its exec chain keeps it) into the group, then becomes prlimit:
+    // every process of the worker starts inside the group, none can be forked before it.
+    argv = ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', spec.cgroupProcsFile, ...argv];
   }
   const [command, ...args] = argv as [string, ...string[]];
   return { command, args, env: spec.seccomp === true ? { ...workerEnv(), FMU_GATEWAY_SECCOMP: '1' } : workerEnv() };

@@ -61,6 +61,12 @@ export interface IsolationReport {
   features: string[];
   /** What could not be set up, with the reason (e.g. 'bwrap: not installed (apt-get install bubblewrap)'). */
   missing: string[];
+  /**
+   * How SIM_MEMORY_MB is enforced for every kind of memory (src/runner/memory-limit.ts):
+   * 'cgroup-v2' / 'cgroup-v1' (a memory cgroup per worker) or 'rlimit-as' (address-space limit
+   * with headroom plus sampling of resident anonymous and shared memory).
+   */
+  memory?: { mechanism: 'cgroup-v2' | 'cgroup-v1' | 'rlimit-as'; limit_mb: number; detail: string };
 }
 
 export interface WorkerPoolOptions {
@@ -70,7 +76,7 @@ export interface WorkerPoolOptions {
   queueLength?: number;
   /** Wall-clock limit per job, from dispatch to result (default 20 000). */
   timeoutMs?: number;
-  /** RLIMIT_DATA of a worker (default 1024). */
+  /** Memory of a worker, all kinds, in MiB (default 1024): cgroup limit or RLIMIT_AS + sampling, and RLIMIT_DATA. */
   memoryMb?: number;
   /** FMU log bytes kept per job (default 64 KiB); the rest is counted and dropped. */
   maxLogBytes?: number;
@@ -88,6 +94,8 @@ export interface WorkerPoolOptions {
   tmpMb?: number;
   /** How long a worker bound to an FMU waits for another job of the same FMU and caller (default 1500 ms). */
   reuseIdleMs?: number;
+  /** 'rlimit-as' skips cgroups even where they are available (tests: a host that allows none). */
+  memoryLimit?: 'auto' | 'rlimit-as';
   /** Override the sandbox tools found on PATH (tests: simulate a machine without bwrap). */
   sandboxTools?: { bwrap?: string; prlimit?: string; setpriv?: string };
 }

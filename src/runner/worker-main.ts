@@ -3,9 +3,11 @@
  * Runs one job at a time; talks to the parent only over the IPC channel. Everything the FMU does
  * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
  */
+import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { killWhenParentDies } from '../fmi/parent-death.ts';
+import { closeStrayDescriptors, makeNonDumpable } from '../fmi/process-hardening.ts';
 import { installSeccompFilter } from '../fmi/seccomp.ts';
 import { CHANNEL_FD, FrameChannel, looseParser } from './channel.ts';
 import { runDiagnostic } from './diagnostics.ts';
@@ -74,13 +76,20 @@ socket.on('close', () => process.exit(0));
 // Die with the gateway even while stuck in FMU code (set before the seccomp filter, which would deny nothing here anyway).
 const parentGuard = killWhenParentDies();
 if (parentGuard !== undefined) process.stderr.write(`fmu-gateway worker: ${parentGuard}\n`);
+// Before any FMU code: no descriptor from outside but the channel and stdio (the pool marks its
+// own close-on-exec; this closes whatever still came through), and no /proc/<pid>/mem for others.
+const closed = closeStrayDescriptors([CHANNEL_FD]);
+if (typeof closed === 'string') process.stderr.write(`fmu-gateway worker: ${closed}\n`);
+const dumpable = makeNonDumpable();
+if (dumpable !== undefined) process.stderr.write(`fmu-gateway worker: ${dumpable}\n`);
 // The seccomp filter goes in first: before any FMU library is opened (its constructors run at dlopen).
 // eslint-disable-next-line no-restricted-properties -- set by runner/sandbox.ts for this worker, not configuration
 const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : undefined;
-loadSimulate().then(
-  () => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) }),
-  () => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) }),
-);
+// libuv starts its whole thread pool on first use: start it now, so the pool's count of the idle
+// worker's threads includes it and a thread more after a job can only be the FMU's.
+const warmThreadPool = (): Promise<unknown> => stat('/').catch(() => undefined);
+const announce = (): void => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) });
+loadSimulate().then(warmThreadPool, warmThreadPool).then(announce, announce);
 
 function installFilter(): { installed: boolean; detail: string } {
   const r = installSeccompFilter();

@@ -11,8 +11,11 @@ import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
 import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
-import { dataBytes, processTree } from './proc-tree.ts';
+import { dataBytes, processTree, treeFootprint } from './proc-tree.ts';
+import { AS_HEADROOM_MB, residentBytes } from './memory-limit.ts';
+import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerNodeArgs } from './worker-bundle.ts';
+import { markDescriptorsCloseOnExec } from '../fmi/process-hardening.ts';
 
 export interface WorkerSettings {
   sandboxed: boolean;
@@ -21,6 +24,8 @@ export interface WorkerSettings {
   memoryMb: number;
   tmpMb: number;
   maxLogBytes: number;
+  /** Enforces memoryMb for all memory (a cgroup per worker, or RLIMIT_AS + sampling). */
+  memory: MemoryLimiter;
 }
 
 /** Bounded ring of text lines (FMU log and stdout/stderr), newest kept. */
@@ -58,17 +63,27 @@ export class WorkerProcess {
   readonly pid: number;
   readonly ready: Promise<void>;
   state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
-  /** FMU and caller this worker is bound to after its first simulation (reuse rule). */
-  binding: { sha256: string; callerId: string } | undefined;
+  /** FMU and caller (null: anonymous) this worker is bound to after its first simulation (reuse rule). */
+  binding: { sha256: string; callerId: string | null } | undefined;
   /** The FMU said canBeInstantiatedOnlyOncePerProcess, or a diagnostic ran: never reuse. */
   spent = false;
   /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */
   killReason: string | undefined;
+  /** Peak VmData of any of its processes during the job (what RLIMIT_DATA counts). */
   peakDataBytes = 0;
+  /** Peak of all its memory during the job: the cgroup's, else the sampled resident anonymous + shared sum. */
+  peakMemoryBytes = 0;
+  /** Its memory cgroup (cgroup mechanisms only). */
+  readonly memoryGroup: WorkerMemoryGroup | undefined;
+  /** Called when the worker went past its memory limit while alive (a forked child OOM-killed, or the sampled sum). */
+  onMemoryExceeded: (() => void) | undefined;
   /** What the worker reported of its seccomp filter at start-up. */
   seccomp: { installed: boolean; detail: string } | undefined;
-  /** Processes of a healthy idle worker (wrappers + node); more after a job = the FMU forked. */
-  baselineProcesses = 0;
+  /**
+   * Processes and threads of the healthy idle worker (wrappers + node, node's fixed thread pools):
+   * more after a job means the FMU forked, or left a thread running after freeInstance.
+   */
+  baseline = { processes: 0, threads: 0 };
   readonly log: LineRing;
   stderrTail = '';
   onMessage: ((m: WorkerMessage) => void) | undefined;
@@ -91,6 +106,7 @@ export class WorkerProcess {
     this.log = new LineRing(settings.maxLogBytes);
     const uid = 200_000 + (uidCounter++ % 50_000);
     this.hostUid = runsAsOwnUid(settings) ? uid : undefined;
+    this.memoryGroup = settings.memory.createGroup(`w${uid}-${uidCounter}`, settings.memoryMb * 1024 * 1024);
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
@@ -102,8 +118,12 @@ export class WorkerProcess {
       ...(stageDir === undefined ? {} : { stageDir }),
       ...(settings.sandboxed ? { outboxDir } : {}),
       fileSizeMb: settings.memoryMb,
+      ...(this.memoryGroup !== undefined ? { cgroupProcsFile: this.memoryGroup.procsFile } : {}),
+      ...(settings.memory.report.mechanism === 'rlimit-as' ? { addressSpaceMb: settings.memoryMb + AS_HEADROOM_MB } : {}),
       nodeArgs: workerNodeArgs(),
     });
+    // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
+    markDescriptorsCloseOnExec();
     this.child = spawn(cmd.command, cmd.args, {
       env: cmd.env,
       cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
@@ -134,7 +154,7 @@ export class WorkerProcess {
         if (m.type === 'ready' && this.state === 'starting') {
           this.seccomp = m.seccomp;
           this.state = 'idle';
-          this.baselineProcesses = processTree(this.pid).length;
+          this.baseline = treeFootprint(this.pid);
           markReady?.();
           return;
         }
@@ -192,13 +212,45 @@ export class WorkerProcess {
     this.channel.send(m);
   }
 
-  /** While a job runs: the largest data size of any process of the worker, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples). */
+  /**
+   * While a job runs, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples): the largest
+   * data size of any process of the worker, and either the cgroup's OOM kills (a forked child
+   * killed while the worker lives is still the job going past its limit) or, under rlimit-as, the
+   * resident anonymous + shared memory of the whole tree against the limit.
+   */
   startSampling(): void {
     this.peakDataBytes = 0;
+    this.peakMemoryBytes = 0;
+    const group = this.memoryGroup;
+    const limit = this.settings.memoryMb * 1024 * 1024;
+    const oomAtStart = group?.oomKills() ?? 0;
     this.sampler = setInterval(() => {
-      for (const p of processTree(this.pid)) this.peakDataBytes = Math.max(this.peakDataBytes, dataBytes(p));
+      let resident = 0;
+      for (const p of processTree(this.pid)) {
+        this.peakDataBytes = Math.max(this.peakDataBytes, dataBytes(p));
+        if (group === undefined) resident += residentBytes(p);
+      }
+      if (group === undefined) {
+        this.peakMemoryBytes = Math.max(this.peakMemoryBytes, resident);
+        if (resident > limit) this.memoryExceeded();
+      } else if (group.oomKills() > oomAtStart) this.memoryExceeded();
     }, 10);
     this.sampler.unref();
+  }
+
+  private memoryExceeded(): void {
+    this.stopSampling();
+    this.onMemoryExceeded?.();
+  }
+
+  /** The worker's memory peak for the job: the cgroup's own figure when there is one. */
+  memoryPeak(): number {
+    return this.memoryGroup === undefined ? this.peakMemoryBytes : Math.max(this.peakMemoryBytes, this.memoryGroup.peakBytes());
+  }
+
+  /** The kernel OOM-killed a process of this worker (its cgroup says so). */
+  oomKilled(): boolean {
+    return (this.memoryGroup?.oomKills() ?? 0) > 0;
   }
 
   stopSampling(): void {
@@ -220,6 +272,12 @@ export class WorkerProcess {
         // already gone
       }
     }
+  }
+
+  /** Something of the FMU outlived its job: a process it forked or a thread it started. */
+  leftSomethingRunning(): boolean {
+    const now = treeFootprint(this.pid);
+    return now.processes > this.baseline.processes || now.threads > this.baseline.threads;
   }
 
   /** Resolves once the process has exited and its output is drained. */

@@ -6,10 +6,46 @@ import { CausalityCountsSchema, DefaultExperimentOutSchema, flatOutputSchema, OK
 import { ErrorResultSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
+/** A folder below the FMU's sources/: relative, forward slashes, no "..", nothing a shell or compiler flag could read. */
+const SourcesRelativeDirSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*\/?$/, 'a relative folder inside sources/ (letters, digits, _ . + -, "/" between names)')
+  .refine((d) => !d.split('/').some((seg) => seg === '..' || seg === '.'), 'must not contain "." or ".." segments');
+
+/** NAME or NAME=value for the C preprocessor: a C identifier and a plain token or a simple quoted string. */
+export const PreprocessorDefineSchema = z
+  .string()
+  .max(300)
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}(=([A-Za-z0-9_.+-]{0,160}|"[A-Za-z0-9_.+\- :/]{0,160}"))?$/,
+    'NAME or NAME=value: NAME a C identifier, value letters, digits, _ . + - or a "quoted" string of those, spaces, : and /',
+  );
+
+export const CompileOptionsSchema = z
+  .strictObject({
+    include_dirs: z
+      .array(SourcesRelativeDirSchema)
+      .max(32)
+      .optional()
+      .describe('Folders inside the FMU\'s sources/ to add to the include path (after sources/ itself), e.g. ["include"].'),
+    defines: z
+      .array(PreprocessorDefineSchema)
+      .max(64)
+      .optional()
+      .describe('Preprocessor definitions, "NAME" or "NAME=value" (like -DNAME=value), applied after the FMU\'s own.'),
+  })
+  .describe(
+    'Only for FMUs built here from C sources (no binary for this platform). The FMI 2.0 / 3.0 headers are provided by the gateway. Different options give a different fmu_id.',
+  );
+export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
+
 export const UploadFmuInputSchema = z
   .strictObject({
     path: z.string().min(1).optional().describe('Absolute path of a .fmu on this machine (stdio only).'),
     content_base64: z.string().min(1).optional().describe('The .fmu bytes, base64. Give this or path.'),
+    compile_options: CompileOptionsSchema.optional(),
   })
   .superRefine((v, ctx) => {
     const given = Number(v.path !== undefined) + Number(v.content_base64 !== undefined);
@@ -46,6 +82,7 @@ export const UploadFmuSuccessSchema = z.object({
     variables: z.number().int().nonnegative(),
   }),
   warnings: z.array(z.string()),
+  compile_options: CompileOptionsSchema.optional().describe('Stored with this fmu_id.'),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
 

@@ -4,11 +4,14 @@
  */
 import type { Config } from '../config.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import type { FmuSource } from '../fmi/archive.ts';
+import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
-import type { FmuFileStore } from '../store/fmu-file-store.ts';
+import type { FmuFileStore, StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
 
 /**
@@ -55,12 +58,21 @@ export interface ServiceContext {
   /**
    * Makes sure a sources-only FMU has a binary for this platform (src/fmi/source-build.ts) and
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
+   * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
-  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS') => Promise<string | undefined>;
+  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
+  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
+  payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
   remoteRuns?: Map<string, string>;
+  /**
+   * How FMUs are opened (validated, unpacked, parsed): a long-running server passes openFmuAsync
+   * (src/fmi/archive-async.ts, off the event loop); default: the synchronous openFmu, which suits
+   * one-shot CLI commands (no thread to start).
+   */
+  openFmu?: (source: FmuSource, opts: OpenFmuAsyncOptions) => Promise<OpenedFmu>;
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

@@ -19,13 +19,13 @@ export interface ResourceDescription<T> {
 
 type Variables = Omit<GetVariablesSuccess, 'status' | 'total'>;
 
-export function describeLibraryModel(
+export async function describeLibraryModel(
   ctx: ServiceContext,
   name: string,
-): ResourceDescription<LibraryModel & { variables: Variables['variables']; guid: string }> {
+): Promise<ResourceDescription<LibraryModel & { variables: Variables['variables']; guid: string }>> {
   const id = `msl:${name}`;
-  const { entry } = resolveFmu(ctx, id);
-  const { status: _s, total: _t, ...vars } = getVariables(ctx, { fmu_id: id, limit: ALL });
+  const { entry } = await resolveFmu(ctx, id);
+  const { status: _s, total: _t, ...vars } = await getVariables(ctx, { fmu_id: id, limit: ALL });
   return {
     uri: `fmu-gateway://library/${name}`,
     mimeType: 'application/json',
@@ -33,13 +33,13 @@ export function describeLibraryModel(
   };
 }
 
-export function describeUploadedFmu(
+export async function describeUploadedFmu(
   ctx: ServiceContext,
   sha256: string,
-): ResourceDescription<Variables & { platforms: string[]; has_sources: boolean; warnings: string[] }> {
+): Promise<ResourceDescription<Variables & { platforms: string[]; has_sources: boolean; warnings: string[] }>> {
   const id = `sha256:${sha256}`;
-  const { opened } = resolveFmu(ctx, id);
-  const { status: _s, total: _t, ...vars } = getVariables(ctx, { fmu_id: id, limit: ALL });
+  const { opened } = await resolveFmu(ctx, id);
+  const { status: _s, total: _t, ...vars } = await getVariables(ctx, { fmu_id: id, limit: ALL });
   return {
     uri: `fmu-gateway://fmus/${sha256}`,
     mimeType: 'application/json',

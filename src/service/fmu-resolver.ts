@@ -1,13 +1,16 @@
 /**
  * fmu_id → a validated, unpacked FMU: "msl:<Name>" through the library catalog, "sha256:<hex>"
  * through the upload store. Opened FMUs are remembered per context (keyed by file path, size and
- * mtime) so a sweep of many runs does not re-hash the archive every time.
+ * mtime) so a sweep of many runs does not re-hash the archive every time, and by sha256 in the
+ * off-thread opener, so a description is parsed once per FMU, never per simulate.
  */
 import { statSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
+import type { FmuSource } from '../fmi/archive.ts';
 import { openFmu } from '../fmi/archive.ts';
 import type { ArchiveLimits, OpenedFmu } from '../fmi/opened-fmu.ts';
 import { LIBRARY_ID_PATTERN, UPLOADED_ID_PATTERN } from '../schemas/common.ts';
+import type { StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { CatalogEntryLike, ServiceContext } from './context.ts';
 
 export interface ResolvedFmu {
@@ -16,6 +19,8 @@ export interface ResolvedFmu {
   opened: OpenedFmu;
   /** Library models only. */
   entry?: CatalogEntryLike;
+  /** Uploaded FMUs stored with compile options (used when the FMU is built from sources). */
+  compileOptions?: StoredCompileOptions;
 }
 
 const MEMO_LIMIT = 256;
@@ -28,11 +33,22 @@ export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
     maxEntries: l.maxZipEntries,
     maxCompressionRatio: l.maxCompressionRatio,
     maxArchiveBytes: l.maxFmuBytes,
+    maxModelDescriptionBytes: l.maxModelDescriptionBytes,
   };
 }
 
-/** openFmu with a per-context memo; a changed file (size or mtime) is opened again. */
-export function openCached(ctx: ServiceContext, path: string): OpenedFmu {
+/** Opens through the context's strategy (off-thread in servers) with this gateway's limits. */
+export function openWithContext(ctx: ServiceContext, source: FmuSource, sha256?: string): Promise<OpenedFmu> {
+  const opts = { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx), ...(sha256 === undefined ? {} : { sha256 }) };
+  if (ctx.openFmu !== undefined) return ctx.openFmu(source, opts);
+  return new Promise((resolve) => resolve(openFmu(source, opts)));
+}
+
+/**
+ * openFmu with a per-context memo; a changed file (size or mtime) is opened again. `sha256` is
+ * given for content-addressed uploads, so a server that opened the FMU before answers at once.
+ */
+export async function openCached(ctx: ServiceContext, path: string, sha256?: string): Promise<OpenedFmu> {
   const st = statSync(path);
   const key = `${st.size}:${st.mtimeMs}`;
   let byPath = memo.get(ctx);
@@ -42,7 +58,7 @@ export function openCached(ctx: ServiceContext, path: string): OpenedFmu {
   }
   const hit = byPath.get(path);
   if (hit !== undefined && hit.key === key) return hit.opened;
-  const opened = openFmu({ path }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
+  const opened = await openWithContext(ctx, { path }, sha256);
   if (byPath.size >= MEMO_LIMIT) byPath.delete(byPath.keys().next().value as string);
   byPath.set(path, { key, opened });
   return opened;
@@ -67,12 +83,12 @@ export function libraryFmiVersion(entry: CatalogEntryLike, requested: '2.0' | '3
   return entry.fmi_versions.includes('3.0') ? '3.0' : (entry.fmi_versions[0] ?? '2.0');
 }
 
-export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): ResolvedFmu {
+export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): Promise<ResolvedFmu> {
   if (LIBRARY_ID_PATTERN.test(fmuId)) {
     const { entry } = ctx.catalog.resolve(fmuId);
     const version = libraryFmiVersion(entry, fmiVersion, fmuId);
     const { fmuPath } = ctx.catalog.resolve(fmuId, version);
-    return { fmuId, source: 'library', opened: openCached(ctx, fmuPath), entry };
+    return { fmuId, source: 'library', opened: await openCached(ctx, fmuPath), entry };
   }
   if (UPLOADED_ID_PATTERN.test(fmuId)) {
     const sha = fmuId.slice('sha256:'.length);
@@ -83,7 +99,7 @@ export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0
         hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
       });
     }
-    const opened = openCached(ctx, path);
+    const opened = await openCached(ctx, path, sha);
     // An uploaded FMU has one version: running it while the caller asked for another would answer
     // a different question than the one asked.
     const own = opened.modelDescription.fmi_version;
@@ -99,7 +115,8 @@ export function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0
         },
       );
     }
-    return { fmuId, source: 'uploaded', opened };
+    const compileOptions = ctx.fmuStore.compileOptionsOf(sha);
+    return compileOptions === undefined ? { fmuId, source: 'uploaded', opened } : { fmuId, source: 'uploaded', opened, compileOptions };
   }
   throw new GatewayError('BAD_REQUEST', `"${fmuId}" is not an FMU id`, {
     fmu_id: fmuId,

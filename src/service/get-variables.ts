@@ -23,11 +23,12 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   if (v.description !== undefined) info.description = v.description;
   if (v.min !== undefined) info.min = v.min;
   if (v.max !== undefined) info.max = v.max;
+  if (v.dimensions !== undefined) info.dimensions = v.dimensions;
   return info;
 }
 
-export function getVariables(ctx: ServiceContext, input: GetVariablesInput): GetVariablesSuccess {
-  const { opened } = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+export async function getVariables(ctx: ServiceContext, input: GetVariablesInput): Promise<GetVariablesSuccess> {
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const md = opened.modelDescription;
   const q = input.query?.trim().toLowerCase() ?? '';
   const matching = md.variables.filter(

@@ -58,7 +58,7 @@ async function whyNotLocal(
 ): Promise<GatewayError | undefined> {
   let opened;
   try {
-    opened = resolveFmu(ctx, fmuId, opts.fmiVersion).opened;
+    opened = (await resolveFmu(ctx, fmuId, opts.fmiVersion)).opened;
   } catch (e) {
     // An uploaded id we do not hold may be held by the remote (it was uploaded there).
     if (isGatewayError(e) && e.code === 'NOT_FOUND' && UPLOADED_ID_PATTERN.test(fmuId)) return e;

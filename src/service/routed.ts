@@ -30,7 +30,7 @@ export async function routedGetVariables(ctx: ServiceContext, input: GetVariable
   const remote = forwardAll(ctx);
   if (remote !== undefined) return remote.getVariables(input);
   try {
-    return getVariables(ctx, input);
+    return await getVariables(ctx, input);
   } catch (e) {
     const remoteMayHaveIt =
       ctx.config.mode === 'auto' &&

@@ -5,6 +5,7 @@
  * is one row per run (swept values, summary, KPIs, run_id) and, on request, an overlay plot.
  */
 import { GatewayError } from '../errors.ts';
+import { assertRunnable } from '../fmi/unsupported-features.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
 import type { ModelDescription, StartValue } from '../schemas/model-description.ts';
@@ -59,13 +60,15 @@ export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: Sw
     });
   }
   const combos = expandGrid(Object.fromEntries(parameters.map((p): [string, GridValue[]] => [p.name, p.values])));
-  const { opened } = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const resolved = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const { opened } = resolved;
   const md = opened.modelDescription;
+  assertRunnable(md);
   for (const name of names) requireVariable(md, name, 'parameters');
   const first: SimulateInput = { ...base, start_values: { ...base.start_values, ...combos[0] } };
   // Checks every name (swept ones included), times, rows and KPIs once for all runs.
   const plan = planSimulation(md, first, ctx.config.limits.maxOutputRows);
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface) : undefined;
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions) : undefined;
   const job = {
     fmu: {
       sha256: opened.sha256,
@@ -93,6 +96,7 @@ export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: Sw
         engine_version: ENGINE_VERSION,
         isolation: isolationLabel(ctx.runner.isolation),
         started_at: startedAt.toISOString(),
+        executed_on: 'local',
       },
     });
     saveRun(ctx, completed, result, opts.callerId);

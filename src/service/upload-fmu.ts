@@ -5,10 +5,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
-import { openFmu } from '../fmi/archive.ts';
+import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { ServiceContext } from './context.ts';
-import { archiveLimits } from './fmu-resolver.ts';
+import { openWithContext } from './fmu-resolver.ts';
 import { interfacesOf } from './get-variables.ts';
 
 export interface UploadOptions {
@@ -18,8 +18,6 @@ export interface UploadOptions {
    */
   allowPath?: boolean;
 }
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function tooLarge(size: number, max: number): GatewayError {
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
@@ -57,22 +55,34 @@ export function readUpload(ctx: ServiceContext, input: UploadFmuInput, opts: Upl
     if (size > max) throw tooLarge(size, max);
     return readFileSync(input.path);
   }
-  const text = (input.content_base64 ?? '').replace(/\s+/g, '');
+  const raw = input.content_base64 ?? '';
+  // Line-wrapped base64 is fine; the regex pass only runs when there is whitespace to remove
+  // (indexOf is a memchr, the regex ~10x slower: this runs on the event loop for every upload).
+  const hasSpace = raw.indexOf('\n') >= 0 || raw.indexOf('\r') >= 0 || raw.indexOf(' ') >= 0 || raw.indexOf('\t') >= 0;
+  const text = hasSpace ? raw.replace(/\s+/g, '') : raw;
   // Decoded size is known from the text length: refuse before allocating anything big.
   const decodedSize = Math.floor((text.length * 3) / 4);
   if (decodedSize > max + 2) throw tooLarge(decodedSize, max);
-  if (text.length % 4 !== 0 || !BASE64.test(text)) {
-    throw new GatewayError('BAD_REQUEST', 'content_base64 is not valid base64', {
+  const notBase64 = (): GatewayError =>
+    new GatewayError('BAD_REQUEST', 'content_base64 is not valid base64', {
       hint: 'Encode the .fmu bytes with standard base64 (A-Z, a-z, 0-9, +, /, = padding).',
     });
-  }
-  return Buffer.from(text, 'base64');
+  if (text.length % 4 !== 0) throw notBase64();
+  // Node's decoder skips characters outside the alphabet and stops at an inner "=": either way
+  // fewer bytes come out than the length promises, which is the validity check (no regex pass).
+  const bytes = Buffer.from(text, 'base64');
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (bytes.length !== (text.length / 4) * 3 - padding) throw notBase64();
+  return bytes;
 }
 
-export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): UploadFmuSuccess {
+export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
   const bytes = readUpload(ctx, input, opts);
-  const opened = openFmu({ bytes }, { cacheDir: ctx.config.cacheDir, limits: archiveLimits(ctx) });
-  const stored = ctx.fmuStore.put(bytes);
+  // Validated (and parsed, off the event loop in a server) before anything is stored.
+  const opened = await openWithContext(ctx, { bytes });
+  // Compile options are checked against the unpacked sources before anything is stored.
+  const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
+  const stored = ctx.fmuStore.put(bytes, compileOptions);
   const md = opened.modelDescription;
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
   ctx.logger.info('fmu uploaded', {
@@ -103,6 +113,7 @@ export function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: Uplo
     },
     warnings: opened.warnings,
   };
+  if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;
   return out;

@@ -67,8 +67,7 @@ export function writeResultFile(path: string, result: Recorded, opts: { existing
     const time = block(encodeColumn(result.time, rows).parts);
     const columns: ResultFileColumn[] = result.columns.map((c) => {
       // Int64 / UInt64 columns may carry their exact values beside the nearest doubles: store those.
-      const exact = (c as { exact?: BigInt64Array | BigUint64Array }).exact;
-      const { storage, parts } = encodeColumn(exact ?? c.values, rows);
+      const { storage, parts } = encodeColumn(c.exact ?? c.values, rows);
       const col: ResultFileColumn = { name: c.name, fmi_type: c.type, storage, block: block(parts) };
       if (c.unit !== undefined) col.unit = c.unit;
       return col;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cvodeAvailable } from '../../src/engine/solvers/cvode.ts';
 import { bouncingBall } from '../helpers/references.ts';
 import { column, eventRowIndices, runModel } from './me-support.ts';
 
@@ -23,13 +24,16 @@ function analyticImpacts(): number[] {
 
 for (const v of ['2.0', '3.0'] as const) {
   describe(`BouncingBall state events, Model Exchange FMI ${v}`, () => {
-    for (const solver of ['rk45', 'bdf'] as const) {
-      it(`${solver}: located impacts match the analytic times to 1e-6 at rtol 1e-8`, async () => {
+    for (const solver of ['rk45', 'bdf', 'cvode'] as const) {
+      const skip = solver === 'cvode' && !cvodeAvailable() && 'SUNDIALS CVODE is not installed';
+      // CVODE's local error control lets the impact times drift ~1e-6 by the 11th bounce at 1e-8.
+      const rtol = solver === 'cvode' ? 1e-10 : 1e-8;
+      it(`${solver}: located impacts match the analytic times to 1e-6 at rtol ${rtol}`, { skip }, async () => {
         const r = await runModel('BouncingBall', v, 'ME', {
           startTime: 0,
           stopTime: 3,
           outputInterval: 0.1,
-          tolerance: 1e-8,
+          tolerance: rtol,
           solver,
           startValues: { g: G, e: E, h: H0, v_min: V_MIN },
         });

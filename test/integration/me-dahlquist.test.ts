@@ -69,7 +69,6 @@ describe('Model Exchange option errors', () => {
     ['rejects a tolerance outside (0, 1)', { tolerance: 2 }],
     ['rejects a non-positive max_step', { maxStep: 0 }],
     ['rejects a fractional max_steps', { maxSteps: 2.5 }],
-    ['rejects the cvode solver, which this build does not bundle', { solver: 'cvode' }],
     ['rejects stop_time before start_time', { stopTime: -1 }],
   ];
   for (const [name, over] of cases) {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cvodeAvailable } from '../../src/engine/solvers/cvode.ts';
 import { isGatewayError } from '../../src/errors.ts';
 import { column, runModel } from './me-support.ts';
 
@@ -32,27 +33,35 @@ for (const v of ['2.0', '3.0'] as const) {
       assert.ok(Math.abs(amp - AMPLITUDE_MU1) < 1e-4, `amplitude ${amp}`);
     });
 
-    it('bdf integrates the stiff mu = 1000 case in a bounded number of steps', async () => {
-      const mu = 1000;
-      const r = await runModel('VanDerPol', v, 'ME', {
-        startTime: 0,
-        stopTime: 1000,
-        outputInterval: 0.5,
-        maxStep: 50,
-        tolerance: 1e-6,
-        solver: 'bdf',
-        startValues: { mu },
-      });
-      assert.ok(r.stats.steps < 3000, `${r.stats.steps} steps`);
-      // Relaxation oscillation: from x0 = 2 the slow branch reaches x0 = 1 after
-      // mu·(3/2 − ln 2) ≈ 806.9 s (leading-order asymptotics, corrections O(mu^(−1/3)) ≈ 0.4 s),
-      // then x0 jumps to about −2 within a fraction of a second.
-      const x0 = column(r, 'x0');
-      const jump = r.time[x0.findIndex((x) => x < 0)]!;
-      const predicted = mu * (1.5 - Math.log(2));
-      assert.ok(Math.abs(jump - predicted) < 2, `jump at ${jump}, predicted ${predicted}`);
-      assert.ok(x0[r.rows - 1]! < -1.5);
-    });
+    for (const solver of ['bdf', 'cvode'] as const) {
+      it(
+        `${solver} integrates the stiff mu = 1000 case in a bounded number of steps`,
+        { skip: solver === 'cvode' && !cvodeAvailable() && 'SUNDIALS CVODE is not installed' },
+        async () => {
+          const mu = 1000;
+          const r = await runModel('VanDerPol', v, 'ME', {
+            startTime: 0,
+            stopTime: 1000,
+            outputInterval: 0.5,
+            maxStep: 50,
+            tolerance: 1e-6,
+            solver,
+            startValues: { mu },
+          });
+          assert.match(r.solver ?? '', new RegExp(`^${solver} `));
+          assert.deepEqual(r.warnings, []);
+          assert.ok(r.stats.steps < 3000, `${r.stats.steps} steps`);
+          // Relaxation oscillation: from x0 = 2 the slow branch reaches x0 = 1 after
+          // mu·(3/2 − ln 2) ≈ 806.9 s (leading-order asymptotics, corrections O(mu^(−1/3)) ≈ 0.4 s),
+          // then x0 jumps to about −2 within a fraction of a second.
+          const x0 = column(r, 'x0');
+          const jump = r.time[x0.findIndex((x) => x < 0)]!;
+          const predicted = mu * (1.5 - Math.log(2));
+          assert.ok(Math.abs(jump - predicted) < 2, `jump at ${jump}, predicted ${predicted}`);
+          assert.ok(x0[r.rows - 1]! < -1.5);
+        },
+      );
+    }
 
     it('rk45 reports STEP_LIMIT_EXCEEDED on mu = 1000 and points to bdf', async () => {
       await assert.rejects(

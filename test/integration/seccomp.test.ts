@@ -56,7 +56,7 @@ test('denies exec, IP sockets and connect after installation, and leaves files a
   }
 });
 
-test('denies namespace-creating clone, io_uring and userfaultfd; threads still start', (t) => {
+test('denies namespace-creating and CLONE_PARENT clone, io_uring, userfaultfd, sendto with an address and sendmsg; threads still start', (t) => {
   if (process.platform !== 'linux') return t.skip('seccomp is Linux-only');
   const probe = (mode: string): Record<string, unknown> => {
     const child = join(ROOT, 'test', 'fixtures', 'hostile', 'seccomp-probe.ts');
@@ -74,9 +74,11 @@ test('denies namespace-creating clone, io_uring and userfaultfd; threads still s
   // Unfiltered, the kernel itself rejects these crafted calls (EINVAL, EFAULT), so the errnos
   // seen with the filter are the filter's answers.
   const bare = probe('none');
-  for (const k of ['clone_newuser', 'clone3', 'io_uring_setup', 'userfaultfd']) {
+  for (const k of ['clone_newuser', 'clone3', 'io_uring_setup', 'userfaultfd', 'clone_parent']) {
     assert.ok(bare[k] === EINVAL || bare[k] === EFAULT, `${k} unfiltered: ${JSON.stringify(bare)}`);
   }
+  const EBADF = 9;
+  for (const k of ['sendto_with_address', 'sendto_without_address', 'sendmsg']) assert.equal(bare[k], EBADF, `${k} unfiltered`);
   const filtered = probe('filter');
   assert.equal((filtered.install as { installed?: boolean }).installed, true, JSON.stringify(filtered));
   assert.equal(filtered.clone_newuser, EPERM);
@@ -84,6 +86,11 @@ test('denies namespace-creating clone, io_uring and userfaultfd; threads still s
   assert.equal(filtered.io_uring_setup, EPERM);
   assert.equal(filtered.userfaultfd, EPERM);
   assert.equal(filtered.thread, 'hi');
+  // Siblings outside the worker's tree, and datagrams to an address (a host unix socket).
+  assert.equal(filtered.clone_parent, EPERM);
+  assert.equal(filtered.sendto_with_address, EPERM);
+  assert.equal(filtered.sendto_without_address, EBADF, 'sendto on a connected socket stays allowed');
+  assert.equal(filtered.sendmsg, EPERM);
 });
 
 test('a pool without bubblewrap still filters syscalls: no connection reaches a local listener', async () => {

@@ -28,7 +28,7 @@ before(async () => {
 after(() => cleanups.forEach((c) => c()));
 
 describe('listLibrary', () => {
-  it('lists models with ids, counts and default experiments', () => {
+  it('lists models with ids, counts and default experiments', async () => {
     const out = listLibrary(ctx, {});
     assert.ok(ListLibraryOutputSchema.safeParse(out).success);
     assert.equal(out.total, 2);
@@ -38,7 +38,7 @@ describe('listLibrary', () => {
     assert.ok((smd?.equations[0] ?? '').includes('der(x) = v'));
   });
 
-  it('applies the limit but reports the total', () => {
+  it('applies the limit but reports the total', async () => {
     const out = listLibrary(ctx, { limit: 1 });
     assert.deepEqual([out.models.length, out.total], [1, 2]);
     assert.deepEqual(
@@ -49,8 +49,8 @@ describe('listLibrary', () => {
 });
 
 describe('getVariables', () => {
-  it('describes the FMI 3.0 build by default and filters by causality', () => {
-    const out = getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', causality: 'parameter' });
+  it('describes the FMI 3.0 build by default and filters by causality', async () => {
+    const out = await getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', causality: 'parameter' });
     assert.ok(GetVariablesOutputSchema.safeParse(out).success);
     assert.equal(out.fmi_version, '3.0');
     assert.deepEqual(
@@ -70,8 +70,8 @@ describe('getVariables', () => {
     });
   });
 
-  it('filters by text and reports the FMI 2.0 build when asked', () => {
-    const out = getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', fmi_version: '2.0', query: 'VELOCITY' });
+  it('filters by text and reports the FMI 2.0 build when asked', async () => {
+    const out = await getVariables(ctx, { fmu_id: 'msl:SpringMassDamper', fmi_version: '2.0', query: 'VELOCITY' });
     assert.equal(out.fmi_version, '2.0');
     assert.deepEqual(
       out.variables.map((v) => v.name),
@@ -80,8 +80,8 @@ describe('getVariables', () => {
     assert.equal(out.total, 1);
   });
 
-  it('rejects an unknown model', () => {
-    assert.throws(() => getVariables(ctx, { fmu_id: 'msl:Nope' }), isCode('NOT_FOUND'));
+  it('rejects an unknown model', async () => {
+    await assert.rejects(async () => getVariables(ctx, { fmu_id: 'msl:Nope' }), isCode('NOT_FOUND'));
   });
 });
 
@@ -89,7 +89,7 @@ describe('uploadFmu', () => {
   it('stores the same bytes once under their sha256, and the id simulates', async () => {
     const bytes = readFileSync(built.get('Dahlquist@2.0') as string);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const first = uploadFmu(ctx, { content_base64: bytes.toString('base64') });
+    const first = await uploadFmu(ctx, { content_base64: bytes.toString('base64') });
     assert.ok(UploadFmuOutputSchema.safeParse(first).success);
     assert.deepEqual(
       [first.fmu_id, first.already_stored, first.model_name, first.fmi_version, first.size_bytes, first.has_sources],
@@ -98,7 +98,7 @@ describe('uploadFmu', () => {
     // x, der(x), k and the independent variable time.
     assert.deepEqual(first.counts, { inputs: 0, outputs: 1, parameters: 1, states: 1, event_indicators: 0, variables: 4 });
     assert.ok(first.platforms.length > 0);
-    const again = uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
+    const again = await uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
     assert.deepEqual([again.fmu_id, again.already_stored], [first.fmu_id, true]);
     assert.deepEqual(readdirSync(join(ctx.config.dataDir, 'fmus')), [`${sha}.fmu`]);
 
@@ -106,43 +106,48 @@ describe('uploadFmu', () => {
     assert.equal(output.provenance.fmu_sha256, sha);
     assert.ok(Math.abs((output.summary.x?.final ?? 0) - Math.exp(-1)) < 1e-5);
 
-    const described = describeUploadedFmu(ctx, sha);
+    const described = await describeUploadedFmu(ctx, sha);
     assert.equal(described.uri, `fmu-gateway://fmus/${sha}`);
     assert.deepEqual(described.data.variables.map((v) => v.name).sort(), ['der(x)', 'k', 'time', 'x']);
   });
 
   it("refuses an fmi_version other than the uploaded FMU's own, rather than ignoring it", async () => {
-    const { fmu_id } = uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
-    assert.throws(() => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
+    const { fmu_id } = await uploadFmu(ctx, { path: built.get('Dahlquist@2.0') as string }, { allowPath: true });
+    await assert.rejects(async () => getVariables(ctx, { fmu_id, fmi_version: '3.0' }), isCode('BAD_REQUEST'));
     await assert.rejects(simulate(ctx, { fmu_id, fmi_version: '3.0', stop_time: 1 }), isCode('BAD_REQUEST'));
-    assert.equal(getVariables(ctx, { fmu_id, fmi_version: '2.0' }).fmi_version, '2.0');
+    assert.equal((await getVariables(ctx, { fmu_id, fmi_version: '2.0' })).fmi_version, '2.0');
   });
 
-  it('refuses path uploads unless the face allows them', () => {
-    assert.throws(() => uploadFmu(ctx, { path: built.get('Dahlquist@3.0') as string }), isCode('BAD_REQUEST'));
-    assert.throws(() => uploadFmu(ctx, { path: 'relative.fmu' }, { allowPath: true }), isCode('BAD_REQUEST'));
-    assert.throws(() => uploadFmu(ctx, { path: '/no/such/file.fmu' }, { allowPath: true }), isCode('NOT_FOUND'));
+  it('refuses path uploads unless the face allows them', async () => {
+    await assert.rejects(async () => uploadFmu(ctx, { path: built.get('Dahlquist@3.0') as string }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(ctx, { path: 'relative.fmu' }, { allowPath: true }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(ctx, { path: '/no/such/file.fmu' }, { allowPath: true }), isCode('NOT_FOUND'));
   });
 
-  it('rejects invalid base64 and non-FMU bytes without storing anything', () => {
+  it('rejects invalid base64 and non-FMU bytes without storing anything', async () => {
     const t = createTestContext(built);
     cleanups.push(t.cleanup);
-    assert.throws(() => uploadFmu(t.ctx, { content_base64: 'not base64!' }), isCode('BAD_REQUEST'));
-    assert.throws(() => uploadFmu(t.ctx, { content_base64: Buffer.from('hello, not a zip').toString('base64') }), isCode('FMU_INVALID'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'not base64!' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v!mFy' }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: 'Zm9v=mFy' }), isCode('BAD_REQUEST'));
+    await assert.rejects(
+      async () => uploadFmu(t.ctx, { content_base64: Buffer.from('hello, not a zip').toString('base64') }),
+      isCode('FMU_INVALID'),
+    );
     assert.equal(existsSync(join(t.ctx.config.dataDir, 'fmus')), false);
   });
 
-  it('rejects an FMU larger than MAX_FMU_MB before decoding it', () => {
+  it('rejects an FMU larger than MAX_FMU_MB before decoding it', async () => {
     const t = createTestContext(built, { MAX_FMU_MB: '0.001' });
     cleanups.push(t.cleanup);
     const bytes = readFileSync(built.get('Dahlquist@3.0') as string);
-    assert.throws(() => uploadFmu(t.ctx, { content_base64: bytes.toString('base64') }), isCode('BAD_REQUEST'));
+    await assert.rejects(async () => uploadFmu(t.ctx, { content_base64: bytes.toString('base64') }), isCode('BAD_REQUEST'));
   });
 });
 
 describe('describeLibraryModel', () => {
-  it('returns the catalog entry with the variables of the FMU', () => {
-    const d = describeLibraryModel(ctx, 'Dahlquist');
+  it('returns the catalog entry with the variables of the FMU', async () => {
+    const d = await describeLibraryModel(ctx, 'Dahlquist');
     assert.equal(d.uri, 'fmu-gateway://library/Dahlquist');
     assert.equal(d.data.id, 'msl:Dahlquist');
     assert.deepEqual(d.data.variables.map((v) => v.name).sort(), ['der(x)', 'k', 'time', 'x']);

@@ -50,20 +50,23 @@ describe('unsupported FMI features', () => {
   });
   after(() => t.cleanup());
 
-  test('an FMU with only Scheduled Execution is refused at upload, nothing stored', () => {
-    assert.throws(() => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }), expectUnsupported('scheduled_execution'));
+  test('an FMU with only Scheduled Execution is refused at upload, nothing stored', async () => {
+    await assert.rejects(
+      () => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }),
+      expectUnsupported('scheduled_execution'),
+    );
     assert.deepEqual(readdirSafe(t.ctx.fmuStore.dir), []);
   });
 
-  test('an FMU with no simulation interface (terminals and icons only) is refused naming that', () => {
-    assert.throws(
+  test('an FMU with no simulation interface (terminals and icons only) is refused naming that', async () => {
+    await assert.rejects(
       () => uploadFmu(t.ctx, { path: built.none as string }, { allowPath: true }),
       expectUnsupported('no_simulation_interface'),
     );
   });
 
   test('an FMU with clocks uploads with a warning, and simulating it is refused before any native code', async () => {
-    const up = uploadFmu(t.ctx, { path: built.clock as string }, { allowPath: true });
+    const up = await uploadFmu(t.ctx, { path: built.clock as string }, { allowPath: true });
     assert.ok(
       up.warnings.some((w) => /clocks/.test(w) && /tick/.test(w)),
       up.warnings.join('; '),

@@ -8,27 +8,33 @@
  * vectors, however, usually come from assembled physical models (Modelica exports), which are
  * stiff far more often than not — there BDF with a reused Jacobian wins by orders of magnitude.
  */
-import { GatewayError } from '../../errors.ts';
+import { AUTO_BDF_STATES } from '../../schemas/simulate.ts';
 import type { SolverName } from '../types.ts';
+import { CVODE_DEBIAN_PACKAGE } from '../../fmi/cvode.ts';
 import { BdfSolver, checkBdfSize } from './bdf.ts';
+import { cvodeAvailable, CvodeSolver } from './cvode.ts';
 import { EulerSolver } from './euler.ts';
 import { Rk45Solver } from './rk45.ts';
 import type { OdeRhs, OdeSolver, SolverSettings } from './types.ts';
 
-export const BDF_STATE_THRESHOLD = 50;
+/** The rule solver "auto" follows, stated in the simulate tool's description (schemas/simulate.ts). */
+export const BDF_STATE_THRESHOLD = AUTO_BDF_STATES;
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_MAX_STEPS = 1_000_000;
 
-export type BuiltinSolver = 'euler' | 'rk45' | 'bdf';
+/** 'cvode' only when SUNDIALS CVODE is installed (src/fmi/cvode.ts); 'bdf-fallback' is bdf run in its place. */
+export type BuiltinSolver = 'euler' | 'rk45' | 'bdf' | 'cvode' | 'bdf-fallback';
+
+/** The warning a run carries when "cvode" was asked for and bdf ran instead (stable leading code). */
+export const CVODE_FALLBACK_WARNING = `CVODE_UNAVAILABLE: solver "cvode" needs SUNDIALS CVODE (Debian/Ubuntu: apt-get install ${CVODE_DEBIAN_PACKAGE}), which is not installed on this gateway; the run used the built-in "bdf" solver (also variable-order BDF) instead.`;
+
+/** bdf in place of an unavailable cvode: the run says so in its warnings. */
+class BdfFallbackSolver extends BdfSolver {
+  readonly warning = CVODE_FALLBACK_WARNING;
+}
 
 export function chooseSolver(requested: SolverName | undefined, nStates: number): BuiltinSolver {
-  if (requested === 'cvode') {
-    throw new GatewayError(
-      'BAD_REQUEST',
-      'The cvode solver is not available in this build (SUNDIALS is not bundled). Use "bdf" for stiff models or "rk45".',
-      { solver: 'cvode', available: ['euler', 'rk45', 'bdf'] },
-    );
-  }
+  if (requested === 'cvode') return cvodeAvailable() ? 'cvode' : 'bdf-fallback';
   if (requested !== undefined) return requested;
   return nStates >= BDF_STATE_THRESHOLD ? 'bdf' : 'rk45';
 }
@@ -42,5 +48,10 @@ export function createSolver(name: BuiltinSolver, n: number, f: OdeRhs, settings
     case 'bdf':
       checkBdfSize(n);
       return new BdfSolver(n, f, settings);
+    case 'bdf-fallback':
+      checkBdfSize(n);
+      return new BdfFallbackSolver(n, f, settings);
+    case 'cvode':
+      return new CvodeSolver(n, f, settings);
   }
 }

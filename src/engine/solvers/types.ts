@@ -59,6 +59,10 @@ export interface OdeSolver {
   step(tMax: number): number;
   /** Dense output over the last step: the state at time tq ∈ [tPrev, t] into out. */
   interpolate(tq: number, out: Float64Array): void;
+  /** A note for the run's warnings (e.g. another solver ran than the one requested). */
+  readonly warning?: string;
+  /** Frees native resources (CVODE) now rather than at garbage collection. */
+  dispose?(): void;
 }
 
 export function newStats(): SolverStats {

@@ -5,15 +5,16 @@ import { routedGetVariables } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 const MAX_TEXT_ROWS = 60;
 
 function render(out: GetVariablesSuccess): string {
-  const head = `${out.model_name} (FMI ${out.fmi_version}, ${out.interfaces.join('/')}): ${out.total} matching variables`;
+  const head = `${escapeForText(out.model_name)} (FMI ${out.fmi_version}, ${out.interfaces.join('/')}): ${out.total} matching variables`;
   const rows = out.variables.slice(0, MAX_TEXT_ROWS).map((v) => {
     const start = v.start === undefined ? '' : ` start=${JSON.stringify(v.start)}`;
-    const unit = v.unit === undefined ? '' : ` [${v.unit}]`;
-    return `- ${v.name}: ${v.causality} ${v.type}${unit}${start}${v.description === undefined ? '' : ` — ${v.description}`}`;
+    const unit = v.unit === undefined ? '' : ` [${escapeForText(v.unit)}]`;
+    return `- ${escapeForText(v.name)}: ${v.causality} ${v.type}${unit}${escapeForText(start)}${v.description === undefined ? '' : ` — ${escapeForText(v.description)}`}`;
   });
   const cut = out.variables.length > MAX_TEXT_ROWS ? `\n(${out.variables.length - MAX_TEXT_ROWS} more in the structured result)` : '';
   const de = out.default_experiment;

@@ -6,10 +6,11 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { toGatewayError } from '../../errors.ts';
 import { toErrorOutput, type ErrorResult, type PaymentRequired } from '../../schemas/errors.ts';
+import { escapeForTextBlock } from '../../text-escape.ts';
 
 export function okResult(structured: { status: string }, text: string, extra: readonly ContentBlock[] = []): CallToolResult {
   return {
-    content: [{ type: 'text', text }, ...extra],
+    content: [{ type: 'text', text: escapeForTextBlock(text) }, ...extra],
     structuredContent: structured as Record<string, unknown>,
   };
 }
@@ -30,7 +31,7 @@ export function failureResult(out: ErrorResult | PaymentRequired): CallToolResul
       : `Error ${out.error.code}: ${out.error.message}${out.error.hint === undefined ? '' : `\nHint: ${out.error.hint}`}`;
   return {
     content: [
-      { type: 'text', text: summary },
+      { type: 'text', text: escapeForTextBlock(summary) },
       { type: 'text', text: JSON.stringify(out) },
     ],
     structuredContent: out as unknown as Record<string, unknown>,

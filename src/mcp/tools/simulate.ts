@@ -5,7 +5,9 @@ import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
+import { callerOf, offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 function num(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(6)));
@@ -14,12 +16,12 @@ function num(v: number | null): string {
 function render(out: SimulateCompleted): string {
   const p = out.provenance;
   const lines = [
-    `Run ${out.run_id} completed: ${p.model_name}, t = ${p.start_time}..${p.stop_time} s, ${out.rows} rows ` +
+    `Run ${out.run_id} completed: ${escapeForText(p.model_name)}, t = ${p.start_time}..${p.stop_time} s, ${out.rows} rows ` +
       `(FMI ${p.fmi_version} ${p.interface}${p.solver === null ? '' : `, solver ${p.solver}`}, ${out.stats.wall_ms.toFixed(0)} ms).`,
     'Outputs (min / max / mean / final):',
     ...Object.entries(out.summary).map(
       ([name, s]) =>
-        `- ${name}${s.unit === undefined ? '' : ` [${s.unit}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
+        `- ${escapeForText(name)}${s.unit === undefined ? '' : ` [${escapeForText(s.unit)}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
     ),
   ];
   const kpis = Object.entries(out.kpis);
@@ -46,28 +48,36 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
     },
     (args, extra) =>
-      guarded(async () => {
-        const onProgress = progressReporter(extra);
-        const res = await simulate(deps.ctx, args, {
-          signal: extra.signal,
-          ...(onProgress === undefined ? {} : { onProgress }),
-          ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
-        });
-        const out = res.output;
-        onProgress?.(1, out.provenance.stop_time);
-        const blocks: ContentBlock[] = [
-          {
-            type: 'resource_link',
-            uri: out.result_uri,
-            name: `result.csv of run ${out.run_id}`,
-            description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
-            mimeType: 'text/csv',
-          },
-        ];
-        if (res.plotPng !== undefined) {
-          blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
-        }
-        return okResult(out, render(out), blocks);
-      }, deps.log),
+      guarded(
+        async () =>
+          offeringCheckout(server, extra, async () => {
+            const onProgress = progressReporter(extra);
+            // The HTTP face authenticates the key (authInfo); stdio is the one local caller.
+            const caller = callerOf(extra) ?? deps.callerId;
+            const x402Payment = x402PaymentOf(extra);
+            const res = await simulate(deps.ctx, args, {
+              signal: extra.signal,
+              ...(onProgress === undefined ? {} : { onProgress }),
+              ...(caller === undefined ? {} : { callerId: caller }),
+              ...(x402Payment === undefined ? {} : { x402Payment }),
+            });
+            const out = res.output;
+            onProgress?.(1, out.provenance.stop_time);
+            const blocks: ContentBlock[] = [
+              {
+                type: 'resource_link',
+                uri: out.result_uri,
+                name: `result.csv of run ${out.run_id}`,
+                description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
+                mimeType: 'text/csv',
+              },
+            ];
+            if (res.plotPng !== undefined) {
+              blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
+            }
+            return withSettlement(okResult(out, render(out), blocks), res.x402Settlement);
+          }),
+        deps.log,
+      ),
   );
 }

@@ -5,12 +5,13 @@ import { routedUploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 import { modelUri } from '../resources/uris.ts';
+import { escapeForText } from '../../text-escape.ts';
 
 function render(out: UploadFmuSuccess): string {
   const c = out.counts;
   const warn = out.warnings.length === 0 ? '' : `\nWarnings:\n${out.warnings.map((w) => `- ${w}`).join('\n')}`;
   return (
-    `${out.already_stored ? 'Already stored' : 'Stored'} ${out.model_name} as ${out.fmu_id} ` +
+    `${out.already_stored ? 'Already stored' : 'Stored'} ${escapeForText(out.model_name)} as ${out.fmu_id} ` +
     `(FMI ${out.fmi_version}, ${out.interfaces.join('/')}, platforms: ${out.platforms.join(', ') || 'none'}${out.has_sources ? ', with sources' : ''}; ` +
     `${c.inputs} inputs, ${c.outputs} outputs, ${c.parameters} parameters, ${c.states} states).${warn}\n` +
     `Next: get_variables {fmu_id: "${out.fmu_id}"}, then simulate.`

@@ -33,8 +33,17 @@ describe('worker death classification', () => {
     assert.equal(classifyDeath(death({ signal: 'SIGSEGV', peakDataBytes: 480 * MiB })).code, 'SIMULATION_OUT_OF_MEMORY');
   });
 
-  it('reports a SIGKILL it did not send (the OOM killer) as SIMULATION_OUT_OF_MEMORY', () => {
-    assert.equal(classifyDeath(death({ signal: 'SIGKILL' })).code, 'SIMULATION_OUT_OF_MEMORY');
+  it('reports a SIGKILL as out of memory only with evidence (an OOM kill in its cgroup, or our kill at the limit)', () => {
+    const e = classifyDeath(death({ signal: 'SIGKILL', memoryKilled: true, peakMemoryBytes: 520 * MiB }));
+    assert.equal(e.code, 'SIMULATION_OUT_OF_MEMORY');
+    assert.equal(e.data?.peak_memory_mb, 520);
+  });
+
+  it('reports a SIGKILL without memory evidence (the FMU raised it) as FMU_CRASHED', () => {
+    const e = classifyDeath(death({ signal: 'SIGKILL', memoryKilled: false }));
+    assert.equal(e.code, 'FMU_CRASHED');
+    assert.equal(e.data?.signal, 'SIGKILL');
+    assert.equal(classifyDeath(death({ code: 137, sandboxed: true })).code, 'FMU_CRASHED');
   });
 
   it('recognises V8 and C++ out-of-memory messages on stderr', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BDF_STATE_THRESHOLD, chooseSolver, createSolver } from '../../../../src/engine/solvers/select.ts';
-import { isGatewayError } from '../../../../src/errors.ts';
+import { cvodeAvailable } from '../../../../src/engine/solvers/cvode.ts';
+import { setCvodeLibraryNames } from '../../../../src/fmi/cvode.ts';
 import { decay, settings } from './problems.ts';
 
 describe('solver selection', () => {
@@ -15,11 +16,24 @@ describe('solver selection', () => {
     assert.equal(chooseSolver('bdf', 1), 'bdf');
   });
 
-  it('rejects cvode, which this build does not bundle, naming the alternatives', () => {
-    assert.throws(
-      () => chooseSolver('cvode', 2),
-      (e: unknown) => isGatewayError(e) && e.code === 'BAD_REQUEST' && /bdf/.test(e.message),
-    );
+  it('chooses cvode when SUNDIALS CVODE is installed, bdf in its place otherwise', () => {
+    assert.equal(chooseSolver('cvode', 2), cvodeAvailable() ? 'cvode' : 'bdf-fallback');
+    setCvodeLibraryNames(['libsundials_cvode_absent_for_test.so.6']);
+    try {
+      assert.equal(chooseSolver('cvode', 2), 'bdf-fallback');
+      const s = createSolver('bdf-fallback', 1, decay, settings(1, 1e-4));
+      assert.match(s.name, /^bdf \(built-in/);
+      assert.match(s.warning ?? '', /^CVODE_UNAVAILABLE: .*libsundials-cvode6/);
+    } finally {
+      setCvodeLibraryNames();
+    }
+  });
+
+  it('builds a cvode solver that names itself', { skip: !cvodeAvailable() && 'SUNDIALS CVODE is not installed' }, () => {
+    const s = createSolver('cvode', 1, decay, settings(1, 1e-4));
+    assert.match(s.name, /^cvode \(SUNDIALS CVODE/);
+    assert.equal(s.warning, undefined);
+    s.dispose?.();
   });
 
   it('builds solvers that name themselves for provenance', () => {
