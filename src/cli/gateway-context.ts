@@ -16,6 +16,7 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import type { AccountStore } from '../store/index.ts';
 import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
@@ -37,6 +38,8 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
+  /** The face's open account store (serve): payments keep their records there. */
+  accounts?: AccountStore;
   /**
    * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
    * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
@@ -89,7 +92,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     ctx.ensureBinary = async (fmu, iface, build) =>
       (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
-  const payments = createGatewayPayments(config, ctx.logger);
+  const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
   return {
     ctx,

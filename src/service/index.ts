@@ -9,7 +9,22 @@ export { quote } from './quote.ts';
 export { redeemCheckout } from './redeem-checkout.ts';
 export { payForRun } from './pay.ts';
 export { stripeWebhook } from './stripe-webhook.ts';
-export { readRunResult, runCsvFile, runIdFromUri, streamRunArrow, streamRunCsv, type RunResultFile } from './read-run.ts';
+export { assertRunVisible, readRunResult, runCsvFile, runIdFromUri, streamRunArrow, streamRunCsv, type RunResultFile } from './read-run.ts';
+export type { CallerAccess, FinishedRunFacts, UploadedFmuFacts } from './access.ts';
+export { createCallerAccess, diskUsedBy, type CallerAccessOptions } from './caller-access.ts';
+export { sweepRetention, type SweepReport } from './retention.ts';
+export { assertFmuVisible } from './fmu-resolver.ts';
+export { storeUpload, uploadFmuFromFile } from './upload-fmu.ts';
+export {
+  ANONYMOUS_CALLER,
+  authenticateKey,
+  createApiKey,
+  getRunInfo,
+  listUsage,
+  scopeToCaller,
+  type AccountStore,
+  type RunInfo,
+} from './accounts.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';

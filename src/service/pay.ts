@@ -16,10 +16,11 @@ export async function payForRun(ctx: ServiceContext, input: PayInput, opts: { ca
     });
   }
   // An id this caller cannot use is NOT_FOUND now, not after paying.
-  if (input.fmu_id !== undefined) resolveFmu(ctx, input.fmu_id);
+  if (input.fmu_id !== undefined) await resolveFmu(ctx, input.fmu_id);
+  const callerId = opts.callerId ?? ctx.access?.callerId;
   const price = payments.price(1);
   const required = await payments.paymentRequired({
-    ...(opts.callerId === undefined ? {} : { callerId: opts.callerId }),
+    ...(callerId === undefined ? {} : { callerId }),
     price,
     ...(input.fmu_id === undefined ? {} : { fmuId: input.fmu_id }),
   });

@@ -12,6 +12,7 @@ import { planSimulation } from './simulate-plan.ts';
 
 export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { callerId?: string } = {}): Promise<QuoteSuccess> {
   const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const callerId = opts.callerId ?? ctx.access?.callerId;
   const plan = planSimulation(opened.modelDescription, input, ctx.config.limits.maxOutputRows);
   const rows = estimateRows(plan.startTime, plan.stopTime, plan.step);
   const payments = activePayments(ctx);
@@ -45,7 +46,7 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
     };
   }
   const required = await payments.paymentRequired({
-    ...(opts.callerId === undefined ? {} : { callerId: opts.callerId }),
+    ...(callerId === undefined ? {} : { callerId }),
     price,
     fmuId: input.fmu_id,
     request: input,

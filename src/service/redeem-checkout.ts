@@ -18,5 +18,5 @@ export async function redeemCheckout(
       hint: 'Call simulate without payment_token: runs here are free.',
     });
   }
-  return payments.redeem(opts.callerId, input.session_id);
+  return payments.redeem(opts.callerId ?? ctx.access?.callerId, input.session_id);
 }

@@ -9,6 +9,7 @@ import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
+import { isGatewayError } from '../errors.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
@@ -54,6 +55,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions) : undefined;
 
+  await ctx.access?.checkQuota(0);
   const startedAt = new Date();
   const job = {
     fmu: {
@@ -72,20 +74,35 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     rowsInFile: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : ctx.access !== undefined ? { callerId: ctx.access.callerId } : {}),
   };
   // Payment is taken after every check of the request and just before the run (payment-gate.ts).
+  const callerId = opts.callerId ?? ctx.access?.callerId;
   const gated = await gatedRun(
     ctx,
     {
       input,
       fmuId: input.fmu_id,
       rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
-      ...(opts.callerId === undefined ? {} : { callerId: opts.callerId }),
+      ...(callerId === undefined ? {} : { callerId }),
       ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       resource: 'fmu-gateway://tools/simulate',
     },
-    () => ctx.runner.run(job, runOpts),
+    () =>
+      ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+        // A run that reached the engine and failed is usage too (it took a worker's time).
+        await ctx.access?.onRunFinished({
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: 0,
+          result_bytes: 0,
+          status: 'failed',
+          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+        });
+        throw e;
+      }),
   );
   const result = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
@@ -106,7 +123,18 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       executed_on: 'local',
     },
   });
-  saveRun(ctx, output, result, opts.callerId);
+  const resultBytes = saveRun(ctx, output, result, callerId);
+  // Before the answer: the run_id it carries must be readable by this caller, and billed.
+  await ctx.access?.onRunFinished({
+    run_id: runId,
+    fmu_id: input.fmu_id,
+    fmu_sha256: opened.sha256,
+    started_at: startedAt,
+    duration_ms: Date.now() - startedAt.getTime(),
+    rows: result.rows,
+    result_bytes: resultBytes,
+    status: 'completed',
+  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,

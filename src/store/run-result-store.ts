@@ -6,7 +6,18 @@
  * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -58,6 +69,10 @@ export interface RunResultStore {
   csvFile(runId: string): Promise<{ path: string; bytes: number }>;
   /** The run (or rows / columns of it) as Arrow IPC, file format, rendered while it is read. */
   arrowStream(runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable>;
+  /** Deletes a run's stored result (retention); false when there was none. */
+  remove(runId: string): boolean;
+  /** Every stored run with the time its result was written (retention). */
+  list(): { runId: string; mtimeMs: number }[];
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {
@@ -125,6 +140,31 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         if (e instanceof GatewayError) throw e;
         throw notFound(runId);
       }
+    },
+    remove(runId) {
+      if (!isRunId(runId)) return false;
+      const path = join(dir, runId);
+      if (!existsSync(path)) return false;
+      rmSync(path, { recursive: true, force: true });
+      return true;
+    },
+    list() {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return [];
+      }
+      const out: { runId: string; mtimeMs: number }[] = [];
+      for (const name of names) {
+        if (!isRunId(name)) continue;
+        try {
+          out.push({ runId: name, mtimeMs: statSync(join(dir, name)).mtimeMs });
+        } catch {
+          // Removed meanwhile.
+        }
+      }
+      return out;
     },
     open: openRun,
     async csvStream(runId, slice) {

@@ -1,6 +1,6 @@
 /**
- * What the paid tools share at the MCP edge: who the caller is (the API key the HTTP endpoint
- * authenticated, none on stdio), the client's x402 payment from `_meta["x402/payment"]`, the
+ * What the paid tools share at the MCP edge (the caller is the context's: the HTTP endpoint
+ * builds each request's server over a context scoped to its API key): the client's x402 payment from `_meta["x402/payment"]`, the
  * settlement in the result's `_meta["x402/payment-response"]`, and offering the checkout URL by
  * URL-mode elicitation when the client supports it.
  */
@@ -15,11 +15,6 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** How long the tool waits for the client to acknowledge the checkout URL before answering. */
 const ELICIT_TIMEOUT_MS = 15_000;
-
-/** The caller's identity: the authenticated key's client id on HTTP; undefined (local) on stdio. */
-export function callerOf(extra: ToolExtra): string | undefined {
-  return extra.authInfo?.clientId;
-}
 
 /** The x402 PaymentPayload a client attached to the call, if any. */
 export function x402PaymentOf(extra: ToolExtra): unknown {

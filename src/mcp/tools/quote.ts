@@ -3,7 +3,6 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import { createQuoteInputSchema, QuoteOutputSchema, type QuoteSuccess } from '../../schemas/payments.ts';
 import { quote } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
-import { callerOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 
 function render(q: QuoteSuccess): string {
@@ -32,10 +31,9 @@ export function registerQuote(server: McpServer, deps: ToolDeps): RegisteredTool
       // Not idempotent when payment is required: each call opens a new checkout session.
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: true },
     },
-    (args, extra) =>
+    (args) =>
       guarded(async () => {
-        const caller = callerOf(extra);
-        const out = await quote(deps.ctx, args, caller === undefined ? {} : { callerId: caller });
+        const out = await quote(deps.ctx, args);
         return okResult(out, render(out));
       }, deps.log),
   );

@@ -3,7 +3,6 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import { RedeemCheckoutInputSchema, RedeemCheckoutOutputSchema, type RedeemCheckoutOutput } from '../../schemas/payments.ts';
 import { redeemCheckout } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';
-import { callerOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 
 function render(out: RedeemCheckoutOutput): string {
@@ -25,10 +24,9 @@ export function registerRedeemCheckout(server: McpServer, deps: ToolDeps): Regis
       outputSchema: RedeemCheckoutOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: true },
     },
-    (args, extra) =>
+    (args) =>
       guarded(async () => {
-        const caller = callerOf(extra);
-        const out = await redeemCheckout(deps.ctx, args, caller === undefined ? {} : { callerId: caller });
+        const out = await redeemCheckout(deps.ctx, args);
         return okResult(out, render(out));
       }, deps.log),
   );

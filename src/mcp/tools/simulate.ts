@@ -5,7 +5,7 @@ import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
-import { callerOf, offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
+import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
 
@@ -52,14 +52,13 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
         async () =>
           offeringCheckout(server, extra, async () => {
             const onProgress = progressReporter(extra);
-            // The HTTP face authenticates the key (authInfo); stdio is the one local caller.
-            const caller = callerOf(extra) ?? deps.callerId;
             const x402Payment = x402PaymentOf(extra);
             const res = await simulate(deps.ctx, args, {
               signal: extra.signal,
               ...(onProgress === undefined ? {} : { onProgress }),
-              ...(caller === undefined ? {} : { callerId: caller }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
+              // Owner of the run (get_result, resources/list): the key on HTTP (also in ctx.access), the local user on stdio.
+              ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
             });
             const out = res.output;
             onProgress?.(1, out.provenance.stop_time);
