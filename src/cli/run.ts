@@ -6,6 +6,7 @@
  * plot.png into an output folder. `--quote` prints the price (and checkout URL) and exits 4
  * without running; a run that needs payment also exits 4 with the checkout data.
  */
+import { writeRunCsv } from './result-csv.ts';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -119,7 +120,8 @@ async function saveRun(ctx: ServiceContext, output: SimulateCompleted, dir: stri
   mkdirSync(dir, { recursive: true });
   const csv = join(dir, 'result.csv');
   const remotePath = await remoteRunCsv(ctx, output.run_id);
-  copyFileSync(remotePath ?? ctx.results.csvPath(output.run_id), csv);
+  if (remotePath !== undefined) copyFileSync(remotePath, csv);
+  else await writeRunCsv(ctx, output.run_id, csv);
   const summary = join(dir, 'summary.json');
   writeFileSync(summary, `${JSON.stringify(output, null, 2)}\n`);
   const files: SavedFiles = { dir, csv, summary };

@@ -3,12 +3,13 @@
  * a time window, a decimation (every stride-th row) and a page size, with the time to continue
  * from. And the list of a caller's recent runs.
  *
- * The signature is the contract; how rows are stored is not: today this streams result.csv line
- * by line (never the whole file in memory), a columnar store can answer the same query by index.
+ * The rows come from the run's columnar file by index: the window's ends are found by binary
+ * search on the (non-decreasing) time column, then only the page's row range of the chosen
+ * columns is read, one read per column. No CSV is parsed, no other column is touched.
  */
-import { createReadStream, readdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readdirSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
+import type { ColumnValues, ResultFile } from '../store/run-result-store.ts';
 import { DEFAULT_SLICE_ROWS, MAX_SLICE_ROWS } from '../schemas/results.ts';
 import type { ServiceContext } from './context.ts';
 import { runIdFromUri } from './read-run.ts';
@@ -78,34 +79,25 @@ function columnsOf(meta: Record<string, unknown>): RunColumnInfo[] {
   });
 }
 
-/** Splits one CSV line as written by the run store (RFC 4180 quoting for strings). */
-export function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
+/** First row in [lo, hi) whose time is >= t (strict: > t), by binary search with one-value reads. */
+async function firstRowAtOrAfter(file: ResultFile, t: number, strict: boolean, lo = 0, hi = file.rows): Promise<number> {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = (await file.readTime(mid, mid + 1))[0] as number;
+    if (strict ? v > t : v >= t) hi = mid;
+    else lo = mid + 1;
   }
-  out.push(field);
-  return out;
+  return lo;
 }
 
-function parseNumber(s: string): number {
-  if (s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  return Number(s);
+/** Every stride-th value as a plain array: numbers (64-bit integers as the nearest number, bools 0/1) or strings. */
+function strided(v: ColumnValues, stride: number, count: number): (number | string)[] {
+  const out: (number | string)[] = new Array<number | string>(count);
+  for (let k = 0; k < count; k++) {
+    const x = v[k * stride] as number | bigint | string;
+    out[k] = typeof x === 'bigint' ? Number(x) : x;
+  }
+  return out;
 }
 
 export async function readRunSlice(
@@ -134,8 +126,6 @@ export async function readRunSlice(
   }
   const stride = Math.max(1, Math.floor(query.stride ?? 1));
   const maxRows = Math.min(MAX_SLICE_ROWS, Math.max(1, Math.floor(query.maxRows ?? DEFAULT_SLICE_ROWS)));
-  const numeric = wanted.map((n) => all.find((c) => c.name === n)?.type !== 'String');
-
   const slice: RunSlice = {
     runId,
     columns: wanted.map((n) => all.find((c) => c.name === n) as RunColumnInfo),
@@ -144,41 +134,29 @@ export async function readRunSlice(
     values: wanted.map(() => []),
     stride,
   };
-  const stream = createReadStream(ctx.results.csvPath(runId), { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let index: number[] | undefined;
-  let inWindow = 0;
+  let file: ResultFile;
   try {
-    for await (const line of lines) {
-      if (index === undefined) {
-        const header = splitCsvLine(line);
-        // Column k of the CSV is header[k]; "time" is first. A variable named "time" is column ≥ 1.
-        index = wanted.map((n) => header.indexOf(n, 1));
-        continue;
-      }
-      if (line === '') continue;
-      const comma = line.indexOf(',');
-      const t = parseNumber(comma < 0 ? line : line.slice(0, comma));
-      if (t < start) continue;
-      if (t > stop) break;
-      if (inWindow++ % stride !== 0) continue;
-      if (slice.time.length === maxRows) {
-        slice.nextStartTime = t;
-        break;
-      }
-      const fields = splitCsvLine(line);
-      slice.time.push(t);
-      index.forEach((k, j) => {
-        const raw = fields[k] ?? '';
-        (slice.values[j] as (number | string)[]).push(numeric[j] ? parseNumber(raw) : raw);
-      });
-    }
+    file = await ctx.results.open(runId);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(runId);
+    if (e instanceof GatewayError && e.code === 'NOT_FOUND') throw notFound(runId);
     throw e;
+  }
+  try {
+    const fileNames = file.columns.map((c) => c.name);
+    const index = wanted.map((n) => fileNames.indexOf(n));
+    const first = await firstRowAtOrAfter(file, start, false);
+    const end = await firstRowAtOrAfter(file, stop, true, first);
+    const inWindow = Math.ceil(Math.max(0, end - first) / stride);
+    const count = Math.min(maxRows, inWindow);
+    if (count > 0) {
+      const last = first + (count - 1) * stride + 1;
+      const [time, ...values] = await Promise.all([file.readTime(first, last), ...index.map((k) => file.readColumn(k, first, last))]);
+      slice.time = strided(time as Float64Array, stride, count) as number[];
+      slice.values = values.map((v) => strided(v as ColumnValues, stride, count));
+    }
+    if (inWindow > count) slice.nextStartTime = (await file.readTime(first + count * stride, first + count * stride + 1))[0] as number;
   } finally {
-    lines.close();
-    stream.destroy();
+    await file.close();
   }
   return slice;
 }

@@ -13,7 +13,7 @@ import type { SimulationPlan } from './simulate-plan.ts';
 import { renderPng, type PlotSeries } from './plot.ts';
 
 /** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
-const PLOT_POINTS = 1500;
+export const PLOT_POINTS = 1500;
 
 export function resultUri(runId: string): string {
   return `fmu-gateway://runs/${runId}/result.csv`;
@@ -45,6 +45,14 @@ function rounded(values: (number | null)[], digits: number): (number | null)[] {
  * rounded to SERIES_DIGITS significant digits. `round: false` keeps full precision (plots).
  */
 export function buildSeries(result: SimulationResult, maxPoints: number, round = true): Record<string, (number | null)[]> {
+  // Computed by the worker beside the full columns: the event loop does not scan every row.
+  const computed = result.digest?.series.find((s) => s.points === maxPoints);
+  if (computed !== undefined) {
+    const out: Record<string, (number | null)[]> = {};
+    for (const [name, values] of Object.entries(computed.values))
+      out[name] = round ? rounded([...values], name === 'time' ? SERIES_TIME_DIGITS : SERIES_DIGITS) : values;
+    return out;
+  }
   const cols = numericColumns(result);
   const rows = selectRows(
     { rows: result.rows, columns: cols.map((c) => c.values), ...(result.eventRows ? { eventRows: result.eventRows } : {}) },
@@ -81,10 +89,10 @@ export interface CompletedParts {
 const MAX_EVENT_TIMES = 1000;
 
 export function buildCompleted({ runId, input, plan, result, provenance }: CompletedParts): SimulateCompleted {
-  const { summary, skipped, warnings: summaryWarnings } = summarizeResult(result);
+  const { summary, skipped, warnings: summaryWarnings } = result.digest ?? summarizeResult(result);
   delete summary.time;
   const byName = new Map(numericColumns(result).map((c) => [c.name, c.values]));
-  const kpis = computeKpis(plan.kpis, result.time, (n) => byName.get(n));
+  const kpis = result.digest?.kpis ?? computeKpis(plan.kpis, result.time, (n) => byName.get(n));
   const warnings = [...plan.warnings, ...result.warnings, ...summaryWarnings];
   if (skipped.length > 0) warnings.push(`Non-numeric outputs are only in the CSV result: ${skipped.join(', ')}.`);
   if (result.columns.some((c) => c.name === 'time'))
@@ -125,7 +133,7 @@ export function buildCompleted({ runId, input, plan, result, provenance }: Compl
     warnings,
   };
   if (result.terminatedEarly !== undefined) out.terminated_early = { ...result.terminatedEarly };
-  const events = eventTimes(result);
+  const events = result.digest?.eventTimes ?? eventTimes(result);
   if (events.length > 0) out.event_times = events;
   return out;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
 import { buildLibraryModel } from '../helpers/fixtures.ts';
 import { BIN } from './mcp-harness.ts';
 
@@ -92,6 +93,27 @@ describe('fmu-gateway CLI', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     assert.equal(lines[0], 'time,h,v,bounces,resting');
     assert.equal(lines.length, 302);
+  });
+
+  it('writes the same rows as Arrow IPC with --arrow, typed, with units', async () => {
+    const csv = join(dataDir, 'both.csv');
+    const arrow = join(dataDir, 'both.arrow');
+    const r = await cli(['simulate', 'msl:BouncingBall', '--stop', '3', '--csv', csv, '--arrow', arrow]);
+    assert.equal(r.code, 0, r.stderr);
+    const table = tableFromIPC(readFileSync(arrow));
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    assert.equal(table.numRows, lines.length - 1);
+    assert.deepEqual(
+      table.schema.fields.map((f) => f.name),
+      (lines[0] as string).split(','),
+    );
+    assert.equal(table.schema.fields.find((f) => f.name === 'h')?.metadata.get('unit'), 'm');
+    const row = 150;
+    const cells = (lines[row + 1] as string).split(',').map(Number);
+    assert.deepEqual(
+      table.schema.fields.map((f) => Number(table.getChild(f.name)?.get(row))),
+      cells,
+    );
   });
 
   it('Model Exchange with rk45 reports impact times matching the analytic ones', async () => {

@@ -195,7 +195,7 @@ describe('FMI 3 arrays through the service', () => {
       const { output } = await simulate(ctx, input);
       assert.ok(SimulateOutputSchema.safeParse(output).success);
       assert.deepEqual(Object.keys(output.summary), ['x[1]', 'x[2]', 's']);
-      const lines = readRunResult(ctx, output.run_id).readText().trimEnd().split('\n');
+      const lines = (await readRunResult(ctx, output.run_id).readText(1 << 24)).trimEnd().split('\n');
       assert.equal(lines[0], 'time,x[1],x[2],s');
       const last = (lines[lines.length - 1] as string).split(',').map(Number);
       const [e1, e2] = closedForm(A, B, X0, [0, 0], 1);

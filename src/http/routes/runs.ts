@@ -7,18 +7,17 @@ import { basename, dirname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RunInfoSchema, RunPathParamsSchema } from '../../schemas/rest.ts';
-import { assertRunVisible, getRunInfo, readRunResult, scopeToCaller, type ServiceContext } from '../../service/index.ts';
+import { assertRunVisible, getRunInfo, runCsvFile, scopeToCaller, type ServiceContext } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
 import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
 
 /**
- * The CSV of a run as a complete file with a known size (what Range needs). One place to change
- * when the result store renders CSV lazily (it then hands out a rendered file).
+ * The CSV of a run as a complete file with a known size (what Range needs): the store renders it
+ * from the columnar result once and keeps it beside (streamRunCsv streams without a file).
  */
 async function csvFileOf(ctx: ServiceContext, runId: string): Promise<{ path: string; bytes: number }> {
-  const file = readRunResult(ctx, runId);
-  return { path: file.path, bytes: file.sizeBytes };
+  return runCsvFile(ctx, runId);
 }
 
 export const runRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {

@@ -49,18 +49,9 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
         if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
         await assertRunVisible(deps.ctx, runId);
         const file = readRunResult(deps.ctx, runId);
-        if (file.sizeBytes > MAX_RESOURCE_BYTES) {
-          throw new GatewayError(
-            'OUTPUT_LIMIT_EXCEEDED',
-            `The result of this run is ${file.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`,
-            {
-              hint: `Read it in pieces with get_result {run_id: "${runId}", columns, start_time, stop_time, stride}.`,
-              size_bytes: file.sizeBytes,
-              limit_bytes: MAX_RESOURCE_BYTES,
-            },
-          );
-        }
-        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: file.readText() }] };
+        // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts, get_result) beyond what one message should carry.
+        const text = await file.readText(MAX_RESOURCE_BYTES);
+        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text }] };
       }, deps.log),
   );
 }
