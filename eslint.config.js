@@ -15,8 +15,9 @@ const ALLOWED = {
   fmi: [],
   engine: ['fmi'],
   // The worker process is where the engine runs: runner/simulate-job.ts calls engine/run.ts, and the
-  // job and result types of the pool protocol are the engine's.
-  runner: ['engine', 'fmi'],
+  // job and result types of the pool protocol are the engine's. The worker writes its rows in the
+  // run store's columnar format and the pool reads them (store/result-file-writer.ts, -reader.ts).
+  runner: ['engine', 'fmi', 'store'],
   library: ['fmi'],
   store: ['fmi'],
   payments: ['fmi'],
@@ -47,6 +48,8 @@ const PACKAGE_OWNERS = {
   '@keyv/postgres': 'store',
   '@keyv/redis': 'store',
   pg: 'store',
+  // Arrow IPC export of stored results (src/store/result-arrow.ts).
+  'apache-arrow': 'store',
   stripe: 'payments',
   undici: 'remote',
 };
@@ -81,10 +84,17 @@ function restrictions(folder) {
     }
   }
   if (folder !== 'cli') {
-    patterns.push({ regex: '^(\\.\\./)+config\\.ts$', allowTypeImports: true, message: 'Config values are passed in: import only the Config type (STYLE.md).' });
+    patterns.push({
+      regex: '^(\\.\\./)+config\\.ts$',
+      allowTypeImports: true,
+      message: 'Config values are passed in: import only the Config type (STYLE.md).',
+    });
   }
   if (!MCP_SDK_USERS.includes(folder) && folder !== 'cli') {
-    patterns.push({ regex: '^@modelcontextprotocol/', message: 'Only src/mcp/ and src/http/ speak MCP (STYLE.md: the engine and service know nothing of JSON-RPC).' });
+    patterns.push({
+      regex: '^@modelcontextprotocol/',
+      message: 'Only src/mcp/ and src/http/ speak MCP (STYLE.md: the engine and service know nothing of JSON-RPC).',
+    });
   }
   return ['error', { paths: packagePaths(folder), patterns }];
 }
@@ -112,7 +122,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: packagePaths(undefined), patterns: [{ regex: '^\\./(?!project-root\\.ts$)', message: 'A top-level leaf module imports no other module of src/.' }] },
+        {
+          paths: packagePaths(undefined),
+          patterns: [{ regex: '^\\./(?!project-root\\.ts$)', message: 'A top-level leaf module imports no other module of src/.' }],
+        },
       ],
     },
   },
@@ -130,7 +143,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read the environment in src/config.ts and pass the value in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment in src/config.ts and pass the value in.' },
+      ],
     },
   },
   {

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'SIMULATION_OUT_OF_MEMORY',
   'STEP_LIMIT_EXCEEDED',
   'OUTPUT_LIMIT_EXCEEDED',
+  /** A stored or just-written columnar result file fails its checks (src/store/result-file-reader.ts). */
+  'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
   'QUEUE_FULL',
   'CANCELLED',

@@ -40,6 +40,7 @@ export interface GatewayContextOptions {
 export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.cacheDir, { recursive: true });
+  const results = createRunResultStore(config.dataDir);
   let pool: WorkerPool | undefined;
   const getPool = (): WorkerPool => {
     if (pool !== undefined) return pool;
@@ -51,6 +52,8 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
       maxOutputRows: config.limits.maxOutputRows,
       sandbox: opts.sandbox,
       cacheDir: config.cacheDir,
+      // Workers write result files beside the run store, which adopts them by rename.
+      resultDir: results.dir,
     });
     opts.onPoolCreated?.(pool.isolation);
     return pool;
@@ -66,7 +69,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     config,
     catalog: opts.catalog ?? createCatalog(),
     fmuStore: createFmuFileStore(config.dataDir),
-    results: createRunResultStore(config.dataDir),
+    results,
     runner,
     logger: createStderrLogger(opts.logLevel ?? 'info'),
   };

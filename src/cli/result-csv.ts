@@ -1,43 +1,30 @@
-/** Reads a result CSV written by the run store back into columns (numbers, or strings where not numeric). */
+/**
+ * The CLI's exports of a stored run: --csv streams the CSV rendered from the columnar result
+ * into a file (never the whole text in memory), --json reads every column at full resolution.
+ */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { ServiceContext } from '../service/context.ts';
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
+export async function writeRunCsv(ctx: ServiceContext, runId: string, path: string): Promise<void> {
+  await pipeline(await ctx.results.csvStream(runId), createWriteStream(path));
 }
 
-function toValue(text: string): number | string {
-  if (text === 'NaN') return Number.NaN;
-  if (text === 'Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  const n = Number(text);
-  return text !== '' && Number.isFinite(n) ? n : text;
+export async function writeRunArrow(ctx: ServiceContext, runId: string, path: string): Promise<void> {
+  await pipeline(await ctx.results.arrowStream(runId), createWriteStream(path));
 }
 
-export function parseResultCsv(text: string): Record<string, (number | string)[]> {
-  const lines = text.split('\n').filter((l) => l !== '');
-  const header = splitCsvLine(lines[0] ?? '');
-  const columns: Record<string, (number | string)[]> = {};
-  for (const h of header) columns[h] = [];
-  for (let r = 1; r < lines.length; r++) {
-    const cells = splitCsvLine(lines[r] as string);
-    header.forEach((h, i) => columns[h]?.push(toValue(cells[i] ?? '')));
+/** time and every recorded column (64-bit integers as the nearest number, NaN/Inf as null in JSON). */
+export async function readFullSeries(ctx: ServiceContext, runId: string): Promise<Record<string, (number | string)[]>> {
+  const file = await ctx.results.open(runId);
+  try {
+    const series: Record<string, (number | string)[]> = { time: Array.from(await file.readTime()) };
+    for (let i = 0; i < file.columns.length; i++) {
+      const v = await file.readColumn(i);
+      series[(file.columns[i] as { name: string }).name] = Array.isArray(v) ? v : Array.from(v as ArrayLike<number | bigint>, Number);
+    }
+    return series;
+  } finally {
+    await file.close();
   }
-  return columns;
 }

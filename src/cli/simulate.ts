@@ -3,7 +3,7 @@
  * Default output: a short summary per output (final, min, max); --csv writes the full result;
  * --json prints the summary, provenance and the full series.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
@@ -12,11 +12,12 @@ import { simulate } from '../service/simulate.ts';
 import { fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
-import { parseResultCsv } from './result-csv.ts';
+import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
 ${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
+  --arrow FILE           write the full result as Arrow IPC (typed columns; pyarrow, polars, DuckDB)
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
 `;
@@ -24,6 +25,7 @@ ${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
 const OPTIONS = {
   ...SIMULATION_OPTIONS,
   csv: { type: 'string' },
+  arrow: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -34,8 +36,8 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.csv !== undefined && values.json === true) {
-    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv and --json');
+  if ((values.csv !== undefined || values.arrow !== undefined) && values.json === true) {
+    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow and --json');
   }
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
@@ -43,16 +45,18 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     const fmuId = fmuIdFromArgument(local.ctx, positionals[0]);
     const input = simulateRequestFromOptions(config, fmuId, values);
     const { output } = await simulate(local.ctx, input);
-    const csvPath = local.ctx.results.csvPath(output.run_id);
-
     if (values.csv !== undefined) {
-      copyFileSync(csvPath, values.csv);
+      await writeRunCsv(local.ctx, output.run_id, values.csv);
       process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);
+    }
+    if (values.arrow !== undefined) {
+      await writeRunArrow(local.ctx, output.run_id, values.arrow);
+      process.stderr.write(`wrote ${output.rows} rows to ${values.arrow}\n`);
     }
     if (values.json === true) {
       // The full series, not the downsampled one: scripts compare it against references.
       const { series: _downsampled, ...rest } = output;
-      const full = parseResultCsv(readFileSync(csvPath, 'utf8'));
+      const full = await readFullSeries(local.ctx, output.run_id);
       process.stdout.write(`${JSON.stringify({ ...rest, series: full })}\n`);
       return 0;
     }
@@ -82,7 +86,10 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
     for (const w of output.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (values.csv === undefined) process.stdout.write(`\nfull result: ${csvPath} (use --csv FILE or --json)\n`);
+    if (values.csv === undefined && values.arrow === undefined) {
+      const stored = join(local.ctx.results.dir, output.run_id);
+      process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv FILE or --json)\n`);
+    }
     return 0;
   } finally {
     await local.close();

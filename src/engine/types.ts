@@ -4,6 +4,7 @@
  */
 import type { InterfaceKind, StartValue, VariableType } from '../schemas/model-description.ts';
 import type { InputSignal } from '../schemas/simulate.ts';
+import type { ResultDigest } from './result-digest.ts';
 
 export type { InputSignal };
 
@@ -72,4 +73,12 @@ export interface SimulationResult {
   stats: SimulationStats;
   warnings: string[];
   log: string[];
+  /**
+   * The columnar file holding these rows (src/schemas/result-file.ts), when the worker pool was
+   * asked to leave them there (RunOptions.rowsInFile): then time, the column values and eventRows
+   * are empty here, and the run store adopts the file instead of writing one.
+   */
+  resultFile?: string;
+  /** Summary, KPIs and downsampled series computed by the worker when the job asked (SimulationJob.digest). */
+  digest?: ResultDigest;
 }

@@ -6,7 +6,7 @@
  * corrupt or oversized frame, or one the receiver's parser refuses (the pool parses every
  * worker frame with the protocol's zod schema), is reported (the pool kills that worker) and
  * never throws.
- * Typed arrays survive v8 serialization, so results still arrive as Float64Arrays.
+ * Typed arrays survive v8 serialization; a simulation's rows go through a result file instead (result-outbox.ts).
  */
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';

@@ -4,13 +4,26 @@
  * a worker that loaded an FMU only ever runs that FMU for that caller, and only for a short
  * while (sweeps); otherwise it is killed and a fresh one started in the background.
  */
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import { checkJobLimits } from './limits.ts';
 import { createMemoryLimiter } from './memory-limit.ts';
-import type { WorkerJob, WorkerMessage } from './protocol.ts';
+import type { WireSimulationResult, WorkerJob, WorkerMessage } from './protocol.ts';
+import { loadResultFile } from './result-load.ts';
+import {
+  clearOutbox,
+  collectJobFile,
+  createOutboxRoot,
+  createWorkerOutbox,
+  prepareJobFile,
+  removeOutbox,
+  SANDBOX_RESULTS_DIR,
+  jobFileName,
+} from './result-outbox.ts';
 import { findTools, SANDBOX_FMU_DIR, selfTestSandbox } from './sandbox.ts';
 import { createStageDir, createStageRoot, removeStage, stageFmu } from './staging.ts';
 import type { DiagnosticJob, IsolationReport, PoolStats, RunOptions, SimulationJob, WorkerPool, WorkerPoolOptions } from './types.ts';
@@ -73,6 +86,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     memory,
   };
   const stageRoot = sandboxed ? createStageRoot(options.cacheDir) : undefined;
+  const outboxRoot = createOutboxRoot(options.resultDir ?? join(options.cacheDir, '.runner'));
   const workers = new Set<WorkerProcess>();
   const inFlight = new Map<WorkerProcess, Entry>();
   const mapped = new Map<WorkerProcess, { unpackedDir: string; binaryPath?: string }>();
@@ -97,8 +111,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
 
   function spawnWorker(): void {
-    const stageDir = stageRoot === undefined ? undefined : createStageDir(stageRoot, `w${++workerIds}`);
-    const w = new WorkerProcess(settings, stageDir);
+    const name = `w${++workerIds}`;
+    const stageDir = stageRoot === undefined ? undefined : createStageDir(stageRoot, name);
+    const w = new WorkerProcess(settings, stageDir, createWorkerOutbox(outboxRoot, name));
     workers.add(w);
     w.onExit = () => onWorkerExit(w);
     // The FMU wrote into the worker's channel: that worker's answers can no longer be trusted.
@@ -195,6 +210,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (t !== undefined) clearTimeout(t);
     lingerTimers.delete(w);
     if (w.stageDir !== undefined) removeStage(w.stageDir);
+    removeOutbox(w.outboxDir);
     const entry = inFlight.get(w);
     if (entry !== undefined && !entry.settled) {
       finish(w, entry, deathError(w, { code: w.child.exitCode, signal: w.child.signalCode }));
@@ -222,6 +238,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     w.onMessage = undefined;
     w.stopSampling();
     busy--;
+    clearOutbox(w.outboxDir);
     // A worker whose FMU left processes or threads behind is not reused: they must not outlive
     // the job (a ghost thread would run beside the next job's instance and see its data).
     const leftovers = w.state !== 'dead' && w.leftSomethingRunning();
@@ -261,6 +278,15 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       return;
     }
     const id = ++jobIds;
+    if (job.kind === 'simulate') {
+      try {
+        const hostPath = prepareJobFile(w.outboxDir, id, w.hostUid);
+        job.resultPath = sandboxed ? `${SANDBOX_RESULTS_DIR}/${jobFileName(id)}` : hostPath;
+      } catch (e) {
+        finish(w, entry, new GatewayError('INTERNAL', `Cannot create the result file for the worker: ${String(e)}`));
+        return;
+      }
+    }
     entry.opts.onDispatch?.({ workerPid: w.pid, reused });
     w.log.clear();
     w.onMessage = (m) => onMessage(w, entry, id, m);
@@ -298,7 +324,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const fmu = { ...job.fmu, unpackedDir: paths.unpackedDir };
     if (paths.binaryPath === undefined) delete fmu.binaryPath;
     else fmu.binaryPath = paths.binaryPath;
-    return { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250 };
+    // resultPath is filled in by dispatch once the job has its id.
+    const out: WorkerJob = { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250, resultPath: '' };
+    if (job.digest !== undefined) out.digest = job.digest;
+    return out;
   }
 
   /** A schema-valid message that still breaks the protocol (wrong job, wrong kind of answer): the FMU forged it. */
@@ -329,7 +358,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         break;
       case 'result':
         if (isDiagnostic) return protocolViolation(w, entry, 'a simulation result for a diagnostic');
-        finish(w, entry, { ok: m.result });
+        // Later messages of this job are ignored while its file is read.
+        w.onMessage = undefined;
+        void collectResult(w, entry, id, m.result);
         break;
       case 'value':
         if (!isDiagnostic) return protocolViolation(w, entry, 'a diagnostic value for a simulation');
@@ -338,6 +369,37 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       case 'error':
         finish(w, entry, new GatewayError(m.error.code, m.error.message, m.error.data));
         break;
+    }
+  }
+
+  /**
+   * The worker said its rows are written: take the file out of its reach, check and load it
+   * (asynchronously, one read per column), and settle the job. A damaged file means the FMU
+   * wrote where it should not: the job fails like a crash, the worker is not reused.
+   */
+  async function collectResult(w: WorkerProcess, entry: Entry, id: number, wire: WireSimulationResult): Promise<void> {
+    let path: string | undefined;
+    try {
+      path = collectJobFile(outboxRoot, w.outboxDir, id, w.hostUid);
+      const { resultFileBytes, ...meta } = wire;
+      const inFile = entry.opts.rowsInFile === true && meta.digest !== undefined;
+      const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
+      const result: SimulationResult = { ...meta, ...loaded };
+      if (inFile && !entry.settled) result.resultFile = path;
+      else rmSync(path, { force: true });
+      finish(w, entry, { ok: result });
+    } catch (e) {
+      if (path !== undefined) rmSync(path, { force: true });
+      const g = e instanceof GatewayError ? e : new GatewayError('INTERNAL', String(e));
+      finish(
+        w,
+        entry,
+        g.code === 'RESULT_CORRUPT' || g.code === 'NOT_FOUND'
+          ? new GatewayError('FMU_CRASHED', `The worker's result file is unusable (${g.message}); the worker was stopped.`, {
+              last_log_lines: w.log.tail(10),
+            })
+          : g,
+      );
     }
   }
 
@@ -456,6 +518,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       clearInterval(hold);
       memory.close();
       if (stageRoot !== undefined) removeStage(stageRoot);
+      removeOutbox(outboxRoot.root);
     },
   };
 }

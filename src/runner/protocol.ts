@@ -1,6 +1,7 @@
 /**
  * Messages between the pool (parent) and a worker process, as frames of v8-serialized values on
- * the worker's fd 3 (src/runner/channel.ts): Float64Arrays arrive as typed arrays.
+ * the worker's fd 3 (src/runner/channel.ts). A simulation's rows do not travel here: the worker
+ * writes them to a columnar file the pool indexes (src/runner/result-outbox.ts).
  * Never through stdout text: stdout/stderr carry only what the FMU itself prints.
  *
  * The worker→pool direction is untrusted: the FMU runs inside the worker and can write frames
@@ -13,7 +14,8 @@ import { z } from 'zod';
 import type { SimulationResult } from '../engine/types.ts';
 import { ERROR_CODES } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
-import { InterfaceKindSchema, VariableTypeSchema } from '../schemas/model-description.ts';
+import { InterfaceKindSchema } from '../schemas/model-description.ts';
+import { ResultDigestSchema } from '../schemas/result-file.ts';
 import type { DiagnosticJob, SimulationJob } from './types.ts';
 
 /** A simulation as the worker sees it: paths already mapped into the sandbox. */
@@ -22,6 +24,12 @@ export interface WorkerSimulateJob {
   fmu: SimulationJob['fmu'];
   options: SimulationJob['options'];
   progressIntervalMs: number;
+  /**
+   * Where the worker writes the rows (src/store/result-file-writer.ts): a file the pool created
+   * in the worker's outbox, as the worker sees it (/results/job-<id>.cols in the sandbox).
+   */
+  resultPath: string;
+  digest?: SimulationJob['digest'];
 }
 
 export type WorkerJob = WorkerSimulateJob | DiagnosticJob;
@@ -51,10 +59,6 @@ export const WORKER_ERROR_CODES = ERROR_CODES.filter((c) => !EDGE_ONLY_CODES.has
 const JobId = z.number().int().nonnegative();
 const Finite = z.number().refine(Number.isFinite, 'must be finite');
 const Count = z.number().int().nonnegative();
-// z.custom keeps the engine's Float64Array<ArrayBufferLike> type (z.instanceof narrows it to ArrayBuffer).
-const Float64ArraySchema = z.custom<Float64Array>((v) => v instanceof Float64Array, 'expected a Float64Array');
-const Uint8ArraySchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array');
-
 export const WireErrorSchema = z.object({
   code: z.enum(WORKER_ERROR_CODES),
   message: z.string(),
@@ -62,30 +66,29 @@ export const WireErrorSchema = z.object({
 });
 export type WireError = z.infer<typeof WireErrorSchema>;
 
-const ResultColumnSchema = z.object({
-  name: z.string(),
-  type: VariableTypeSchema,
-  unit: z.string().optional(),
-  values: z.union([Float64ArraySchema, z.array(z.string())]),
-});
-
-/** The engine's SimulationResult as it crosses the channel (checked against the engine's type below). */
+/**
+ * The engine's SimulationResult as it crosses the channel, without its rows (those are in the
+ * job's result file, checked by the pool when it reads the file's footer).
+ */
 export const WireSimulationResultSchema = z.object({
   fmiVersion: z.enum(['2.0', '3.0']),
   interface: InterfaceKindSchema,
   solver: z.string().optional(),
   tolerance: z.number().optional(),
   rows: Count,
-  time: Float64ArraySchema,
-  columns: z.array(ResultColumnSchema),
-  eventRows: Uint8ArraySchema.optional(),
   terminatedEarly: z.object({ time: z.number(), reason: z.string() }).optional(),
   stats: z.object({ steps: Count, events: Count, rejectedSteps: Count, wallMs: z.number() }),
   warnings: z.array(z.string()),
   log: z.array(z.string()),
+  /** Size of the result file the worker wrote (the pool checks it). */
+  resultFileBytes: Count,
+  digest: ResultDigestSchema.optional(),
 });
-// Compile-time proof that a parsed result is the engine's SimulationResult (no second hand-written shape).
-const resultMatchesEngine: (r: z.infer<typeof WireSimulationResultSchema>) => SimulationResult = (r) => r;
+export type WireSimulationResult = z.infer<typeof WireSimulationResultSchema>;
+// Compile-time proof that a parsed result is the engine's SimulationResult less its rows (no second hand-written shape).
+const resultMatchesEngine: (
+  r: z.infer<typeof WireSimulationResultSchema>,
+) => Omit<SimulationResult, 'time' | 'columns' | 'eventRows' | 'resultFile'> = (r) => r;
 void resultMatchesEngine;
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [

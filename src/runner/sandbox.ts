@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { systemBinds } from '../fmi/source-build-sandbox.ts';
+import { SANDBOX_RESULTS_DIR } from './result-outbox.ts';
 import type { IsolationReport } from './types.ts';
 
 export interface SandboxTools {
@@ -37,6 +38,10 @@ export interface LaunchSpec {
   uid: number;
   /** Host directory bound read-only at /fmu (the worker's staged FMU). */
   stageDir?: string;
+  /** Host directory bound writable at /results (the worker's outbox, src/runner/result-outbox.ts). */
+  outboxDir?: string;
+  /** RLIMIT_FSIZE in MiB when larger than tmpMb: a result file holds what fits in the worker's memory. */
+  fileSizeMb?: number;
   /** Arguments after `node` (loader flags, script, script args). */
   nodeArgs: string[];
 }
@@ -126,6 +131,8 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     ...projectBinds(),
   ];
   if (spec.stageDir !== undefined) args.push('--ro-bind', spec.stageDir, SANDBOX_FMU_DIR);
+  // The one host directory the worker may write to, and only into the file the pool created.
+  if (spec.outboxDir !== undefined) args.push('--bind', spec.outboxDir, SANDBOX_RESULTS_DIR);
   // bwrap's own root is an unbounded tmpfs holding the mount points: make it read-only too.
   args.push('--remount-ro', '/', '--chdir', '/tmp');
   return args;
@@ -143,7 +150,8 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
     }
   }
   if (spec.tools.prlimit !== undefined) {
-    const limits = [`--data=${spec.memoryMb * 1024 * 1024}`, `--fsize=${spec.tmpMb * 1024 * 1024}`, '--core=0'];
+    const fsizeMb = Math.max(spec.tmpMb, spec.fileSizeMb ?? 0);
+    const limits = [`--data=${spec.memoryMb * 1024 * 1024}`, `--fsize=${fsizeMb * 1024 * 1024}`, '--core=0'];
     if (spec.addressSpaceMb !== undefined) limits.push(`--as=${spec.addressSpaceMb * 1024 * 1024}`);
     // NPROC is counted per real uid: only meaningful when each worker has its own uid.
     if (spec.sandboxed && isRoot() && spec.tools.setpriv !== undefined) limits.push(`--nproc=${spec.nproc}`);

@@ -4,11 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
-import type { SimulationOptions, SimulationResult } from '../engine/types.ts';
+import type { SimulationOptions } from '../engine/types.ts';
 import { parseModelDescription } from '../fmi/model-description.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
-import type { WorkerSimulateJob } from './protocol.ts';
+import { writeResultFile } from '../store/result-file-writer.ts';
+import type { WireSimulationResult, WorkerSimulateJob } from './protocol.ts';
 
 export interface SimulateHooks {
   onLoaded: (onlyOncePerProcess: boolean) => void;
@@ -36,7 +38,11 @@ function capLog(lines: string[], maxBytes: number): string[] {
   return i === 0 ? lines : [`…${i} earlier log lines dropped`, ...lines.slice(i)];
 }
 
-export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): SimulationResult {
+/**
+ * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
+ * pool carries everything but the rows.
+ */
+export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): WireSimulationResult {
   const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
@@ -51,6 +57,8 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Si
       ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
       : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
   const result = runSimulation(fmu, options);
-  result.log = capLog(result.log, hooks.maxLogBytes);
-  return result;
+  const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
+  if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
+  const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;
+  return { ...rest, log: capLog(rest.log, hooks.maxLogBytes), resultFileBytes };
 }

@@ -12,7 +12,7 @@ import { resolveInside } from '../fmi/safe-path.ts';
 import { escapeForText } from '../text-escape.ts';
 
 /** True when every ancestor lets "others" traverse it (an unprivileged bwrap must reach it). */
-function traversableByOthers(dir: string): boolean {
+export function traversableByOthers(dir: string): boolean {
   for (let d = resolve(dir); ; d = dirname(d)) {
     try {
       if ((statSync(d).mode & 0o001) === 0) return false;
@@ -36,7 +36,7 @@ const isAlive = (pid: number): boolean => {
  * Stage roots carry the owning process id (`<prefix><pid>-XXXXXX`): roots of processes that died
  * without closing their pool (a crash, SIGKILL) are removed by the next pool that starts.
  */
-function removeOrphanedRoots(parent: string, prefix: string): void {
+export function removeOrphanedRoots(parent: string, prefix: string): void {
   let entries: string[];
   try {
     entries = readdirSync(parent);

@@ -2,6 +2,7 @@
  * Public shapes of the worker pool: what callers hand in and get back.
  * The pool runs every simulation in a separate, killable, limited child process.
  */
+import type { DigestRequest } from '../engine/result-digest.ts';
 import type { SimulationOptions, SimulationResult } from '../engine/types.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 
@@ -21,6 +22,8 @@ export interface SimulationJob {
     modelDescription?: ModelDescription;
   };
   options: Omit<SimulationOptions, 'onProgress' | 'signal'>;
+  /** Reductions for the answer, computed by the worker beside the full columns (engine/result-digest.ts). */
+  digest?: DigestRequest;
 }
 
 /** Built-in diagnostics run by the worker instead of a simulation (tests, self-test, doctor). */
@@ -42,6 +45,14 @@ export interface RunOptions {
   callerId?: string;
   /** Called when the job reaches a worker: its host pid and whether it had run this FMU before. */
   onDispatch?: (info: { workerPid: number; reused: boolean }) => void;
+  /**
+   * Leave the rows in the worker's columnar file, named in SimulationResult.resultFile (the run
+   * store adopts it by rename), instead of loading them into this process: the result's time,
+   * column values and eventRows come back EMPTY (columns keep name, type, unit), and the job's
+   * digest holds what an answer needs. Only with SimulationJob.digest. Otherwise the rows are
+   * loaded (one read per column) and the file deleted.
+   */
+  rowsInFile?: boolean;
 }
 
 export interface IsolationReport {
@@ -74,6 +85,11 @@ export interface WorkerPoolOptions {
   sandbox?: SandboxMode;
   /** Where staging copies of FMUs for sandboxed workers live (<cacheDir>/.runner/). */
   cacheDir: string;
+  /**
+   * Where workers write result files (<resultDir>/.incoming/): the run store's directory, so a
+   * kept file is adopted by rename. Default <cacheDir>/.runner.
+   */
+  resultDir?: string;
   /** Size of each worker's private /tmp (default 64 MiB). */
   tmpMb?: number;
   /** How long a worker bound to an FMU waits for another job of the same FMU and caller (default 1500 ms). */

@@ -55,6 +55,9 @@ export interface WorkerExit {
 
 let uidCounter = 0;
 
+const runsAsOwnUid = (settings: WorkerSettings): boolean =>
+  settings.sandboxed && typeof process.getuid === 'function' && process.getuid() === 0 && settings.tools.setpriv !== undefined;
+
 export class WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -91,14 +94,19 @@ export class WorkerProcess {
   private sampler: NodeJS.Timeout | undefined;
   private exitInfo: WorkerExit | undefined;
   private readonly exitWaiters: ((e: WorkerExit) => void)[] = [];
+  /** The host uid the sandboxed worker runs as, when it has one of its own (the gateway is root). */
+  readonly hostUid: number | undefined;
 
   constructor(
     readonly settings: WorkerSettings,
     readonly stageDir: string | undefined,
+    /** Host directory the worker writes its result files into (src/runner/result-outbox.ts). */
+    readonly outboxDir: string,
   ) {
     this.log = new LineRing(settings.maxLogBytes);
     const uid = 200_000 + (uidCounter++ % 50_000);
     this.memoryGroup = settings.memory.createGroup(`w${uid}-${uidCounter}`, settings.memoryMb * 1024 * 1024);
+    this.hostUid = runsAsOwnUid(settings) ? uid : undefined;
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
@@ -108,6 +116,8 @@ export class WorkerProcess {
       nproc: 128,
       uid,
       ...(stageDir === undefined ? {} : { stageDir }),
+      ...(settings.sandboxed ? { outboxDir } : {}),
+      fileSizeMb: settings.memoryMb,
       ...(this.memoryGroup !== undefined ? { cgroupProcsFile: this.memoryGroup.procsFile } : {}),
       ...(settings.memory.report.mechanism === 'rlimit-as' ? { addressSpaceMb: settings.memoryMb + AS_HEADROOM_MB } : {}),
       nodeArgs: workerNodeArgs(),

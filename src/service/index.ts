@@ -5,7 +5,7 @@ export { listLibrary } from './list-library.ts';
 export { getVariables } from './get-variables.ts';
 export { uploadFmu, type UploadOptions } from './upload-fmu.ts';
 export { simulate, type SimulateCallOptions, type SimulateServiceResult } from './simulate.ts';
-export { readRunResult, runIdFromUri, type RunResultFile } from './read-run.ts';
+export { readRunResult, runCsvFile, runIdFromUri, streamRunArrow, streamRunCsv, type RunResultFile } from './read-run.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';

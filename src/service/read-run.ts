@@ -1,6 +1,10 @@
-/** The full result of a run, for the CSV resource (MCP) and the download route (HTTP). */
-import { readFileSync } from 'node:fs';
+/**
+ * The full result of a run, for the CSV resource (MCP), the download route (HTTP) and the CLI:
+ * rendered from the columnar store while it is read, never held whole unless asked for.
+ */
+import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
+import type { CsvSlice } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resultUri } from './simulate-result.ts';
 
@@ -14,30 +18,71 @@ export function runIdFromUri(uri: string): string | undefined {
 export interface RunResultFile {
   uri: string;
   mimeType: 'text/csv';
-  /** Absolute path of result.csv (HTTP can stream it). */
-  path: string;
-  sizeBytes: number;
   /** meta.json: provenance, summary, KPIs, columns. */
   meta: Record<string, unknown>;
-  /** Reads the whole CSV (check sizeBytes first for very large runs). */
-  readText(): string;
+  /** The CSV (or a slice of it) as a stream: rendered block by block as it is consumed. */
+  csvStream(slice?: CsvSlice): Promise<Readable>;
+  /**
+   * The whole CSV as one string, for one-message answers (an MCP resource read).
+   * OUTPUT_LIMIT_EXCEEDED, without rendering the rest, once it passes maxBytes.
+   */
+  readText(maxBytes: number): Promise<string>;
 }
 
 export function readRunResult(ctx: ServiceContext, runId: string): RunResultFile {
   const meta = ctx.results.readMeta(runId); // NOT_FOUND for unknown or malformed ids
-  const path = ctx.results.csvPath(runId);
   return {
     uri: resultUri(runId),
     mimeType: 'text/csv',
-    path,
-    sizeBytes: ctx.results.csvSize(runId),
     meta,
-    readText: () => {
+    csvStream: (slice) => ctx.results.csvStream(runId, slice),
+    async readText(maxBytes) {
+      const stream = await ctx.results.csvStream(runId);
+      const parts: Buffer[] = [];
+      let bytes = 0;
       try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        throw new GatewayError('NOT_FOUND', `The result file of run "${runId}" is gone`, { run_id: runId });
+        for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+          const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          bytes += b.byteLength;
+          if (bytes > maxBytes) {
+            throw new GatewayError(
+              'OUTPUT_LIMIT_EXCEEDED',
+              `The CSV of run "${runId}" is larger than the ${maxBytes} bytes one read returns.`,
+              {
+                run_id: runId,
+                rows: meta.rows,
+                limit_bytes: maxBytes,
+                hint: 'Read it in parts (columns, a time window, decimation), use the inline series and summary, or download it over HTTP.',
+              },
+            );
+          }
+          parts.push(b);
+        }
+      } finally {
+        stream.destroy();
       }
+      return Buffer.concat(parts).toString('utf8');
     },
   };
+}
+
+/**
+ * The CSV of a run as a stream, for HTTP downloads (GET /runs/{id}/result.csv) and the CLI.
+ * NOT_FOUND for unknown or malformed ids.
+ */
+export function streamRunCsv(ctx: ServiceContext, runId: string, slice?: CsvSlice): Promise<Readable> {
+  return ctx.results.csvStream(runId, slice);
+}
+
+/**
+ * The full CSV of a run as a file with a known size (rendered once, then kept): for responses
+ * with Content-Length or byte ranges (HTTP Range). NOT_FOUND as streamRunCsv.
+ */
+export function runCsvFile(ctx: ServiceContext, runId: string): Promise<{ path: string; bytes: number }> {
+  return ctx.results.csvFile(runId);
+}
+
+/** The run as Arrow IPC (file format) for data tools: GET /runs/{id}/result.arrow, CLI --arrow. */
+export function streamRunArrow(ctx: ServiceContext, runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable> {
+  return ctx.results.arrowStream(runId, slice);
 }

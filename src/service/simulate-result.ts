@@ -13,7 +13,7 @@ import type { SimulationPlan } from './simulate-plan.ts';
 import { renderPng } from './plot.ts';
 
 /** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
-const PLOT_POINTS = 1500;
+export const PLOT_POINTS = 1500;
 
 export function resultUri(runId: string): string {
   return `fmu-gateway://runs/${runId}/result.csv`;
@@ -28,6 +28,9 @@ function numericColumns(result: SimulationResult) {
 }
 
 export function buildSeries(result: SimulationResult, maxPoints: number): Record<string, (number | null)[]> {
+  // Computed by the worker beside the full columns: the event loop does not scan every row.
+  const computed = result.digest?.series.find((s) => s.points === maxPoints);
+  if (computed !== undefined) return computed.values;
   const cols = numericColumns(result);
   const rows = selectRows(
     { rows: result.rows, columns: cols.map((c) => c.values), ...(result.eventRows ? { eventRows: result.eventRows } : {}) },
@@ -62,10 +65,10 @@ export interface CompletedParts {
 const MAX_EVENT_TIMES = 1000;
 
 export function buildCompleted({ runId, input, plan, result, provenance }: CompletedParts): SimulateCompleted {
-  const { summary, skipped } = summarizeResult(result);
+  const { summary, skipped } = result.digest ?? summarizeResult(result);
   delete summary.time;
   const byName = new Map(numericColumns(result).map((c) => [c.name, c.values]));
-  const kpis = computeKpis(plan.kpis, result.time, (n) => byName.get(n));
+  const kpis = result.digest?.kpis ?? computeKpis(plan.kpis, result.time, (n) => byName.get(n));
   const warnings = [...plan.warnings, ...result.warnings];
   if (skipped.length > 0) warnings.push(`Non-numeric outputs are only in the CSV result: ${skipped.join(', ')}.`);
   if (result.columns.some((c) => c.name === 'time'))
@@ -106,7 +109,7 @@ export function buildCompleted({ runId, input, plan, result, provenance }: Compl
     warnings,
   };
   if (result.terminatedEarly !== undefined) out.terminated_early = { ...result.terminatedEarly };
-  const events = eventTimes(result);
+  const events = result.digest?.eventTimes ?? eventTimes(result);
   if (events.length > 0) out.event_times = events;
   return out;
 }

@@ -4,7 +4,7 @@
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
 import { assertRunnable } from '../fmi/unsupported-features.ts';
-import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import { DEFAULT_MAX_POINTS, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
@@ -12,7 +12,7 @@ import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { placeRun } from './placement.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, isolationLabel, plotResult } from './simulate-result.ts';
+import { buildCompleted, isolationLabel, PLOT_POINTS, plotResult } from './simulate-result.ts';
 
 export interface SimulateCallOptions {
   signal?: AbortSignal;
@@ -54,8 +54,13 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       ...(binaryPath !== undefined ? { binaryPath } : {}),
     },
     options: plan.options,
+    // Summary, KPIs and series come back computed by the worker (the event loop stays free).
+    digest: { kpis: plan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS, ...(input.plot === true ? [PLOT_POINTS] : [])] },
   };
   const runOpts = {
+    // The rows stay in the worker's columnar file, which becomes the stored result (adopted by
+    // rename below); this process never holds or scans them.
+    rowsInFile: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),

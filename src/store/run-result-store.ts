@@ -1,13 +1,24 @@
 /**
- * Full simulation results as files: <dataDir>/runs/<run_id>/result.csv and meta.json.
- * A run folder is written under a temporary name and renamed when complete, so a run id that
- * resolves always has both files.
+ * Full simulation results as files: <dataDir>/runs/<run_id>/result.cols (columnar, binary:
+ * src/schemas/result-file.ts) and meta.json. The columnar file is the one the worker wrote,
+ * adopted by rename; CSV (and Arrow) are rendered from it on demand, streamed. A run folder is
+ * written under a temporary name and renamed when complete, so a run id that resolves always has
+ * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import { renderArrow } from './result-arrow.ts';
+import { renderCsv, type CsvSlice } from './result-csv.ts';
+import { openResultFile, type ResultFile } from './result-file-reader.ts';
+import { writeResultFile } from './result-file-writer.ts';
+
+export type { CsvSlice } from './result-csv.ts';
+export type { ColumnValues, ResultFile } from './result-file-reader.ts';
 
 /** Time-sortable, unguessable, and safe in a path and a URI. */
 const RUN_ID = /^r[0-9a-z]{8,12}-[0-9a-f]{12}$/;
@@ -20,52 +31,34 @@ export function isRunId(s: string): boolean {
   return RUN_ID.test(s);
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Shortest round-trip decimal; NaN/±Infinity spelled as most CSV readers expect. */
-function csvNumber(v: number): string {
-  if (Number.isFinite(v)) return String(v);
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
-}
-
-/** Streams the CSV to `path` in ~1 MB chunks (a million rows must not become one giant string). */
-export function writeResultCsv(path: string, result: Pick<SimulationResult, 'rows' | 'time' | 'columns'>): number {
-  const fd = openSync(path, 'w');
-  let bytes = 0;
-  try {
-    const header = ['time', ...result.columns.map((c) => c.name)].map(csvField).join(',') + '\n';
-    bytes += writeSync(fd, header);
-    let chunk = '';
-    for (let r = 0; r < result.rows; r++) {
-      let line = csvNumber(result.time[r] as number);
-      for (const c of result.columns) {
-        const v = c.values[r];
-        line += ',' + (typeof v === 'string' ? csvField(v) : csvNumber(v as number));
-      }
-      chunk += line + '\n';
-      if (chunk.length > 1 << 20) {
-        bytes += writeSync(fd, chunk);
-        chunk = '';
-      }
-    }
-    if (chunk.length > 0) bytes += writeSync(fd, chunk);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes;
-}
+export const RESULT_FILE = 'result.cols';
+/** CSV of a run, kept once rendered in full (byte ranges need a file), and the only file of older runs. */
+const CSV_FILE = 'result.csv';
 
 export interface RunResultStore {
   readonly dir: string;
-  /** Writes result.csv and meta.json for a new run; returns the CSV size in bytes. */
-  save(runId: string, result: Pick<SimulationResult, 'rows' | 'time' | 'columns'>, meta: Record<string, unknown>): number;
-  csvPath(runId: string): string;
+  /**
+   * Stores a new run: adopts result.resultFile (the worker's columnar file) by rename, else
+   * writes one from the columns in memory; then meta.json. Returns the columnar file's size.
+   */
+  save(
+    runId: string,
+    result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' | 'resultFile'>,
+    meta: Record<string, unknown>,
+  ): number;
   /** NOT_FOUND when the run does not exist (or the id is malformed). */
   readMeta(runId: string): Record<string, unknown>;
-  /** Size of result.csv; NOT_FOUND as readMeta. */
-  csvSize(runId: string): number;
+  /** The columnar result, for reading columns and row ranges lazily; close it after use. NOT_FOUND as readMeta. */
+  open(runId: string): Promise<ResultFile>;
+  /** The CSV of a run (or a slice of it), rendered while it is read. */
+  csvStream(runId: string, slice?: CsvSlice): Promise<Readable>;
+  /**
+   * The full CSV as a file (rendered once and kept): for byte-range requests and copies.
+   * Streaming readers should prefer csvStream, which starts at once.
+   */
+  csvFile(runId: string): Promise<{ path: string; bytes: number }>;
+  /** The run (or rows / columns of it) as Arrow IPC, file format, rendered while it is read. */
+  arrowStream(runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable>;
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {
@@ -80,6 +73,24 @@ export function createRunResultStore(dataDir: string): RunResultStore {
     if (!isRunId(runId)) throw notFound(runId);
     return join(dir, runId);
   };
+  const existing = (runId: string): string => {
+    const f = folder(runId);
+    if (!existsSync(join(f, 'meta.json'))) throw notFound(runId);
+    return f;
+  };
+  const legacyCsv = (f: string): string | undefined => {
+    const p = join(f, CSV_FILE);
+    return !existsSync(join(f, RESULT_FILE)) && existsSync(p) ? p : undefined;
+  };
+  const openRun = async (runId: string): Promise<ResultFile> => {
+    const f = existing(runId);
+    try {
+      return await openResultFile(join(f, RESULT_FILE));
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === 'NOT_FOUND') throw notFound(runId);
+      throw e;
+    }
+  };
   return {
     dir,
     save(runId, result, meta) {
@@ -87,17 +98,26 @@ export function createRunResultStore(dataDir: string): RunResultStore {
       const tmp = join(dir, `.${runId}.tmp`);
       mkdirSync(tmp, { recursive: true });
       try {
-        const bytes = writeResultCsv(join(tmp, 'result.csv'), result);
-        writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, csv_bytes: bytes }, null, 2));
+        const target = join(tmp, RESULT_FILE);
+        if (result.resultFile !== undefined) {
+          // The rows are only in that file (the result's arrays are empty): move it, or copy it
+          // when the pool's outbox is on another filesystem.
+          try {
+            renameSync(result.resultFile, target);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+            copyFileSync(result.resultFile, target);
+            rmSync(result.resultFile, { force: true });
+          }
+        }
+        const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
+        writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
         renameSync(tmp, final);
         return bytes;
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
         throw e;
       }
-    },
-    csvPath(runId) {
-      return join(folder(runId), 'result.csv');
     },
     readMeta(runId) {
       try {
@@ -107,13 +127,46 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         throw notFound(runId);
       }
     },
-    csvSize(runId) {
-      try {
-        return statSync(join(folder(runId), 'result.csv')).size;
-      } catch (e) {
-        if (e instanceof GatewayError) throw e;
-        throw notFound(runId);
+    open: openRun,
+    async csvStream(runId, slice) {
+      const legacy = legacyCsv(existing(runId));
+      if (legacy !== undefined) {
+        if (slice !== undefined && Object.keys(slice).length > 0)
+          throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its full CSV can be read.');
+        return createReadStream(legacy);
       }
+      const file = await openRun(runId);
+      const stream = Readable.from(renderCsv(file, slice), { objectMode: false });
+      stream.once('close', () => void file.close());
+      return stream;
+    },
+    async arrowStream(runId, slice) {
+      if (legacyCsv(existing(runId)) !== undefined)
+        throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its CSV can be read.');
+      const file = await openRun(runId);
+      const stream = renderArrow(file, slice);
+      stream.once('close', () => void file.close());
+      return stream;
+    },
+    async csvFile(runId) {
+      const f = existing(runId);
+      const path = join(f, CSV_FILE);
+      if (existsSync(path)) return { path, bytes: statSync(path).size };
+      const file = await openRun(runId);
+      const tmp = join(f, `.${CSV_FILE}.${randomBytes(4).toString('hex')}.tmp`);
+      const out = await open(tmp, 'w');
+      try {
+        for await (const text of renderCsv(file)) await out.write(text);
+        await out.close();
+        renameSync(tmp, path);
+      } catch (e) {
+        await out.close().catch(() => undefined);
+        rmSync(tmp, { force: true });
+        throw e;
+      } finally {
+        await file.close();
+      }
+      return { path, bytes: statSync(path).size };
     },
   };
 }

@@ -173,6 +173,15 @@ describe('worker pool with diagnostic jobs', () => {
       assert.equal(inTmp.write, 'written');
     });
 
+    it(
+      'lets the worker create nothing in its writable /results outbox (only the file the pool made for a job)',
+      { skip: process.getuid?.() !== 0 ? 'the sandbox runs as a uid of its own only when the gateway is root' : false },
+      async () => {
+        const r = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', writePath: '/results/planted' })) as { write: string };
+        assert.equal(r.write, 'EACCES');
+      },
+    );
+
     it('keeps /dev read-only (an uncapped tmpfs in bwrap), leaving /dev/shm writable but capped', async () => {
       const dev = (await pool.runDiagnostic({ kind: 'diagnostic', name: 'probe', writePath: '/dev/fmugw-probe' })) as { write: string };
       assert.equal(dev.write, 'EROFS');

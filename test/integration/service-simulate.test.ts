@@ -68,13 +68,18 @@ describe('simulate Dahlquist der(x) = -k·x (closed form x = e^(-k·t))', () => 
       const runId = runIdFromUri(output.result_uri);
       assert.equal(runId, output.run_id);
       const file = readRunResult(ctx, output.run_id);
-      const lines = file.readText().trimEnd().split('\n');
+      const text = await file.readText(1 << 20);
+      const lines = text.trimEnd().split('\n');
       assert.equal(lines[0], 'time,x');
       assert.equal(lines.length, 202);
       const last = (lines[201] as string).split(',').map(Number);
       assert.deepEqual(last, [2, output.summary.x?.final]);
       assert.equal(file.meta.run_id, output.run_id);
-      assert.equal(file.sizeBytes, Buffer.byteLength(file.readText()));
+      // The stream renders the same text, and a too-small budget is refused with the paging hint.
+      let streamed = '';
+      for await (const chunk of await file.csvStream()) streamed += String(chunk);
+      assert.equal(streamed, text);
+      await assert.rejects(file.readText(100), isCode('OUTPUT_LIMIT_EXCEEDED'));
     });
   }
 

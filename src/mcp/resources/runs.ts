@@ -1,6 +1,5 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { GatewayError } from '../../errors.ts';
 import { readRunResult } from '../../service/index.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
@@ -23,18 +22,9 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
     (uri, vars) =>
       guardedRead(async () => {
         const file = readRunResult(deps.ctx, single(vars.run_id));
-        if (file.sizeBytes > MAX_RESOURCE_BYTES) {
-          throw new GatewayError(
-            'OUTPUT_LIMIT_EXCEEDED',
-            `The result of this run is ${file.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource read returns.`,
-            {
-              hint: 'Use the inline series and summary of simulate, or run again with a larger step or fewer outputs.',
-              size_bytes: file.sizeBytes,
-              limit_bytes: MAX_RESOURCE_BYTES,
-            },
-          );
-        }
-        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: file.readText() }] };
+        // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts) beyond what one message should carry.
+        const text = await file.readText(MAX_RESOURCE_BYTES);
+        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text }] };
       }, deps.log),
   );
 }

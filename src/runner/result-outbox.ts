@@ -1,0 +1,90 @@
+/**
+ * Where workers write their results: each worker has an outbox directory, bound writable at
+ * /results inside its sandbox. Before a simulation the pool creates that job's result file
+ * (empty, owned by the worker's uid); the directory itself belongs to the gateway, so a
+ * sandboxed worker running as its own uid can write that one file but create nothing else on
+ * the host. When a result is announced the pool moves the file out of the outbox, into
+ * <root>/done/, from where the run store adopts it by rename (same filesystem: no copy).
+ * Outboxes live under the results directory, so the rename never crosses filesystems.
+ */
+import { chmodSync, chownSync, closeSync, fchownSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeOrphanedRoots, traversableByOthers } from './staging.ts';
+
+/** Where the worker's outbox appears inside the sandbox. */
+export const SANDBOX_RESULTS_DIR = '/results';
+
+export interface OutboxRoot {
+  readonly root: string;
+  /** Finished results waiting to be adopted by the run store (or deleted). */
+  readonly done: string;
+}
+
+/** <resultDir>/.incoming/pool-<pid>-XXXXXX when the sandbox user can reach it, else under the OS temp dir. */
+export function createOutboxRoot(resultDir: string): OutboxRoot {
+  const incoming = join(resultDir, '.incoming');
+  mkdirSync(incoming, { recursive: true, mode: 0o755 });
+  chmodSync(incoming, 0o755);
+  let root: string;
+  if (traversableByOthers(incoming)) {
+    removeOrphanedRoots(incoming, 'pool-');
+    root = mkdtempSync(join(incoming, `pool-${process.pid}-`));
+  } else {
+    removeOrphanedRoots(tmpdir(), 'fmu-gateway-results-');
+    root = mkdtempSync(join(tmpdir(), `fmu-gateway-results-${process.pid}-`));
+  }
+  chmodSync(root, 0o755);
+  const done = join(root, 'done');
+  mkdirSync(done, { mode: 0o700 });
+  return { root, done };
+}
+
+export function createWorkerOutbox(root: OutboxRoot, name: string): string {
+  const dir = join(root.root, name);
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+export const jobFileName = (jobId: number): string => `job-${jobId}.cols`;
+
+/**
+ * Creates the empty result file of a job. `uid`: the host uid the sandboxed worker runs as
+ * (when the gateway is root), who must own the file to write it.
+ */
+export function prepareJobFile(outbox: string, jobId: number, uid: number | undefined): string {
+  const path = join(outbox, jobFileName(jobId));
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    if (uid !== undefined) fchownSync(fd, uid, uid);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+/** Moves a job's file out of the worker's reach (its outbox) into done/; returns the new path. */
+export function collectJobFile(root: OutboxRoot, outbox: string, jobId: number, uid: number | undefined): string {
+  const target = join(root.done, `${process.pid}-${jobId}.cols`);
+  renameSync(join(outbox, jobFileName(jobId)), target);
+  // Ours again: a later worker with a recycled uid must not be able to open it.
+  if (uid !== undefined) chownSync(target, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  chmodSync(target, 0o644);
+  return target;
+}
+
+/** Empties an outbox between jobs: whatever else a hostile FMU managed to leave there goes. */
+export function clearOutbox(outbox: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(outbox);
+  } catch {
+    return;
+  }
+  for (const n of names) rmSync(join(outbox, n), { recursive: true, force: true });
+}
+
+export function removeOutbox(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

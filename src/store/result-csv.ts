@@ -1,0 +1,75 @@
+/**
+ * CSV rendered lazily from a columnar result file: blocks of rows are read from disk and turned
+ * into text one block at a time, so a million-row result never becomes one string and the event
+ * loop gets a turn between blocks (each read is asynchronous). Header "time,<column>,...";
+ * numbers as the shortest round-trip decimal, NaN/Inf/-Inf spelled as CSV readers expect;
+ * 64-bit integers exactly; booleans 0/1; text quoted when it must be.
+ */
+import type { ColumnValues, ResultFile } from './result-file-reader.ts';
+
+/** Rows per block: ~1 MB of text for a few columns, a few ms of formatting. */
+const BLOCK_ROWS = 16_384;
+
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Shortest round-trip decimal; NaN/±Infinity spelled as most CSV readers expect. */
+export function csvNumber(v: number): string {
+  // `v - v === 0` is false exactly for NaN and ±Infinity (cheaper than Number.isFinite in the hot loop).
+  if (v - v === 0) return '' + v;
+  return v !== v ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+}
+
+export interface CsvSlice {
+  /** Indexes of the file's columns to include, in this order (default all). */
+  columns?: readonly number[];
+  /** First row (inclusive) and last row (exclusive); default the whole result. */
+  startRow?: number;
+  endRow?: number;
+  /** Take every n-th row of the range (decimation; default 1). */
+  every?: number;
+}
+
+function cellWriter(v: ColumnValues): (r: number) => string {
+  if (v instanceof Float64Array) return (r) => csvNumber(v[r] as number);
+  if (v instanceof Uint8Array) return (r) => (v[r] === 0 ? '0' : '1');
+  if (Array.isArray(v)) return (r) => csvField(v[r] ?? '');
+  return (r) => String(v[r]);
+}
+
+/** The CSV text of `file`, in blocks (strings of whole lines). */
+export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}): AsyncGenerator<string> {
+  const cols = slice.columns ?? file.columns.map((_, i) => i);
+  const every = Math.max(1, Math.floor(slice.every ?? 1));
+  const start = Math.max(0, Math.min(file.rows, slice.startRow ?? 0));
+  const end = Math.max(start, Math.min(file.rows, slice.endRow ?? file.rows));
+  yield ['time', ...cols.map((i) => file.columns[i]?.name ?? `column${i}`)].map(csvField).join(',') + '\n';
+  for (let from = start; from < end; from += BLOCK_ROWS * every) {
+    const to = Math.min(end, from + BLOCK_ROWS * every);
+    const [time, ...values] = await Promise.all([file.readTime(from, to), ...cols.map((i) => file.readColumn(i, from, to))]);
+    const t = time as Float64Array;
+    const n = to - from;
+    let text = '';
+    if (values.length === 1 && values[0] instanceof Float64Array) {
+      // The common shapes get loops without a closure call per cell.
+      const a = values[0];
+      for (let r = 0; r < n; r += every) text += csvNumber(t[r] as number) + ',' + csvNumber(a[r] as number) + '\n';
+    } else if (values.every((v) => v instanceof Float64Array)) {
+      const arrays = values as Float64Array[];
+      for (let r = 0; r < n; r += every) {
+        let line = csvNumber(t[r] as number);
+        for (let c = 0; c < arrays.length; c++) line += ',' + csvNumber((arrays[c] as Float64Array)[r] as number);
+        text += line + '\n';
+      }
+    } else {
+      const cells = values.map((v) => cellWriter(v as ColumnValues));
+      for (let r = 0; r < n; r += every) {
+        let line = csvNumber(t[r] as number);
+        for (let c = 0; c < cells.length; c++) line += ',' + (cells[c] as (r: number) => string)(r);
+        text += line + '\n';
+      }
+    }
+    yield text;
+  }
+}

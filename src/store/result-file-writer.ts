@@ -1,0 +1,88 @@
+/**
+ * Writes a recorded result as a columnar file (format: src/schemas/result-file.ts). Each column
+ * goes to disk in one write of its typed array's bytes: no per-row work for numbers, so a worker
+ * hands a million rows to the gateway in milliseconds. Runs in the worker (runner/simulate-job.ts)
+ * and in the run store for results that did not come from a worker.
+ */
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import type { ResultColumn, SimulationResult } from '../engine/types.ts';
+import {
+  RESULT_FILE_MAGIC,
+  type ColumnStorage,
+  type ResultBlock,
+  type ResultFileColumn,
+  type ResultFileFooter,
+} from '../schemas/result-file.ts';
+
+type Recorded = Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows'>;
+
+/** The values of a recorded column as the file stores them. */
+function encodeColumn(values: ResultColumn['values'] | ArrayBufferView, rows: number): { storage: ColumnStorage; parts: Uint8Array[] } {
+  const bytesOf = (a: ArrayBufferView, width: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, rows * width);
+  if (values instanceof Float64Array) return { storage: 'float64', parts: [bytesOf(values, 8)] };
+  if (values instanceof BigInt64Array) return { storage: 'int64', parts: [bytesOf(values, 8)] };
+  if (values instanceof BigUint64Array) return { storage: 'uint64', parts: [bytesOf(values, 8)] };
+  if (values instanceof Uint8Array) return { storage: 'bool', parts: [bytesOf(values, 1)] };
+  if (Array.isArray(values)) {
+    // Strings are the one per-row cost: their utf-8 lengths make the offsets.
+    const offsets = new Uint32Array(rows + 1);
+    const text = Buffer.from(values.slice(0, rows).join(''), 'utf8');
+    let at = 0;
+    for (let r = 0; r < rows; r++) {
+      at += Buffer.byteLength(values[r] ?? '', 'utf8');
+      offsets[r + 1] = at;
+    }
+    if (text.byteLength > 0xffff_ffff) throw new RangeError('string column larger than 4 GiB');
+    return { storage: 'string', parts: [new Uint8Array(offsets.buffer), text] };
+  }
+  throw new TypeError(`cannot store a column of ${Object.prototype.toString.call(values)}`);
+}
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
+}
+
+/**
+ * Writes `result` to `path`: into an existing file the pool created for this job (`existing`,
+ * the sandbox may not create files there), else a new one. Returns the file size.
+ */
+export function writeResultFile(path: string, result: Recorded, opts: { existing?: boolean } = {}): number {
+  const fd = openSync(path, opts.existing === true ? 'r+' : 'w', 0o644);
+  try {
+    if (opts.existing === true) ftruncateSync(fd, 0);
+    let at = 0;
+    const put = (bytes: Uint8Array): void => {
+      writeAll(fd, bytes, at);
+      at += bytes.byteLength;
+    };
+    const block = (parts: Uint8Array[]): ResultBlock => {
+      const pad = (8 - (at % 8)) % 8;
+      if (pad > 0) put(new Uint8Array(pad));
+      const offset = at;
+      for (const p of parts) put(p);
+      return { offset, bytes: at - offset };
+    };
+    put(Buffer.from(RESULT_FILE_MAGIC, 'latin1'));
+    const rows = result.rows;
+    const time = block(encodeColumn(result.time, rows).parts);
+    const columns: ResultFileColumn[] = result.columns.map((c) => {
+      // Int64 / UInt64 columns may carry their exact values beside the nearest doubles: store those.
+      const exact = (c as { exact?: BigInt64Array | BigUint64Array }).exact;
+      const { storage, parts } = encodeColumn(exact ?? c.values, rows);
+      const col: ResultFileColumn = { name: c.name, fmi_type: c.type, storage, block: block(parts) };
+      if (c.unit !== undefined) col.unit = c.unit;
+      return col;
+    });
+    const footer: ResultFileFooter = { format: 'fmu-gateway-columns', version: 1, rows, time, columns };
+    if (result.eventRows !== undefined) footer.event_rows = block(encodeColumn(result.eventRows, rows).parts);
+    const json = Buffer.from(JSON.stringify(footer), 'utf8');
+    put(json);
+    const tail = Buffer.alloc(16);
+    tail.writeUInt32LE(json.byteLength, 0);
+    tail.write(RESULT_FILE_MAGIC, 8, 'latin1');
+    put(tail);
+    return at;
+  } finally {
+    closeSync(fd);
+  }
+}
