@@ -80,7 +80,10 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
     ctx.ensureBinary = async (fmu, iface) => (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir })).path;
   }
-  return { ctx, warmUp: () => void getPool(), close: async () => {
+  return {
+    ctx,
+    warmUp: () => void getPool(),
+    close: async () => {
       await pool?.close();
       await remote?.close();
     },
