@@ -21,6 +21,8 @@ export interface ResultDigest {
   summary: Record<string, ColumnSummary>;
   /** Non-numeric columns, not summarised. */
   skipped: string[];
+  /** What the summary has to say (non-finite samples left out). */
+  warnings: string[];
   kpis: Record<string, number | null>;
   /** Series by point budget: "time" and every numeric column except one named "time". */
   series: { points: number; values: Series }[];
@@ -56,11 +58,12 @@ export function downsampleSeries(result: Pick<SimulationResult, 'rows' | 'time' 
 }
 
 export function digestResult(result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows'>, req: DigestRequest): ResultDigest {
-  const { summary, skipped } = summarizeResult(result);
+  const { summary, skipped, warnings } = summarizeResult(result);
   const byName = new Map(result.columns.filter(isNumericColumn).map((c) => [c.name, c.values]));
   return {
     summary,
     skipped,
+    warnings,
     kpis: computeKpis(req.kpis, result.time, (n) => byName.get(n)),
     series: [...new Set(req.seriesPoints)].map((points) => ({ points, values: downsampleSeries(result, points) })),
     eventTimes: eventTimesOf(result),

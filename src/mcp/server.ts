@@ -4,6 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServiceContext } from '../service/context.ts';
+import { ERROR_CODES } from '../errors.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { registerResources } from './resources/index.ts';
 import type { ToolDeps } from './tools/deps.ts';
@@ -11,14 +12,20 @@ import { registerTools } from './tools/index.ts';
 
 export interface McpServerOptions {
   transport: 'stdio' | 'http';
+  /** The caller's identity (its API key's id over HTTP); stdio defaults to the one local caller. */
+  callerId?: string;
 }
+
+/** The only caller of a stdio server: the user of this machine. */
+export const LOCAL_CALLER = 'local';
 
 const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
 Typical session: list_library (or upload_fmu for your own .fmu) → get_variables {fmu_id} for exact names, units
 and the default experiment → simulate {fmu_id, stop_time, start_values, input_signals, outputs, kpis, plot}.
 simulate answers with a small summary; the full result is the resource in result_uri (CSV).
 Every failure is a tool result with status "error", a stable error.code and error.hint saying how to fix the call.
-Times are in seconds; values in the units get_variables reports.`;
+Times are in seconds; values in the units get_variables reports.
+error.code is one of: ${ERROR_CODES.join(', ')}.`;
 
 export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): McpServer {
   const server = new McpServer(
@@ -28,7 +35,9 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
       // No `tools` here: declaring it makes the SDK install its tools/call handler in this
       // constructor, before registerTools can wrap it (see tools/input-errors.ts); the first
       // registerTool declares the capability instead.
-      capabilities: { resources: {}, logging: {} },
+      // No `logging`: FMU log lines reach the agent inside results (warnings, error.data), not as
+      // notifications/message, and a capability must not promise what the server does not send.
+      capabilities: { resources: {} },
       // Input tables are bounded by the schemas (1000 signals, ...); this caps pathological payloads early.
       maxToolInputElements: 2_000_000,
     },
@@ -41,6 +50,8 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     maxOutputRows: ctx.config.limits.maxOutputRows,
     openWorld: ctx.config.mode !== 'local',
   };
+  const callerId = opts.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);
+  if (callerId !== undefined) deps.callerId = callerId;
   registerTools(server, deps);
   registerResources(server, deps);
   return server;

@@ -23,22 +23,18 @@ export const FmuIdSchema = z
     message:
       'fmu_id must be "msl:<Name>" for a built-in library model (see list_library) or "sha256:<64 lowercase hex>" for an uploaded FMU (see upload_fmu)',
   })
-  .describe(
-    'Which FMU: "msl:<Name>" for a built-in library model (ids come from list_library), or "sha256:<hex>" as returned by upload_fmu.',
-  );
+  .describe('"msl:<Name>" (list_library) or "sha256:<hex>" (upload_fmu).');
 
-export const LibraryFmiVersionSchema = FmiVersionSchema.describe(
-  'Library models only: which FMI build of the model to use. Default "3.0" when the model is built for FMI 3.0, else "2.0". Omit it for uploaded FMUs (they have one version; another one is refused).',
-);
+export const LibraryFmiVersionSchema = FmiVersionSchema.describe('Library models only; default 3.0 if built.');
 
 export const DefaultExperimentOutSchema = z
   .object({
-    start_time: z.number().optional().describe('Suggested start time, s.'),
-    stop_time: z.number().optional().describe('Suggested stop time, s.'),
-    tolerance: z.number().optional().describe('Suggested relative tolerance.'),
-    step_size: z.number().optional().describe('Suggested step / output interval, s.'),
+    start_time: z.number().optional(),
+    stop_time: z.number().optional(),
+    tolerance: z.number().optional(),
+    step_size: z.number().optional(),
   })
-  .describe("The model's suggested experiment (used as defaults by simulate).");
+  .describe("Model's suggested experiment, s (simulate's defaults).");
 
 /** Status value used by every tool's success variant except simulate ("completed"). */
 export const OK_STATUS = 'ok' as const;
@@ -75,9 +71,7 @@ export function flatOutputSchema<const V extends readonly [AnyObject, AnyObject,
   }
   const flat = z
     .object({
-      status: z
-        .enum(statuses as [string, ...string[]])
-        .describe(`Outcome of the call: ${statuses.map((s) => `"${s}"`).join(', ')}. Other fields depend on it.`),
+      status: z.enum(statuses as [string, ...string[]]).describe('Other fields depend on it.'),
       ...shape,
     })
     .superRefine((value, ctx) => {

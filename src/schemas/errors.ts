@@ -9,19 +9,14 @@ import { z } from 'zod';
 import { ERROR_CODES, toGatewayError, type ErrorCode } from '../errors.ts';
 import { X402PaymentRequiredFields } from './x402.ts';
 
-export const ErrorCodeSchema = z
-  .enum(ERROR_CODES)
-  .describe('Stable machine-readable error code (UPPER_SNAKE); branch on this, not on the message.');
+export const ErrorCodeSchema = z.enum(ERROR_CODES).describe('Stable error code: branch on it, not on the message.');
 
 export const ErrorInfoSchema = z
   .object({
     code: ErrorCodeSchema,
-    message: z.string().describe('What went wrong, in one or two sentences.'),
-    hint: z.string().optional().describe('How to fix the call (what to change or which tool to call first).'),
-    data: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('Structured details (e.g. valid_names, limit, requested), depending on the code.'),
+    message: z.string(),
+    hint: z.string().optional().describe('How to fix the call.'),
+    data: z.record(z.string(), z.unknown()).optional().describe('Details, depending on the code.'),
   })
   .describe('Why the call failed.');
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
@@ -34,15 +29,13 @@ export type ErrorResult = z.infer<typeof ErrorResultSchema>;
 
 export const PaymentRequiredSchema = z.object({
   status: z.literal('payment_required'),
-  amount: z.number().nonnegative().describe('Price of this call in major units of `currency` (e.g. 1 = 1.00 USD).'),
-  currency: z.string().describe('ISO 4217 currency code, lowercase (e.g. "usd").'),
-  checkout_url: z.string().describe('Open this URL (a human pays there) to pay for the call.'),
-  session_id: z.string().describe('Checkout session id: pass it to redeem_checkout once paid.'),
-  expires_at: z.string().describe('ISO 8601 time when the checkout session expires.'),
-  methods: z.array(z.string()).describe('Accepted payment methods (e.g. "stripe_checkout").'),
-  next_steps: z
-    .array(z.string())
-    .describe('What to do, in order: open checkout_url, call redeem_checkout, call the tool again with payment_token.'),
+  amount: z.number().nonnegative().describe('Price in major units of currency.'),
+  currency: z.string().describe('ISO 4217, lowercase.'),
+  checkout_url: z.string().describe('A human pays here.'),
+  session_id: z.string().describe('For redeem_checkout once paid.'),
+  expires_at: z.string().describe('ISO 8601.'),
+  methods: z.array(z.string()),
+  next_steps: z.array(z.string()).describe('What to do, in order.'),
   // The x402 v2 PaymentRequired object, spread into the same result when X402_PAY_TO is set, so
   // an x402 client finds x402Version / resource / accepts at the top of structuredContent.
   ...X402PaymentRequiredFields,

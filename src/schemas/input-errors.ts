@@ -5,7 +5,11 @@
  * and the CLI.
  */
 import { z } from 'zod';
-import { GatewayError } from '../errors.ts';
+import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.ts';
+
+function isErrorCode(s: string): s is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(s);
+}
 
 /** At most this many problems in the message; all of them are in data.issues. */
 const MAX_LISTED = 5;
@@ -102,5 +106,18 @@ export function invalidArguments(tool: string, schema: z.ZodType, error: z.ZodEr
         : `In ${unknown.at} use only: ${unknown.valid.join(', ')}.`
       : `Correct the argument(s) named above and call ${tool} again; its input schema gives every argument's type and range.`;
   const issues: ArgumentIssue[] = described.map((d) => ({ path: d.at, message: d.what }));
+  // A refinement may name the code its problem has everywhere else (too many rows is
+  // OUTPUT_LIMIT_EXCEEDED, as the service says too); used when it is the only problem.
+  const only = error.issues.length === 1 ? error.issues[0] : undefined;
+  const params = only?.code === 'custom' ? (only.params as Record<string, unknown> | undefined) : undefined;
+  const coded = params !== undefined && typeof params.error_code === 'string' && isErrorCode(params.error_code) ? params : undefined;
+  if (coded !== undefined) {
+    const { error_code: code, ...data } = coded;
+    return new GatewayError(code as ErrorCode, `Invalid arguments for ${tool}: ${listed.join('; ')}`, {
+      ...data,
+      issues,
+      hint: listed[0] ?? hint,
+    });
+  }
   return new GatewayError('BAD_REQUEST', `Invalid arguments for ${tool}: ${listed.join('; ')}${more}`, { issues, hint });
 }

@@ -63,9 +63,17 @@ const DigestNumber = z.number().nullable();
 export const ResultDigestSchema = z.strictObject({
   summary: z.record(
     z.string(),
-    z.strictObject({ min: DigestNumber, max: DigestNumber, mean: DigestNumber, final: DigestNumber, unit: z.string().optional() }),
+    z.strictObject({
+      min: DigestNumber,
+      max: DigestNumber,
+      mean: DigestNumber,
+      final: DigestNumber,
+      unit: z.string().optional(),
+      non_finite: z.number().int().nonnegative().optional(),
+    }),
   ),
   skipped: z.array(z.string()),
+  warnings: z.array(z.string()).max(100_000),
   kpis: z.record(z.string(), DigestNumber),
   series: z
     .array(z.strictObject({ points: z.number().int().min(2), values: z.record(z.string(), z.array(DigestNumber).max(1_000_000)) }))

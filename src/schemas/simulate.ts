@@ -24,7 +24,7 @@ export type KpiMetric = (typeof KPI_METRICS)[number];
 /** `<variable>_<metric>`; the variable part may itself contain underscores and dots. */
 export const KPI_PATTERN = new RegExp(`^(.+)_(${KPI_METRICS.join('|')})$`);
 
-export const DEFAULT_MAX_POINTS = 200;
+export const DEFAULT_MAX_POINTS = 50;
 export const MAX_MAX_POINTS = 5000;
 /** Default MAX_OUTPUT_ROWS of config.ts; the service re-checks with the configured value. */
 export const DEFAULT_MAX_OUTPUT_ROWS = 1_000_000;
@@ -48,16 +48,13 @@ export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
 
 export const InputSignalSchema = z
   .strictObject({
-    name: VariableNameSchema.describe('Name of an input variable (see get_variables with causality "input").'),
-    time: z.array(finite()).min(1).describe('Sample times, s, non-decreasing (a repeated time makes a step change).'),
+    name: VariableNameSchema.describe('An input variable.'),
+    time: z.array(finite()).min(1).describe('s, non-decreasing.'),
     values: z
       .array(z.union([finite(), z.boolean()], { error: 'each value must be a finite number (or true/false for a Boolean input)' }))
       .min(1)
-      .describe('Values at those times, same length as time. Outside [first, last] time the end values are held.'),
-    interpolation: z
-      .enum(['linear', 'hold'])
-      .optional()
-      .describe('"linear" between samples (default for real inputs) or "hold" the last sample (default otherwise).'),
+      .describe('One per time; end values held outside.'),
+    interpolation: z.enum(['linear', 'hold']).optional().describe('Default linear for reals, else hold.'),
   })
   .superRefine((s, ctx) => {
     if (s.time.length !== s.values.length) {
@@ -83,30 +80,17 @@ export type InputSignal = z.infer<typeof InputSignalSchema>;
 const simulateFields = {
   fmu_id: FmuIdSchema,
   fmi_version: LibraryFmiVersionSchema.optional(),
-  start_time: finite().optional().describe("Start time, s. Default: the model's default experiment start time, else 0."),
-  stop_time: finite()
-    .optional()
-    .describe("Stop time, s, greater than start_time. Default: the model's default experiment stop time (error if it has none)."),
+  start_time: finite().optional().describe('s; default from the model, else 0.'),
+  stop_time: finite().optional().describe('s; default from the model.'),
   step: z
     .number()
     .positive('step must be > 0 (it is the output interval in seconds)')
     .refine(Number.isFinite, 'step must be finite')
     .optional()
-    .describe(
-      "Output interval, s: one result row every step (also the co-simulation communication step). Default: the model's default experiment step size, else (stop_time - start_time) / 500.",
-    ),
-  interface: InterfaceKindSchema.optional().describe(
-    'Which FMU interface to run: "CS" (the FMU steps itself) or "ME" (our solver integrates it). Default: CS when available, else ME.',
-  ),
-  solver: SolverChoiceSchema.optional().describe(
-    'ME only: "rk45" (adaptive, non-stiff), "bdf" (stiff), "euler" (fixed step), "auto" (default: the engine picks).',
-  ),
-  tolerance: z
-    .number()
-    .positive()
-    .max(0.1)
-    .optional()
-    .describe("Relative tolerance of the ME solver (and passed to the FMU). Default: the model's default experiment tolerance, else 1e-4."),
+    .describe('Output interval = CS step, s; default from the model, else span/500.'),
+  interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
+  solver: SolverChoiceSchema.optional().describe('ME only: rk45, bdf (stiff), euler; default auto.'),
+  tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
     .record(
       VariableNameSchema,
@@ -115,18 +99,9 @@ const simulateFields = {
       }),
     )
     .optional()
-    .describe('Values set before initialization, by variable name, e.g. {"e": 0.7}: parameters, inputs or states (see get_variables).'),
-  input_signals: z
-    .array(InputSignalSchema)
-    .max(1000)
-    .optional()
-    .describe('Time-varying inputs: for each input variable, sample times and values.'),
-  outputs: z
-    .array(VariableNameSchema)
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe('Variables to record, by name. Default: every variable with causality "output".'),
+    .describe('Parameters / initial values by name, e.g. {"e": 0.7}.'),
+  input_signals: z.array(InputSignalSchema).max(1000).optional().describe('Inputs over time.'),
+  outputs: z.array(VariableNameSchema).min(1).max(1000).optional().describe('Variables to record. Default: all outputs.'),
   kpis: z
     .array(
       z.string().regex(KPI_PATTERN, {
@@ -135,22 +110,18 @@ const simulateFields = {
     )
     .max(200)
     .optional()
-    .describe(
-      `Key figures computed on the full-resolution result, as "<variable>_<metric>", metric one of: ${KPI_METRICS.join(', ')}. ` +
-        'mean/rms/integral are time-weighted (trapezoidal); overshoot in % of the step from initial to final value; rise_time 10%->90% of that step, s; settling_time: last time outside a ±2% band around the final value, s.',
-    ),
+    .describe('"<variable>_<metric>", e.g. "h_max"; on the full result. overshoot in %, rise_time 10-90%, settling_time ±2%.'),
   max_points: z
     .number()
     .int()
     .min(2)
     .max(MAX_MAX_POINTS)
     .optional()
-    .describe(
-      `Maximum points in the inline series (default ${DEFAULT_MAX_POINTS}, at most ${MAX_MAX_POINTS}); extrema, first and last points are kept. The full result is at result_uri.`,
-    ),
-  plot: z.boolean().optional().describe('Also return a PNG line chart of the outputs against time (default false).'),
-  payment_token: z.string().optional().describe('Token from redeem_checkout, when a previous call answered status "payment_required".'),
-  payment_method: z.string().optional().describe('Payment method to use when payment is required (e.g. "stripe_checkout").'),
+    .describe(`Inline series points (default ${DEFAULT_MAX_POINTS}); extrema kept. More: get_result.`),
+  plot: z.boolean().optional().describe('Add a PNG chart.'),
+  plot_variables: z.array(VariableNameSchema).min(1).max(32).optional().describe('Default: the numeric outputs.'),
+  payment_token: z.string().optional().describe('From redeem_checkout after "payment_required".'),
+  payment_method: z.string().optional().describe('e.g. "stripe_checkout".'),
 };
 
 /** Cross-field checks that need only the request itself (the service re-checks after defaults). */
@@ -174,6 +145,8 @@ function checkTimes(
       ctx.addIssue({
         code: 'custom',
         path: ['step'],
+        // Too many rows is OUTPUT_LIMIT_EXCEEDED wherever it is found (see input-errors.ts).
+        params: { error_code: 'OUTPUT_LIMIT_EXCEEDED', rows, limit: maxOutputRows },
         message: `this request would record ${rows} rows ((stop_time - start_time) / step + 1) but the limit is ${maxOutputRows}; use step >= ${(v.stop_time - start) / (maxOutputRows - 1)} or a shorter time span`,
       });
     }
@@ -194,60 +167,55 @@ export type SimulateInput = z.infer<typeof SimulateInputSchema>;
 const nullableNumber = z.number().nullable();
 
 export const OutputSummarySchema = z.object({
-  min: nullableNumber.describe('Smallest value (null when no finite value).'),
-  max: nullableNumber.describe('Largest value.'),
-  mean: nullableNumber.describe('Time-weighted mean (trapezoidal).'),
-  final: nullableNumber.describe('Value at the last recorded time.'),
-  unit: z.string().optional().describe('Unit of the variable.'),
+  min: nullableNumber,
+  max: nullableNumber,
+  mean: nullableNumber.describe('Time-weighted.'),
+  final: nullableNumber,
+  unit: z.string().optional(),
+  non_finite: z.number().int().optional().describe('NaN/Inf samples not counted'),
 });
 export type OutputSummary = z.infer<typeof OutputSummarySchema>;
 
 export const ProvenanceSchema = z
   .object({
     fmu_id: z.string(),
-    fmu_sha256: z.string().describe('sha256 of the .fmu that ran.'),
-    model_name: z.string().describe('Model name from modelDescription.xml.'),
-    engine_version: z.string().describe('fmu-gateway version that ran the simulation.'),
-    fmi_version: FmiVersionSchema.describe('FMI version of the FMU ("2.0" or "3.0").'),
+    fmu_sha256: z.string(),
+    model_name: z.string(),
+    engine_version: z.string(),
+    fmi_version: FmiVersionSchema,
     interface: InterfaceKindSchema,
-    solver: z.string().nullable().describe('ME solver actually used; null for CS.'),
+    solver: z.string().nullable(),
     tolerance: z.number().nullable(),
     start_time: z.number(),
     stop_time: z.number(),
     step: z.number(),
     start_values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
-    input_signals: z
-      .array(
-        z.object({
-          name: z.string(),
-          samples: z.number().int(),
-          t_first: z.number(),
-          t_last: z.number(),
-          interpolation: z.string(),
-        }),
-      )
-      .describe('Summary of the input signals used (full samples are in the request).'),
-    outputs: z.array(z.string()).describe('Recorded variables (columns of result.csv after time).'),
-    isolation: z.string().describe('How the FMU code was isolated (e.g. "process+netns", "process", "in-process").'),
-    started_at: z.string().describe('ISO 8601 time the run started.'),
-    executed_on: z.enum(['local', 'remote']).optional().describe('Where it ran: this gateway or the remote one (FMU_GATEWAY_URL).'),
-    remote_url: z.string().optional().describe('The remote gateway that ran it, when executed_on is "remote".'),
+    input_signals: z.array(
+      z.object({
+        name: z.string(),
+        samples: z.number().int(),
+        t_first: z.number(),
+        t_last: z.number(),
+        interpolation: z.string(),
+      }),
+    ),
+    outputs: z.array(z.string()),
+    isolation: z.string(),
+    started_at: z.string(),
+    executed_on: z.enum(['local', 'remote']).optional(),
+    remote_url: z.string().optional(),
   })
-  .describe('Everything needed to reproduce the run.');
+  .describe('What ran, to reproduce it.');
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
 export const SimulateCompletedSchema = z.object({
   status: z.literal('completed'),
-  run_id: z.string().describe('Id of this run; the full result is at result_uri.'),
+  run_id: z.string().describe('For get_result / compare_runs.'),
   rows: z.number().int().nonnegative().describe('Rows in the full result.'),
-  summary: z.record(z.string(), OutputSummarySchema).describe('Per recorded numeric output: min, max, mean, final.'),
-  kpis: z
-    .record(z.string(), nullableNumber)
-    .describe('Requested KPIs by name; null when undefined for this signal (e.g. rise_time of a constant).'),
-  series: z
-    .record(z.string(), z.array(nullableNumber))
-    .describe('Downsampled series: "time" (s) and one array per output, all equally long (<= max_points); null where not finite.'),
-  result_uri: z.string().describe('MCP resource with the full CSV result: fmu-gateway://runs/<run_id>/result.csv'),
+  summary: z.record(z.string(), OutputSummarySchema).describe('Per numeric output.'),
+  kpis: z.record(z.string(), nullableNumber).describe('null when undefined for the signal.'),
+  series: z.record(z.string(), z.array(nullableNumber)).describe('Downsampled: "time" and one array per output, 6 significant digits.'),
+  result_uri: z.string().describe('Full CSV resource.'),
   provenance: ProvenanceSchema,
   stats: z
     .object({
@@ -256,22 +224,16 @@ export const SimulateCompletedSchema = z.object({
       rejected_steps: z.number().int(),
       wall_ms: z.number(),
     })
-    .describe('Solver statistics and wall-clock time of the simulation itself.'),
-  event_times: z
-    .array(z.number())
-    .optional()
-    .describe('Model Exchange: times (s) of the events handled (state, time, step and input events), in order, at most 1000.'),
-  terminated_early: z
-    .object({ time: z.number(), reason: z.string() })
-    .optional()
-    .describe('Present when the FMU stopped before stop_time (e.g. it requested termination).'),
-  warnings: z.array(z.string()).describe('Non-fatal problems (FMU warnings, skipped string outputs, ...).'),
+    .describe('Solver statistics.'),
+  event_times: z.array(z.number()).optional().describe('ME: handled event times (<= 1000).'),
+  terminated_early: z.object({ time: z.number(), reason: z.string() }).optional(),
+  warnings: z.array(z.string()),
 });
 export type SimulateCompleted = z.infer<typeof SimulateCompletedSchema>;
 
 export const SimulateOutputSchema = flatOutputSchema(
   [SimulateCompletedSchema, PaymentRequiredSchema, ErrorResultSchema],
-  'status "completed": summary, KPIs, downsampled series and a link to the full CSV; status "payment_required": pay at checkout_url, redeem_checkout, then call again with payment_token; status "error": see error.code / error.hint.',
+  'completed: summary, KPIs, short series, result_uri; payment_required: pay, redeem_checkout, call again with payment_token.',
 );
 export type SimulateOutput = z.infer<typeof SimulateOutputSchema>;
 
@@ -282,19 +244,19 @@ export const SweepInputSchema = z
     parameters: z
       .array(
         z.strictObject({
-          name: VariableNameSchema.describe('Parameter to vary (see get_variables, causality "parameter").'),
+          name: VariableNameSchema,
           values: z
             .array(z.union([finite(), z.boolean()]))
             .min(1)
-            .max(1000)
-            .describe('Values to try.'),
+            .max(1000),
         }),
       )
       .min(1)
       .max(4)
-      .describe('Parameters to vary; every combination is run (full factorial).'),
+      .describe('Every combination is run (full factorial).'),
   })
-  .omit({ plot: true })
+  // A sweep answers with a table of runs, not an inline series.
+  .omit({ max_points: true })
   .superRefine((v, ctx) => {
     checkTimes(v, ctx, DEFAULT_MAX_OUTPUT_ROWS);
     const runs = v.parameters.reduce((n, p) => n * p.values.length, 1);
@@ -307,3 +269,31 @@ export const SweepInputSchema = z
     }
   });
 export type SweepInput = z.infer<typeof SweepInputSchema>;
+
+export const SweepRunSchema = z.object({
+  index: z.number().int(),
+  run_id: z.string().optional().describe('Stored run: get_result / compare_runs.'),
+  start_values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).describe('The swept values.'),
+  status: z.enum(['completed', 'failed']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  summary: z.record(z.string(), OutputSummarySchema).optional(),
+  kpis: z.record(z.string(), nullableNumber).optional(),
+});
+export type SweepRunOutput = z.infer<typeof SweepRunSchema>;
+
+export const SweepSuccessSchema = z.object({
+  status: z.literal('ok'),
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  wall_ms: z.number(),
+  parameters: z.array(z.string()).describe('Swept names (table columns).'),
+  runs: z.array(SweepRunSchema),
+  warnings: z.array(z.string()),
+});
+export type SweepSuccess = z.infer<typeof SweepSuccessSchema>;
+
+export const SweepOutputSchema = flatOutputSchema(
+  [SweepSuccessSchema, PaymentRequiredSchema, ErrorResultSchema],
+  'One row per run: swept values, summary, KPIs, run_id.',
+);

@@ -8,12 +8,8 @@ import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
 export const UploadFmuInputSchema = z
   .strictObject({
-    path: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Absolute path of a .fmu file on the gateway machine (local/stdio use). Give this or content_base64, not both.'),
-    content_base64: z.string().min(1).optional().describe('The .fmu file bytes, base64-encoded (remote use). Give this or path, not both.'),
+    path: z.string().min(1).optional().describe('Absolute path of a .fmu on this machine (stdio only).'),
+    content_base64: z.string().min(1).optional().describe('The .fmu bytes, base64. Give this or path.'),
   })
   .superRefine((v, ctx) => {
     const given = Number(v.path !== undefined) + Number(v.content_base64 !== undefined);
@@ -32,29 +28,26 @@ export type UploadFmuInput = z.infer<typeof UploadFmuInputSchema>;
 
 export const UploadFmuSuccessSchema = z.object({
   status: z.literal(OK_STATUS),
-  fmu_id: z.string().describe('"sha256:<hex>" of the file bytes; pass it as fmu_id to get_variables and simulate. Same bytes, same id.'),
-  already_stored: z.boolean().describe('True when these exact bytes had been uploaded before (nothing was stored again).'),
-  size_bytes: z.number().int().nonnegative().describe('Size of the .fmu file.'),
-  model_name: z.string().describe('Model name from modelDescription.xml.'),
-  description: z.string().optional().describe("The model's description."),
-  fmi_version: FmiVersionSchema.describe('FMI version of the FMU ("2.0" or "3.0").'),
-  guid: z.string().describe('FMI 2 GUID / FMI 3 instantiationToken.'),
-  generation_tool: z.string().optional().describe('Tool that exported the FMU.'),
-  interfaces: z.array(InterfaceKindSchema).describe('Interfaces the FMU implements (ME, CS).'),
-  platforms: z.array(z.string()).describe('Platform binaries inside the FMU (e.g. "linux64", "x86_64-linux").'),
-  has_sources: z.boolean().describe('True when the FMU carries C sources (can be compiled for this machine).'),
+  fmu_id: z.string().describe('"sha256:<hex>" of the bytes, for get_variables and simulate.'),
+  already_stored: z.boolean(),
+  size_bytes: z.number().int().nonnegative(),
+  model_name: z.string(),
+  description: z.string().optional(),
+  fmi_version: FmiVersionSchema,
+  guid: z.string(),
+  generation_tool: z.string().optional(),
+  interfaces: z.array(InterfaceKindSchema),
+  platforms: z.array(z.string()).describe('Binaries inside, e.g. "x86_64-linux".'),
+  has_sources: z.boolean().describe('C sources inside (compilable here).'),
   default_experiment: DefaultExperimentOutSchema,
   counts: CausalityCountsSchema.extend({
     states: z.number().int().nonnegative(),
     event_indicators: z.number().int().nonnegative(),
     variables: z.number().int().nonnegative(),
-  }).describe('Variable counts; call get_variables for the list.'),
-  warnings: z.array(z.string()).describe('Non-fatal problems found while validating the FMU.'),
+  }),
+  warnings: z.array(z.string()),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
 
-export const UploadFmuOutputSchema = flatOutputSchema(
-  [UploadFmuSuccessSchema, ErrorResultSchema],
-  'The stored FMU (status "ok"), or an error (status "error").',
-);
+export const UploadFmuOutputSchema = flatOutputSchema([UploadFmuSuccessSchema, ErrorResultSchema], 'The stored FMU.');
 export type UploadFmuOutput = z.infer<typeof UploadFmuOutputSchema>;

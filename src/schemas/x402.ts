@@ -12,30 +12,27 @@ export const X402_PAYMENT_META = 'x402/payment';
 export const X402_PAYMENT_RESPONSE_META = 'x402/payment-response';
 
 export const X402PaymentRequirementsSchema = z.object({
-  scheme: z.string().describe('Payment scheme, "exact": pay exactly `amount`.'),
-  network: z.string().describe('CAIP-2 chain id, e.g. "eip155:8453" (Base).'),
-  amount: z.string().describe('Amount in atomic units of `asset` (e.g. 1000000 = 1 USDC), as a decimal string.'),
-  asset: z.string().describe('Token contract address on `network`.'),
-  payTo: z.string().describe('Address that receives the payment.'),
-  maxTimeoutSeconds: z.number().int().positive().describe('How long the signed payment may take to settle.'),
+  scheme: z.string(),
+  network: z.string(),
+  amount: z.string().describe('Atomic units of asset, decimal string.'),
+  asset: z.string(),
+  payTo: z.string(),
+  maxTimeoutSeconds: z.number().int().positive(),
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type X402PaymentRequirements = z.infer<typeof X402PaymentRequirementsSchema>;
 
 export const X402ResourceSchema = z.object({
-  url: z.string().describe('What is paid for (here: the tool, as fmu-gateway://tools/<name>).'),
+  url: z.string(),
   description: z.string().optional(),
   mimeType: z.string().optional(),
 });
 
 /** The fields of the v2 PaymentRequired object, spread into the payment_required envelope. */
 export const X402PaymentRequiredFields = {
-  x402Version: z.literal(X402_VERSION).optional().describe('x402 protocol version (present when x402 payment is offered).'),
+  x402Version: z.literal(X402_VERSION).optional().describe('Present when x402 payment is offered.'),
   resource: X402ResourceSchema.optional(),
-  accepts: z
-    .array(X402PaymentRequirementsSchema)
-    .optional()
-    .describe('x402: acceptable payments; sign one and call again with _meta["x402/payment"].'),
+  accepts: z.array(X402PaymentRequirementsSchema).optional().describe('x402: sign one, call again with _meta["x402/payment"].'),
   // No `error` string here (the v2 object may carry one): it would clash with the error variant's
   // `error` object in the flat tool output schemas.
 };

@@ -1,6 +1,13 @@
 /**
- * A line chart of outputs against time: built as SVG (axes with ticks, unit labels, legend,
- * title), rasterized to PNG with resvg. Kept dependency-light on purpose: the SVG is plain text.
+ * Charts of outputs against time: stacked panels sharing the time axis, built as SVG (ticks,
+ * unit labels, legend, title) and rasterized to PNG with resvg.
+ *
+ * Readability rules: signals are grouped into one panel per unit (dimensionless ones say so);
+ * inside a unit, a signal whose span would fill less than MIN_SHARE of the panel's range gets a
+ * panel of its own, so nothing is flattened into a line by a signal 1000× larger; y-ranges are
+ * the data's range plus a margin, not rounded out to zero; booleans are drawn as steps on a
+ * false/true axis. `groupBy: 'variable'` (sweeps, comparisons) puts each variable in its own
+ * panel with one line per run.
  */
 import { Resvg } from '@resvg/resvg-js';
 
@@ -8,6 +15,12 @@ export interface PlotSeries {
   name: string;
   unit?: string;
   values: readonly (number | null)[];
+  /** Drawn as steps on a false/true axis. */
+  boolean?: boolean;
+  /** Legend text (default: the name); with groupBy 'variable', e.g. the run's parameter values. */
+  label?: string;
+  /** Own time axis (overlays of runs with different grids); default PlotInput.time. */
+  time?: readonly number[];
 }
 
 export interface PlotInput {
@@ -15,11 +28,17 @@ export interface PlotInput {
   time: readonly number[];
   series: readonly PlotSeries[];
   width?: number;
+  /** Default: grows with the number of panels. */
   height?: number;
+  groupBy?: 'unit' | 'variable';
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-const MAX_LEGEND = 8;
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+const MAX_PANELS = 8;
+const MAX_LEGEND = 10;
+/** A signal must span at least this share of its panel's y-range, or it gets its own panel. */
+export const MIN_SHARE = 0.05;
+const MARGIN = 0.06;
 
 /** "Nice" tick values (1, 2, 5 × 10^k) covering [lo, hi] with about `target` intervals. */
 export function niceTicks(lo: number, hi: number, target = 5): number[] {
@@ -40,47 +59,175 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   return ticks;
 }
 
-function fmt(v: number): string {
+/** Ticks strictly inside [lo, hi] (the axis is the data range plus a margin, not the ticks' span). */
+function ticksWithin(lo: number, hi: number): number[] {
+  const eps = 1e-12 * Math.abs(hi - lo);
+  let ticks: number[] = [];
+  // A coarse 1-2-5 step can leave one tick inside a margin-padded range: refine until there are 3.
+  for (let target = 4; target <= 10 && ticks.length < 3; target += 2) {
+    ticks = niceTicks(lo, hi, target).filter((t) => t >= lo - eps && t <= hi + eps);
+  }
+  return ticks;
+}
+
+/** A tick label with as many digits as the axis span needs to tell neighbouring ticks apart. */
+function fmt(v: number, axisSpan = 0): string {
   const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
-  return String(Number(v.toPrecision(6)));
+  const digits = axisSpan > 0 && a > 0 ? Math.min(12, Math.max(2, Math.ceil(Math.log10(a / axisSpan)) + 2)) : 6;
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(Math.max(1, digits - 1));
+  return String(Number(v.toPrecision(Math.max(digits, 1))));
 }
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
+/** What the axis of a unit says: "" and "1" are dimensionless. */
+export function unitLabel(unit: string | undefined): string {
+  return unit === undefined || unit === '' || unit === '1' ? 'dimensionless' : unit;
+}
+
+interface Range {
+  lo: number;
+  hi: number;
+}
+
+function rangeOf(values: readonly (number | null)[]): Range | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v === null || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Number.isFinite(lo) ? { lo, hi } : undefined;
+}
+
+const span = (r: Range): number => r.hi - r.lo;
+
+interface Panel {
+  key: string;
+  label: string;
+  boolean: boolean;
+  series: { s: PlotSeries; color: string; range: Range | undefined }[];
+  range: Range | undefined;
+}
+
+function union(a: Range | undefined, b: Range | undefined): Range | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return { lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) };
+}
+
+/** Would every signal of the panel still span MIN_SHARE of its range with `r` added? */
+function fits(panel: Panel, r: Range | undefined): boolean {
+  const u = union(panel.range, r);
+  if (u === undefined || span(u) === 0) return true;
+  const members = [...panel.series.map((m) => m.range), r];
+  // A constant signal spans nothing anywhere; it only must not stretch the range much.
+  return members.every((m) => m === undefined || span(m) === 0 || span(m) >= MIN_SHARE * span(u));
+}
+
+/** f in [0, 1] → a color from blue (0) to red (1), HSL with fixed saturation and lightness. */
+function rampColor(f: number): string {
+  const h = (240 * (1 - Math.min(1, Math.max(0, f)))) / 60;
+  const c = 0.7 * (1 - Math.abs(2 * 0.42 - 1));
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : [x, 0, c];
+  const m = 0.42 - c / 2;
+  const hex = (v: number) =>
+    Math.round((v + m) * 255)
+      .toString(16)
+      .padStart(2, '0');
+  return `#${hex(r)}${hex(g)}${hex(b)}`;
+}
+
+/** Series → panels (see the file comment). Returns the panels and how many series were left out. */
+export function layoutPanels(input: PlotInput): { panels: Panel[]; dropped: number } {
+  const panels: Panel[] = [];
+  let dropped = 0;
+  const colorOf = new Map<string, string>();
+  // More runs than distinct colors (a sweep): a blue→red ramp in run order, so no two lines share one.
+  const runs = input.groupBy === 'variable' ? [...new Set(input.series.map((s) => s.label ?? s.name))] : [];
+  const ramp = runs.length > COLORS.length;
+  const colorFor = (key: string): string => {
+    let c = colorOf.get(key);
+    if (c === undefined) {
+      c = ramp ? rampColor(runs.indexOf(key) / (runs.length - 1)) : (COLORS[colorOf.size % COLORS.length] as string);
+      colorOf.set(key, c);
+    }
+    return c;
+  };
+  // Larger spans first, so a small signal meets the panel it would be flattened in and moves on.
+  const ordered = input.series
+    .map((s, i) => ({ s, i, range: rangeOf(s.values) }))
+    .sort((a, b) =>
+      input.groupBy === 'variable' ? a.i - b.i : (b.range ? span(b.range) : 0) - (a.range ? span(a.range) : 0) || a.i - b.i,
+    );
+  for (const { s, range } of ordered) {
+    const isBool = s.boolean === true;
+    const key = input.groupBy === 'variable' ? `v:${s.name}` : isBool ? 'bool' : `u:${unitLabel(s.unit)}`;
+    let panel = panels.find((p) => p.key === key && (isBool || input.groupBy === 'variable' || fits(p, range)));
+    if (panel === undefined) {
+      if (panels.length >= MAX_PANELS) {
+        dropped++;
+        continue;
+      }
+      const label = isBool ? 'false / true' : unitLabel(s.unit);
+      panel = { key, label: input.groupBy === 'variable' ? `${s.name} (${label})` : label, boolean: isBool, series: [], range: undefined };
+      panels.push(panel);
+    }
+    const color = input.groupBy === 'variable' ? colorFor(s.label ?? s.name) : colorFor(`s:${s.name}`);
+    panel.series.push({ s, color, range });
+    panel.range = union(panel.range, range);
+  }
+  // Keep the caller's order of first appearance for the panels (the sort above is for fitting only).
+  const firstIndex = (p: Panel): number => Math.min(...p.series.map((m) => input.series.indexOf(m.s)));
+  panels.sort((a, b) => firstIndex(a) - firstIndex(b));
+  return { panels, dropped };
+}
+
+/**
+ * Below this share of its magnitude a variation is numerical noise (a conserved energy, a value
+ * round-tripped through float32): the axis is widened to it so noise is not drawn as a signal.
+ */
+export const MIN_RELATIVE_SPAN = 1e-6;
+
+function yDomain(panel: Panel): Range {
+  if (panel.boolean) return { lo: -0.15, hi: 1.15 };
+  const r = panel.range ?? { lo: 0, hi: 1 };
+  const magnitude = Math.max(Math.abs(r.lo), Math.abs(r.hi));
+  if (span(r) > 0 && span(r) < MIN_RELATIVE_SPAN * magnitude) {
+    const mid = (r.lo + r.hi) / 2;
+    const half = (MIN_RELATIVE_SPAN * magnitude) / 2;
+    return { lo: mid - half * (1 + 2 * MARGIN), hi: mid + half * (1 + 2 * MARGIN) };
+  }
+  if (span(r) === 0) {
+    const pad = r.lo === 0 ? 1 : Math.abs(r.lo) * 0.05;
+    return { lo: r.lo - pad, hi: r.hi + pad };
+  }
+  const pad = span(r) * MARGIN;
+  return { lo: r.lo - pad, hi: r.hi + pad };
+}
+
 /** The chart as an SVG document. Null values break the line (gaps), they are not drawn as 0. */
 export function renderSvg(input: PlotInput): string {
+  const { panels, dropped } = layoutPanels(input);
   const W = input.width ?? 800;
-  const H = input.height ?? 450;
-  const m = { left: 72, right: 170, top: 40, bottom: 52 };
+  const m = { left: 96, right: 190, top: 40, bottom: 48, gap: 18 };
+  const panelH = panels.length <= 1 ? 360 : panels.length <= 3 ? 200 : 150;
+  const H = input.height ?? m.top + m.bottom + panels.length * panelH + Math.max(0, panels.length - 1) * m.gap;
+  const count = Math.max(1, panels.length);
+  const ph = (H - m.top - m.bottom - (count - 1) * m.gap) / count;
   const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const series = input.series.slice(0, MAX_LEGEND);
-
-  let yLo = Infinity;
-  let yHi = -Infinity;
-  for (const s of series)
-    for (const v of s.values)
-      if (v !== null) {
-        yLo = Math.min(yLo, v);
-        yHi = Math.max(yHi, v);
-      }
-  if (!Number.isFinite(yLo)) {
-    yLo = 0;
-    yHi = 1;
-  }
-  const tLo = input.time[0] ?? 0;
-  const tHi = input.time[input.time.length - 1] ?? 1;
-  const xt = niceTicks(tLo, tHi);
-  const yt = niceTicks(yLo, yHi);
-  const x0 = xt[0] as number,
-    x1 = xt[xt.length - 1] as number;
-  const y0 = yt[0] as number,
-    y1 = yt[yt.length - 1] as number;
+  const allTimes = input.series.flatMap((s) => (s.time === undefined ? [] : [s.time[0] ?? 0, s.time[s.time.length - 1] ?? 0]));
+  const ends = [...(input.time.length > 0 ? [input.time[0] as number, input.time[input.time.length - 1] as number] : []), ...allTimes];
+  const tLo = ends.length > 0 ? Math.min(...ends) : 0;
+  const tHi = ends.length > 0 ? Math.max(...ends) : 1;
+  const x0 = tLo;
+  const x1 = tHi > tLo ? tHi : tLo + 1;
   const sx = (t: number) => m.left + ((t - x0) / (x1 - x0)) * pw;
-  const sy = (v: number) => m.top + ph - ((v - y0) / (y1 - y0)) * ph;
+  const xt = ticksWithin(x0, x1);
 
   const out: string[] = [];
   out.push(
@@ -88,47 +235,69 @@ export function renderSvg(input: PlotInput): string {
   );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="24" font-size="16" text-anchor="middle" font-weight="bold">${escapeXml(input.title)}</text>`);
-  for (const t of xt) {
-    const x = sx(t).toFixed(1);
-    out.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${x}" y="${m.top + ph + 18}" font-size="12" text-anchor="middle">${fmt(t)}</text>`);
-  }
-  for (const v of yt) {
-    const y = sy(v).toFixed(1);
-    out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${m.left - 6}" y="${y}" dy="4" font-size="12" text-anchor="end">${fmt(v)}</text>`);
-  }
-  out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${m.left + pw / 2}" y="${H - 12}" font-size="13" text-anchor="middle">time (s)</text>`);
-  const units = [...new Set(series.map((s) => s.unit).filter((u): u is string => u !== undefined && u !== ''))];
-  const yLabel = units.length > 0 ? `value (${units.join(', ')})` : 'value';
-  out.push(`<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" font-size="13" text-anchor="middle">${escapeXml(yLabel)}</text>`);
+  const legendSeen = new Set<string>();
+  let legendRows = 0;
 
-  series.forEach((s, k) => {
-    const color = COLORS[k % COLORS.length] as string;
-    let d = '';
-    let pen = false;
-    for (let i = 0; i < input.time.length; i++) {
-      const v = s.values[i];
-      if (v === null || v === undefined) {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? 'L' : 'M'}${sx(input.time[i] as number).toFixed(1)} ${sy(v).toFixed(1)}`;
-      pen = true;
+  panels.forEach((panel, k) => {
+    const top = m.top + k * (ph + m.gap);
+    const dom = yDomain(panel);
+    const sy = (v: number) => top + ph - ((v - dom.lo) / (dom.hi - dom.lo)) * ph;
+    const yt = panel.boolean ? [0, 1] : ticksWithin(dom.lo, dom.hi);
+    for (const t of xt) {
+      const x = sx(t).toFixed(1);
+      out.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + ph}" stroke="#e5e5e5"/>`);
+      if (k === panels.length - 1)
+        out.push(`<text x="${x}" y="${top + ph + 18}" font-size="12" text-anchor="middle">${fmt(t, (x1 - x0) / 4)}</text>`);
     }
-    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6" stroke-linejoin="round"/>`);
-    const ly = m.top + 10 + k * 20;
-    const lx = m.left + pw + 14;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
-    const label = s.unit ? `${s.name} (${s.unit})` : s.name;
-    out.push(`<text x="${lx + 28}" y="${ly + 4}" font-size="12">${escapeXml(label.length > 20 ? `${label.slice(0, 19)}…` : label)}</text>`);
-  });
-  if (input.series.length > MAX_LEGEND) {
+    for (const v of yt) {
+      const y = sy(v).toFixed(1);
+      const text = panel.boolean ? (v === 1 ? 'true' : 'false') : fmt(v, (dom.hi - dom.lo) / 4);
+      out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#e5e5e5"/>`);
+      out.push(`<text x="${m.left - 6}" y="${y}" dy="4" font-size="12" text-anchor="end">${text}</text>`);
+    }
+    out.push(`<rect x="${m.left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
     out.push(
-      `<text x="${m.left + pw + 14}" y="${m.top + 14 + MAX_LEGEND * 20}" font-size="11" fill="#666">+${input.series.length - MAX_LEGEND} more not shown</text>`,
+      `<text transform="translate(14 ${top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">${escapeXml(panel.label)}</text>`,
+    );
+    for (const { s, color } of panel.series) {
+      const time = s.time ?? input.time;
+      let d = '';
+      let pen = false;
+      let prevY = 0;
+      for (let i = 0; i < time.length; i++) {
+        const v = s.values[i];
+        if (v === null || v === undefined || !Number.isFinite(v)) {
+          pen = false;
+          continue;
+        }
+        const x = sx(time[i] as number).toFixed(1);
+        const y = sy(v);
+        // Booleans hold their value until the next sample: a horizontal then a vertical segment.
+        if (pen && panel.boolean) d += `L${x} ${prevY.toFixed(1)}`;
+        d += `${pen ? 'L' : 'M'}${x} ${y.toFixed(1)}`;
+        pen = true;
+        prevY = y;
+      }
+      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6" stroke-linejoin="round"/>`);
+      const text = input.groupBy === 'variable' ? (s.label ?? s.name) : s.unit ? `${s.name} (${s.unit})` : s.name;
+      const legendKey = input.groupBy === 'variable' ? text : `${panel.key}#${s.name}`;
+      if (legendSeen.has(legendKey)) continue;
+      legendSeen.add(legendKey);
+      if (legendRows >= MAX_LEGEND) continue;
+      const ly = m.top + 10 + legendRows * 20;
+      const lx = m.left + pw + 14;
+      out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
+      out.push(`<text x="${lx + 28}" y="${ly + 4}" font-size="12">${escapeXml(text.length > 22 ? `${text.slice(0, 21)}…` : text)}</text>`);
+      legendRows++;
+    }
+  });
+  const hidden = legendSeen.size - legendRows + dropped;
+  if (hidden > 0) {
+    out.push(
+      `<text x="${m.left + pw + 14}" y="${m.top + 14 + legendRows * 20}" font-size="11" fill="#666">+${hidden} more not shown</text>`,
     );
   }
+  out.push(`<text x="${m.left + pw / 2}" y="${H - 10}" font-size="13" text-anchor="middle">time (s)</text>`);
   out.push('</svg>');
   return out.join('\n');
 }

@@ -52,7 +52,7 @@ export function readRunResult(ctx: ServiceContext, runId: string): RunResultFile
                 run_id: runId,
                 rows: meta.rows,
                 limit_bytes: maxBytes,
-                hint: 'Read it in parts (columns, a time window, decimation), use the inline series and summary, or download it over HTTP.',
+                hint: `Read it in pieces with get_result {run_id: "${runId}", columns, start_time, stop_time, stride}.`,
               },
             );
           }

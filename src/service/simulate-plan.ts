@@ -66,6 +66,48 @@ export function planInterface(md: ModelDescription, input: Pick<SimulateInput, '
   return iface;
 }
 
+/**
+ * How far beyond the model's own default experiment a run may reach when the caller gave no step.
+ * The work an FMU does grows with the simulated span, not with the rows we record (a CS FMU takes
+ * internal steps of its own size; an ME solver its own), so `stop_time: 1e308` with a coarse grid
+ * of 500 rows would keep a worker busy until the timeout. With an explicit step the caller has
+ * chosen the scale, and the row limit applies.
+ */
+export const MAX_SPAN_FACTOR_WITHOUT_STEP = 1e6;
+/** The span allowed without a step when the model suggests no experiment: 1e9 s (about 32 years). */
+export const MAX_SPAN_WITHOUT_STEP_OR_DEFAULT = 1e9;
+
+function checkSpanWithoutStep(md: ModelDescription, startTime: number, stopTime: number): void {
+  const de = md.default_experiment ?? {};
+  const span = stopTime - startTime;
+  const defaultSpan = de.stop_time !== undefined ? de.stop_time - (de.start_time ?? 0) : undefined;
+  const limit =
+    defaultSpan !== undefined && defaultSpan > 0 ? defaultSpan * MAX_SPAN_FACTOR_WITHOUT_STEP : MAX_SPAN_WITHOUT_STEP_OR_DEFAULT;
+  if (Number.isFinite(span) && span <= limit) return;
+  throw new GatewayError(
+    'BAD_REQUEST',
+    `stop_time - start_time = ${span} s is more than ${limit} s` +
+      (defaultSpan !== undefined ? ` (${MAX_SPAN_FACTOR_WITHOUT_STEP}× the model's default experiment of ${defaultSpan} s)` : '') +
+      ' and no step was given; the run would not finish in time',
+    {
+      start_time: startTime,
+      stop_time: stopTime,
+      limit_s: limit,
+      hint: 'Choose a shorter stop_time, or pass step explicitly if you really mean this span.',
+    },
+  );
+}
+
+/** A step too small to change the time value at stop_time (double precision) would never advance. */
+function checkStepResolvable(startTime: number, stopTime: number, step: number): void {
+  const far = Math.max(Math.abs(startTime), Math.abs(stopTime));
+  if (Number.isFinite(stopTime - startTime) && far + step > far) return;
+  throw new GatewayError('BAD_REQUEST', `step ${step} s is below the resolution of double-precision time at t = ${far} s`, {
+    step,
+    hint: 'Use a larger step, or times closer to 0.',
+  });
+}
+
 export function planSimulation(md: ModelDescription, input: SimulateInput, maxOutputRows: number): SimulationPlan {
   const de = md.default_experiment ?? {};
   const warnings: string[] = [];
@@ -81,12 +123,14 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
     });
   }
   const span = stopTime - startTime;
+  if (input.step === undefined) checkSpanWithoutStep(md, startTime, stopTime);
   let step = input.step ?? de.step_size ?? span / DEFAULT_GRID_INTERVALS;
   if (input.step === undefined && estimateRows(startTime, stopTime, step) > Math.min(maxOutputRows, 100_000)) {
     // The model's suggested step is a solver hint, often far finer than an agent needs to see.
     step = span / DEFAULT_GRID_INTERVALS;
     warnings.push(`The model's default step would record too many rows; using step = ${step} s. Pass step to choose.`);
   }
+  checkStepResolvable(startTime, stopTime, step);
   const rows = estimateRows(startTime, stopTime, step);
   if (rows > maxOutputRows) {
     throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `This run would record ${rows} rows; the limit is ${maxOutputRows} (MAX_OUTPUT_ROWS)`, {
@@ -130,7 +174,24 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
       );
     }
   }
-  const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable)])];
+  const plotted = input.plot_variables ?? [];
+  for (const name of plotted) {
+    requireVariable(md, name, 'plot_variables');
+    if (!numeric(name)) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `plot_variables: "${name}" is of type ${findVariable(md, name)?.type ?? 'unknown'}, not numeric`,
+        {
+          variable: name,
+          hint: 'Plot numeric variables only (Float, Int, Boolean, Enumeration types in get_variables).',
+        },
+      );
+    }
+  }
+  if (plotted.length > 0 && input.plot !== true) {
+    warnings.push('plot_variables has no effect without plot: true.');
+  }
+  const recorded = [...new Set([...outputs, ...kpis.map((k) => k.variable), ...plotted])];
   if (recorded.length === 0) warnings.push(`${md.model_name} declares no outputs; pass outputs to record variables.`);
   if (input.plot === true && !recorded.some(numeric)) {
     throw new GatewayError(

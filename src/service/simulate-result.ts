@@ -10,7 +10,7 @@ import type { IsolationReport } from '../runner/types.ts';
 import type { Provenance, SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { DEFAULT_MAX_POINTS } from '../schemas/simulate.ts';
 import type { SimulationPlan } from './simulate-plan.ts';
-import { renderPng } from './plot.ts';
+import { renderPng, type PlotSeries } from './plot.ts';
 
 /** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
 export const PLOT_POINTS = 1500;
@@ -27,17 +27,41 @@ function numericColumns(result: SimulationResult) {
   return result.columns.filter(isNumericColumn).filter((c) => c.name !== 'time');
 }
 
-export function buildSeries(result: SimulationResult, maxPoints: number): Record<string, (number | null)[]> {
+/** Significant digits of the inline series: what a reader can use; the full result has every bit. */
+export const SERIES_DIGITS = 6;
+/** Time keeps more digits, so that close samples late in a long run stay distinct. */
+export const SERIES_TIME_DIGITS = 10;
+
+function rounded(values: (number | null)[], digits: number): (number | null)[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined) values[i] = Number(v.toPrecision(digits));
+  }
+  return values;
+}
+
+/**
+ * At most `maxPoints` rows of the numeric columns (extrema, first, last and event rows kept), values
+ * rounded to SERIES_DIGITS significant digits. `round: false` keeps full precision (plots).
+ */
+export function buildSeries(result: SimulationResult, maxPoints: number, round = true): Record<string, (number | null)[]> {
   // Computed by the worker beside the full columns: the event loop does not scan every row.
   const computed = result.digest?.series.find((s) => s.points === maxPoints);
-  if (computed !== undefined) return computed.values;
+  if (computed !== undefined) {
+    const out: Record<string, (number | null)[]> = {};
+    for (const [name, values] of Object.entries(computed.values))
+      out[name] = round ? rounded([...values], name === 'time' ? SERIES_TIME_DIGITS : SERIES_DIGITS) : values;
+    return out;
+  }
   const cols = numericColumns(result);
   const rows = selectRows(
     { rows: result.rows, columns: cols.map((c) => c.values), ...(result.eventRows ? { eventRows: result.eventRows } : {}) },
     maxPoints,
   );
-  const series: Record<string, (number | null)[]> = { time: pick(result.time, rows) };
-  for (const c of cols) series[c.name] = pick(c.values, rows);
+  const series: Record<string, (number | null)[]> = {
+    time: round ? rounded(pick(result.time, rows), SERIES_TIME_DIGITS) : pick(result.time, rows),
+  };
+  for (const c of cols) series[c.name] = round ? rounded(pick(c.values, rows), SERIES_DIGITS) : pick(c.values, rows);
   return series;
 }
 
@@ -65,11 +89,11 @@ export interface CompletedParts {
 const MAX_EVENT_TIMES = 1000;
 
 export function buildCompleted({ runId, input, plan, result, provenance }: CompletedParts): SimulateCompleted {
-  const { summary, skipped } = result.digest ?? summarizeResult(result);
+  const { summary, skipped, warnings: summaryWarnings } = result.digest ?? summarizeResult(result);
   delete summary.time;
   const byName = new Map(numericColumns(result).map((c) => [c.name, c.values]));
   const kpis = result.digest?.kpis ?? computeKpis(plan.kpis, result.time, (n) => byName.get(n));
-  const warnings = [...plan.warnings, ...result.warnings];
+  const warnings = [...plan.warnings, ...result.warnings, ...summaryWarnings];
   if (skipped.length > 0) warnings.push(`Non-numeric outputs are only in the CSV result: ${skipped.join(', ')}.`);
   if (result.columns.some((c) => c.name === 'time'))
     warnings.push('A variable named "time" is only in the CSV result (the series key "time" is the simulation time).');
@@ -126,19 +150,26 @@ export function eventTimes(result: Pick<SimulationResult, 'rows' | 'time' | 'eve
   return out;
 }
 
-/** PNG of the numeric outputs against time. */
-export function plotResult(result: SimulationResult, title: string): Buffer {
-  const series = buildSeries(result, PLOT_POINTS);
-  const units = new Map(result.columns.map((c) => [c.name, c.unit]));
+/** The plot series of a result: the chosen (default: every numeric) column, downsampled, booleans marked. */
+export function plotSeries(result: SimulationResult, variables?: readonly string[]): { time: number[]; series: PlotSeries[] } {
+  const series = buildSeries(result, PLOT_POINTS, false);
+  const byName = new Map(result.columns.map((c) => [c.name, c]));
   const time = (series.time ?? []).map((t) => t ?? 0);
-  return renderPng({
-    title,
-    time,
-    series: Object.entries(series)
-      .filter(([name]) => name !== 'time')
-      .map(([name, values]) => {
-        const unit = units.get(name);
-        return unit === undefined ? { name, values } : { name, unit, values };
-      }),
-  });
+  const names = variables ?? Object.keys(series).filter((n) => n !== 'time');
+  const out: PlotSeries[] = [];
+  for (const name of names) {
+    const values = series[name];
+    const col = byName.get(name);
+    if (values === undefined || col === undefined) continue;
+    const s: PlotSeries = { name, values };
+    if (col.unit !== undefined) s.unit = col.unit;
+    if (col.type === 'Boolean') s.boolean = true;
+    out.push(s);
+  }
+  return { time, series: out };
+}
+
+/** PNG of the chosen (default: all numeric) outputs against time, one panel per unit. */
+export function plotResult(result: SimulationResult, title: string, variables?: readonly string[]): Buffer {
+  return renderPng({ title, ...plotSeries(result, variables) });
 }

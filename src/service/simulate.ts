@@ -11,6 +11,7 @@ import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { placeRun } from './placement.ts';
+import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, isolationLabel, PLOT_POINTS, plotResult } from './simulate-result.ts';
 
@@ -83,8 +84,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       executed_on: 'local',
     },
   });
-  const { series: _series, ...meta } = output;
-  ctx.results.save(runId, result, { ...meta, columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })) });
+  saveRun(ctx, output, result, opts.callerId);
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,
@@ -94,5 +94,5 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   });
   if (input.plot !== true) return { output };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title) };
+  return { output, plotPng: plotResult(result, title, input.plot_variables) };
 }

@@ -3,6 +3,7 @@
  * worker pool (which reuses a worker per FMU and caller across the runs). A failing run is
  * recorded with its error and does not stop the others.
  */
+import { setMaxListeners } from 'node:events';
 import { computeKpis, parseKpis } from '../engine/kpis.ts';
 import { summarizeResult } from '../engine/summary.ts';
 import type { ColumnSummary } from '../engine/summary.ts';
@@ -12,7 +13,9 @@ import type { RunOptions, SimulationJob } from '../runner/types.ts';
 import type { StartValue } from '../schemas/model-description.ts';
 import type { SimulationRunner } from './context.ts';
 
-export type SweepSpec = { parameters: Record<string, readonly number[]> } | { runs: readonly Record<string, StartValue>[] };
+export type SweepSpec = { parameters: Record<string, readonly GridValue[]> } | { runs: readonly Record<string, StartValue>[] };
+/** A value a grid can take: numbers, or true/false for a Boolean parameter. */
+export type GridValue = number | boolean;
 
 /** A sweep needs only the runner's `run` (the worker pool, or an in-process runner in tests). */
 export type SweepRunner = Pick<SimulationRunner, 'run'>;
@@ -27,6 +30,8 @@ export interface SweepOptions {
   concurrency?: number;
   /** Largest accepted number of runs; default 10 000. */
   maxRuns?: number;
+  /** Each completed run's full result, before it is dropped (store it, plot it); may be async. */
+  onResult?: (run: SweepRun, result: SimulationResult) => void | Promise<void>;
 }
 
 export interface SweepRun {
@@ -48,11 +53,11 @@ export interface SweepResult {
 }
 
 /** Cartesian product; the first parameter varies slowest (nested loops in key order). */
-export function expandGrid(parameters: Record<string, readonly number[]>): Record<string, number>[] {
-  let combos: Record<string, number>[] = [{}];
+export function expandGrid(parameters: Record<string, readonly GridValue[]>): Record<string, GridValue>[] {
+  let combos: Record<string, GridValue>[] = [{}];
   for (const [name, values] of Object.entries(parameters)) {
     if (values.length === 0) throw new GatewayError('BAD_REQUEST', `Sweep parameter "${name}" has no values; give at least one.`);
-    const next: Record<string, number>[] = [];
+    const next: Record<string, GridValue>[] = [];
     for (const c of combos) for (const v of values) next.push({ ...c, [name]: v });
     combos = next;
   }
@@ -114,6 +119,16 @@ export async function sweep(runner: SweepRunner, job: SimulationJob, spec: Sweep
       md.variables.map((v) => v.name),
     );
   const runs: SweepRun[] = combos.map((start_values, index) => ({ index, start_values, status: 'failed' }));
+  const lanes = Math.max(1, Math.min(opts.concurrency ?? 16, runs.length));
+  // Every run in flight listens on the signal (the pool cancels its job on abort). The caller's
+  // signal gets ONE listener, forwarding to ours, whose listener bound is the number of lanes: a
+  // sweep of 11+ runs must not trip Node's MaxListenersExceededWarning (default bound 10).
+  const inner = new AbortController();
+  setMaxListeners(lanes + 2, inner.signal);
+  const forward = (): void => inner.abort(opts.signal?.reason);
+  if (opts.signal?.aborted === true) inner.abort(opts.signal.reason);
+  else opts.signal?.addEventListener('abort', forward, { once: true });
+  const signal = inner.signal;
   let next = 0;
   let done = 0;
 
@@ -122,20 +137,21 @@ export async function sweep(runner: SweepRunner, job: SimulationJob, spec: Sweep
       fmu: job.fmu,
       options: { ...job.options, startValues: { ...(job.options.startValues ?? {}), ...run.start_values } },
     };
-    const runOpts: RunOptions = { callerId: opts.callerId ?? 'sweep' };
-    if (opts.signal !== undefined) runOpts.signal = opts.signal;
+    const runOpts: RunOptions = { callerId: opts.callerId ?? 'sweep', signal };
     for (;;) {
       try {
         const result = await runner.run(runJob, runOpts);
         Object.assign(run, { status: 'completed' }, describeRun(result, kpis));
+        await opts.onResult?.(run, result);
         return;
       } catch (e) {
         const g = toGatewayError(e);
         // Another caller filled the pool's queue: wait for room rather than fail this run.
-        if (g.code === 'QUEUE_FULL' && opts.signal?.aborted !== true) {
+        if (g.code === 'QUEUE_FULL' && !signal.aborted) {
           await sleep(50);
           continue;
         }
+        run.status = 'failed';
         run.error = { code: g.code, message: g.message };
         return;
       }
@@ -145,14 +161,17 @@ export async function sweep(runner: SweepRunner, job: SimulationJob, spec: Sweep
   const lane = async (): Promise<void> => {
     while (next < runs.length) {
       const run = runs[next++] as SweepRun;
-      if (opts.signal?.aborted === true) run.error = { code: 'CANCELLED', message: 'The sweep was cancelled before this run started.' };
+      if (signal.aborted) run.error = { code: 'CANCELLED', message: 'The sweep was cancelled before this run started.' };
       else await runOne(run);
       done++;
       opts.onProgress?.(done, runs.length);
     }
   };
-  const lanes = Math.max(1, Math.min(opts.concurrency ?? 16, runs.length));
-  await Promise.all(Array.from({ length: lanes }, lane));
+  try {
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
+  }
   const completed = runs.filter((r) => r.status === 'completed').length;
   return { total: runs.length, completed, failed: runs.length - completed, wall_ms: Math.round(performance.now() - t0), runs };
 }

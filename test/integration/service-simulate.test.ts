@@ -87,7 +87,7 @@ describe('simulate Dahlquist der(x) = -k·x (closed form x = e^(-k·t))', () => 
     const { output } = await simulate(ctx, { fmu_id: 'msl:Dahlquist' });
     assert.deepEqual([output.provenance.stop_time, output.provenance.step, output.provenance.fmi_version], [10, 0.1, '3.0']);
     assert.equal(output.rows, 101);
-    assert.equal(output.series.time?.length, 101, 'no downsampling below max_points');
+    assert.equal(output.series.time?.length, 50, 'the inline series is downsampled to the default 50 points');
     close(output.summary.x?.final, Math.exp(-10), 1e-6, 'final');
   });
 

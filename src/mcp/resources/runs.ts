@@ -1,16 +1,34 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { readRunResult } from '../../service/index.ts';
+import { listRecentRuns, readOwnedMeta } from '../../service/run-slice.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
 import { RESULT_URI_TEMPLATE } from './uris.ts';
 
 /** A resource read is one JSON-RPC message: keep it well below what clients buffer. */
 const MAX_RESOURCE_BYTES = 16 * 1024 * 1024;
+/** How many of the caller's runs resources/list shows (newest first). */
+const RECENT_RUNS = 50;
 
 export function registerRunResources(server: McpServer, deps: ToolDeps): void {
-  // No list callback: runs accumulate without bound and belong to whoever started them.
-  const template = new ResourceTemplate(RESULT_URI_TEMPLATE, { list: undefined });
+  // resources/list shows the caller's own recent runs only; a caller that is not identified
+  // (HTTP without an API key) gets none, since runs belong to whoever started them.
+  const callerId = deps.callerId;
+  const template = new ResourceTemplate(RESULT_URI_TEMPLATE, {
+    list: async () => ({
+      resources:
+        callerId === undefined
+          ? []
+          : listRecentRuns(deps.ctx, { callerId, limit: RECENT_RUNS }).map((r) => ({
+              uri: r.uri,
+              name: `run ${r.runId}`,
+              title: `${r.modelName ?? 'run'} ${r.startedAt ?? ''}`.trim(),
+              description: `${r.fmuId ?? ''}: ${r.rows ?? '?'} rows. Page it with get_result {run_id: "${r.runId}"}.`,
+              mimeType: 'text/csv',
+            })),
+    }),
+  });
   server.registerResource(
     'run-result',
     template,
@@ -21,8 +39,10 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
     },
     (uri, vars) =>
       guardedRead(async () => {
-        const file = readRunResult(deps.ctx, single(vars.run_id));
-        // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts) beyond what one message should carry.
+        const runId = single(vars.run_id);
+        if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
+        const file = readRunResult(deps.ctx, runId);
+        // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts, get_result) beyond what one message should carry.
         const text = await file.readText(MAX_RESOURCE_BYTES);
         return { contents: [{ uri: uri.href, mimeType: 'text/csv', text }] };
       }, deps.log),

@@ -12,4 +12,10 @@ export interface ToolDeps {
   maxOutputRows: number;
   /** True when tools may reach a remote gateway (FMU_GATEWAY_MODE remote/auto): openWorldHint. */
   openWorld: boolean;
+  /**
+   * Whose runs these are: results are stored with it, and only this caller lists and reads them.
+   * stdio has one local caller; over HTTP it comes from the API key (undefined = not identified:
+   * runs are not listed).
+   */
+  callerId?: string;
 }

@@ -30,13 +30,12 @@ export function registerGetVariables(server: McpServer, deps: ToolDeps): Registe
     {
       title: 'Get the variables of a model',
       description:
-        "Lists an FMU's variables: name, causality (parameter = settable before the run with start_values; input = " +
-        'drive over time with input_signals; output = recorded by default), type, start value, unit and description, ' +
-        "plus the model's default experiment (start/stop time, step). Use the exact names in simulate. " +
-        'fmu_id is "msl:<Name>" from list_library or "sha256:<hex>" from upload_fmu.',
+        "An FMU's variables (name, causality, type, start, unit, description) and default experiment. " +
+        'Use the exact names in simulate.',
       inputSchema: GetVariablesInputSchema,
       outputSchema: GetVariablesOutputSchema,
-      annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+      // Read-only: destructive/idempotent hints do not apply (MCP spec); omitted to keep tools/list short.
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
       guarded(async () => {

@@ -1,20 +1,30 @@
 /** Registers every tool of the server (one file per tool). */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from './deps.ts';
+import { registerCompareRuns } from './compare-runs.ts';
+import { registerGetResult } from './get-result.ts';
 import { registerGetVariables } from './get-variables.ts';
 import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerSweep } from './sweep.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const tools = new Map<string, RegisteredTool>();
   // Before the first registration: it wraps the tools/call handler that registration installs.
-  const wrapped = structureInputErrors(server, (name) => tools.get(name));
+  const wrapped = structureInputErrors(
+    server,
+    (name) => tools.get(name),
+    () => [...tools.keys()],
+  );
   tools.set('list_library', registerListLibrary(server, deps));
   tools.set('get_variables', registerGetVariables(server, deps));
   tools.set('upload_fmu', registerUploadFmu(server, deps));
   tools.set('simulate', registerSimulate(server, deps));
+  tools.set('get_result', registerGetResult(server, deps));
+  tools.set('sweep', registerSweep(server, deps));
+  tools.set('compare_runs', registerCompareRuns(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }

@@ -21,13 +21,12 @@ export function registerListLibrary(server: McpServer, deps: ToolDeps): Register
     {
       title: 'List built-in simulation models',
       description:
-        'Lists the built-in simulation models (FMUs) this gateway can run, optionally filtered by words in their name, ' +
-        'description, tags or variable names. Each model has an id like "msl:BouncingBall" to pass as fmu_id to ' +
-        'get_variables (names, units, start values) and simulate. Start here when you do not have an FMU of your own; ' +
-        'with your own .fmu file call upload_fmu instead.',
+        'Built-in simulation models (FMUs), optionally filtered by words. Each id ("msl:BouncingBall") is an fmu_id ' +
+        'for get_variables and simulate. For your own .fmu use upload_fmu.',
       inputSchema: ListLibraryInputSchema,
       outputSchema: ListLibraryOutputSchema,
-      annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+      // Read-only: destructive/idempotent hints do not apply (MCP spec); omitted to keep tools/list short.
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
       guarded(async () => {

@@ -38,13 +38,8 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
     {
       title: 'Simulate a model',
       description:
-        'Runs a simulation of a built-in model ("msl:<Name>") or an uploaded FMU ("sha256:<hex>") from start_time to ' +
-        'stop_time (seconds), recording one row every `step` seconds. Set parameters or initial values with ' +
-        'start_values {"name": value}; drive inputs over time with input_signals [{name, time[], values[]}]; choose ' +
-        'recorded variables with outputs and key figures with kpis (e.g. "h_max", "x_settling_time"). Omitted times ' +
-        "come from the model's default experiment. Returns per-output min/max/mean/final, KPIs, a downsampled series " +
-        '(<= max_points) and result_uri, a resource with the full CSV; plot: true adds a PNG chart. Call get_variables ' +
-        'first for exact names. Long runs report progress when you send a progressToken and can be cancelled.',
+        'Runs an FMU from start_time to stop_time, one row per step. Returns per-output min/max/mean/final, KPIs, a ' +
+        'short series and run_id; page the full result with get_result. plot adds a PNG. Sends progress; cancellable.',
       inputSchema: createSimulateInputSchema({ maxOutputRows: deps.maxOutputRows }),
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
@@ -53,7 +48,11 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
     (args, extra) =>
       guarded(async () => {
         const onProgress = progressReporter(extra);
-        const res = await simulate(deps.ctx, args, { signal: extra.signal, ...(onProgress === undefined ? {} : { onProgress }) });
+        const res = await simulate(deps.ctx, args, {
+          signal: extra.signal,
+          ...(onProgress === undefined ? {} : { onProgress }),
+          ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
+        });
         const out = res.output;
         onProgress?.(1, out.provenance.stop_time);
         const blocks: ContentBlock[] = [

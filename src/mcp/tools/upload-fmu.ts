@@ -20,16 +20,15 @@ function render(out: UploadFmuSuccess): string {
 export function registerUploadFmu(server: McpServer, deps: ToolDeps): RegisteredTool {
   const how =
     deps.transport === 'stdio'
-      ? 'Give `path`, the absolute path of a .fmu file on this machine (preferred), or `content_base64`.'
-      : 'This server is remote: give `content_base64` (the .fmu bytes, base64); `path` is refused because the server cannot read your files.';
+      ? 'Give path (absolute, preferred) or content_base64.'
+      : 'Give content_base64 (this server cannot read your files).';
   return server.registerTool(
     'upload_fmu',
     {
       title: 'Upload an FMU',
       description:
-        'Stores your own FMU (an FMI 2.0 or 3.0 .fmu file, Model Exchange and/or Co-Simulation) and validates it. ' +
-        `${how} The answer's fmu_id ("sha256:<hex>", the same for the same bytes, so re-uploading is harmless) ` +
-        `goes into get_variables and simulate. Largest accepted file: ${Math.round(deps.maxUploadBytes / 1048576)} MB.`,
+        `Validates and stores your FMI 2.0/3.0 .fmu (at most ${Math.round(deps.maxUploadBytes / 1048576)} MB). ${how} ` +
+        'Returns its fmu_id ("sha256:<hex>"; same bytes, same id).',
       inputSchema: UploadFmuInputSchema,
       outputSchema: UploadFmuOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: true, destructiveHint: false, openWorldHint: false },

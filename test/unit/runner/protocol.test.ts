@@ -16,6 +16,7 @@ describe('worker → pool protocol schema', () => {
   const digest = {
     summary: { x: { min: 1, max: 2, mean: 1.5, final: 2, unit: 'm' } },
     skipped: [],
+    warnings: [],
     kpis: { x_max: 2, x_rise_time: null },
     series: [{ points: 200, values: { time: [0, 1], x: [1, null] } }],
     eventTimes: [],

@@ -12,9 +12,11 @@ const outputs = { ListLibraryOutputSchema, GetVariablesOutputSchema, UploadFmuOu
 type Json = { type?: string; properties?: Record<string, Json>; description?: string; required?: string[] };
 
 describe('JSON Schemas derived from the zod schemas', () => {
-  for (const [name, schema] of Object.entries({ ...inputs, ...outputs })) {
+  // Output fields may go undescribed where the name says it all (model_name, rows): tools/list
+  // carries them as one line of names (src/mcp/tools/compact-schema.ts). Every argument is described.
+  for (const [name, schema] of Object.entries(inputs)) {
     it(`${name} is an object at the top level with every property described`, () => {
-      const json = z.toJSONSchema(schema, { io: name.includes('Output') ? 'output' : 'input' }) as Json;
+      const json = z.toJSONSchema(schema, { io: 'input' }) as Json;
       assert.equal(json.type, 'object');
       const undescribed = Object.entries(json.properties ?? {}).filter(([, sub]) => !sub.description);
       assert.deepEqual(

@@ -1,0 +1,45 @@
+/** compare_runs: stored runs side by side (settings that differ, summaries, KPIs), optionally an overlay plot. */
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import { CompareRunsInputSchema, CompareRunsOutputSchema, type CompareRunsSuccess } from '../../schemas/results.ts';
+import { compareRuns } from '../../service/compare-runs.ts';
+import type { ToolDeps } from './deps.ts';
+import { guarded, okResult } from './result.ts';
+
+function num(v: number | null | undefined): string {
+  return v === null || v === undefined ? '-' : String(Number(v.toPrecision(6)));
+}
+
+function render(out: CompareRunsSuccess): string {
+  const lines = [`${out.runs.length} runs; settings that differ: ${out.differing_settings.join(', ') || 'none'}.`];
+  for (const v of out.variables) {
+    lines.push(`${v} (min / max / mean / final):`);
+    for (const r of out.runs) {
+      const s = r.summary[v];
+      lines.push(`- ${r.run_id}: ${num(s?.min)} / ${num(s?.max)} / ${num(s?.mean)} / ${num(s?.final)}`);
+    }
+  }
+  const kpis = [...new Set(out.runs.flatMap((r) => Object.keys(r.kpis)))];
+  for (const k of kpis) lines.push(`${k}: ${out.runs.map((r) => num(r.kpis[k])).join(' | ')}`);
+  return lines.join('\n');
+}
+
+export function registerCompareRuns(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
+    'compare_runs',
+    {
+      title: 'Compare stored runs',
+      description: 'Two or more stored runs side by side: settings that differ, per-variable summaries, KPIs; plot overlays them.',
+      inputSchema: CompareRunsInputSchema,
+      outputSchema: CompareRunsOutputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(async () => {
+        const res = await compareRuns(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId });
+        const blocks: ContentBlock[] = [];
+        if (res.plotPng !== undefined) blocks.push({ type: 'image', data: res.plotPng.toString('base64'), mimeType: 'image/png' });
+        return okResult(res.output, render(res.output), blocks);
+      }, deps.log),
+  );
+}

@@ -1,0 +1,82 @@
+/** sweep: a parameter grid over one model; a table of per-run summaries / KPIs, progress per run, an overlay plot. */
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import { SweepInputSchema, SweepOutputSchema, type SweepSuccess } from '../../schemas/simulate.ts';
+import { sweepRuns } from '../../service/sweep-runs.ts';
+import type { ToolExtra } from '../progress.ts';
+import type { ToolDeps } from './deps.ts';
+import { guarded, okResult } from './result.ts';
+
+const MAX_TEXT_RUNS = 40;
+
+function num(v: number | string | boolean | null | undefined): string {
+  return typeof v === 'number' ? String(Number(v.toPrecision(6))) : v === null || v === undefined ? '-' : String(v);
+}
+
+function render(out: SweepSuccess): string {
+  const first = out.runs.find((r) => r.status === 'completed');
+  const outputs = Object.keys(first?.summary ?? {}).slice(0, 6);
+  const kpis = Object.keys(first?.kpis ?? {});
+  const header = ['#', ...out.parameters, ...outputs.map((o) => `${o} final`), ...kpis, 'run_id'];
+  const rows = out.runs
+    .slice(0, MAX_TEXT_RUNS)
+    .map((r) =>
+      r.status === 'failed'
+        ? [String(r.index), ...out.parameters.map((p) => num(r.start_values[p])), `failed: ${r.error?.code ?? '?'}`].join(' | ')
+        : [
+            String(r.index),
+            ...out.parameters.map((p) => num(r.start_values[p])),
+            ...outputs.map((o) => num(r.summary?.[o]?.final)),
+            ...kpis.map((k) => num(r.kpis?.[k])),
+            r.run_id ?? '-',
+          ].join(' | '),
+    );
+  const more = out.runs.length > MAX_TEXT_RUNS ? `\n(${out.runs.length - MAX_TEXT_RUNS} more runs in the structured result)` : '';
+  const warn = out.warnings.map((w) => `\nWarning: ${w}`).join('');
+  return (
+    `Sweep: ${out.completed}/${out.total} runs completed in ${(out.wall_ms / 1000).toFixed(2)} s.\n` +
+    `${header.join(' | ')}\n${rows.join('\n')}${more}${warn}\n` +
+    "Next: get_result {run_id} for a run's rows, compare_runs {run_ids} to set runs side by side."
+  );
+}
+
+/** One progress notification per finished run (when the client sent a progressToken). */
+function perRunProgress(extra: ToolExtra): ((done: number, total: number) => void) | undefined {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return (done, total) => {
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: done, total, message: `${done} of ${total} runs finished` },
+      })
+      .catch(() => undefined);
+  };
+}
+
+export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
+    'sweep',
+    {
+      title: 'Sweep parameters',
+      description:
+        'Runs simulate for every combination of parameters[].values (other arguments as in simulate). Returns one row per ' +
+        'run: swept values, summary, KPIs, run_id; plot overlays the runs. Progress per finished run.',
+      inputSchema: SweepInputSchema,
+      outputSchema: SweepOutputSchema,
+      annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
+    },
+    (args, extra) =>
+      guarded(async () => {
+        const onRunDone = perRunProgress(extra);
+        const res = await sweepRuns(deps.ctx, args, {
+          signal: extra.signal,
+          ...(onRunDone === undefined ? {} : { onRunDone }),
+          ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
+        });
+        const blocks: ContentBlock[] = [];
+        if (res.plotPng !== undefined) blocks.push({ type: 'image', data: res.plotPng.toString('base64'), mimeType: 'image/png' });
+        return okResult(res.output, render(res.output), blocks);
+      }, deps.log),
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * Use case sweep: one simulate request with some parameters varied over a full-factorial grid.
+ * Every run is checked like simulate (once, before any worker is busy), runs in parallel through
+ * the runner, and is stored like a simulate run (get_result / compare_runs work on it). The answer
+ * is one row per run (swept values, summary, KPIs, run_id) and, on request, an overlay plot.
+ */
+import { GatewayError } from '../errors.ts';
+import type { SimulationResult } from '../engine/types.ts';
+import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
+import type { ModelDescription, StartValue } from '../schemas/model-description.ts';
+import type { SimulateInput, SweepInput, SweepRunOutput, SweepSuccess } from '../schemas/simulate.ts';
+import { newRunId } from '../store/run-result-store.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import type { ServiceContext } from './context.ts';
+import { resolveFmu } from './fmu-resolver.ts';
+import { renderPng, type PlotSeries } from './plot.ts';
+import { saveRun } from './run-store.ts';
+import { planSimulation } from './simulate-plan.ts';
+import { buildCompleted, isolationLabel, plotSeries } from './simulate-result.ts';
+import { expandGrid, sweep, type GridValue, type SweepRun } from './sweep.ts';
+
+/** Lines in an overlay plot: beyond this the chart is a blur; the table has every run. */
+export const MAX_PLOTTED_RUNS = 40;
+
+export interface SweepCallOptions {
+  signal?: AbortSignal;
+  callerId?: string;
+  /** After each finished run (completed or failed): how many are done of how many. */
+  onRunDone?: (done: number, total: number) => void;
+  /** Runs submitted to the runner at once (default: the sweep's own default). */
+  concurrency?: number;
+}
+
+export interface SweepServiceResult {
+  output: SweepSuccess;
+  plotPng?: Buffer;
+}
+
+function label(values: Record<string, StartValue>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`)
+    .join(', ');
+}
+
+export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions = {}): Promise<SweepServiceResult> {
+  const { parameters, ...base } = input;
+  const names = parameters.map((p) => p.name);
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length > 0) {
+    throw new GatewayError('BAD_REQUEST', `parameters names ${repeated.map((n) => `"${n}"`).join(', ')} more than once`, {
+      hint: 'Give each parameter once, with all its values.',
+    });
+  }
+  const fixed = names.filter((n) => base.start_values?.[n] !== undefined);
+  if (fixed.length > 0) {
+    throw new GatewayError('BAD_REQUEST', `${fixed.map((n) => `"${n}"`).join(', ')} is both swept and fixed in start_values`, {
+      variables: fixed,
+      hint: 'Remove the swept parameters from start_values.',
+    });
+  }
+  const combos = expandGrid(Object.fromEntries(parameters.map((p): [string, GridValue[]] => [p.name, p.values])));
+  const { opened } = resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const md = opened.modelDescription;
+  for (const name of names) requireVariable(md, name, 'parameters');
+  const first: SimulateInput = { ...base, start_values: { ...base.start_values, ...combos[0] } };
+  // Checks every name (swept ones included), times, rows and KPIs once for all runs.
+  const plan = planSimulation(md, first, ctx.config.limits.maxOutputRows);
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface) : undefined;
+  const job = {
+    fmu: {
+      sha256: opened.sha256,
+      unpackedDir: opened.unpackedDir,
+      modelDescription: md,
+      ...(binaryPath !== undefined ? { binaryPath } : {}),
+    },
+    options: plan.options,
+  };
+  const plotVars = input.plot === true ? (input.plot_variables ?? plan.recorded.filter((n) => isPlottable(md, n)).slice(0, 6)) : [];
+  const overlays: { run: number; time: number[]; series: PlotSeries[] }[] = [];
+  const startedAt = new Date();
+  const onResult = (run: SweepRun, result: SimulationResult): void => {
+    const runId = newRunId();
+    const completed = buildCompleted({
+      runId,
+      // The runs' start values are the grid's (numbers, booleans), never FMI 3 arrays.
+      input: { ...base, start_values: { ...base.start_values, ...(run.start_values as Record<string, GridValue>) } },
+      plan,
+      result,
+      provenance: {
+        fmu_id: input.fmu_id,
+        fmu_sha256: opened.sha256,
+        model_name: md.model_name,
+        engine_version: ENGINE_VERSION,
+        isolation: isolationLabel(ctx.runner.isolation),
+        started_at: startedAt.toISOString(),
+      },
+    });
+    saveRun(ctx, completed, result, opts.callerId);
+    Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
+    if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, ...plotSeries(result, plotVars) });
+  };
+  const result = await sweep(
+    ctx.runner,
+    job,
+    { runs: combos },
+    {
+      onResult,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+      ...(opts.onRunDone !== undefined ? { onProgress: opts.onRunDone } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    },
+  );
+  const runs: SweepRunOutput[] = result.runs.map((r) => {
+    const row: SweepRunOutput = { index: r.index, start_values: r.start_values as Record<string, GridValue>, status: r.status };
+    const extra = r as SweepRun & { run_id?: string };
+    if (extra.run_id !== undefined) row.run_id = extra.run_id;
+    if (r.error !== undefined) row.error = r.error;
+    if (r.summary !== undefined) row.summary = r.summary;
+    if (r.kpis !== undefined && Object.keys(r.kpis).length > 0) row.kpis = r.kpis;
+    return row;
+  });
+  const warnings = [...plan.warnings];
+  if (plotVars.length > 0 && result.completed > MAX_PLOTTED_RUNS) {
+    warnings.push(`The plot shows the first ${MAX_PLOTTED_RUNS} completed runs of ${result.completed}.`);
+  }
+  const output: SweepSuccess = {
+    status: 'ok',
+    total: result.total,
+    completed: result.completed,
+    failed: result.failed,
+    wall_ms: result.wall_ms,
+    parameters: names,
+    runs,
+    warnings,
+  };
+  ctx.logger.info('sweep completed', { fmu_id: input.fmu_id, runs: result.total, failed: result.failed, wall_ms: result.wall_ms });
+  if (plotVars.length === 0 || overlays.length === 0) return { output };
+  overlays.sort((a, b) => a.run - b.run);
+  const series: PlotSeries[] = [];
+  for (const o of overlays) {
+    const l = label(combos[o.run] ?? {});
+    for (const s of o.series) series.push({ ...s, label: l, time: o.time });
+  }
+  const title = `${md.model_name}: sweep of ${names.join(', ')} (${result.completed} runs)`;
+  return { output, plotPng: renderPng({ title, time: overlays[0]?.time ?? [], series, groupBy: 'variable' }) };
+}
+
+function isPlottable(md: ModelDescription, name: string): boolean {
+  const v = findVariable(md, name);
+  return v !== undefined && isNumericType(v.type);
+}
