@@ -12,9 +12,11 @@ Usage:
   fmu-gateway info <file.fmu | msl:Name>             model summary and variable table
   fmu-gateway simulate <file.fmu | msl:Name> [options]
       --stop T --step H [--start-time T0] [--set name=value]... [--output a,b]
-      [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--tolerance R]
+      [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--fixed-step H] [--tolerance R]
       [--fmi-version 2.0|3.0] [--csv out.csv | --json]
   fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set k=1,2,3 --set c=0.1:0.5:5 [--json]
+  fmu-gateway run <file.fmu | msl:Name> --auto [--quote] [--payment-token T] [--out DIR]
+                                                     run here or on FMU_GATEWAY_URL; save CSV, JSON, PNG
   fmu-gateway mcp                                    MCP server over stdio
   fmu-gateway serve [--port 8000] [--host 127.0.0.1] MCP (Streamable HTTP at /mcp) + REST API
   fmu-gateway doctor                                 check the C compiler and the worker sandbox
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, CommandModule> = {
   info: async () => (await import('./cli/info.ts')).runInfoCommand,
   simulate: async () => (await import('./cli/simulate.ts')).runSimulateCommand,
   sweep: async () => (await import('./cli/sweep.ts')).runSweepCommand,
+  run: async () => (await import('./cli/run.ts')).runRunCommand,
   mcp: async () => (await import('./cli/mcp.ts')).runMcpCommand,
   serve: async () => (await import('./cli/serve.ts')).runServeCommand,
   doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,

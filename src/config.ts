@@ -54,6 +54,12 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
+  // Accounts and retention (hosted gateway).
+  RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
+  KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
+  MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  KEY_CREATION_PER_HOUR: z.coerce.number().int().positive().default(20),
 });
 
 export interface Config {
@@ -105,6 +111,18 @@ export interface Config {
     readonly maxTimeoutSeconds: number;
   };
   readonly publicBaseUrl?: string;
+  readonly accounts: {
+    /** Run results and unused uploads older than this are deleted by the retention sweep. */
+    readonly resultTtlHours: number;
+    /** Disk a key may hold (uploads + results), bytes; 0 = no limit. */
+    readonly diskQuotaBytes: number;
+    /** Who may use /mcp without a key: loopback clients only (default), anyone, or no one. */
+    readonly mcpAnonymous: 'loopback' | 'always' | 'never';
+    /** Requests per minute per key (REST and /mcp). */
+    readonly rateLimitPerMinute: number;
+    /** POST /keys per hour per client IP. */
+    readonly keyCreationPerHour: number;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -155,5 +173,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTimeoutSeconds: e.X402_MAX_TIMEOUT_SECONDS,
     },
     publicBaseUrl: e.PUBLIC_BASE_URL,
+    accounts: {
+      resultTtlHours: e.RESULT_TTL_HOURS,
+      diskQuotaBytes: Math.round(e.KEY_DISK_QUOTA_MB * 1024 * 1024),
+      mcpAnonymous: e.MCP_ANONYMOUS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      keyCreationPerHour: e.KEY_CREATION_PER_HOUR,
+    },
   });
 }

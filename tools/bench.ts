@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ORDER = ['cosim-step.ts', 'me-step.ts', 'pool.ts', 'mcp.ts'];
+const ORDER = ['cosim-step.ts', 'me-step.ts', 'me-stiff.ts', 'pool.ts', 'mcp.ts', 'rest.ts', 'model-description.ts'];
 const filter = process.argv[2];
 
 let failed = 0;
@@ -21,7 +21,7 @@ for (const file of ORDER) {
     continue;
   }
   console.log(`\n## ${file}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     failed++;
     console.log(`(${file} exited with ${r.status ?? r.signal})`);

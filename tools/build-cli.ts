@@ -30,8 +30,9 @@ export function buildCli(): string {
     format: 'esm',
     target: 'node20',
     outfile: tmp,
-    // Native addons and the bundler itself are loaded from node_modules at run time.
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*'],
+    // Native addons (koffi, resvg, sqlite3: it finds its .node file relative to its own sources)
+    // and the bundler itself are loaded from node_modules at run time.
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

@@ -259,7 +259,10 @@ ModelStatus core_check_settable(ModelInstance *m, const char *fn, const ModelVar
     if (vi->variability == MV_CONSTANT || vi->causality == MC_INDEPENDENT || vi->causality == MC_CALCULATED_PARAMETER) {
         allowed = 0;
     } else if (vi->causality == MC_INPUT) {
-        allowed = ST_INSTANTIATED | ST_INIT | ST_EVENT | ST_CONT | ST_STEP;
+        /* Continuous-Time Mode admits only continuous inputs (FMI 2 §3.2.3, FMI 3 §3.2.4, as the
+           reference FMUs check): a discrete input changes at events, in Event Mode. */
+        allowed = ST_INSTANTIATED | ST_INIT | ST_EVENT | ST_STEP;
+        if (vi->variability == MV_CONTINUOUS) allowed |= ST_CONT;
     } else if (vi->causality == MC_PARAMETER) {
         allowed = ST_INSTANTIATED | ST_INIT;
         if (vi->variability == MV_TUNABLE) allowed |= ST_EVENT | ST_STEP;

@@ -7,12 +7,16 @@ import { GatewayError } from '../errors.ts';
 
 export type CliValue = number | boolean | string;
 
-/** "3.5" → 3.5, "true"/"false" → boolean, anything else (or "quoted") → string. */
+/**
+ * "3.5" → 3.5, "true"/"false" → boolean, an integer beyond 2^53 → its digits as a string (exact
+ * for Int64/UInt64; a number would round), anything else (or "quoted") → string.
+ */
 export function parseCliValue(text: string): CliValue {
   const t = text.trim();
   if (t === 'true') return true;
   if (t === 'false') return false;
   if (/^".*"$/.test(t) || /^'.*'$/.test(t)) return t.slice(1, -1);
+  if (/^[-+]?\d+$/.test(t) && !Number.isSafeInteger(Number(t))) return t;
   if (t !== '' && Number.isFinite(Number(t))) return Number(t);
   return text;
 }
@@ -35,12 +39,72 @@ export function parseSetValues(pairs: readonly string[]): Record<string, CliValu
 export interface CliInputSignal {
   name: string;
   time: number[];
-  values: number[];
+  values: (number | boolean | string)[];
+}
+
+interface CsvCell {
+  text: string;
+  quoted: boolean;
+}
+
+/** One CSV record: fields split at `sep` outside double quotes; "" inside quotes is a quote. */
+export function splitCsvRecord(line: string, sep: string): CsvCell[] | string {
+  const cells: CsvCell[] = [];
+  let i = 0;
+  for (;;) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (line[i] === '"') {
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= line.length) return 'a quoted field is not closed';
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') {
+            text += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        text += line[i];
+        i++;
+      }
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== sep) return `unexpected text after the quoted field "${text}"`;
+      cells.push({ text, quoted: true });
+    } else {
+      const next = line.indexOf(sep, i);
+      const raw = next < 0 ? line.slice(i) : line.slice(i, next);
+      if (raw.includes('"')) return `a quote inside the unquoted field ${raw.trim()}; quote the whole field`;
+      cells.push({ text: raw.trim(), quoted: false });
+      i = next < 0 ? line.length : next;
+    }
+    if (i >= line.length) return cells;
+    i++; // the separator
+  }
+}
+
+/**
+ * An input cell's value: quoted cells stay strings (the engine converts them for numeric inputs),
+ * true/false become booleans, integers beyond 2^53 stay decimal strings (exact Int64/UInt64),
+ * other numbers are numbers, and any other text is a string (String inputs).
+ */
+function cellValue(cell: CsvCell): number | boolean | string | undefined {
+  if (cell.quoted) return cell.text;
+  const t = cell.text;
+  if (t === '') return undefined;
+  if (t === 'true' || t === 'false') return t === 'true';
+  if (/^[-+]?\d+$/.test(t) && !Number.isSafeInteger(Number(t))) return t;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : t;
 }
 
 /**
  * Reads an input table: a header `time,<input1>,<input2>…` and one row per sample,
- * comma- or semicolon-separated; `#` lines are comments. Each column becomes one input signal.
+ * comma- or semicolon-separated, fields optionally in double quotes; `#` lines are comments.
+ * Each column becomes one input signal; its cells may be numbers, true/false, or text
+ * (String inputs, exact 64-bit integers).
  */
 export function parseInputCsv(path: string): CliInputSignal[] {
   let text: string;
@@ -49,39 +113,38 @@ export function parseInputCsv(path: string): CliInputSignal[] {
   } catch (e) {
     throw new GatewayError('INVALID_INPUT_SIGNAL', `Cannot read input file ${path}: ${(e as Error).message}`);
   }
+  const fail = (message: string): never => {
+    throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path}, ${message}`);
+  };
   const lines = text
+    .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+    .map((l, i) => ({ line: l.trim(), number: i + 1 }))
+    .filter((l) => l.line !== '' && !l.line.startsWith('#'));
   const headerLine = lines.shift();
   if (headerLine === undefined) throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path} is empty`);
-  const sep = headerLine.includes(';') && !headerLine.includes(',') ? ';' : ',';
-  const header = headerLine.split(sep).map((h) => h.trim().replace(/^"|"$/g, ''));
+  const sep = headerLine.line.includes(';') && !headerLine.line.includes(',') ? ';' : ',';
+  const headerCells = splitCsvRecord(headerLine.line, sep);
+  if (typeof headerCells === 'string') return fail(`line ${headerLine.number}: ${headerCells}`);
+  const header = headerCells.map((c) => c.text);
   if (header.length < 2 || header[0]?.toLowerCase() !== 'time') {
-    throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path}: the header must be "time,<input>,…", got "${headerLine}"`);
+    return fail(`the header must be "time,<input>,…", got "${headerLine.line}"`);
   }
-  const signals = header.slice(1).map((name) => ({ name, time: [] as number[], values: [] as number[] }));
-  lines.forEach((line, i) => {
-    const cells = line.split(sep);
-    if (cells.length !== header.length) {
-      throw new GatewayError(
-        'INVALID_INPUT_SIGNAL',
-        `Input file ${path}, data line ${i + 1}: expected ${header.length} values, got ${cells.length}`,
-      );
-    }
-    const nums = cells.map((c) => {
-      const t = c.trim();
-      const v = t === 'true' ? 1 : t === 'false' ? 0 : Number(t);
-      if (t === '' || !Number.isFinite(v)) {
-        throw new GatewayError('INVALID_INPUT_SIGNAL', `Input file ${path}, data line ${i + 1}: "${c}" is not a number`);
-      }
-      return v;
-    });
+  const signals = header.slice(1).map((name) => ({ name, time: [] as number[], values: [] as (number | boolean | string)[] }));
+  for (const { line, number } of lines) {
+    const cells = splitCsvRecord(line, sep);
+    if (typeof cells === 'string') return fail(`line ${number}: ${cells}`);
+    if (cells.length !== header.length) return fail(`line ${number}: expected ${header.length} values, got ${cells.length}`);
+    const t = Number(cells[0]?.text);
+    if (cells[0]?.text === '' || !Number.isFinite(t)) return fail(`line ${number}: time "${cells[0]?.text}" is not a number`);
     signals.forEach((s, j) => {
-      s.time.push(nums[0] as number);
-      s.values.push(nums[j + 1] as number);
+      const cell = cells[j + 1] as CsvCell;
+      const v = cellValue(cell);
+      if (v === undefined) fail(`line ${number}: the value of "${s.name}" is empty`);
+      s.time.push(t);
+      s.values.push(v as number | boolean | string);
     });
-  });
+  }
   return signals;
 }
 

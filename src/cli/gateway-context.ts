@@ -16,6 +16,8 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import { createRemoteClient } from '../remote/index.ts';
+import type { AccountStore } from '../store/index.ts';
+import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -36,6 +38,8 @@ export interface GatewayContextOptions {
   onPoolCreated?: (isolation: IsolationReport) => void;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
+  /** The face's open account store (serve): payments keep their records there. */
+  accounts?: AccountStore;
   /**
    * Open FMUs (hash, unpack, parse modelDescription.xml) in a worker thread so a big description
    * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
@@ -85,12 +89,15 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     ctx.ensureBinary = async (fmu, iface, build) =>
       (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
   }
+  const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
+  if (payments.payments !== undefined) ctx.payments = payments.payments;
   return {
     ctx,
     warmUp: () => void getPool(),
     close: async () => {
       await pool?.close();
       await remote?.close();
+      await payments.close();
     },
   };
 }

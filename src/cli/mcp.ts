@@ -10,12 +10,19 @@ const USAGE = `fmu-gateway mcp — MCP server over stdio (stdout: protocol only;
 Options:
   --allow-unsandboxed   accepted for symmetry with serve; stdio always runs workers
                         with the best isolation available (sandbox when possible)
+  --no-compile-sources  do not compile sources-only FMUs here (in FMU_GATEWAY_MODE=auto
+                        they then run on the remote gateway)
   -h, --help            this text
 `;
 
 export async function runMcpCommand(argv: string[]): Promise<number> {
   guardStdout();
+  let compileSources = true;
   for (const arg of argv) {
+    if (arg === '--no-compile-sources') {
+      compileSources = false;
+      continue;
+    }
     if (arg === '-h' || arg === '--help') {
       process.stderr.write(USAGE);
       return 0;
@@ -30,7 +37,7 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   const { createGatewayContext } = await import('./gateway-context.ts');
   const { createMcpServer } = await import('../mcp/server.ts');
 
-  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), { sandbox: 'auto', lazyPool: true, openOffThread: true });
+  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), { sandbox: 'auto', lazyPool: true, openOffThread: true, compileSources });
   const server = createMcpServer(ctx, { transport: 'stdio' });
   // Start the worker pool once the handshake is answered (its sandbox self-test takes ~0.4 s);
   // a tool call arriving earlier creates it on demand.

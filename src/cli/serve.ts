@@ -1,12 +1,16 @@
 /**
- * `fmu-gateway serve`: MCP over Streamable HTTP at /mcp (+ /health), bound to
- * 127.0.0.1 unless --host says otherwise. Prints the bound URL on stderr (tests read it with --port 0).
+ * `fmu-gateway serve`: the REST API and MCP over Streamable HTTP at /mcp, bound to 127.0.0.1
+ * unless --host says otherwise. Zero configuration: accounts on a SQLite file (DESIGN.md's
+ * resolution order), or PostgreSQL / Redis by DATABASE_URL / REDIS_URL. Prints the bound URL on
+ * stderr (tests read it with --port 0). Runs the retention sweep periodically.
  * The worker sandbox is required unless --allow-unsandboxed: a network service runs strangers' FMUs.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { startGatewayHttp } from '../http/app.ts';
+import { sweepRetention } from '../service/index.ts';
+import { openAccountStore } from '../store/index.ts';
 import { createGatewayContext } from './gateway-context.ts';
 
 const USAGE = `fmu-gateway serve — MCP (Streamable HTTP at /mcp) and REST API
@@ -25,6 +29,11 @@ Options:
 
 /** How long in-flight answers may take to go out on shutdown. */
 const SHUTDOWN_GRACE_MS = 1000;
+
+/** How often the retention sweep runs: a tenth of the TTL, between a minute and an hour. */
+function sweepIntervalMs(ttlHours: number): number {
+  return Math.min(3_600_000, Math.max(60_000, (ttlHours * 3_600_000) / 10));
+}
 
 export async function runServeCommand(argv: string[]): Promise<number> {
   let values;
@@ -56,10 +65,20 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     throw new GatewayError('BAD_REQUEST', `--port expects an integer 0-65535, got "${values.port}"`);
   }
 
-  const { ctx, close } = createGatewayContext(loadConfig(), {
+  const config = loadConfig();
+  let accounts;
+  try {
+    accounts = await openAccountStore(config);
+  } catch (e) {
+    throw new GatewayError('BAD_REQUEST', (e as Error).message, {
+      hint: 'Check DATABASE_URL / REDIS_URL, or unset them to use the SQLite file (FMU_GATEWAY_DB_PATH).',
+    });
+  }
+  const { ctx, close } = createGatewayContext(config, {
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
     openOffThread: true,
+    accounts,
   });
   const iso = ctx.runner.isolation;
   if (iso.level !== 'sandboxed') {
@@ -70,17 +89,30 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     http = await startGatewayHttp(ctx, {
       host: values.host,
       port,
+      accounts,
       allowedHosts: values['allowed-host'],
       allowedOrigins: values['allowed-origin'],
     });
   } catch (e) {
     await close();
+    await accounts.close();
     throw new GatewayError('BAD_REQUEST', `Cannot listen on ${values.host}:${port}: ${(e as Error).message}`, {
       hint: 'Choose another --port (or 0 for any free port), or stop the process using it.',
     });
   }
   // The one line tests and scripts parse: keep its shape stable.
   process.stderr.write(`fmu-gateway: MCP endpoint ${http.url}/mcp (isolation: ${iso.level})\n`);
+  ctx.logger.info('serving', { rest: http.url, docs: `${http.url}/docs`, store: accounts.backend, store_location: accounts.location });
+
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = (): void => {
+    sweeping = sweepRetention(ctx, accounts).catch((e: unknown) =>
+      ctx.logger.error('retention sweep failed', { error: (e as Error).message }),
+    );
+  };
+  sweep();
+  const sweeper = setInterval(sweep, sweepIntervalMs(config.accounts.resultTtlHours));
+  sweeper.unref();
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -93,8 +125,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   });
   // Stop taking connections, then stop the pool: runs still going end with CANCELLED, and those
   // answers get a moment to reach their clients before the remaining connections are cut.
+  clearInterval(sweeper);
   const closing = http.close(SHUTDOWN_GRACE_MS);
   await close();
   await closing;
+  await sweeping;
+  await accounts.close();
   return 0;
 }

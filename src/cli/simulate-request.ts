@@ -16,6 +16,7 @@ export const SIMULATION_OPTIONS = {
   input: { type: 'string' },
   interface: { type: 'string' },
   solver: { type: 'string' },
+  'fixed-step': { type: 'string' },
   tolerance: { type: 'string' },
   'fmi-version': { type: 'string' },
   'include-dir': { type: 'string', multiple: true },
@@ -27,11 +28,13 @@ export const SIMULATION_OPTIONS_USAGE = `  --stop T               stop time, s (
   --step H               output interval, s (default: the default experiment's, else span / 500)
   --start-time T0        start time, s (default 0 or the default experiment's)
   --set name=value       start value of a parameter, input or state (repeatable)
-  --input in.csv         input signals: header time,<input1>,...; linear for reals, held otherwise
+  --input in.csv         input signals: header time,<input1>,...; linear for continuous reals, held otherwise;
+                         quoted fields; text cells for String inputs; Int64 digits kept exact
   --output a,b           variables to record (default: every output)
   --kpi y_max            key figure <variable>_<metric> (repeatable)
   --interface CS|ME      default CS when the FMU has it
-  --solver euler|rk45|bdf|cvode|auto   Model Exchange only (with --interface ME)
+  --solver euler|rk45|bdf|cvode|auto   Model Exchange only (with --interface ME); auto: bdf from 50 states, else rk45
+  --fixed-step H         ME: euler's step, the largest step of rk45/bdf (default: the output interval)
   --tolerance R          relative tolerance
   --fmi-version 2.0|3.0  library models: which build (default 3.0)
   --include-dir DIR      sources-only FMUs: a folder of sources/ to add to the include path (repeatable)
@@ -47,6 +50,7 @@ export interface SimulationOptionValues {
   input?: string;
   interface?: string;
   solver?: string;
+  'fixed-step'?: string;
   tolerance?: string;
   'fmi-version'?: string;
   'include-dir'?: string[];
@@ -68,6 +72,7 @@ export function simulateRequestFromOptions(
     step: parseNumberOption('step', values.step),
     interface: values.interface?.toUpperCase(),
     solver: values.solver,
+    fixed_step: parseNumberOption('fixed-step', values['fixed-step']),
     tolerance: parseNumberOption('tolerance', values.tolerance),
     fmi_version: values['fmi-version'],
     start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,

@@ -12,7 +12,7 @@ import { GatewayError } from '../errors.ts';
 import type { FmiInstance } from '../fmi/instance.ts';
 import { compileInputs } from './inputs.ts';
 import { checkTiming, gridPoints, gridTime, Recorder, resolveOutputs } from './recorder.ts';
-import { applyStartValues, planStartValues } from './start-values.ts';
+import { applyStartValues, applyStructuralParameters, planStartValues } from './start-values.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
 
 /** Steps between wall-clock reads for the progress callback (a clock read costs ~25 ns). */
@@ -28,13 +28,14 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   const startValues = planStartValues(md, options.startValues);
   const inputs = compileInputs(md, options.inputSignals);
   const hasInputs = inputs.signals.length > 0;
-  const recorder = new Recorder(
-    instance,
-    outputs,
-    options.maxRows === undefined ? { capacity: points } : { capacity: points, maxRows: options.maxRows },
-  );
+  const recorder = new Recorder(instance, outputs, {
+    capacity: points,
+    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.outputs === undefined ? {} : { select: options.outputs }),
+  });
 
   // Instantiated: exact/approx start values (and, in FMI 3, inputs).
+  applyStructuralParameters(instance, startValues);
   applyStartValues(instance, startValues, 'instantiated');
   if (hasInputs && instance.fmiVersion === '3.0') inputs.apply(instance, startTime);
   instance.enterInitializationMode(startTime, stopTime, options.tolerance);

@@ -181,12 +181,14 @@ export interface ParsedKpi {
  * contain underscores). Unknown metric → BAD_REQUEST; unknown variable → UNKNOWN_VARIABLE, both
  * listing the valid choices.
  */
-export function parseKpis(names: readonly string[], variables: readonly string[]): ParsedKpi[] {
-  const known = new Set(variables);
+export function parseKpis(names: readonly string[], variables: readonly string[], isKnown?: (name: string) => boolean): ParsedKpi[] {
+  const set = new Set(variables);
+  // isKnown: names beyond the list, e.g. FMI 3 array elements "x[2]" (too many to list).
+  const known = (n: string): boolean => set.has(n) || (isKnown?.(n) ?? false);
   return names.map((name) => {
     for (const metric of KPI_METRICS) {
       const suffix = `_${metric}`;
-      if (name.endsWith(suffix) && known.has(name.slice(0, -suffix.length))) {
+      if (name.endsWith(suffix) && known(name.slice(0, -suffix.length))) {
         return { name, variable: name.slice(0, -suffix.length), metric };
       }
     }

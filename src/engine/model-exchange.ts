@@ -23,7 +23,7 @@ import { hasCrossing, RootLocator, type IndicatorFunction } from './root-finding
 import { NoStateSolver } from './solvers/none.ts';
 import { chooseSolver, createSolver, DEFAULT_MAX_STEPS, DEFAULT_RTOL } from './solvers/select.ts';
 import type { OdeRhs, OdeSolver } from './solvers/types.ts';
-import { applyStartValues, planStartValues } from './start-values.ts';
+import { applyStartValues, applyStructuralParameters, planStartValues } from './start-values.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
 
 /** Event iterations (newDiscreteStates calls) at one instant before we call the model broken. */
@@ -119,7 +119,9 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const nx = md.number_of_continuous_states;
   const nz = md.number_of_event_indicators;
   const rtol = options.tolerance ?? DEFAULT_RTOL;
-  const maxStep = options.maxStep ?? outputInterval;
+  // fixed_step: euler's step; for the adaptive solvers their largest step. Default for both: the
+  // output interval (as FMPy and OpenModelica, whose Euler step is the output interval).
+  const maxStep = options.maxStep ?? options.fixedStep ?? outputInterval;
   // The max step alone forces (stop − start) / maxStep steps (one per output interval by
   // default, up to MAX_OUTPUT_ROWS of them): those must not eat into the budget for the
   // solver's own effort, or a long, perfectly smooth run fails with a "stiff?" step-limit error.
@@ -138,9 +140,11 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     capacity,
     trackEvents: true,
     ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.outputs === undefined ? {} : { select: options.outputs }),
   });
 
   // ---- Initialization (start values and inputs as the FMI state machine allows). ----
+  applyStructuralParameters(instance, startValues);
   applyStartValues(instance, startValues, 'instantiated');
   if (hasInputs && instance.fmiVersion === '3.0') inputs.apply(instance, startTime);
   instance.enterInitializationMode(startTime, stopTime, rtol);
@@ -170,9 +174,12 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   let leftOfInputEvent = justBefore(nextInputEvent);
   let heldX: Float64Array | null = null;
   let heldT = NaN;
+  // Continuous-Time Mode admits only continuous inputs: discrete ones are set in Event Mode
+  // (initialization and input events, handleEvent), where they are piecewise constant anyway.
+  const hasContinuousInputs = inputs.signals.some((s) => s.variable.variability === 'continuous');
   const setPoint = (t: number, xs: Float64Array): void => {
     instance.setTime(t);
-    if (hasInputs) inputs.apply(instance, t < nextInputEvent ? t : leftOfInputEvent);
+    if (hasContinuousInputs) inputs.applyContinuous(instance, t < nextInputEvent ? t : leftOfInputEvent);
     if (nx > 0) instance.setContinuousStates(xs);
     heldX = null;
   };
@@ -186,7 +193,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     atol,
     maxStep,
     maxSteps,
-    fixedStep: Math.min(options.fixedStep ?? outputInterval / 10, maxStep),
+    fixedStep: Math.min(options.fixedStep ?? outputInterval, maxStep),
   };
   const solver: OdeSolver = nx === 0 ? new NoStateSolver(settings) : createSolver(solverKind, nx, rhs, settings);
   const indicators: IndicatorFunction = (t, z) => {
@@ -214,7 +221,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     recorder.markEvent();
     instance.enterEventMode();
     if (inputEvent) {
-      inputs.apply(instance, tEvent); // right-limit values of the jumping inputs
+      inputs.apply(instance, tEvent); // right-limit values of the jumping inputs, discrete ones included
       nextInputEvent = inputs.nextDiscontinuity(tEvent);
       leftOfInputEvent = justBefore(nextInputEvent);
     }

@@ -1,14 +1,16 @@
 /**
  * Records outputs into preallocated columns. Numeric outputs are grouped by type and
  * read with one get call per group per row into a reused buffer; strings (and Binary,
- * as hex) go to string[] columns. The row count is checked against maxRows before
+ * as hex) go to string[] columns. An FMI 3 array variable becomes one column per element,
+ * named "A[i]" / "A[i,j]" (1-based, row-major); Int64 / UInt64 columns also keep their exact
+ * values (ResultColumn.exact). The row count is checked against maxRows before
  * anything is allocated.
  */
 import { GatewayError } from '../errors.ts';
 import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
-import { allocBuffer, isNumericType, requireVariable } from './variables.ts';
+import { allocBuffer, elementNames, findRecordable, isNumericType, requireRecordable, variableSize } from './variables.ts';
 
 /** Rejects bad timing options with BAD_REQUEST saying what to change. */
 export function checkTiming(o: Pick<SimulationOptions, 'startTime' | 'stopTime' | 'outputInterval'>): void {
@@ -40,22 +42,44 @@ export interface RecorderOptions {
   maxRows?: number;
   /** Allocate an eventRows column (ME). */
   trackEvents?: boolean;
+  /** The requested output names, in order (variables or array elements "x[2]"): the columns finish() returns. Default: every column. */
+  select?: readonly string[];
 }
 
 interface NumericGroup {
   type: VariableType;
   vrs: Uint32Array;
+  /** Values behind vrs: FMI 3 array variables contribute every element (row-major). */
+  nValues: number;
+  /** Per variable of the group: its first value slot. */
+  firsts: number[];
+  vars: ModelVariable[];
   buf: NumericBuffer;
   /** The binding's prepared native get (fast path), when it offers one. */
   access: PreparedNumeric | undefined;
+  /** One per value slot. */
   columns: Float64Array[];
+  /** Int64 / UInt64: the exact values per slot, beside the nearest doubles in `columns`. */
+  exact: (BigInt64Array | BigUint64Array)[] | undefined;
 }
 
-/** The outputs to record: the given names, else every causality="output" variable. */
+/**
+ * The variables to record: those the given names refer to (a name may pick one element "x[2]" of
+ * an array: the whole array is read, RecorderOptions.select keeps that column), else every
+ * causality="output" variable.
+ */
 export function resolveOutputs(instance: FmiInstance, names: readonly string[] | undefined): ModelVariable[] {
   const md = instance.modelDescription;
-  const vars = names ? names.map((n) => requireVariable(md, n, 'outputs')) : md.variables.filter((v) => v.causality === 'output');
-  for (const v of vars) if (v.type === 'Clock') throw new GatewayError('BAD_REQUEST', `Clock variable "${v.name}" cannot be recorded.`);
+  const vars = names
+    ? [...new Set(names.map((n) => requireRecordable(md, n, 'outputs').variable))]
+    : md.variables.filter((v) => v.causality === 'output');
+  for (const v of vars) {
+    if (v.type === 'Clock') throw new GatewayError('BAD_REQUEST', `Clock variable "${v.name}" cannot be recorded.`);
+    if ((v.type === 'String' || v.type === 'Binary') && (v.dimensions?.length ?? 0) > 0)
+      throw new GatewayError('BAD_REQUEST', `${v.type} array variable "${v.name}" cannot be recorded (numeric arrays only).`, {
+        name: v.name,
+      });
+  }
   return vars;
 }
 
@@ -75,6 +99,7 @@ export class Recorder {
   private readonly binaryColumns: string[][];
   private eventRows: Uint8Array | undefined;
   private timeCol: Float64Array;
+  private readonly select: readonly string[] | undefined;
 
   constructor(
     private readonly instance: FmiInstance,
@@ -91,6 +116,7 @@ export class Recorder {
       );
     }
     this.capacity = options.capacity;
+    this.select = options.select;
     this.timeCol = new Float64Array(this.capacity);
     const byType = new Map<VariableType, ModelVariable[]>();
     for (const v of variables) {
@@ -98,15 +124,33 @@ export class Recorder {
       else if (v.type === 'Binary') this.binaryVars.push(v);
       else if (isNumericType(v.type)) byType.set(v.type, [...(byType.get(v.type) ?? []), v]);
     }
+    const md = instance.modelDescription;
     for (const [type, vs] of byType) {
       const vrs = Uint32Array.from(vs, (v) => v.value_reference);
-      const access = instance.prepareGet?.(type, vrs);
+      const firsts: number[] = [];
+      let nValues = 0;
+      for (const v of vs) {
+        firsts.push(nValues);
+        nValues += variableSize(md, v);
+      }
+      const access = instance.prepareGet?.(type, vrs, nValues);
+      const buf = access ? access.values : allocBuffer(instance.fmiVersion, type, Math.max(1, nValues));
+      const big = buf instanceof BigInt64Array || buf instanceof BigUint64Array;
       this.groups.push({
         type,
         vrs,
+        nValues,
+        firsts,
+        vars: vs,
         access,
-        buf: access ? access.values : allocBuffer(instance.fmiVersion, type, vs.length),
-        columns: vs.map(() => new Float64Array(this.capacity)),
+        buf,
+        columns: Array.from({ length: nValues }, () => new Float64Array(this.capacity)),
+        exact:
+          big && (type === 'Int64' || type === 'UInt64')
+            ? Array.from({ length: nValues }, () =>
+                type === 'UInt64' ? new BigUint64Array(this.capacity) : new BigInt64Array(this.capacity),
+              )
+            : undefined,
       });
     }
     this.stringVrs = Uint32Array.from(this.stringVars, (v) => v.value_reference);
@@ -128,9 +172,17 @@ export class Recorder {
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g] as NumericGroup;
       if (group.access) group.access.run();
-      else this.instance.getNumeric(group.type, group.vrs, group.buf);
-      const { buf, columns } = group;
-      for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = Number(buf[j]);
+      else this.instance.getNumeric(group.type, group.vrs, group.buf, group.nValues);
+      const { buf, columns, exact } = group;
+      if (exact !== undefined) {
+        for (let j = 0; j < columns.length; j++) {
+          const b = (buf as BigInt64Array)[j] as bigint;
+          (exact[j] as BigInt64Array)[row] = b;
+          (columns[j] as Float64Array)[row] = Number(b);
+        }
+      } else {
+        for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = Number(buf[j]);
+      }
     }
     if (this.stringVars.length > 0) {
       const values = this.instance.getStrings(this.stringVrs);
@@ -164,7 +216,15 @@ export class Recorder {
       return b;
     };
     this.timeCol = copy(this.timeCol);
-    for (const g of this.groups) g.columns = g.columns.map(copy);
+    for (const g of this.groups) {
+      g.columns = g.columns.map(copy);
+      if (g.exact)
+        g.exact = g.exact.map((a) => {
+          const b = a instanceof BigUint64Array ? new BigUint64Array(next) : new BigInt64Array(next);
+          b.set(a as never);
+          return b;
+        });
+    }
     if (this.eventRows) {
       const e = new Uint8Array(next);
       e.set(this.eventRows);
@@ -176,15 +236,45 @@ export class Recorder {
   /** The recorded rows (views truncated to the rows reached), in the order of the requested outputs. */
   finish(): { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } {
     const n = this.rowCount;
-    const numeric = new Map<string, Float64Array>();
-    for (const g of this.groups) g.columns.forEach((c, j) => numeric.set(g.vrs[j] + ':' + g.type, c.subarray(0, n)));
-    const columns: ResultColumn[] = this.variables.map((v) => {
-      let values: Float64Array | string[];
+    const md = this.instance.modelDescription;
+    // Per numeric variable, its element columns (one for a scalar), in row-major order.
+    const numeric = new Map<ModelVariable, ResultColumn[]>();
+    for (const g of this.groups) {
+      g.vars.forEach((v, k) => {
+        const names = elementNames(md, v);
+        const first = g.firsts[k] as number;
+        numeric.set(
+          v,
+          names.map((name, e) => {
+            const col: ResultColumn = { name, type: v.type, values: (g.columns[first + e] as Float64Array).subarray(0, n) };
+            const exact = g.exact?.[first + e];
+            if (exact) col.exact = exact.subarray(0, n);
+            if (v.unit !== undefined) col.unit = v.unit;
+            return col;
+          }),
+        );
+      });
+    }
+    const columnsOf = (v: ModelVariable): ResultColumn[] => {
+      let values: string[];
       if (v.type === 'String') values = this.stringColumns[this.stringVars.indexOf(v)] ?? [];
       else if (v.type === 'Binary') values = this.binaryColumns[this.binaryVars.indexOf(v)] ?? [];
-      else values = numeric.get(v.value_reference + ':' + v.type) ?? new Float64Array(n);
-      return v.unit === undefined ? { name: v.name, type: v.type, values } : { name: v.name, type: v.type, unit: v.unit, values };
-    });
+      else return numeric.get(v) ?? [];
+      return [v.unit === undefined ? { name: v.name, type: v.type, values } : { name: v.name, type: v.type, unit: v.unit, values }];
+    };
+    let columns: ResultColumn[];
+    if (this.select === undefined) columns = this.variables.flatMap(columnsOf);
+    else {
+      // In the order asked for; a name picking one array element keeps that column only.
+      const seen = new Set<string>();
+      columns = this.select.flatMap((name) => {
+        const r = findRecordable(md, name);
+        if (!r) return [];
+        const cols = columnsOf(r.variable).filter((c) => (r.element === undefined || c.name === r.element) && !seen.has(c.name));
+        for (const c of cols) seen.add(c.name);
+        return cols;
+      });
+    }
     const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = {
       rows: n,
       time: this.timeCol.subarray(0, n),

@@ -11,6 +11,7 @@ import { simulateCoSimulation } from './cosim.ts';
 import { simulateModelExchange } from './model-exchange.ts';
 import { checkTiming, ENGINE_MAX_ROWS, gridPoints } from './recorder.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
+import { withStructuralParameters } from './variables.ts';
 
 export interface RunnableFmu {
   unpackedDir: string;
@@ -34,8 +35,11 @@ export function chooseInterface(md: ModelDescription, requested: InterfaceKind |
   return requested;
 }
 
-export function runSimulation(fmu: RunnableFmu, options: SimulationOptions): SimulationResult {
-  const md = fmu.modelDescription;
+export function runSimulation(runnable: RunnableFmu, options: SimulationOptions): SimulationResult {
+  // Structural parameters set by the run change array sizes and the state count: the instance
+  // is created from the model description with those values (set in Configuration Mode).
+  const md = withStructuralParameters(runnable.modelDescription, options.startValues);
+  const fmu = md === runnable.modelDescription ? runnable : { ...runnable, modelDescription: md };
   const iface = chooseInterface(md, options.interface);
   // Fail fast, before loading native code, on bad timing or an oversized result.
   checkTiming(options);

@@ -6,20 +6,26 @@
  * does not admit inputs).
  *
  * Accepted JS values: numbers for Float*, integers, Boolean (also 0/1), Enumeration
- * (also an item name); strings of digits for Int64/UInt64 beyond 2^53; strings for
- * String; for Binary a hex string ("0a1b") or an array of bytes.
+ * (also an item name); strings of digits for Int64/UInt64 beyond 2^53 (exact over the full
+ * range); strings for String; for Binary a hex string ("0a1b") or an array of bytes; for an
+ * FMI 3 array variable a nested array of its shape (or a flat array of its elements).
  */
 import { GatewayError } from '../errors.ts';
 import type { FmiInstance } from '../fmi/instance.ts';
 import type { ModelDescription, ModelVariable, StartValue, VariableType } from '../schemas/model-description.ts';
-import { allocBuffer, effectiveInitial, FLOAT32_MAX, requireVariable } from './variables.ts';
+import type { VariableValue } from '../schemas/simulate.ts';
+import { allocBuffer, effectiveInitial, flattenArrayValue, FLOAT32_MAX, requireVariable, variableShape } from './variables.ts';
 
-export type StartPhase = 'instantiated' | 'initialization';
+/** configuration: FMI 3 structural parameters, in Configuration Mode before everything else. */
+export type StartPhase = 'configuration' | 'instantiated' | 'initialization';
 export type ConvertedValue = number | bigint | string | Uint8Array;
 
 export interface StartValueEntry {
   variable: ModelVariable;
+  /** The scalar's value, or the first element of an array. */
   value: ConvertedValue;
+  /** Every element (one for a scalar; row-major for an FMI 3 array). */
+  elements: ConvertedValue[];
   phase: StartPhase;
 }
 
@@ -57,7 +63,10 @@ export function startValueRefusal(v: ModelVariable): string | undefined {
     case 'independent':
       return 'it is the independent variable (time); use start_time instead.';
     case 'structuralParameter':
-      return 'it is a structural parameter, settable only in Configuration Mode, which this gateway does not use.';
+      // Set in Configuration Mode (applyStructuralParameters); array sizes follow (withStructuralParameters).
+      return v.variability === 'fixed' || v.variability === 'tunable'
+        ? undefined
+        : 'it is a structural parameter that is not fixed or tunable.';
     case 'output':
     case 'local':
       if (effectiveInitial(v) === 'calculated') {
@@ -83,7 +92,7 @@ function checkRange(v: ModelVariable, value: number | bigint): void {
 
 /** Converts a JSON-ish start value to the JS value the binding expects for the variable's type. */
 export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: StartValue): ConvertedValue {
-  if (Array.isArray(raw) && v.type !== 'Binary') throw invalid(v, 'array values are not supported (scalar variables only).', raw);
+  if (Array.isArray(raw) && v.type !== 'Binary') throw invalid(v, 'expected a single value, not an array.', raw);
   switch (v.type) {
     case 'Float32':
     case 'Float64':
@@ -137,16 +146,33 @@ export function convertStartValue(md: ModelDescription, v: ModelVariable, raw: S
   }
 }
 
+/** The elements of an array variable's start value, each converted; INVALID_START_VALUE when the shape does not fit. */
+function convertArrayStartValue(md: ModelDescription, v: ModelVariable, raw: VariableValue): ConvertedValue[] {
+  if (v.type === 'Binary') throw invalid(v, 'Binary array variables are not supported.', raw);
+  const shape = variableShape(md, v);
+  const flat = flattenArrayValue(shape, raw);
+  if (typeof flat === 'string') throw invalid(v, `${flat}.`, raw);
+  return flat.map((x) => convertStartValue(md, v, x));
+}
+
 /** Validates every start value (throws UNKNOWN_VARIABLE / INVALID_START_VALUE) and decides when each is set. */
-export function planStartValues(md: ModelDescription, startValues: Readonly<Record<string, StartValue>> | undefined): StartValuePlan {
+export function planStartValues(md: ModelDescription, startValues: Readonly<Record<string, VariableValue>> | undefined): StartValuePlan {
   const entries: StartValueEntry[] = [];
   for (const [name, raw] of Object.entries(startValues ?? {})) {
     const v = requireVariable(md, name, 'start_values');
     const refusal = startValueRefusal(v);
     if (refusal) throw invalid(v, refusal, raw);
-    const value = convertStartValue(md, v, raw);
-    const phase: StartPhase = v.causality === 'input' && md.fmi_version === '2.0' ? 'initialization' : 'instantiated';
-    entries.push({ variable: v, value, phase });
+    const isArray = (v.dimensions?.length ?? 0) > 0;
+    if (!isArray && Array.isArray(raw) && v.type !== 'Binary')
+      throw invalid(v, 'it is a scalar variable; give one value, not an array.', raw);
+    const elements = isArray ? convertArrayStartValue(md, v, raw) : [convertStartValue(md, v, raw as StartValue)];
+    const phase: StartPhase =
+      v.causality === 'structuralParameter'
+        ? 'configuration'
+        : v.causality === 'input' && md.fmi_version === '2.0'
+          ? 'initialization'
+          : 'instantiated';
+    entries.push({ variable: v, value: elements[0] ?? 0, elements, phase });
   }
   return { entries };
 }
@@ -165,23 +191,45 @@ export function applyStartValues(instance: FmiInstance, plan: StartValuePlan, ph
   }
   for (const [type, group] of groups) {
     const vrs = Uint32Array.from(group, (e) => e.variable.value_reference);
+    const values = group.flatMap((e) => e.elements);
     if (type === 'String') {
       instance.setStrings(
         vrs,
-        group.map((e) => e.value as string),
+        values.map((x) => x as string),
       );
     } else if (type === 'Binary') {
       instance.setBinary(
         vrs,
-        group.map((e) => e.value as Uint8Array),
+        values.map((x) => x as Uint8Array),
       );
     } else {
-      const buf = allocBuffer(instance.fmiVersion, type, group.length);
-      group.forEach((e, i) => {
-        if (buf instanceof BigInt64Array || buf instanceof BigUint64Array) buf[i] = BigInt(e.value as number | bigint);
-        else buf[i] = Number(e.value);
+      const buf = allocBuffer(instance.fmiVersion, type, values.length);
+      values.forEach((x, i) => {
+        if (buf instanceof BigInt64Array || buf instanceof BigUint64Array) buf[i] = BigInt(x as number | bigint);
+        else buf[i] = Number(x);
       });
-      instance.setNumeric(type, vrs, buf);
+      instance.setNumeric(type, vrs, buf, values.length);
     }
   }
+}
+
+/**
+ * Sets the plan's structural parameters in FMI 3 Configuration Mode (enter, set, exit: back in
+ * Instantiated). The instance must have been created from withStructuralParameters(md, ...)
+ * (runSimulation does), so that its array sizes and state count are the configured ones.
+ */
+export function applyStructuralParameters(instance: FmiInstance, plan: StartValuePlan): void {
+  const entries = plan.entries.filter((e) => e.phase === 'configuration');
+  if (entries.length === 0) return;
+  for (const e of entries) {
+    const expected = instance.modelDescription.variables.find((v) => v.name === e.variable.name)?.start;
+    if (expected === undefined || BigInt(expected as number) !== BigInt(e.value as number | bigint))
+      throw new GatewayError(
+        'INTERNAL',
+        `The instance was not created for ${e.variable.name} = ${String(e.value)} (use withStructuralParameters).`,
+      );
+  }
+  instance.enterConfigurationMode();
+  applyStartValues(instance, plan, 'configuration');
+  instance.exitConfigurationMode();
 }

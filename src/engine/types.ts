@@ -2,8 +2,8 @@
  * What the engine takes and gives: an FMU and options in, a columnar result out.
  * No I/O, no money, no JSON-RPC here.
  */
-import type { InterfaceKind, StartValue, VariableType } from '../schemas/model-description.ts';
-import type { InputSignal } from '../schemas/simulate.ts';
+import type { InterfaceKind, VariableType } from '../schemas/model-description.ts';
+import type { InputSignal, VariableValue } from '../schemas/simulate.ts';
 
 export type { InputSignal };
 
@@ -18,15 +18,15 @@ export interface SimulationOptions {
   solver?: SolverName;
   /** Relative tolerance (default 1e-4). */
   tolerance?: number;
-  /** ME: maximum solver step (default: output interval). */
+  /** ME: maximum solver step (default: fixedStep, else the output interval). */
   maxStep?: number;
   /** ME: maximum number of solver steps before STEP_LIMIT_EXCEEDED. */
   maxSteps?: number;
-  /** ME fixed step for euler (default: outputInterval / 10 capped). */
+  /** ME: euler's fixed step, and the largest step of rk45 / bdf (default: the output interval). */
   fixedStep?: number;
-  startValues?: Readonly<Record<string, StartValue>>;
+  startValues?: Readonly<Record<string, VariableValue>>;
   inputSignals?: readonly InputSignal[];
-  /** Names to record; default every causality="output" variable. */
+  /** Names to record (variables, or FMI 3 array elements "x[2]"); default every causality="output" variable. */
   outputs?: readonly string[];
   /** Upper bound on recorded rows, checked before allocating. */
   maxRows?: number;
@@ -42,12 +42,17 @@ export interface SimulationOptions {
   signal?: AbortSignal;
 }
 
-/** One recorded variable: numbers (booleans as 0/1, Int64 as the nearest double) or strings. */
+/**
+ * One recorded variable (or one element "A[i,j]" of an FMI 3 array variable): numbers
+ * (booleans as 0/1, Int64 / UInt64 as the nearest double) or strings.
+ */
 export interface ResultColumn {
   name: string;
   type: VariableType;
   unit?: string;
   values: Float64Array | string[];
+  /** Int64 / UInt64: the exact values (full 64-bit range), beside their nearest doubles in `values`. */
+  exact?: BigInt64Array | BigUint64Array;
 }
 
 export interface SimulationStats {

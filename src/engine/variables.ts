@@ -129,3 +129,154 @@ export function groupByType<T extends { variable: ModelVariable }>(items: readon
   }
   return groups;
 }
+
+/** Shapes per model description (a run with structural parameters set has its own, see withStructuralParameters). */
+const shapes = new WeakMap<ModelDescription, WeakMap<ModelVariable, number[]>>();
+
+/**
+ * The shape of an FMI 3 array variable ([] for a scalar): fixed <Dimension start> sizes, and
+ * structural-parameter sizes at that parameter's start value (the gateway never enters
+ * Configuration Mode, so the start value is the size the FMU runs with).
+ */
+export function variableShape(md: ModelDescription, v: ModelVariable): number[] {
+  const dims = v.dimensions;
+  if (dims === undefined || dims.length === 0) return [];
+  let cache = shapes.get(md);
+  if (!cache) {
+    cache = new WeakMap();
+    shapes.set(md, cache);
+  }
+  const cached = cache.get(v);
+  if (cached) return cached;
+  const shape = dims.map((d) => {
+    if (typeof d === 'number') return d;
+    const p = findVariable(md, d);
+    const size = typeof p?.start === 'string' ? Number(p.start) : p?.start;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new GatewayError(
+        'FMU_INVALID',
+        `The size of array "${v.name}" comes from "${d}", which has no non-negative integer start value.`,
+        {
+          name: v.name,
+          dimension: d,
+        },
+      );
+    }
+    return size;
+  });
+  cache.set(v, shape);
+  return shape;
+}
+
+/** Number of scalar values behind a variable: 1 for a scalar, the product of the shape for an array. */
+export function variableSize(md: ModelDescription, v: ModelVariable): number {
+  const shape = variableShape(md, v);
+  return shape.length === 0 && (v.dimensions?.length ?? 0) === 0 ? 1 : shape.reduce((a, b) => a * b, 1);
+}
+
+/** Column names of a variable's elements in row-major order: "x" for a scalar, "A[1,2]" (1-based) for arrays. */
+export function elementNames(md: ModelDescription, v: ModelVariable): string[] {
+  const shape = variableShape(md, v);
+  if ((v.dimensions?.length ?? 0) === 0) return [v.name];
+  const out: string[] = [];
+  const index = shape.map(() => 1);
+  const total = shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < total; k++) {
+    out.push(`${v.name}[${index.join(',')}]`);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if ((index[d] as number) < (shape[d] as number)) {
+        index[d] = (index[d] as number) + 1;
+        break;
+      }
+      index[d] = 1;
+    }
+  }
+  return out;
+}
+
+export type ScalarValue = number | string | boolean;
+
+/**
+ * The elements of an array value in row-major order: a nested array of the variable's shape
+ * (e.g. [[1, 2], [3, 4]] for a 2×2 matrix) or a flat array of all its elements.
+ * Returns a reason string when the value does not fit.
+ */
+export function flattenArrayValue(shape: readonly number[], raw: unknown): ScalarValue[] | string {
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (!Array.isArray(raw)) return `expected an array of shape [${shape.join(', ')}]`;
+  const isScalar = (x: unknown): x is ScalarValue => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean';
+  if (raw.length === total && raw.every(isScalar)) return raw;
+  const out: ScalarValue[] = [];
+  const walk = (x: unknown, depth: number, path: string): string | undefined => {
+    if (depth === shape.length) {
+      if (!isScalar(x)) return `element ${path} is not a number, boolean or string`;
+      out.push(x);
+      return undefined;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth])
+      return `expected ${shape[depth]} entries at ${path === '' ? 'the top level' : path}, got ${Array.isArray(x) ? x.length : JSON.stringify(x)} (shape [${shape.join(', ')}])`;
+    for (let i = 0; i < x.length; i++) {
+      const why = walk(x[i], depth + 1, `${path}[${i + 1}]`);
+      if (why !== undefined) return why;
+    }
+    return undefined;
+  };
+  return walk(raw, 0, '') ?? out;
+}
+
+const ELEMENT_NAME = /^(.+)\[(\d+(?:,\d+)*)\]$/;
+
+/**
+ * A name that can be recorded: a variable, or one element "A[i,j]" (1-based) of an FMI 3 array
+ * variable. `element` is the element's column name when the name picks one element.
+ */
+export function findRecordable(md: ModelDescription, name: string): { variable: ModelVariable; element?: string } | undefined {
+  const v = findVariable(md, name);
+  if (v) return { variable: v };
+  const m = ELEMENT_NAME.exec(name);
+  if (!m) return undefined;
+  const base = findVariable(md, m[1] as string);
+  if (!base || (base.dimensions?.length ?? 0) === 0) return undefined;
+  const index = (m[2] as string).split(',').map(Number);
+  const shape = variableShape(md, base);
+  if (index.length !== shape.length || index.some((i, d) => i < 1 || i > (shape[d] as number))) return undefined;
+  return { variable: base, element: `${base.name}[${index.join(',')}]` };
+}
+
+/** As requireVariable, for names that may also pick an array element ("x[2]"). */
+export function requireRecordable(md: ModelDescription, name: string, role: string): { variable: ModelVariable; element?: string } {
+  return findRecordable(md, name) ?? { variable: requireVariable(md, name, role) };
+}
+
+/**
+ * The model description a run sees when it sets structural parameters (FMI 3, set in
+ * Configuration Mode): their start values replaced, so array shapes and the numbers of states
+ * and event indicators follow. The same object when none is set.
+ */
+export function withStructuralParameters(md: ModelDescription, values: Readonly<Record<string, unknown>> | undefined): ModelDescription {
+  const set = Object.entries(values ?? {}).filter(([name]) => findVariable(md, name)?.causality === 'structuralParameter');
+  if (set.length === 0) return md;
+  const given = new Map(set);
+  const variables = md.variables.map((v) => {
+    if (!given.has(v.name)) return v;
+    const raw = given.get(v.name);
+    const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw new GatewayError(
+        'INVALID_START_VALUE',
+        `Cannot set structural parameter "${v.name}": a size must be a non-negative integer, got ${JSON.stringify(raw)}.`,
+        {
+          name: v.name,
+          value: raw,
+        },
+      );
+    return { ...v, start: n };
+  });
+  const derived: ModelDescription = { ...md, variables };
+  const count = (names: readonly string[]): number =>
+    names.reduce((total, name) => total + variableSize(derived, findVariable(derived, name) as ModelVariable), 0);
+  derived.number_of_continuous_states = count(md.model_structure.continuous_state_derivatives);
+  // FMI 2 counts indicators without naming them; structural parameters exist only in FMI 3.
+  if (md.fmi_version === '3.0') derived.number_of_event_indicators = count(md.model_structure.event_indicators);
+  return derived;
+}

@@ -65,12 +65,19 @@ function failAll(e: Error): void {
   pending.clear();
 }
 
+let threadReady = false;
+let stopping = false;
+
 function onReply(m: ThreadReply): void {
-  if (m.kind === 'ready') return;
+  if (m.kind === 'ready') {
+    threadReady = true;
+    return;
+  }
   const p = pending.get(m.id);
   if (p === undefined) return;
   if (m.kind === 'error') {
     pending.delete(m.id);
+    if (pending.size === 0) thread?.unref(); // an idle thread must not keep the process alive
     p.reject(new GatewayError(m.error.code, m.error.message, m.error.data));
   } else if (m.kind === 'opened') {
     p.opened = m.opened;
@@ -97,8 +104,11 @@ function send(m: ThreadRequest): void {
 }
 
 function startThread(): Worker {
+  threadReady = false;
   const w = new Worker(BOOT, {
     eval: true,
+    // Not the parent's flags: `--input-type=module` would turn this CommonJS boot script into ESM.
+    execArgv: [],
     workerData: {
       tsx: import.meta.resolve('tsx/esm/api'),
       entry: pathToFileURL(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts')).href,
@@ -109,6 +119,7 @@ function startThread(): Worker {
   });
   w.on('message', onReply);
   w.on('error', (e: Error & { code?: string }) => {
+    if (!threadReady) return; // failed to start: the exit handler opens the pending FMUs inline
     const oom = e.code === 'ERR_WORKER_OUT_OF_MEMORY';
     failAll(
       oom
@@ -122,7 +133,8 @@ function startThread(): Worker {
   });
   w.on('exit', (code) => {
     if (thread === w) thread = undefined;
-    if (code === 70) {
+    // Never got going (no TypeScript loader, a broken install): open inline from now on.
+    if (code === 70 || (!threadReady && !stopping)) {
       unavailable = true;
       for (const [id, p] of pending) {
         pending.delete(id);
@@ -168,5 +180,11 @@ export async function openFmuAsync(source: FmuSource, opts: OpenFmuAsyncOptions)
 export async function stopParseThread(): Promise<void> {
   const w = thread;
   thread = undefined;
-  if (w !== undefined) await w.terminate();
+  if (w === undefined) return;
+  stopping = true;
+  try {
+    await w.terminate();
+  } finally {
+    stopping = false;
+  }
 }

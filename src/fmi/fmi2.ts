@@ -216,6 +216,14 @@ export class Fmi2InstanceImpl implements FmiInstance {
     this.checker.check('fmi2ExitInitializationMode', need(this.raw, 'fmi2ExitInitializationMode')(this.handle));
   }
 
+  enterConfigurationMode(): void {
+    throw new GatewayError('BAD_REQUEST', 'FMI 2.0 has no Configuration Mode (structural parameters are FMI 3).');
+  }
+
+  exitConfigurationMode(): void {
+    this.enterConfigurationMode();
+  }
+
   // A switch on the type with constant function names: no lookups or string building per call.
   getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void {
     const c = this.handle;

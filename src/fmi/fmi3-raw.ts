@@ -46,6 +46,8 @@ const COMMON: Record<string, Decl> = {
   fmi3ExitInitializationMode: ['int', ['void *']],
   fmi3Terminate: ['int', ['void *']],
   fmi3Reset: ['int', ['void *']],
+  fmi3EnterConfigurationMode: ['int', ['void *']],
+  fmi3ExitConfigurationMode: ['int', ['void *']],
   fmi3GetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'void *', 'size_t']],
   fmi3SetString: ['int', ['void *', 'const uint32_t *', 'size_t', 'const char **', 'size_t']],
   fmi3GetBinary: ['int', ['void *', 'const uint32_t *', 'size_t', 'void *', 'void *', 'size_t']],
@@ -108,7 +110,8 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
   const raw: Fmi3Raw = {};
   const used = new Set<string>(['Float64', ...md.variables.map((v) => FN_TYPE[v.type] ?? '')]);
   const typed: Record<string, Decl> = {};
-  const optional = new Set<string>();
+  // Configuration Mode (structural parameters) is needed only when a run sets one.
+  const optional = new Set<string>(['fmi3EnterConfigurationMode', 'fmi3ExitConfigurationMode']);
   for (const [t, c] of Object.entries(C_TYPES)) {
     typed[`fmi3Get${t}`] = ['int', ['void *', 'const uint32_t *', 'size_t', `${c} *`, 'size_t']];
     typed[`fmi3Set${t}`] = ['int', ['void *', 'const uint32_t *', 'size_t', `const ${c} *`, 'size_t']];

@@ -2,7 +2,8 @@
  * FMI 3.0 binding, two tiers: `declareFmi3` (fmi3-raw.ts) binds the raw C-named functions of
  * the specification (our own declarations), `Fmi3InstanceImpl` is the friendly wrapper
  * implementing FmiInstance. Every call goes through the instance's StatusChecker.
- * Scalar variables only: nValues is always the number of value references.
+ * Arrays (variables with <Dimension>): get/set take nValues, the elements behind the value
+ * references, each array serialized in row-major order as FMI 3 specifies.
  */
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
@@ -234,6 +235,20 @@ export class Fmi3InstanceImpl implements FmiInstance {
     this.checker.check('fmi3ExitInitializationMode', this.fn('fmi3ExitInitializationMode')(this.handle));
   }
 
+  enterConfigurationMode(): void {
+    if (!this.raw.fmi3EnterConfigurationMode)
+      throw new GatewayError(
+        'UNSUPPORTED_FEATURE',
+        'This FMU does not export fmi3EnterConfigurationMode, so its structural parameters cannot be changed; leave them at their start values.',
+        { feature: 'Configuration Mode' },
+      );
+    this.checker.check('fmi3EnterConfigurationMode', this.fn('fmi3EnterConfigurationMode')(this.handle));
+  }
+
+  exitConfigurationMode(): void {
+    this.checker.check('fmi3ExitConfigurationMode', this.fn('fmi3ExitConfigurationMode')(this.handle));
+  }
+
   private typed(
     map: Map<VariableType, { name: string; fn: NativeStatus }>,
     type: VariableType,
@@ -248,22 +263,31 @@ export class Fmi3InstanceImpl implements FmiInstance {
     return e;
   }
 
-  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void {
+  /** nValues of an FMI 3 get/set: the elements behind vrs (arrays count all theirs), checked against the buffer. */
+  private static count(vrs: Uint32Array, buffer: NumericBuffer, nValues: number | undefined): number {
+    const n = nValues ?? vrs.length;
+    // n may be below vrs.length: an array of size 0 contributes no values.
+    if (!(Number.isInteger(n) && n >= 0 && n <= buffer.length))
+      throw new GatewayError('INTERNAL', `FMI 3 get/set of ${vrs.length} variables with ${n} values into a buffer of ${buffer.length}.`);
+    return n;
+  }
+
+  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer, nValues?: number): void {
     const e = this.typed(this.getFns, type, 'Get');
-    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, out, vrs.length));
+    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, out, Fmi3InstanceImpl.count(vrs, out, nValues)));
   }
 
-  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void {
+  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer, nValues?: number): void {
     const e = this.typed(this.setFns, type, 'Set');
-    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, values, vrs.length));
+    this.checker.check(e.name, e.fn(this.handle, vrs, vrs.length, values, Fmi3InstanceImpl.count(vrs, values, nValues)));
   }
 
-  prepareGet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
-    return this.prepare(this.getFns, 'Get', type, vrs);
+  prepareGet(type: VariableType, vrs: Uint32Array, nValues?: number): PreparedNumeric {
+    return this.prepare(this.getFns, 'Get', type, vrs, nValues ?? vrs.length);
   }
 
-  prepareSet(type: VariableType, vrs: Uint32Array): PreparedNumeric {
-    return this.prepare(this.setFns, 'Set', type, vrs);
+  prepareSet(type: VariableType, vrs: Uint32Array, nValues?: number): PreparedNumeric {
+    return this.prepare(this.setFns, 'Set', type, vrs, nValues ?? vrs.length);
   }
 
   private prepare(
@@ -271,6 +295,7 @@ export class Fmi3InstanceImpl implements FmiInstance {
     verb: 'Get' | 'Set',
     type: VariableType,
     vrs: Uint32Array,
+    nValues: number,
   ): PreparedNumeric {
     const entry = this.typed(map, type, verb);
     const spec = CTORS[type];
@@ -279,12 +304,12 @@ export class Fmi3InstanceImpl implements FmiInstance {
     const n = vrs.length;
     const vrMem = this.arena.alloc(4 * n);
     new Uint32Array(vrMem.buffer, 0, n).set(vrs);
-    const valMem = this.arena.alloc(size * n);
-    const values = new Ctor(valMem.buffer, 0, n);
+    const valMem = this.arena.alloc(size * nValues);
+    const values = new Ctor(valMem.buffer, 0, nValues);
     const fn = this.raw[`${entry.name}@addr`] as NativeStatus | undefined;
     const handle = Number(this.handle);
     if (!fn || vrMem.addr === undefined || valMem.addr === undefined || !Number.isSafeInteger(handle)) {
-      const slow = verb === 'Get' ? () => this.getNumeric(type, vrs, values) : () => this.setNumeric(type, vrs, values);
+      const slow = verb === 'Get' ? () => this.getNumeric(type, vrs, values, nValues) : () => this.setNumeric(type, vrs, values, nValues);
       return { values, run: slow };
     }
     const vrAddr = vrMem.addr;
@@ -294,7 +319,7 @@ export class Fmi3InstanceImpl implements FmiInstance {
       values,
       run: () => {
         if (this.inst === undefined) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
-        const status = fn(handle, vrAddr, n, valAddr, n);
+        const status = fn(handle, vrAddr, n, valAddr, nValues);
         if (status !== 0) this.checker.check(name, status);
       },
     };

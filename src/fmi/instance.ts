@@ -93,16 +93,22 @@ export interface FmiInstance {
   /** FMI 2: fmi2SetupExperiment + fmi2EnterInitializationMode. FMI 3: fmi3EnterInitializationMode. */
   enterInitializationMode(startTime: number, stopTime: number | undefined, tolerance: number | undefined): void;
   exitInitializationMode(): void;
+  /** FMI 3 Configuration Mode, from Instantiated, to set structural parameters; FMI 2 throws. */
+  enterConfigurationMode(): void;
+  exitConfigurationMode(): void;
 
   /**
    * Get / set values of one variable type. `type` selects the C function; the buffer must be
    * the matching typed array (see NumericBuffer). Strings use getStrings / setStrings.
+   * `nValues` (FMI 3 arrays): the number of values behind `vrs`, each array variable
+   * contributing all its elements in row-major order; default vrs.length (scalars). FMI 2 has
+   * no arrays and ignores it.
    */
-  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer): void;
-  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer): void;
+  getNumeric(type: VariableType, vrs: Uint32Array, out: NumericBuffer, nValues?: number): void;
+  setNumeric(type: VariableType, vrs: Uint32Array, values: NumericBuffer, nValues?: number): void;
   /** Optional fast path (bindings implement it; test doubles may not): see PreparedNumeric. */
-  prepareGet?(type: VariableType, vrs: Uint32Array): PreparedNumeric;
-  prepareSet?(type: VariableType, vrs: Uint32Array): PreparedNumeric;
+  prepareGet?(type: VariableType, vrs: Uint32Array, nValues?: number): PreparedNumeric;
+  prepareSet?(type: VariableType, vrs: Uint32Array, nValues?: number): PreparedNumeric;
   getStrings(vrs: Uint32Array): string[];
   setStrings(vrs: Uint32Array, values: readonly string[]): void;
   /** FMI 3 Binary; FMI 2 throws. */

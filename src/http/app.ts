@@ -1,24 +1,32 @@
 /**
- * The gateway's HTTP application: security policy + /mcp + /health; REST routes are added by
- * passing them as `restRoutes`.
+ * The gateway's HTTP application: security policy, Bearer auth, rate limits, the REST route
+ * groups (src/http/routes/), /mcp, /openapi.json and /docs, in one Fastify server.
  */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors.ts';
 import { createMcpServer } from '../mcp/server.ts';
-import type { ServiceContext } from '../service/context.ts';
-import { ENGINE_VERSION } from '../version.ts';
+import type { AccountStore, ServiceContext } from '../service/index.ts';
+import { registerAuth } from './auth.ts';
 import { CancelRegistry } from './cancel-registry.ts';
+import type { RestDeps } from './deps.ts';
 import { createMcpEndpoint } from './mcp-endpoint.ts';
-import { sendJson } from './respond.ts';
+import { registerDocs } from './routes/docs.ts';
+import { ROUTE_GROUPS, type RouteGroup } from './routes/index.ts';
 import { createOriginPolicy, withPublicBaseUrl } from './security.ts';
-import { startHttpServer, type HttpRoute, type RunningHttpServer } from './server.ts';
+import { startHttpServer, type RunningHttpServer } from './server.ts';
 
 export interface GatewayHttpOptions {
   host: string;
   port: number;
+  accounts: AccountStore;
   /** Extra Host header values to accept ("name" or "name:port"), e.g. a LAN name with --host 0.0.0.0. */
   allowedHosts?: readonly string[];
   /** Extra browser origins to accept ("https://app.example.com"). */
   allowedOrigins?: readonly string[];
-  restRoutes?: readonly HttpRoute[];
+  /** Route groups beyond the built-in ones. */
+  extraRoutes?: readonly RouteGroup[];
+  requestTimeoutMs?: number;
 }
 
 /** Largest JSON body of an MCP request: a base64 FMU (4/3 of its size) plus the envelope. */
@@ -34,21 +42,13 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
     registry: new CancelRegistry(),
     log,
   });
-  const routes: HttpRoute[] = [
-    { method: '*', path: '/mcp', handle: mcp },
-    {
-      method: 'GET',
-      path: '/health',
-      handle: (_req, res) =>
-        sendJson(res, 200, {
-          status: 'ok',
-          version: ENGINE_VERSION,
-          mode: ctx.config.mode,
-          isolation: ctx.runner.isolation,
-        }),
-    },
-    ...(opts.restRoutes ?? []),
-  ];
+  const deps: RestDeps = {
+    ctx,
+    accounts: opts.accounts,
+    mcp,
+    createMcpServer: (scoped) => createMcpServer(scoped, { transport: 'http' }),
+  };
+  const perMinute = ctx.config.accounts.rateLimitPerMinute;
   return startHttpServer(
     {
       policy: (port) =>
@@ -56,8 +56,29 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
           createOriginPolicy({ host: opts.host, port, extraHosts: opts.allowedHosts, extraOrigins: opts.allowedOrigins }),
           ctx.config.publicBaseUrl,
         ),
-      routes,
       log,
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+      // A simulate request with long input signals is the largest JSON body.
+      bodyLimit: 16 * 1024 * 1024,
+      register: async (app) => {
+        registerAuth(app, deps);
+        // After auth (preHandler): a key's requests share one budget wherever they come from.
+        await app.register(rateLimit, {
+          global: true,
+          hook: 'preHandler',
+          max: perMinute,
+          timeWindow: 60_000,
+          keyGenerator: (req: FastifyRequest) =>
+            req.caller !== undefined && !req.caller.anonymous ? `key:${req.caller.id}` : `ip:${req.ip}`,
+          errorResponseBuilder: (_req, c) =>
+            new GatewayError('RATE_LIMITED', `Too many requests: at most ${c.max} per ${c.after}.`, {
+              retry_after: c.after,
+              hint: 'Wait and retry (see the retry-after header).',
+            }),
+        });
+        await registerDocs(app, ctx.config.publicBaseUrl);
+        for (const group of [...ROUTE_GROUPS, ...(opts.extraRoutes ?? [])]) await app.register(group, deps);
+      },
     },
     { host: opts.host, port: opts.port },
   );

@@ -18,7 +18,7 @@ import { CancelRegistry, type RequestId } from './cancel-registry.ts';
 import { sendJsonRpcError } from './respond.ts';
 
 export interface McpEndpointOptions {
-  /** Builds the server for one request (tools, resources, prompts registered). */
+  /** Builds the server for one request (tools, resources, prompts registered), unless the call passes its own. */
   createServer: () => McpServer;
   /** Largest accepted POST body in bytes (uploads travel base64 inside it). */
   maxBodyBytes: number;
@@ -37,11 +37,13 @@ function asMessages(body: unknown): RpcMessage[] {
   return list.filter((m): m is RpcMessage => typeof m === 'object' && m !== null);
 }
 
-export function createMcpEndpoint(opts: McpEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export type McpHandler = (req: IncomingMessage, res: ServerResponse, createServer?: () => McpServer) => Promise<void>;
+
+export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
   const registry = opts.registry ?? new CancelRegistry();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  return async (req, res) => {
+  return async (req, res, createServer = opts.createServer) => {
     if (req.method !== 'POST') {
       // Stateless: no standalone SSE stream (GET) and no session to delete (DELETE).
       res.setHeader('allow', 'POST');
@@ -82,7 +84,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions): (req: IncomingMessa
       }
     }
 
-    const server = opts.createServer();
+    const server = createServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     let closed = false;
     const closeAll = (): void => {

@@ -1,34 +1,34 @@
 /**
- * The HTTP server bootstrap: node:http, Host/Origin checks first, then a small route table.
- * /mcp and /health are built in; REST routes plug in through `routes`, so the
- * security checks and error handling apply to them without them knowing about it.
+ * The HTTP server bootstrap on Fastify: the DNS-rebinding checks (Host/Origin) run first on every
+ * request, then the routes; one error handler turns whatever a route throws into the coded REST
+ * error body. Request timeouts cover receiving a request only (a slow client is cut off), never a
+ * long answer (a simulation streaming progress).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toGatewayError } from '../errors.ts';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { GatewayError, isGatewayError } from '../errors.ts';
+import { restErrorOf } from './error-status.ts';
 import { checkHost, checkOrigin, type OriginPolicy } from './security.ts';
-import { sendError } from './respond.ts';
-
-export interface HttpRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | '*';
-  /** Exact path ("/health") or a pattern whose groups the handler receives ("/fmus/([^/]+)/variables"). */
-  path: string | RegExp;
-  handle: (req: IncomingMessage, res: ServerResponse, params: { url: URL; groups: string[] }) => Promise<void> | void;
-}
 
 export interface HttpServerOptions {
   /** Built once the port is known (the policy depends on it, and port 0 picks one). */
   policy: (port: number) => OriginPolicy;
-  routes: readonly HttpRoute[];
+  /** Adds the routes (Fastify plugins), before the server listens. */
+  register: (app: FastifyInstance) => Promise<void> | void;
   log?: (line: string) => void;
   /** Longest time a client may take to send one whole request, headers and body (default 5 min). */
   requestTimeoutMs?: number;
+  /** Largest JSON body of the REST routes (default 1 MiB; uploads are multipart and /mcp reads its own). */
+  bodyLimit?: number;
 }
 
 /** Node's own default: room for a large upload on a slow link. */
 const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface RunningHttpServer {
+  app: FastifyInstance;
   server: Server;
   url: string;
   port: number;
@@ -39,11 +39,27 @@ export interface RunningHttpServer {
   close: (graceMs?: number) => Promise<void>;
 }
 
-/** Path match only (the method is checked apart, to answer 405 rather than 404). */
-function matchPath(route: HttpRoute, pathname: string): string[] | undefined {
-  if (typeof route.path === 'string') return route.path === pathname ? [] : undefined;
-  const m = new RegExp(`^${route.path.source}$`).exec(pathname);
-  return m === null ? undefined : m.slice(1).map((g) => decodeURIComponent(g ?? ''));
+/** A Fastify or plugin error → a GatewayError with the status it asked for (4xx) or INTERNAL. */
+function fromFrameworkError(err: FastifyError): { error: GatewayError; status?: number } {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    return {
+      error: new GatewayError(
+        'BAD_REQUEST',
+        `Invalid request ${err.validationContext ?? 'input'}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+        {
+          issues,
+          hint: 'Check the request against GET /openapi.json and send it again.',
+        },
+      ),
+    };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code = status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST';
+    return { error: new GatewayError(code, err.message, err.code !== undefined ? { framework_code: err.code } : undefined), status };
+  }
+  return { error: new GatewayError('INTERNAL', 'Internal server error.') };
 }
 
 export async function startHttpServer(opts: HttpServerOptions, listen: { host: string; port: number }): Promise<RunningHttpServer> {
@@ -52,75 +68,82 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
   const state: { policy?: OriginPolicy } = {};
 
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  // These limits cover receiving a request only, not the answer: a simulation may stream progress
-  // on its response for as long as it runs. Without them a client sending its body a byte a minute
-  // would hold a connection forever. Set at construction: Node reads them when tracking starts.
+  // These limits cover receiving a request only, not the answer. Without them a client sending its
+  // body a byte a minute would hold a connection forever. Set at construction: Node reads them
+  // when tracking starts.
   const timeouts = {
     requestTimeout,
     headersTimeout: Math.min(60_000, requestTimeout),
     // How often Node checks those deadlines (its default, 30 s, is coarse for short limits).
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
   };
-  const server = createServer(timeouts, (req, res) => {
-    void (async () => {
-      const policy = state.policy;
-      if (policy === undefined) {
-        sendError(res, 503, 'INTERNAL', 'Server is starting.');
-        return;
-      }
-      const host = checkHost(policy, req.headers.host);
-      const origin = host.ok ? checkOrigin(policy, req.headers.origin) : host;
-      if (!origin.ok) {
-        sendError(res, 403, 'UNAUTHORIZED', origin.reason);
-        return;
-      }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const method = req.method ?? 'GET';
-      let pathMatched = false;
-      for (const route of opts.routes) {
-        const groups = matchPath(route, url.pathname);
-        if (groups === undefined) continue;
-        pathMatched = true;
-        if (route.method !== '*' && route.method !== method) continue;
-        await route.handle(req, res, { url, groups });
-        return;
-      }
-      if (pathMatched) sendError(res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${url.pathname}.`);
-      else
-        sendError(
-          res,
-          404,
-          'NOT_FOUND',
-          `No route for ${method} ${url.pathname}. MCP is served at POST /mcp; GET /health reports the server state.`,
-        );
-    })().catch((e: unknown) => {
-      const err = toGatewayError(e);
-      log(`http: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${err.message}`);
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'Internal server error.');
-      else res.end();
-    });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Idle keep-alive connections are closed by app.close(); busy ones get the grace period.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(timeouts, handler),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const policy = state.policy;
+    if (policy === undefined) {
+      const { body } = restErrorOf(new GatewayError('INTERNAL', 'Server is starting.'));
+      return reply.code(503).send(body);
+    }
+    const host = checkHost(policy, req.headers.host);
+    const origin = host.ok ? checkOrigin(policy, req.headers.origin) : host;
+    if (!origin.ok) {
+      const { body } = restErrorOf(
+        new GatewayError('UNAUTHORIZED', origin.reason, { hint: 'See --allowed-host / --allowed-origin in `fmu-gateway serve --help`.' }),
+      );
+      return reply.code(403).send(body);
+    }
+    return undefined;
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    let status: number | undefined;
+    let error: GatewayError;
+    if (isGatewayError(err)) error = err;
+    else ({ error, status } = fromFrameworkError(err));
+    if (error.code === 'INTERNAL') log(`http: ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
+    const out = restErrorOf(error);
+    if (error.code === 'UNAUTHORIZED' && (status ?? out.status) === 401) void reply.header('www-authenticate', 'Bearer');
+    return reply.code(status ?? out.status).send(out.body);
   });
+
+  app.setNotFoundHandler((req, reply) => {
+    const { body } = restErrorOf(
+      new GatewayError('NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0] ?? ''}.`, {
+        hint: 'GET /openapi.json lists the REST routes (GET /docs renders them); MCP is served at POST /mcp.',
+      }),
+    );
+    return reply.code(404).send(body);
+  });
+
+  await opts.register(app);
+  await app.listen({ host: listen.host, port: listen.port });
+  const server = app.server;
   const port = (server.address() as AddressInfo).port;
   state.policy = opts.policy(port);
   const hostForUrl = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  let closing: Promise<void> | undefined;
   return {
+    app,
     server,
     port,
     url: `http://${hostForUrl}:${port}`,
-    close: (graceMs = 0) =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
+    close: (graceMs = 0) => {
+      closing ??= (async () => {
         if (graceMs <= 0) server.closeAllConnections();
         else setTimeout(() => server.closeAllConnections(), graceMs).unref();
-      }),
+        await app.close();
+      })();
+      return closing;
+    },
   };
 }

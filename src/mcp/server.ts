@@ -51,7 +51,8 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     maxOutputRows: ctx.config.limits.maxOutputRows,
     openWorld: ctx.config.mode !== 'local',
   };
-  const callerId = opts.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);
+  // HTTP: the API key's caller (the per-request context carries it); stdio: the one local user.
+  const callerId = opts.callerId ?? ctx.access?.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);
   if (callerId !== undefined) deps.callerId = callerId;
   registerTools(server, deps);
   registerResources(server, deps);

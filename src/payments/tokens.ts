@@ -13,6 +13,10 @@ const TOKEN_PATTERN = /^fgpt_[A-Za-z0-9_-]{43}$/;
 /** Records outlive their expiry by a day so a late use is told "expired", not "unknown". */
 const GRACE_MS = 24 * 3600 * 1000;
 const spentFlag = (hash: string): string => `token-spent:${hash}`;
+/** Lives exactly as long as the token: gone record + live flag = another call is using it now. */
+const liveFlag = (hash: string): string => `token-live:${hash}`;
+/** Outlives the token by the grace period: gone record + known flag only = expired. */
+const knownFlag = (hash: string): string => `token-known:${hash}`;
 
 export async function issueToken(
   store: PaymentStore,
@@ -22,7 +26,10 @@ export async function issueToken(
 ): Promise<{ token: string; record: PaymentTokenRecord }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const full: PaymentTokenRecord = { ...record, expires_at: new Date(now + ttlMinutes * 60_000).toISOString() };
-  await store.putToken(hashToken(token), full, ttlMinutes * 60_000 + GRACE_MS);
+  const hash = hashToken(token);
+  await store.putToken(hash, full, ttlMinutes * 60_000 + GRACE_MS);
+  await store.putFlag(liveFlag(hash), ttlMinutes * 60_000);
+  await store.putFlag(knownFlag(hash), ttlMinutes * 60_000 + GRACE_MS);
   return { token, record: full };
 }
 
@@ -53,8 +60,13 @@ export async function takeToken(store: PaymentStore, token: string, use: TokenUs
   const hash = hashToken(token);
   const record = await store.consumeToken(hash);
   if (record === undefined) {
-    if (await store.hasFlag(spentFlag(hash))) {
+    // The winner of a concurrent use writes its spent flag just after its take: until then the
+    // live flag tells "in use" apart from "expired" (the store returns no record past expires_at).
+    if ((await store.hasFlag(spentFlag(hash))) || (await store.hasFlag(liveFlag(hash)))) {
       throw new GatewayError('PAYMENT_TOKEN_USED', 'This payment_token has already paid for a run');
+    }
+    if (await store.hasFlag(knownFlag(hash))) {
+      throw new GatewayError('PAYMENT_TOKEN_EXPIRED', 'This payment_token has expired');
     }
     throw new GatewayError('PAYMENT_TOKEN_INVALID', 'Unknown payment_token');
   }

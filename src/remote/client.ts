@@ -9,9 +9,20 @@ import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { FormData } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { ListLibrarySuccessSchema, type ListLibrarySuccess } from '../schemas/library.ts';
+import {
+  PayOutputSchema,
+  PendingSchema,
+  QuoteSuccessSchema,
+  RedeemedSchema,
+  type PayInput,
+  type PayOutput,
+  type Pending,
+  type QuoteSuccess,
+  type Redeemed,
+} from '../schemas/payments.ts';
 import { SimulateCompletedSchema, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import { UploadFmuSuccessSchema, type UploadFmuSuccess } from '../schemas/upload.ts';
 import { GetVariablesSuccessSchema, type GetVariablesInput, type GetVariablesSuccess } from '../schemas/variables.ts';
@@ -24,9 +35,13 @@ export interface HealthInfo {
   [key: string]: unknown;
 }
 
-export interface UploadResult extends UploadFmuSuccess {
+export interface UploadResult {
+  fmu_id: string;
+  sha256: string;
   /** False when the remote already had these bytes and nothing was sent. */
   bytes_sent: boolean;
+  /** The remote's summary of the FMU, when it was sent now. */
+  summary?: UploadFmuSuccess;
 }
 
 export class GatewayClient {
@@ -88,30 +103,23 @@ export class GatewayClient {
     return parse(GetVariablesSuccessSchema, withOk(data), 'GET /fmus/{id}/variables');
   }
 
-  /** GET /fmus/{id}: the stored FMU's summary, or undefined when the remote does not have it (for this key). */
-  async getFmu(fmuId: string): Promise<UploadFmuSuccess | undefined> {
-    const { status, data } = await this.http.json({
-      method: 'GET',
-      path: `/fmus/${encodeURIComponent(fmuId)}`,
-      idempotent: true,
-      accept: [404],
-    });
+  /** GET /fmus/by-sha256/{sha}: whether the remote holds these bytes for this key (undefined when not). */
+  async findFmuBySha256(sha256: string): Promise<{ fmu_id: string } | undefined> {
+    const { status, data } = await this.http.json({ method: 'GET', path: `/fmus/by-sha256/${sha256}`, idempotent: true, accept: [404] });
     if (status === 404) return undefined;
-    return parse(
-      UploadFmuSuccessSchema,
-      withOk({ already_stored: true, warnings: [], ...asObject(data, 'GET /fmus/{id}') }),
-      'GET /fmus/{id}',
-    );
+    const fmuId = asObject(data, 'GET /fmus/by-sha256/{sha}').fmu_id;
+    if (fmuId !== `sha256:${sha256}`) throw contractError('GET /fmus/by-sha256/{sha}', `fmu_id ${String(fmuId)} is not sha256:${sha256}`);
+    return { fmu_id: fmuId };
   }
 
   /**
-   * Uploads a .fmu (a file path or its bytes) unless the remote already has its sha256. The file is
+   * Uploads a .fmu (a file path or its bytes) unless the remote already holds its sha256. A file is
    * streamed from disk, never read whole into memory.
    */
   async uploadFmu(source: { path: string } | { bytes: Uint8Array }): Promise<UploadResult> {
     const sha = 'path' in source ? await sha256OfFile(source.path) : createHash('sha256').update(source.bytes).digest('hex');
-    const existing = await this.getFmu(`sha256:${sha}`);
-    if (existing !== undefined) return { ...existing, already_stored: true, bytes_sent: false };
+    const existing = await this.findFmuBySha256(sha);
+    if (existing !== undefined) return { fmu_id: existing.fmu_id, sha256: sha, bytes_sent: false };
     const form = new FormData();
     const blob = 'path' in source ? await openAsBlob(source.path) : new Blob([source.bytes]);
     form.append('file', blob, 'model.fmu');
@@ -121,7 +129,7 @@ export class GatewayClient {
     if (stored.fmu_id !== `sha256:${sha}`) {
       throw contractError('POST /fmus', `the remote stored the file as ${stored.fmu_id}, expected sha256:${sha}`);
     }
-    return { ...stored, bytes_sent: true };
+    return { fmu_id: stored.fmu_id, sha256: sha, bytes_sent: true, summary: stored };
   }
 
   /**
@@ -133,22 +141,29 @@ export class GatewayClient {
     return parse(SimulateCompletedSchema, data, 'POST /simulate');
   }
 
-  /** POST /quote: the price of a simulate request (same body as /simulate). */
-  async quote(input: SimulateInput): Promise<Record<string, unknown>> {
-    const { data } = await this.http.json({ method: 'POST', path: '/quote', json: input, idempotent: true });
-    return asObject(data, 'POST /quote');
+  /** POST /quote: the price of a simulate request (same body as /simulate); creates a checkout when payment is due. */
+  async quote(input: SimulateInput): Promise<QuoteSuccess> {
+    const { data } = await this.http.json({ method: 'POST', path: '/quote', json: input, idempotent: false });
+    return parse(QuoteSuccessSchema, data, 'POST /quote');
   }
 
   /** POST /pay: a checkout session (optionally for one FMU). */
-  async pay(body: { fmu_id?: string } = {}): Promise<Record<string, unknown>> {
+  async pay(body: PayInput = {}): Promise<PayOutput> {
     const { data } = await this.http.json({ method: 'POST', path: '/pay', json: body, idempotent: false });
-    return asObject(data, 'POST /pay');
+    return parse(PayOutputSchema, data, 'POST /pay');
   }
 
-  /** GET /payments/checkout/{session_id}: the payment token once paid, status "pending" before. */
-  async redeemCheckout(sessionId: string): Promise<Record<string, unknown>> {
-    const { data } = await this.http.json({ method: 'GET', path: `/payments/checkout/${encodeURIComponent(sessionId)}`, idempotent: true });
-    return asObject(data, 'GET /payments/checkout/{id}');
+  /**
+   * GET /payments/checkout/{session_id}: the payment token once paid, status "pending" before.
+   * Not retried: the token of a session is handed out once.
+   */
+  async redeemCheckout(sessionId: string): Promise<Redeemed | Pending> {
+    const { data } = await this.http.json({
+      method: 'GET',
+      path: `/payments/checkout/${encodeURIComponent(sessionId)}`,
+      idempotent: false,
+    });
+    return parse(z.union([RedeemedSchema, PendingSchema]), data, 'GET /payments/checkout/{id}');
   }
 
   /** GET /runs/{id}: the stored run's metadata. */

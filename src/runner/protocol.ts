@@ -54,6 +54,10 @@ const Count = z.number().int().nonnegative();
 // z.custom keeps the engine's Float64Array<ArrayBufferLike> type (z.instanceof narrows it to ArrayBuffer).
 const Float64ArraySchema = z.custom<Float64Array>((v) => v instanceof Float64Array, 'expected a Float64Array');
 const Uint8ArraySchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array');
+const BigIntArraySchema = z.custom<BigInt64Array | BigUint64Array>(
+  (v) => v instanceof BigInt64Array || v instanceof BigUint64Array,
+  'expected a BigInt64Array or BigUint64Array',
+);
 
 export const WireErrorSchema = z.object({
   code: z.enum(WORKER_ERROR_CODES),
@@ -67,6 +71,8 @@ const ResultColumnSchema = z.object({
   type: VariableTypeSchema,
   unit: z.string().optional(),
   values: z.union([Float64ArraySchema, z.array(z.string())]),
+  /** Int64 / UInt64 columns: the exact values beside the doubles. */
+  exact: BigIntArraySchema.optional(),
 });
 
 /** The engine's SimulationResult as it crosses the channel (checked against the engine's type below). */

@@ -69,20 +69,20 @@ export type RedeemCheckoutInput = z.infer<typeof RedeemCheckoutInputSchema>;
 
 export const RedeemedSchema = z.object({
   status: z.literal('redeemed'),
-  session_id: z.string(),
+  session_id: z.string().describe('The checkout session this answer is about.'),
   payment_token: z.string().describe('Pass as payment_token to simulate. Single-use; shown only once.'),
   expires_at: z.string().describe('ISO 8601 time after which the token is refused.'),
   fmu_id: z.string().optional().describe('When set, the token pays only for runs of this model.'),
-  next_steps: z.array(z.string()),
+  next_steps: z.array(z.string()).describe('What to do next.'),
 });
 export type Redeemed = z.infer<typeof RedeemedSchema>;
 
 export const PendingSchema = z.object({
   status: z.literal('pending'),
-  session_id: z.string(),
+  session_id: z.string().describe('The checkout session this answer is about.'),
   checkout_url: z.string().describe('Where the payment is still awaited.'),
   expires_at: z.string().describe('When the checkout expires.'),
-  next_steps: z.array(z.string()),
+  next_steps: z.array(z.string()).describe('What to do next.'),
 });
 export type Pending = z.infer<typeof PendingSchema>;
 

@@ -42,18 +42,41 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
+/**
+ * solver "auto" picks bdf from this many continuous states (src/engine/solvers/select.ts uses it;
+ * here so the tool description states the rule).
+ */
+export const AUTO_BDF_STATES = 50;
+
 /** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
 export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'cvode', 'auto']);
 export type SolverChoice = z.infer<typeof SolverChoiceSchema>;
+
+/** One scalar a caller gives: a number, true/false (Boolean), or a string (String variables, enumeration items, exact 64-bit integers). */
+export const ScalarValueSchema = z.union([finite(), z.boolean(), z.string()]);
+/**
+ * A value a caller gives for one variable: a scalar, or for an FMI 3 array variable a nested
+ * array of its shape (row-major: [[a11, a12], [a21, a22]]) or a flat array of all its elements.
+ */
+function variableValue(what: string) {
+  return z.union(
+    [ScalarValueSchema, z.array(ScalarValueSchema), z.array(z.array(ScalarValueSchema)), z.array(z.array(z.array(ScalarValueSchema)))],
+    {
+      error: `${what} must be a number, true/false (Boolean), a string (String variables, enumeration items, Int64/UInt64 beyond 2^53) or, for an array variable, a nested array of its shape`,
+    },
+  );
+}
+export const VariableValueSchema = variableValue('a value');
+export type VariableValue = z.infer<typeof VariableValueSchema>;
 
 export const InputSignalSchema = z
   .strictObject({
     name: VariableNameSchema.describe('An input variable.'),
     time: z.array(finite()).min(1).describe('s, non-decreasing.'),
     values: z
-      .array(z.union([finite(), z.boolean()], { error: 'each value must be a finite number (or true/false for a Boolean input)' }))
+      .array(variableValue('each input value'))
       .min(1)
-      .describe('One per time; end values held outside.'),
+      .describe('One per time; end values held outside. Int64 beyond 2^53 as strings; FMI 3 arrays as nested arrays.'),
     interpolation: z.enum(['linear', 'hold']).optional().describe('Default linear for reals, else hold.'),
   })
   .superRefine((s, ctx) => {
@@ -89,17 +112,20 @@ const simulateFields = {
     .optional()
     .describe('Output interval = CS step, s; default from the model, else span/500.'),
   interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
-  solver: SolverChoiceSchema.optional().describe('ME only; default auto. cvode: SUNDIALS if installed, else bdf + warning.'),
+  solver: SolverChoiceSchema.optional().describe(
+    `ME only; auto: bdf from ${AUTO_BDF_STATES} states, else rk45; cvode if installed, else bdf + warning.`,
+  ),
+  fixed_step: z
+    .number()
+    .positive('fixed_step must be > 0 (seconds)')
+    .refine(Number.isFinite, 'fixed_step must be finite')
+    .optional()
+    .describe('ME only, s: euler step, rk45/bdf max step; default step.'),
   tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
-    .record(
-      VariableNameSchema,
-      z.union([finite(), z.boolean(), z.string()], {
-        error: 'a start value must be a number, true/false (Boolean) or a string (String variables, enumeration items)',
-      }),
-    )
+    .record(VariableNameSchema, variableValue('a start value'))
     .optional()
-    .describe('Parameters / initial values by name, e.g. {"e": 0.7}.'),
+    .describe('Parameters / initial values by name, e.g. {"e": 0.7}; Int64 beyond 2^53 as strings, FMI 3 arrays nested.'),
   input_signals: z.array(InputSignalSchema).max(1000).optional().describe('Inputs over time.'),
   outputs: z.array(VariableNameSchema).min(1).max(1000).optional().describe('Variables to record. Default: all outputs.'),
   kpis: z
@@ -189,7 +215,7 @@ export const ProvenanceSchema = z
     start_time: z.number(),
     stop_time: z.number(),
     step: z.number(),
-    start_values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+    start_values: z.record(z.string(), VariableValueSchema),
     input_signals: z.array(
       z.object({
         name: z.string(),
@@ -202,7 +228,7 @@ export const ProvenanceSchema = z
     outputs: z.array(z.string()),
     isolation: z.string(),
     started_at: z.string(),
-    executed_on: z.enum(['local', 'remote']).optional().describe('This gateway or the remote one (FMU_GATEWAY_URL).'),
+    executed_on: z.enum(['local', 'remote']).optional().describe('This gateway or the remote (FMU_GATEWAY_URL).'),
     remote_url: z.string().optional(),
   })
   .describe('What ran, to reproduce it.');

@@ -72,7 +72,7 @@ export const UploadFmuSuccessSchema = z.object({
     variables: z.number().int().nonnegative(),
   }),
   warnings: z.array(z.string()),
-  compile_options: CompileOptionsSchema.optional().describe('Stored with this fmu_id (sorted, unique).'),
+  compile_options: CompileOptionsSchema.optional().describe('Stored with this fmu_id.'),
 });
 export type UploadFmuSuccess = z.infer<typeof UploadFmuSuccessSchema>;
 

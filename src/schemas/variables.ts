@@ -33,6 +33,12 @@ export const VariableInfoSchema = z.object({
   description: z.string().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
+  dimensions: z
+    .array(z.union([z.number().int(), z.string()]))
+    .optional()
+    .describe(
+      'FMI 3 array: size per dimension (number or structural parameter). Values in as nested arrays; results as columns "name[i,j]".',
+    ),
 });
 export type VariableInfo = z.infer<typeof VariableInfoSchema>;
 

@@ -31,7 +31,7 @@ export const X402ResourceSchema = z.object({
 /** The fields of the v2 PaymentRequired object, spread into the payment_required envelope. */
 export const X402PaymentRequiredFields = {
   x402Version: z.literal(X402_VERSION).optional().describe('present when x402 payment is offered'),
-  resource: X402ResourceSchema.optional(),
+  resource: X402ResourceSchema.optional().describe('what is paid for'),
   accepts: z.array(X402PaymentRequirementsSchema).optional().describe('sign one, call again with _meta["x402/payment"]'),
   // No `error` string here (the v2 object may carry one): it would clash with the error variant's
   // `error` object in the flat tool output schemas.

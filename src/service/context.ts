@@ -7,11 +7,13 @@ import type { SimulationResult } from '../engine/types.ts';
 import type { FmuSource } from '../fmi/archive.ts';
 import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore, StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
+import type { CallerAccess } from './access.ts';
 
 /**
  * What the service needs of a library entry. Written structurally so src/library/catalog.ts and a
@@ -60,6 +62,13 @@ export interface ServiceContext {
    * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
   ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
+  /**
+   * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
+   * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
+   */
+  access?: CallerAccess;
+  /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
+  payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */

@@ -24,7 +24,9 @@ export interface ResolvedFmu {
 }
 
 const MEMO_LIMIT = 256;
-const memo = new WeakMap<ServiceContext, Map<string, { key: string; opened: OpenedFmu }>>();
+// Keyed by the FMU store, not the context: the faces that serve several callers build a context
+// per request (with its CallerAccess) over the same stores, and must share the memo.
+const memo = new WeakMap<object, Map<string, { key: string; opened: OpenedFmu }>>();
 
 export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
   const l = ctx.config.limits;
@@ -51,10 +53,10 @@ export function openWithContext(ctx: ServiceContext, source: FmuSource, sha256?:
 export async function openCached(ctx: ServiceContext, path: string, sha256?: string): Promise<OpenedFmu> {
   const st = statSync(path);
   const key = `${st.size}:${st.mtimeMs}`;
-  let byPath = memo.get(ctx);
+  let byPath = memo.get(ctx.fmuStore);
   if (byPath === undefined) {
     byPath = new Map();
-    memo.set(ctx, byPath);
+    memo.set(ctx.fmuStore, byPath);
   }
   const hit = byPath.get(path);
   if (hit !== undefined && hit.key === key) return hit.opened;
@@ -83,6 +85,23 @@ export function libraryFmiVersion(entry: CatalogEntryLike, requested: '2.0' | '3
   return entry.fmi_versions.includes('3.0') ? '3.0' : (entry.fmi_versions[0] ?? '2.0');
 }
 
+function noSuchUpload(fmuId: string): GatewayError {
+  return new GatewayError('NOT_FOUND', `No uploaded FMU has id ${fmuId}`, {
+    fmu_id: fmuId,
+    hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
+  });
+}
+
+/**
+ * NOT_FOUND, exactly as for an unknown id, when the request's caller did not upload this FMU
+ * (library models are everyone's). resolveFmu calls it; exported for faces that check first.
+ */
+export async function assertFmuVisible(ctx: ServiceContext, fmuId: string): Promise<void> {
+  if (ctx.access === undefined || !UPLOADED_ID_PATTERN.test(fmuId)) return;
+  if (!(await ctx.access.canUseUpload(fmuId.slice('sha256:'.length)))) throw noSuchUpload(fmuId);
+}
+
+/** fmu_id → the opened FMU; an upload only for the caller that made it (ctx.access). */
 export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?: '2.0' | '3.0'): Promise<ResolvedFmu> {
   if (LIBRARY_ID_PATTERN.test(fmuId)) {
     const { entry } = ctx.catalog.resolve(fmuId);
@@ -93,12 +112,8 @@ export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?
   if (UPLOADED_ID_PATTERN.test(fmuId)) {
     const sha = fmuId.slice('sha256:'.length);
     const path = ctx.fmuStore.pathOf(sha);
-    if (path === undefined) {
-      throw new GatewayError('NOT_FOUND', `No uploaded FMU has id ${fmuId}`, {
-        fmu_id: fmuId,
-        hint: 'Call upload_fmu with the .fmu file first and use the fmu_id it returns.',
-      });
-    }
+    await assertFmuVisible(ctx, fmuId);
+    if (path === undefined) throw noSuchUpload(fmuId);
     const opened = await openCached(ctx, path, sha);
     // An uploaded FMU has one version: running it while the caller asked for another would answer
     // a different question than the one asked.

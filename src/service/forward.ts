@@ -9,15 +9,17 @@ import { GatewayError } from '../errors.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import { UPLOADED_ID_PATTERN } from '../schemas/common.ts';
 import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
-import type { UploadFmuSuccess } from '../schemas/upload.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Makes sure the remote holds an FMU this gateway stores (library models exist on both sides). */
-export async function ensureOnRemote(ctx: ServiceContext, client: GatewayClient, fmuId: string): Promise<void> {
-  if (!UPLOADED_ID_PATTERN.test(fmuId)) return;
+/**
+ * Makes sure the remote holds an FMU this gateway stores (library models exist on both sides).
+ * True when bytes were sent, false when the remote had them, undefined when there was nothing to send.
+ */
+export async function ensureOnRemote(ctx: ServiceContext, client: GatewayClient, fmuId: string): Promise<boolean | undefined> {
+  if (!UPLOADED_ID_PATTERN.test(fmuId)) return undefined;
   const path = ctx.fmuStore.pathOf(fmuId.slice('sha256:'.length));
-  if (path === undefined) return; // not ours: the remote may hold it (it answers NOT_FOUND if not)
-  await client.uploadFmu({ path });
+  if (path === undefined) return undefined; // not ours: the remote may hold it (it answers NOT_FOUND if not)
+  return (await client.uploadFmu({ path })).bytes_sent;
 }
 
 export async function simulateRemote(
@@ -32,12 +34,6 @@ export async function simulateRemote(
   ctx.remoteRuns.set(out.run_id, client.baseUrl);
   ctx.logger.info('simulation forwarded', { run_id: out.run_id, fmu_id: input.fmu_id, remote: client.baseUrl, reason: opts.reason });
   return { ...out, provenance: { ...out.provenance, executed_on: 'remote', remote_url: client.baseUrl } };
-}
-
-/** upload_fmu in remote mode: the bytes go to the remote (path only on a local face, as locally). */
-export async function uploadRemote(client: GatewayClient, bytesOf: () => Buffer): Promise<UploadFmuSuccess> {
-  const { bytes_sent: _sent, ...out } = await client.uploadFmu({ bytes: bytesOf() });
-  return out;
 }
 
 /**

@@ -23,6 +23,7 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   if (v.description !== undefined) info.description = v.description;
   if (v.min !== undefined) info.min = v.min;
   if (v.max !== undefined) info.max = v.max;
+  if (v.dimensions !== undefined) info.dimensions = v.dimensions;
   return info;
 }
 

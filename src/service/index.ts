@@ -5,7 +5,26 @@ export { listLibrary } from './list-library.ts';
 export { getVariables } from './get-variables.ts';
 export { uploadFmu, type UploadOptions } from './upload-fmu.ts';
 export { simulate, type SimulateCallOptions, type SimulateServiceResult } from './simulate.ts';
-export { readRunResult, runIdFromUri, type RunResultFile } from './read-run.ts';
+export { quote } from './quote.ts';
+export { redeemCheckout } from './redeem-checkout.ts';
+export { payForRun } from './pay.ts';
+export { stripeWebhook } from './stripe-webhook.ts';
+export { assertRunVisible, readRunResult, runIdFromUri, type RunResultFile } from './read-run.ts';
+export type { CallerAccess, FinishedRunFacts, UploadedFmuFacts } from './access.ts';
+export { createCallerAccess, diskUsedBy, type CallerAccessOptions } from './caller-access.ts';
+export { sweepRetention, type SweepReport } from './retention.ts';
+export { assertFmuVisible } from './fmu-resolver.ts';
+export { storeUpload, uploadFmuFromFile } from './upload-fmu.ts';
+export {
+  ANONYMOUS_CALLER,
+  authenticateKey,
+  createApiKey,
+  getRunInfo,
+  listUsage,
+  scopeToCaller,
+  type AccountStore,
+  type RunInfo,
+} from './accounts.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';

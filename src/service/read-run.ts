@@ -23,6 +23,20 @@ export interface RunResultFile {
   readText(): string;
 }
 
+/**
+ * NOT_FOUND, exactly as for an unknown run, when the request's caller did not make this run.
+ * Call before readRunResult wherever a caller names a run.
+ */
+export async function assertRunVisible(ctx: ServiceContext, runId: string): Promise<void> {
+  if (ctx.access === undefined) return;
+  if (!(await ctx.access.canReadRun(runId))) {
+    throw new GatewayError('NOT_FOUND', `There is no stored result for run "${runId}"`, {
+      run_id: runId,
+      hint: 'Use the run_id (or result_uri) returned by simulate; results of other gateways are not here.',
+    });
+  }
+}
+
 export function readRunResult(ctx: ServiceContext, runId: string): RunResultFile {
   const meta = ctx.results.readMeta(runId); // NOT_FOUND for unknown or malformed ids
   const path = ctx.results.csvPath(runId);

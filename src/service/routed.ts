@@ -9,11 +9,11 @@ import type { ListLibraryInput, ListLibrarySuccess } from '../schemas/library.ts
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
 import type { GetVariablesInput, GetVariablesSuccess } from '../schemas/variables.ts';
 import type { ServiceContext } from './context.ts';
-import { uploadRemote } from './forward.ts';
+import { ensureOnRemote } from './forward.ts';
 import { getVariables } from './get-variables.ts';
 import { listLibrary } from './list-library.ts';
 import { forwardAll } from './placement.ts';
-import { readUpload, uploadFmu, type UploadOptions } from './upload-fmu.ts';
+import { uploadFmu, type UploadOptions } from './upload-fmu.ts';
 
 /** list_library: the remote's library in remote mode; auto mode lists the one built here. */
 export async function routedListLibrary(ctx: ServiceContext, input: ListLibraryInput): Promise<ListLibrarySuccess> {
@@ -44,11 +44,14 @@ export async function routedGetVariables(ctx: ServiceContext, input: GetVariable
 }
 
 /**
- * upload_fmu: in remote mode the bytes go to the remote (sent only when it lacks them); otherwise
- * stored here — in auto mode an FMU that cannot run here is sent to the remote when first simulated.
+ * upload_fmu: validated and stored here; in remote mode also sent to the remote (only when it lacks
+ * these bytes). In auto mode an FMU that cannot run here is sent when it is first simulated.
  */
 export async function routedUploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts: UploadOptions = {}): Promise<UploadFmuSuccess> {
+  const stored = await uploadFmu(ctx, input, opts);
   const remote = forwardAll(ctx);
-  if (remote !== undefined) return uploadRemote(remote, () => readUpload(ctx, input, opts));
-  return uploadFmu(ctx, input, opts);
+  if (remote === undefined) return stored;
+  // Validated and summarised here (no FMU code runs for that); the remote gets the bytes once.
+  const sent = await ensureOnRemote(ctx, remote, stored.fmu_id);
+  return { ...stored, already_stored: sent === false };
 }

@@ -4,12 +4,13 @@ import type { SimulateCompleted } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Writes the run's full result and its metadata (everything of the answer but the inline series). */
-export function saveRun(ctx: ServiceContext, output: SimulateCompleted, result: SimulationResult, callerId: string | undefined): void {
+export function saveRun(ctx: ServiceContext, output: SimulateCompleted, result: SimulationResult, callerId: string | undefined): number {
   const { series: _series, ...meta } = output;
-  ctx.results.save(output.run_id, result, {
+  const bytes = ctx.results.save(output.run_id, result, {
     ...meta,
     columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
     // Who may list and read the run (get_result, resources/list); absent = not identified.
     ...(callerId !== undefined ? { caller_id: callerId } : {}),
   });
+  return typeof bytes === 'number' ? bytes : 0;
 }

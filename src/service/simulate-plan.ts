@@ -7,9 +7,19 @@ import { GatewayError } from '../errors.ts';
 import { parseKpis, type ParsedKpi } from '../engine/kpis.ts';
 import { chooseInterface } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
-import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
+import {
+  findRecordable,
+  findVariable,
+  isNumericType,
+  requireRecordable,
+  requireVariable,
+  withStructuralParameters,
+} from '../engine/variables.ts';
 import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
+
+/** Most solver steps a fixed_step may ask for (beyond, the run would only end by its time limit). */
+export const MAX_FIXED_STEPS = 100_000_000;
 
 /** Points of the default output grid when neither the request nor the model gives a step. */
 export const DEFAULT_GRID_INTERVALS = 500;
@@ -34,7 +44,7 @@ function badTime(message: string, hint: string, data: Record<string, unknown> = 
  * otherwise be silently ignored or fail without a hint: an interface the FMU lacks, and a solver
  * with Co-Simulation (the FMU integrates itself there; our solvers drive Model Exchange only).
  */
-export function planInterface(md: ModelDescription, input: Pick<SimulateInput, 'interface' | 'solver'>): InterfaceKind {
+export function planInterface(md: ModelDescription, input: Pick<SimulateInput, 'interface' | 'solver' | 'fixed_step'>): InterfaceKind {
   const offered: InterfaceKind[] = [...(md.co_simulation ? (['CS'] as const) : []), ...(md.model_exchange ? (['ME'] as const) : [])];
   const requested = input.interface;
   if (requested !== undefined && offered.length > 0 && !offered.includes(requested)) {
@@ -50,6 +60,19 @@ export function planInterface(md: ModelDescription, input: Pick<SimulateInput, '
     );
   }
   const iface = chooseInterface(md, requested);
+  if (iface === 'CS' && input.fixed_step !== undefined) {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      'fixed_step applies to Model Exchange only, but this run uses Co-Simulation, where the FMU chooses its own internal steps',
+      {
+        fixed_step: input.fixed_step,
+        interface: iface,
+        hint: offered.includes('ME')
+          ? 'Add interface: "ME" to integrate the model with that step, or omit fixed_step (step sets the communication interval).'
+          : `${md.model_name} offers only Co-Simulation: omit fixed_step; step sets the communication interval.`,
+      },
+    );
+  }
   if (iface === 'CS' && input.solver !== undefined && input.solver !== 'auto') {
     throw new GatewayError(
       'BAD_REQUEST',
@@ -152,14 +175,17 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
     }
   }
   const outputs = input.outputs ?? md.variables.filter((v) => v.causality === 'output').map((v) => v.name);
-  for (const name of outputs) requireVariable(md, name, 'outputs');
+  // Array elements as the run sizes them (structural parameters given in start_values count).
+  const sized = withStructuralParameters(md, input.start_values);
+  for (const name of outputs) requireRecordable(sized, name, 'outputs');
   const kpis = parseKpis(
     input.kpis ?? [],
     md.variables.map((v) => v.name),
+    (name) => findRecordable(sized, name) !== undefined, // also an array element, "x[2]_max"
   );
   // Checked here, not after the run: KPIs and plots need numbers, and a String column has none.
   const numeric = (name: string): boolean => {
-    const v = findVariable(md, name);
+    const v = findRecordable(sized, name)?.variable;
     return v !== undefined && isNumericType(v.type);
   };
   for (const k of kpis) {
@@ -212,6 +238,20 @@ export function planSimulation(md: ModelDescription, input: SimulateInput, maxOu
   };
   if (recorded.length > 0) options.outputs = recorded;
   if (input.solver !== undefined && input.solver !== 'auto') options.solver = input.solver;
+  if (input.fixed_step !== undefined) {
+    const steps = span / input.fixed_step;
+    if (steps > MAX_FIXED_STEPS) {
+      throw new GatewayError(
+        'BAD_REQUEST',
+        `fixed_step ${input.fixed_step} s would take ${Math.ceil(steps)} solver steps; at most ${MAX_FIXED_STEPS} are allowed`,
+        {
+          fixed_step: input.fixed_step,
+          hint: `Use fixed_step >= ${span / MAX_FIXED_STEPS} s or a shorter time span.`,
+        },
+      );
+    }
+    options.fixedStep = input.fixed_step;
+  }
   const tolerance = input.tolerance ?? de.tolerance;
   if (tolerance !== undefined) options.tolerance = tolerance;
   // A variable given both ways is ambiguous: which value holds at the start? Refuse, don't guess.

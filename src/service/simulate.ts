@@ -4,12 +4,15 @@
  * Errors are thrown as GatewayError; the faces turn them into the error / payment envelopes.
  */
 import { assertRunnable } from '../fmi/unsupported-features.ts';
-import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import { estimateRows, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
+import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
+import { isGatewayError } from '../errors.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
+import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
@@ -21,12 +24,16 @@ export interface SimulateCallOptions {
   onProgress?: (fraction: number, time: number) => void;
   /** Identity of the caller (API key); the pool never shares a worker between callers. */
   callerId?: string;
+  /** The client's x402 PaymentPayload (MCP `_meta["x402/payment"]`), when it pays that way. */
+  x402Payment?: unknown;
 }
 
 export interface SimulateServiceResult {
   output: SimulateCompleted;
   /** PNG bytes when input.plot was true. */
   plotPng?: Buffer;
+  /** x402 settlement, when the run was paid with x402 (MCP: `_meta["x402/payment-response"]`). */
+  x402Settlement?: X402SettleResponse;
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
@@ -34,6 +41,8 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
     ...(input.interface !== undefined ? { interface: input.interface } : {}),
   });
+  // A forwarded run is priced by the gateway that runs it (its 402 reaches the caller as payment
+  // data, and payment_token travels in the request); only local runs pass the local payment gate.
   if (placement.where === 'remote') {
     const remoteOpts = { reason: placement.reason, ...(opts.signal ? { signal: opts.signal } : {}) };
     return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
@@ -46,6 +55,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const iface = plan.options.interface;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions) : undefined;
 
+  await ctx.access?.checkQuota(0);
   const startedAt = new Date();
   const job = {
     fmu: {
@@ -59,9 +69,38 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   const runOpts = {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+    ...(opts.callerId !== undefined ? { callerId: opts.callerId } : ctx.access !== undefined ? { callerId: ctx.access.callerId } : {}),
   };
-  const result = await ctx.runner.run(job, runOpts);
+  // Payment is taken after every check of the request and just before the run (payment-gate.ts).
+  const callerId = opts.callerId ?? ctx.access?.callerId;
+  const gated = await gatedRun(
+    ctx,
+    {
+      input,
+      fmuId: input.fmu_id,
+      rows: estimateRows(plan.startTime, plan.stopTime, plan.step),
+      ...(callerId === undefined ? {} : { callerId }),
+      ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
+      resource: 'fmu-gateway://tools/simulate',
+    },
+    () =>
+      ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+        // A run that reached the engine and failed is usage too (it took a worker's time).
+        await ctx.access?.onRunFinished({
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: 0,
+          result_bytes: 0,
+          status: 'failed',
+          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+        });
+        throw e;
+      }),
+  );
+  const result = gated.value;
+  const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
 
   const runId = newRunId(startedAt.getTime());
   const output = buildCompleted({
@@ -79,7 +118,18 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       executed_on: 'local',
     },
   });
-  saveRun(ctx, output, result, opts.callerId);
+  const resultBytes = saveRun(ctx, output, result, callerId);
+  // Before the answer: the run_id it carries must be readable by this caller, and billed.
+  await ctx.access?.onRunFinished({
+    run_id: runId,
+    fmu_id: input.fmu_id,
+    fmu_sha256: opened.sha256,
+    started_at: startedAt,
+    duration_ms: Date.now() - startedAt.getTime(),
+    rows: result.rows,
+    result_bytes: resultBytes,
+    status: 'completed',
+  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,
@@ -87,7 +137,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     wall_ms: result.stats.wallMs,
     interface: result.interface,
   });
-  if (input.plot !== true) return { output };
+  if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title, input.plot_variables) };
+  return { output, plotPng: plotResult(result, title, input.plot_variables), ...paid };
 }

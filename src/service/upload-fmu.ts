@@ -2,11 +2,13 @@
  * Use case upload_fmu: validate an FMU (B's openFmu: zip safety, model description, platforms),
  * then store it once by content. Nothing is stored unless it validates.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import { checkCompileOptions, hasCompileOptions } from '../fmi/source-build-options.ts';
 import type { UploadFmuInput, UploadFmuSuccess } from '../schemas/upload.ts';
+import type { StoredFmu } from '../store/fmu-file-store.ts';
 import type { ServiceContext } from './context.ts';
 import { openWithContext } from './fmu-resolver.ts';
 import { interfacesOf } from './get-variables.ts';
@@ -82,8 +84,43 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
   const opened = await openWithContext(ctx, { bytes });
   // Compile options are checked against the unpacked sources before anything is stored.
   const compileOptions = hasCompileOptions(input.compile_options) ? checkCompileOptions(opened, input.compile_options) : undefined;
-  const stored = ctx.fmuStore.put(bytes, compileOptions);
+  return storeUpload(ctx, opened, () => ctx.fmuStore.put(bytes, compileOptions), bytes.byteLength);
+}
+
+/**
+ * upload_fmu for a file the face has already received (REST multipart streams it to
+ * fmuStore.tempPath() under MAX_FMU_MB): validated, then moved into the store. The temporary file
+ * is gone afterwards either way.
+ */
+export async function uploadFmuFromFile(ctx: ServiceContext, tmpPath: string): Promise<UploadFmuSuccess> {
+  try {
+    const opened = await openWithContext(ctx, { path: tmpPath });
+    return await storeUpload(ctx, opened, () => ctx.fmuStore.adopt(tmpPath, opened.sha256), statSync(tmpPath).size);
+  } finally {
+    rmSync(tmpPath, { force: true });
+  }
+}
+
+/**
+ * Stores a validated FMU and answers for it: the caller's quota first, then the bytes, then the
+ * caller's ownership (awaited: the answer's fmu_id must work for the next request).
+ * REST uploads stream to a file and come in here with `put` moving that file into the store.
+ */
+export async function storeUpload(
+  ctx: ServiceContext,
+  opened: OpenedFmu,
+  put: () => StoredFmu,
+  sizeBytes: number,
+): Promise<UploadFmuSuccess> {
   const md = opened.modelDescription;
+  if (ctx.access !== undefined && !(await ctx.access.canUseUpload(opened.sha256))) await ctx.access.checkQuota(sizeBytes);
+  const stored = put();
+  await ctx.access?.onUploaded({
+    sha256: stored.sha256,
+    size_bytes: stored.sizeBytes,
+    model_name: md.model_name,
+    fmi_version: md.fmi_version,
+  });
   const count = (c: string) => md.variables.filter((v) => v.causality === c).length;
   ctx.logger.info('fmu uploaded', {
     sha256: stored.sha256,
@@ -113,6 +150,7 @@ export async function uploadFmu(ctx: ServiceContext, input: UploadFmuInput, opts
     },
     warnings: opened.warnings,
   };
+  const compileOptions = ctx.fmuStore.compileOptionsOf(stored.sha256);
   if (compileOptions !== undefined) out.compile_options = compileOptions;
   if (md.description !== undefined) out.description = md.description;
   if (md.generation_tool !== undefined) out.generation_tool = md.generation_tool;

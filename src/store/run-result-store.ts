@@ -4,7 +4,19 @@
  * resolves always has both files.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
@@ -41,8 +53,9 @@ export function writeResultCsv(path: string, result: Pick<SimulationResult, 'row
     for (let r = 0; r < result.rows; r++) {
       let line = csvNumber(result.time[r] as number);
       for (const c of result.columns) {
-        const v = c.values[r];
-        line += ',' + (typeof v === 'string' ? csvField(v) : csvNumber(v as number));
+        // Int64 / UInt64: the exact integer, not its nearest double.
+        const v = c.exact !== undefined ? c.exact[r] : c.values[r];
+        line += ',' + (typeof v === 'string' ? csvField(v) : typeof v === 'bigint' ? v.toString() : csvNumber(v as number));
       }
       chunk += line + '\n';
       if (chunk.length > 1 << 20) {
@@ -66,6 +79,10 @@ export interface RunResultStore {
   readMeta(runId: string): Record<string, unknown>;
   /** Size of result.csv; NOT_FOUND as readMeta. */
   csvSize(runId: string): number;
+  /** Deletes a run's stored result (retention); false when there was none. */
+  remove(runId: string): boolean;
+  /** Every stored run with the time its result was written (retention). */
+  list(): { runId: string; mtimeMs: number }[];
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {
@@ -106,6 +123,31 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         if (e instanceof GatewayError) throw e;
         throw notFound(runId);
       }
+    },
+    remove(runId) {
+      if (!isRunId(runId)) return false;
+      const path = join(dir, runId);
+      if (!existsSync(path)) return false;
+      rmSync(path, { recursive: true, force: true });
+      return true;
+    },
+    list() {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return [];
+      }
+      const out: { runId: string; mtimeMs: number }[] = [];
+      for (const name of names) {
+        if (!isRunId(name)) continue;
+        try {
+          out.push({ runId: name, mtimeMs: statSync(join(dir, name)).mtimeMs });
+        } catch {
+          // Removed meanwhile.
+        }
+      }
+      return out;
     },
     csvSize(runId) {
       try {

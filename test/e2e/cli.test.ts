@@ -121,6 +121,68 @@ describe('fmu-gateway CLI', () => {
     assert.ok((a.summary[name]?.final ?? 0) > (b.summary[name]?.final ?? 0), 'the heat input warms the mass');
   });
 
+  it('reads quoted fields, String columns and exact Int64 digits from an input CSV', async () => {
+    const table = join(dataDir, 'typed-inputs.csv');
+    writeFileSync(
+      table,
+      '"time";"Int64_input";"String_input"\n0;-9223372036854775808;"hello; ""world"""\n0.5;9223372036854775807;plain text\n',
+    );
+    const out = join(dataDir, 'typed-out.csv');
+    const r = await cli([
+      'simulate',
+      'msl:Feedthrough',
+      '--fmi-version',
+      '3.0',
+      '--stop',
+      '1',
+      '--step',
+      '0.5',
+      '--input',
+      table,
+      '--output',
+      'Int64_output,String_output',
+      '--csv',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), [
+      'time,Int64_output,String_output',
+      '0,-9223372036854775808,"hello; ""world"""',
+      '0.5,9223372036854775807,plain text',
+      '1,9223372036854775807,plain text',
+    ]);
+  });
+
+  it('integrates with euler at --fixed-step, and at the output interval by default', async () => {
+    const euler = async (extra: string[]) => {
+      const r = await cli([
+        'simulate',
+        'msl:Dahlquist',
+        '--interface',
+        'ME',
+        '--solver',
+        'euler',
+        '--stop',
+        '1',
+        '--step',
+        '0.1',
+        ...extra,
+        '--json',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { summary: { x: { final: number } }; provenance: { solver: string } };
+    };
+    // Dahlquist x' = -k·x, k = 1, x(0) = 1: forward Euler gives x(1) = (1 - h)^(1/h).
+    const fine = await euler(['--fixed-step', '0.01']);
+    assert.ok(Math.abs(fine.summary.x.final - 0.99 ** 100) < 1e-12, `${fine.summary.x.final}`);
+    assert.match(fine.provenance.solver, /fixed step 0\.01/);
+    const byDefault = await euler([]);
+    assert.ok(Math.abs(byDefault.summary.x.final - 0.9 ** 10) < 1e-12, `${byDefault.summary.x.final}`);
+    const cs = await cli(['simulate', 'msl:Dahlquist', '--stop', '1', '--fixed-step', '0.01']);
+    assert.notEqual(cs.code, 0);
+    assert.match(cs.stderr, /BAD_REQUEST/);
+  });
+
   it('fails with a coded error naming an unknown variable', async () => {
     const r = await cli(['simulate', 'msl:BouncingBall', '--stop', '1', '--set', 'gravity=3']);
     assert.equal(r.code, 1);

@@ -38,11 +38,11 @@ export interface StdioGateway {
   close: () => Promise<void>;
 }
 
-export async function startStdioGateway(extraEnv: Record<string, string> = {}): Promise<StdioGateway> {
+export async function startStdioGateway(extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<StdioGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp'],
+    args: [BIN, 'mcp', ...extraArgs],
     env: gatewayEnv(dataDir, extraEnv),
     cwd: ROOT,
     stderr: 'pipe',
@@ -72,6 +72,8 @@ export async function startStdioGateway(extraEnv: Record<string, string> = {}): 
 
 export interface HttpGateway {
   url: string;
+  /** The gateway's FMU_GATEWAY_DATA_DIR (a temporary folder, removed by close). */
+  dataDir: string;
   child: ChildProcess;
   stderr: () => string;
   connect: () => Promise<Client>;
@@ -79,8 +81,13 @@ export interface HttpGateway {
 }
 
 /** Starts `serve --port 0` and waits for the URL line it prints on stderr. */
-export async function startHttpGateway(extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<HttpGateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-http-'));
+export async function startHttpGateway(
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+  /** An existing data folder (a restart): the caller owns it, close() leaves it. */
+  opts: { dataDir?: string } = {},
+): Promise<HttpGateway> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fmu-gw-e2e-http-'));
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--allow-unsandboxed', ...extraArgs], {
     cwd: ROOT,
     env: gatewayEnv(dataDir, extraEnv),
@@ -105,6 +112,7 @@ export async function startHttpGateway(extraArgs: string[] = [], extraEnv: Recor
   const clients: Client[] = [];
   return {
     url,
+    dataDir,
     child,
     stderr: () => log,
     connect: async () => {
@@ -115,10 +123,12 @@ export async function startHttpGateway(extraArgs: string[] = [], extraEnv: Recor
     },
     close: async () => {
       for (const c of clients) await c.close().catch(() => undefined);
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -45,7 +45,7 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
   it('lists the tools, each with an object output schema and annotations', async () => {
     const { tools } = await gw.client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['compare_runs', 'get_result', 'get_variables', 'list_library', 'simulate', 'sweep', 'upload_fmu']);
+    assert.deepEqual(names, ['compare_runs', 'get_result', 'get_variables', 'list_library', 'quote', 'redeem_checkout', 'simulate', 'sweep', 'upload_fmu']);
     for (const t of tools) {
       assert.equal(t.outputSchema?.type, 'object', `${t.name} has an object outputSchema`);
       assert.ok((t.description ?? '').length > 80, `${t.name} has an agent-oriented description`);

@@ -6,6 +6,7 @@
  *
  *   buildFixture('lag', '2.0')                         test/fixtures/lag via the library adapters
  *   buildFixture('raw-fmi2', '2.0', { raw: true })     a hand-written FMI binary (no adapters)
+ *   buildFixture('state-space', '3.0', { handWritten: true })  its own modelDescription.xml + FMI C
  *   buildLibraryModel('Dahlquist', '3.0')              library/models/Dahlquist
  *   openFixture(path)                                  unpacked + parsed (src/fmi/archive.ts)
  */
@@ -29,6 +30,11 @@ export interface FixtureOptions {
   mutateXml?: (xml: string) => string;
   /** model.c implements the FMI API itself: compile it alone and hand the binary to the builder. */
   raw?: boolean;
+  /**
+   * The fixture folder holds its own modelDescription.xml beside a model.c implementing the FMI
+   * API (what the builder cannot generate, e.g. FMI 3 arrays): compile model.c and zip the two.
+   */
+  handWritten?: boolean;
 }
 
 function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
@@ -44,7 +50,15 @@ function cacheKey(modelDir: string, fmiVersion: string, opts: FixtureOptions): s
   const hash = createHash('sha256');
   hashTree(hash, modelDir);
   for (const p of ['library/include', 'library/adapters', 'tools/fmu-builder.ts', 'tools/fmu-builder']) hashTree(hash, join(ROOT, p));
-  hash.update(JSON.stringify({ fmiVersion, cflags: opts.cflags ?? [], raw: !!opts.raw, mutate: opts.mutateXml?.toString() ?? '' }));
+  hash.update(
+    JSON.stringify({
+      fmiVersion,
+      cflags: opts.cflags ?? [],
+      raw: !!opts.raw,
+      handWritten: !!opts.handWritten,
+      mutate: opts.mutateXml?.toString() ?? '',
+    }),
+  );
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -61,6 +75,19 @@ async function build(modelDir: string, name: string, fmiVersion: '2.0' | '3.0', 
     const tmp = mkdtempSync(join(CACHE, `.tmp-${key}-`));
     try {
       const tmpFmu = join(tmp, `${name.replace(/[/\\]/g, '_')}.fmu`);
+      if (opts.handWritten) {
+        const xml = readFileSync(join(modelDir, 'modelDescription.xml'));
+        const id = /modelIdentifier="([A-Za-z_][A-Za-z0-9_]*)"/.exec(xml.toString('utf8'))?.[1];
+        if (id === undefined) throw new Error(`${modelDir}/modelDescription.xml names no modelIdentifier`);
+        const zip = new AdmZip();
+        zip.addFile('modelDescription.xml', xml);
+        const so = compileRaw(modelDir, tmp, opts.cflags ?? []);
+        zip.addFile(`binaries/${hostPlatformDir(fmiVersion)}/${id}${process.platform === 'darwin' ? '.dylib' : '.so'}`, readFileSync(so));
+        zip.writeZip(tmpFmu);
+        mkdirSync(dirname(outFile), { recursive: true });
+        renameSync(tmpFmu, outFile);
+        return outFile;
+      }
       const args: Parameters<typeof buildFmu>[0] = { modelDir, fmiVersion, outFile: tmpFmu };
       if (opts.cflags) args.cflags = opts.cflags;
       if (opts.mutateXml) args.mutateXml = opts.mutateXml;
@@ -90,7 +117,9 @@ async function build(modelDir: string, name: string, fmiVersion: '2.0' | '3.0', 
 /** Compiles a raw fixture's model.c on its own into a shared library. */
 function compileRaw(modelDir: string, outDir: string, cflags: string[]): string {
   const so = join(outDir, `raw${process.platform === 'darwin' ? '.dylib' : '.so'}`);
-  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-fvisibility=hidden', ...cflags, '-o', so, join(modelDir, 'model.c')], { stdio: 'pipe' });
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-fvisibility=hidden', ...cflags, '-o', so, join(modelDir, 'model.c'), '-lm'], {
+    stdio: 'pipe',
+  });
   return so;
 }
 

@@ -4,6 +4,7 @@
  * (parsed once per process), and the main thread keeps running timers while a big description parses.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,21 @@ describe('openFmuAsync', () => {
     // The thread is still there for the next FMU.
     const ok = await openFmuAsync({ path: await buildLibraryModel('Dahlquist', '3.0') }, { cacheDir: join(dir, 'err') });
     assert.equal(ok.modelDescription.fmi_version, '3.0');
+  });
+
+  it('an idle parse thread never keeps the process alive, also after a refused FMU', async () => {
+    // A child process that opens one bad and one good FMU and then has nothing left to do must exit by itself.
+    const good = await buildLibraryModel('Dahlquist', '2.0');
+    const script = [
+      `import { openFmuAsync } from ${JSON.stringify(new URL('../../src/fmi/archive-async.ts', import.meta.url).href)};`,
+      `const cacheDir = ${JSON.stringify(join(dir, 'exit'))};`,
+      `await openFmuAsync({ bytes: Buffer.from('not a zip') }, { cacheDir }).catch(() => {});`,
+      `await openFmuAsync({ path: ${JSON.stringify(good)} }, { cacheDir });`,
+      `await openFmuAsync({ bytes: Buffer.from('still not a zip') }, { cacheDir }).catch(() => {});`,
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000, encoding: 'utf8' });
+    assert.equal(r.error, undefined, 'the process exited by itself (no timeout)');
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('timers on the main thread keep firing while a big description is parsed', async () => {

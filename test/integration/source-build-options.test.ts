@@ -139,7 +139,10 @@ describe('compile options for sources-only FMUs', () => {
   test('compile options on an FMU without sources are refused', async () => {
     const out = join(work, 'binary-only.fmu');
     await buildFmu({ modelDir: join(ROOT, 'library', 'models', 'Dahlquist'), fmiVersion: '3.0', outFile: out });
-    await assert.rejects(() => uploadFmu(t.ctx, { path: out, compile_options: { defines: ['X=1'] } }, { allowPath: true }), isCode('BAD_REQUEST'));
+    await assert.rejects(
+      () => uploadFmu(t.ctx, { path: out, compile_options: { defines: ['X=1'] } }, { allowPath: true }),
+      isCode('BAD_REQUEST'),
+    );
   });
 
   test('a build with options has its own cache entry next to the plain one', () => {

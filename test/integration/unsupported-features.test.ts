@@ -51,7 +51,10 @@ describe('unsupported FMI features', () => {
   after(() => t.cleanup());
 
   test('an FMU with only Scheduled Execution is refused at upload, nothing stored', async () => {
-    await assert.rejects(() => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }), expectUnsupported('scheduled_execution'));
+    await assert.rejects(
+      () => uploadFmu(t.ctx, { path: built.se as string }, { allowPath: true }),
+      expectUnsupported('scheduled_execution'),
+    );
     assert.deepEqual(readdirSafe(t.ctx.fmuStore.dir), []);
   });
 

@@ -8,6 +8,7 @@
  * vectors, however, usually come from assembled physical models (Modelica exports), which are
  * stiff far more often than not — there BDF with a reused Jacobian wins by orders of magnitude.
  */
+import { AUTO_BDF_STATES } from '../../schemas/simulate.ts';
 import type { SolverName } from '../types.ts';
 import { CVODE_DEBIAN_PACKAGE } from '../../fmi/cvode.ts';
 import { BdfSolver, checkBdfSize } from './bdf.ts';
@@ -16,7 +17,8 @@ import { EulerSolver } from './euler.ts';
 import { Rk45Solver } from './rk45.ts';
 import type { OdeRhs, OdeSolver, SolverSettings } from './types.ts';
 
-export const BDF_STATE_THRESHOLD = 50;
+/** The rule solver "auto" follows, stated in the simulate tool's description (schemas/simulate.ts). */
+export const BDF_STATE_THRESHOLD = AUTO_BDF_STATES;
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_MAX_STEPS = 1_000_000;
 

@@ -1,7 +1,7 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GatewayError } from '../../errors.ts';
-import { readRunResult } from '../../service/index.ts';
+import { assertRunVisible, readRunResult } from '../../service/index.ts';
 import { listRecentRuns, readOwnedMeta } from '../../service/run-slice.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
@@ -42,6 +42,7 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
       guardedRead(async () => {
         const runId = single(vars.run_id);
         if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
+        await assertRunVisible(deps.ctx, runId);
         const file = readRunResult(deps.ctx, runId);
         if (file.sizeBytes > MAX_RESOURCE_BYTES) {
           throw new GatewayError(

@@ -6,6 +6,8 @@ import { registerGetResult } from './get-result.ts';
 import { registerGetVariables } from './get-variables.ts';
 import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
+import { registerQuote } from './quote.ts';
+import { registerRedeemCheckout } from './redeem-checkout.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerSweep } from './sweep.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
@@ -25,6 +27,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_result', registerGetResult(server, deps));
   tools.set('sweep', registerSweep(server, deps));
   tools.set('compare_runs', registerCompareRuns(server, deps));
+  tools.set('quote', registerQuote(server, deps));
+  tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }

@@ -5,6 +5,7 @@ import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
+import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
 
@@ -47,28 +48,35 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
     },
     (args, extra) =>
-      guarded(async () => {
-        const onProgress = progressReporter(extra);
-        const res = await simulate(deps.ctx, args, {
-          signal: extra.signal,
-          ...(onProgress === undefined ? {} : { onProgress }),
-          ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
-        });
-        const out = res.output;
-        onProgress?.(1, out.provenance.stop_time);
-        const blocks: ContentBlock[] = [
-          {
-            type: 'resource_link',
-            uri: out.result_uri,
-            name: `result.csv of run ${out.run_id}`,
-            description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
-            mimeType: 'text/csv',
-          },
-        ];
-        if (res.plotPng !== undefined) {
-          blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
-        }
-        return okResult(out, render(out), blocks);
-      }, deps.log),
+      guarded(
+        async () =>
+          offeringCheckout(server, extra, async () => {
+            const onProgress = progressReporter(extra);
+            const x402Payment = x402PaymentOf(extra);
+            const res = await simulate(deps.ctx, args, {
+              signal: extra.signal,
+              ...(onProgress === undefined ? {} : { onProgress }),
+              ...(x402Payment === undefined ? {} : { x402Payment }),
+              // Owner of the run (get_result, resources/list): the key on HTTP (also in ctx.access), the local user on stdio.
+              ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
+            });
+            const out = res.output;
+            onProgress?.(1, out.provenance.stop_time);
+            const blocks: ContentBlock[] = [
+              {
+                type: 'resource_link',
+                uri: out.result_uri,
+                name: `result.csv of run ${out.run_id}`,
+                description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
+                mimeType: 'text/csv',
+              },
+            ];
+            if (res.plotPng !== undefined) {
+              blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
+            }
+            return withSettlement(okResult(out, render(out), blocks), res.x402Settlement);
+          }),
+        deps.log,
+      ),
   );
 }

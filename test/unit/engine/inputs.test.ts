@@ -135,7 +135,6 @@ describe('input signals', () => {
     ['a value beyond the Float32 range (it would become Infinity)', { name: 'f32', time: [0], values: [-1e39] }],
     ['2 for a Boolean input', { name: 'b', time: [0], values: [2] }],
     ['linear interpolation of an integer input', { name: 'n', time: [0], values: [1], interpolation: 'linear' }],
-    ['a String input', { name: 's', time: [0], values: [1] }],
   ];
   for (const [what, signal] of rejects) {
     it(`rejects ${what} with INVALID_INPUT_SIGNAL`, () => {
@@ -158,4 +157,77 @@ describe('input signals', () => {
       },
     );
   });
+});
+
+describe('input signals: discrete inputs, exact 64-bit integers, strings', () => {
+  /** Records every set call with its exact values (BigInts kept). */
+  function recorder() {
+    const calls: { type: string; vrs: number[]; values: unknown[] }[] = [];
+    const instance = {
+      fmiVersion: '3.0',
+      setNumeric(type: string, vrs: Uint32Array, values: NumericBuffer, nValues?: number) {
+        calls.push({ type, vrs: [...vrs], values: [...values.subarray(0, nValues ?? vrs.length)] });
+      },
+      setStrings(vrs: Uint32Array, values: readonly string[]) {
+        calls.push({ type: 'String', vrs: [...vrs], values: [...values] });
+      },
+    } as unknown as FmiInstance;
+    return { instance, calls };
+  }
+
+  it('applyContinuous sets only continuous inputs; apply sets the discrete ones too', () => {
+    const plan = compileInputs(md(), [
+      { name: 'u', time: [0, 1], values: [0, 1] },
+      { name: 'ud', time: [0, 1], values: [5, 6] },
+      { name: 'n', time: [0, 1], values: [1, 2] },
+    ]);
+    assert.equal(plan.hasDiscrete, true);
+    const { instance, calls } = recorder();
+    plan.applyContinuous(instance, 0.5);
+    assert.deepEqual(calls, [{ type: 'Float64', vrs: [1], values: [0.5] }]);
+    calls.length = 0;
+    plan.apply(instance, 0.5);
+    assert.deepEqual(
+      calls.map((c) => [c.type, c.vrs, c.values]),
+      [
+        ['Float64', [1], [0.5]],
+        ['Float64', [2], [5]],
+        ['Int32', [3], [1]],
+      ],
+    );
+  });
+
+  it('keeps Int64 values exact over the full range, from numbers and decimal strings', () => {
+    const plan = compileInputs(md(), [{ name: 'big', time: [0, 1, 2], values: [-9223372036854775808, '9223372036854775807', 2 ** 62] }]);
+    const { instance, calls } = recorder();
+    for (const t of [0, 1, 2]) plan.apply(instance, t);
+    assert.deepEqual(
+      calls.map((c) => c.values[0]),
+      [-(2n ** 63n), 2n ** 63n - 1n, 2n ** 62n],
+    );
+    assert.equal(plan.nextDiscontinuity(0), 1);
+  });
+
+  it('sets String inputs held, only when their value changes', () => {
+    const plan = compileInputs(md(), [{ name: 's', time: [0, 1, 2], values: ['a', 'a', 'b'] }]);
+    const { instance, calls } = recorder();
+    for (const t of [0, 0.5, 1, 1.5, 2]) plan.apply(instance, t);
+    assert.deepEqual(
+      calls.map((c) => c.values[0]),
+      ['a', 'b'],
+    );
+    assert.equal(plan.nextDiscontinuity(0), 2);
+  });
+
+  const rejects: [string, object][] = [
+    ['linear interpolation of a discrete Float input', { name: 'ud', time: [0, 1], values: [0, 1], interpolation: 'linear' }],
+    ['2^63 for an Int64 input', { name: 'big', time: [0], values: ['9223372036854775808'] }],
+    ['a number for a String input', { name: 's', time: [0], values: [1] }],
+    ['an array for a scalar input', { name: 'u', time: [0], values: [[1, 2]] }],
+  ];
+  for (const [what, signal] of rejects) {
+    it(`rejects ${what} with INVALID_INPUT_SIGNAL`, () => {
+      assert.throws(() => compileInputs(md(), [signal as never]), { code: 'INVALID_INPUT_SIGNAL' });
+    });
+  }
 });

@@ -7,12 +7,26 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { DISCARD_LINGER_MS } from '../../../src/http/body.ts';
 import { createMcpEndpoint } from '../../../src/http/mcp-endpoint.ts';
 import { createOriginPolicy } from '../../../src/http/security.ts';
 import { startHttpServer, type RunningHttpServer } from '../../../src/http/server.ts';
 
 const REQUEST_TIMEOUT_MS = 300;
+
+/** /mcp as the gateway mounts it (src/http/routes/mcp.ts): nothing parsed, the raw request handed over. */
+function rawMcpRoute(maxBodyBytes: number): FastifyPluginAsync {
+  const handle = createMcpEndpoint({ createServer: () => ({}) as McpServer, maxBodyBytes, log: () => undefined });
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    app.all('/mcp', async (req, reply) => {
+      reply.hijack();
+      await handle(req.raw, reply.raw);
+    });
+  };
+}
 
 /** Collects what the server sends and when the connection ends. */
 function rawClient(port: number): { socket: Socket; text: () => string; closed: Promise<number> } {
@@ -36,34 +50,26 @@ describe('HTTP server request limits', { timeout: 30_000 }, () => {
         policy: (port) => createOriginPolicy({ host: '127.0.0.1', port }),
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
         log: () => undefined,
-        routes: [
-          {
-            method: 'GET',
-            path: '/stream',
-            // An answer that lasts four times the request timeout, like a run streaming progress.
-            handle: (_req, res) =>
-              new Promise<void>((resolve) => {
-                res.writeHead(200, { 'content-type': 'text/event-stream' });
-                let n = 0;
-                const t = setInterval(
-                  () => {
-                    res.write(`data: ${n}\n\n`);
-                    if (++n === 6) {
-                      clearInterval(t);
-                      res.end();
-                      resolve();
-                    }
-                  },
-                  (4 * REQUEST_TIMEOUT_MS) / 6,
-                );
-              }),
-          },
-          {
-            method: '*',
-            path: '/mcp',
-            handle: createMcpEndpoint({ createServer: () => ({}) as McpServer, maxBodyBytes: 1024, log: () => undefined }),
-          },
-        ],
+        register: async (app) => {
+          // An answer that lasts four times the request timeout, like a run streaming progress.
+          app.get('/stream', (_req, reply) => {
+            reply.hijack();
+            const res = reply.raw;
+            res.writeHead(200, { 'content-type': 'text/event-stream' });
+            let n = 0;
+            const t = setInterval(
+              () => {
+                res.write(`data: ${n}\n\n`);
+                if (++n === 6) {
+                  clearInterval(t);
+                  res.end();
+                }
+              },
+              (4 * REQUEST_TIMEOUT_MS) / 6,
+            );
+          });
+          await app.register(rawMcpRoute(1024));
+        },
       },
       { host: '127.0.0.1', port: 0 },
     );
@@ -94,7 +100,9 @@ describe('HTTP server request limits', { timeout: 30_000 }, () => {
       {
         policy: (port) => createOriginPolicy({ host: '127.0.0.1', port }),
         log: () => undefined,
-        routes: [{ method: '*', path: '/mcp', handle: createMcpEndpoint({ createServer: () => ({}) as McpServer, maxBodyBytes: 1024 }) }],
+        register: async (app) => {
+          await app.register(rawMcpRoute(1024));
+        },
       },
       { host: '127.0.0.1', port: 0 },
     );

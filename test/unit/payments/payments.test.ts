@@ -4,6 +4,9 @@
  * session, expiry), redeem, single-use tokens, expiry, give-back, x402 verify/settle.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config.ts';
 import { GatewayError } from '../../../src/errors.ts';
@@ -11,11 +14,24 @@ import { createPayments, type Payments } from '../../../src/payments/payments.ts
 import { priceFor } from '../../../src/payments/pricing.ts';
 import { createStripeProvider } from '../../../src/payments/stripe-provider.ts';
 import { PaymentRequiredSchema } from '../../../src/schemas/errors.ts';
-import { createMemoryPaymentStore } from '../../helpers/memory-payment-store.ts';
+import type { CheckoutSessionRecord, PaymentStore, PaymentTokenRecord } from '../../../src/payments/port.ts';
+import { openAccountStore, type AccountStore } from '../../../src/store/index.ts';
 import { startFacilitatorStandin, type FacilitatorStandin } from '../../helpers/facilitator-standin.ts';
 import { startStripeStandin, type StripeStandin } from '../../helpers/stripe-standin.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
+const dir = mkdtempSync(join(tmpdir(), 'fmu-gw-payments-'));
+let accountStore: AccountStore | undefined;
+after(async () => {
+  await accountStore?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Payments' repository on a real SQLite file (the same store the gateway uses). */
+async function sqliteStore(): Promise<PaymentStore> {
+  accountStore ??= await openAccountStore({ dbPath: join(dir, 'payments.sqlite3') });
+  return accountStore.payments<CheckoutSessionRecord, PaymentTokenRecord>();
+}
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof GatewayError && e.code === code);
@@ -60,7 +76,7 @@ describe('payments with the Stripe stand-in', () => {
   let stripe: StripeStandin;
   let facilitator: FacilitatorStandin;
   let payments: Payments;
-  let store: ReturnType<typeof createMemoryPaymentStore>;
+  let store: PaymentStore;
   const webhook = async (type: string, session: object, o: { id?: string; secret?: string; timestamp?: number } = {}) => {
     const ev = stripe.signedEvent(type, session as never, o);
     return payments.handleWebhook(Buffer.from(ev.payload), ev.signature);
@@ -69,7 +85,7 @@ describe('payments with the Stripe stand-in', () => {
   before(async () => {
     stripe = await startStripeStandin();
     facilitator = await startFacilitatorStandin();
-    store = createMemoryPaymentStore();
+    store = await sqliteStore();
     payments = createPayments(
       env(stripe, { X402_PAY_TO: '0x00000000000000000000000000000000000000bb', X402_FACILITATOR_URL: facilitator.url }),
       {
@@ -171,10 +187,10 @@ describe('payments with the Stripe stand-in', () => {
     assert.equal(second.outcome, 'duplicate');
     await rejectsWith(payments.redeem('key-a', pr.session_id), 'CHECKOUT_ALREADY_REDEEMED');
 
-    const n = store.size();
-    const unknown = await webhook('checkout.session.completed', { ...paid, id: 'cs_test_unknown' });
+    const unknown = await webhook('checkout.session.completed', { ...paid, id: 'cs_test_unknown' }, { id: 'evt_unknown_1' });
     assert.equal(unknown.outcome, 'ignored');
-    assert.equal(store.size(), n, 'an unknown session adds no records');
+    assert.equal(await store.getSession('cs_test_unknown'), undefined, 'an unknown session creates no record');
+    assert.equal(await store.hasFlag('stripe-event:evt_unknown_1'), false, 'and its event is not even recorded');
   });
 
   it('a paid amount that differs from the checkout is not accepted', async () => {
@@ -223,7 +239,7 @@ describe('payments with the Stripe stand-in', () => {
     assert.ok(await payments.takeToken('key-a', token, { fmuId: 'msl:A', price: payments.price(10) }));
   });
 
-  it('of 1000 concurrent redeems and 1000 concurrent uses exactly one wins (memory store)', async () => {
+  it('of 1000 concurrent redeems and 1000 concurrent uses exactly one wins (SQLite)', async () => {
     const pr = await payments.paymentRequired({ callerId: 'key-a', price: payments.price(10) });
     stripe.markPaid(pr.session_id);
     const redeems = await Promise.allSettled(Array.from({ length: 1000 }, () => payments.redeem('key-a', pr.session_id)));
@@ -266,14 +282,12 @@ describe('payments with the Stripe stand-in', () => {
 });
 
 describe('payments disabled or misconfigured', () => {
-  it('STRIPE_ENABLED=true without a secret key is refused at start-up', () => {
-    assert.throws(
-      () => createPayments(loadConfig({ STRIPE_ENABLED: 'true' }), { store: createMemoryPaymentStore(), logger: silent }),
-      /STRIPE_SECRET_KEY/,
-    );
+  it('STRIPE_ENABLED=true without a secret key is refused at start-up', async () => {
+    const store = await sqliteStore();
+    assert.throws(() => createPayments(loadConfig({ STRIPE_ENABLED: 'true' }), { store, logger: silent }), /STRIPE_SECRET_KEY/);
   });
   it('disabled payments refuse checkout and tokens with PAYMENTS_DISABLED', async () => {
-    const p = createPayments(loadConfig({}), { store: createMemoryPaymentStore(), logger: silent });
+    const p = createPayments(loadConfig({}), { store: await sqliteStore(), logger: silent });
     assert.equal(p.enabled, false);
     await rejectsWith(p.paymentRequired({ price: p.price(1) }), 'PAYMENTS_DISABLED');
     await rejectsWith(p.takeToken(undefined, 'fgpt_x', { fmuId: 'msl:X', price: p.price(1) }), 'PAYMENTS_DISABLED');

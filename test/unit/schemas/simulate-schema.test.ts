@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { GatewayError } from '../../../src/errors.ts';
 import { toErrorOutput } from '../../../src/schemas/errors.ts';
 import {
@@ -214,5 +215,14 @@ describe('SimulateOutput envelope', () => {
     assert.ok(SimulateOutputSchema.safeParse(out).success);
     // Without checkout data it stays an error rather than an invalid payment_required result.
     assert.equal(toErrorOutput(new GatewayError('PAYMENT_REQUIRED', 'pay first')).status, 'error');
+  });
+});
+
+describe('simulate schema documents the solver rules', () => {
+  it('states the rule behind solver "auto" with the threshold the engine uses, and the fixed_step default', async () => {
+    const { BDF_STATE_THRESHOLD } = await import('../../../src/engine/solvers/select.ts');
+    const json = JSON.stringify(z.toJSONSchema(SimulateInputSchema));
+    assert.match(json, new RegExp(`at least ${BDF_STATE_THRESHOLD} continuous states`));
+    assert.match(json, /fixed_step[^}]*Default: step \(the output interval\)/);
   });
 });

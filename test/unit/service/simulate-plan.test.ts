@@ -163,3 +163,26 @@ describe('planSimulation', () => {
     );
   });
 });
+
+describe('planSimulation fixed_step', () => {
+  const withMe = (): ModelDescription => ({
+    ...md({ stop_time: 10 }),
+    model_exchange: {
+      model_identifier: 'M',
+      can_get_and_set_fmu_state: false,
+      can_be_instantiated_only_once_per_process: false,
+      needs_execution_tool: false,
+      completed_integrator_step_not_needed: true,
+    },
+  });
+  it('passes fixed_step to the engine for Model Exchange', () => {
+    const p = planSimulation(withMe(), { fmu_id: 'msl:M', interface: 'ME', solver: 'euler', fixed_step: 0.001 }, 1e6);
+    assert.equal(p.options.fixedStep, 0.001);
+  });
+  it('refuses fixed_step with Co-Simulation, where the FMU picks its steps', () => {
+    assert.throws(() => planSimulation(withMe(), { fmu_id: 'msl:M', fixed_step: 0.001 }, 1e6), code('BAD_REQUEST'));
+  });
+  it('refuses a fixed_step that would take more than MAX_FIXED_STEPS steps', () => {
+    assert.throws(() => planSimulation(withMe(), { fmu_id: 'msl:M', interface: 'ME', fixed_step: 1e-9 }, 1e6), code('BAD_REQUEST'));
+  });
+});

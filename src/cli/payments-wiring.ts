@@ -1,0 +1,59 @@
+/**
+ * Wires payments for a long-running face: Config → createPayments over the account store's
+ * payment repository. The store is opened on first use (a stdio server that is never asked for
+ * money never opens it); with STRIPE_ENABLED=false nothing is created and nothing charges.
+ */
+import type { Config } from '../config.ts';
+import { createPayments, type Payments } from '../payments/payments.ts';
+import type { CheckoutSessionRecord, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
+import type { Logger } from '../service/context.ts';
+import { openAccountStore, type AccountStore } from '../store/index.ts';
+
+export interface GatewayPayments {
+  payments?: Payments;
+  close(): Promise<void>;
+}
+
+/** A PaymentStore that opens `open()` once, on the first call. */
+function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
+  let store: Promise<PaymentStore> | undefined;
+  const get = (): Promise<PaymentStore> => (store ??= open());
+  return {
+    getSession: async (id) => (await get()).getSession(id),
+    putSession: async (r) => (await get()).putSession(r),
+    putToken: async (h, r, ttl) => (await get()).putToken(h, r, ttl),
+    consumeToken: async (h) => (await get()).consumeToken(h),
+    putFlag: async (n, ttl) => (await get()).putFlag(n, ttl),
+    takeFlag: async (n) => (await get()).takeFlag(n),
+    hasFlag: async (n) => (await get()).hasFlag(n),
+  };
+}
+
+/**
+ * `store`: the face's already-open account store, when it has one (serve); otherwise one is
+ * opened from the configuration on first use and closed by close().
+ */
+export function createGatewayPayments(config: Config, logger: Logger, store?: AccountStore): GatewayPayments {
+  if (!config.stripe.enabled) {
+    if (config.x402.payTo !== undefined) logger.warn('X402_PAY_TO is set but STRIPE_ENABLED=false: payments are off, x402 is not offered');
+    return { close: async () => undefined };
+  }
+  let opened: Promise<AccountStore> | undefined;
+  const repo = lazyStore(async () => {
+    const s =
+      store ??
+      (await (opened ??= openAccountStore({
+        dbPath: config.dbPath,
+        ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+        ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+      })));
+    return s.payments<CheckoutSessionRecord, PaymentTokenRecord>();
+  });
+  const payments = createPayments(config, { store: repo, logger });
+  return {
+    payments,
+    close: async () => {
+      if (opened !== undefined) await (await opened).close();
+    },
+  };
+}

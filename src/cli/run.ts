@@ -1,0 +1,164 @@
+/**
+ * `fmu-gateway run <file.fmu | msl:Name> [--auto] [--quote] [--payment-token T] [--out DIR]`: the
+ * quick start of the hosted gateway's `run_fmu_simulation.py --auto`. Picks where to run (local,
+ * or the remote at FMU_GATEWAY_URL when the FMU cannot run here), creates and remembers an API key
+ * for the remote, uploads once (by sha256), simulates, and saves result.csv, summary.json and
+ * plot.png into an output folder. `--quote` prints the price (and checkout URL) and exits 4
+ * without running; a run that needs payment also exits 4 with the checkout data.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { toErrorOutput, type PaymentRequired } from '../schemas/errors.ts';
+import type { QuoteSuccess } from '../schemas/payments.ts';
+import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
+import type { ServiceContext } from '../service/context.ts';
+import { remoteRunCsv } from '../service/forward.ts';
+import { placeRun, type Placement } from '../service/placement.ts';
+import { quote } from '../service/quote.ts';
+import { LOCAL_CALLER } from '../payments/identity.ts';
+import { renderPng } from '../service/plot.ts';
+import { simulate } from '../service/simulate.ts';
+import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
+import { createLocalContext } from './local-context.ts';
+import { formatNumber, renderTable } from './output.ts';
+import { keyFor } from './remote-keys.ts';
+import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
+
+/** Exit code when the run needs payment (or --quote): the caller pays, then runs with --payment-token. */
+export const EXIT_PAYMENT = 4;
+
+const USAGE = `Usage: fmu-gateway run <file.fmu | msl:Name> [--auto] [options]
+  --auto                 run here when this machine can, else on FMU_GATEWAY_URL (FMU_GATEWAY_MODE=auto)
+  --quote                print the price (and checkout URL when payment is needed), exit ${EXIT_PAYMENT}, run nothing
+  --payment-token T      pay with a token from a paid checkout (redeem_checkout / GET /payments/checkout/{id})
+  --out DIR              output folder (default ./fmu-gateway-runs/<run_id>)
+${SIMULATION_OPTIONS_USAGE}  --json                 print the summary as JSON instead of a table
+  -h, --help             this text
+`;
+
+const OPTIONS = {
+  ...SIMULATION_OPTIONS,
+  auto: { type: 'boolean' },
+  quote: { type: 'boolean' },
+  'payment-token': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runRunCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const base = loadConfig();
+  const config: Config = values.auto === true ? { ...base, mode: 'auto' } : base;
+  const local = createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
+  try {
+    const ctx = local.ctx;
+    const fmuId = await fmuIdFromArgument(ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
+    const extra = values['payment-token'] !== undefined ? { payment_token: values['payment-token'] } : {};
+    const input = simulateRequestFromOptions(config, fmuId, values, extra);
+    const placement = await placeRun(ctx, input.fmu_id, {
+      ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
+      ...(input.interface !== undefined ? { interface: input.interface } : {}),
+    });
+    if (placement.where === 'remote') {
+      const { key, created } = await keyFor(config, placement.client);
+      if (created) process.stderr.write(`created an API key for ${placement.client.baseUrl} (kept in ${config.configDir}/keys.json)\n`);
+      if (!placement.client.hasApiKey) ctx.remote = placement.client.withApiKey(key);
+      process.stderr.write(`running on ${placement.client.baseUrl}: ${placement.reason}\n`);
+    }
+    if (values.quote === true) return await printQuote(ctx, input, placement);
+    let output: SimulateCompleted;
+    try {
+      output = (await simulate(ctx, input)).output;
+    } catch (e) {
+      const out = toErrorOutput(e);
+      if (out.status === 'payment_required') return printPayment(out);
+      throw e;
+    }
+    const dir = resolve(values.out ?? join('fmu-gateway-runs', output.run_id));
+    const files = await saveRun(ctx, output, dir);
+    if (values.json === true) process.stdout.write(`${JSON.stringify(output)}\n`);
+    else printSummary(output, files);
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
+
+async function printQuote(ctx: ServiceContext, input: SimulateInput, placement: Placement): Promise<number> {
+  const q: QuoteSuccess =
+    placement.where === 'remote' ? await placement.client.quote(input) : await quote(ctx, input, { callerId: LOCAL_CALLER });
+  process.stdout.write(`${JSON.stringify(q, null, 2)}\n`);
+  const price = q.payment_required ? `${formatNumber(q.amount)} ${q.currency.toUpperCase()}` : 'free';
+  process.stderr.write(`price: ${price} for ~${q.estimated_rows} rows${q.checkout ? `; pay at ${q.checkout.checkout_url}` : ''}\n`);
+  return EXIT_PAYMENT;
+}
+
+function printPayment(p: PaymentRequired): number {
+  process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
+  process.stderr.write(
+    `payment required: ${formatNumber(p.amount)} ${p.currency.toUpperCase()}. Pay at ${p.checkout_url}, then redeem session ${p.session_id} for a token and run again with --payment-token <token>.\n`,
+  );
+  return EXIT_PAYMENT;
+}
+
+interface SavedFiles {
+  dir: string;
+  csv: string;
+  summary: string;
+  plot?: string;
+}
+
+async function saveRun(ctx: ServiceContext, output: SimulateCompleted, dir: string): Promise<SavedFiles> {
+  mkdirSync(dir, { recursive: true });
+  const csv = join(dir, 'result.csv');
+  const remotePath = await remoteRunCsv(ctx, output.run_id);
+  copyFileSync(remotePath ?? ctx.results.csvPath(output.run_id), csv);
+  const summary = join(dir, 'summary.json');
+  writeFileSync(summary, `${JSON.stringify(output, null, 2)}\n`);
+  const files: SavedFiles = { dir, csv, summary };
+  const png = plotOfSeries(output);
+  if (png !== undefined) {
+    files.plot = join(dir, 'plot.png');
+    writeFileSync(files.plot, png);
+  }
+  return files;
+}
+
+/** The plot from the downsampled series, which local and remote results both carry. */
+function plotOfSeries(output: SimulateCompleted): Buffer | undefined {
+  const time = output.series.time;
+  if (time === undefined || time.length === 0) return undefined;
+  const series = Object.entries(output.series)
+    .filter(([name]) => name !== 'time' && output.summary[name] !== undefined)
+    .map(([name, values]) => {
+      const unit = output.summary[name]?.unit;
+      return unit === undefined ? { name, values } : { name, unit, values };
+    });
+  if (series.length === 0) return undefined;
+  const p = output.provenance;
+  return renderPng({ title: `${p.model_name} (FMI ${p.fmi_version}, ${p.interface})`, time: time.map((t) => t ?? 0), series });
+}
+
+function printSummary(output: SimulateCompleted, files: SavedFiles): void {
+  const p = output.provenance;
+  const where = p.executed_on === 'remote' ? `remote ${p.remote_url ?? ''}` : 'this machine';
+  process.stdout.write(
+    `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}, ran on ${where}\n\n`,
+  );
+  const rows = Object.entries(output.summary).map(([name, s]) => [
+    name,
+    formatNumber(s.final),
+    formatNumber(s.min),
+    formatNumber(s.max),
+    s.unit ?? '',
+  ]);
+  process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
+  process.stdout.write(`\nsaved: ${files.csv}\n       ${files.summary}\n${files.plot !== undefined ? `       ${files.plot}\n` : ''}`);
+}

@@ -1,0 +1,73 @@
+/**
+ * Use case quote: the price of a simulate request (same input, same checks and defaults), whether
+ * payment is required, the estimated rows and cost drivers, and when required a checkout to pay
+ * at (the same data simulate's payment_required answer carries).
+ */
+import type { QuoteSuccess } from '../schemas/payments.ts';
+import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
+import type { ServiceContext } from './context.ts';
+import { resolveFmu } from './fmu-resolver.ts';
+import { activePayments } from './payment-gate.ts';
+import { planSimulation } from './simulate-plan.ts';
+
+export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { callerId?: string } = {}): Promise<QuoteSuccess> {
+  const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  const callerId = opts.callerId ?? ctx.access?.callerId;
+  const plan = planSimulation(opened.modelDescription, input, ctx.config.limits.maxOutputRows);
+  const rows = estimateRows(plan.startTime, plan.stopTime, plan.step);
+  const payments = activePayments(ctx);
+  if (payments === undefined) {
+    return {
+      status: 'quoted',
+      payments_enabled: false,
+      payment_required: false,
+      amount: 0,
+      amount_minor: 0,
+      currency: ctx.config.stripe.currency.toLowerCase(),
+      estimated_rows: rows,
+      cost_drivers: [
+        { name: 'payments_enabled', value: 0, effect: 'payments are disabled on this gateway (STRIPE_ENABLED=false): every run is free' },
+      ],
+      next_steps: ['Call simulate with the same arguments; no payment is needed (omit payment_token and payment_method).'],
+    };
+  }
+  const price = payments.price(rows);
+  if (price.amountMinor === 0) {
+    return {
+      status: 'quoted',
+      payments_enabled: true,
+      payment_required: false,
+      amount: 0,
+      amount_minor: 0,
+      currency: price.currency,
+      estimated_rows: rows,
+      cost_drivers: price.drivers,
+      next_steps: ['Call simulate with the same arguments; this run is free.'],
+    };
+  }
+  const required = await payments.paymentRequired({
+    ...(callerId === undefined ? {} : { callerId }),
+    price,
+    fmuId: input.fmu_id,
+    request: input,
+    resource: 'fmu-gateway://tools/simulate',
+  });
+  return {
+    status: 'quoted',
+    payments_enabled: true,
+    payment_required: true,
+    amount: price.amount,
+    amount_minor: price.amountMinor,
+    currency: price.currency,
+    estimated_rows: rows,
+    cost_drivers: price.drivers,
+    checkout: {
+      checkout_url: required.checkout_url,
+      session_id: required.session_id,
+      expires_at: required.expires_at,
+      methods: required.methods,
+    },
+    ...(required.accepts === undefined ? {} : { x402: { accepts: required.accepts } }),
+    next_steps: required.next_steps,
+  };
+}
