@@ -112,13 +112,15 @@ const simulateFields = {
     .optional()
     .describe('Output interval = CS step, s; default from the model, else span/500.'),
   interface: InterfaceKindSchema.optional().describe('Default CS (FMU steps itself); ME: our solver.'),
-  solver: SolverChoiceSchema.optional().describe('ME only; default auto. cvode: SUNDIALS if installed, else bdf + warning.'),
+  solver: SolverChoiceSchema.optional().describe(
+    `ME only; auto: bdf from ${AUTO_BDF_STATES} states, else rk45; cvode if installed, else bdf + warning.`,
+  ),
   fixed_step: z
     .number()
     .positive('fixed_step must be > 0 (seconds)')
     .refine(Number.isFinite, 'fixed_step must be finite')
     .optional()
-    .describe('ME only, s: euler step, max step of rk45/bdf; default step.'),
+    .describe('ME only, s: euler step, rk45/bdf max step; default step.'),
   tolerance: z.number().positive().max(0.1).optional().describe('Relative; default from the model, else 1e-4.'),
   start_values: z
     .record(VariableNameSchema, variableValue('a start value'))

@@ -42,9 +42,12 @@ describe('MCP agent experience (stdio)', { timeout: 240_000 }, () => {
     assert.equal(original.length, 4);
     const originalChars = JSON.stringify({ tools: original }).length;
     const allChars = JSON.stringify({ tools }).length;
-    assert.ok(originalChars <= BEFORE_CHARS / 3, `the original four tools take ${originalChars} characters`);
-    // Seven tools now (get_result, sweep, compare_runs added), still about half of the four before.
-    assert.ok(allChars <= 16_000, `tools/list takes ${allChars} characters`);
+    // A third of BEFORE_CHARS (9 356) held at 9 342; fields added since by other work (x402 payment
+    // data, compile_options, fixed_step) bring the same four tools to ~10.3k: the budget is 37 %.
+    assert.ok(originalChars <= 0.37 * BEFORE_CHARS, `the original four tools take ${originalChars} characters`);
+    // Nine tools now (get_result, sweep, compare_runs, quote, redeem_checkout added): ~20.6k, still
+    // below the four tools' 28k before.
+    assert.ok(allChars <= 21_500, `tools/list takes ${allChars} characters`);
     const text = JSON.stringify(tools);
     assert.doesNotMatch(text, /9007199254740991/, 'no ±2^53 integer bounds');
     assert.doesNotMatch(text, /"\$schema"/);
@@ -199,12 +202,17 @@ describe('MCP agent experience (HTTP)', { timeout: 120_000 }, () => {
     await http?.close();
   });
 
-  it('lists no runs to a caller it cannot identify, and answers a null-arguments call with a code', async () => {
+  it("lists only the caller's own runs, and answers a null-arguments call with a code", async () => {
     const client = await http.connect();
     const sim = await client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:Dahlquist' } });
     assert.equal(structured(sim).status, 'completed');
+    const runId = (structured(sim) as Structured & { run_id: string }).run_id;
     const { resources } = await client.listResources();
-    assert.equal(resources.filter((r) => r.uri.startsWith('fmu-gateway://runs/')).length, 0);
+    const runs = resources.filter((r) => r.uri.startsWith('fmu-gateway://runs/')).map((r) => r.uri);
+    assert.ok(
+      runs.every((u) => u === `fmu-gateway://runs/${runId}/result.csv`),
+      `listed: ${runs.join(', ')}`,
+    );
     const bad = await client.request(
       { method: 'tools/call', params: { name: 'simulate', arguments: null } as never },
       CallToolResultSchema,
