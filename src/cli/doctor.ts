@@ -16,6 +16,10 @@ import { toGatewayError } from '../errors.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import { findTools, PROJECT_ROOT } from '../runner/sandbox.ts';
 import type { IsolationReport } from '../runner/types.ts';
+import { loadConfig } from '../config.ts';
+import { createRemoteClient } from '../remote/index.ts';
+import type { RemoteStatus } from '../schemas/remote.ts';
+import { remoteStatus } from '../service/remote-status.ts';
 
 const DOCTOR_MEMORY_MB = 512;
 
@@ -113,8 +117,13 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
       (e: unknown) => `missing (${toGatewayError(e).message})`,
     );
     const report = await liveChecks(dir);
+    // FMU_GATEWAY_URL (modes remote / auto): does the remote gateway answer?
+    const config = loadConfig();
+    const client = createRemoteClient(config);
+    const remote = await remoteStatus({ config, ...(client !== undefined ? { remote: client } : {}) });
+    await client?.close();
     if (values.json === true) {
-      process.stdout.write(`${JSON.stringify({ compiler, tools, ...report }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ compiler, tools, ...report, remote }, null, 2)}\n`);
     } else {
       const lines = [
         `C compiler: ${compiler}`,
@@ -122,6 +131,7 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
         `tools: bwrap ${tools.bwrap ?? 'missing'}, prlimit ${tools.prlimit ?? 'missing'}, setpriv ${tools.setpriv ?? 'missing'}`,
         `features: ${report.features.join(', ')}`,
         `memory limit: ${report.memory === undefined ? 'none' : `${report.memory.mechanism}, ${report.memory.limit_mb} MiB per worker (${report.memory.detail})`}`,
+        `remote gateway (${remote.mode} mode): ${describeRemote(remote)}`,
         ...report.missing.map((m) => `missing: ${m}`),
         ...report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
       ];
@@ -131,4 +141,10 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function describeRemote(r: RemoteStatus): string {
+  if (!r.configured) return 'none configured (FMU_GATEWAY_URL)';
+  if (r.reachable === true) return `${r.url ?? ''} reachable in ${r.latency_ms ?? '?'} ms (status ${r.remote_status ?? '?'})`;
+  return `${r.url ?? ''} NOT reachable: ${r.error?.code ?? ''} ${r.error?.message ?? ''}`;
 }

@@ -3,6 +3,7 @@
  * moves elsewhere (fmu_id into the path) or delivers as strings (query parameters, coerced).
  */
 import { z } from 'zod';
+import { RemoteStatusSchema } from './remote.ts';
 import { RunRecordSchema } from './accounts.ts';
 import { ListLibraryInputSchema } from './library.ts';
 import { SimulateCompletedSchema } from './simulate.ts';
@@ -42,6 +43,7 @@ export const HealthSchema = z.object({
   mode: z.string(),
   store: z.string().describe('Storage backend: sqlite, postgres or redis.'),
   isolation: z.record(z.string(), z.unknown()),
+  remote: RemoteStatusSchema,
 });
 
 export const UploadedBySha256Schema = z.object({

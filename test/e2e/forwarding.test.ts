@@ -4,13 +4,23 @@
  * crossed the wire (the bytes of an upload go once; a hung remote gives a coded error in time).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.ts';
-import { buildUploadFixture, parseCsv, startHttpGateway, startStdioGateway, type HttpGateway, type StdioGateway } from './mcp-harness.ts';
+import {
+  BIN,
+  ROOT,
+  buildUploadFixture,
+  parseCsv,
+  startHttpGateway,
+  startStdioGateway,
+  type HttpGateway,
+  type StdioGateway,
+} from './mcp-harness.ts';
 
 type Structured = Record<string, unknown> & { status?: string };
 
@@ -165,6 +175,24 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       const x = (sim.out.summary as Record<string, { final: number }>).x?.final;
       assert.ok(x !== undefined && Math.abs(x - Math.exp(-1)) < 1e-3, `x(1) = ${x}`);
     });
+  });
+
+  it('doctor reports whether the remote answers', async () => {
+    const run = (url: string) =>
+      spawnSync(process.execPath, [BIN, 'doctor', '--json'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, FMU_GATEWAY_MODE: 'auto', FMU_GATEWAY_URL: url },
+        timeout: 120_000,
+      });
+    const up = JSON.parse(run(proxy.url).stdout) as { remote: { reachable?: boolean; url?: string; mode: string } };
+    assert.equal(up.remote.reachable, true);
+    assert.equal(up.remote.url, proxy.url);
+    assert.equal(up.remote.mode, 'auto');
+    // A port nothing listens on: reported, with the coded reason, not a crash.
+    const down = JSON.parse(run('http://127.0.0.1:9').stdout) as { remote: { reachable?: boolean; error?: { code: string } } };
+    assert.equal(down.remote.reachable, false);
+    assert.equal(down.remote.error?.code, 'REMOTE_UNAVAILABLE');
   });
 
   it('auto mode without a remote names what is missing', async () => {

@@ -1,6 +1,7 @@
 /** GET /health: liveness and what this gateway is (no key needed). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HealthSchema } from '../../schemas/rest.ts';
+import { cachedRemoteStatus } from '../../service/remote-status.ts';
 import { ENGINE_VERSION } from '../../version.ts';
 import type { RestDeps } from '../deps.ts';
 
@@ -17,6 +18,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) =
       mode: deps.ctx.config.mode,
       store: deps.accounts.backend,
       isolation: { ...deps.ctx.runner.isolation },
+      remote: await cachedRemoteStatus(deps.ctx),
     }),
   );
 };
