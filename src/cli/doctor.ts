@@ -120,7 +120,7 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
     // FMU_GATEWAY_URL (modes remote / auto): does the remote gateway answer?
     const config = loadConfig();
     const client = createRemoteClient(config);
-    const remote = await remoteStatus({ config, ...(client !== undefined ? { remote: client } : {}) });
+    const remote = await remoteStatus({ config, ...(client !== undefined ? { remote: client } : {}) }, 10_000);
     await client?.close();
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify({ compiler, tools, ...report, remote }, null, 2)}\n`);

@@ -201,11 +201,15 @@ function mapTransportError(e: unknown, baseUrl: string, timeoutMs: number): Gate
     err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
     err.code === 'UND_ERR_BODY_TIMEOUT'
   ) {
-    return new GatewayError('REMOTE_TIMEOUT', `The gateway at ${baseUrl} did not answer within ${Math.round(timeoutMs / 1000)} s`, {
-      remote: baseUrl,
-      timeout_ms: timeoutMs,
-      hint: 'Try again later, or raise FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS for long simulations.',
-    });
+    return new GatewayError(
+      'REMOTE_TIMEOUT',
+      `The gateway at ${baseUrl} did not answer in time (call deadline ${Math.round(timeoutMs / 1000)} s)`,
+      {
+        remote: baseUrl,
+        timeout_ms: timeoutMs,
+        hint: 'Try again later, or raise FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS for long simulations.',
+      },
+    );
   }
   if (err.name === 'AbortError') return new GatewayError('CANCELLED', 'The call to the remote gateway was cancelled', { remote: baseUrl });
   const code = err.code ?? err.cause?.code;

@@ -73,6 +73,8 @@ export interface ServiceContext {
   remote?: GatewayClient;
   /** Runs executed on the remote (run id → its base URL), so their results stay readable here. */
   remoteRuns?: Map<string, string>;
+  /** Checkout sessions the remote opened for forwarded calls: redeem_checkout goes there for them. */
+  remoteSessions?: Set<string>;
   /**
    * How FMUs are opened (validated, unpacked, parsed): a long-running server passes openFmuAsync
    * (src/fmi/archive-async.ts, off the event loop); default: the synchronous openFmu, which suits

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import { UPLOADED_ID_PATTERN } from '../schemas/common.ts';
 import type { SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
@@ -29,7 +29,15 @@ export async function simulateRemote(
   opts: { signal?: AbortSignal; reason?: string },
 ): Promise<SimulateCompleted> {
   await ensureOnRemote(ctx, client, input.fmu_id);
-  const out = await client.simulate(input, opts.signal ? { signal: opts.signal } : {});
+  let out: SimulateCompleted;
+  try {
+    out = await client.simulate(input, opts.signal ? { signal: opts.signal } : {});
+  } catch (e) {
+    // The remote asks for money: its checkout is redeemed there (redeem_checkout forwards it).
+    const session = isGatewayError(e) && e.code === 'PAYMENT_REQUIRED' ? e.data?.session_id : undefined;
+    if (typeof session === 'string') rememberRemoteSession(ctx, session);
+    throw e;
+  }
   ctx.remoteRuns ??= new Map();
   ctx.remoteRuns.set(out.run_id, client.baseUrl);
   ctx.logger.info('simulation forwarded', { run_id: out.run_id, fmu_id: input.fmu_id, remote: client.baseUrl, reason: opts.reason });
@@ -50,4 +58,9 @@ export async function remoteRunCsv(ctx: ServiceContext, runId: string): Promise<
   const path = join(dir, `${runId}.csv`);
   if (!existsSync(path)) await ctx.remote.downloadResultCsv(runId, path);
   return path;
+}
+
+export function rememberRemoteSession(ctx: ServiceContext, sessionId: string): void {
+  ctx.remoteSessions ??= new Set();
+  ctx.remoteSessions.add(sessionId);
 }

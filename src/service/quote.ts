@@ -6,11 +6,24 @@
 import type { QuoteSuccess } from '../schemas/payments.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
+import { ensureOnRemote, rememberRemoteSession } from './forward.ts';
+import { placeRun } from './placement.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { activePayments } from './payment-gate.ts';
 import { planSimulation } from './simulate-plan.ts';
 
 export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { callerId?: string } = {}): Promise<QuoteSuccess> {
+  // Priced where it would run (FMU_GATEWAY_MODE): a forwarded run is paid to the remote gateway.
+  const placement = await placeRun(ctx, input.fmu_id, {
+    ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
+    ...(input.interface !== undefined ? { interface: input.interface } : {}),
+  });
+  if (placement.where === 'remote') {
+    await ensureOnRemote(ctx, placement.client, input.fmu_id);
+    const q = await placement.client.quote(input);
+    if (q.checkout !== undefined) rememberRemoteSession(ctx, q.checkout.session_id);
+    return q;
+  }
   const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
   const callerId = opts.callerId ?? ctx.access?.callerId;
   const plan = planSimulation(opened.modelDescription, input, ctx.config.limits.maxOutputRows);

@@ -5,6 +5,7 @@
 import { GatewayError } from '../errors.ts';
 import type { RedeemCheckoutInput, RedeemCheckoutOutput } from '../schemas/payments.ts';
 import type { ServiceContext } from './context.ts';
+import { forwardAll } from './placement.ts';
 import { activePayments } from './payment-gate.ts';
 
 export async function redeemCheckout(
@@ -12,6 +13,9 @@ export async function redeemCheckout(
   input: RedeemCheckoutInput,
   opts: { callerId?: string } = {},
 ): Promise<RedeemCheckoutOutput> {
+  // Remote mode: checkouts are the remote gateway's (its simulate answered payment_required).
+  const remote = forwardAll(ctx) ?? (ctx.remoteSessions?.has(input.session_id) === true ? ctx.remote : undefined);
+  if (remote !== undefined) return remote.redeemCheckout(input.session_id);
   const payments = activePayments(ctx);
   if (payments === undefined) {
     throw new GatewayError('PAYMENTS_DISABLED', 'Payments are disabled on this gateway, so there is no checkout to redeem', {

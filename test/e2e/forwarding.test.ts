@@ -4,13 +4,15 @@
  * crossed the wire (the bytes of an upload go once; a hung remote gives a coded error in time).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.ts';
+import { startStripeStandin, type StripeStandin } from '../helpers/stripe-standin.ts';
 import {
   BIN,
   ROOT,
@@ -21,6 +23,8 @@ import {
   type HttpGateway,
   type StdioGateway,
 } from './mcp-harness.ts';
+
+const execFileAsync = promisify(execFile);
 
 type Structured = Record<string, unknown> & { status?: string };
 
@@ -178,19 +182,22 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
   });
 
   it('doctor reports whether the remote answers', async () => {
-    const run = (url: string) =>
-      spawnSync(process.execPath, [BIN, 'doctor', '--json'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, FMU_GATEWAY_MODE: 'auto', FMU_GATEWAY_URL: url },
-        timeout: 120_000,
-      });
-    const up = JSON.parse(run(proxy.url).stdout) as { remote: { reachable?: boolean; url?: string; mode: string } };
-    assert.equal(up.remote.reachable, true);
+    // Asynchronously: the recording proxy runs in this process and must keep answering meanwhile.
+    const run = async (url: string) =>
+      (
+        await execFileAsync(process.execPath, [BIN, 'doctor', '--json'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, FMU_GATEWAY_MODE: 'auto', FMU_GATEWAY_URL: url },
+          timeout: 120_000,
+        }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))
+      ).stdout;
+    const up = JSON.parse(await run(proxy.url)) as { remote: { reachable?: boolean; url?: string; mode: string } };
+    assert.equal(up.remote.reachable, true, JSON.stringify(up.remote));
     assert.equal(up.remote.url, proxy.url);
     assert.equal(up.remote.mode, 'auto');
     // A port nothing listens on: reported, with the coded reason, not a crash.
-    const down = JSON.parse(run('http://127.0.0.1:9').stdout) as { remote: { reachable?: boolean; error?: { code: string } } };
+    const down = JSON.parse(await run('http://127.0.0.1:9')) as { remote: { reachable?: boolean; error?: { code: string } } };
     assert.equal(down.remote.reachable, false);
     assert.equal(down.remote.error?.code, 'REMOTE_UNAVAILABLE');
   });
@@ -211,5 +218,55 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
     } finally {
       await alone.close();
     }
+  });
+
+  describe('remote mode against a paid gateway: quote, payment_required, redeem, run', () => {
+    let paid: HttpGateway;
+    let stripe: StripeStandin;
+    let local: StdioGateway;
+    let paidBase: string;
+    const REQUEST = { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.01, start_values: { k: 3 } };
+    before(async () => {
+      stripe = await startStripeStandin();
+      paid = await startHttpGateway([], {
+        STRIPE_ENABLED: 'true',
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+        STRIPE_API_BASE_URL: stripe.url,
+      });
+      paidBase = paid.url.replace(/\/mcp$/, '');
+      const paidKey = await createKey(paidBase);
+      local = await startStdioGateway({ FMU_GATEWAY_MODE: 'remote', FMU_GATEWAY_URL: paidBase, FMU_GATEWAY_API_KEY: paidKey });
+    });
+    after(async () => {
+      await local?.close();
+      await paid?.close();
+      await stripe?.close();
+    });
+
+    it('prices on the remote, answers its 402 as payment_required, redeems there and runs with the token', async () => {
+      const q = await call(local.client, 'quote', REQUEST);
+      assert.equal(q.isError, false, JSON.stringify(q.out));
+      assert.equal(q.out.payment_required, true);
+      const unpaid = await call(local.client, 'simulate', REQUEST);
+      assert.equal(unpaid.isError, true);
+      assert.equal(unpaid.out.status, 'payment_required', JSON.stringify(unpaid.out));
+      const sessionId = unpaid.out.session_id as string;
+      assert.match(unpaid.out.checkout_url as string, /^http/);
+      assert.equal((await call(local.client, 'redeem_checkout', { session_id: sessionId })).out.status, 'pending');
+      const hook = await stripe.sendEvent(`${paidBase}/webhooks/stripe`, 'checkout.session.completed', stripe.markPaid(sessionId));
+      assert.equal(hook.status, 200, hook.body);
+      const redeemed = await call(local.client, 'redeem_checkout', { session_id: sessionId });
+      assert.equal(redeemed.out.status, 'redeemed', JSON.stringify(redeemed.out));
+      const token = redeemed.out.payment_token as string;
+      const run = await call(local.client, 'simulate', { ...REQUEST, payment_token: token });
+      assert.equal(run.isError, false, JSON.stringify(run.out));
+      assert.equal((run.out.provenance as { executed_on?: string }).executed_on, 'remote');
+      const x = (run.out.summary as Record<string, { final: number }>).x?.final;
+      assert.ok(x !== undefined && Math.abs(x - Math.exp(-3)) < 1e-3, `x(1) = ${x}`);
+      const again = await call(local.client, 'simulate', { ...REQUEST, payment_token: token });
+      assert.equal(again.isError, true);
+      assert.equal((again.out.error as { code: string }).code, 'PAYMENT_TOKEN_USED');
+    });
   });
 });

@@ -8,8 +8,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
-import { CheckoutSessionIdSchema, PayInputSchema, PayOutputSchema, PendingSchema, RedeemedSchema } from '../../schemas/payments.ts';
-import { payForRun, redeemCheckout, scopeToCaller, stripeWebhook } from '../../service/index.ts';
+import {
+  CheckoutSessionIdSchema,
+  createQuoteInputSchema,
+  PayInputSchema,
+  PayOutputSchema,
+  PendingSchema,
+  QuoteSuccessSchema,
+  RedeemedSchema,
+} from '../../schemas/payments.ts';
+import { payForRun, quote, redeemCheckout, scopeToCaller, stripeWebhook } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
 import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
@@ -46,6 +54,21 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
       },
     },
     async (req, reply) => reply.code(201).send(await payForRun(scoped(callerOf(req)), req.body ?? {})),
+  );
+
+  app.post(
+    '/quote',
+    {
+      schema: {
+        summary: 'Price a simulation',
+        description:
+          'The body of POST /simulate → its price, whether payment is required, estimated rows and cost drivers; when payment is due, a checkout to pay at (then GET /payments/checkout/{session_id}). Nothing runs.',
+        tags: ['payments'],
+        body: createQuoteInputSchema(deps.ctx.config.limits),
+        response: { 200: QuoteSuccessSchema, 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 502: RestErrorSchema },
+      },
+    },
+    async (req) => quote(scoped(callerOf(req)), req.body),
   );
 
   app.get(
