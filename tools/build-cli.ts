@@ -4,7 +4,7 @@
  * (bin/source-stamp.js). Native addons stay external and resolve from node_modules.
  */
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
@@ -17,33 +17,35 @@ interface Esbuild {
   buildSync(options: Record<string, unknown>): unknown;
 }
 
-function runtimeDependencies(): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  return Object.keys(pkg.dependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
-}
-
 export function buildCli(): string {
   // esbuild ships with tsx (and is a declared dependency): resolve it the same way the worker bundler does.
   const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
-  mkdirSync(outDir, { recursive: true });
+  mkdirSync(join(root, 'build'), { recursive: true });
   const stamp = sourceStamp(root);
-  const tmp = join(outDir, `cli.${process.pid}.tmp.mjs`);
+  const tmp = join(root, 'build', `cli.${process.pid}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: [join(root, 'src', 'cli.ts')],
+    entryPoints: { cli: join(root, 'src', 'cli.ts') },
     bundle: true,
+    // One chunk per lazily loaded command: an external package is imported (and evaluated) only
+    // by the chunk that uses it, so `fmu-gateway --version` does not load Fastify, Stripe or Arrow.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: tmp,
-    // Every package dependency stays external and loads from node_modules at run time: native
-    // addons (koffi, resvg, sqlite3) and packages that find their own files through __dirname
-    // (@fastify/swagger-ui's assets) break inside a bundle; the bundle is for our own TypeScript.
-    external: [...runtimeDependencies(), 'tsx/*'],
+    outdir: tmp,
+    // Loaded from node_modules at run time: native addons (koffi, resvg, sqlite3 finds its .node
+    // file from its own __filename), packages that serve their own files through __dirname
+    // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only).
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3', '@fastify/swagger-ui', 'apache-arrow'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  renameSync(tmp, join(outDir, 'cli.mjs'));
-  writeFileSync(join(outDir, 'stamp.json'), JSON.stringify({ stamp, built_at: new Date().toISOString() }));
+  writeFileSync(join(tmp, 'stamp.json'), JSON.stringify({ stamp, built_at: new Date().toISOString() }));
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(tmp, outDir);
   return join(outDir, 'cli.mjs');
 }
 
