@@ -33,3 +33,17 @@ export function renderTable(header: readonly string[], raw: readonly (readonly s
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** The per-output table of a completed run (final, min, max, unit), as simulate and run print it. */
+export function renderSummaryTable(
+  summary: Readonly<Record<string, { final: number | null; min: number | null; max: number | null; unit?: string | undefined }>>,
+): string {
+  const rows = Object.entries(summary).map(([name, s]) => [
+    name,
+    formatNumber(s.final),
+    formatNumber(s.min),
+    formatNumber(s.max),
+    s.unit ?? '',
+  ]);
+  return renderTable(['output', 'final', 'min', 'max', 'unit'], rows);
+}

@@ -18,12 +18,13 @@ import type { ServiceContext } from '../service/context.ts';
 import { remoteRunCsv } from '../service/forward.ts';
 import { placeRun, type Placement } from '../service/placement.ts';
 import { quote } from '../service/quote.ts';
-import { LOCAL_CALLER } from '../payments/identity.ts';
+import { LOCAL_CALLER } from '../schemas/accounts.ts';
 import { renderPng } from '../service/plot.ts';
 import { simulate } from '../service/simulate.ts';
 import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
-import { formatNumber, renderTable } from './output.ts';
+import { escapeForText } from '../text-escape.ts';
+import { formatNumber, renderSummaryTable } from './output.ts';
 import { keyFor } from './remote-keys.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
 
@@ -152,15 +153,8 @@ function printSummary(output: SimulateCompleted, files: SavedFiles): void {
   const p = output.provenance;
   const where = p.executed_on === 'remote' ? `remote ${p.remote_url ?? ''}` : 'this machine';
   process.stdout.write(
-    `${p.model_name}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}, ran on ${where}\n\n`,
+    `${escapeForText(p.model_name)}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}, ran on ${where}\n\n`,
   );
-  const rows = Object.entries(output.summary).map(([name, s]) => [
-    name,
-    formatNumber(s.final),
-    formatNumber(s.min),
-    formatNumber(s.max),
-    s.unit ?? '',
-  ]);
-  process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
+  process.stdout.write(renderSummaryTable(output.summary));
   process.stdout.write(`\nsaved: ${files.csv}\n       ${files.summary}\n${files.plot !== undefined ? `       ${files.plot}\n` : ''}`);
 }

@@ -11,7 +11,7 @@ import { createCatalog } from '../library/catalog.ts';
 import { simulate } from '../service/simulate.ts';
 import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
-import { formatNumber, renderTable } from './output.ts';
+import { formatNumber, renderSummaryTable, renderTable } from './output.ts';
 import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
 import { escapeForText } from '../text-escape.ts';
@@ -66,14 +66,7 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       `${escapeForText(p.model_name)}: ${output.rows} rows, t = ${p.start_time} … ${p.stop_time} s, FMI ${p.fmi_version} ${p.interface}` +
         `${p.solver ? `, solver ${p.solver}` : ''}, ${formatNumber(output.stats.wall_ms)} ms\n\n`,
     );
-    const rows = Object.entries(output.summary).map(([name, s]) => [
-      name,
-      formatNumber(s.final),
-      formatNumber(s.min),
-      formatNumber(s.max),
-      s.unit ?? '',
-    ]);
-    process.stdout.write(renderTable(['output', 'final', 'min', 'max', 'unit'], rows));
+    process.stdout.write(renderSummaryTable(output.summary));
     if (Object.keys(output.kpis).length > 0) {
       process.stdout.write(
         '\n' +

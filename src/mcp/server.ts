@@ -4,6 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServiceContext } from '../service/context.ts';
+import { LOCAL_CALLER } from '../schemas/accounts.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { registerResources } from './resources/index.ts';
@@ -15,9 +16,6 @@ export interface McpServerOptions {
   /** The caller's identity (its API key's id over HTTP); stdio defaults to the one local caller. */
   callerId?: string;
 }
-
-/** The only caller of a stdio server: the user of this machine. */
-export const LOCAL_CALLER = 'local';
 
 const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
 Typical session: list_library (or upload_fmu for your own .fmu) → get_variables {fmu_id} for exact names, units

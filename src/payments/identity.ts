@@ -1,8 +1,9 @@
 /** How payments name a caller and a request without storing either in the clear. */
 import { createHash } from 'node:crypto';
+import { LOCAL_CALLER } from '../schemas/accounts.ts';
 
 /** Callers without an API key (stdio, anonymous loopback HTTP) share this identity. */
-export const LOCAL_CALLER = 'local';
+export { LOCAL_CALLER };
 
 /** A stable reference to an API key for records and Stripe metadata; the key itself never leaves. */
 export function keyRef(callerId: string | undefined): string {

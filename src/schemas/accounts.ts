@@ -92,3 +92,6 @@ export const UploadOwnershipSchema = z.object({
   last_used_at: z.string(),
 });
 export type UploadOwnership = z.infer<typeof UploadOwnershipSchema>;
+
+/** The one caller of a local face (stdio MCP, CLI): payments and run ownership use the same id. */
+export const LOCAL_CALLER = 'local';

@@ -9,6 +9,7 @@ import type { SimulationResult } from '../engine/types.ts';
 import type { IsolationReport } from '../runner/types.ts';
 import type { Provenance, SimulateCompleted, SimulateInput } from '../schemas/simulate.ts';
 import { DEFAULT_MAX_POINTS } from '../schemas/simulate.ts';
+import { ENGINE_VERSION } from '../version.ts';
 import type { SimulationPlan } from './simulate-plan.ts';
 import { renderPng, type PlotSeries } from './plot.ts';
 
@@ -21,6 +22,24 @@ export function resultUri(runId: string): string {
 
 export function isolationLabel(r: IsolationReport): string {
   return r.features.length > 0 ? `${r.level} (${r.features.join(', ')})` : r.level;
+}
+
+/** The provenance of a run made on this gateway (the rest comes from the plan in buildCompleted). */
+export function localProvenance(
+  fmuId: string,
+  fmu: { sha256: string; modelDescription: { model_name: string } },
+  isolation: IsolationReport,
+  startedAt: Date,
+): CompletedParts['provenance'] {
+  return {
+    fmu_id: fmuId,
+    fmu_sha256: fmu.sha256,
+    model_name: fmu.modelDescription.model_name,
+    engine_version: ENGINE_VERSION,
+    isolation: isolationLabel(isolation),
+    started_at: startedAt.toISOString(),
+    executed_on: 'local',
+  };
 }
 
 function numericColumns(result: SimulationResult) {

@@ -7,7 +7,6 @@ import { assertRunnable } from '../fmi/unsupported-features.ts';
 import { DEFAULT_MAX_POINTS, estimateRows, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
-import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { isGatewayError } from '../errors.ts';
 import { resolveFmu } from './fmu-resolver.ts';
@@ -16,7 +15,7 @@ import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, isolationLabel, PLOT_POINTS, plotResult } from './simulate-result.ts';
+import { buildCompleted, localProvenance, PLOT_POINTS, plotResult } from './simulate-result.ts';
 
 export interface SimulateCallOptions {
   signal?: AbortSignal;
@@ -114,15 +113,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     input,
     plan,
     result,
-    provenance: {
-      fmu_id: input.fmu_id,
-      fmu_sha256: opened.sha256,
-      model_name: md.model_name,
-      engine_version: ENGINE_VERSION,
-      isolation: isolationLabel(ctx.runner.isolation),
-      started_at: startedAt.toISOString(),
-      executed_on: 'local',
-    },
+    provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
   });
   const resultBytes = saveRun(ctx, output, result, callerId);
   // Before the answer: the run_id it carries must be readable by this caller, and billed.

@@ -11,13 +11,12 @@ import { findVariable, isNumericType, requireVariable } from '../engine/variable
 import type { ModelDescription, StartValue } from '../schemas/model-description.ts';
 import type { SimulateInput, SweepInput, SweepRunOutput, SweepSuccess } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
-import { ENGINE_VERSION } from '../version.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { renderPng, type PlotSeries } from './plot.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, isolationLabel, plotSeries } from './simulate-result.ts';
+import { buildCompleted, localProvenance, plotSeries } from './simulate-result.ts';
 import { expandGrid, sweep, type GridValue, type SweepRun } from './sweep.ts';
 
 /** Lines in an overlay plot: beyond this the chart is a blur; the table has every run. */
@@ -89,15 +88,7 @@ export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: Sw
       input: { ...base, start_values: { ...base.start_values, ...(run.start_values as Record<string, GridValue>) } },
       plan,
       result,
-      provenance: {
-        fmu_id: input.fmu_id,
-        fmu_sha256: opened.sha256,
-        model_name: md.model_name,
-        engine_version: ENGINE_VERSION,
-        isolation: isolationLabel(ctx.runner.isolation),
-        started_at: startedAt.toISOString(),
-        executed_on: 'local',
-      },
+      provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
     });
     saveRun(ctx, completed, result, opts.callerId);
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
