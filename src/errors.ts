@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   /** A stored or just-written columnar result file fails its checks (src/store/result-file-reader.ts). */
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
+  /** A worker process could not start (data: module, path tried, stderr). */
+  'WORKER_START_FAILED',
   'QUEUE_FULL',
   'CANCELLED',
   'PAYMENT_REQUIRED',

@@ -62,7 +62,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   if (mode === 'required' && isolation.level !== 'sandboxed') {
     throw new GatewayError(
       'SANDBOX_UNAVAILABLE',
-      `A sandbox is required but not available: ${isolation.missing.join('; ')}. Install bubblewrap or start with --allow-unsandboxed.`,
+      `A sandbox is required but not available: ${isolation.missing.join('; ')}. ${
+        // Only a missing bwrap is fixed by installing it; otherwise the reason above says what failed.
+        isolation.missing.some((m) => m.startsWith('bwrap: not installed')) ? 'Install bubblewrap' : 'Fix the cause above'
+      } or start with --allow-unsandboxed.`,
       { missing: isolation.missing },
     );
   }
@@ -96,7 +99,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let jobIds = 0;
   let workerIds = 0;
   let startFailures = 0;
-  let startError = '';
+  let startError = new GatewayError('WORKER_START_FAILED', 'The worker did not start');
   let closed = false;
 
   const isFresh = (w: WorkerProcess): boolean => w.binding === undefined && !w.spent && w.state !== 'dead';
@@ -113,7 +116,16 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function spawnWorker(): void {
     const name = `w${++workerIds}`;
     const stageDir = stageRoot === undefined ? undefined : createStageDir(stageRoot, name);
-    const w = new WorkerProcess(settings, stageDir, createWorkerOutbox(outboxRoot, name));
+    let w: WorkerProcess;
+    try {
+      w = new WorkerProcess(settings, stageDir, createWorkerOutbox(outboxRoot, name));
+    } catch (e) {
+      // Nothing to start (an installed package without its worker bundle or koffi): no retry helps.
+      startFailures = MAX_START_FAILURES;
+      startError = e instanceof GatewayError ? e : new GatewayError('WORKER_START_FAILED', String(e));
+      failQueue();
+      return;
+    }
     workers.add(w);
     w.onExit = () => onWorkerExit(w);
     // The FMU wrote into the worker's channel: that worker's answers can no longer be trusted.
@@ -142,7 +154,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       },
       (e: Error) => {
         startFailures++;
-        startError = e.message;
+        startError = e instanceof GatewayError ? e : new GatewayError('WORKER_START_FAILED', e.message);
         if (startFailures >= MAX_START_FAILURES) failQueue();
       },
     );
@@ -175,7 +187,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
 
   function failQueue(): void {
-    const err = new GatewayError('INTERNAL', `Simulation workers cannot start: ${startError}`);
+    const err = startError;
     for (const e of queue.splice(0)) settle(e, err);
   }
 
@@ -464,7 +476,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       );
     }
     if (startFailures >= MAX_START_FAILURES) {
-      return Promise.reject(new GatewayError('INTERNAL', `Simulation workers cannot start: ${startError}`));
+      return Promise.reject(startError);
     }
     return new Promise((resolve, reject) => {
       const entry: Entry = { job, opts, key, resolve, reject, settled: false };
