@@ -54,8 +54,11 @@ function pruneOldBundles(): void {
 const PREBUILT = join(BUNDLE_DIR, 'worker.mjs');
 const PREBUILT_STAMP = join(BUNDLE_DIR, 'worker-stamp.json');
 
-function prebuiltIsFresh(): boolean {
-  if (!existsSync(PREBUILT)) return false;
+/** The FMU parsing thread (src/fmi/archive-thread.ts), bundled beside the worker by the same build. */
+const PREBUILT_THREAD = join(BUNDLE_DIR, 'archive-thread.mjs');
+
+function prebuiltIsFresh(file = PREBUILT): boolean {
+  if (!existsSync(file)) return false;
   // An installed package has no sources to be newer than its bundle.
   if (isPackaged(PROJECT_ROOT)) return true;
   try {
@@ -65,11 +68,16 @@ function prebuiltIsFresh(): boolean {
   }
 }
 
-function bundleWorker(): Uint8Array {
+/** The parsing thread's bundle when it matches the sources (always in an installed package), else undefined (tsx). */
+export function prebuiltThreadEntry(): string | undefined {
+  return prebuiltIsFresh(PREBUILT_THREAD) ? PREBUILT_THREAD : undefined;
+}
+
+function bundle(entry: string): Uint8Array {
   // esbuild is a devDependency (and tsx's compiler): only a checkout rebuilds the worker.
   const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
   const out = esbuild.buildSync({
-    entryPoints: [WORKER_MAIN],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -86,6 +94,8 @@ function bundleWorker(): Uint8Array {
   return code;
 }
 
+const bundleWorker = (): Uint8Array => bundle(WORKER_MAIN);
+
 function writeAtomically(file: string, code: Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -97,6 +107,9 @@ function writeAtomically(file: string, code: Uint8Array): void {
 export function prebuildWorkerBundle(): string {
   const stamp = sourceStamp(PROJECT_ROOT);
   writeAtomically(PREBUILT, bundleWorker());
+  // The parsing thread runs in the gateway's own process (no sandbox): its dependencies resolve
+  // from the package as usual, so only koffi-free code goes in; it is bundled to run without tsx.
+  writeAtomically(PREBUILT_THREAD, bundle(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts')));
   writeFileSync(PREBUILT_STAMP, JSON.stringify({ stamp }));
   return PREBUILT;
 }
