@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceStamp } from '../bin/source-stamp.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'dist');
@@ -36,6 +37,7 @@ function rewriteDeclarations(dir: string): void {
 
 export function buildClient(): string {
   const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  const stamp = sourceStamp(root);
   const tmpDir = `${outDir}.${process.pid}.tmp`;
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
@@ -61,6 +63,8 @@ export function buildClient(): string {
     rewriteDeclarations(join(tmpDir, 'types'));
     writeFileSync(join(tmpDir, 'client', 'index.d.ts'), "export * from '../types/client.js';\n");
     writeFileSync(join(tmpDir, 'index.d.ts'), "export * from './types/index.js';\n");
+    // The sources this was built from (bin/source-stamp.js), as for the CLI and worker bundles.
+    writeFileSync(join(tmpDir, 'stamp.json'), JSON.stringify({ stamp }));
     rmSync(outDir, { recursive: true, force: true });
     renameSync(tmpDir, outDir);
   } finally {
