@@ -23,6 +23,7 @@ if (!isPackaged(root)) {
   run([...tsx, 'tools/build-cli.ts', '--if-possible']);
   run([...tsx, 'tools/build-client.ts', '--if-possible']);
 } else {
-  const prebuiltFits = process.platform === 'linux' && process.arch === 'x64' && existsSync(new URL('../build/library/catalog.json', import.meta.url));
+  const prebuiltFits =
+    process.platform === 'linux' && process.arch === 'x64' && existsSync(new URL('../build/library/catalog.json', import.meta.url));
   if (!prebuiltFits) run(['build/tools/build-library.mjs', '--if-compiler', '--force']);
 }

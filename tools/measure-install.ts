@@ -35,7 +35,9 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number, env = 
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - t0;
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd} (${r.error?.message ?? `exit ${r.status ?? r.signal}`}):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed in ${cwd} (${r.error?.message ?? `exit ${r.status ?? r.signal}`}):\n${r.stdout}\n${r.stderr}`,
+    );
   }
   return { stdout: r.stdout, ms };
 }
@@ -67,7 +69,8 @@ export function ensureBuilt(): void {
     buildLibraryTool();
   }
   if (stampOf(join(ROOT, 'dist', 'stamp.json')) !== stamp) buildClient();
-  if (!existsSync(b('library/catalog.json'))) throw new Error('build/library/catalog.json is missing: run `npm run build` (needs a C compiler)');
+  if (!existsSync(b('library/catalog.json')))
+    throw new Error('build/library/catalog.json is missing: run `npm run build` (needs a C compiler)');
 }
 
 export interface Packed {
@@ -133,7 +136,9 @@ async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   const dir = mkdtempSync(join(tmpdir(), 'fmu-gateway-measure-'));
   try {
-    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     const packed = packTarball(dir);
     const project = emptyProject(dir, 'project');
     const ms = await installTarball(packed.tarball, { project });

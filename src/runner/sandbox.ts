@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { systemBinds } from '../fmi/source-build-sandbox.ts';
 import { SANDBOX_RESULTS_DIR } from './result-outbox.ts';
 import type { IsolationReport } from './types.ts';
-import { workerRuntime } from './worker-bundle.ts';
+import { workerRuntime, type WorkerRuntime } from './worker-bundle.ts';
 
 export interface SandboxTools {
   bwrap?: string;
@@ -192,7 +192,9 @@ interface ProbeResult {
  * Starts one sandboxed child (synchronously, ~50 ms) and checks what isolation it really has:
  * no network, no writes outside /tmp, own pid namespace, unprivileged uid, memory limit.
  */
-export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools } = {}): IsolationReport {
+export function selfTestSandbox(
+  opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools; runtime?: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'> } = {},
+): IsolationReport {
   const tools = opts.tools ?? findTools();
   const missing: string[] = [];
   const features: string[] = ['separate-process', 'minimal-environment'];
@@ -209,9 +211,9 @@ export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools
   if (isRoot() && tools.setpriv === undefined) missing.push('setpriv: not found — sandbox would keep host uid 0');
   // The probe gets the same binds as a worker: a sandbox that cannot show the worker's files
   // (unreadable folder, missing addon) fails here, with the reason, not at the first job.
-  let runtime: ReturnType<typeof workerRuntime>;
+  let runtime: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'>;
   try {
-    runtime = workerRuntime();
+    runtime = opts.runtime ?? workerRuntime();
   } catch (e) {
     missing.push(`worker: ${(e as Error).message}`);
     return { level: 'process-only', features, missing };
@@ -233,8 +235,11 @@ export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools
     probe = JSON.parse(r.stdout) as ProbeResult;
   } catch {
     // bubblewrap is installed but the sandbox did not start: say what was run and what it said.
-    const why = (r.stderr || r.error?.message || '').trim() || `no output, ${r.status === null ? `signal ${r.signal}` : `exit code ${r.status}`}`;
-    missing.push(`bwrap: installed (${tools.bwrap}) but the sandbox did not start: ${why} — command tried: ${shellQuote([cmd.command, ...cmd.args.map((a) => (a === PROBE_SCRIPT ? '<probe script>' : a))])}`);
+    const why =
+      (r.stderr || r.error?.message || '').trim() || `no output, ${r.status === null ? `signal ${r.signal}` : `exit code ${r.status}`}`;
+    missing.push(
+      `bwrap: installed (${tools.bwrap}) but the sandbox did not start: ${why} — command tried: ${shellQuote([cmd.command, ...cmd.args.map((a) => (a === PROBE_SCRIPT ? '<probe script>' : a))])}`,
+    );
     return { level: 'process-only', features, missing };
   }
   const fail = (what: string): void => void missing.push(what);

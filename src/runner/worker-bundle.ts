@@ -17,19 +17,32 @@
  * src/ and node_modules bound as before.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 // The launcher's plain-JS source fingerprint: one definition for the CLI and worker bundles.
 import { isPackaged, sourceStamp } from '../../bin/source-stamp.js';
 import { GatewayError } from '../errors.ts';
-import { PROJECT_ROOT } from '../project-root.ts';
+import { freshRunnerBundle, PROJECT_ROOT, RUNNER_BUILD_DIR } from '../project-root.ts';
 import { removeOrphanedRoots, traversableByOthers } from './staging.ts';
 
-export const BUNDLE_DIR = join(PROJECT_ROOT, 'build', 'runner');
+export const BUNDLE_DIR = RUNNER_BUILD_DIR;
 const WORKER_MAIN = join(PROJECT_ROOT, 'src', 'runner', 'worker-main.ts');
-const KOFFI_SHIM = join(PROJECT_ROOT, 'src', 'runner', 'koffi-by-path.ts');
+const KOFFI_SHIM = join(PROJECT_ROOT, 'src', 'fmi', 'koffi-by-path.ts');
 /** The environment variable through which the bundle learns where koffi is (read by koffi-by-path.ts). */
 export const KOFFI_ENV = 'FMU_GATEWAY_KOFFI';
 
@@ -56,22 +69,6 @@ const PREBUILT_STAMP = join(BUNDLE_DIR, 'worker-stamp.json');
 
 /** The FMU parsing thread (src/fmi/archive-thread.ts), bundled beside the worker by the same build. */
 const PREBUILT_THREAD = join(BUNDLE_DIR, 'archive-thread.mjs');
-
-function prebuiltIsFresh(file = PREBUILT): boolean {
-  if (!existsSync(file)) return false;
-  // An installed package has no sources to be newer than its bundle.
-  if (isPackaged(PROJECT_ROOT)) return true;
-  try {
-    return (JSON.parse(readFileSync(PREBUILT_STAMP, 'utf8')) as { stamp?: string }).stamp === sourceStamp(PROJECT_ROOT);
-  } catch {
-    return false;
-  }
-}
-
-/** The parsing thread's bundle when it matches the sources (always in an installed package), else undefined (tsx). */
-export function prebuiltThreadEntry(): string | undefined {
-  return prebuiltIsFresh(PREBUILT_THREAD) ? PREBUILT_THREAD : undefined;
-}
 
 function bundle(entry: string): Uint8Array {
   // esbuild is a devDependency (and tsx's compiler): only a checkout rebuilds the worker.
@@ -136,15 +133,20 @@ function packageDir(file: string, name: string): string {
   throw new Error(`no package.json of ${name} above ${file}`);
 }
 
-export function resolveKoffi(): NativeAddon {
+/** koffi as Node resolves it from the package at `root` (real paths, whatever the layout: hoisted, nested, pnpm store). */
+export function resolveKoffi(root = PROJECT_ROOT): NativeAddon {
   let dir: string;
   try {
-    dir = packageDir(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('koffi'), 'koffi');
+    dir = packageDir(createRequire(join(root, 'package.json')).resolve('koffi'), 'koffi');
   } catch (e) {
-    throw new GatewayError('WORKER_START_FAILED', `The worker cannot start: module koffi was not found (looked from ${PROJECT_ROOT}): ${(e as Error).message}`, {
-      module: 'koffi',
-      path: PROJECT_ROOT,
-    });
+    throw new GatewayError(
+      'WORKER_START_FAILED',
+      `The worker cannot start: module koffi was not found (looked from ${root}): ${(e as Error).message}`,
+      {
+        module: 'koffi',
+        path: root,
+      },
+    );
   }
   // koffi finds its binary in the platform package beside it (../@koromix/koffi-<os>-<arch>),
   // by that path and by require(): a pnpm store links it there, npm hoists it there.
@@ -176,15 +178,21 @@ let cached: WorkerRuntime | undefined;
 
 const ro = (from: string, to = from): string[] => ['--ro-bind', from, to];
 
-function bundleRuntime(bundle: string): WorkerRuntime {
-  const koffi = resolveKoffi();
-  const pkg = join(PROJECT_ROOT, 'package.json');
+/** The runtime of a worker bundle inside the package at `root` (exported for tests of other layouts). */
+export function bundleRuntime(bundle: string, root = PROJECT_ROOT): WorkerRuntime {
+  const koffi = resolveKoffi(root);
+  const pkg = join(root, 'package.json');
   const paths = [bundle, pkg, koffi.dir, ...(koffi.native !== undefined ? [koffi.native.dir] : [])];
   if (paths.every((p) => traversableByOthers(dirname(p)))) {
     return {
       nodeArgs: [bundle],
       env: { [KOFFI_ENV]: koffi.entry },
-      binds: [...ro(dirname(bundle)), ...ro(pkg), ...ro(koffi.dir), ...(koffi.native !== undefined ? ro(koffi.native.dir, koffi.native.mountAt) : [])],
+      binds: [
+        ...ro(dirname(bundle)),
+        ...ro(pkg),
+        ...ro(koffi.dir),
+        ...(koffi.native !== undefined ? ro(koffi.native.dir, koffi.native.mountAt) : []),
+      ],
       packagePath: dirname(bundle),
       source: 'package',
     };
@@ -205,7 +213,10 @@ function copiedRuntime(bundle: string, pkg: string, koffi: NativeAddon): WorkerR
   const koffiCopy = join(root, 'node_modules', 'koffi');
   cpSync(koffi.dir, koffiCopy, { recursive: true, dereference: true });
   if (koffi.native !== undefined) {
-    cpSync(koffi.native.dir, join(root, 'node_modules', koffi.native.mountAt.slice(dirname(koffi.dir).length + 1)), { recursive: true, dereference: true });
+    cpSync(koffi.native.dir, join(root, 'node_modules', koffi.native.mountAt.slice(dirname(koffi.dir).length + 1)), {
+      recursive: true,
+      dereference: true,
+    });
   }
   makeWorldReadable(root);
   return {
@@ -249,12 +260,17 @@ function tsxRuntime(): WorkerRuntime {
  */
 export function workerRuntime(): WorkerRuntime {
   if (cached !== undefined) return cached;
-  if (prebuiltIsFresh()) return (cached = bundleRuntime(PREBUILT));
+  const prebuilt = freshRunnerBundle('worker.mjs');
+  if (prebuilt !== undefined) return (cached = bundleRuntime(prebuilt));
   if (isPackaged(PROJECT_ROOT)) {
-    throw new GatewayError('WORKER_START_FAILED', `The worker cannot start: the package has no worker bundle (tried ${PREBUILT}); reinstall fmu-gateway.`, {
-      module: 'worker.mjs',
-      path: PREBUILT,
-    });
+    throw new GatewayError(
+      'WORKER_START_FAILED',
+      `The worker cannot start: the package has no worker bundle (tried ${PREBUILT}); reinstall fmu-gateway.`,
+      {
+        module: 'worker.mjs',
+        path: PREBUILT,
+      },
+    );
   }
   let file: string;
   try {

@@ -144,7 +144,9 @@ export class WorkerProcess {
     this.ready = new Promise<void>((resolve, reject) => {
       markReady = resolve;
       this.child.once('error', (e) => reject(startFailure(`could not run ${cmd.command}: ${e.message}`, '')));
-      this.child.once('exit', (code, signal) => reject(startFailure(`exited during start-up (${signal ?? `code ${code}`})`, this.stderrTail)));
+      this.child.once('exit', (code, signal) =>
+        reject(startFailure(`exited during start-up (${signal ?? `code ${code}`})`, this.stderrTail)),
+      );
     });
     this.ready.catch(() => undefined);
     const socket = this.child.stdio[3] as Duplex;

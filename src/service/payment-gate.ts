@@ -11,7 +11,14 @@ import type { X402SettleResponse } from '../schemas/x402.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Failures that are the gateway's, not the caller's: the caller's payment is given back. */
-const GATEWAY_REASONS: ReadonlySet<ErrorCode> = new Set(['QUEUE_FULL', 'SANDBOX_UNAVAILABLE', 'WORKER_START_FAILED', 'INTERNAL', 'CANCELLED', 'REMOTE_ERROR']);
+const GATEWAY_REASONS: ReadonlySet<ErrorCode> = new Set([
+  'QUEUE_FULL',
+  'SANDBOX_UNAVAILABLE',
+  'WORKER_START_FAILED',
+  'INTERNAL',
+  'CANCELLED',
+  'REMOTE_ERROR',
+]);
 
 export function isGatewayFailure(e: unknown): boolean {
   return !isGatewayError(e) || GATEWAY_REASONS.has(e.code);

@@ -68,7 +68,11 @@ class SqliteAdapter extends EventEmitter {
     return keys.map((k) => byKey.get(k));
   }
   async set(key: string, value: RawValue): Promise<void> {
-    this.rows(`INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`, key, value);
+    this.rows(
+      `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`,
+      key,
+      value,
+    );
   }
   async delete(key: string): Promise<boolean> {
     return this.rows(`DELETE FROM ${TABLE} WHERE key = ? RETURNING key`, key).length > 0;
@@ -112,10 +116,15 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
         return adapter.rows(`DELETE FROM ${TABLE} WHERE key = ? RETURNING value`, fullKey)[0]?.value;
       },
       async add(fullKey, raw) {
-        return adapter.rows(`INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`, fullKey, raw).length === 1;
+        return (
+          adapter.rows(`INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`, fullKey, raw).length ===
+          1
+        );
       },
       async scan(fullPrefix) {
-        return adapter.rows(`SELECT key, value FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`, likePrefix(fullPrefix)).map((r) => [r.key, r.value]);
+        return adapter
+          .rows(`SELECT key, value FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`, likePrefix(fullPrefix))
+          .map((r) => [r.key, r.value]);
       },
       async deleteMany(fullKeys) {
         adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(fullKeys));

@@ -23,7 +23,10 @@ import { findTools } from '../../src/runner/sandbox.ts';
 import { cleanEnv, emptyProject, installTarball, packTarball, ROOT, type Packed } from '../../tools/measure-install.ts';
 import { prerequisite } from '../helpers/prereq.ts';
 
-const skip = prerequisite('bwrap', findTools().bwrap === undefined ? 'bubblewrap is not installed (apt-get install bubblewrap)' : undefined);
+const skip = prerequisite(
+  'bwrap',
+  findTools().bwrap === undefined ? 'bubblewrap is not installed (apt-get install bubblewrap)' : undefined,
+);
 
 interface SimulateJson {
   status: string;
@@ -52,7 +55,10 @@ describe('the packed package, installed from its tarball', { skip, timeout: 900_
     mkdirSync(privateDir, { mode: 0o700 });
     chmodSync(privateDir, 0o700);
     prefix = join(privateDir, 'prefix');
-    const [local, global] = await Promise.all([installTarball(packed.tarball, { project }), installTarball(packed.tarball, { globalPrefix: prefix })]);
+    const [local, global] = await Promise.all([
+      installTarball(packed.tarball, { project }),
+      installTarball(packed.tarball, { globalPrefix: prefix }),
+    ]);
     process.stderr.write(
       `package-install: tarball ${(packed.bytes / 1e6).toFixed(2)} MB; npm install ${(local / 1000).toFixed(1)} s, ` +
         `npm install -g ${(global / 1000).toFixed(1)} s (in parallel); setup ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
@@ -124,7 +130,12 @@ let code;
 try { await client.listLibrary(); } catch (e) { code = isGatewayError(e) ? e.code : String(e); } finally { await client.close(); }
 console.log(JSON.stringify({ simulate: typeof main.simulate, runSimulation: typeof main.runSimulation, code }));
 `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: env('import'), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: project,
+      env: env('import'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim()), { simulate: 'function', runSimulation: 'function', code: 'REMOTE_UNAVAILABLE' });
   });
@@ -147,19 +158,36 @@ export const wrong = (r: SimulateCompleted): number => r.nonsense;
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] },
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
         files: ['consumer.ts'],
       }),
     );
     // The checkout's compiler: the consumer's project has none (TypeScript is no dependency of ours).
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   });
 
   it('installed globally (in a folder the sandbox user cannot enter): the CLI and MCP run sandboxed', async () => {
     const bin = join(prefix, 'bin', 'fmu-gateway');
-    const r = spawnSync(bin, ['simulate', 'msl:BouncingBall', '--stop', '1', '--json'], { env: env('global'), encoding: 'utf8', timeout: 180_000, cwd: dir });
+    const r = spawnSync(bin, ['simulate', 'msl:BouncingBall', '--stop', '1', '--json'], {
+      env: env('global'),
+      encoding: 'utf8',
+      timeout: 180_000,
+      cwd: dir,
+    });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as SimulateJson;
     assert.equal(out.status, 'completed');
@@ -178,7 +206,9 @@ async function simulateOverMcp(command: string, args: string[], cwd: string, env
   const client = new Client({ name: 'package-install-e2e', version: '0.0.0' });
   try {
     await client.connect(transport);
-    const r = await client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1 } }, undefined, { timeout: 120_000 });
+    const r = await client.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 1 } }, undefined, {
+      timeout: 120_000,
+    });
     assert.notEqual(r.isError, true, `${JSON.stringify(r.content)}\n${log}`);
     const s = r.structuredContent as { status: string; provenance: { isolation: string } };
     assert.equal(s.status, 'completed', log);
