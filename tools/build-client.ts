@@ -49,6 +49,10 @@ export function buildClient(): string {
       format: 'esm',
       target: 'node20',
       outdir: tmpDir,
+      // Modules the sources import lazily (payments, Arrow, plots, the store backends) become
+      // chunks loaded on first use: `import 'fmu-gateway'` does not evaluate Stripe or Arrow.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       // Dependencies are imported from node_modules (koffi, libsql and the rest are installed with us).
       packages: 'external',
       logLevel: 'warning',
