@@ -3,7 +3,7 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -24,7 +24,7 @@ const EnvSchema = z.object({
   FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
   /** Simulate / sweep requests one key may have in flight; more → 503 SERVER_BUSY at once. */
   FMU_GATEWAY_QUEUE_PER_KEY: z.coerce.number().int().positive().default(16),
-  /** Used workers kept warm for more runs of their FMU and key (default 8 per pool slot). */
+  /** Used workers kept warm for more runs of their FMU and key (default: a quarter of the RAM at ~64 MiB each, 8..128). */
   FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
   /** How long such a worker waits for its key's next run. */
   FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
@@ -204,7 +204,15 @@ function poolConfig(e: z.infer<typeof EnvSchema>): Config['pool'] {
     size,
     queueLength: e.FMU_GATEWAY_QUEUE_LENGTH,
     queuePerKey: e.FMU_GATEWAY_QUEUE_PER_KEY,
-    idleWorkers: e.FMU_GATEWAY_IDLE_WORKERS ?? 8 * size,
+    idleWorkers: e.FMU_GATEWAY_IDLE_WORKERS ?? defaultIdleWorkers(),
     lingerMs: e.FMU_GATEWAY_WORKER_LINGER_SECONDS * 1000,
   };
+}
+
+/**
+ * An idle worker holds ~60 MiB (node + the FMU's library) and no CPU: keeping one per active key
+ * is what spares callers a cold start each. A quarter of the machine's memory, at most 128.
+ */
+function defaultIdleWorkers(): number {
+  return Math.max(8, Math.min(128, Math.floor(totalmem() / 4 / (64 * 1024 * 1024))));
 }
