@@ -32,7 +32,10 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function envFor(dataDir: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -119,7 +122,11 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
     busy,
     errors,
   };
-  if (withHealth) cell.healthP99 = quantile(health.sort((a, b) => a - b), 0.99);
+  if (withHealth)
+    cell.healthP99 = quantile(
+      health.sort((a, b) => a - b),
+      0.99,
+    );
   if (firstError !== undefined) cell.firstError = firstError;
   return cell;
 }
@@ -153,7 +160,13 @@ async function inProcess(): Promise<{ p50: number; perSecond: number }> {
         }
       }),
     );
-    return { p50: quantile(one.sort((a, b) => a - b), 0.5), perSecond: done / ((performance.now() - t0) / 1000) };
+    return {
+      p50: quantile(
+        one.sort((a, b) => a - b),
+        0.5,
+      ),
+      perSecond: done / ((performance.now() - t0) / 1000),
+    };
   } finally {
     await gw.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -211,7 +224,9 @@ try {
   const one8 = at(1, 8)?.perSecond;
   console.log(`\ntargets (issue 18), load average now: ${load()}`);
   const check = (label: string, value: number, ok: boolean, unit = '') =>
-    console.log(`  ${label.padEnd(58)} ${Number.isFinite(value) ? value.toFixed(unit === '%' ? 0 : 1) : '?'}${unit}  ${ok ? 'met' : 'NOT met'}`);
+    console.log(
+      `  ${label.padEnd(58)} ${Number.isFinite(value) ? value.toFixed(unit === '%' ? 0 : 1) : '?'}${unit}  ${ok ? 'met' : 'NOT met'}`,
+    );
   const r8 = ratio(at(8, 8)?.perSecond, one8) * 100;
   check('8 keys at c8 vs 1 key at c8 (≥ 80 %)', r8, r8 >= 80, '%');
   const r64 = ratio(at(64, 8)?.perSecond, one8) * 100;

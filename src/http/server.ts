@@ -115,7 +115,8 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     if (error.code === 'UNAUTHORIZED' && (status ?? out.status) === 401) void reply.header('www-authenticate', 'Bearer');
     // Any coded refusal that knows when to come back (SERVER_BUSY, ...) says so in the standard header.
     const retryAfter = error.data?.retry_after_seconds;
-    if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (typeof retryAfter === 'number' && Number.isFinite(retryAfter))
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     return reply.code(status ?? out.status).send(out.body);
   });
 
