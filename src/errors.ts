@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
   'QUEUE_FULL',
+  /** Admission control refused the request at once (503 + Retry-After): too many in flight for this caller or in total. */
+  'SERVER_BUSY',
   'CANCELLED',
   'PAYMENT_REQUIRED',
   'PAYMENTS_DISABLED',

@@ -113,6 +113,10 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     if (error.code === 'INTERNAL') log(`http: ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
     const out = restErrorOf(error);
     if (error.code === 'UNAUTHORIZED' && (status ?? out.status) === 401) void reply.header('www-authenticate', 'Bearer');
+    // Any coded refusal that knows when to come back (SERVER_BUSY, ...) says so in the standard header.
+    const retryAfter = error.data?.retry_after_seconds;
+    if (typeof retryAfter === 'number' && Number.isFinite(retryAfter))
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     return reply.code(status ?? out.status).send(out.body);
   });
 
