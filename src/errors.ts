@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
   'QUEUE_FULL',
+  /** The account store (SQLite, PostgreSQL, Redis) cannot serve: 503 + Retry-After; nothing was recorded. */
+  'STORE_UNAVAILABLE',
+  /** The gateway's own disk is full: 507 + Retry-After; recovers once space is freed. */
+  'DISK_FULL',
   'CANCELLED',
   'PAYMENT_REQUIRED',
   'PAYMENTS_DISABLED',

@@ -35,6 +35,7 @@ export const RunPathParamsSchema = z.object({ id: z.string().max(100).describe('
 export const UsageQuerySchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional().describe('Only records at or after this ISO 8601 time.'),
   limit: coerced(z.number().int().min(1).max(10_000).optional()).describe('Most recent records first; at most this many (default 1000).'),
+  cursor: z.string().max(512).optional().describe('next_cursor of the previous page.'),
 });
 
 export const HealthSchema = z.object({
