@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { GatewayError, isGatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors.ts';
 import { restErrorOf } from './error-status.ts';
 import { checkHost, checkOrigin, type OriginPolicy } from './security.ts';
 
@@ -55,7 +55,12 @@ function fromFrameworkError(err: FastifyError): { error: GatewayError; status?: 
       ),
     };
   }
-  const status = err.statusCode ?? 500;
+  if (err.statusCode === undefined) {
+    // Known environmental faults keep their code (a full disk is DISK_FULL); our bugs stay opaque.
+    const known = toGatewayError(err);
+    return { error: known.code === 'INTERNAL' ? new GatewayError('INTERNAL', 'Internal server error.') : known };
+  }
+  const status = err.statusCode;
   if (status >= 400 && status < 500) {
     const code = status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST';
     return { error: new GatewayError(code, err.message, err.code !== undefined ? { framework_code: err.code } : undefined), status };
