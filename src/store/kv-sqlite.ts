@@ -21,16 +21,18 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import Keyv from 'keyv';
 import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
-
-const TABLE = 'fmu_gateway';
+import { schemaStatements, sqlRange, TABLE, type Query } from './kv-sql.ts';
 
 interface Row {
   key: string;
   value: RawValue;
+  n?: number | string;
 }
 
 /** The part of libsql's Database this module uses. */
 interface Statement {
+  /** True when the statement returns rows (SELECT, … RETURNING, some PRAGMAs). */
+  readonly reader: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): unknown;
 }
@@ -54,10 +56,13 @@ class SqliteAdapter extends EventEmitter {
   constructor(private readonly db: Database) {
     super();
   }
+  /** Runs one statement; its rows, or [] for a statement that returns none (DDL, BEGIN, COMMIT). */
   rows(sql: string, ...params: unknown[]): Row[] {
     let st = this.cache.get(sql);
     if (st === undefined) this.cache.set(sql, (st = this.db.prepare(sql)));
-    return st.all(...params) as Row[];
+    if (st.reader) return st.all(...params) as Row[];
+    st.run(...params);
+    return [];
   }
   async get(key: string): Promise<RawValue | undefined> {
     return this.rows(`SELECT key, value FROM ${TABLE} WHERE key = ?`, key)[0]?.value;
@@ -95,6 +100,7 @@ class SqliteAdapter extends EventEmitter {
 export async function openSqliteKv(path: string): Promise<KvStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: Database;
+  let adapter: SqliteAdapter;
   // Surfaces an unopenable file now, with its reason, instead of at the first request.
   try {
     const Driver = loadDriver();
@@ -102,12 +108,31 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
+    adapter = new SqliteAdapter(db);
+    // Counters and their triggers; the backfill (a store written before counters) in one
+    // transaction, so a crash cannot leave half-counted totals.
+    const schema = schemaStatements('sqlite');
+    for (const st of schema.setup) adapter.rows(st);
+    if (adapter.rows(schema.needsBackfill).length === 0) {
+      adapter.rows('BEGIN IMMEDIATE');
+      try {
+        if (adapter.rows(schema.needsBackfill).length === 0) for (const st of schema.backfill) adapter.rows(st);
+        adapter.rows('COMMIT');
+      } catch (e) {
+        try {
+          adapter.rows('ROLLBACK');
+        } catch {
+          // the transaction is already gone: the original error is what matters
+        }
+        throw e;
+      }
+    }
   } catch (e) {
     throw new Error(`store: cannot open the SQLite database ${path}: ${(e as Error).message}`);
   }
-  const adapter = new SqliteAdapter(db);
   const keyv = new Keyv({ store: adapter, namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   keyv.on('error', () => {});
+  const sql = sqlRange('sqlite', async (text, params) => adapter.rows(text, ...params) as Awaited<ReturnType<Query>>);
   return createKvStore(
     'sqlite',
     keyv,
@@ -121,10 +146,9 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
           1
         );
       },
-      async scan(fullPrefix) {
-        return adapter
-          .rows(`SELECT key, value FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`, likePrefix(fullPrefix))
-          .map((r) => [r.key, r.value]);
+      ...sql,
+      async ping() {
+        adapter.rows('SELECT 1');
       },
       async deleteMany(fullKeys) {
         adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(fullKeys));
