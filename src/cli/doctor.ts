@@ -120,7 +120,7 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
     );
     const report = await liveChecks(dir);
     // The built-in msl: models: prebuilt binaries for this platform, or what building them needs.
-    const library = libraryAvailability(undefined, compiler.startsWith('missing') ? undefined : compiler);
+    const library = libraryAvailability(undefined, compiler.startsWith('missing') ? false : compiler);
     let worker: string;
     try {
       const rt = workerRuntime();

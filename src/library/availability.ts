@@ -26,14 +26,17 @@ export function libraryBuildCommand(root = PROJECT_ROOT): string {
   return isPackaged(root) ? `node "${join(root, 'build', 'tools', 'build-library.mjs')}" --force` : `npm run build (in ${root})`;
 }
 
-export function libraryAvailability(buildDir = join(PROJECT_ROOT, 'build', 'library'), compiler?: string): LibraryAvailability {
+/** `compiler`: the C compiler found, false when none was found, undefined when not looked for. */
+export function libraryAvailability(buildDir = join(PROJECT_ROOT, 'build', 'library'), compiler?: string | false): LibraryAvailability {
   let platform = `${process.platform}/${process.arch}`;
   try {
     platform = currentPlatform().fmi2;
   } catch {
     // no FMI platform name for this machine: reported as is
   }
-  const needs = `${compiler === undefined ? 'a C compiler (gcc or clang; none was found) and then ' : ''}${libraryBuildCommand()}`;
+  const cc =
+    compiler === false ? 'a C compiler (gcc or clang; none was found) and then ' : compiler === undefined ? 'a C compiler (gcc or clang) and ' : '';
+  const needs = `${cc}${libraryBuildCommand()}`;
   const catalogPath = join(buildDir, 'catalog.json');
   if (!existsSync(catalogPath)) {
     return { ready: false, models: 0, platform, detail: `not built (${catalogPath} is missing): needs ${needs}` };
