@@ -73,7 +73,9 @@ describe('admission control', { timeout: 180_000 }, () => {
     const b2 = await Promise.race(bAll);
 
     const mcp = new Client({ name: 'admission-test', version: '0' });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { authorization: `Bearer ${keyA}` } } }));
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { authorization: `Bearer ${keyA}` } } }),
+    );
     const viaMcp = await mcp.callTool({ name: 'simulate', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3 } });
     answered.push('mcp');
     await mcp.close();
