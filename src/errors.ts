@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
   'QUEUE_FULL',
+  /** Admission control refused the request at once (503 + Retry-After): too many in flight for this caller or in total. */
+  'SERVER_BUSY',
   /** The account store (SQLite, PostgreSQL, Redis) cannot serve: 503 + Retry-After; nothing was recorded. */
   'STORE_UNAVAILABLE',
   /** The gateway's own disk is full: 507 + Retry-After; recovers once space is freed. */

@@ -175,6 +175,7 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     if (error.code === 'INTERNAL') log(`http: ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
     const out = restErrorOf(error);
     if (error.code === 'UNAUTHORIZED' && (status ?? out.status) === 401) void reply.header('www-authenticate', 'Bearer');
+    // Any coded refusal that knows when to come back (SERVER_BUSY, STORE_UNAVAILABLE, DISK_FULL) says so.
     const retryAfter = error.data?.['retry_after_seconds'];
     if (typeof retryAfter === 'number' && retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
     return reply.code(status ?? out.status).send(out.body);

@@ -36,6 +36,17 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+  // Admission first: past its bounds the request is refused (SERVER_BUSY, Retry-After) before
+  // anything is read, written, recorded or paid (src/runner/admission.ts).
+  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  try {
+    return await admittedSimulate(ctx, input, opts);
+  } finally {
+    ticket?.release();
+  }
+}
+
+async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions): Promise<SimulateServiceResult> {
   const placement = await placeRun(ctx, input.fmu_id, {
     ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
     ...(input.interface !== undefined ? { interface: input.interface } : {}),
