@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   // Accounts and retention (hosted gateway).
   RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
+  USAGE_RETENTION_DAYS: z.coerce.number().positive().default(90),
   KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
   MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
@@ -138,6 +139,8 @@ export interface Config {
   readonly accounts: {
     /** Run results and unused uploads older than this are deleted by the retention sweep. */
     readonly resultTtlHours: number;
+    /** Usage records older than this roll up into per-day totals (all-time totals are kept). */
+    readonly usageRetentionDays: number;
     /** Disk a key may hold (uploads + results), bytes; 0 = no limit. */
     readonly diskQuotaBytes: number;
     /** Who may use /mcp without a key: loopback clients only (default), anyone, or no one. */
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL,
     accounts: {
       resultTtlHours: e.RESULT_TTL_HOURS,
+      usageRetentionDays: e.USAGE_RETENTION_DAYS,
       diskQuotaBytes: Math.round(e.KEY_DISK_QUOTA_MB * 1024 * 1024),
       mcpAnonymous: e.MCP_ANONYMOUS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
