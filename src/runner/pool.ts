@@ -88,10 +88,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     options.log ??
     ((message: string, data?: Record<string, unknown>) =>
       process.stderr.write(`fmu-gateway pool: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}\n`));
+  // One caller may use every CPU slot (`size`); one more worker is kept for the other callers, so
+  // a caller alone loses no throughput and still cannot hold every worker: a newcomer starts at
+  // once (briefly one process more than cores), not after the flood's next job.
+  const perCaller = Math.max(1, Math.min(size, options.maxBusyPerCaller ?? size));
   const scheduler = createScheduler<Entry, { binding: string | undefined; worker: WorkerProcess }>({
-    slots: size,
+    slots: perCaller < size ? size : size + 1,
+    maxBusyPerCaller: perCaller,
     maxQueued: queueLength,
-    ...(options.maxBusyPerCaller === undefined ? {} : { maxBusyPerCaller: options.maxBusyPerCaller }),
   });
   const running = new Map<WorkerProcess, RunningJob>();
   const jobSettings = { sandboxed, memoryMb, timeoutMs, maxLogBytes, outboxRoot };
@@ -191,7 +195,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const { assignments, starved } = scheduler.assign(idle);
     for (const a of assignments) start(a.job, a.worker.worker);
     // Fresh workers for jobs that found none (at most one per free slot), and spares again.
-    supply.replenish(Math.min(starved, size - scheduler.busy));
+    supply.replenish(Math.min(starved, size + 1 - scheduler.busy));
     updateKeepAlive();
   }
 
