@@ -185,3 +185,50 @@ export const CompatSweepResultsSchema = z.object({
   charts: z.array(CompatChartSchema).optional(),
 });
 export type CompatSweepResults = z.infer<typeof CompatSweepResultsSchema>;
+
+/** Our simulate fields; anything else in an original request is ignored, as the original did. */
+const OUR_FIELDS = [
+  'fmu_id',
+  'fmi_version',
+  'start_time',
+  'stop_time',
+  'step',
+  'interface',
+  'solver',
+  'fixed_step',
+  'tolerance',
+  'start_values',
+  'input_signals',
+  'outputs',
+  'kpis',
+  'plot',
+  'plot_variables',
+  'payment_token',
+  'payment_method',
+] as const;
+
+function signalOf(s: Record<string, unknown>): Record<string, unknown> {
+  const { t, u, ...rest } = s;
+  const out: Record<string, unknown> = { ...rest };
+  if (t !== undefined && t !== null && out.time === undefined) out.time = t;
+  if (u !== undefined && u !== null && out.values === undefined) out.values = u;
+  return out;
+}
+
+/**
+ * An original request (or the JSON of `run --config`) → our simulate fields, not yet validated:
+ * only our fields kept, null = absent, {name, t, u} signals → {name, time, values}, empty lists
+ * (the original SDK's "none") dropped. The caller validates with our simulate schema.
+ */
+export function compatSimulateFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const k of OUR_FIELDS) {
+    const v = raw[k];
+    if (v !== undefined && v !== null) picked[k] = v;
+  }
+  if (Array.isArray(picked.input_signals)) {
+    picked.input_signals = picked.input_signals.map((s: unknown) => (typeof s === 'object' && s !== null ? signalOf(s as Record<string, unknown>) : s));
+  }
+  for (const k of ['kpis', 'input_signals', 'outputs'] as const) if (Array.isArray(picked[k]) && picked[k].length === 0) delete picked[k];
+  return picked;
+}

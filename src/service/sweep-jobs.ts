@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
+import { requireVariable } from '../engine/variables.ts';
 import { estimateRows, type SweepInput, type SweepSuccess } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
@@ -150,6 +151,8 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
   }
   const total = input.parameters.reduce((n, p) => n * p.values.length, 1);
   const { opened } = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  // Unknown or unsettable names are refused now (422), not reported later as a failed sweep.
+  for (const p of input.parameters) requireVariable(opened.modelDescription, p.name, 'parameters');
   const { parameters: _p, ...base } = input;
   const plan = planSimulation(opened.modelDescription, { ...base, start_values: { ...base.start_values } }, ctx.config.limits.maxOutputRows);
   const rows = estimateRows(plan.startTime, plan.stopTime, plan.step) * total;

@@ -4,30 +4,9 @@
  * checked by our own simulate schema: what ours refuses is refused here too, as 422.
  */
 import { GatewayError } from '../../../errors.ts';
-import type { CompatSimulateRequest } from '../../../schemas/compat.ts';
+import { compatSimulateFields, type CompatSimulateRequest } from '../../../schemas/compat.ts';
 import { createSimulateInputSchema, type SimulateInput } from '../../../schemas/simulate.ts';
 import type { ServiceContext } from '../../../service/index.ts';
-
-/** Our simulate fields; anything else in an original request is ignored, as the original did. */
-const OUR_FIELDS = [
-  'fmu_id',
-  'fmi_version',
-  'start_time',
-  'stop_time',
-  'step',
-  'interface',
-  'solver',
-  'fixed_step',
-  'tolerance',
-  'start_values',
-  'input_signals',
-  'outputs',
-  'kpis',
-  'plot',
-  'plot_variables',
-  'payment_token',
-  'payment_method',
-] as const;
 
 /** A request the original would refuse at validation: FastAPI answers these with 422. */
 export class CompatValidationError extends GatewayError {
@@ -39,14 +18,6 @@ export class CompatValidationError extends GatewayError {
 /** A bare sha256 hex (the original's upload id) → ours. */
 export function compatFmuId(id: string): string {
   return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : id;
-}
-
-function signalOf(s: Record<string, unknown>): Record<string, unknown> {
-  const { t, u, ...rest } = s;
-  const out: Record<string, unknown> = { ...rest };
-  if (t !== undefined && t !== null && out.time === undefined) out.time = t;
-  if (u !== undefined && u !== null && out.values === undefined) out.values = u;
-  return out;
 }
 
 /** "stripe" (the original's default) is our Stripe Checkout; "crypto" is x402 here (Coinbase Commerce is gone). */
@@ -74,18 +45,8 @@ export function toSimulateInput(ctx: ServiceContext, body: CompatSimulateRequest
       });
     }
   }
-  const raw = body as Record<string, unknown>;
-  const picked: Record<string, unknown> = {};
-  for (const k of OUR_FIELDS) {
-    const v = raw[k];
-    if (v !== undefined && v !== null) picked[k] = v;
-  }
+  const picked = compatSimulateFields(body as Record<string, unknown>);
   if (typeof picked.fmu_id === 'string') picked.fmu_id = compatFmuId(picked.fmu_id);
-  if (Array.isArray(picked.input_signals)) {
-    picked.input_signals = picked.input_signals.map((s) => (typeof s === 'object' && s !== null ? signalOf(s as Record<string, unknown>) : s));
-  }
-  // The original's SDK sends empty lists for "none"; ours has no empty-list meaning for these.
-  for (const k of ['kpis', 'input_signals', 'outputs'] as const) if (Array.isArray(picked[k]) && picked[k].length === 0) delete picked[k];
   const method = paymentMethodOf(ctx, picked.payment_method);
   if (method === undefined) delete picked.payment_method;
   else picked.payment_method = method;

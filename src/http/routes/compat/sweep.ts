@@ -21,10 +21,13 @@ import { CompatValidationError, toSimulateInput } from './request.ts';
 import { paymentFromRequired } from './shapes.ts';
 import { x402PaymentFromHeaders } from './x402-header.ts';
 
+const REQUEST_FIELDS = new Set(['fmu_id', 'start_time', 'stop_time', 'step', 'tolerance', 'fixed_step', 'interface', 'solver', 'kpis', 'outputs']);
+
 /** "start_values.k" or "k" → the variable; other paths of the original's request are not sweepable here. */
 function variableOfPath(path: string): string {
   if (path.startsWith('start_values.')) return path.slice('start_values.'.length);
-  if (!path.includes('.')) return path;
+  // A bare name is a start value, unless it names a field of the request itself (stop_time, step...).
+  if (!path.includes('.') && !REQUEST_FIELDS.has(path)) return path;
   throw new GatewayError('UNSUPPORTED_FEATURE', `sweep_parameters path "${path}" is not a start value`, {
     feature: 'sweep_path',
     hint: 'Sweep start values: "start_values.<variable>" (parameters and initial values of the model).',
