@@ -83,9 +83,13 @@ function configFileFields(path: string): Record<string, unknown> {
 function fmuInCwd(): string {
   const found = readdirSync('.').filter((f) => f.endsWith('.fmu'));
   if (found.length === 1 && found[0] !== undefined) return resolve(found[0]);
-  throw new GatewayError('BAD_REQUEST', found.length === 0 ? 'No FMU given and no .fmu in this folder' : `No FMU given and ${found.length} .fmu files here`, {
-    hint: 'Name one: fmu-gateway run model.fmu (or --fmu model.fmu, or msl:BouncingBall).',
-  });
+  throw new GatewayError(
+    'BAD_REQUEST',
+    found.length === 0 ? 'No FMU given and no .fmu in this folder' : `No FMU given and ${found.length} .fmu files here`,
+    {
+      hint: 'Name one: fmu-gateway run model.fmu (or --fmu model.fmu, or msl:BouncingBall).',
+    },
+  );
 }
 
 export async function runRunCommand(argv: string[]): Promise<number> {

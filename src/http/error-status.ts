@@ -61,7 +61,7 @@ export function httpStatusOf(code: ErrorCode): number {
 
 export const RestErrorSchema = z
   .object({
-    detail: z.string().describe('The message alone, where FastAPI-style clients (the original gateway\'s SDK) look for it.'),
+    detail: z.string().describe("The message alone, where FastAPI-style clients (the original gateway's SDK) look for it."),
     error: ErrorInfoSchema,
   })
   .describe('Every REST error: a stable code, a message, a hint.');

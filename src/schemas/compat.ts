@@ -32,10 +32,10 @@ export const CompatSimulateRequestSchema = z
     payment_token: nullish(z.string()).describe('From GET /payments/checkout/{session_id} once paid.'),
     payment_method: nullish(z.string()).describe('"stripe" (default, a Stripe Checkout) or "crypto" (x402, when X402_PAY_TO is set).'),
     quote_only: nullish(z.boolean()).describe('true: answer 402 with the price (and a checkout when payment is due); nothing runs.'),
-    parameters: z.unknown().optional().describe('The original\'s surrogate-model parameters: only null/absent is accepted here.'),
-    drive_cycle: z.unknown().optional().describe('The original\'s surrogate-model drive cycle: only null/absent is accepted here.'),
+    parameters: z.unknown().optional().describe("The original's surrogate-model parameters: only null/absent is accepted here."),
+    drive_cycle: z.unknown().optional().describe("The original's surrogate-model drive cycle: only null/absent is accepted here."),
   })
-  .describe('The original gateway\'s simulate request. Unknown fields are ignored and null means absent, as there.');
+  .describe("The original gateway's simulate request. Unknown fields are ignored and null means absent, as there.");
 export type CompatSimulateRequest = z.infer<typeof CompatSimulateRequestSchema>;
 
 export const CompatUploadSchema = z
@@ -47,7 +47,7 @@ export const CompatUploadSchema = z
     guid: z.string(),
     fmu_id: z.string().describe('Ours: "sha256:<hex>".'),
   })
-  .describe('The stored FMU: the original\'s fields, then ours (see POST /v2/fmus).');
+  .describe("The stored FMU: the original's fields, then ours (see POST /v2/fmus).");
 
 export const CompatByHashSchema = z.object({
   fmu_id: z.string().describe('The bare sha256 hex, as the original answered.'),
@@ -65,7 +65,9 @@ export const CompatVariableSchema = z.looseObject({
   variability: z.string(),
   declaredType: z.string().nullable().describe('The name of its declared type (TypeDefinitions), or null.'),
 });
-export const CompatVariablesSchema = z.array(CompatVariableSchema).describe('Every model variable (ours add value_reference, type, start, unit...).');
+export const CompatVariablesSchema = z
+  .array(CompatVariableSchema)
+  .describe('Every model variable (ours add value_reference, type, start, unit...).');
 
 export const CompatLibraryItemSchema = z.object({
   id: z.string().describe('The model name, as the original listed it; simulate it as "msl:<id>".'),
@@ -79,7 +81,9 @@ export const CompatLibraryItemSchema = z.object({
   fmu_id: z.string().describe('Ours: "msl:<Name>".'),
   fmi_versions: z.array(z.string()),
 });
-export const CompatLibrarySchema = z.array(CompatLibraryItemSchema).describe('The built-in models (a list, as the original\'s GET /library).');
+export const CompatLibrarySchema = z
+  .array(CompatLibraryItemSchema)
+  .describe("The built-in models (a list, as the original's GET /library).");
 
 const KeyResultValue = z.union([z.number(), z.string()]).nullable();
 
@@ -89,7 +93,7 @@ export const CompatSimulationResultSchema = z.object({
   key_results: z
     .record(z.string(), KeyResultValue)
     .describe('final_time, final_<variable> per output, and each requested KPI (null when undefined for the data).'),
-  provenance: z.record(z.string(), z.string()).describe('fmi_version, guid, sha256 (the original\'s), then ours as strings.'),
+  provenance: z.record(z.string(), z.string()).describe("fmi_version, guid, sha256 (the original's), then ours as strings."),
   artifacts: z.array(z.string()).describe('Paths of the full result (CSV).'),
   summary_url: z.string().describe('GET it for the run with its history.'),
   // Ours, additively.
@@ -123,12 +127,12 @@ export const CompatPaymentSchema = z
     next_steps: z.array(z.string()).optional(),
     checkout_unavailable: z.object({ code: z.string(), message: z.string() }).optional(),
   })
-  .describe('402: the original\'s payment body; with crypto, the x402 requirements (x402Version, resource, accepts) beside it.');
+  .describe("402: the original's payment body; with crypto, the x402 requirements (x402Version, resource, accepts) beside it.");
 export type CompatPayment = z.infer<typeof CompatPaymentSchema>;
 
 export const CompatPayRequestSchema = z.looseObject({
   fmu_id: nullish(z.string()),
-  success_url: nullish(z.string()).describe('Ignored: the gateway\'s own pages are used (no caller-chosen redirects).'),
+  success_url: nullish(z.string()).describe("Ignored: the gateway's own pages are used (no caller-chosen redirects)."),
   cancel_url: nullish(z.string()).describe('Ignored, as success_url.'),
 });
 
@@ -227,7 +231,9 @@ export function compatSimulateFields(raw: Record<string, unknown>): Record<strin
     if (v !== undefined && v !== null) picked[k] = v;
   }
   if (Array.isArray(picked.input_signals)) {
-    picked.input_signals = picked.input_signals.map((s: unknown) => (typeof s === 'object' && s !== null ? signalOf(s as Record<string, unknown>) : s));
+    picked.input_signals = picked.input_signals.map((s: unknown) =>
+      typeof s === 'object' && s !== null ? signalOf(s as Record<string, unknown>) : s,
+    );
   }
   for (const k of ['kpis', 'input_signals', 'outputs'] as const) if (Array.isArray(picked[k]) && picked[k].length === 0) delete picked[k];
   return picked;

@@ -51,7 +51,9 @@ export const QuoteSuccessSchema = z.object({
   checkout_unavailable: z
     .object({ code: z.literal('PAYMENT_PROVIDER_UNAVAILABLE'), message: z.string() })
     .optional()
-    .describe('Payment is due but no checkout could be opened now (the payment provider is unreachable); the price stands. Ask again later.'),
+    .describe(
+      'Payment is due but no checkout could be opened now (the payment provider is unreachable); the price stands. Ask again later.',
+    ),
   next_steps: z.array(z.string()).describe('What to do next.'),
 });
 export type QuoteSuccess = z.infer<typeof QuoteSuccessSchema>;

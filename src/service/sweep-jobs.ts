@@ -154,7 +154,11 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
   // Unknown or unsettable names are refused now (422), not reported later as a failed sweep.
   for (const p of input.parameters) requireVariable(opened.modelDescription, p.name, 'parameters');
   const { parameters: _p, ...base } = input;
-  const plan = planSimulation(opened.modelDescription, { ...base, start_values: { ...base.start_values } }, ctx.config.limits.maxOutputRows);
+  const plan = planSimulation(
+    opened.modelDescription,
+    { ...base, start_values: { ...base.start_values } },
+    ctx.config.limits.maxOutputRows,
+  );
   const rows = estimateRows(plan.startTime, plan.stopTime, plan.step) * total;
   const job: SweepJob = {
     sweep_id: randomUUID(),
@@ -181,16 +185,23 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
   );
   void (async () => {
     try {
-      const { output, plotPng } = await sweepRuns(ctx, { ...input, plot: true }, {
-        callerId: opts.callerId,
-        onRunDone: (done) => {
-          job.completed_runs = done;
+      const { output, plotPng } = await sweepRuns(
+        ctx,
+        { ...input, plot: true },
+        {
+          callerId: opts.callerId,
+          onRunDone: (done) => {
+            job.completed_runs = done;
+          },
         },
-      });
+      );
       const results = runsOf(input, output);
       const charts: SweepChart[] = [];
       if (plotPng !== undefined) {
-        charts.push({ chart_title: `Overlay of ${output.completed} runs`, image_base64: `data:image/png;base64,${plotPng.toString('base64')}` });
+        charts.push({
+          chart_title: `Overlay of ${output.completed} runs`,
+          image_base64: `data:image/png;base64,${plotPng.toString('base64')}`,
+        });
       }
       for (const c of opts.charts ?? []) {
         const chart = xyChart(c, results);

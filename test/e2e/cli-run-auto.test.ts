@@ -42,8 +42,14 @@ async function cli(args: string[], extra: Record<string, string>, cwd = home): P
 }
 
 const keysFile = () => join(home, 'config', 'keys.json');
-const readKeys = (): Record<string, string> => (existsSync(keysFile()) ? (JSON.parse(readFileSync(keysFile(), 'utf8')) as Record<string, string>) : {});
-const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { run_id: string; provenance: { executed_on?: string; fmu_sha256: string }; summary: Record<string, { final: number }> };
+const readKeys = (): Record<string, string> =>
+  existsSync(keysFile()) ? (JSON.parse(readFileSync(keysFile(), 'utf8')) as Record<string, string>) : {};
+const summaryOf = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+    run_id: string;
+    provenance: { executed_on?: string; fmu_sha256: string };
+    summary: Record<string, { final: number }>;
+  };
 
 describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
   let gw: HttpGateway;
@@ -69,7 +75,10 @@ describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
     // The original's --config: {stop_time, step, start_values, kpis}; here for Dahlquist x(t) = exp(-k t).
     writeFileSync(config, JSON.stringify({ stop_time: 1, step: 0.1, start_values: { k: 2 }, input_signals: [], kpis: ['x_max'] }));
     const out1 = join(home, 'out1');
-    const r = await cli(['run', '--auto', '--fmu', dahlquist, '--config', config, '--out', out1], { FMU_GATEWAY_URL: proxy.url, FMU_GATEWAY_LOCAL_URL: nothingThere });
+    const r = await cli(['run', '--auto', '--fmu', dahlquist, '--config', config, '--out', out1], {
+      FMU_GATEWAY_URL: proxy.url,
+      FMU_GATEWAY_LOCAL_URL: nothingThere,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /created an API key/);
     const key = readKeys()[proxy.url];
@@ -86,7 +95,9 @@ describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
     assert.equal(uploads(), 1);
     assert.equal(keys(), 1);
 
-    const r2 = await cli(['run', '--auto', dahlquist, '--config', config, '--set', 'k=1', '--out', join(home, 'out2')], { FMU_GATEWAY_URL: proxy.url });
+    const r2 = await cli(['run', '--auto', dahlquist, '--config', config, '--set', 'k=1', '--out', join(home, 'out2')], {
+      FMU_GATEWAY_URL: proxy.url,
+    });
     assert.equal(r2.code, 0, r2.stderr);
     assert.doesNotMatch(r2.stderr, /created an API key/);
     assert.equal(uploads(), 1, 'the gateway had the bytes: nothing uploaded again');
@@ -106,7 +117,9 @@ describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
 
   it('runs in-process when there is no gateway at all', async () => {
     const out = join(home, 'out-inproc');
-    const r = await cli(['run', '--auto', 'msl:Dahlquist', '--stop', '1', '--step', '0.5', '--out', out], { FMU_GATEWAY_LOCAL_URL: nothingThere });
+    const r = await cli(['run', '--auto', 'msl:Dahlquist', '--stop', '1', '--step', '0.5', '--out', out], {
+      FMU_GATEWAY_LOCAL_URL: nothingThere,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /gateway: in-process/);
     assert.notEqual(summaryOf(out).provenance.executed_on, 'remote');

@@ -30,7 +30,12 @@ interface Res {
   json: <T = Json>() => T;
 }
 
-async function call(base: string, method: string, path: string, opts: { key?: string; json?: unknown; body?: FormData; raw?: string } = {}): Promise<Res> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { key?: string; json?: unknown; body?: FormData; raw?: string } = {},
+): Promise<Res> {
   const headers: Record<string, string> = {};
   if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
   let body: string | FormData | undefined;
@@ -84,7 +89,11 @@ async function waitSweep(base: string, key: string, url: string): Promise<Json> 
   }
 }
 
-function scenario(name: string, backend: () => Promise<{ env: Record<string, string>; stop: () => Promise<void> }>, skip: string | false): void {
+function scenario(
+  name: string,
+  backend: () => Promise<{ env: Record<string, string>; stop: () => Promise<void> }>,
+  skip: string | false,
+): void {
   describe(`original contract on ${name}`, { timeout: 400_000, skip }, () => {
     let gw: HttpGateway;
     let paid: HttpGateway;
@@ -189,10 +198,25 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
     it('POST /simulate takes the original body (nulls, unknown fields) and answers {run_id, status "ok", key_results, provenance, artifacts, summary_url}', async () => {
       const r = await call(base, 'POST', '/simulate', {
         key,
-        json: originalBody({ fmu_id: 'msl:BouncingBall', stop_time: 1.0, step: 0.01, kpis: ['h_rms', 'h_max'], payment_method: 'stripe', some_future_field: 1 }),
+        json: originalBody({
+          fmu_id: 'msl:BouncingBall',
+          stop_time: 1.0,
+          step: 0.01,
+          kpis: ['h_rms', 'h_max'],
+          payment_method: 'stripe',
+          some_future_field: 1,
+        }),
       });
       assert.equal(r.status, 200, r.text);
-      const b = r.json<{ run_id: string; status: string; key_results: Json; provenance: Json; artifacts: string[]; summary_url: string; rows: number }>();
+      const b = r.json<{
+        run_id: string;
+        status: string;
+        key_results: Json;
+        provenance: Json;
+        artifacts: string[];
+        summary_url: string;
+        rows: number;
+      }>();
       assert.equal(b.status, 'ok');
       assert.equal(b.key_results.final_time, 1);
       assert.equal(typeof b.key_results.final_h, 'number');
@@ -248,16 +272,26 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
       assertDetail(await call(base, 'POST', '/simulate', { key, json: { stop_time: 1 } }), 422, 'BAD_REQUEST');
       assertDetail(await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: 'soon' } }), 422);
       assertDetail(await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: -1, step: 0.1 } }), 422);
-      assertDetail(await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, kpis: ['nonsense'] } }), 422);
+      assertDetail(
+        await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, kpis: ['nonsense'] } }),
+        422,
+      );
       assertDetail(
         await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, parameters: { gamma: 0.5 } } }),
         422,
         'UNSUPPORTED_FEATURE',
       );
-      assertDetail(await call(base, 'POST', '/simulate', { key, json: originalBody({ fmu_id: 'msl:NoSuchModel', stop_time: 1, step: 0.1 }) }), 404, 'NOT_FOUND');
+      assertDetail(
+        await call(base, 'POST', '/simulate', { key, json: originalBody({ fmu_id: 'msl:NoSuchModel', stop_time: 1, step: 0.1 }) }),
+        404,
+        'NOT_FOUND',
+      );
       // Payment fields on a free gateway are refused rather than silently ignored.
       assertDetail(
-        await call(base, 'POST', '/simulate', { key, json: originalBody({ fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.1, payment_token: 'tok' }) }),
+        await call(base, 'POST', '/simulate', {
+          key,
+          json: originalBody({ fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.1, payment_token: 'tok' }),
+        }),
         400,
         'PAYMENTS_DISABLED',
       );
@@ -269,7 +303,9 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
         json: {
           base_request: originalBody({ fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.1, kpis: ['x_max'] }),
           sweep_parameters: [{ path: 'start_values.k', values: [1, 2, 3] }],
-          post_processing: [{ chart_type: 'xy_plot', chart_title: 'x(1) over k', x_axis_param: 'start_values.k', y_axis_kpi: 'kpis.final_x' }],
+          post_processing: [
+            { chart_type: 'xy_plot', chart_title: 'x(1) over k', x_axis_param: 'start_values.k', y_axis_kpi: 'kpis.final_x' },
+          ],
         },
       });
       assert.equal(r.status, 202, r.text);
@@ -300,7 +336,10 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
       const one = await call(base, 'GET', `/simulations/${results[0]?.run_id ?? ''}`, { key });
       assert.equal(one.status, 200, one.text);
       assertDetail(
-        await call(base, 'POST', '/sweep', { key, json: { base_request: { fmu_id: 'msl:Dahlquist' }, sweep_parameters: [{ path: 'stop_time', values: [1] }] } }),
+        await call(base, 'POST', '/sweep', {
+          key,
+          json: { base_request: { fmu_id: 'msl:Dahlquist' }, sweep_parameters: [{ path: 'stop_time', values: [1] }] },
+        }),
         422,
         'UNSUPPORTED_FEATURE',
       );
@@ -362,7 +401,10 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
 
     it('paid: quote_only answers the 402 quote and runs nothing; POST /pay answers 200 with a checkout; crypto without X402_PAY_TO is a coded refusal', async () => {
       const pkey = await newKey(paidBase);
-      const q = await call(paidBase, 'POST', '/simulate', { key: pkey, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.01, quote_only: true } });
+      const q = await call(paidBase, 'POST', '/simulate', {
+        key: pkey,
+        json: { fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.01, quote_only: true },
+      });
       assert.equal(q.status, 402, q.text);
       assert.equal(q.json().status, 'quote_only');
       assert.equal(q.json().amount, 1);
@@ -373,7 +415,10 @@ function scenario(name: string, backend: () => Promise<{ env: Record<string, str
       assert.equal(pay.status, 200, pay.text);
       assert.match(String(pay.json().session_id), /^cs_test/);
       assert.equal(pay.json().status, 'payment_required');
-      const crypto = await call(paidBase, 'POST', '/simulate', { key: pkey, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, payment_method: 'crypto' } });
+      const crypto = await call(paidBase, 'POST', '/simulate', {
+        key: pkey,
+        json: { fmu_id: 'msl:BouncingBall', stop_time: 1, payment_method: 'crypto' },
+      });
       assertDetail(crypto, 400, 'PAYMENT_METHOD_UNSUPPORTED');
       assert.equal(crypto.json<{ error: { data: Json } }>().error.data.setting, 'X402_PAY_TO');
     });
@@ -411,7 +456,10 @@ describe('crypto → x402, and a quote while the payment provider is down', { ti
 
   it('quote_only answers the locally computed price with checkout_unavailable PAYMENT_PROVIDER_UNAVAILABLE, and the x402 offer', async () => {
     const key = await newKey(base);
-    const q = await call(base, 'POST', '/simulate', { key, json: { fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.01, quote_only: true } });
+    const q = await call(base, 'POST', '/simulate', {
+      key,
+      json: { fmu_id: 'msl:BouncingBall', stop_time: 1, step: 0.01, quote_only: true },
+    });
     assert.equal(q.status, 402, q.text);
     const b = q.json<Json & { checkout_unavailable: { code: string }; accepts?: Json[] }>();
     assert.equal(b.amount, 1);

@@ -20,7 +20,12 @@ import { startHttpGateway, type HttpGateway } from './mcp-harness.ts';
 const exec = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 type Json = Record<string, unknown>;
-type Op = Json & { operationId?: string; security?: unknown[]; responses: Record<string, Json>; requestBody?: { content: Record<string, Json> } };
+type Op = Json & {
+  operationId?: string;
+  security?: unknown[];
+  responses: Record<string, Json>;
+  requestBody?: { content: Record<string, Json> };
+};
 
 describe('OpenAPI document and /docs', { timeout: 240_000 }, () => {
   let gw: HttpGateway;
@@ -39,7 +44,9 @@ describe('OpenAPI document and /docs', { timeout: 240_000 }, () => {
   });
 
   const ops = (): [string, string, Op][] =>
-    Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]): [string, string, Op] => [method, path, op]));
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]): [string, string, Op] => [method, path, op]),
+    );
 
   it('gives every operation a unique operationId', () => {
     const ids = ops().map(([, , op]) => op.operationId);
@@ -135,7 +142,10 @@ describe('OpenAPI document and /docs', { timeout: 240_000 }, () => {
     }
     const share = ink / (png.width * png.height);
     assert.ok(share > 0.02, `only ${(share * 100).toFixed(2)} % of the screenshot is drawn`);
-    const { stdout: dom } = await exec(CHROMIUM, ['--headless', ...root, '--dump-dom', `${base}/docs`], { timeout: 120_000, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout: dom } = await exec(CHROMIUM, ['--headless', ...root, '--dump-dom', `${base}/docs`], {
+      timeout: 120_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     assert.match(dom, /<code>\/v2\/simulate<\/code>/);
     assert.match(dom, /<code>\/simulate<\/code>/);
     assert.match(dom, /Bearer &lt;key&gt;/);

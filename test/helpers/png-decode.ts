@@ -30,7 +30,8 @@ export function decodePng(png: Buffer): DecodedPng {
       height = data.readUInt32BE(4);
       const depth = data[8];
       const colorType = data[9] ?? -1;
-      if (depth !== 8 || data[12] !== 0 || CHANNELS[colorType] === undefined) throw new Error(`unsupported PNG (depth ${depth}, type ${colorType})`);
+      if (depth !== 8 || data[12] !== 0 || CHANNELS[colorType] === undefined)
+        throw new Error(`unsupported PNG (depth ${depth}, type ${colorType})`);
       channels = CHANNELS[colorType] as number;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;

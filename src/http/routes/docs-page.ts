@@ -24,7 +24,14 @@ function schemaSummary(schema: unknown, depth = 0): string {
   const required = new Set(Array.isArray(s.required) ? (s.required as string[]) : []);
   const rows = Object.entries(props)
     .map(([name, p]) => {
-      const type = typeof p.type === 'string' ? p.type : Array.isArray(p.type) ? (p.type as string[]).join(' | ') : p.anyOf !== undefined ? 'one of' : '';
+      const type =
+        typeof p.type === 'string'
+          ? p.type
+          : Array.isArray(p.type)
+            ? (p.type as string[]).join(' | ')
+            : p.anyOf !== undefined
+              ? 'one of'
+              : '';
       return `<tr><td><code>${esc(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''}</td><td class="t">${esc(type)}</td><td>${md(p.description)}</td></tr>`;
     })
     .join('');
@@ -45,7 +52,10 @@ function operation(method: string, path: string, op: Json): string {
   if (params.length > 0) {
     parts.push(
       `<table class="fields"><thead><tr><th>parameter</th><th>in</th><th></th></tr></thead><tbody>${params
-        .map((p) => `<tr><td><code>${esc(String(p.name))}</code></td><td class="t">${esc(String(p.in))}</td><td>${md(p.description ?? (p.schema as Json | undefined)?.description)}</td></tr>`)
+        .map(
+          (p) =>
+            `<tr><td><code>${esc(String(p.name))}</code></td><td class="t">${esc(String(p.in))}</td><td>${md(p.description ?? (p.schema as Json | undefined)?.description)}</td></tr>`,
+        )
         .join('')}</tbody></table>`,
     );
   }

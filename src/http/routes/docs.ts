@@ -50,7 +50,14 @@ export function libraryExamples(catalog: CatalogLike): Examples {
     ex['POST /sweep'] = {
       base_request: { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.1, kpis: [`${state}_max`] },
       sweep_parameters: [{ path: `start_values.${param}`, values: [0.5, 1, 2] }],
-      post_processing: [{ chart_type: 'xy_plot', chart_title: `${state}(1) over ${param}`, x_axis_param: `start_values.${param}`, y_axis_kpi: `kpis.final_${state}` }],
+      post_processing: [
+        {
+          chart_type: 'xy_plot',
+          chart_title: `${state}(1) over ${param}`,
+          x_axis_param: `start_values.${param}`,
+          y_axis_kpi: `kpis.final_${state}`,
+        },
+      ],
     };
   }
   return ex;
@@ -90,6 +97,9 @@ export async function registerDocs(app: FastifyInstance, publicBaseUrl: string |
   let page: string | undefined;
   app.get('/docs', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     page ??= renderDocsPage(app.swagger() as Record<string, unknown>);
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(page);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .send(page);
   });
 }

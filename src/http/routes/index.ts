@@ -19,7 +19,14 @@ import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
 export type RouteGroup = FastifyPluginAsync<RestDeps>;
 
 /** Our groups: each registered at the root and under /v2; each skips what the other surface owns. */
-const OURS: readonly FastifyPluginAsync<MountOptions>[] = [keyRoutes, libraryRoutes, fmuRoutes, simulateRoutes, runRoutes, paymentRoutes] as FastifyPluginAsync<MountOptions>[];
+const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
+  keyRoutes,
+  libraryRoutes,
+  fmuRoutes,
+  simulateRoutes,
+  runRoutes,
+  paymentRoutes,
+] as FastifyPluginAsync<MountOptions>[];
 
 function mounted(surface: Surface): RouteGroup {
   return async (app, deps) => {
@@ -29,10 +36,4 @@ function mounted(surface: Surface): RouteGroup {
   };
 }
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [
-  healthRoutes,
-  compatRoutes,
-  mounted('root'),
-  mounted('v2'),
-  mcpRoutes,
-] as RouteGroup[];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [healthRoutes, compatRoutes, mounted('root'), mounted('v2'), mcpRoutes] as RouteGroup[];

@@ -105,7 +105,6 @@ export const paymentRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, de
       return reply.code(out.status === 'pending' ? 202 : 200).send(out);
     },
   );
-
 };
 
 /** POST /webhooks/stripe and the pages Stripe sends the paying human back to: at the root only. */

@@ -43,9 +43,13 @@ export async function receiveUpload(req: FastifyRequest, deps: RestDeps): Promis
   const part = await req.file();
   if (part === undefined || part.fieldname !== 'file') {
     part?.file.resume();
-    throw new GatewayError('BAD_REQUEST', `No file in the multipart field "file"${part === undefined ? '' : ` (got "${part.fieldname}")`}.`, {
-      hint: 'Send the .fmu as the multipart field named "file".',
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `No file in the multipart field "file"${part === undefined ? '' : ` (got "${part.fieldname}")`}.`,
+      {
+        hint: 'Send the .fmu as the multipart field named "file".',
+      },
+    );
   }
   const tmp = ctx.fmuStore.tempPath();
   const hash = createHash('sha256');
@@ -69,7 +73,8 @@ export async function receiveUpload(req: FastifyRequest, deps: RestDeps): Promis
     throw new UploadTooLarge(maxBytes);
   }
   const out = await uploadFmuFromFile(scopeToCaller(ctx, accounts, callerOf(req), 'rest'), tmp);
-  if (out.fmu_id !== `sha256:${hash.digest('hex')}`) throw new GatewayError('INTERNAL', 'upload: the stored digest differs from the received bytes');
+  if (out.fmu_id !== `sha256:${hash.digest('hex')}`)
+    throw new GatewayError('INTERNAL', 'upload: the stored digest differs from the received bytes');
   return out;
 }
 

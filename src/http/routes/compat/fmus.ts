@@ -32,7 +32,14 @@ export const compatFmuRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps
         tags: ['original API'],
         consumes: ['multipart/form-data'],
         body: UploadBodySchema,
-        response: { 200: CompatUploadSchema, 400: RestErrorSchema, 401: RestErrorSchema, 413: RestErrorSchema, 422: RestErrorSchema, 507: RestErrorSchema },
+        response: {
+          200: CompatUploadSchema,
+          400: RestErrorSchema,
+          401: RestErrorSchema,
+          413: RestErrorSchema,
+          422: RestErrorSchema,
+          507: RestErrorSchema,
+        },
       },
       validatorCompiler: () => () => true,
     },
@@ -54,7 +61,7 @@ export const compatFmuRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps
       schema: {
         operationId: 'getFmuByHash',
         summary: 'Has this key uploaded these bytes? (original shape)',
-        description: '200 with the FMU\'s metadata when this key uploaded an FMU with this sha256, 404 otherwise (then POST /fmus).',
+        description: "200 with the FMU's metadata when this key uploaded an FMU with this sha256, 404 otherwise (then POST /fmus).",
         tags: ['original API'],
         params: Sha256ParamsSchema,
         response: { 200: CompatByHashSchema, 401: RestErrorSchema, 404: RestErrorSchema },
@@ -86,7 +93,8 @@ export const compatFmuRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps
       schema: {
         operationId: 'getVariablesCompat',
         summary: 'The variables of an FMU (original shape: a plain list)',
-        description: 'id: an upload\'s bare sha256 hex, "sha256:<hex>" or "msl:<Name>". Our envelope (filters, limits) is GET /v2/fmus/{id}/variables.',
+        description:
+          'id: an upload\'s bare sha256 hex, "sha256:<hex>" or "msl:<Name>". Our envelope (filters, limits) is GET /v2/fmus/{id}/variables.',
         tags: ['original API'],
         params: FmuPathParamsSchema,
         response: { 200: CompatVariablesSchema, 401: RestErrorSchema, 404: RestErrorSchema },

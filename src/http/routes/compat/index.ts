@@ -21,10 +21,14 @@ export const compatRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) =
     if (err instanceof CompatValidationError) return reply.code(422).send(restErrorBody(err));
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
-      const e = new GatewayError('BAD_REQUEST', `Invalid request ${err.validationContext ?? 'input'}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
-        issues,
-        hint: 'Check the request against GET /openapi.json and send it again.',
-      });
+      const e = new GatewayError(
+        'BAD_REQUEST',
+        `Invalid request ${err.validationContext ?? 'input'}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+        {
+          issues,
+          hint: 'Check the request against GET /openapi.json and send it again.',
+        },
+      );
       return reply.code(422).send(restErrorBody(e));
     }
     // Everything else: the gateway's one error handler (src/http/server.ts).

@@ -26,7 +26,8 @@ export const compatPaymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, 
       schema: {
         operationId: 'payCompat',
         summary: 'Open a checkout for one simulation (original shape)',
-        description: 'Answers 200 with the payment body (checkout_url, session_id). success_url / cancel_url are ignored: the gateway\'s own pages are used.',
+        description:
+          "Answers 200 with the payment body (checkout_url, session_id). success_url / cancel_url are ignored: the gateway's own pages are used.",
         tags: ['original API'],
         body: CompatPayRequestSchema.nullish(),
         response: { 200: CompatPaymentSchema, 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 502: RestErrorSchema },
@@ -58,7 +59,8 @@ export const compatPaymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, 
       schema: {
         operationId: 'redeemCheckoutCompat',
         summary: 'The payment token of a paid checkout (original shape)',
-        description: '200 with payment_token once paid (shown once); 404 while unpaid; 410 when already redeemed or expired. Same key only.',
+        description:
+          '200 with payment_token once paid (shown once); 404 while unpaid; 410 when already redeemed or expired. Same key only.',
         tags: ['original API'],
         params: z.object({ session_id: CheckoutSessionIdSchema }),
         response: { 200: CompatTokenSchema, 401: RestErrorSchema, 404: RestErrorSchema, 410: RestErrorSchema },

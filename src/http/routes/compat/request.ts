@@ -25,11 +25,15 @@ function paymentMethodOf(ctx: ServiceContext, m: unknown): string | undefined {
   if (m === undefined || m === null || m === 'stripe' || m === 'stripe_checkout') return undefined;
   if (m === 'crypto' || m === 'x402') {
     if (ctx.payments?.enabled === true && (ctx.config.x402.payTo ?? '') === '') {
-      throw new GatewayError('PAYMENT_METHOD_UNSUPPORTED', 'payment_method "crypto" is paid with x402 here, and this gateway has no X402_PAY_TO', {
-        setting: 'X402_PAY_TO',
-        methods: ['stripe'],
-        hint: 'Use payment_method "stripe" (or omit it), or set X402_PAY_TO (the address that receives x402 payments) on the gateway.',
-      });
+      throw new GatewayError(
+        'PAYMENT_METHOD_UNSUPPORTED',
+        'payment_method "crypto" is paid with x402 here, and this gateway has no X402_PAY_TO',
+        {
+          setting: 'X402_PAY_TO',
+          methods: ['stripe'],
+          hint: 'Use payment_method "stripe" (or omit it), or set X402_PAY_TO (the address that receives x402 payments) on the gateway.',
+        },
+      );
     }
     return 'x402';
   }
@@ -39,10 +43,14 @@ function paymentMethodOf(ctx: ServiceContext, m: unknown): string | undefined {
 export function toSimulateInput(ctx: ServiceContext, body: CompatSimulateRequest): SimulateInput {
   for (const field of ['parameters', 'drive_cycle'] as const) {
     if (body[field] !== undefined && body[field] !== null) {
-      throw new GatewayError('UNSUPPORTED_FEATURE', `"${field}" drives the original gateway's built-in gear surrogate, which this gateway does not have`, {
-        feature: field,
-        hint: `Send "${field}": null (or leave it out) and describe the run with fmu_id, start_values and input_signals.`,
-      });
+      throw new GatewayError(
+        'UNSUPPORTED_FEATURE',
+        `"${field}" drives the original gateway's built-in gear surrogate, which this gateway does not have`,
+        {
+          feature: field,
+          hint: `Send "${field}": null (or leave it out) and describe the run with fmu_id, start_values and input_signals.`,
+        },
+      );
     }
   }
   const picked = compatSimulateFields(body as Record<string, unknown>);

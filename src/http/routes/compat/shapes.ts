@@ -41,7 +41,12 @@ export function paymentFromQuote(q: QuoteSuccess, status: 'payment_required' | '
     status,
     amount: q.amount,
     currency: q.currency,
-    methods: methodsOf(q.checkout?.methods ?? [...(q.payment_required && q.checkout_unavailable === undefined ? ['stripe_checkout'] : []), ...(q.x402 === undefined ? [] : ['x402'])]),
+    methods: methodsOf(
+      q.checkout?.methods ?? [
+        ...(q.payment_required && q.checkout_unavailable === undefined ? ['stripe_checkout'] : []),
+        ...(q.x402 === undefined ? [] : ['x402']),
+      ],
+    ),
     description: status === 'quote_only' ? 'Simulation payment quote' : DESCRIPTION,
     next_step: q.payment_required ? NEXT_STEP : 'This run is free: send the request again without quote_only',
     checkout_url: q.checkout?.checkout_url ?? null,

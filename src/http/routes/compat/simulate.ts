@@ -8,7 +8,12 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isGatewayError, type ErrorCode } from '../../../errors.ts';
-import { CompatPaymentSchema, CompatSimulateRequestSchema, CompatSimulationResultSchema, CompatSimulationSummarySchema } from '../../../schemas/compat.ts';
+import {
+  CompatPaymentSchema,
+  CompatSimulateRequestSchema,
+  CompatSimulationResultSchema,
+  CompatSimulationSummarySchema,
+} from '../../../schemas/compat.ts';
 import { PaymentRequiredSchema } from '../../../schemas/errors.ts';
 import { RunPathParamsSchema } from '../../../schemas/rest.ts';
 import type { SimulateInput } from '../../../schemas/simulate.ts';
@@ -22,7 +27,12 @@ import { paymentFromQuote, paymentFromRequired, simulationResult, type RunFacts 
 import { sendSettlement, x402PaymentFromHeaders } from './x402-header.ts';
 
 /** Token refusals the original answered with 402 and a new checkout. */
-const TOKEN_REFUSALS: ReadonlySet<ErrorCode> = new Set(['PAYMENT_TOKEN_INVALID', 'PAYMENT_TOKEN_USED', 'PAYMENT_TOKEN_EXPIRED', 'PAYMENT_TOKEN_MISMATCH']);
+const TOKEN_REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'PAYMENT_TOKEN_INVALID',
+  'PAYMENT_TOKEN_USED',
+  'PAYMENT_TOKEN_EXPIRED',
+  'PAYMENT_TOKEN_MISMATCH',
+]);
 
 /** Most rows of a history inline; a longer run is strided down to this (the CSV has every row). */
 export const HISTORY_MAX_ROWS = 100_000;
@@ -46,7 +56,12 @@ async function historyOf(ctx: ServiceContext, runId: string, rows: number, calle
   const history: Record<string, (number | string | null)[]> = { time: [] };
   let start: number | undefined;
   for (;;) {
-    const slice = await readRunSlice(ctx, runId, { stride, maxRows: 5000, ...(start === undefined ? {} : { startTime: start }) }, { callerId });
+    const slice = await readRunSlice(
+      ctx,
+      runId,
+      { stride, maxRows: 5000, ...(start === undefined ? {} : { startTime: start }) },
+      { callerId },
+    );
     history.time?.push(...slice.time);
     slice.columns.forEach((c, i) => {
       const col = (history[c.name] ??= []);
@@ -89,7 +104,8 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
     async (req, reply) => {
       const c = scoped(callerOf(req));
       const input = toSimulateInput(ctx, req.body);
-      if (req.body.quote_only === true) return reply.code(402).send(paymentFromQuote(await quote(c, withoutPayment(input)), 'quote_only', null));
+      if (req.body.quote_only === true)
+        return reply.code(402).send(paymentFromQuote(await quote(c, withoutPayment(input)), 'quote_only', null));
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableFinished) abort.abort(new Error('client disconnected'));
@@ -108,7 +124,12 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
         }
         if (isGatewayError(e) && TOKEN_REFUSALS.has(e.code)) {
           const q = await quote(c, withoutPayment(input));
-          return reply.code(402).send({ ...paymentFromQuote(q, 'payment_required', 'invalid_or_expired_payment_token'), refusal: { code: e.code, message: e.message } });
+          return reply
+            .code(402)
+            .send({
+              ...paymentFromQuote(q, 'payment_required', 'invalid_or_expired_payment_token'),
+              refusal: { code: e.code, message: e.message },
+            });
         }
         throw e;
       } finally {
@@ -123,7 +144,9 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
       schema: {
         operationId: 'getSimulation',
         summary: 'A run with its history (original shape)',
-        description: 'The answer of POST /simulate plus history {time, <variable>...}: the full result, strided past ' + `${HISTORY_MAX_ROWS} rows (history_stride). Only the key that ran it sees a run.`,
+        description:
+          'The answer of POST /simulate plus history {time, <variable>...}: the full result, strided past ' +
+          `${HISTORY_MAX_ROWS} rows (history_stride). Only the key that ran it sees a run.`,
         tags: ['original API'],
         params: RunPathParamsSchema,
         response: { 200: CompatSimulationSummarySchema, 401: RestErrorSchema, 404: RestErrorSchema },

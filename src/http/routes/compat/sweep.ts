@@ -9,7 +9,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatewayError, isGatewayError } from '../../../errors.ts';
-import { CompatPaymentSchema, CompatSweepAcceptedSchema, CompatSweepRequestSchema, CompatSweepResultsSchema, type CompatSweepRequest } from '../../../schemas/compat.ts';
+import {
+  CompatPaymentSchema,
+  CompatSweepAcceptedSchema,
+  CompatSweepRequestSchema,
+  CompatSweepResultsSchema,
+  type CompatSweepRequest,
+} from '../../../schemas/compat.ts';
 import { PaymentRequiredSchema } from '../../../schemas/errors.ts';
 import { SweepInputSchema, type SweepInput } from '../../../schemas/simulate.ts';
 import { scopeToCaller, type ServiceContext } from '../../../service/index.ts';
@@ -21,7 +27,18 @@ import { CompatValidationError, toSimulateInput } from './request.ts';
 import { paymentFromRequired } from './shapes.ts';
 import { x402PaymentFromHeaders } from './x402-header.ts';
 
-const REQUEST_FIELDS = new Set(['fmu_id', 'start_time', 'stop_time', 'step', 'tolerance', 'fixed_step', 'interface', 'solver', 'kpis', 'outputs']);
+const REQUEST_FIELDS = new Set([
+  'fmu_id',
+  'start_time',
+  'stop_time',
+  'step',
+  'tolerance',
+  'fixed_step',
+  'interface',
+  'solver',
+  'kpis',
+  'outputs',
+]);
 
 /** "start_values.k" or "k" → the variable; other paths of the original's request are not sweepable here. */
 function variableOfPath(path: string): string {
@@ -104,7 +121,12 @@ export const compatSweepRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, de
       } catch (e) {
         if (isGatewayError(e) && e.code === 'PAYMENT_REQUIRED') {
           const p = PaymentRequiredSchema.safeParse({ ...e.data, status: 'payment_required' });
-          if (p.success) return reply.code(402).send(paymentFromRequired(p.data, input.payment_token === undefined ? 'complete_checkout' : 'invalid_or_expired_payment_token'));
+          if (p.success)
+            return reply
+              .code(402)
+              .send(
+                paymentFromRequired(p.data, input.payment_token === undefined ? 'complete_checkout' : 'invalid_or_expired_payment_token'),
+              );
         }
         throw e;
       }
@@ -117,7 +139,8 @@ export const compatSweepRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, de
       schema: {
         operationId: 'getSweepResults',
         summary: 'The state or results of a sweep',
-        description: 'RUNNING (progress), COMPLETED (results: parameters and KPIs per run; charts: an overlay of the runs and the requested x–y plots, PNG data URLs) or FAILED.',
+        description:
+          'RUNNING (progress), COMPLETED (results: parameters and KPIs per run; charts: an overlay of the runs and the requested x–y plots, PNG data URLs) or FAILED.',
         tags: ['original API'],
         params: z.object({ id: z.string().max(100) }),
         response: { 200: CompatSweepResultsSchema, 401: RestErrorSchema, 404: RestErrorSchema },

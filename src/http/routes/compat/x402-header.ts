@@ -13,12 +13,13 @@ export function x402PaymentFromHeaders(req: FastifyRequest): unknown {
   const raw = req.headers['payment-signature'] ?? req.headers['x-payment'];
   if (raw === undefined) return undefined;
   const text = Array.isArray(raw) ? raw[0] : raw;
-  if (text === undefined || text.length > MAX_HEADER_CHARS) throw new GatewayError('PAYMENT_INVALID', 'The x402 payment header is too large');
+  if (text === undefined || text.length > MAX_HEADER_CHARS)
+    throw new GatewayError('PAYMENT_INVALID', 'The x402 payment header is too large');
   try {
     return JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
   } catch {
     throw new GatewayError('PAYMENT_INVALID', 'The x402 payment header is not base64-encoded JSON', {
-      hint: 'Send PAYMENT-SIGNATURE: base64(JSON of the signed PaymentPayload) for one of the 402 answer\'s accepts.',
+      hint: "Send PAYMENT-SIGNATURE: base64(JSON of the signed PaymentPayload) for one of the 402 answer's accepts.",
     });
   }
 }
