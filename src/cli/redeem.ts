@@ -2,7 +2,7 @@
  * `fmu-gateway redeem SESSION_ID [--auto]`: a paid checkout → its payment token, for
  * `fmu-gateway run --payment-token`. Asks the gateway that opened the checkout: FMU_GATEWAY_URL
  * (with --auto also a local serve, as `run --auto` picks), with the key remembered for it; else
- * this machine's own payments. Exits 0 with the token, 4 while the checkout is unpaid.
+ * this machine's own payments (no FMU_GATEWAY_URL). Exits 0 with the token, 4 while the checkout is unpaid.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
@@ -42,7 +42,7 @@ export async function runRedeemCommand(argv: string[]): Promise<number> {
   const local = createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
   try {
     let out: Redeemed | Pending;
-    if (config.remote.url !== undefined && config.mode !== 'local' && local.ctx.remote !== undefined) {
+    if (local.ctx.remote !== undefined) {
       const { key } = await keyFor(config, local.ctx.remote);
       const client = local.ctx.remote.hasApiKey ? local.ctx.remote : local.ctx.remote.withApiKey(key);
       out = await client.redeemCheckout(sessionId);

@@ -415,6 +415,20 @@ function scenario(
       assert.equal(pay.status, 200, pay.text);
       assert.match(String(pay.json().session_id), /^cs_test/);
       assert.equal(pay.json().status, 'payment_required');
+      // A sweep is paid for before anything runs; a bad token gets the 402 with a fresh checkout.
+      const sweep = {
+        base_request: { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.1 },
+        sweep_parameters: [{ path: 'start_values.k', values: [1, 2] }],
+      };
+      const unpaidSweep = await call(paidBase, 'POST', '/sweep', { key: pkey, json: sweep });
+      assert.equal(unpaidSweep.status, 402, unpaidSweep.text);
+      assert.equal(unpaidSweep.json().error, 'complete_checkout');
+      const badSweep = await call(paidBase, 'POST', '/sweep', {
+        key: pkey,
+        json: { ...sweep, base_request: { ...sweep.base_request, payment_token: 'nope' } },
+      });
+      assert.equal(badSweep.status, 402, badSweep.text);
+      assert.equal(badSweep.json().error, 'invalid_or_expired_payment_token');
       const crypto = await call(paidBase, 'POST', '/simulate', {
         key: pkey,
         json: { fmu_id: 'msl:BouncingBall', stop_time: 1, payment_method: 'crypto' },

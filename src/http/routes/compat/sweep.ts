@@ -106,12 +106,18 @@ export const compatSweepRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, de
       const caller = callerOf(req);
       const input = toSweepInput(ctx, req.body);
       const x402Payment = x402PaymentFromHeaders(req);
+      const scoped = scopeToCaller(ctx, accounts, caller, 'rest');
+      const charts = (req.body.post_processing ?? []).filter((c) => c.chart_type === 'xy_plot');
       try {
-        const job = await startSweepJob(scopeToCaller(ctx, accounts, caller, 'rest'), input, {
-          callerId: caller,
-          charts: (req.body.post_processing ?? []).filter((c) => c.chart_type === 'xy_plot'),
-          ...(x402Payment === undefined ? {} : { x402Payment }),
-        });
+        let job;
+        try {
+          job = await startSweepJob(scoped, input, { callerId: caller, charts, ...(x402Payment === undefined ? {} : { x402Payment }) });
+        } catch (e) {
+          // As for simulate: a used, unknown or expired token gets the 402 with a fresh checkout.
+          if (!isGatewayError(e) || !e.code.startsWith('PAYMENT_TOKEN_')) throw e;
+          const { payment_token: _t, ...unpaid } = input;
+          job = await startSweepJob(scoped, unpaid, { callerId: caller, charts });
+        }
         return await reply.code(202).send({
           sweep_id: job.sweep_id,
           status: 'ACCEPTED' as const,
