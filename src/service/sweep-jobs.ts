@@ -168,21 +168,28 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
     completed_runs: 0,
     started_at: Date.now() / 1000,
   };
-  await gatedRun(
-    ctx,
-    {
-      input,
-      fmuId: input.fmu_id,
-      rows,
-      callerId: opts.callerId,
-      resource: 'fmu-gateway://rest/sweep',
-      ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
-    },
-    async () => {
-      jobs.set(job.sweep_id, job);
-      return job.sweep_id;
-    },
-  );
+  // Admitted now (503 SERVER_BUSY before any payment or acceptance), held until the sweep ends.
+  const ticket = ctx.admission?.admit(opts.callerId);
+  try {
+    await gatedRun(
+      ctx,
+      {
+        input,
+        fmuId: input.fmu_id,
+        rows,
+        callerId: opts.callerId,
+        resource: 'fmu-gateway://rest/sweep',
+        ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
+      },
+      async () => {
+        jobs.set(job.sweep_id, job);
+        return job.sweep_id;
+      },
+    );
+  } catch (e) {
+    ticket?.release();
+    throw e;
+  }
   void (async () => {
     try {
       const { output, plotPng } = await sweepRuns(
@@ -190,6 +197,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
         { ...input, plot: true },
         {
           callerId: opts.callerId,
+          admitted: true,
           onRunDone: (done) => {
             job.completed_runs = done;
           },
@@ -212,6 +220,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
       Object.assign(job, { status: 'FAILED', error: e instanceof Error ? e.message : String(e), completed_at: Date.now() / 1000 });
       ctx.logger.warn('sweep failed', { sweep_id: job.sweep_id, error: job.error });
     }
+    ticket?.release();
     try {
       persist(ctx, job);
       jobs.delete(job.sweep_id);
