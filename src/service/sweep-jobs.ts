@@ -2,9 +2,9 @@
  * Asynchronous sweeps (REST POST /sweep): accepted at once (202 + results_url), run in the
  * background through the same runner as every simulation (the local pool, or the queue when the
  * gateway scales out), then readable by the key that started them: per-run parameters and KPIs,
- * an overlay chart of the runs and the x–y charts asked for. A finished sweep is written to disk
- * (temporary file, fsync, rename) so it outlives the process; a running one is in memory only and
- * reads as FAILED after a restart.
+ * an overlay chart of the runs and the x–y charts asked for. An accepted sweep is written to disk
+ * (temporary file, fsync, rename) before the 202, and again when it ends, so it outlives the
+ * process; one that was running when the process ended reads as FAILED (interrupted).
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -182,6 +182,8 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
         ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       },
       async () => {
+        // Acknowledged only once on disk: a restart leaves a readable (interrupted) record, never a 404.
+        persist(ctx, job);
         jobs.set(job.sweep_id, job);
         return job.sweep_id;
       },
@@ -247,5 +249,8 @@ export function getSweepJob(ctx: ServiceContext, sweepId: string, callerId: stri
     }
   }
   if (job.caller_id !== callerId) throw notFound();
+  if (job.status === 'RUNNING' && !jobs.has(sweepId)) {
+    return { ...job, status: 'FAILED', error: 'The gateway restarted while this sweep was running; start it again.' };
+  }
   return job;
 }

@@ -124,12 +124,10 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
         }
         if (isGatewayError(e) && TOKEN_REFUSALS.has(e.code)) {
           const q = await quote(c, withoutPayment(input));
-          return reply
-            .code(402)
-            .send({
-              ...paymentFromQuote(q, 'payment_required', 'invalid_or_expired_payment_token'),
-              refusal: { code: e.code, message: e.message },
-            });
+          return reply.code(402).send({
+            ...paymentFromQuote(q, 'payment_required', 'invalid_or_expired_payment_token'),
+            refusal: { code: e.code, message: e.message },
+          });
         }
         throw e;
       } finally {
