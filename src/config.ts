@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   FMU_GATEWAY_URL: z.string().url().optional(),
   FMU_GATEWAY_API_KEY: z.string().optional(),
   FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Where `run --auto` looks for a local `serve` (default http://127.0.0.1:8000, as the original's quick start). */
+  FMU_GATEWAY_LOCAL_URL: z.string().url().optional(),
   FMU_GATEWAY_DB_PATH: z.string().optional(),
   FMU_GATEWAY_DATA_DIR: z.string().optional(),
   FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
@@ -78,7 +80,13 @@ const EnvSchema = z.object({
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
-  readonly remote: { readonly url?: string; readonly apiKey?: string; readonly timeoutSeconds: number };
+  readonly remote: {
+    readonly url?: string;
+    readonly apiKey?: string;
+    readonly timeoutSeconds: number;
+    /** Where `run --auto` probes for a local serve (FMU_GATEWAY_LOCAL_URL); default http://127.0.0.1:8000. */
+    readonly localUrl?: string;
+  };
   readonly dataDir: string;
   /** Per-user settings kept between CLI runs (remembered API keys of remote gateways). */
   readonly configDir: string;
@@ -159,7 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
-    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY, timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS },
+    remote: {
+      url: e.FMU_GATEWAY_URL,
+      apiKey: e.FMU_GATEWAY_API_KEY,
+      timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS,
+      ...(e.FMU_GATEWAY_LOCAL_URL === undefined ? {} : { localUrl: e.FMU_GATEWAY_LOCAL_URL }),
+    },
     dataDir,
     configDir: resolve(e.FMU_GATEWAY_CONFIG_DIR ?? join(homedir(), '.config', 'fmu-gateway')),
     cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
