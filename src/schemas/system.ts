@@ -51,6 +51,10 @@ export const SystemDescriptionSchema = z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), ConnectorRefSchema)
       .optional()
       .describe('System outputs: {name: "a.y"}; recorded under that name.'),
+    default_experiment: z
+      .strictObject({ start_time: z.number().optional(), stop_time: z.number().optional(), step_size: z.number().positive().optional() })
+      .optional()
+      .describe('Run defaults, s (SSP DefaultExperiment).'),
   })
   .superRefine((s, ctx) => {
     const names = new Set(Object.keys(s.components));
