@@ -12,6 +12,7 @@ import { mcpRoutes } from './mcp.ts';
 import { paymentRoutes } from './payments.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
+import { systemRoutes } from './systems.ts';
 
 export type RouteGroup = FastifyPluginAsync<RestDeps>;
 
@@ -21,6 +22,7 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   libraryRoutes,
   fmuRoutes,
   simulateRoutes,
+  systemRoutes,
   runRoutes,
   paymentRoutes,
   mcpRoutes,
