@@ -52,6 +52,14 @@ function copyElement(from: NumericBuffer, i: number, to: NumericBuffer, j: numbe
   else to[j] = typeof x === 'bigint' ? Number(x) : x;
 }
 
+/** A component's prepared get / set (its binding's fast path, else a plain call on a reused buffer). */
+function prepared(inst: FmiInstance, kind: 'get' | 'set', type: VariableType, vrs: Uint32Array, fmiVersion: '2.0' | '3.0'): PreparedNumeric {
+  const fast = kind === 'get' ? inst.prepareGet?.(type, vrs) : inst.prepareSet?.(type, vrs);
+  if (fast !== undefined) return fast;
+  const values = allocBuffer(fmiVersion, type, vrs.length);
+  return { values, run: kind === 'get' ? () => inst.getNumeric(type, vrs, values) : () => inst.setNumeric(type, vrs, values) };
+}
+
 /** One component's part of a routed get/set: its value references, its buffer, the system positions. */
 interface RoutePart {
   c: number;
@@ -65,10 +73,9 @@ interface LiveConnection {
   fromC: number;
   toC: number;
   type: VariableType;
-  fromVr: Uint32Array;
-  fromBuf: NumericBuffer;
-  toVr: Uint32Array;
-  toBuf: NumericBuffer;
+  /** Prepared native get / set of one value (the bindings' fast path; plain calls otherwise). */
+  get: PreparedNumeric;
+  set: PreparedNumeric;
   factor: number;
   offset: number;
   /** Continuous destination of an ME component: also set in Continuous-Time Mode. */
@@ -154,10 +161,8 @@ export class SystemInstance implements FmiInstance {
         fromC: k.from.c,
         toC: k.to.c,
         type: k.type,
-        fromVr: Uint32Array.of(fromVar.value_reference),
-        fromBuf: allocBuffer(fromMd.fmi_version, fromVar.type, 1),
-        toVr: Uint32Array.of(toVar.value_reference),
-        toBuf: allocBuffer(toMd.fmi_version, toVar.type, 1),
+        get: prepared(this.comps[k.from.c] as FmiInstance, 'get', fromVar.type, Uint32Array.of(fromVar.value_reference), fromMd.fmi_version),
+        set: prepared(this.comps[k.to.c] as FmiInstance, 'set', toVar.type, Uint32Array.of(toVar.value_reference), toMd.fmi_version),
         factor: k.factor,
         offset: k.offset,
         continuous: this.isMe[k.to.c] === true && toVar.variability === 'continuous',
@@ -200,15 +205,14 @@ export class SystemInstance implements FmiInstance {
   /** Evaluates one connection; true when the destination's value changed. */
   private evaluate(k: LiveConnection): boolean {
     this.onEnter?.(k.fromC);
-    const from = this.comps[k.fromC] as FmiInstance;
-    from.getNumeric(k.type, k.fromVr, k.fromBuf);
-    const raw = readNumber(k.fromBuf, 0);
+    k.get.run();
+    const raw = readNumber(k.get.values, 0);
     const value = k.factor === 1 && k.offset === 0 ? raw : raw * k.factor + k.offset;
     const changed = value !== k.last && !(Number.isNaN(value) && Number.isNaN(k.last));
     k.last = value;
-    writeNumber(k.toBuf, 0, value);
+    writeNumber(k.set.values, 0, value);
     this.onEnter?.(k.toC);
-    (this.comps[k.toC] as FmiInstance).setNumeric(k.type, k.toVr, k.toBuf);
+    k.set.run();
     return changed;
   }
 
@@ -230,6 +234,15 @@ export class SystemInstance implements FmiInstance {
   /** Evaluates the connections into component c (Gauss–Seidel: just before its step). */
   propagateInto(c: number): void {
     for (const k of this.conns) if (k.toC === c) this.evaluate(k);
+  }
+
+  /**
+   * Evaluates the connections whose source comes at or after their destination in `position`
+   * (component → place in the stepping order): after a Gauss–Seidel step only those still hold
+   * a value from the step's start; the others were evaluated after their source had stepped.
+   */
+  propagateStale(position: Int32Array): void {
+    for (const k of this.conns) if ((position[k.fromC] as number) >= (position[k.toC] as number)) this.evaluate(k);
   }
 
   /** ME: pushes time and states into the ME components and evaluates the connections, once per point. */
@@ -310,9 +323,22 @@ export class SystemInstance implements FmiInstance {
     this.dirty = true;
   }
 
+  /** The recorder's hot path: each component's part read by its own prepared native get. */
   prepareGet(type: VariableType, vrs: Uint32Array, nValues?: number): PreparedNumeric {
     const values = allocBuffer('3.0', type, nValues ?? vrs.length);
-    return { values, run: () => this.getNumeric(type, vrs, values, nValues) };
+    const parts = this.route(type, vrs, nValues).map((part) => {
+      const md = this.plan.components[part.c]!.modelDescription;
+      return { c: part.c, pos: part.pos, access: prepared(this.comps[part.c] as FmiInstance, 'get', type, part.vrs, md.fmi_version) };
+    });
+    const run = (): void => {
+      this.sync();
+      for (const part of parts) {
+        this.onEnter?.(part.c);
+        part.access.run();
+        for (let i = 0; i < part.pos.length; i++) copyElement(part.access.values, i, values, part.pos[i] as number);
+      }
+    };
+    return { values, run };
   }
 
   getStrings(vrs: Uint32Array): string[] {

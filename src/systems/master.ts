@@ -6,8 +6,9 @@
  *    its predecessors reached at the end of the step;
  *  - Jacobi: every input evaluated at the start of the step, then every component steps.
  * Inputs are held over a step (zero-order hold): the coupling error is first order in the step.
- * After each step every connection is evaluated, so the recorded inputs match the outputs of
- * the same instant. Separate from the description: it only sees the SystemInstance.
+ * After each step the connections that still hold a value from the step's start (Jacobi: all;
+ * Gauss–Seidel: those into a component that stepped before its source) are evaluated, so the
+ * recorded inputs match the outputs of the same instant. Separate from the description: it only sees the SystemInstance.
  * Nothing is allocated per step.
  */
 import type { DoStepResult, FmiInstance } from '../fmi/instance.ts';
@@ -18,6 +19,9 @@ export function attachMaster(system: SystemInstance, plan: SystemPlan): void {
   const order = plan.order;
   const jacobi = plan.master === 'jacobi';
   const macro = plan.communicationStep;
+  // Place of each component in the stepping order; Jacobi: all at the same place (every connection is stale after a step).
+  const position = new Int32Array(plan.components.length);
+  if (!jacobi) order.forEach((c, i) => (position[c] = i));
   const result: DoStepResult = { terminate: false, status: 'OK', lastSuccessfulTime: 0, eventHandlingNeeded: false, earlyReturn: false };
 
   const stepAll = (t: number, h: number): boolean => {
@@ -46,7 +50,7 @@ export function attachMaster(system: SystemInstance, plan: SystemPlan): void {
       const tk = k === 0 ? t : t + k * h;
       if (!stepAll(tk, k === n - 1 ? t + H - tk : h)) return result;
     }
-    system.propagate('all');
+    system.propagateStale(position);
     result.lastSuccessfulTime = t + H;
     return result;
   };
