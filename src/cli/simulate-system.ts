@@ -34,7 +34,8 @@ export async function simulateSspFile(
   file: string,
   values: SimulationOptionValues & { master?: string; 'communication-step'?: string },
 ): Promise<SimulateCompleted> {
-  if (values['fmi-version'] !== undefined) throw new GatewayError('BAD_REQUEST', '--fmi-version does not apply to a system (.ssp): its FMUs are given.');
+  if (values['fmi-version'] !== undefined)
+    throw new GatewayError('BAD_REQUEST', '--fmi-version does not apply to a system (.ssp): its FMUs are given.');
   // The run options are checked by simulate's own schema first (a placeholder id; dropped below).
   const { fmu_id: _id, fmi_version: _v, ...run } = simulateRequestFromOptions(config, 'msl:System', values);
   const up = await uploadSystem(ctx, { path: resolve(file) }, { allowPath: true });
@@ -44,7 +45,9 @@ export async function simulateSspFile(
     ...run,
     system_id: up.system_id,
     ...(values.master !== undefined ? { master: values.master } : {}),
-    ...(values['communication-step'] !== undefined ? { communication_step: parseNumberOption('communication-step', values['communication-step']) } : {}),
+    ...(values['communication-step'] !== undefined
+      ? { communication_step: parseNumberOption('communication-step', values['communication-step']) }
+      : {}),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);

@@ -53,7 +53,13 @@ function copyElement(from: NumericBuffer, i: number, to: NumericBuffer, j: numbe
 }
 
 /** A component's prepared get / set (its binding's fast path, else a plain call on a reused buffer). */
-function prepared(inst: FmiInstance, kind: 'get' | 'set', type: VariableType, vrs: Uint32Array, fmiVersion: '2.0' | '3.0'): PreparedNumeric {
+function prepared(
+  inst: FmiInstance,
+  kind: 'get' | 'set',
+  type: VariableType,
+  vrs: Uint32Array,
+  fmiVersion: '2.0' | '3.0',
+): PreparedNumeric {
   const fast = kind === 'get' ? inst.prepareGet?.(type, vrs) : inst.prepareSet?.(type, vrs);
   if (fast !== undefined) return fast;
   const values = allocBuffer(fmiVersion, type, vrs.length);
@@ -161,7 +167,13 @@ export class SystemInstance implements FmiInstance {
         fromC: k.from.c,
         toC: k.to.c,
         type: k.type,
-        get: prepared(this.comps[k.from.c] as FmiInstance, 'get', fromVar.type, Uint32Array.of(fromVar.value_reference), fromMd.fmi_version),
+        get: prepared(
+          this.comps[k.from.c] as FmiInstance,
+          'get',
+          fromVar.type,
+          Uint32Array.of(fromVar.value_reference),
+          fromMd.fmi_version,
+        ),
         set: prepared(this.comps[k.to.c] as FmiInstance, 'set', toVar.type, Uint32Array.of(toVar.value_reference), toMd.fmi_version),
         factor: k.factor,
         offset: k.offset,
@@ -357,7 +369,8 @@ export class SystemInstance implements FmiInstance {
       return;
     }
     vrs.forEach((svr, i) => {
-      for (const t of this.model.addresses[svr]?.targets ?? []) (this.comps[t.c] as FmiInstance).setStrings(Uint32Array.of(t.vr), [values[i] ?? '']);
+      for (const t of this.model.addresses[svr]?.targets ?? [])
+        (this.comps[t.c] as FmiInstance).setStrings(Uint32Array.of(t.vr), [values[i] ?? '']);
     });
     this.dirty = true;
   }
@@ -373,7 +386,9 @@ export class SystemInstance implements FmiInstance {
   // ---------- life cycle ----------
 
   enterConfigurationMode(): void {
-    throw new GatewayError('UNSUPPORTED_FEATURE', 'Structural parameters are not supported in systems.', { feature: 'structuralParameter' });
+    throw new GatewayError('UNSUPPORTED_FEATURE', 'Structural parameters are not supported in systems.', {
+      feature: 'structuralParameter',
+    });
   }
 
   exitConfigurationMode(): void {

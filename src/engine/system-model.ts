@@ -107,7 +107,12 @@ export function buildSystemModel(plan: SystemPlan): SystemModel {
   const anyMe = plan.components.some((c) => c.interface === 'ME');
   const units = new Map<string, ModelDescription['unit_definitions'][number]>();
   for (const comp of plan.components) for (const u of comp.modelDescription.unit_definitions) if (!units.has(u.name)) units.set(u.name, u);
-  const caps = { model_identifier: 'system', can_get_and_set_fmu_state: false, can_be_instantiated_only_once_per_process: false, needs_execution_tool: false };
+  const caps = {
+    model_identifier: 'system',
+    can_get_and_set_fmu_state: false,
+    can_be_instantiated_only_once_per_process: false,
+    needs_execution_tool: false,
+  };
   const modelDescription: ModelDescription = {
     // Buffers of the drivers follow FMI 3 conventions (full-width integer types); the system
     // converts to each component's own convention (src/engine/system-instance.ts).
@@ -122,7 +127,11 @@ export function buildSystemModel(plan: SystemPlan): SystemModel {
     model_structure: { outputs, continuous_state_derivatives: derivatives, initial_unknowns: [], event_indicators: [] },
   };
   if (anyMe) {
-    modelDescription.model_exchange = { ...caps, completed_integrator_step_not_needed: allNotNeeded, needs_completed_integrator_step: !allNotNeeded };
+    modelDescription.model_exchange = {
+      ...caps,
+      completed_integrator_step_not_needed: allNotNeeded,
+      needs_completed_integrator_step: !allNotNeeded,
+    };
   } else {
     modelDescription.co_simulation = {
       ...caps,

@@ -212,7 +212,10 @@ function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<s
  * files, size, count and ratio limits, duplicates): also used for SSP archives (src/systems/ssp.ts).
  * Errors are FMU_INVALID with a `reason`.
  */
-export function readCheckedEntries(bytes: Buffer, limits: ArchiveLimits): { entries: { entry: ZipEntry; segments: string[]; isDir: boolean }[] } {
+export function readCheckedEntries(
+  bytes: Buffer,
+  limits: ArchiveLimits,
+): { entries: { entry: ZipEntry; segments: string[]; isDir: boolean }[] } {
   return readEntries(bytes, limits);
 }
 

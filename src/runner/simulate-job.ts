@@ -58,7 +58,8 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Wi
       ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
       : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
   // A connected system: unpackedDir is its bundle of FMUs (src/service/simulate-system.ts).
-  const result = job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options);
+  const result =
+    job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options);
   const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
   if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
   const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;

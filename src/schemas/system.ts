@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { FmuIdSchema, LibraryFmiVersionSchema } from './common.ts';
 import { InterfaceKindSchema } from './model-description.ts';
-import { createSimulateInputSchema, DEFAULT_MAX_OUTPUT_ROWS, VariableValueSchema } from './simulate.ts';
+import { createSimulateInputSchema, DEFAULT_MAX_OUTPUT_ROWS, ScalarValueSchema } from './simulate.ts';
 
 /** A component name: becomes the prefix of its columns ("body.z_s"), so no dots or spaces. */
 export const ComponentNameSchema = z
@@ -15,10 +15,9 @@ export const ComponentNameSchema = z
   .describe('Component name, the prefix of its variables ("body.z_s").');
 
 /** "component.variable": the first dot separates the component; the variable may contain dots. */
-export const ConnectorRefSchema = z
-  .string()
-  .max(300)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}\.\S.*$/, 'a connector is "component.variable", e.g. "body.f_susp"');
+// The component part is checked against the components (superRefine below); no regex here keeps
+// the JSON Schema in tools/list small (it would be repeated in every place a connector appears).
+export const ConnectorRefSchema = z.string().max(300);
 
 export const ComponentSchema = z.union([
   FmuIdSchema,
@@ -42,7 +41,7 @@ export const SystemDescriptionSchema = z
       .max(10_000)
       .default([])
       .describe('[["a.y", "b.u"], …]: output → input.'),
-    start_values: z.record(ConnectorRefSchema, VariableValueSchema).optional().describe('{"b.k": 2}'),
+    start_values: z.record(ConnectorRefSchema, ScalarValueSchema).optional().describe('{"b.k": 2}'),
     inputs: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.array(ConnectorRefSchema).min(1).max(64))
       .optional()
@@ -59,8 +58,14 @@ export const SystemDescriptionSchema = z
   .superRefine((s, ctx) => {
     const names = new Set(Object.keys(s.components));
     const check = (ref: string, path: (string | number)[]): void => {
-      const comp = ref.slice(0, ref.indexOf('.'));
-      if (!names.has(comp)) ctx.addIssue({ code: 'custom', path, message: `"${ref}" names no component (components: ${[...names].join(', ')})` });
+      const dot = ref.indexOf('.');
+      if (dot <= 0 || dot === ref.length - 1) {
+        ctx.addIssue({ code: 'custom', path, message: `"${ref}" is not "component.variable"` });
+        return;
+      }
+      const comp = ref.slice(0, dot);
+      if (!names.has(comp))
+        ctx.addIssue({ code: 'custom', path, message: `"${ref}" names no component (components: ${[...names].join(', ')})` });
     };
     s.connections.forEach(([a, b], i) => {
       check(a, ['connections', i, 0]);
@@ -99,14 +104,8 @@ export function createSimulateSystemInputSchema(limits: { maxOutputRows: number 
       system_id: SystemIdSchema.optional(),
       system: SystemDescriptionSchema.optional(),
       ...runFields,
-      interface: InterfaceKindSchema.optional().describe('Default interface of the components: CS (master steps) or ME (one ODE).'),
       master: MasterAlgorithmSchema.optional().describe('CS: gauss-seidel (default, order from the connections) or jacobi.'),
-      communication_step: z
-        .number()
-        .positive()
-        .refine(Number.isFinite)
-        .optional()
-        .describe('CS macro step, s; default step.'),
+      communication_step: z.number().positive().refine(Number.isFinite).optional().describe('CS macro step, s; default step.'),
     })
     .superRefine((v, ctx) => {
       if ((v.system_id === undefined) === (v.system === undefined)) {
@@ -121,7 +120,7 @@ export const UploadSystemInputSchema = z
   .strictObject({
     path: z.string().min(1).optional().describe('Local .ssp file (stdio / CLI only).'),
     content_base64: z.string().min(1).optional().describe('The .ssp archive, base64.'),
-    system: SystemDescriptionSchema.optional().describe('A JSON system description instead of an archive.'),
+    system: SystemDescriptionSchema.optional(),
   })
   .superRefine((v, ctx) => {
     const n = [v.path, v.content_base64, v.system].filter((x) => x !== undefined).length;

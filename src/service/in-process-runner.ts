@@ -28,7 +28,11 @@ export function createInProcessRunner(): SimulationRunner {
               ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
             };
             // A connected system: unpackedDir is its bundle (src/service/simulate-system.ts).
-            resolve(job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options));
+            resolve(
+              job.options.system === undefined
+                ? runSimulation(fmu, options)
+                : runSystemSimulation(fmu.unpackedDir, job.options.system, options),
+            );
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)));
           }

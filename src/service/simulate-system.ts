@@ -40,7 +40,11 @@ export function crashedComponent(lines: readonly string[]): string | undefined {
   return undefined;
 }
 
-export async function simulateSystem(ctx: ServiceContext, input: SimulateSystemInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+export async function simulateSystem(
+  ctx: ServiceContext,
+  input: SimulateSystemInput,
+  opts: SimulateCallOptions = {},
+): Promise<SimulateServiceResult> {
   const description: SystemDescription = input.system ?? systemStoreOf(ctx).get(input.system_id as string);
   const systemId = input.system_id ?? systemIdOf(description);
 

@@ -72,7 +72,10 @@ export async function uploadSystem(ctx: ServiceContext, input: UploadSystemInput
       components: Object.fromEntries(
         ssp.components.map((c) => [
           c.name,
-          { fmu_id: `sha256:${(bySource.get(c.source) as OpenedFmu).sha256}`, ...(c.interface !== undefined ? { interface: c.interface } : {}) },
+          {
+            fmu_id: `sha256:${(bySource.get(c.source) as OpenedFmu).sha256}`,
+            ...(c.interface !== undefined ? { interface: c.interface } : {}),
+          },
         ]),
       ),
     });
@@ -100,7 +103,14 @@ export async function uploadSystem(ctx: ServiceContext, input: UploadSystemInput
     components: Object.fromEntries(
       Object.entries(description.components).map(([name, spec]) => {
         const o = opened.get(name) as OpenedFmu;
-        return [name, { fmu_id: typeof spec === 'string' ? spec : spec.fmu_id, model_name: o.modelDescription.model_name, interfaces: interfacesOf(o.modelDescription) }];
+        return [
+          name,
+          {
+            fmu_id: typeof spec === 'string' ? spec : spec.fmu_id,
+            model_name: o.modelDescription.model_name,
+            interfaces: interfacesOf(o.modelDescription),
+          },
+        ];
       }),
     ),
     connections: description.connections.length,

@@ -35,7 +35,10 @@ function linkTree(src: string, dest: string): void {
 }
 
 /** Builds (or reuses) the bundle; returns its directory and, per FMU, its sub-directory and binary (relative). */
-export function ensureBundle(cacheDir: string, fmus: readonly BundleFmu[]): { dir: string; hash: string; parts: { dir: string; binary?: string }[] } {
+export function ensureBundle(
+  cacheDir: string,
+  fmus: readonly BundleFmu[],
+): { dir: string; hash: string; parts: { dir: string; binary?: string }[] } {
   const distinct = [...new Map(fmus.map((f) => [`${f.sha256}|${f.binaryPath ?? ''}`, f] as const)).values()];
   const hash = createHash('sha256')
     .update(JSON.stringify(distinct.map((f) => [f.sha256, f.binaryPath === undefined ? '' : basename(f.binaryPath)])))

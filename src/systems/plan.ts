@@ -37,11 +37,14 @@ function chooseInterface(comp: PlannedComponent, systemDefault: InterfaceKind): 
   const wanted = comp.interface ?? systemDefault;
   if (offered.includes(wanted)) return wanted;
   if (comp.interface !== undefined || offered.length === 0) {
-    throw invalid(`Component ${comp.name} (${md.model_name}) does not offer ${wanted}; it offers ${offered.join(', ') || 'no interface'}.`, {
-      component: comp.name,
-      interface: wanted,
-      offered,
-    });
+    throw invalid(
+      `Component ${comp.name} (${md.model_name}) does not offer ${wanted}; it offers ${offered.join(', ') || 'no interface'}.`,
+      {
+        component: comp.name,
+        interface: wanted,
+        offered,
+      },
+    );
   }
   return offered[0] as InterfaceKind;
 }
@@ -56,7 +59,8 @@ export function planSystem(
   const resolve = (ref: string, role: 'output' | 'input', where: string): { e: SystemEndpoint; v: ModelVariable; md: ModelDescription } => {
     const { component, variable } = splitRef(ref);
     const c = index.get(component);
-    if (c === undefined) throw invalid(`${where}: "${ref}" names no component of the system.`, { connector: ref, reason: 'missing_component' });
+    if (c === undefined)
+      throw invalid(`${where}: "${ref}" names no component of the system.`, { connector: ref, reason: 'missing_component' });
     const md = (components[c] as PlannedComponent).modelDescription;
     const v = md.variables.find((x) => x.name === variable);
     if (v === undefined) {
@@ -67,9 +71,14 @@ export function planSystem(
     }
     const ok = role === 'input' ? v.causality === 'input' : v.causality === 'output';
     if (!ok) {
-      throw invalid(`${where}: "${ref}" is a ${v.causality}, but it must be an ${role}.`, { connector: ref, causality: v.causality, reason: 'causality' });
+      throw invalid(`${where}: "${ref}" is a ${v.causality}, but it must be an ${role}.`, {
+        connector: ref,
+        causality: v.causality,
+        reason: 'causality',
+      });
     }
-    if ((v.dimensions?.length ?? 0) > 0) throw invalid(`${where}: "${ref}" is an array variable; connect scalars.`, { connector: ref, reason: 'array' });
+    if ((v.dimensions?.length ?? 0) > 0)
+      throw invalid(`${where}: "${ref}" is an array variable; connect scalars.`, { connector: ref, reason: 'array' });
     return { e: { c, name: variable }, v, md };
   };
 
@@ -79,7 +88,11 @@ export function planSystem(
     const from = resolve(fromRef, 'output', `Connection ${label}`);
     const to = resolve(toRef, 'input', `Connection ${label}`);
     const earlier = fed.get(toRef);
-    if (earlier !== undefined) throw invalid(`Input ${toRef} is connected twice (from ${earlier} and ${fromRef}).`, { connector: toRef, reason: 'input_connected_twice' });
+    if (earlier !== undefined)
+      throw invalid(`Input ${toRef} is connected twice (from ${earlier} and ${fromRef}).`, {
+        connector: toRef,
+        reason: 'input_connected_twice',
+      });
     fed.set(toRef, fromRef);
     const compatible = from.v.type === to.v.type || (FLOATS.has(from.v.type) && FLOATS.has(to.v.type));
     if (!compatible || from.v.type === 'String' || from.v.type === 'Binary' || from.v.type === 'Clock') {
@@ -97,14 +110,19 @@ export function planSystem(
 
   const inputs = Object.entries(description.inputs ?? {}).map(([name, targets]) => {
     const resolved = targets.map((t) => {
-      if (fed.has(t)) throw invalid(`System input ${name}: ${t} is already driven by a connection.`, { connector: t, reason: 'input_connected_twice' });
+      if (fed.has(t))
+        throw invalid(`System input ${name}: ${t} is already driven by a connection.`, { connector: t, reason: 'input_connected_twice' });
       return resolve(t, 'input', `System input ${name}`);
     });
     const type = (resolved[0] as { v: ModelVariable }).v.type;
-    if (resolved.some((r) => r.v.type !== type)) throw invalid(`System input ${name} drives inputs of different types.`, { input: name, reason: 'type_mismatch' });
+    if (resolved.some((r) => r.v.type !== type))
+      throw invalid(`System input ${name} drives inputs of different types.`, { input: name, reason: 'type_mismatch' });
     return { name, targets: resolved.map((r) => r.e) };
   });
-  const outputs = Object.entries(description.outputs ?? {}).map(([name, src]) => ({ name, source: resolve(src, 'output', `System output ${name}`).e }));
+  const outputs = Object.entries(description.outputs ?? {}).map(([name, src]) => ({
+    name,
+    source: resolve(src, 'output', `System output ${name}`).e,
+  }));
 
   const systemDefault = opts.interface ?? 'CS';
   const planned: SystemPlanComponent[] = components.map((c) => ({
@@ -118,7 +136,10 @@ export function planSystem(
     const md = c.modelDescription;
     const once = (c.interface === 'CS' ? md.co_simulation : md.model_exchange)?.can_be_instantiated_only_once_per_process === true;
     if (once && seen.has(md.guid)) {
-      throw invalid(`${md.model_name} can be instantiated only once per process, but the system uses it twice.`, { component: c.name, reason: 'instantiated_once' });
+      throw invalid(`${md.model_name} can be instantiated only once per process, but the system uses it twice.`, {
+        component: c.name,
+        reason: 'instantiated_once',
+      });
     }
     seen.add(md.guid);
   }

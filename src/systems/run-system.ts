@@ -23,7 +23,10 @@ export function runSystemSimulation(bundleDir: string, plan: SystemPlan, options
   const rows = gridPoints(options.startTime, options.stopTime, options.outputInterval);
   const maxRows = options.maxRows ?? ENGINE_MAX_ROWS;
   if (rows > maxRows) {
-    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${maxRows}.`, { rows, maxRows });
+    throw new GatewayError('OUTPUT_LIMIT_EXCEEDED', `The run would record ${rows} rows, more than the limit of ${maxRows}.`, {
+      rows,
+      maxRows,
+    });
   }
   const model = buildSystemModel(plan);
   const onLog = options.onLog;
@@ -38,8 +41,13 @@ export function runSystemSimulation(bundleDir: string, plan: SystemPlan, options
       if (lib === undefined) {
         // The plan's directories come from our own service, but the worker still keeps them inside its bundle.
         const unpackedDir = resolveInside(bundleDir, comp.dir, { what: `the component directory of ${comp.name}` });
-        const binaryPath = comp.binary === undefined ? undefined : resolveInside(bundleDir, comp.binary.split('/'), { what: `the binary of ${comp.name}` });
-        lib = loadFmiLibrary({ unpackedDir, modelDescription: comp.modelDescription }, comp.interface, binaryPath === undefined ? {} : { binaryPath });
+        const binaryPath =
+          comp.binary === undefined ? undefined : resolveInside(bundleDir, comp.binary.split('/'), { what: `the binary of ${comp.name}` });
+        lib = loadFmiLibrary(
+          { unpackedDir, modelDescription: comp.modelDescription },
+          comp.interface,
+          binaryPath === undefined ? {} : { binaryPath },
+        );
         libs.set(key, lib);
       }
       const instance = lib.instantiate({

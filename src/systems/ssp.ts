@@ -23,7 +23,7 @@ import type { ZipEntry } from '../fmi/archive-zip.ts';
 import { parseXmlTree, type XmlElement } from '../fmi/model-description-xml.ts';
 import type { ArchiveLimits } from '../fmi/opened-fmu.ts';
 import { relativePathProblem } from '../fmi/safe-path.ts';
-import type { VariableValue } from '../schemas/simulate.ts';
+type VariableValue = string | number | boolean;
 import type { SystemDescription } from '../schemas/system.ts';
 import { escapeForText } from '../text-escape.ts';
 
@@ -45,7 +45,15 @@ export interface ParsedSsp {
   warnings: string[];
 }
 
-const IGNORED = new Set(['Annotations', 'ElementGeometry', 'SystemGeometry', 'GraphicalElements', 'ConnectorGeometry', 'ConnectionGeometry', 'Enumerations']);
+const IGNORED = new Set([
+  'Annotations',
+  'ElementGeometry',
+  'SystemGeometry',
+  'GraphicalElements',
+  'ConnectorGeometry',
+  'ConnectionGeometry',
+  'Enumerations',
+]);
 /** SSP 1.0 type names and SSP 2.0's FMI 3 names → our variable type families. */
 const TYPE_FAMILY: Record<string, string> = {
   Real: 'float',
@@ -94,10 +102,17 @@ function onlyKnown(el: XmlElement, expected: readonly string[], where: string): 
 function sourcePath(ref: string, what: string): string {
   const text = ref.startsWith('./') ? ref.slice(2) : ref;
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) {
-    throw invalid(`${what} refers to "${escapeForText(ref, 120)}", a URI; only paths inside the archive are accepted.`, { source: ref, reason: 'path_escape' });
+    throw invalid(`${what} refers to "${escapeForText(ref, 120)}", a URI; only paths inside the archive are accepted.`, {
+      source: ref,
+      reason: 'path_escape',
+    });
   }
   const problem = relativePathProblem(text);
-  if (problem !== undefined) throw invalid(`${what} "${escapeForText(ref, 120)}" ${problem}; it must stay inside the archive.`, { source: ref, reason: 'path_escape' });
+  if (problem !== undefined)
+    throw invalid(`${what} "${escapeForText(ref, 120)}" ${problem}; it must stay inside the archive.`, {
+      source: ref,
+      reason: 'path_escape',
+    });
   return text
     .split('/')
     .filter((s) => s !== '' && s !== '.')
@@ -114,14 +129,19 @@ function connectorType(c: XmlElement): string | undefined {
 
 function parseValue(p: XmlElement, where: string): VariableValue {
   const typeEl = p.children.find((c) => TYPE_FAMILY[local(c)] !== undefined);
-  if (typeEl === undefined) throw invalid(`${where}: parameter "${p.attrs.name ?? '?'}" has no value element.`, { reason: 'parameter_value' });
+  if (typeEl === undefined)
+    throw invalid(`${where}: parameter "${p.attrs.name ?? '?'}" has no value element.`, { reason: 'parameter_value' });
   const t = local(typeEl);
   const raw = typeEl.attrs.value;
-  if (raw === undefined) throw invalid(`${where}: parameter "${p.attrs.name ?? '?'}" has no value attribute.`, { reason: 'parameter_value' });
+  if (raw === undefined)
+    throw invalid(`${where}: parameter "${p.attrs.name ?? '?'}" has no value attribute.`, { reason: 'parameter_value' });
   const family = TYPE_FAMILY[t];
   if (family === 'float' || family === 'integer') {
     const x = Number(raw);
-    if (!Number.isFinite(x) || raw.trim() === '') throw invalid(`${where}: parameter "${p.attrs.name}" has value "${escapeForText(raw, 40)}", not a number.`, { reason: 'parameter_value' });
+    if (!Number.isFinite(x) || raw.trim() === '')
+      throw invalid(`${where}: parameter "${p.attrs.name}" has value "${escapeForText(raw, 40)}", not a number.`, {
+        reason: 'parameter_value',
+      });
     if (typeEl.attrs.unit !== undefined && family === 'float') {
       // Parameter units are taken as given; the connection checks convert units, bindings do not.
     }
@@ -138,7 +158,8 @@ function parseValue(p: XmlElement, where: string): VariableValue {
 
 /** Parameters of a <ParameterSet> (an .ssv file's root or inline <ParameterValues>). */
 function parameterSet(root: XmlElement, where: string): [string, VariableValue][] {
-  if (local(root) !== 'ParameterSet') throw invalid(`${where} is not a ParameterSet (root <${escapeForText(root.tag, 40)}>).`, { reason: 'parameter_set' });
+  if (local(root) !== 'ParameterSet')
+    throw invalid(`${where} is not a ParameterSet (root <${escapeForText(root.tag, 40)}>).`, { reason: 'parameter_set' });
   onlyKnown(root, ['Parameters', 'Units'], where);
   return kids(kid(root, 'Parameters'), 'Parameter').map((p) => {
     const name = p.attrs.name;
@@ -153,14 +174,16 @@ export function parseSsp(bytes: Buffer, limits: ArchiveLimits): ParsedSsp {
     ({ entries } = readCheckedEntries(bytes, limits));
   } catch (e) {
     // Same checks as for FMUs, reported as what they are: a bad system archive.
-    if (e instanceof GatewayError && e.code === 'FMU_INVALID') throw new GatewayError('SYSTEM_INVALID', e.message.replace(/^Invalid FMU: /, 'SSP archive: '), e.data);
+    if (e instanceof GatewayError && e.code === 'FMU_INVALID')
+      throw new GatewayError('SYSTEM_INVALID', e.message.replace(/^Invalid FMU: /, 'SSP archive: '), e.data);
     throw e;
   }
   const files = new Map<string, ZipEntry>();
   for (const e of entries) if (!e.isDir) files.set(e.segments.join('/'), e.entry);
   const read = (path: string, what: string): Buffer => {
     const e = files.get(path);
-    if (e === undefined) throw invalid(`${what} "${escapeForText(path, 120)}" is not in the archive.`, { source: path, reason: 'missing_file' });
+    if (e === undefined)
+      throw invalid(`${what} "${escapeForText(path, 120)}" is not in the archive.`, { source: path, reason: 'missing_file' });
     return inflateEntry(bytes, e);
   };
   const xml = (path: string, what: string): XmlElement => {
@@ -178,9 +201,11 @@ export function parseSsp(bytes: Buffer, limits: ArchiveLimits): ParsedSsp {
   };
 
   const root = xml('SystemStructure.ssd', 'SystemStructure.ssd');
-  if (local(root) !== 'SystemStructureDescription') throw invalid('SystemStructure.ssd is not a SystemStructureDescription.', { reason: 'not_ssd' });
+  if (local(root) !== 'SystemStructureDescription')
+    throw invalid('SystemStructure.ssd is not a SystemStructureDescription.', { reason: 'not_ssd' });
   const version = root.attrs.version ?? '';
-  if (!/^(1\.0|2\.0)/.test(version)) throw unsupported(`SystemStructureDescription version="${escapeForText(version, 20)}"`, 'SSP 1.0 and 2.0 are supported');
+  if (!/^(1\.0|2\.0)/.test(version))
+    throw unsupported(`SystemStructureDescription version="${escapeForText(version, 20)}"`, 'SSP 1.0 and 2.0 are supported');
   onlyKnown(root, ['System', 'Units', 'DefaultExperiment', 'Enumerations'], 'SystemStructureDescription');
   const system = kid(root, 'System');
   if (system === undefined) throw invalid('SystemStructure.ssd has no <System>.', { reason: 'not_ssd' });
@@ -198,33 +223,54 @@ export function parseSsp(bytes: Buffer, limits: ArchiveLimits): ParsedSsp {
     if (kind !== 'Component') throw unsupported(kind, 'System/Elements (nested systems and signal dictionaries)');
     const name = el.attrs.name ?? '';
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
-      throw invalid(`component name "${escapeForText(name, 80)}" is not usable (letters, digits and _, starting with a letter or _).`, { component: name, reason: 'component_name' });
+      throw invalid(`component name "${escapeForText(name, 80)}" is not usable (letters, digits and _, starting with a letter or _).`, {
+        component: name,
+        reason: 'component_name',
+      });
     }
-    if (components.some((c) => c.name === name)) throw invalid(`component ${name} appears twice.`, { component: name, reason: 'duplicate_component' });
+    if (components.some((c) => c.name === name))
+      throw invalid(`component ${name} appears twice.`, { component: name, reason: 'duplicate_component' });
     const type = el.attrs.type ?? 'application/x-fmu-sharedlibrary';
     if (type !== 'application/x-fmu-sharedlibrary') throw unsupported(`Component type="${escapeForText(type, 60)}"`, `component ${name}`);
     onlyKnown(el, ['Connectors', 'ParameterBindings'], `component ${name}`);
     const source = sourcePath(el.attrs.source ?? '', `component ${name}'s source`);
     if (!files.has(source)) {
-      throw invalid(`component ${name} refers to "${escapeForText(source, 120)}", which is not in the archive.`, { component: name, source, reason: 'missing_component' });
+      throw invalid(`component ${name} refers to "${escapeForText(source, 120)}", which is not in the archive.`, {
+        component: name,
+        source,
+        reason: 'missing_component',
+      });
     }
     if (!fmus.has(source)) fmus.set(source, read(source, `component ${name}'s FMU`));
     const impl = el.attrs.implementation;
     const iface = impl === 'CoSimulation' ? 'CS' : impl === 'ModelExchange' ? 'ME' : undefined;
-    if (impl !== undefined && impl !== 'any' && iface === undefined) throw unsupported(`implementation="${escapeForText(impl, 40)}"`, `component ${name}`);
-    const connectors = kids(kid(el, 'Connectors'), 'Connector').map((c) => ({ name: c.attrs.name ?? '', kind: c.attrs.kind ?? '', type: connectorType(c) }));
+    if (impl !== undefined && impl !== 'any' && iface === undefined)
+      throw unsupported(`implementation="${escapeForText(impl, 40)}"`, `component ${name}`);
+    const connectors = kids(kid(el, 'Connectors'), 'Connector').map((c) => ({
+      name: c.attrs.name ?? '',
+      kind: c.attrs.kind ?? '',
+      type: connectorType(c),
+    }));
     components.push({ name, source, ...(iface !== undefined ? { interface: iface } : {}), connectors });
     for (const [p, v] of bindings(el, `component ${name}`, read, xml)) startValues[`${name}.${p}`] = v;
   }
   if (components.length === 0) throw invalid('the system has no components.', { reason: 'no_components' });
   // System-level bindings name "component.connector".
   for (const [p, v] of bindings(system, 'System', read, xml)) {
-    if (!p.includes('.')) throw unsupported(`ParameterBinding of system connector "${escapeForText(p, 60)}"`, 'System (bind component parameters as "component.parameter")');
+    if (!p.includes('.'))
+      throw unsupported(
+        `ParameterBinding of system connector "${escapeForText(p, 60)}"`,
+        'System (bind component parameters as "component.parameter")',
+      );
     startValues[p] = v;
   }
 
   // System connectors and connections.
-  const sysConnectors = new Map(kids(kid(system, 'Connectors'), 'Connector').map((c) => [c.attrs.name ?? '', { kind: c.attrs.kind ?? '', type: connectorType(c) }] as const));
+  const sysConnectors = new Map(
+    kids(kid(system, 'Connectors'), 'Connector').map(
+      (c) => [c.attrs.name ?? '', { kind: c.attrs.kind ?? '', type: connectorType(c) }] as const,
+    ),
+  );
   const byName = new Map(components.map((c) => [c.name, c] as const));
   const connections: [string, string][] = [];
   const inputs: Record<string, string[]> = {};
@@ -240,11 +286,19 @@ export function parseSsp(bytes: Buffer, limits: ArchiveLimits): ParsedSsp {
     const typeOf = (el: string | undefined, conn: string): string | undefined => {
       if (el === undefined) {
         const s = sysConnectors.get(conn);
-        if (s === undefined) throw invalid(`connection ${label} names system connector ${conn}, which is not declared.`, { connection: label, reason: 'missing_connector' });
+        if (s === undefined)
+          throw invalid(`connection ${label} names system connector ${conn}, which is not declared.`, {
+            connection: label,
+            reason: 'missing_connector',
+          });
         return s.type;
       }
       const comp = byName.get(el);
-      if (comp === undefined) throw invalid(`connection ${label} names element ${el}, which is not a component.`, { connection: label, reason: 'missing_component' });
+      if (comp === undefined)
+        throw invalid(`connection ${label} names element ${el}, which is not a component.`, {
+          connection: label,
+          reason: 'missing_component',
+        });
       return comp.connectors.find((c) => c.name === conn)?.type;
     };
     const tf = typeOf(fromEl, from);
@@ -274,7 +328,9 @@ export function parseSsp(bytes: Buffer, limits: ArchiveLimits): ParsedSsp {
     ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
     ...(Object.keys(outputs).length > 0 ? { outputs } : {}),
     ...(start !== undefined || stop !== undefined
-      ? { default_experiment: { ...(start !== undefined ? { start_time: start } : {}), ...(stop !== undefined ? { stop_time: stop } : {}) } }
+      ? {
+          default_experiment: { ...(start !== undefined ? { start_time: start } : {}), ...(stop !== undefined ? { stop_time: stop } : {}) },
+        }
       : {}),
   };
   return { description, components, fmus, warnings };
@@ -302,7 +358,8 @@ function bindings(
       set = parameterSet(ps, `${where} inline parameters`);
     } else {
       const src = b.attrs.source;
-      if (src === undefined) throw invalid(`${where}: a ParameterBinding has neither source nor ParameterValues.`, { reason: 'parameter_set' });
+      if (src === undefined)
+        throw invalid(`${where}: a ParameterBinding has neither source nor ParameterValues.`, { reason: 'parameter_set' });
       const path = sourcePath(src, `${where}'s parameter binding`);
       set = parameterSet(xml(path, path), path);
     }
@@ -319,15 +376,16 @@ function bindings(
  * with a matching causality and type family (an SSD that says "Real" for an FMU's Integer is a
  * connector type mismatch).
  */
-export function checkSspConnectors(
-  comp: SspComponent,
-  variables: readonly { name: string; type: string; causality: string }[],
-): void {
+export function checkSspConnectors(comp: SspComponent, variables: readonly { name: string; type: string; causality: string }[]): void {
   const family: Record<string, string> = { ...TYPE_FAMILY };
   for (const c of comp.connectors) {
     const v = variables.find((x) => x.name === c.name);
     if (v === undefined) {
-      throw invalid(`component ${comp.name} declares connector ${c.name}, but its FMU has no such variable.`, { component: comp.name, connector: c.name, reason: 'missing_variable' });
+      throw invalid(`component ${comp.name} declares connector ${c.name}, but its FMU has no such variable.`, {
+        component: comp.name,
+        connector: c.name,
+        reason: 'missing_variable',
+      });
     }
     if (c.type !== undefined && family[c.type] !== family[v.type]) {
       throw invalid(`component ${comp.name}'s connector ${c.name} is declared ${c.type}, but the FMU's variable is ${v.type}.`, {
@@ -338,7 +396,12 @@ export function checkSspConnectors(
         reason: 'type_mismatch',
       });
     }
-    const kinds: Record<string, string[]> = { input: ['input'], output: ['output'], parameter: ['parameter'], calculatedParameter: ['calculatedParameter'] };
+    const kinds: Record<string, string[]> = {
+      input: ['input'],
+      output: ['output'],
+      parameter: ['parameter'],
+      calculatedParameter: ['calculatedParameter'],
+    };
     const ok = kinds[c.kind];
     if (ok !== undefined && !ok.includes(v.causality)) {
       throw invalid(`component ${comp.name}'s connector ${c.name} is declared ${c.kind}, but the FMU's variable is a ${v.causality}.`, {

@@ -27,7 +27,9 @@ function canonical(value: unknown): unknown {
 }
 
 export function systemIdOf(description: SystemDescription): string {
-  return `system:${createHash('sha256').update(JSON.stringify(canonical(description))).digest('hex')}`;
+  return `system:${createHash('sha256')
+    .update(JSON.stringify(canonical(description)))
+    .digest('hex')}`;
 }
 
 export function createSystemStore(dir: string): SystemStore {
@@ -49,7 +51,10 @@ export function createSystemStore(dir: string): SystemStore {
     get(systemId) {
       const path = pathOf(systemId);
       if (!existsSync(path)) {
-        throw new GatewayError('NOT_FOUND', `No system has id ${systemId}.`, { system_id: systemId, hint: 'Call upload_system first and use the system_id it returns.' });
+        throw new GatewayError('NOT_FOUND', `No system has id ${systemId}.`, {
+          system_id: systemId,
+          hint: 'Call upload_system first and use the system_id it returns.',
+        });
       }
       return SystemDescriptionSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
     },

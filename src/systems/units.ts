@@ -38,12 +38,16 @@ export function unitConversion(
   }
   for (const e of EXPONENTS) {
     if ((a[e] ?? 0) !== (b[e] ?? 0)) {
-      throw new GatewayError('SYSTEM_INVALID', `Connection ${label} joins unit "${fromUnit}" to unit "${toUnit}", which measure different quantities.`, {
-        connection: label,
-        from_unit: fromUnit,
-        to_unit: toUnit,
-        reason: 'unit_mismatch',
-      });
+      throw new GatewayError(
+        'SYSTEM_INVALID',
+        `Connection ${label} joins unit "${fromUnit}" to unit "${toUnit}", which measure different quantities.`,
+        {
+          connection: label,
+          from_unit: fromUnit,
+          to_unit: toUnit,
+          reason: 'unit_mismatch',
+        },
+      );
     }
   }
   const fa = a.factor ?? 1;

@@ -41,9 +41,25 @@ describe('fmu-gateway simulate model.ssp', { timeout: 180_000 }, () => {
   });
 
   it('simulates the archive (ME) and prints component.variable series', async () => {
-    const r = await cli(['simulate', ssp, '--interface', 'ME', '--step', '0.05', '--tolerance', '1e-8', '--output', 'body.z_s,wheel.z_u', '--json']);
+    const r = await cli([
+      'simulate',
+      ssp,
+      '--interface',
+      'ME',
+      '--step',
+      '0.05',
+      '--tolerance',
+      '1e-8',
+      '--output',
+      'body.z_s,wheel.z_u',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { rows: number; series: Record<string, number[]>; provenance: { interface: string; start_values: Record<string, number> } };
+    const out = JSON.parse(r.stdout) as {
+      rows: number;
+      series: Record<string, number[]>;
+      provenance: { interface: string; start_values: Record<string, number> };
+    };
     assert.equal(out.rows, 61);
     assert.deepEqual(Object.keys(out.series).sort(), ['body.z_s', 'time', 'wheel.z_u']);
     assert.equal(out.provenance.interface, 'ME');

@@ -71,7 +71,10 @@ describe('systems over REST', { timeout: 240_000 }, () => {
     const up = await call(base, 'POST', '/systems', { key, json: { system: quarterCar() } });
     assert.equal(up.status, 200, up.text);
     const id = up.json().system_id as string;
-    const run = await call(base, 'POST', `/systems/${id}/simulate`, { key, json: { stop_time: 2, step: 0.01, outputs: ['body.z_s', 'wheel.z_u'] } });
+    const run = await call(base, 'POST', `/systems/${id}/simulate`, {
+      key,
+      json: { stop_time: 2, step: 0.01, outputs: ['body.z_s', 'wheel.z_u'] },
+    });
     assert.equal(run.status, 200, run.text);
     const out = run.json();
     assert.equal(out.status, 'completed');
@@ -86,7 +89,10 @@ describe('systems over REST', { timeout: 240_000 }, () => {
   });
 
   it('uploads an SSP archive and simulates it with the archive default stop time', async () => {
-    const up = await call(base, 'POST', '/systems', { key, json: { content_base64: quarterCarSsp(body, wheel, { version: '2.0' }).toString('base64') } });
+    const up = await call(base, 'POST', '/systems', {
+      key,
+      json: { content_base64: quarterCarSsp(body, wheel, { version: '2.0' }).toString('base64') },
+    });
     assert.equal(up.status, 200, up.text);
     const run = await call(base, 'POST', `/systems/${up.json().system_id as string}/simulate`, { key, json: { step: 0.05 } });
     assert.equal(run.status, 200, run.text);
@@ -96,7 +102,15 @@ describe('systems over REST', { timeout: 240_000 }, () => {
   it('refuses an algebraic loop with 422 ALGEBRAIC_LOOP', async () => {
     const r = await call(base, 'POST', '/systems', {
       key,
-      json: { system: { components: { g1: ids.gain, g2: ids.gain }, connections: [['g1.y', 'g2.u'], ['g2.y', 'g1.u']] } },
+      json: {
+        system: {
+          components: { g1: ids.gain, g2: ids.gain },
+          connections: [
+            ['g1.y', 'g2.u'],
+            ['g2.y', 'g1.u'],
+          ],
+        },
+      },
     });
     assert.equal(r.status, 422, r.text);
     assert.equal((r.json().error as Json).code, 'ALGEBRAIC_LOOP');

@@ -48,7 +48,9 @@ export function ssd(opts: {
     ),
     '    </ssd:Elements>',
     '    <ssd:Connections>',
-    ...opts.connections.map(([a, b, c, d]) => `      <ssd:Connection startElement="${a}" startConnector="${b}" endElement="${c}" endConnector="${d}"/>`),
+    ...opts.connections.map(
+      ([a, b, c, d]) => `      <ssd:Connection startElement="${a}" startConnector="${b}" endElement="${c}" endConnector="${d}"/>`,
+    ),
     '    </ssd:Connections>',
     opts.extraSystemXml ?? '',
     '  </ssd:System>',
@@ -63,7 +65,9 @@ export function ssv(params: Record<string, number | boolean>): string {
     '<ssv:ParameterSet xmlns:ssv="http://ssp-standard.org/SSP1/SystemStructureParameterValues" version="1.0" name="params">',
     '  <ssv:Parameters>',
     ...Object.entries(params).map(([k, v]) =>
-      typeof v === 'boolean' ? `    <ssv:Parameter name="${k}"><ssv:Boolean value="${v}"/></ssv:Parameter>` : `    <ssv:Parameter name="${k}"><ssv:Real value="${v}"/></ssv:Parameter>`,
+      typeof v === 'boolean'
+        ? `    <ssv:Parameter name="${k}"><ssv:Boolean value="${v}"/></ssv:Parameter>`
+        : `    <ssv:Parameter name="${k}"><ssv:Real value="${v}"/></ssv:Parameter>`,
     ),
     '  </ssv:Parameters>',
     '</ssv:ParameterSet>',
@@ -74,7 +78,13 @@ export function ssv(params: Record<string, number | boolean>): string {
 export function quarterCarSsp(
   body: string,
   wheel: string,
-  opts: { version?: '1.0' | '2.0'; bodyParams?: Record<string, number>; systemParams?: Record<string, number>; extra?: CraftEntry[]; mutateSsd?: (x: string) => string } = {},
+  opts: {
+    version?: '1.0' | '2.0';
+    bodyParams?: Record<string, number>;
+    systemParams?: Record<string, number>;
+    extra?: CraftEntry[];
+    mutateSsd?: (x: string) => string;
+  } = {},
 ): Buffer {
   const version = opts.version ?? '1.0';
   let text = ssd({

@@ -29,7 +29,15 @@ for (const version of ['2.0', '3.0'] as const) {
           fmus: { a: fmu, b: fmu },
           description: chain,
           interface: 'ME',
-          options: { startTime: 0, stopTime: 5, outputInterval: 0.05, solver, tolerance: 1e-8, startValues: chain.start_values, outputs: ['a.x', 'b.x', 'b.u'] },
+          options: {
+            startTime: 0,
+            stopTime: 5,
+            outputInterval: 0.05,
+            solver,
+            tolerance: 1e-8,
+            startValues: chain.start_values,
+            outputs: ['a.x', 'b.x', 'b.u'],
+          },
         });
         assert.equal(r.interface, 'ME');
         const x2 = column(r, 'b.x');

@@ -174,9 +174,20 @@ describe('system checks', () => {
       fmus: { a: decay, b: decay },
       description: { components: { a: 'msl:A', b: 'msl:B' }, connections: [['a.x_mm', 'b.u']], start_values: { 'b.x': 0 } },
       interface: 'ME',
-      options: { startTime: 0, stopTime: 1, outputInterval: 0.1, solver: 'rk45', tolerance: 1e-10, startValues: { 'b.x': 0 }, outputs: ['b.x', 'b.u', 'a.x'] },
+      options: {
+        startTime: 0,
+        stopTime: 1,
+        outputInterval: 0.1,
+        solver: 'rk45',
+        tolerance: 1e-10,
+        startValues: { 'b.x': 0 },
+        outputs: ['b.x', 'b.u', 'a.x'],
+      },
     });
-    assert.ok(r.planWarnings.some((w) => w.includes('"mm" converted to "m"')), r.planWarnings.join('; '));
+    assert.ok(
+      r.planWarnings.some((w) => w.includes('"mm" converted to "m"')),
+      r.planWarnings.join('; '),
+    );
     assert.ok(Math.abs(column(r, 'b.u')[10]! - column(r, 'a.x')[10]!) < 1e-12);
     assert.ok(Math.abs(column(r, 'b.x')[10]! - Math.exp(-1)) < 1e-7);
   });

@@ -93,7 +93,13 @@ describe('SSP import', () => {
       assert.match(up.system_id, /^system:[0-9a-f]{64}$/);
       assert.deepEqual(Object.keys(up.components).sort(), ['body', 'wheel']);
       assert.equal(up.connections, 3);
-      const viaSsp = await simulateSystem(ctx, { system_id: up.system_id, step: 0.01, interface: 'ME', tolerance: 1e-8, outputs: ['body.z_s'] });
+      const viaSsp = await simulateSystem(ctx, {
+        system_id: up.system_id,
+        step: 0.01,
+        interface: 'ME',
+        tolerance: 1e-8,
+        outputs: ['body.z_s'],
+      });
       const direct = await simulateSystem(ctx, {
         system: {
           components: { body: bodyId, wheel: wheelId },
@@ -109,7 +115,14 @@ describe('SSP import', () => {
       assert.deepEqual(viaSsp.output.series, direct.output.series);
       assert.deepEqual(viaSsp.output.summary, direct.output.summary);
       // And the parameters took effect (positive control: the defaults give another answer).
-      const defaults = await simulateSystem(ctx, { system: { components: { body: bodyId, wheel: wheelId }, connections }, stop_time: 3, step: 0.01, interface: 'ME', tolerance: 1e-8, outputs: ['body.z_s'] });
+      const defaults = await simulateSystem(ctx, {
+        system: { components: { body: bodyId, wheel: wheelId }, connections },
+        stop_time: 3,
+        step: 0.01,
+        interface: 'ME',
+        tolerance: 1e-8,
+        outputs: ['body.z_s'],
+      });
       assert.notDeepEqual(defaults.output.summary, direct.output.summary);
     });
   }
@@ -154,7 +167,11 @@ describe('hostile SSP archives', () => {
   it('refuses XML entities (never expanded)', async () => {
     await refused(
       quarterCarSsp(body, wheel, {
-        mutateSsd: (x) => x.replace('<ssd:SystemStructureDescription', '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<ssd:SystemStructureDescription'),
+        mutateSsd: (x) =>
+          x.replace(
+            '<ssd:SystemStructureDescription',
+            '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<ssd:SystemStructureDescription',
+          ),
       }),
       'SYSTEM_INVALID',
     );
@@ -171,7 +188,8 @@ describe('hostile SSP archives', () => {
   it('refuses a connector type mismatch (declared, and against the FMU)', async () => {
     await refused(
       quarterCarSsp(body, wheel, {
-        mutateSsd: (x) => x.replace('<ssd:Connector name="z_u" kind="output"><ssc:Real/>', '<ssd:Connector name="z_u" kind="output"><ssc:Integer/>'),
+        mutateSsd: (x) =>
+          x.replace('<ssd:Connector name="z_u" kind="output"><ssc:Real/>', '<ssd:Connector name="z_u" kind="output"><ssc:Integer/>'),
       }),
       'SYSTEM_INVALID',
       'type_mismatch',
@@ -182,14 +200,17 @@ describe('hostile SSP archives', () => {
     const nested = '<ssd:System name="inner"/>';
     await assert.rejects(
       uploadSystem(ctx, {
-        content_base64: quarterCarSsp(body, wheel, { mutateSsd: (x) => x.replace('</ssd:Elements>', `${nested}</ssd:Elements>`) }).toString('base64'),
+        content_base64: quarterCarSsp(body, wheel, { mutateSsd: (x) => x.replace('</ssd:Elements>', `${nested}</ssd:Elements>`) }).toString(
+          'base64',
+        ),
       }),
       (e: unknown) => isCode('UNSUPPORTED_FEATURE')(e) && (e as { data?: { feature?: string } }).data?.feature === 'System',
     );
     await assert.rejects(
       uploadSystem(ctx, {
         content_base64: quarterCarSsp(body, wheel, {
-          mutateSsd: (x) => x.replace('endConnector="f_susp"/>', 'endConnector="f_susp"><ssc:LinearTransformation factor="2"/></ssd:Connection>'),
+          mutateSsd: (x) =>
+            x.replace('endConnector="f_susp"/>', 'endConnector="f_susp"><ssc:LinearTransformation factor="2"/></ssd:Connection>'),
         }).toString('base64'),
       }),
       (e: unknown) => isCode('UNSUPPORTED_FEATURE')(e) && (e as { data?: { feature?: string } }).data?.feature === 'LinearTransformation',
@@ -210,7 +231,11 @@ describe('isolation', () => {
       await assert.rejects(
         simulateSystem(
           { ...ctx, runner: pool },
-          { system: { components: { calm: decay, crasher }, connections: [], start_values: { 'crasher.t_crash': 0.5 } }, stop_time: 1, step: 0.01 },
+          {
+            system: { components: { calm: decay, crasher }, connections: [], start_values: { 'crasher.t_crash': 0.5 } },
+            stop_time: 1,
+            step: 0.01,
+          },
         ),
         (e: unknown) => {
           assert.ok(isCode('FMU_CRASHED')(e), String(e));
@@ -221,7 +246,11 @@ describe('isolation', () => {
       // Positive control: the same system runs when the crash time is past the stop time.
       const { output } = await simulateSystem(
         { ...ctx, runner: pool },
-        { system: { components: { calm: decay, crasher }, connections: [], start_values: { 'crasher.t_crash': 5 } }, stop_time: 1, step: 0.01 },
+        {
+          system: { components: { calm: decay, crasher }, connections: [], start_values: { 'crasher.t_crash': 5 } },
+          stop_time: 1,
+          step: 0.01,
+        },
       );
       assert.equal(output.status, 'completed');
     } finally {

@@ -151,7 +151,11 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
   const unknowns = (tag: string, list: NormVariable[]): string[] =>
     list.length === 0
       ? []
-      : [`    <${tag}>`, ...list.map((v) => `      <Unknown index="${index.get(v)}"${tag === 'Outputs' ? deps(v) : ''}/>`), `    </${tag}>`];
+      : [
+          `    <${tag}>`,
+          ...list.map((v) => `      <Unknown index="${index.get(v)}"${tag === 'Outputs' ? deps(v) : ''}/>`),
+          `    </${tag}>`,
+        ];
   lines.push(
     '  </ModelVariables>',
     '  <ModelStructure>',
@@ -226,7 +230,10 @@ export function generateFmi3Xml(model: NormModel, token: string): string {
     '  <ModelStructure>',
     ...model.variables
       .filter((v) => v.causality === 'output')
-      .map((v) => `    <Output valueReference="${v.vr}"${v.dependsOn === undefined ? '' : ` dependencies="${v.dependsOn.map((d) => d.vr).join(' ')}"`}/>`),
+      .map(
+        (v) =>
+          `    <Output valueReference="${v.vr}"${v.dependsOn === undefined ? '' : ` dependencies="${v.dependsOn.map((d) => d.vr).join(' ')}"`}/>`,
+      ),
     ...model.derivatives.map((v) => `    <ContinuousStateDerivative valueReference="${v.vr}"/>`),
     ...initialUnknowns(model, model.variables).map((v) => `    <InitialUnknown valueReference="${v.vr}"/>`),
     ...model.eventIndicators.map((v) => `    <EventIndicator valueReference="${v.vr}"/>`),

@@ -8,13 +8,25 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SimulateRestOutputSchema } from '../../schemas/rest.ts';
-import { createSimulateSystemInputSchema, SystemDescriptionSchema, SystemIdSchema, UploadSystemSuccessSchema } from '../../schemas/system.ts';
+import {
+  createSimulateSystemInputSchema,
+  SystemDescriptionSchema,
+  SystemIdSchema,
+  UploadSystemSuccessSchema,
+} from '../../schemas/system.ts';
 import { scopeToCaller, simulateSystem, uploadSystem } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
 import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
 
-const errors = { 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 422: RestErrorSchema, 503: RestErrorSchema, 504: RestErrorSchema };
+const errors = {
+  400: RestErrorSchema,
+  401: RestErrorSchema,
+  404: RestErrorSchema,
+  422: RestErrorSchema,
+  503: RestErrorSchema,
+  504: RestErrorSchema,
+};
 
 export const systemRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
   const { ctx, accounts } = deps;
@@ -63,7 +75,11 @@ export const systemRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) =
       };
       reply.raw.once('close', onClose);
       try {
-        const { output, plotPng } = await simulateSystem(scoped(callerOf(req)), { ...req.body, system_id: req.params.id }, { signal: abort.signal });
+        const { output, plotPng } = await simulateSystem(
+          scoped(callerOf(req)),
+          { ...req.body, system_id: req.params.id },
+          { signal: abort.signal },
+        );
         return {
           ...output,
           result_url: `/runs/${output.run_id}/result.csv`,
