@@ -31,7 +31,8 @@ export function runLocalSystem(r: LocalSystemRun): SimulationResult & { planWarn
   const components: PlannedComponent[] = Object.keys(description.components).map((name) => {
     const o = opened[name];
     if (o === undefined) throw new Error(`no fmu for ${name}`);
-    return { name, modelDescription: o.modelDescription };
+    const spec = description.components[name];
+    return { name, modelDescription: o.modelDescription, ...(typeof spec === 'object' && spec.interface !== undefined ? { interface: spec.interface } : {}) };
   });
   const { plan, warnings } = planSystem(description, components, {
     ...(r.interface ? { interface: r.interface } : {}),
