@@ -32,7 +32,11 @@ export function runLocalSystem(r: LocalSystemRun): SimulationResult & { planWarn
     const o = opened[name];
     if (o === undefined) throw new Error(`no fmu for ${name}`);
     const spec = description.components[name];
-    return { name, modelDescription: o.modelDescription, ...(typeof spec === 'object' && spec.interface !== undefined ? { interface: spec.interface } : {}) };
+    return {
+      name,
+      modelDescription: o.modelDescription,
+      ...(typeof spec === 'object' && spec.interface !== undefined ? { interface: spec.interface } : {}),
+    };
   });
   const { plan, warnings } = planSystem(description, components, {
     ...(r.interface ? { interface: r.interface } : {}),

@@ -46,9 +46,20 @@ describe('events and mixed interfaces in systems', () => {
     const err = (h: number): number => {
       const r = runLocalSystem({
         fmus: { a: decay, b: decay },
-        description: { components: { a: { fmu_id: 'msl:A', interface: 'CS' }, b: { fmu_id: 'msl:B', interface: 'ME' } }, connections: [['a.x', 'b.u']] },
+        description: {
+          components: { a: { fmu_id: 'msl:A', interface: 'CS' }, b: { fmu_id: 'msl:B', interface: 'ME' } },
+          connections: [['a.x', 'b.u']],
+        },
         communicationStep: h,
-        options: { startTime: 0, stopTime: 1, outputInterval: 0.1, solver: 'rk45', tolerance: 1e-10, startValues: { 'b.x': 0 }, outputs: ['b.x'] },
+        options: {
+          startTime: 0,
+          stopTime: 1,
+          outputInterval: 0.1,
+          solver: 'rk45',
+          tolerance: 1e-10,
+          startValues: { 'b.x': 0 },
+          outputs: ['b.x'],
+        },
       });
       assert.equal(r.interface, 'ME');
       return Math.abs(column(r, 'b.x')[r.rows - 1]! - exact(1));
