@@ -4,7 +4,8 @@
  * CLI and the SSP importer (which produces a SystemDescription from SystemStructure.ssd).
  */
 import { z } from 'zod';
-import { FmuIdSchema, LibraryFmiVersionSchema } from './common.ts';
+import { flatOutputSchema, FmuIdSchema, LibraryFmiVersionSchema } from './common.ts';
+import { ErrorResultSchema } from './errors.ts';
 import { InterfaceKindSchema } from './model-description.ts';
 import { createSimulateInputSchema, DEFAULT_MAX_OUTPUT_ROWS, ScalarValueSchema } from './simulate.ts';
 
@@ -137,3 +138,6 @@ export const UploadSystemSuccessSchema = z.object({
   warnings: z.array(z.string()),
 });
 export type UploadSystemSuccess = z.infer<typeof UploadSystemSuccessSchema>;
+
+/** upload_system's MCP output: the success or the error envelope, as one flat object schema. */
+export const UploadSystemOutputSchema = flatOutputSchema([UploadSystemSuccessSchema, ErrorResultSchema], 'The stored system.');

@@ -64,7 +64,12 @@ describe('systems over MCP (stdio)', { timeout: 240_000 }, () => {
     assert.equal(out.provenance.start_values['body.m_s'], 280);
   });
 
-  it('answers an unknown system id with a coded error result', async () => {
+  it('answers a hostile archive and an unknown system id with coded error results', async () => {
+    const bad = join(dir, 'bad.ssp');
+    writeFileSync(bad, Buffer.from('not a zip at all'));
+    const up = (await gw.client.callTool({ name: 'upload_system', arguments: { path: bad } })) as CallToolResult;
+    assert.equal(up.isError, true);
+    assert.equal((up.structuredContent as { error: { code: string } }).error.code, 'SYSTEM_INVALID');
     const r = (await gw.client.callTool({
       name: 'simulate_system',
       arguments: { system_id: `system:${'0'.repeat(64)}`, stop_time: 1 },

@@ -1,6 +1,6 @@
 /** upload_system: store a connected system (an SSP archive or a JSON description), checked as a whole. */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { UploadSystemInputSchema, UploadSystemSuccessSchema } from '../../schemas/system.ts';
+import { UploadSystemInputSchema, UploadSystemOutputSchema } from '../../schemas/system.ts';
 import { uploadSystem } from '../../service/index.ts';
 import { escapeForText } from '../../text-escape.ts';
 import type { ToolDeps } from './deps.ts';
@@ -15,7 +15,7 @@ export function registerUploadSystem(server: McpServer, deps: ToolDeps): Registe
         `An SSP 1.0/2.0 .ssp (${deps.transport === 'stdio' ? 'path or content_base64' : 'content_base64'}) or system ` +
         '{components: {name: fmu_id}, connections: [["a.y","b.u"]], start_values?}. Checked whole; returns system_id for simulate_system.',
       inputSchema: UploadSystemInputSchema,
-      outputSchema: UploadSystemSuccessSchema,
+      outputSchema: UploadSystemOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: true, destructiveHint: false, openWorldHint: false },
     },
     (args) =>
