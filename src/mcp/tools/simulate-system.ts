@@ -1,5 +1,5 @@
 /** simulate_system: run connected FMUs (upload_system's system_id, or an inline description); answers like simulate. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SimulateOutputSchema } from '../../schemas/simulate.ts';
 import { createSimulateSystemInputSchema } from '../../schemas/system.ts';
 import { simulateSystem } from '../../service/index.ts';
@@ -28,7 +28,7 @@ export function registerSimulateSystem(server: McpServer, deps: ToolDeps): Regis
             const onProgress = progressReporter(extra);
             const x402Payment = x402PaymentOf(extra);
             const res = await simulateSystem(deps.ctx, args, {
-              signal: extra.signal,
+              signal: extra.mcpReq.signal,
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
               ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),

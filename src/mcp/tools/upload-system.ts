@@ -1,5 +1,5 @@
 /** upload_system: store a connected system (an SSP archive or a JSON description), checked as a whole. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { UploadSystemInputSchema, UploadSystemOutputSchema } from '../../schemas/system.ts';
 import { uploadSystem } from '../../service/index.ts';
 import { escapeForText } from '../../text-escape.ts';
