@@ -21,6 +21,10 @@ export const ERROR_CODES = [
   'SIMULATION_OUT_OF_MEMORY',
   'STEP_LIMIT_EXCEEDED',
   'OUTPUT_LIMIT_EXCEEDED',
+  /** A connected system's direct-feedthrough outputs form a cycle (src/systems/graph.ts). */
+  'ALGEBRAIC_LOOP',
+  /** A connected system's description does not fit its components (connector, type, unit). */
+  'SYSTEM_INVALID',
   /** A stored or just-written columnar result file fails its checks (src/store/result-file-reader.ts). */
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',

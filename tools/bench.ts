@@ -20,6 +20,7 @@ const ORDER = [
   'load-store.ts',
   'model-description.ts',
   'result-path.ts',
+  'system.ts',
 ];
 const filter = process.argv[2];
 

@@ -14,10 +14,11 @@ import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderSummaryTable, renderTable } from './output.ts';
 import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
+import { isSystemArgument, simulateSspFile, SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './simulate-system.ts';
 import { escapeForText } from '../text-escape.ts';
 
-const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name> [options]
-${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
+const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name | system.ssp> [options]
+${SIMULATION_OPTIONS_USAGE}${SYSTEM_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
   --arrow FILE           write the full result as Arrow IPC (typed columns; pyarrow, polars, DuckDB)
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
@@ -25,6 +26,7 @@ ${SIMULATION_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
 
 const OPTIONS = {
   ...SIMULATION_OPTIONS,
+  ...SYSTEM_OPTIONS,
   csv: { type: 'string' },
   arrow: { type: 'string' },
   json: { type: 'boolean' },
@@ -43,9 +45,22 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
   try {
-    const fmuId = await fmuIdFromArgument(local.ctx, positionals[0], compileOptionsFromFlags(values['include-dir'], values.define));
-    const input = simulateRequestFromOptions(config, fmuId, values);
-    const { output } = await simulate(local.ctx, input);
+    const arg = positionals[0];
+    if (!isSystemArgument(arg) && (values.master !== undefined || values['communication-step'] !== undefined)) {
+      throw new GatewayError('BAD_REQUEST', '--master and --communication-step apply to systems (.ssp) only.');
+    }
+    const output = isSystemArgument(arg)
+      ? await simulateSspFile(local.ctx, config, arg, values)
+      : (
+          await simulate(
+            local.ctx,
+            simulateRequestFromOptions(
+              config,
+              await fmuIdFromArgument(local.ctx, arg, compileOptionsFromFlags(values['include-dir'], values.define)),
+              values,
+            ),
+          )
+        ).output;
     if (values.csv !== undefined) {
       await writeRunCsv(local.ctx, output.run_id, values.csv);
       process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);

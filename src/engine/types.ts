@@ -5,6 +5,7 @@
 import type { InterfaceKind, VariableType } from '../schemas/model-description.ts';
 import type { InputSignal, VariableValue } from '../schemas/simulate.ts';
 import type { ResultDigest } from './result-digest.ts';
+import type { SystemPlan } from './system-types.ts';
 
 export type { InputSignal };
 
@@ -41,6 +42,11 @@ export interface SimulationOptions {
   onLog?: (line: string) => void;
   /** Checked between steps (cheap boolean read), for in-process cancellation. */
   signal?: AbortSignal;
+  /**
+   * A connected system (src/systems): the job's FMU directory is then the system's bundle (one
+   * sub-directory per FMU) and names are "component.variable" (src/systems/run-system.ts).
+   */
+  system?: SystemPlan;
 }
 
 /**

@@ -207,6 +207,23 @@ function checkFilesAreNotParents(files: ReadonlySet<string>, dirs: ReadonlySet<s
   }
 }
 
+/**
+ * Every entry of a ZIP archive checked as for FMUs (names inside the root, no links or special
+ * files, size, count and ratio limits, duplicates): also used for SSP archives (src/systems/ssp.ts).
+ * Errors are FMU_INVALID with a `reason`.
+ */
+export function readCheckedEntries(
+  bytes: Buffer,
+  limits: ArchiveLimits,
+): { entries: { entry: ZipEntry; segments: string[]; isDir: boolean }[] } {
+  return readEntries(bytes, limits);
+}
+
+/** One checked entry's bytes (FMU_INVALID when the data is damaged). */
+export function inflateEntry(bytes: Buffer, e: ZipEntry): Buffer {
+  return inflate(bytes, e);
+}
+
 function readEntries(bytes: Buffer, limits: ArchiveLimits): CheckedArchive {
   try {
     const { entries, declaredCount } = readZipEntries(bytes, limits.maxEntries);

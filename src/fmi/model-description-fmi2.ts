@@ -164,6 +164,23 @@ function resolveIndex(
   return v.name;
 }
 
+/** Outputs with a `dependencies` attribute → the names they depend on (absent attribute: every input). */
+function outputDependencies(ms: XmlElement | undefined, vars: readonly ModelVariable[]): Record<string, string[]> | undefined {
+  let out: Record<string, string[]> | undefined;
+  for (const u of childrenOf(childOf(ms, 'Outputs') ?? { tag: 'Outputs', attrs: {}, children: [] }, 'Unknown')) {
+    const text = optString(u, 'dependencies');
+    if (text === undefined) continue;
+    const name = resolveIndex(optInt(u, 'index', 1n, 2n ** 32n), vars, 'Unknown', 'index');
+    const deps = text
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t !== '')
+      .map((t) => resolveIndex(/^[0-9]{1,10}$/.test(t) ? Number(t) : undefined, vars, 'Unknown', 'dependencies', name));
+    (out ??= {})[name] = deps;
+  }
+  return out;
+}
+
 function structureList(ms: XmlElement | undefined, section: string, vars: readonly ModelVariable[]): string[] {
   return childrenOf(childOf(ms, section) ?? { tag: section, attrs: {}, children: [] }, 'Unknown').map((u) =>
     resolveIndex(optInt(u, 'index', 1n, 2n ** 32n), vars, 'Unknown', 'index'),
@@ -216,6 +233,8 @@ export function parseFmi2(root: XmlElement): ModelDescription {
       event_indicators: [],
     },
   };
+  const deps = outputDependencies(ms, variables);
+  if (deps !== undefined) md.model_structure.output_dependencies = deps;
   if (me) {
     md.model_exchange = {
       model_identifier: reqModelIdentifier(me),

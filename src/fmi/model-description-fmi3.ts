@@ -249,6 +249,18 @@ export function parseFmi3(root: XmlElement): ModelDescription {
       event_indicators: indicators,
     },
   };
+  // Outputs with a `dependencies` attribute (value references); absent: every input (FMI default).
+  for (const u of childrenOf(ms ?? root, 'Output')) {
+    const text = optString(u, 'dependencies');
+    if (text === undefined) continue;
+    const name = nameOf(reqUint32(u, 'valueReference'), 'Output', 'valueReference');
+    const deps = text
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t !== '')
+      .map((t) => nameOf(/^[0-9]{1,10}$/.test(t) ? Number(t) : -1, 'Output', 'dependencies', name));
+    (md.model_structure.output_dependencies ??= {})[name] = deps;
+  }
   if (me) {
     md.model_exchange = {
       model_identifier: reqModelIdentifier(me),

@@ -10,6 +10,7 @@ import type { SimulationOptions } from '../engine/types.ts';
 import { parseModelDescription } from '../fmi/model-description.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import { writeResultFile } from '../store/result-file-writer.ts';
+import { runSystemSimulation } from '../systems/run-system.ts';
 import type { WireSimulationResult, WorkerSimulateJob } from './protocol.ts';
 
 export interface SimulateHooks {
@@ -56,7 +57,9 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Wi
     job.fmu.binaryPath === undefined
       ? { unpackedDir: job.fmu.unpackedDir, modelDescription: md }
       : { unpackedDir: job.fmu.unpackedDir, modelDescription: md, binaryPath: job.fmu.binaryPath };
-  const result = runSimulation(fmu, options);
+  // A connected system: unpackedDir is its bundle of FMUs (src/service/simulate-system.ts).
+  const result =
+    job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options);
   const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
   if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
   const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;

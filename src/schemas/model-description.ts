@@ -130,6 +130,13 @@ export const ModelStructureSchema = z.object({
   initial_unknowns: z.array(z.string()),
   /** FMI 3: names of event indicator variables; FMI 2: empty (count only). */
   event_indicators: z.array(z.string()),
+  /**
+   * Per output that declares them (the `dependencies` attribute): the names of the variables it
+   * depends on. An output absent here depends on every input (the FMI default); an empty list
+   * means it depends on none. Connected systems read it to tell direct feedthrough (algebraic
+   * loops) from outputs that depend on states only.
+   */
+  output_dependencies: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 export const ModelDescriptionSchema = z.object({

@@ -4,6 +4,7 @@
  */
 import { runSimulation } from '../engine/run.ts';
 import { GatewayError } from '../errors.ts';
+import { runSystemSimulation } from '../systems/run-system.ts';
 import type { SimulationRunner } from './context.ts';
 
 export function createInProcessRunner(): SimulationRunner {
@@ -21,12 +22,16 @@ export function createInProcessRunner(): SimulationRunner {
               modelDescription: md,
               ...(job.fmu.binaryPath ? { binaryPath: job.fmu.binaryPath } : {}),
             };
+            const options = {
+              ...job.options,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+              ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+            };
+            // A connected system: unpackedDir is its bundle (src/service/simulate-system.ts).
             resolve(
-              runSimulation(fmu, {
-                ...job.options,
-                ...(opts.signal ? { signal: opts.signal } : {}),
-                ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-              }),
+              job.options.system === undefined
+                ? runSimulation(fmu, options)
+                : runSystemSimulation(fmu.unpackedDir, job.options.system, options),
             );
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)));

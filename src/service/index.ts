@@ -30,3 +30,5 @@ export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from './plot.ts';
 export { createInProcessRunner } from './in-process-runner.ts';
 export { routedGetVariables, routedListLibrary, routedUploadFmu } from './routed.ts';
+export { simulateSystem } from './simulate-system.ts';
+export { uploadSystem } from './upload-system.ts';

@@ -57,7 +57,7 @@ describe('MCP over Streamable HTTP', { timeout: 120_000 }, () => {
 
   it('lists the tools with output schemas', async () => {
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 9); // the four, get_result, sweep, compare_runs, quote, redeem_checkout
+    assert.equal(tools.length, 11); // the four, get_result, sweep, compare_runs, quote, redeem_checkout, upload_system, simulate_system
     for (const t of tools) assert.equal(t.outputSchema?.type, 'object');
   });
 

@@ -53,8 +53,10 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
       'quote',
       'redeem_checkout',
       'simulate',
+      'simulate_system',
       'sweep',
       'upload_fmu',
+      'upload_system',
     ]);
     for (const t of tools) {
       assert.equal(t.outputSchema?.type, 'object', `${t.name} has an object outputSchema`);

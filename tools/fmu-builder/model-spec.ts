@@ -35,6 +35,11 @@ export const SpecVariableSchema = z.strictObject({
   nominal: z.number().positive().optional(),
   /** A continuous state that event_update may re-initialize. */
   reinit: z.boolean().optional(),
+  /**
+   * Outputs only: the variables (inputs, states) this output depends on, emitted as the FMI
+   * `dependencies` attribute. Omitted: no attribute, i.e. it depends on every input (FMI default).
+   */
+  depends_on: z.array(z.string()).optional(),
   /** C field name override (default derived from name). */
   c_name: z
     .string()
@@ -111,6 +116,8 @@ export interface NormVariable {
   derivativeOf: NormVariable | undefined;
   isState: boolean;
   isEventIndicator: boolean;
+  /** Outputs with a declared `dependencies` attribute: the variables they depend on. */
+  dependsOn?: NormVariable[];
 }
 
 export interface NormModel {
@@ -253,6 +260,13 @@ export function normalizeModel(raw: unknown, label = 'model'): NormModel {
     variables.push(v);
     byName.set(sv.name, v);
     cNames.add(cName);
+  });
+  spec.variables.forEach((sv) => {
+    if (sv.depends_on === undefined) return;
+    if (sv.causality !== 'output') fail(model, `variable '${sv.name}': depends_on is for outputs only`);
+    (byName.get(sv.name) as NormVariable).dependsOn = sv.depends_on.map(
+      (d) => byName.get(d) ?? fail(model, `output '${sv.name}' depends_on unknown variable '${d}'`),
+    );
   });
   const derivatives: NormVariable[] = [];
   const states: NormVariable[] = [];

@@ -146,8 +146,16 @@ export function generateFmi2Xml(model: NormModel, guid: string, sourceFiles: str
     }
     lines.push(`      <${t}${attrs(typeAttrs)}/>`, '    </ScalarVariable>');
   }
+  const deps = (v: NormVariable): string =>
+    v.dependsOn === undefined ? '' : ` dependencies="${v.dependsOn.map((d) => index.get(d)).join(' ')}"`;
   const unknowns = (tag: string, list: NormVariable[]): string[] =>
-    list.length === 0 ? [] : [`    <${tag}>`, ...list.map((v) => `      <Unknown index="${index.get(v)}"/>`), `    </${tag}>`];
+    list.length === 0
+      ? []
+      : [
+          `    <${tag}>`,
+          ...list.map((v) => `      <Unknown index="${index.get(v)}"${tag === 'Outputs' ? deps(v) : ''}/>`),
+          `    </${tag}>`,
+        ];
   lines.push(
     '  </ModelVariables>',
     '  <ModelStructure>',
@@ -220,7 +228,12 @@ export function generateFmi3Xml(model: NormModel, token: string): string {
   lines.push(
     '  </ModelVariables>',
     '  <ModelStructure>',
-    ...model.variables.filter((v) => v.causality === 'output').map((v) => `    <Output valueReference="${v.vr}"/>`),
+    ...model.variables
+      .filter((v) => v.causality === 'output')
+      .map(
+        (v) =>
+          `    <Output valueReference="${v.vr}"${v.dependsOn === undefined ? '' : ` dependencies="${v.dependsOn.map((d) => d.vr).join(' ')}"`}/>`,
+      ),
     ...model.derivatives.map((v) => `    <ContinuousStateDerivative valueReference="${v.vr}"/>`),
     ...initialUnknowns(model, model.variables).map((v) => `    <InitialUnknown valueReference="${v.vr}"/>`),
     ...model.eventIndicators.map((v) => `    <EventIndicator valueReference="${v.vr}"/>`),

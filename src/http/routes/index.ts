@@ -15,6 +15,7 @@ import { paymentRoutes } from './payments.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
 import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
+import { systemRoutes } from './systems.ts';
 
 export type RouteGroup = FastifyPluginAsync<RestDeps>;
 
@@ -24,6 +25,7 @@ const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   libraryRoutes,
   fmuRoutes,
   simulateRoutes,
+  systemRoutes,
   runRoutes,
   paymentRoutes,
 ] as FastifyPluginAsync<MountOptions>[];

@@ -9,8 +9,10 @@ import { registerListLibrary } from './list-library.ts';
 import { registerQuote } from './quote.ts';
 import { registerRedeemCheckout } from './redeem-checkout.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerSimulateSystem } from './simulate-system.ts';
 import { registerSweep } from './sweep.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
+import { registerUploadSystem } from './upload-system.ts';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const tools = new Map<string, RegisteredTool>();
@@ -29,6 +31,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('compare_runs', registerCompareRuns(server, deps));
   tools.set('quote', registerQuote(server, deps));
   tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+  tools.set('upload_system', registerUploadSystem(server, deps));
+  tools.set('simulate_system', registerSimulateSystem(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }
