@@ -10,6 +10,7 @@ import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { Payments } from '../payments/payments.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
+import type { ScaleHealth } from '../schemas/scale.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore, StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
@@ -81,6 +82,8 @@ export interface ServiceContext {
    * one-shot CLI commands (no thread to start).
    */
   openFmu?: (source: FmuSource, opts: OpenFmuAsyncOptions) => Promise<OpenedFmu>;
+  /** Scale-out (FMU_GATEWAY_QUEUE_URL / FMU_GATEWAY_BLOB_URL): the queue and blob store's state, for /health. */
+  scale?: { status(): Promise<ScaleHealth> };
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

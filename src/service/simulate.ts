@@ -113,9 +113,9 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     input,
     plan,
     result,
-    provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
+    provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
   });
-  const resultBytes = saveRun(ctx, output, result, callerId);
+  const resultBytes = await saveRun(ctx, output, result, callerId);
   // Before the answer: the run_id it carries must be readable by this caller, and billed.
   await ctx.access?.onRunFinished({
     run_id: runId,
