@@ -49,6 +49,11 @@ export async function createS3BlobStore(loc: S3Location): Promise<BlobStore> {
   const client: S3Client = new sdk.S3Client({
     region: loc.region,
     forcePathStyle: loc.forcePathStyle,
+    // Checksums only where S3 requires them: by default the SDK sends streamed bodies with
+    // aws-chunked trailing checksums, which many S3-compatible stores do not decode (they would
+    // store the chunk framing as the object's bytes).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(loc.endpoint !== undefined ? { endpoint: loc.endpoint } : {}),
   });
   const Bucket = loc.bucket;

@@ -58,6 +58,8 @@ interface Pending {
   resolve: (r: SimulationResult) => void;
   reject: (e: unknown) => void;
   settling: boolean;
+  /** Set once queue.add resolved: before, "no such job" means "not yet", not "lost". */
+  added: boolean;
 }
 
 const NO_WORKER_YET: IsolationReport = {
@@ -93,7 +95,10 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
   /** The job's rows, from the blob store into this node (a file, or loaded when the caller wants them in memory). */
   const collect = async (id: string, p: Pending, returnvalue: unknown): Promise<SimulationResult> => {
     const parsed = SimulateJobResultSchema.safeParse(returnvalue);
-    if (!parsed.success) throw new GatewayError('INTERNAL', 'A worker node answered a job with a malformed result');
+    if (!parsed.success) {
+      o.logger.error('malformed job result', { job_id: id, issues: parsed.error.issues.slice(0, 5), value: JSON.stringify(returnvalue).slice(0, 500) });
+      throw new GatewayError('INTERNAL', 'A worker node answered a job with a malformed result');
+    }
     const { result: wire, node, isolation: label } = parsed.data;
     const path = join(o.incomingDir, `${id}.cols`);
     const key = blobKeys.jobResult(id);
@@ -119,10 +124,11 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
   /** Looks at a job's state and settles the caller when it is final (events and the poll both come here). */
   const check = async (id: string): Promise<void> => {
     const p = pending.get(id);
-    if (p === undefined || p.settling) return;
-    const job: Job | undefined = await queue.getJob(id);
+    if (p === undefined || p.settling || !p.added) return;
+    // The state first, then the job: a job read before its state says "completed" may predate its result.
+    const state = await queue.getJobState(id);
     lastContact = Date.now();
-    if (job === undefined) {
+    if (state === 'unknown') {
       finish(id, p, {
         error: new GatewayError('QUEUE_UNAVAILABLE', 'The job queue lost this job (its Redis restarted without persistence); nothing was stored', {
           retry_after: 5,
@@ -131,7 +137,9 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
       });
       return;
     }
-    const state = await job.getState();
+    if (state !== 'completed' && state !== 'failed') return;
+    const job: Job | undefined = await queue.getJob(id);
+    if (job === undefined) return; // removed meanwhile: the next poll says "lost"
     if (state === 'completed') {
       p.settling = true;
       try {
@@ -139,7 +147,7 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
       } catch (e) {
         finish(id, p, { error: e });
       }
-    } else if (state === 'failed') {
+    } else {
       finish(id, p, { error: decodeFailure(job.failedReason) });
     }
   };
@@ -195,7 +203,7 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
         ...(opts.callerId !== undefined ? { caller: opts.callerId } : {}),
       };
       const done = new Promise<SimulationResult>((resolve, reject) => {
-        pending.set(id, { job, opts, resolve, reject, settling: false });
+        pending.set(id, { job, opts, resolve, reject, settling: false, added: false });
       });
       const onAbort = (): void => {
         const p = pending.get(id);
@@ -218,6 +226,9 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
           pending.delete(id);
           throw queueUnavailable(e);
         }
+        const p = pending.get(id);
+        if (p !== undefined) p.added = true;
+        checkQuietly(id); // it may have finished before this node listened
         const result = await done;
         if (result.executedOn !== undefined) isolation = { level: result.executedOn.isolation.startsWith('sandboxed') ? 'sandboxed' : 'process-only', features: [result.executedOn.isolation], missing: [] };
         return result;

@@ -88,6 +88,7 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
     if (!parsed.success) throw new UnrecoverableError(encodeFailure(new GatewayError('BAD_REQUEST', 'malformed job data')));
     const data: SimulateJobData = parsed.data;
     const jobId = job.id ?? '';
+    o.logger.info('job started', { job_id: jobId, attempt: job.attemptsMade + 1 });
     try {
       const opened = await o.openFmu(await fmuPath(data.fmu_sha256), data.fmu_sha256);
       const options = data.options as unknown as SimulationJob['options'];
