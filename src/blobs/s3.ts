@@ -27,10 +27,14 @@ async function loadSdk(): Promise<S3Module> {
   try {
     return await import('@aws-sdk/client-s3');
   } catch {
-    throw new GatewayError('OPTIONAL_DEPENDENCY_MISSING', 'S3 blob storage needs the package @aws-sdk/client-s3: npm install @aws-sdk/client-s3', {
-      package: '@aws-sdk/client-s3',
-      feature: 'FMU_GATEWAY_BLOB_URL=s3://…',
-    });
+    throw new GatewayError(
+      'OPTIONAL_DEPENDENCY_MISSING',
+      'S3 blob storage needs the package @aws-sdk/client-s3: npm install @aws-sdk/client-s3',
+      {
+        package: '@aws-sdk/client-s3',
+        feature: 'FMU_GATEWAY_BLOB_URL=s3://…',
+      },
+    );
   }
 }
 

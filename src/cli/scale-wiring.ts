@@ -23,9 +23,12 @@ export async function attachScaleOut(ctx: ServiceContext, config: Config): Promi
   const { withSharedFmuStore, withSharedRunStore } = await import('../blobs/shared-stores.ts');
   const blobs = await openBlobStore(blobUrl, config.dataDir);
   if (blobUrl === undefined) {
-    ctx.logger.warn('FMU_GATEWAY_QUEUE_URL without FMU_GATEWAY_BLOB_URL: FMUs and results are shared through a directory of this machine only', {
-      blobs: blobs.location,
-    });
+    ctx.logger.warn(
+      'FMU_GATEWAY_QUEUE_URL without FMU_GATEWAY_BLOB_URL: FMUs and results are shared through a directory of this machine only',
+      {
+        blobs: blobs.location,
+      },
+    );
   }
   ctx.fmuStore = withSharedFmuStore(ctx.fmuStore, blobs);
   ctx.results = withSharedRunStore(ctx.results, blobs);

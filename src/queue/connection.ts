@@ -9,10 +9,14 @@ export type BullMq = typeof import('bullmq');
 export type { RedisClient };
 
 function missing(pkg: string): GatewayError {
-  return new GatewayError('OPTIONAL_DEPENDENCY_MISSING', `The job queue (FMU_GATEWAY_QUEUE_URL) needs the package ${pkg}: npm install ${pkg}`, {
-    package: pkg,
-    feature: 'FMU_GATEWAY_QUEUE_URL',
-  });
+  return new GatewayError(
+    'OPTIONAL_DEPENDENCY_MISSING',
+    `The job queue (FMU_GATEWAY_QUEUE_URL) needs the package ${pkg}: npm install ${pkg}`,
+    {
+      package: pkg,
+      feature: 'FMU_GATEWAY_QUEUE_URL',
+    },
+  );
 }
 
 export async function loadBullMq(): Promise<BullMq> {

@@ -27,10 +27,11 @@ export const SimulateJobDataSchema = z.object({
   kind: z.literal('simulate'),
   fmu_sha256: Sha256,
   /** The engine's options as planned by the API node (SimulationPlan.options); checked by the engine again. */
-  options: z
-    .object({ startTime: z.number(), stopTime: z.number(), outputInterval: z.number().positive() })
-    .passthrough(),
-  digest: z.object({ kpis: z.array(z.unknown()), seriesPoints: z.array(z.number().int().positive()) }).passthrough().optional(),
+  options: z.object({ startTime: z.number(), stopTime: z.number(), outputInterval: z.number().positive() }).passthrough(),
+  digest: z
+    .object({ kpis: z.array(z.unknown()), seriesPoints: z.array(z.number().int().positive()) })
+    .passthrough()
+    .optional(),
   /** The caller's id (a key's hash): the worker pool never shares a worker between callers. */
   caller: z.string().max(200).optional(),
 });
@@ -81,10 +82,14 @@ export function decodeFailure(reason: string | undefined): GatewayError {
   if (wire.success) return new GatewayError(wire.data.code, wire.data.message, wire.data.data);
   // BullMQ's own reasons (a job that stalled more often than allowed: its nodes kept dying).
   if (reason !== undefined && /stalled/i.test(reason)) {
-    return new GatewayError('WORKER_NODE_LOST', 'The worker nodes running this job stopped answering more often than the retry policy allows', {
-      reason: reason.slice(0, 200),
-      retry_after: 5,
-    });
+    return new GatewayError(
+      'WORKER_NODE_LOST',
+      'The worker nodes running this job stopped answering more often than the retry policy allows',
+      {
+        reason: reason.slice(0, 200),
+        retry_after: 5,
+      },
+    );
   }
   return new GatewayError('INTERNAL', `A worker node failed the job: ${(reason ?? 'no reason').slice(0, 200)}`);
 }

@@ -96,7 +96,11 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
   const collect = async (id: string, p: Pending, returnvalue: unknown): Promise<SimulationResult> => {
     const parsed = SimulateJobResultSchema.safeParse(returnvalue);
     if (!parsed.success) {
-      o.logger.error('malformed job result', { job_id: id, issues: parsed.error.issues.slice(0, 5), value: JSON.stringify(returnvalue).slice(0, 500) });
+      o.logger.error('malformed job result', {
+        job_id: id,
+        issues: parsed.error.issues.slice(0, 5),
+        value: JSON.stringify(returnvalue).slice(0, 500),
+      });
       throw new GatewayError('INTERNAL', 'A worker node answered a job with a malformed result');
     }
     const { result: wire, node, isolation: label } = parsed.data;
@@ -130,10 +134,14 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
     lastContact = Date.now();
     if (state === 'unknown') {
       finish(id, p, {
-        error: new GatewayError('QUEUE_UNAVAILABLE', 'The job queue lost this job (its Redis restarted without persistence); nothing was stored', {
-          retry_after: 5,
-          hint: 'Run it again. Operators: give the queue Redis appendonly persistence.',
-        }),
+        error: new GatewayError(
+          'QUEUE_UNAVAILABLE',
+          'The job queue lost this job (its Redis restarted without persistence); nothing was stored',
+          {
+            retry_after: 5,
+            hint: 'Run it again. Operators: give the queue Redis appendonly persistence.',
+          },
+        ),
       });
       return;
     }
@@ -230,7 +238,12 @@ export async function createQueueRunner(o: QueueRunnerOptions): Promise<QueueRun
         if (p !== undefined) p.added = true;
         checkQuietly(id); // it may have finished before this node listened
         const result = await done;
-        if (result.executedOn !== undefined) isolation = { level: result.executedOn.isolation.startsWith('sandboxed') ? 'sandboxed' : 'process-only', features: [result.executedOn.isolation], missing: [] };
+        if (result.executedOn !== undefined)
+          isolation = {
+            level: result.executedOn.isolation.startsWith('sandboxed') ? 'sandboxed' : 'process-only',
+            features: [result.executedOn.isolation],
+            missing: [],
+          };
         return result;
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);

@@ -93,7 +93,8 @@ export async function startWorkerNode(o: WorkerNodeOptions): Promise<WorkerNode>
       const opened = await o.openFmu(await fmuPath(data.fmu_sha256), data.fmu_sha256);
       const options = data.options as unknown as SimulationJob['options'];
       const iface = options.interface ?? (opened.modelDescription.co_simulation !== undefined ? 'CS' : 'ME');
-      const binaryPath = o.ensureBinary === undefined ? undefined : await o.ensureBinary(opened, iface, o.fmuStore.compileOptionsOf(data.fmu_sha256));
+      const binaryPath =
+        o.ensureBinary === undefined ? undefined : await o.ensureBinary(opened, iface, o.fmuStore.compileOptionsOf(data.fmu_sha256));
       const simJob: SimulationJob = {
         fmu: {
           sha256: opened.sha256,

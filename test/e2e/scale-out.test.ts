@@ -97,7 +97,12 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
     redis = r;
     // redis-server logs to stdout; poll the port instead.
     for (let i = 0; i < 100; i++) {
-      if (spawnSync('redis-cli', ['-p', String(redisPort), 'ping']).stdout?.toString().trim() === 'PONG') return;
+      if (
+        spawnSync('redis-cli', ['-p', String(redisPort), 'ping'])
+          .stdout?.toString()
+          .trim() === 'PONG'
+      )
+        return;
       await new Promise((res) => setTimeout(res, 100));
     }
     throw new Error('redis-server did not start');
@@ -177,13 +182,20 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
 
   const mcpClient = async (key: string): Promise<Client> => {
     const client = new Client({ name: 'scale-e2e', version: '0.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${lb}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${lb}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
+    );
     return client;
   };
 
   const s3Meta = async (runId: string): Promise<{ provenance: { executed_on: string } }> => {
     const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
-    const c = new S3Client({ endpoint: s3Url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const c = new S3Client({
+      endpoint: s3Url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     try {
       const out = await c.send(new GetObjectCommand({ Bucket: BUCKET, Key: `runs/${runId}/meta.json` }));
       return JSON.parse(await (out.Body as { transformToString(): Promise<string> }).transformToString()) as {
@@ -200,7 +212,13 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
     redisPort = await freePort();
     await startRedis();
     const { default: S3rver } = await import('s3rver');
-    const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(root, 's3'), configureBuckets: [{ name: BUCKET }] });
+    const server = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: join(root, 's3'),
+      configureBuckets: [{ name: BUCKET }],
+    });
     const addr = (await server.run()) as { port: number };
     s3 = server;
     s3Url = `http://127.0.0.1:${addr.port}`;
@@ -308,7 +326,20 @@ http {
         { timeout: 240_000 },
       );
       const out = structured(res) as Structured & { completed: number; runs: { run_id: string; start_values: { k: number } }[] };
-      assert.equal(out.completed, 40, JSON.stringify(out.runs.filter((r) => (r as { status?: string }).status !== "completed")) + serves.map((s) => s.log().split("\n").filter((l) => l.includes("malformed")).join("\n")).join("\n"));
+      assert.equal(
+        out.completed,
+        40,
+        JSON.stringify(out.runs.filter((r) => (r as { status?: string }).status !== 'completed')) +
+          serves
+            .map((s) =>
+              s
+                .log()
+                .split('\n')
+                .filter((l) => l.includes('malformed'))
+                .join('\n'),
+            )
+            .join('\n'),
+      );
       const nodes = new Map<string, number>();
       for (const r of out.runs) {
         const meta = await s3Meta(r.run_id);
@@ -320,9 +351,113 @@ http {
         const x = slice.data?.x;
         assert.ok(Array.isArray(x) && x.length === 101, JSON.stringify(slice).slice(0, 500));
         const final = x.at(-1) as number;
-        assert.ok(Math.abs(final - Math.exp(-r.start_values.k)) < 1e-3 * Math.exp(-r.start_values.k), `run k=${r.start_values.k}: ${final}`);
+        assert.ok(
+          Math.abs(final - Math.exp(-r.start_values.k)) < 1e-3 * Math.exp(-r.start_values.k),
+          `run k=${r.start_values.k}: ${final}`,
+        );
       }
       assert.deepEqual([...nodes.keys()].sort(), ['worker:worker-a', 'worker:worker-b'], JSON.stringify([...nodes]));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a worker node SIGKILLed mid-run: the run completes on the other node, one usage record, the token spent once', async () => {
+    // Another key, so its usage holds only this run.
+    const k = await rest(lb, 'POST', '/keys', undefined, {});
+    assert.equal(k.status, 201, k.text);
+    const payer = k.body.key as string;
+    const marks = new Map([...workers].map(([name, p]) => [name, p.log().length]));
+    const request = { fmu_id: 'msl:DCMotor', stop_time: 12_000, step: 0.25, interface: 'CS' };
+    const { token, run } = await paidSimulate(lb, payer, request);
+    let victim: string | undefined;
+    for (let i = 0; i < 300 && victim === undefined; i++) {
+      for (const [name, p] of workers)
+        if (
+          p
+            .log()
+            .slice(marks.get(name) ?? 0)
+            .includes('"job started"')
+        )
+          victim = name;
+      if (victim === undefined) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(victim !== undefined, 'a worker node took the job');
+    const killed = workers.get(victim) as Proc;
+    await stop(killed.child, 'SIGKILL');
+    const done = await run;
+    assert.equal(done.status, 200, done.text);
+    const survivor = [...workers.keys()].find((n) => n !== victim) as string;
+    assert.equal((done.body.provenance as { executed_on: string }).executed_on, `worker:${survivor}`);
+    assert.ok(
+      !killed
+        .log()
+        .slice(marks.get(victim) ?? 0)
+        .includes('"job completed"'),
+      'the killed node never finished it',
+    );
+
+    const usage = await rest(lb, 'GET', '/usage', payer);
+    assert.equal(usage.status, 200, usage.text);
+    const records = usage.body.records as { run_id?: string; status: string }[];
+    assert.equal(records.length, 1, JSON.stringify(records));
+    assert.equal(records[0]?.run_id, done.body.run_id);
+    assert.equal(records[0]?.status, 'completed');
+    const reuse = await rest(lb, 'POST', '/simulate', payer, { ...request, stop_time: 1, payment_token: token });
+    assert.equal(reuse.body.error?.code, 'PAYMENT_TOKEN_USED', 'the token was spent exactly once');
+    // Back to two worker nodes for what follows.
+    workers.delete(victim);
+    await startWorker(victim);
+  });
+
+  it('a Redis restart mid-sweep: every run completes or fails with a code, and every acknowledged run reads back', async () => {
+    const client = await mcpClient(key);
+    try {
+      const marks = new Map([...workers].map(([name, p]) => [name, p.log().length]));
+      const values = Array.from({ length: 16 }, (_, i) => 1 + i * 0.05);
+      const sweeping = client.callTool(
+        {
+          name: 'sweep',
+          arguments: { fmu_id: 'msl:DCMotor', stop_time: 1_500, step: 0.25, interface: 'CS', parameters: [{ name: 'R', values }] },
+        },
+        undefined,
+        { timeout: 240_000 },
+      );
+      // Restart once a few runs have finished.
+      const finished = (): number =>
+        [...workers].reduce(
+          (n, [name, p]) =>
+            n +
+            (p
+              .log()
+              .slice(marks.get(name) ?? 0)
+              .match(/"job completed"/g)?.length ?? 0),
+          0,
+        );
+      for (let i = 0; i < 600 && finished() < 3; i++) await new Promise((res) => setTimeout(res, 50));
+      assert.ok(finished() >= 3, 'runs were finishing before the restart');
+      await stop((redis as { child: ChildProcess }).child);
+      await new Promise((res) => setTimeout(res, 500));
+      await startRedis();
+      const out = structured(await sweeping) as Structured & {
+        total: number;
+        completed: number;
+        runs: { status: string; run_id?: string; error?: { code: string } }[];
+      };
+      assert.equal(out.total, 16);
+      const { ERROR_CODES } = await import('../../src/errors.ts');
+      for (const r of out.runs) {
+        if (r.status === 'completed') {
+          assert.ok(r.run_id !== undefined);
+          const slice = structured(
+            await client.callTool({ name: 'get_result', arguments: { run_id: r.run_id, columns: ['w'], format: 'json' } }),
+          );
+          assert.equal(slice.status, 'ok', `acknowledged run ${r.run_id} reads back: ${JSON.stringify(slice).slice(0, 300)}`);
+        } else {
+          assert.ok((ERROR_CODES as readonly string[]).includes(r.error?.code ?? ''), JSON.stringify(r));
+        }
+      }
+      assert.ok(out.completed > 0, JSON.stringify(out.runs.map((r) => r.error?.code ?? r.status)));
     } finally {
       await client.close();
     }
