@@ -205,7 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scale: {
       queueUrl: e.FMU_GATEWAY_QUEUE_URL || undefined,
       blobUrl: e.FMU_GATEWAY_BLOB_URL || undefined,
-      nodeName: e.FMU_GATEWAY_NODE_NAME ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${process.pid}`,
+      nodeName:
+        e.FMU_GATEWAY_NODE_NAME ??
+        `${hostname()
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .slice(0, 50)}-${process.pid}`,
       lockMs: Math.round(e.FMU_GATEWAY_QUEUE_LOCK_SECONDS * 1000),
       attempts: e.FMU_GATEWAY_QUEUE_ATTEMPTS,
     },

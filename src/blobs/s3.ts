@@ -10,6 +10,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GatewayError } from '../errors.ts';
 import type { BlobStore } from './types.ts';
@@ -21,7 +22,7 @@ export interface S3Location {
   forcePathStyle: boolean;
 }
 
-type S3Module = typeof import('@aws-sdk/client-s3');
+type S3Module = typeof S3Sdk;
 
 async function loadSdk(): Promise<S3Module> {
   try {

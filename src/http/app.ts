@@ -71,7 +71,9 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
           max: perMinute,
           timeWindow: 60_000,
           // Several API nodes: one budget per key across all of them (src/queue/shared-limits.ts).
-          ...(opts.rateLimitRedis !== undefined ? { redis: opts.rateLimitRedis as never, nameSpace: 'fmu-gateway-rate:', skipOnError: true } : {}),
+          ...(opts.rateLimitRedis !== undefined
+            ? { redis: opts.rateLimitRedis as never, nameSpace: 'fmu-gateway-rate:', skipOnError: true }
+            : {}),
           keyGenerator: (req: FastifyRequest) =>
             req.caller !== undefined && !req.caller.anonymous ? `key:${req.caller.id}` : `ip:${req.ip}`,
           errorResponseBuilder: (_req, c) =>

@@ -2,10 +2,11 @@
  * BullMQ and its Redis driver, loaded on first use (the CLI starts without them, and a package
  * without them fails only this feature, with OPTIONAL_DEPENDENCY_MISSING).
  */
+import type * as BullMqModule from 'bullmq';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { GatewayError } from '../errors.ts';
 
-export type BullMq = typeof import('bullmq');
+export type BullMq = typeof BullMqModule;
 export type { RedisClient };
 
 function missing(pkg: string): GatewayError {
@@ -33,7 +34,7 @@ export async function loadBullMq(): Promise<BullMq> {
  * when Redis is down, so a request gets QUEUE_UNAVAILABLE instead of waiting without bound.
  */
 export async function connectRedis(url: string, role: 'blocking' | 'producer', name: string): Promise<RedisClient> {
-  let Redis: typeof import('ioredis').Redis;
+  let Redis: typeof RedisClient;
   try {
     ({ Redis } = await import('ioredis'));
   } catch {

@@ -91,5 +91,7 @@ export function decodeFailure(reason: string | undefined): GatewayError {
       },
     );
   }
+  // A coded error with a code we refuse (or a malformed one) is not repeated: its text is the sender's.
+  if (parsed !== undefined) return new GatewayError('INTERNAL', 'A worker node reported an error this gateway does not accept');
   return new GatewayError('INTERNAL', `A worker node failed the job: ${(reason ?? 'no reason').slice(0, 200)}`);
 }

@@ -180,10 +180,10 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
     return { token, run: rest(base, 'POST', '/simulate', key, { ...request, payment_token: token }) };
   };
 
-  const mcpClient = async (key: string): Promise<Client> => {
+  const mcpClient = async (key: string, base = lb): Promise<Client> => {
     const client = new Client({ name: 'scale-e2e', version: '0.0.0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${lb}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
     );
     return client;
   };
@@ -461,5 +461,54 @@ http {
     } finally {
       await client.close();
     }
+  });
+
+  it('MCP cancel reaches the worker node running the job and kills its worker process', async () => {
+    const request = { fmu_id: 'msl:DCMotor', stop_time: 200_000, step: 0.25, interface: 'CS' };
+    const unpaid = await rest(lb, 'POST', '/simulate', key, request);
+    assert.equal(unpaid.status, 402, unpaid.text);
+    stripe.markPaid(unpaid.body.session_id as string);
+    const token = (await rest(lb, 'GET', `/payments/checkout/${unpaid.body.session_id as string}`, key)).body.payment_token as string;
+    // Straight to one API node: the cancel notification is its own POST, and the node that took
+    // the call is the one that knows it (see the report: cross-node routing of cancels is not done).
+    const client = await mcpClient(key, (serves[0] as Proc & { url: string }).url);
+    try {
+      const marks = new Map([...workers].map(([name, p]) => [name, p.log().length]));
+      const abort = new AbortController();
+      const call = client.callTool({ name: 'simulate', arguments: { ...request, payment_token: token } }, undefined, {
+        signal: abort.signal,
+      });
+      const since = (name: string): string => (workers.get(name) as Proc).log().slice(marks.get(name) ?? 0);
+      let runner: string | undefined;
+      for (let i = 0; i < 400 && runner === undefined; i++) {
+        runner = [...workers.keys()].find((n) => since(n).includes('"job started"'));
+        if (runner === undefined) await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(runner !== undefined, 'a worker node took the job');
+      abort.abort();
+      await assert.rejects(call);
+      for (let i = 0; i < 200 && !since(runner).includes('"job cancelled"'); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.ok(since(runner).includes('"job cancelled"'), since(runner));
+      // The worker process was killed: the job failed as CANCELLED on that node, well before its 200 000 s of model time.
+      for (let i = 0; i < 200 && !since(runner).includes('"job failed"'); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.match(since(runner), /"job failed".*CANCELLED/);
+      assert.ok(!since(runner).includes('"job completed"'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('key creation is limited across both API nodes together (limits shared through Redis)', async () => {
+    // Two keys were made above; KEYS_PER_HOUR in all, whichever node nginx picks.
+    let made = 0;
+    let refused: { status: number; body: { error?: { code: string } } } | undefined;
+    for (let i = 0; i < KEYS_PER_HOUR + 2 && refused === undefined; i++) {
+      const r = await rest(lb, 'POST', '/keys', undefined, {});
+      if (r.status === 201) made++;
+      else refused = r;
+    }
+    assert.equal(made, KEYS_PER_HOUR - 2);
+    assert.equal(refused?.status, 429);
+    assert.equal(refused?.body.error?.code, 'RATE_LIMITED');
   });
 });
