@@ -17,6 +17,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { createGatewayContext as CreateGatewayContext } from '../src/cli/gateway-context.ts';
+import type { loadConfig as LoadConfig } from '../src/config.ts';
+import type { simulate as Simulate } from '../src/service/simulate.ts';
 
 const { values: args } = parseArgs({
   options: { seconds: { type: 'string', default: '4' }, root: { type: 'string' }, quick: { type: 'boolean', default: false } },
@@ -135,9 +138,9 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
 async function inProcess(): Promise<{ p50: number; perSecond: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-load-inproc-'));
   const imp = (p: string) => import(pathToFileURL(join(ROOT, p)).href);
-  const { loadConfig } = (await imp('src/config.ts')) as typeof import('../src/config.ts');
-  const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as typeof import('../src/cli/gateway-context.ts');
-  const { simulate } = (await imp('src/service/simulate.ts')) as typeof import('../src/service/simulate.ts');
+  const { loadConfig } = (await imp('src/config.ts')) as { loadConfig: typeof LoadConfig };
+  const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as { createGatewayContext: typeof CreateGatewayContext };
+  const { simulate } = (await imp('src/service/simulate.ts')) as { simulate: typeof Simulate };
   const gw = createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
   try {
     await sleep(1500); // workers start

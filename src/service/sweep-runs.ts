@@ -77,7 +77,9 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
   const first: SimulateInput = { ...base, start_values: { ...base.start_values, ...combos[0] } };
   // Checks every name (swept ones included), times, rows and KPIs once for all runs.
   const plan = planSimulation(md, first, ctx.config.limits.maxOutputRows);
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions) : undefined;
+  const binaryPath = ctx.ensureBinary
+    ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions, opts.callerId ?? ctx.access?.callerId)
+    : undefined;
   const job = {
     fmu: {
       sha256: opened.sha256,
