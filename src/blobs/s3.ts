@@ -26,7 +26,9 @@ type S3Module = typeof S3Sdk;
 
 async function loadSdk(): Promise<S3Module> {
   try {
-    return await import('@aws-sdk/client-s3');
+    const mod = (await import('@aws-sdk/client-s3')) as S3Module & { default?: S3Module };
+    // A CommonJS package imported from a bundle may expose its exports only as `default`.
+    return typeof mod.S3Client === 'function' ? mod : (mod.default as S3Module);
   } catch {
     throw new GatewayError(
       'OPTIONAL_DEPENDENCY_MISSING',

@@ -22,7 +22,8 @@ function missing(pkg: string): GatewayError {
 
 export async function loadBullMq(): Promise<BullMq> {
   try {
-    return await import('bullmq');
+    const mod = (await import('bullmq')) as BullMq & { default?: BullMq };
+    return typeof mod.Queue === 'function' ? mod : (mod.default as BullMq);
   } catch {
     throw missing('bullmq');
   }
@@ -36,7 +37,11 @@ export async function loadBullMq(): Promise<BullMq> {
 export async function connectRedis(url: string, role: 'blocking' | 'producer', name: string): Promise<RedisClient> {
   let Redis: typeof RedisClient;
   try {
-    ({ Redis } = await import('ioredis'));
+    const mod = (await import('ioredis')) as { Redis?: typeof RedisClient; default?: { Redis?: typeof RedisClient } };
+    // A CommonJS package imported from a bundle may expose its exports only as `default`.
+    const ctor = mod.Redis ?? mod.default?.Redis;
+    if (ctor === undefined) throw new Error('ioredis has no Redis export');
+    Redis = ctor;
   } catch {
     throw missing('ioredis');
   }
