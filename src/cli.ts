@@ -21,6 +21,7 @@ Usage:
   fmu-gateway mcp                                    MCP server over stdio
   fmu-gateway serve [--port 8000] [--host 127.0.0.1] MCP (Streamable HTTP at /mcp) + REST API
   fmu-gateway doctor                                 check the C compiler and the worker sandbox
+  fmu-gateway worker                                 run queued simulations (FMU_GATEWAY_QUEUE_URL) here
 `;
 
 type CommandModule = () => Promise<(argv: string[]) => Promise<number>>;
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, CommandModule> = {
   mcp: async () => (await import('./cli/mcp.ts')).runMcpCommand,
   serve: async () => (await import('./cli/serve.ts')).runServeCommand,
   doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,
+  worker: async () => (await import('./cli/worker.ts')).runWorkerCommand,
 };
 
 // A reader that stops early (`fmu-gateway library | head`, an MCP client that went away) closes

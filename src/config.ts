@@ -3,7 +3,7 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus, homedir, totalmem } from 'node:os';
+import { cpus, homedir, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -76,6 +76,15 @@ const EnvSchema = z.object({
   MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   KEY_CREATION_PER_HOUR: z.coerce.number().int().positive().default(20),
+  // Scale-out (src/queue, src/blobs): BullMQ on Redis, shared FMU / result storage, node identity.
+  FMU_GATEWAY_QUEUE_URL: z.string().optional(),
+  FMU_GATEWAY_BLOB_URL: z.string().optional(),
+  FMU_GATEWAY_NODE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, 'letters, digits and . _ : / - (at most 64)')
+    .optional(),
+  FMU_GATEWAY_QUEUE_LOCK_SECONDS: z.coerce.number().positive().default(30),
+  FMU_GATEWAY_QUEUE_ATTEMPTS: z.coerce.number().int().positive().max(10).default(3),
 });
 
 export interface Config {
@@ -158,6 +167,19 @@ export interface Config {
     /** POST /keys per hour per client IP. */
     readonly keyCreationPerHour: number;
   };
+  /** Several machines (README "When one machine is not enough"); all unset = everything in-process. */
+  readonly scale: {
+    /** FMU_GATEWAY_QUEUE_URL (redis://…): serve enqueues runs as BullMQ jobs; `worker` runs them. */
+    readonly queueUrl?: string;
+    /** FMU_GATEWAY_BLOB_URL (s3://… or file://…): FMUs and results every node reads. */
+    readonly blobUrl?: string;
+    /** This node's name (provenance executed_on "worker:<name>"); default <hostname>-<pid>. */
+    readonly nodeName: string;
+    /** A job's lock: a node that died holding a job loses it after about this long (retried elsewhere). */
+    readonly lockMs: number;
+    /** Attempts of a job that failed for a node's trouble (an FMU's own failure is never retried). */
+    readonly attempts: number;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -226,6 +248,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mcpAnonymous: e.MCP_ANONYMOUS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       keyCreationPerHour: e.KEY_CREATION_PER_HOUR,
+    },
+    scale: {
+      queueUrl: e.FMU_GATEWAY_QUEUE_URL || undefined,
+      blobUrl: e.FMU_GATEWAY_BLOB_URL || undefined,
+      nodeName:
+        e.FMU_GATEWAY_NODE_NAME ??
+        `${hostname()
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .slice(0, 50)}-${process.pid}`,
+      lockMs: Math.round(e.FMU_GATEWAY_QUEUE_LOCK_SECONDS * 1000),
+      attempts: e.FMU_GATEWAY_QUEUE_ATTEMPTS,
     },
   });
 }

@@ -59,6 +59,16 @@ export const ERROR_CODES = [
   'REMOTE_UNAVAILABLE',
   'REMOTE_TIMEOUT',
   'REMOTE_NOT_CONFIGURED',
+  /** A large optional package (bullmq, @aws-sdk/client-s3, …) is not installed; data: { package, feature }. */
+  'OPTIONAL_DEPENDENCY_MISSING',
+  /** Scale-out: the job queue's Redis cannot be reached, or lost a job (503 + retry). */
+  'QUEUE_UNAVAILABLE',
+  /** No space left on a device we write to (507 + retry). */
+  'DISK_FULL',
+  /** Scale-out: the shared blob store (directory or S3) cannot be reached (503 + retry). */
+  'BLOB_STORE_UNAVAILABLE',
+  /** Scale-out: the worker nodes running a job died more often than the retry policy allows. */
+  'WORKER_NODE_LOST',
   'INTERNAL',
 ] as const;
 

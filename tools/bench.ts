@@ -21,6 +21,7 @@ const ORDER = [
   'model-description.ts',
   'result-path.ts',
   'system.ts',
+  'scale.ts',
 ];
 const filter = process.argv[2];
 

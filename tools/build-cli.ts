@@ -39,7 +39,21 @@ export function buildCli(): string {
     // Loaded from node_modules at run time: native addons (koffi, resvg, libsql finds its
     // platform package from its own location), packages that serve their own files through __dirname
     // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only).
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'libsql', '@fastify/swagger-ui', 'apache-arrow'],
+    // bullmq / ioredis / the AWS SDK: optional (scale-out only), loaded lazily from node_modules,
+    // so a package without them fails that feature with OPTIONAL_DEPENDENCY_MISSING.
+    external: [
+      'koffi',
+      '@resvg/resvg-js',
+      'esbuild',
+      'tsx',
+      'tsx/*',
+      'libsql',
+      '@fastify/swagger-ui',
+      'apache-arrow',
+      'bullmq',
+      'ioredis',
+      '@aws-sdk/*',
+    ],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

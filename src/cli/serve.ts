@@ -12,6 +12,7 @@ import { startGatewayHttp } from '../http/app.ts';
 import { sweepRetention } from '../service/index.ts';
 import { openAccountStore } from '../store/index.ts';
 import { createGatewayContext } from './gateway-context.ts';
+import { attachScaleOut } from './scale-wiring.ts';
 
 const USAGE = `fmu-gateway serve — MCP (Streamable HTTP at /mcp) and REST API
 
@@ -74,14 +75,29 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       hint: 'Check DATABASE_URL / REDIS_URL, or unset them to use the SQLite file (FMU_GATEWAY_DB_PATH).',
     });
   }
-  const { ctx, close } = createGatewayContext(config, {
+  const queued = config.scale.queueUrl !== undefined;
+  const { ctx, close: closeContext } = createGatewayContext(config, {
     accounts,
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],
     openOffThread: true,
+    // With a job queue, worker nodes run the simulations: this API node starts no pool.
+    lazyPool: queued,
   });
+  let scale;
+  try {
+    scale = await attachScaleOut(ctx, config);
+  } catch (e) {
+    await closeContext();
+    await accounts.close();
+    throw e;
+  }
+  const close = async (): Promise<void> => {
+    await scale?.close();
+    await closeContext();
+  };
   const iso = ctx.runner.isolation;
-  if (iso.level !== 'sandboxed') {
+  if (!queued && iso.level !== 'sandboxed') {
     ctx.logger.warn('workers run WITHOUT the OS sandbox (--allow-unsandboxed)', { missing: iso.missing });
   }
   let http;
@@ -92,6 +108,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       accounts,
       allowedHosts: values['allowed-host'],
       allowedOrigins: values['allowed-origin'],
+      ...(scale?.rateLimitRedis !== undefined ? { rateLimitRedis: scale.rateLimitRedis } : {}),
     });
   } catch (e) {
     await close();
@@ -101,7 +118,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     });
   }
   // The one line tests and scripts parse: keep its shape stable.
-  process.stderr.write(`fmu-gateway: MCP endpoint ${http.url}/mcp (isolation: ${iso.level})\n`);
+  process.stderr.write(`fmu-gateway: MCP endpoint ${http.url}/mcp (isolation: ${queued ? 'worker nodes' : iso.level})\n`);
   ctx.logger.info('serving', { rest: http.url, docs: `${http.url}/docs`, store: accounts.backend, store_location: accounts.location });
 
   let sweeping: Promise<unknown> = Promise.resolve();

@@ -92,4 +92,6 @@ export interface SimulationResult {
   resultFile?: string;
   /** Summary, KPIs and downsampled series computed by the worker when the job asked (SimulationJob.digest). */
   digest?: ResultDigest;
+  /** Set when a worker node of the job queue ran it (src/queue): its name and isolation label, for provenance. */
+  executedOn?: { node: string; isolation: string };
 }

@@ -27,6 +27,8 @@ export interface GatewayHttpOptions {
   /** Route groups beyond the built-in ones. */
   extraRoutes?: readonly RouteGroup[];
   requestTimeoutMs?: number;
+  /** A Redis client (ioredis) for rate-limit counters shared by every API node (scale-out); default in memory. */
+  rateLimitRedis?: unknown;
 }
 
 /** Largest JSON body of an MCP request: a base64 FMU (4/3 of its size) plus the envelope. */
@@ -68,6 +70,10 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
           hook: 'preHandler',
           max: perMinute,
           timeWindow: 60_000,
+          // Several API nodes: one budget per key across all of them (src/queue/shared-limits.ts).
+          ...(opts.rateLimitRedis !== undefined
+            ? { redis: opts.rateLimitRedis as never, nameSpace: 'fmu-gateway-rate:', skipOnError: true }
+            : {}),
           keyGenerator: (req: FastifyRequest) =>
             req.caller !== undefined && !req.caller.anonymous ? `key:${req.caller.id}` : `ip:${req.ip}`,
           errorResponseBuilder: (_req, c) =>

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RemoteStatusSchema } from './remote.ts';
+import { ScaleHealthSchema } from './scale.ts';
 import { RunRecordSchema } from './accounts.ts';
 import { ListLibraryInputSchema } from './library.ts';
 import { SimulateCompletedSchema } from './simulate.ts';
@@ -58,6 +59,7 @@ export const HealthSchema = z.object({
   store: z.string().describe('Storage backend: sqlite, postgres or redis.'),
   isolation: z.record(z.string(), z.unknown()),
   remote: RemoteStatusSchema,
+  scale: ScaleHealthSchema.optional(),
 });
 
 export const UploadedBySha256Schema = z.object({

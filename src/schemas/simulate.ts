@@ -228,7 +228,10 @@ export const ProvenanceSchema = z
     outputs: z.array(z.string()),
     isolation: z.string(),
     started_at: z.string(),
-    executed_on: z.enum(['local', 'remote']).optional().describe('This gateway or the remote (FMU_GATEWAY_URL).'),
+    executed_on: z
+      .union([z.enum(['local', 'remote']), z.string().regex(/^worker:/)])
+      .optional()
+      .describe('This gateway, the remote (FMU_GATEWAY_URL), or "worker:<node name>": the worker node of the job queue that ran it.'),
     remote_url: z.string().optional(),
   })
   .describe('What ran, to reproduce it.');

@@ -8,6 +8,7 @@ import type { CompareRunsInput, CompareRunsSuccess } from '../schemas/results.ts
 import type { OutputSummary } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
 import { renderPng, type PlotSeries } from './plot.ts';
+import { ensureRunsLocal } from './read-run.ts';
 import { normalizeRunId, readOwnedMeta, readRunSlice, type RunAccess } from './run-slice.ts';
 
 /** Points per line in the overlay plot. */
@@ -38,6 +39,7 @@ export async function compareRuns(ctx: ServiceContext, input: CompareRunsInput, 
   if (repeated.length > 0) {
     throw new GatewayError('BAD_REQUEST', `run ${repeated[0]} is listed twice`, { hint: 'List each run once.' });
   }
+  await ensureRunsLocal(ctx, ids);
   const metas = ids.map((id) => readOwnedMeta(ctx, id, access) as unknown as Meta);
   const shared = Object.keys(metas[0]?.summary ?? {}).filter((v) => metas.every((m) => m.summary?.[v] !== undefined));
   const variables = input.variables ?? shared;

@@ -11,6 +11,7 @@ import type { Payments } from '../payments/payments.ts';
 import type { Admission } from '../runner/admission.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
+import type { ScaleHealth } from '../schemas/scale.ts';
 import type { GatewayClient } from '../remote/client.ts';
 import type { FmuFileStore, StoredCompileOptions } from '../store/fmu-file-store.ts';
 import type { RunResultStore } from '../store/run-result-store.ts';
@@ -92,6 +93,8 @@ export interface ServiceContext {
    * one-shot CLI commands (no thread to start).
    */
   openFmu?: (source: FmuSource, opts: OpenFmuAsyncOptions) => Promise<OpenedFmu>;
+  /** Scale-out (FMU_GATEWAY_QUEUE_URL / FMU_GATEWAY_BLOB_URL): the queue and blob store's state, for /health. */
+  scale?: { status(): Promise<ScaleHealth> };
 }
 
 /** One JSON line per message on stderr (stdout belongs to the MCP stdio transport). */

@@ -28,7 +28,7 @@ const MEMO_LIMIT = 256;
 // per request (with its CallerAccess) over the same stores, and must share the memo.
 const memo = new WeakMap<object, Map<string, { key: string; opened: OpenedFmu }>>();
 
-export function archiveLimits(ctx: ServiceContext): ArchiveLimits {
+export function archiveLimits(ctx: Pick<ServiceContext, 'config'>): ArchiveLimits {
   const l = ctx.config.limits;
   return {
     maxUnpackedBytes: l.maxUnpackedBytes,
@@ -114,8 +114,9 @@ export async function resolveFmu(ctx: ServiceContext, fmuId: string, fmiVersion?
   }
   if (UPLOADED_ID_PATTERN.test(fmuId)) {
     const sha = fmuId.slice('sha256:'.length);
-    const path = ctx.fmuStore.pathOf(sha);
     await assertFmuVisible(ctx, fmuId);
+    // Shared storage: an FMU uploaded through another node is brought here on first use.
+    const path = ctx.fmuStore.pathOf(sha) ?? (await ctx.fmuStore.fetch?.(sha));
     if (path === undefined) throw noSuchUpload(fmuId);
     const opened = await openCached(ctx, path, sha);
     // An uploaded FMU has one version: running it while the caller asked for another would answer

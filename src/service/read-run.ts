@@ -34,6 +34,7 @@ export interface RunResultFile {
  * Call before readRunResult wherever a caller names a run.
  */
 export async function assertRunVisible(ctx: ServiceContext, runId: string): Promise<void> {
+  await ensureRunsLocal(ctx, [runId]);
   if (ctx.access === undefined) return;
   if (!(await ctx.access.canReadRun(runId))) {
     throw new GatewayError('NOT_FOUND', `There is no stored result for run "${runId}"`, {
@@ -41,6 +42,13 @@ export async function assertRunVisible(ctx: ServiceContext, runId: string): Prom
       hint: 'Use the run_id (or result_uri) returned by simulate; results of other gateways are not here.',
     });
   }
+}
+
+/** Shared storage: runs stored by another node are brought to this one before they are read. */
+export async function ensureRunsLocal(ctx: ServiceContext, runIds: readonly string[]): Promise<void> {
+  const fetch = ctx.results.fetch;
+  if (fetch === undefined) return;
+  await Promise.all(runIds.map((id) => fetch.call(ctx.results, id)));
 }
 
 export function readRunResult(ctx: ServiceContext, runId: string): RunResultFile {

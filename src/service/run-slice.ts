@@ -12,7 +12,7 @@ import { GatewayError } from '../errors.ts';
 import type { ColumnValues, ResultFile } from '../store/run-result-store.ts';
 import { DEFAULT_SLICE_ROWS, MAX_SLICE_ROWS } from '../schemas/results.ts';
 import type { ServiceContext } from './context.ts';
-import { runIdFromUri } from './read-run.ts';
+import { ensureRunsLocal, runIdFromUri } from './read-run.ts';
 import { resultUri } from './simulate-result.ts';
 
 export interface RunSliceQuery {
@@ -107,6 +107,7 @@ export async function readRunSlice(
   access: RunAccess = {},
 ): Promise<RunSlice> {
   const runId = normalizeRunId(runIdOrUri);
+  await ensureRunsLocal(ctx, [runId]);
   const meta = readOwnedMeta(ctx, runId, access); // NOT_FOUND for unknown or malformed ids
   const all = columnsOf(meta);
   const names = all.map((c) => c.name);

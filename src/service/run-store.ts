@@ -4,7 +4,12 @@ import type { SimulateCompleted } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Writes the run's full result and its metadata (everything of the answer but the inline series). */
-export function saveRun(ctx: ServiceContext, output: SimulateCompleted, result: SimulationResult, callerId: string | undefined): number {
+export async function saveRun(
+  ctx: ServiceContext,
+  output: SimulateCompleted,
+  result: SimulationResult,
+  callerId: string | undefined,
+): Promise<number> {
   const { series: _series, ...meta } = output;
   const bytes = ctx.results.save(output.run_id, result, {
     ...meta,
@@ -12,6 +17,8 @@ export function saveRun(ctx: ServiceContext, output: SimulateCompleted, result: 
     // Who may list and read the run (get_result, resources/list); absent = not identified.
     ...(callerId !== undefined ? { caller_id: callerId } : {}),
   });
+  // Shared storage: every node can read the run before its id is handed out.
+  await ctx.results.publish?.(output.run_id);
   return typeof bytes === 'number' ? bytes : 0;
 }
 
@@ -27,7 +34,7 @@ export async function keepRun(
   callerId: string | undefined,
   record: (resultBytes: number) => Promise<void> | undefined,
 ): Promise<number> {
-  const bytes = saveRun(ctx, output, result, callerId);
+  const bytes = await saveRun(ctx, output, result, callerId);
   try {
     await record(bytes);
   } catch (e) {

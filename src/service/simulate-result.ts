@@ -30,15 +30,18 @@ export function localProvenance(
   fmu: { sha256: string; modelDescription: { model_name: string } },
   isolation: IsolationReport,
   startedAt: Date,
+  /** The result, when a worker node of the job queue ran it (SimulationResult.executedOn). */
+  result?: Pick<SimulationResult, 'executedOn'>,
 ): CompletedParts['provenance'] {
+  const node = result?.executedOn;
   return {
     fmu_id: fmuId,
     fmu_sha256: fmu.sha256,
     model_name: fmu.modelDescription.model_name,
     engine_version: ENGINE_VERSION,
-    isolation: isolationLabel(isolation),
+    isolation: node === undefined ? isolationLabel(isolation) : node.isolation,
     started_at: startedAt.toISOString(),
-    executed_on: 'local',
+    executed_on: node === undefined ? 'local' : `worker:${node.node}`,
   };
 }
 

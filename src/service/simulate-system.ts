@@ -21,7 +21,7 @@ import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { gatedRun } from './payment-gate.ts';
-import { saveRun } from './run-store.ts';
+import { keepRun } from './run-store.ts';
 import type { SimulateCallOptions, SimulateServiceResult } from './simulate.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, localProvenance, PLOT_POINTS, plotResult } from './simulate-result.ts';
@@ -44,6 +44,21 @@ export async function simulateSystem(
   ctx: ServiceContext,
   input: SimulateSystemInput,
   opts: SimulateCallOptions = {},
+): Promise<SimulateServiceResult> {
+  // Admission first, as simulate: past its bounds the request is refused (SERVER_BUSY) before
+  // anything is read, written, recorded or paid.
+  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  try {
+    return await admittedSimulateSystem(ctx, input, opts);
+  } finally {
+    ticket?.release();
+  }
+}
+
+async function admittedSimulateSystem(
+  ctx: ServiceContext,
+  input: SimulateSystemInput,
+  opts: SimulateCallOptions,
 ): Promise<SimulateServiceResult> {
   const description: SystemDescription = input.system ?? systemStoreOf(ctx).get(input.system_id as string);
   const systemId = input.system_id ?? systemIdOf(description);
@@ -138,8 +153,8 @@ export async function simulateSystem(
       ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       resource: 'fmu-gateway://tools/simulate_system',
     },
-    () =>
-      runOnce().catch(async (e: unknown) => {
+    async () => {
+      const result = await runOnce().catch(async (e: unknown) => {
         await ctx.access?.onRunFinished({
           fmu_id: systemId,
           fmu_sha256: bundle.hash,
@@ -151,29 +166,34 @@ export async function simulateSystem(
           error_code: isGatewayError(e) ? e.code : 'INTERNAL',
         });
         throw e;
-      }),
+      });
+      result.warnings.unshift(...planWarnings);
+      // Stored and recorded inside the payment gate, as simulate: a run whose record cannot be
+      // written is never reported completed (run-store.ts keepRun).
+      const runId = newRunId(startedAt.getTime());
+      const output: SimulateCompleted = buildCompleted({
+        runId,
+        input: simInput,
+        plan: simPlan,
+        result,
+        provenance: localProvenance(systemId, { sha256: bundle.hash, modelDescription: md }, ctx.runner.isolation, startedAt, result),
+      });
+      await keepRun(ctx, output, result, callerId, (resultBytes) =>
+        ctx.access?.onRunFinished({
+          run_id: runId,
+          fmu_id: systemId,
+          fmu_sha256: bundle.hash,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: result.rows,
+          result_bytes: resultBytes,
+          status: 'completed',
+        }),
+      );
+      return { result, output, runId };
+    },
   );
-  const result = gated.value;
-  result.warnings.unshift(...planWarnings);
-  const runId = newRunId(startedAt.getTime());
-  const output: SimulateCompleted = buildCompleted({
-    runId,
-    input: simInput,
-    plan: simPlan,
-    result,
-    provenance: localProvenance(systemId, { sha256: bundle.hash, modelDescription: md }, ctx.runner.isolation, startedAt),
-  });
-  const resultBytes = saveRun(ctx, output, result, callerId);
-  await ctx.access?.onRunFinished({
-    run_id: runId,
-    fmu_id: systemId,
-    fmu_sha256: bundle.hash,
-    started_at: startedAt,
-    duration_ms: Date.now() - startedAt.getTime(),
-    rows: result.rows,
-    result_bytes: resultBytes,
-    status: 'completed',
-  });
+  const { result, output, runId } = gated.value;
   ctx.logger.info('system simulation completed', { run_id: runId, system_id: systemId, rows: result.rows, components: names.length });
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
   if (input.plot !== true) return { output, ...paid };

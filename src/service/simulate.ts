@@ -124,7 +124,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
         input,
         plan,
         result,
-        provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
+        provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
       });
       await keepRun(ctx, output, result, callerId, (resultBytes) =>
         // Before the answer: the run_id it carries must be readable by this caller, and billed.

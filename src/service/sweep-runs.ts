@@ -95,7 +95,7 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
   const plotVars = input.plot === true ? (input.plot_variables ?? plan.recorded.filter((n) => isPlottable(md, n)).slice(0, 6)) : [];
   const overlays: { run: number; time: number[]; series: PlotSeries[] }[] = [];
   const startedAt = new Date();
-  const onResult = (run: SweepRun, result: SimulationResult): void => {
+  const onResult = async (run: SweepRun, result: SimulationResult): Promise<void> => {
     const runId = newRunId();
     const completed = buildCompleted({
       runId,
@@ -103,9 +103,9 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
       input: { ...base, start_values: { ...base.start_values, ...(run.start_values as Record<string, GridValue>) } },
       plan,
       result,
-      provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
+      provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
     });
-    saveRun(ctx, completed, result, opts.callerId);
+    await saveRun(ctx, completed, result, opts.callerId);
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
     if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, ...plotSeries(result, plotVars) });
   };

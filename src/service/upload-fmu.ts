@@ -115,6 +115,7 @@ export async function storeUpload(
   const md = opened.modelDescription;
   if (ctx.access !== undefined && !(await ctx.access.canUseUpload(opened.sha256))) await ctx.access.checkQuota(sizeBytes);
   const stored = put();
+  await ctx.fmuStore.publish?.(stored.sha256); // shared storage: readable by every node before the answer
   await ctx.access?.onUploaded({
     sha256: stored.sha256,
     size_bytes: stored.sizeBytes,

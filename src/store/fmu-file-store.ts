@@ -47,6 +47,13 @@ export interface FmuFileStore {
   remove(sha256: string): boolean;
   /** Every stored FMU with its modification time (retention). */
   list(): { sha256: string; mtimeMs: number }[];
+  /**
+   * Shared storage (src/blobs/shared-stores.ts): copies a stored FMU to the blob store every node
+   * reads; awaited before an upload is acknowledged. Absent: this node's directory is the store.
+   */
+  publish?(sha256: string): Promise<void>;
+  /** Shared storage: brings an FMU another node stored into this node's directory; its path, or undefined. */
+  fetch?(sha256: string): Promise<string | undefined>;
 }
 
 export function createFmuFileStore(dataDir: string): FmuFileStore {

@@ -62,6 +62,13 @@ export interface RunResultStore {
   remove(runId: string): boolean;
   /** Every stored run with the time its result was written (retention). */
   list(): { runId: string; mtimeMs: number }[];
+  /**
+   * Shared storage (src/blobs/shared-stores.ts): copies a saved run to the blob store every node
+   * reads; awaited before the run is acknowledged. Absent: this node's directory is the store.
+   */
+  publish?(runId: string): Promise<void>;
+  /** Shared storage: brings a run another node stored into this node's directory (no-op when here or unknown). */
+  fetch?(runId: string): Promise<void>;
 }
 
 export function createRunResultStore(dataDir: string): RunResultStore {

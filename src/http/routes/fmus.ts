@@ -94,7 +94,7 @@ export const fmuRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, deps) 
   app.get('/fmus/by-sha256/:sha', bySha, async (req) => {
     const rec = await accounts.uploads.getOwned(req.params.sha, callerOf(req));
     // The record and the file: a swept file must not be announced as stored.
-    if (rec === undefined || ctx.fmuStore.pathOf(rec.sha256) === undefined) {
+    if (rec === undefined || (ctx.fmuStore.pathOf(rec.sha256) ?? (await ctx.fmuStore.fetch?.(rec.sha256))) === undefined) {
       throw new GatewayError('NOT_FOUND', `This key has no uploaded FMU with sha256 ${req.params.sha}`, {
         hint: 'Upload it with POST /fmus (multipart field "file").',
       });

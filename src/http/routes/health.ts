@@ -28,6 +28,8 @@ export const healthRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) =
         store: deps.accounts.backend,
         isolation: { ...deps.ctx.runner.isolation },
         remote: await cachedRemoteStatus(deps.ctx),
+        // Scale-out: queue counts, worker nodes alive, blob store reachability (absent in-process).
+        ...(deps.ctx.scale !== undefined ? { scale: await deps.ctx.scale.status() } : {}),
       });
     },
   );

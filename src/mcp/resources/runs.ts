@@ -47,8 +47,8 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
           // A run this gateway forwarded: its CSV comes from the remote (downloaded once, streamed to disk).
           const remote = await remoteRunCsv(deps.ctx, runId);
           if (remote !== undefined) return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: readBounded(remote, runId) }] };
+          await assertRunVisible(deps.ctx, runId); // first: brings a run stored by another node here
           if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
-          await assertRunVisible(deps.ctx, runId);
           const file = readRunResult(deps.ctx, runId);
           // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts, get_result) beyond what one message should carry.
           const text = await file.readText(MAX_RESOURCE_BYTES);
