@@ -56,7 +56,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   if (mode === 'required' && isolation.level !== 'sandboxed') {
     throw new GatewayError(
       'SANDBOX_UNAVAILABLE',
-      `A sandbox is required but not available: ${isolation.missing.join('; ')}. Install bubblewrap or start with --allow-unsandboxed.`,
+      `A sandbox is required but not available: ${isolation.missing.join('; ')}. ${
+        // Only a missing bwrap is fixed by installing it; otherwise the reason above says what failed.
+        isolation.missing.some((m) => m.startsWith('bwrap: not installed')) ? 'Install bubblewrap' : 'Fix the cause above'
+      } or start with --allow-unsandboxed.`,
       { missing: isolation.missing },
     );
   }
@@ -184,7 +187,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function pump(): void {
     if (closed) return updateKeepAlive();
     if (supply.failure !== undefined) {
-      const err = workersCannotStart(supply.failure);
+      const err = workersCannotStart(supply.failure, supply.failureError);
       for (const e of scheduler.drain()) settle(e, err);
       return updateKeepAlive();
     }
@@ -213,7 +216,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       binding = bindingOf(job.fmu.sha256, opts.callerId ?? null);
       caller = opts.callerId === undefined ? '#anonymous' : `key:${opts.callerId}`;
     }
-    if (supply.failure !== undefined) return Promise.reject(workersCannotStart(supply.failure));
+    if (supply.failure !== undefined) return Promise.reject(workersCannotStart(supply.failure, supply.failureError));
     return new Promise((resolve, reject) => {
       const entry: Entry = { job, opts, caller, binding, resolve, reject, settled: false };
       try {
