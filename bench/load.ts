@@ -85,12 +85,14 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
           body: JSON.stringify(REQUEST),
         });
         const body = (await r.json()) as { status?: string; error?: { code: string } };
-        if (r.status === 200 && body.status === 'completed') {
-          latencies.push(performance.now() - t);
+        if (r.status === 200 && (body.status === 'completed' || body.status === 'ok')) {
+          // Only answers within the cell count (a run answered after it belongs to no cell).
+          if (performance.now() <= end) latencies.push(performance.now() - t);
         } else if (r.status === 503) {
           busy++;
           const retry = Number(r.headers.get('retry-after') ?? '1');
-          await sleep(Math.max(0.05, Number.isFinite(retry) ? retry : 1) * 1000);
+          // Wait as told, but not past the end of the cell (its time would count as the cell's).
+          await sleep(Math.min(Math.max(0.05, Number.isFinite(retry) ? retry : 1) * 1000, Math.max(0, end - performance.now())));
         } else {
           errors++;
           firstError ??= `${r.status} ${JSON.stringify(body).slice(0, 200)}`;
@@ -113,7 +115,8 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
   };
   const t0 = performance.now();
   await Promise.all([...Array.from({ length: concurrency }, client), ...(withHealth ? [prober()] : [])]);
-  const wall = (performance.now() - t0) / 1000;
+  // Throughput over the cell's window: requests still running at its end do not stretch it.
+  const wall = Number.isFinite(requests) ? (performance.now() - t0) / 1000 : Math.min(SECONDS, (performance.now() - t0) / 1000);
   const s = latencies.sort((a, b) => a - b);
   const cell: Cell = {
     keys: keys.length,

@@ -110,7 +110,7 @@ describe('admission control', { timeout: 180_000 }, () => {
     // Once they are done, the same key is served again.
     const again = await simulate('again', keyA, { fmu_id: 'msl:BouncingBall', stop_time: 3 });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.equal(again.body.status, 'completed');
+    assert.ok(again.body.status === 'ok' || again.body.status === 'completed', JSON.stringify(again.body));
 
     // The store: A has its two admitted runs and the last one, B its one; no refusal left a record.
     await gw.close();
