@@ -8,6 +8,7 @@
  * Target: large-store p50 within 20 % of the empty store's.
  * Run: node --import tsx bench/load-store.ts [runs] [sqlite,postgres,redis]   (or `npm run bench -- load`)
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import pg from 'pg';
 import { postgresMissing, redisMissing, startPostgres, startRedis, type RunningServer } from '../test/helpers/db-servers.ts';
 
@@ -113,8 +113,14 @@ const runValueSql = (d: 'sqlite' | 'postgres', caller: string, id: string) =>
     : `json_build_object('value', json_build_object('run_id', ${id}, 'key_hash', ${caller}, 'fmu_id', 'msl:BouncingBall', 'created_at', '2030-01-01T00:00:00.000Z', 'status', 'completed', 'rows', 301, 'result_bytes', 9000, 'duration_ms', 7), 'expires', NULL)::text`;
 
 async function seedSqlite(path: string): Promise<void> {
-  const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, table: 'fmu_gateway', busyTimeout: 60_000 });
-  const q = adapter.query as (sql: string, ...p: unknown[]) => Promise<unknown>;
+  // The store's own driver (libsql, src/store/kv-sqlite.ts) and table layout.
+  const Database = createRequire(import.meta.url)('libsql') as new (
+    p: string,
+    o: { timeout: number },
+  ) => { exec(sql: string): unknown; close(): void };
+  const db = new Database(path, { timeout: 60_000 });
+  const q = async (sql: string): Promise<unknown> => db.exec(sql);
+  await q('CREATE TABLE IF NOT EXISTS fmu_gateway (key VARCHAR(255) PRIMARY KEY, value TEXT)');
   const caller = `printf('%064x', i % ${CALLERS})`;
   const id = `printf('r%08x-%012x', i, i)`;
   const series = (n: number) => `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1}) `;
@@ -129,7 +135,7 @@ async function seedSqlite(path: string): Promise<void> {
     `${series(RUN_ROWS)}INSERT INTO fmu_gateway (key, value) SELECT 'fmugw:run_by:' || ${caller} || ':' || ${id}, ${runValueSql('sqlite', caller, id)} FROM s`,
   );
   await q('COMMIT');
-  await adapter.disconnect();
+  db.close();
 }
 
 async function seedPostgres(url: string): Promise<void> {
