@@ -8,11 +8,11 @@
  * Target: large-store p50 within 20 % of the empty store's.
  * Run: node --import tsx bench/load-store.ts [runs] [sqlite,postgres,redis]   (or `npm run bench -- load`)
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@keyv/redis';
@@ -113,14 +113,13 @@ const runValueSql = (d: 'sqlite' | 'postgres', caller: string, id: string) =>
     : `json_build_object('value', json_build_object('run_id', ${id}, 'key_hash', ${caller}, 'fmu_id', 'msl:BouncingBall', 'created_at', '2030-01-01T00:00:00.000Z', 'status', 'completed', 'rows', 301, 'result_bytes', 9000, 'duration_ms', 7), 'expires', NULL)::text`;
 
 async function seedSqlite(path: string): Promise<void> {
-  // The store's own driver (libsql, the SQLite engine): the table as the store creates it; the
-  // store adds its counters and triggers at open and backfills the counters from these rows.
-  type Db = { exec(sql: string): unknown; close(): void };
-  const Database = createRequire(import.meta.url)('libsql') as new (p: string) => Db;
-  const db = new Database(path);
-  const q = async (sql: string): Promise<void> => {
-    db.exec(sql);
-  };
+  // The store's own driver (libsql, src/store/kv-sqlite.ts) and table layout.
+  const Database = createRequire(import.meta.url)('libsql') as new (
+    p: string,
+    o: { timeout: number },
+  ) => { exec(sql: string): unknown; close(): void };
+  const db = new Database(path, { timeout: 60_000 });
+  const q = async (sql: string): Promise<unknown> => db.exec(sql);
   await q('CREATE TABLE IF NOT EXISTS fmu_gateway (key VARCHAR(255) PRIMARY KEY, value TEXT)');
   const caller = `printf('%064x', i % ${CALLERS})`;
   const id = `printf('r%08x-%012x', i, i)`;
