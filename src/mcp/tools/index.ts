@@ -19,6 +19,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     server,
     (name) => tools.get(name),
     () => [...tools.keys()],
+    { payments: deps.payments },
   );
   tools.set('list_library', registerListLibrary(server, deps));
   tools.set('get_variables', registerGetVariables(server, deps));
@@ -27,8 +28,10 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_result', registerGetResult(server, deps));
   tools.set('sweep', registerSweep(server, deps));
   tools.set('compare_runs', registerCompareRuns(server, deps));
-  tools.set('quote', registerQuote(server, deps));
-  tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+  if (deps.payments) {
+    tools.set('quote', registerQuote(server, deps));
+    tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+  }
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }
