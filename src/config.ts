@@ -3,7 +3,7 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -22,6 +22,19 @@ const EnvSchema = z.object({
   FMU_GATEWAY_CACHE_DIR: z.string().optional(),
   FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
   FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
+  /** Simulate / sweep requests one key may have in flight; more → 503 SERVER_BUSY at once. */
+  FMU_GATEWAY_QUEUE_PER_KEY: z.coerce.number().int().positive().default(16),
+  /** Used workers kept warm for more runs of their FMU and key (default: a quarter of the RAM at ~64 MiB each, 8..128). */
+  FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
+  /** How long such a worker waits for its key's next run. */
+  FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
+  /** Compilers of sources-only FMUs running at once (others wait COMPILE_QUEUE_TIMEOUT_SECONDS). */
+  COMPILE_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  /** Compiles one key may have running or waiting. */
+  COMPILE_PER_KEY: z.coerce.number().int().positive().default(1),
+  COMPILE_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Memory of one compile, all its processes (a memory cgroup where possible, else rlimits). */
+  COMPILE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
   SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
   SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
   MAX_FMU_MB: z.coerce.number().positive().default(200),
@@ -56,6 +69,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   // Accounts and retention (hosted gateway).
   RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
+  USAGE_RETENTION_DAYS: z.coerce.number().positive().default(90),
   KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
   MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
@@ -82,7 +96,18 @@ export interface Config {
     readonly maxCompressionRatio: number;
     readonly maxModelDescriptionBytes: number;
   };
-  readonly pool: { readonly size: number; readonly queueLength: number };
+  readonly pool: {
+    readonly size: number;
+    /** Requests waiting for a worker, all keys together (admission: size + queueLength in flight). */
+    readonly queueLength: number;
+    /** Requests one key may have in flight. */
+    readonly queuePerKey: number;
+    /** Used workers lingering for their FMU and key, at most. */
+    readonly idleWorkers: number;
+    readonly lingerMs: number;
+  };
+  /** Limits on compiling sources-only FMUs (src/fmi/source-build-limit.ts). */
+  readonly compile: { readonly concurrency: number; readonly perKey: number; readonly queueTimeoutMs: number; readonly memoryMb: number };
   readonly stripe: {
     readonly enabled: boolean;
     readonly secretKey?: string;
@@ -114,6 +139,8 @@ export interface Config {
   readonly accounts: {
     /** Run results and unused uploads older than this are deleted by the retention sweep. */
     readonly resultTtlHours: number;
+    /** Usage records older than this roll up into per-day totals (all-time totals are kept). */
+    readonly usageRetentionDays: number;
     /** Disk a key may hold (uploads + results), bytes; 0 = no limit. */
     readonly diskQuotaBytes: number;
     /** Who may use /mcp without a key: loopback clients only (default), anyone, or no one. */
@@ -149,7 +176,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCompressionRatio: e.MAX_COMPRESSION_RATIO,
       maxModelDescriptionBytes: Math.floor(e.MAX_MODEL_DESCRIPTION_MB * 1024 * 1024),
     },
-    pool: { size: e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length), queueLength: e.FMU_GATEWAY_QUEUE_LENGTH },
+    pool: poolConfig(e),
+    compile: {
+      concurrency: e.COMPILE_CONCURRENCY,
+      perKey: e.COMPILE_PER_KEY,
+      queueTimeoutMs: e.COMPILE_QUEUE_TIMEOUT_SECONDS * 1000,
+      memoryMb: e.COMPILE_MEMORY_MB,
+    },
     stripe: {
       enabled: e.STRIPE_ENABLED,
       secretKey: e.STRIPE_SECRET_KEY,
@@ -175,10 +208,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL,
     accounts: {
       resultTtlHours: e.RESULT_TTL_HOURS,
+      usageRetentionDays: e.USAGE_RETENTION_DAYS,
       diskQuotaBytes: Math.round(e.KEY_DISK_QUOTA_MB * 1024 * 1024),
       mcpAnonymous: e.MCP_ANONYMOUS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       keyCreationPerHour: e.KEY_CREATION_PER_HOUR,
     },
   });
+}
+
+function poolConfig(e: z.infer<typeof EnvSchema>): Config['pool'] {
+  const size = e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length);
+  return {
+    size,
+    queueLength: e.FMU_GATEWAY_QUEUE_LENGTH,
+    queuePerKey: e.FMU_GATEWAY_QUEUE_PER_KEY,
+    idleWorkers: e.FMU_GATEWAY_IDLE_WORKERS ?? defaultIdleWorkers(),
+    lingerMs: e.FMU_GATEWAY_WORKER_LINGER_SECONDS * 1000,
+  };
+}
+
+/**
+ * An idle worker holds ~60 MiB (node + the FMU's library) and no CPU: keeping one per active key
+ * is what spares callers a cold start each. A quarter of the machine's memory, at most 128.
+ */
+function defaultIdleWorkers(): number {
+  return Math.max(8, Math.min(128, Math.floor(totalmem() / 4 / (64 * 1024 * 1024))));
 }

@@ -48,7 +48,10 @@ export const TASKS: { name: string; calls: Call[] }[] = [
   {
     name: 'C: sweep a parameter, then compare the runs',
     calls: [
-      { name: 'sweep', arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3, parameters: [{ name: 'e', values: [0.5, 0.7, 0.9] }], plot: true } },
+      {
+        name: 'sweep',
+        arguments: { fmu_id: 'msl:BouncingBall', stop_time: 3, parameters: [{ name: 'e', values: [0.5, 0.7, 0.9] }], plot: true },
+      },
       { name: 'compare_runs', arguments: { run_ids: '$runs', plot: true } },
     ],
   },
@@ -65,7 +68,12 @@ async function session(run: (c: Client) => Promise<number>): Promise<number> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [join(root, 'bin', 'fmu-gateway.js'), 'mcp'],
-    env: { ...env, FMU_GATEWAY_DATA_DIR: dataDir, FMU_GATEWAY_DB_PATH: join(dataDir, 'db.sqlite3'), FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache') },
+    env: {
+      ...env,
+      FMU_GATEWAY_DATA_DIR: dataDir,
+      FMU_GATEWAY_DB_PATH: join(dataDir, 'db.sqlite3'),
+      FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
+    },
     cwd: root,
     stderr: 'ignore',
   });

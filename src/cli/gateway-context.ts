@@ -10,6 +10,9 @@ import type { Config } from '../config.ts';
 import { openFmuAsync, startParseThread } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
+import { createCompileLimiter } from '../fmi/source-build-limit.ts';
+import { createAdmission } from '../runner/admission.ts';
+import { createMemoryLimiter, type MemoryLimiter } from '../runner/memory-limit.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.ts';
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
@@ -38,6 +41,11 @@ export interface GatewayContextOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Called once when the pool is created (the CLI says on stderr when it runs unsandboxed). */
   onPoolCreated?: (isolation: IsolationReport) => void;
+  /**
+   * One caller only (stdio MCP, one-shot CLI): that caller may use every worker. Servers leave it
+   * off, so one key cannot hold every worker (src/runner/scheduler.ts).
+   */
+  singleCaller?: boolean;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
   /**
@@ -52,11 +60,19 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   mkdirSync(config.cacheDir, { recursive: true });
   const results = createRunResultStore(config.dataDir);
   let pool: WorkerPool | undefined;
+  const poolSize = opts.poolSize ?? config.pool.size;
+  const logger = createStderrLogger(opts.logLevel ?? 'info');
   const getPool = (): WorkerPool => {
     if (pool !== undefined) return pool;
     pool = createWorkerPool({
-      size: opts.poolSize ?? config.pool.size,
-      queueLength: config.pool.queueLength,
+      size: poolSize,
+      // Admission bounds simulate requests before they get here; sweeps add their runs on top.
+      queueLength: config.pool.queueLength * 4,
+      spareWorkers: poolSize,
+      ...(opts.singleCaller === true ? { maxBusyPerCaller: poolSize } : {}),
+      maxLingeringWorkers: config.pool.idleWorkers,
+      reuseIdleMs: config.pool.lingerMs,
+      log: (message, data) => logger.warn(message, data),
       timeoutMs: config.limits.simTimeoutSeconds * 1000,
       memoryMb: config.limits.simMemoryMb,
       maxOutputRows: config.limits.maxOutputRows,
@@ -81,7 +97,13 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     fmuStore: createFmuFileStore(config.dataDir),
     results,
     runner,
-    logger: createStderrLogger(opts.logLevel ?? 'info'),
+    logger,
+    // Bounded requests in flight: past them SERVER_BUSY at once, nothing written (src/runner/admission.ts).
+    admission: createAdmission({
+      maxInFlight: poolSize + config.pool.queueLength,
+      maxPerCaller: config.pool.queuePerKey,
+      workers: poolSize,
+    }),
   };
   if (opts.openOffThread === true) {
     ctx.openFmu = openFmuAsync;
@@ -91,10 +113,27 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   const remote = createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;
   if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
+  // Memory cgroups for compiles, made on the first compile (none for a server that never compiles).
+  let compileMemory: MemoryLimiter | undefined;
   if (opts.compileSources !== false) {
+    // One compiler at a time by default, a per-key bound, memory bounded like a worker's.
+    const limiter = createCompileLimiter({
+      maxConcurrent: config.compile.concurrency,
+      maxPerCaller: config.compile.perKey,
+      queueTimeoutMs: config.compile.queueTimeoutMs,
+      memoryMb: config.compile.memoryMb,
+      memory: { createGroup: (name, bytes) => (compileMemory ??= createMemoryLimiter()).createGroup(name, bytes) },
+    });
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ctx.ensureBinary = async (fmu, iface, build) =>
-      (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
+    ctx.ensureBinary = async (fmu, iface, build, callerId) =>
+      (
+        await ensureBinary(fmu, iface, {
+          cacheDir: config.cacheDir,
+          limiter,
+          ...(build === undefined ? {} : { build }),
+          ...(callerId === undefined ? {} : { callerId }),
+        })
+      ).path;
   }
   const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
@@ -103,6 +142,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     warmUp: () => void getPool(),
     close: async () => {
       await pool?.close();
+      compileMemory?.close();
       await remote?.close();
       await payments.close();
     },

@@ -8,6 +8,7 @@ import type { FmuSource } from '../fmi/archive.ts';
 import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { Payments } from '../payments/payments.ts';
+import type { Admission } from '../runner/admission.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
@@ -61,12 +62,22 @@ export interface ServiceContext {
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
    * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
-  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
+  ensureBinary?: (
+    fmu: OpenedFmu,
+    iface: 'ME' | 'CS',
+    compileOptions?: StoredCompileOptions,
+    callerId?: string,
+  ) => Promise<string | undefined>;
   /**
    * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
    */
   access?: CallerAccess;
+  /**
+   * Admission control for local simulate / sweep requests (src/runner/admission.ts): past its bounds a
+   * request is refused with SERVER_BUSY before any store write, usage record or payment. Omitted: unbounded.
+   */
+  admission?: Admission;
   /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
   payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */

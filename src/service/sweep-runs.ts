@@ -43,6 +43,16 @@ function label(values: Record<string, StartValue>): string {
 }
 
 export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions = {}): Promise<SweepServiceResult> {
+  // One place per sweep (its runs take turns with other callers' jobs in the pool's scheduler).
+  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  try {
+    return await admittedSweep(ctx, input, opts);
+  } finally {
+    ticket?.release();
+  }
+}
+
+async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions): Promise<SweepServiceResult> {
   const { parameters, ...base } = input;
   const names = parameters.map((p) => p.name);
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
@@ -67,7 +77,9 @@ export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: Sw
   const first: SimulateInput = { ...base, start_values: { ...base.start_values, ...combos[0] } };
   // Checks every name (swept ones included), times, rows and KPIs once for all runs.
   const plan = planSimulation(md, first, ctx.config.limits.maxOutputRows);
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions) : undefined;
+  const binaryPath = ctx.ensureBinary
+    ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions, opts.callerId ?? ctx.access?.callerId)
+    : undefined;
   const job = {
     fmu: {
       sha256: opened.sha256,

@@ -31,10 +31,10 @@ async function rejectsWith(p: Promise<unknown>, expected: string): Promise<Gatew
   assert.fail(`expected ${expected}, but the job succeeded`);
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 5000, state?: () => unknown): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) assert.fail('condition not reached in time');
+    if (Date.now() > end) assert.fail(`condition not reached in time${state === undefined ? '' : `: ${JSON.stringify(state())}`}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -113,22 +113,41 @@ describe('worker pool with diagnostic jobs', () => {
 
   it('cancels a running job by killing its worker, freeing the slot', async () => {
     const ac = new AbortController();
-    const p = pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 60_000 }, { signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 300));
-    const pidsBefore = pool.stats().pids;
+    let workerPid = 0;
+    const p = pool.runDiagnostic(
+      { kind: 'diagnostic', name: 'sleep', ms: 60_000 },
+      { signal: ac.signal, onDispatch: (d) => (workerPid = d.workerPid) },
+    );
+    await waitFor(() => workerPid !== 0, 15_000); // dispatched (a cold start can be slow on a loaded machine)
+    await new Promise((r) => setTimeout(r, 100));
+    const others = pool.stats().pids.filter((pid) => pid !== workerPid);
     const t0 = Date.now();
     ac.abort();
     await rejectsWith(p, 'CANCELLED');
     assert.ok(Date.now() - t0 < 500);
-    await new Promise((r) => setTimeout(r, 300));
-    const gone = pidsBefore.filter((pid) => !isAlive(pid));
-    assert.equal(gone.length, 1, 'exactly the cancelled worker is gone');
+    await waitFor(() => !isAlive(workerPid), 2000);
+    // Only the cancelled job's worker was killed: the spares are all still there.
+    assert.deepEqual(
+      others.filter((pid) => !isAlive(pid)),
+      [],
+      'no other worker was stopped',
+    );
     assert.equal(await pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'after cancel' }), 'after cancel');
   });
 
   it('cancels a queued job without running it, and rejects beyond the queue with QUEUE_FULL', async () => {
+    // Both blockers must run at once: wait for two warm spares (a cold start can take > 800 ms on a loaded machine).
+    await waitFor(
+      () => pool.stats().spare === 2,
+      10_000,
+      () => pool.stats(),
+    );
     const blockers = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 800 }));
-    await waitFor(() => pool.stats().busy === 2); // replacement workers from earlier tests may still be starting
+    await waitFor(
+      () => pool.stats().busy === 2,
+      5000,
+      () => pool.stats(),
+    ); // replacement workers from earlier tests may still be starting
     const ac = new AbortController();
     const queued = pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'never' }, { signal: ac.signal });
     const others = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'later' }));
