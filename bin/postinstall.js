@@ -22,6 +22,7 @@ if (!isPackaged(root)) {
   if (run([...tsx, 'tools/build-library.ts', '--if-compiler']) !== 0) process.exitCode = 1;
   run([...tsx, 'tools/build-cli.ts', '--if-possible']);
   run([...tsx, 'tools/build-client.ts', '--if-possible']);
+  run([...tsx, 'tools/build-app.ts', '--if-possible']);
 } else {
   const prebuiltFits =
     process.platform === 'linux' && process.arch === 'x64' && existsSync(new URL('../build/library/catalog.json', import.meta.url));

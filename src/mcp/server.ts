@@ -31,12 +31,11 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     { name: 'fmu-gateway', title: 'FMU Gateway', version: ENGINE_VERSION.replace(/^fmu-gateway /, '') },
     {
       instructions: INSTRUCTIONS,
-      // No `tools` here: declaring it makes the SDK install its tools/call handler in this
-      // constructor, before registerTools can wrap it (see tools/input-errors.ts); the first
-      // registerTool declares the capability instead.
+      // No `capabilities`: declaring tools or resources here makes the SDK install its handlers in
+      // this constructor, before our hooks (tools/input-errors.ts, resources/paging.ts) can wrap
+      // them; the first registerTool / registerResource declares each capability instead.
       // No `logging`: FMU log lines reach the agent inside results (warnings, error.data), not as
       // notifications/message, and a capability must not promise what the server does not send.
-      capabilities: { resources: {} },
       // Input tables are bounded by the schemas (1000 signals, ...); this caps pathological payloads early.
       maxToolInputElements: 2_000_000,
     },
@@ -48,6 +47,7 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
     maxUploadBytes: ctx.config.limits.maxFmuBytes,
     maxOutputRows: ctx.config.limits.maxOutputRows,
     openWorld: ctx.config.mode !== 'local',
+    payments: ctx.config.stripe.enabled || ctx.config.x402.payTo !== undefined || ctx.config.mode !== 'local',
   };
   // HTTP: the API key's caller (the per-request context carries it); stdio: the one local user.
   const callerId = opts.callerId ?? ctx.access?.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);

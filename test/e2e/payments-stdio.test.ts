@@ -83,9 +83,11 @@ describe('paid simulate over stdio', { timeout: 120_000 }, () => {
     assert.deepEqual([p.amount, p.currency, p.methods], [1, 'usd', ['stripe_checkout']]);
     assert.ok(Date.parse(p.expires_at) > Date.now());
     assert.ok(p.next_steps.some((s) => s.includes('redeem_checkout')));
-    // Mirrored as JSON text for clients that ignore structured content.
+    // Mirrored as JSON (the last line of the one text block) for clients that ignore structured content.
     const texts = (unpaid.content as { type: string; text?: string }[]).filter((c) => c.type === 'text').map((c) => c.text ?? '');
-    assert.ok(texts.some((t) => t.startsWith('{') && (JSON.parse(t) as { session_id: string }).session_id === p.session_id));
+    assert.equal(texts.length, 1);
+    const last = (texts[0] ?? '').split('\n').at(-1) ?? '';
+    assert.equal((JSON.parse(last) as { session_id: string }).session_id, p.session_id);
     assert.equal(stripe.sessions.get(p.session_id)?.metadata.fmu_id, 'msl:Dahlquist');
 
     const pending = structured(await gw.client.callTool({ name: 'redeem_checkout', arguments: { session_id: p.session_id } }));

@@ -12,7 +12,7 @@ import { RESULT_URI_TEMPLATE } from './uris.ts';
 /** A resource read is one JSON-RPC message: keep it well below what clients buffer. */
 const MAX_RESOURCE_BYTES = 16 * 1024 * 1024;
 /** How many of the caller's runs resources/list shows (newest first). */
-const RECENT_RUNS = 50;
+const RECENT_RUNS = 20;
 
 export function registerRunResources(server: McpServer, deps: ToolDeps): void {
   // resources/list shows the caller's own recent runs only; a caller that is not identified

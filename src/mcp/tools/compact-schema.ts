@@ -1,40 +1,68 @@
 /**
- * tools/list is read into every agent's context on every session, so its JSON Schemas carry only
- * what tells an agent something. The schemas are derived from the zod shapes (never hand-written);
- * this removes what the derivation adds without meaning for a reader:
- * - `minimum/maximum: ±(2^53 - 1)` on every integer (zod's safe-integer bound),
- * - `$schema`, `propertyNames: {type: "string"}` (JSON keys are strings), `additionalProperties: {}`,
- * - `minLength: 1` and `maxLength` of 1000 or more on strings (names: bounds no caller approaches),
+ * tools/list is read into every agent's context on every session, so it carries only what tells
+ * an agent how to call a tool. The JSON Schemas are derived from the zod shapes (never
+ * hand-written); this listing view removes what the derivation adds without meaning for a reader:
+ * - `minimum/maximum: ±(2^53 - 1)` on every integer (zod's safe-integer bound), `$schema`,
+ *   `propertyNames: {type: "string"}` (JSON keys are strings), `additionalProperties: {}`;
+ * - size bounds no sensible call approaches (`minLength`/`minItems` 1, `maxLength`, `maxItems`)
+ *   and character-class `pattern`s (a pattern that enumerates alternatives, like the KPI metrics,
+ *   stays: it is documentation);
+ * - the union "number | boolean | string | nested arrays of them" of a start value, written as
+ *   one type list;
+ * - `additionalProperties: false` (still enforced: an unknown argument is refused, with a "did
+ *   you mean" when it is a misspelling);
  * - a tool's `execution: {taskSupport: "forbidden"}` and annotation hints equal to the MCP
- *   defaults (readOnlyHint false, idempotentHint false, destructiveHint true, openWorldHint true).
- * Input schemas keep every constraint the server enforces (strict objects, ranges, patterns);
- * an argument defined exactly as in an earlier tool is written once (see shareArguments).
+ *   defaults (readOnlyHint false, idempotentHint false, destructiveHint true, openWorldHint true);
+ * - when payments are off, the payment arguments and the `payment_required` status.
+ * The listed schema may therefore be looser than the enforced one: the server validates every
+ * call with the full zod schema and its BAD_REQUEST names the broken bound. An argument defined
+ * exactly as in an earlier tool is written once (see shareArguments).
  *
- * Output schemas describe what comes back; a reader needs the field names and what they mean,
- * which the result itself then shows. So an output schema keeps `status` (what agents branch on)
- * as a schema and writes every other field as one line of text in its description,
- * `{summary (per numeric output) {min, max, mean (time-weighted), ...}, ...}`, instead of a JSON
- * Schema per field. The server still
- * validates every result against the full zod schema, and the loose JSON Schema accepts anything
- * the full one does, so clients that validate structuredContent keep working. The error-code list
- * is written once, in the server instructions, not once per tool, and a field written exactly as
- * by an earlier tool (the error envelope, payment data) says `(as <tool>)`.
+ * Output schemas: only `status` (what agents branch on), and only where it has more than success
+ * and error (payment_required, when payments are on). The fields themselves arrive in every result
+ * (structuredContent) and the text block says what they mean; listing them cost ~7,000 characters
+ * per session. The server still validates every result against the full zod schema.
  */
 import type { ListToolsResult } from '@modelcontextprotocol/server';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+export interface ListingOptions {
+  /** False: payment arguments and the payment_required status are not listed. */
+  payments: boolean;
+}
+
 const SAFE = Number.MAX_SAFE_INTEGER;
+/** Arguments that only matter when a run may have to be paid for. */
+const PAYMENT_ARGUMENTS = new Set(['payment_token', 'payment_method']);
 
 function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Drops what carries no meaning (see the file comment); recursive. */
+/** A union of scalars and (nested) arrays of scalars: what a start value or an input value may be. */
+function isScalarOrArrayUnion(node: JsonObject): boolean {
+  const branches = node.anyOf;
+  if (!Array.isArray(branches) || Object.keys(node).length !== 1) return false;
+  const scalarOrArray = (b: Json): boolean => {
+    if (!isObject(b)) return false;
+    if (b.type === 'array') return b.items !== undefined && scalarOrArray(b.items);
+    return Array.isArray(b.type) && b.type.every((t) => t === 'number' || t === 'boolean' || t === 'string');
+  };
+  return branches.every(scalarOrArray);
+}
+
+/** A regular expression that lists alternatives ("_(rms|mean|max)$") tells a reader something. */
+function enumeratesAlternatives(pattern: string): boolean {
+  return /\((?:[\w-]+\|){2,}[\w-]+\)/.test(pattern);
+}
+
+/** Drops what carries no meaning for a reader (see the file comment); recursive. */
 function stripNoise(node: Json): Json {
   if (Array.isArray(node)) return node.map(stripNoise);
   if (!isObject(node)) return node;
+  if (isScalarOrArrayUnion(node)) return { type: ['number', 'boolean', 'string', 'array'] };
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema') continue;
@@ -44,7 +72,11 @@ function stripNoise(node: Json): Json {
       if (isObject(names) && Object.keys(names).length === 1 && names.type === 'string') continue;
     }
     if (key === 'additionalProperties' && isObject(value) && Object.keys(value).length === 0) continue;
-    if ((key === 'minLength' && value === 1) || (key === 'maxLength' && typeof value === 'number' && value >= 1000)) continue;
+    // Strictness stays enforced: an unknown argument is refused with a "did you mean".
+    if (key === 'additionalProperties' && value === false) continue;
+    if ((key === 'minLength' || key === 'minItems') && value === 1) continue;
+    if (key === 'maxLength' || key === 'maxItems') continue;
+    if (key === 'pattern' && typeof value === 'string' && !enumeratesAlternatives(value)) continue;
     out[key] = key === 'properties' && isObject(value) ? mapValues(value, stripNoise) : stripNoise(value);
   }
   return out;
@@ -56,91 +88,90 @@ function mapValues(o: JsonObject, f: (v: Json) => Json): JsonObject {
   return out;
 }
 
-/** What a field is, in a few words: its description, else its enum values. */
-function fieldNote(name: string, schema: JsonObject): string | undefined {
-  const values = Array.isArray(schema.enum)
-    ? schema.enum
-    : isObject(schema.items) && Array.isArray(schema.items.enum)
-      ? schema.items.enum
-      : undefined;
-  if (name === 'code' && values !== undefined && values.length > 8) return 'see server instructions';
-  // A short enum says more than a description of it.
-  if (values !== undefined && values.length <= 8) return values.join('|');
-  return typeof schema.description === 'string' ? schema.description.replace(/\.$/, '') : undefined;
+function withoutPaymentArguments(schema: JsonObject): JsonObject {
+  if (!isObject(schema.properties)) return schema;
+  const properties: JsonObject = {};
+  for (const [k, v] of Object.entries(schema.properties)) if (!PAYMENT_ARGUMENTS.has(k)) properties[k] = v;
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((r) => typeof r !== 'string' || !PAYMENT_ARGUMENTS.has(r))
+    : undefined;
+  return { ...schema, properties, ...(required === undefined ? {} : { required }) };
 }
 
-/** "{a, b (what b is), c {x, y}}" for an object schema's properties. */
-function fieldLine(props: JsonObject, errorInfo = false, share?: SharedFields): string {
-  const parts = Object.entries(props).map(([name, schema]) => {
-    if (!isObject(schema)) return name;
-    const part = fieldPart(name, schema, errorInfo);
-    if (share === undefined || part.length < MIN_SHARED_CHARS) return part;
-    const owner = share.seen.get(part);
-    if (owner === undefined) share.seen.set(part, share.tool);
-    return owner === undefined ? part : `${name} (as ${owner})`;
-  });
-  return `{${parts.join(', ')}}`;
-}
+/**
+ * Shorter wording for the listing where the shared schema's description (also the REST API's
+ * documentation) is longer than an agent needs; by argument path (the same name means the same
+ * thing in every tool), array items transparent.
+ */
+const BRIEF: Record<string, string> = {
+  query: 'Words to match. Omit for all.',
+  step: "Output interval = CS step, s; default: the model's.",
+  solver: 'ME only; auto: rk45, bdf from 50 states.',
+  fixed_step: 'ME: euler step / max step, s.',
+  start_values: 'By name, e.g. {"e": 0.7}; FMI 3 arrays nested.',
+  'input_signals.values': 'One per time; held outside.',
+  kpis: '"<variable>_<metric>", e.g. "h_max".',
+  max_points: 'Inline series points, default 50.',
+  run_id: 'From simulate or sweep.',
+  stride: 'Every n-th row. Default 1.',
+  format: 'csv (default, as text) or json (structured).',
+  run_ids: 'From simulate or sweep.',
+};
 
-/** Output fields already written by an earlier tool of the list (the error envelope, payment data). */
-interface SharedFields {
-  tool: string;
-  seen: Map<string, string>;
-}
-
-function fieldPart(name: string, schema: JsonObject, errorInfo: boolean): string {
-  const inner = objectOf(schema);
-  // Inside the error envelope the names say enough (hint, data); only code needs a pointer.
-  const note = errorInfo && name !== 'code' ? undefined : fieldNote(name, schema);
-  const innerLine = inner === undefined ? '' : ` ${fieldLine(inner, name === 'error')}`;
-  return `${name}${note === undefined || name === 'error' ? '' : ` (${note})`}${innerLine}`;
-}
-
-/** The properties of an object schema, or of the objects in an array / record of them. */
-function objectOf(schema: JsonObject): JsonObject | undefined {
-  if (isObject(schema.properties)) return schema.properties;
-  if (isObject(schema.items)) return objectOf(schema.items);
-  if (isObject(schema.additionalProperties)) return objectOf(schema.additionalProperties);
-  return undefined;
-}
-
-export function compactJsonSchema(schema: JsonObject, kind: 'input' | 'output', share?: SharedFields): JsonObject {
-  const clean = stripNoise(schema) as JsonObject;
-  if (kind === 'input' || !isObject(clean.properties)) return clean;
-  // Output: `status` as a schema (agents branch on it), every other field as one line of text.
-  const { status, ...fields } = clean.properties;
-  const desc = typeof clean.description === 'string' ? `${clean.description.replace(/\.$/, '')}. ` : '';
-  const out: JsonObject = { type: 'object', description: `${desc}Fields: ${fieldLine(fields, false, share)}` };
-  if (isObject(status)) {
-    const { description: _d, ...statusSchema } = status;
-    out.properties = { status: statusSchema };
-    out.required = ['status'];
+function applyBrief(node: Json, path: string): Json {
+  if (!isObject(node)) return node;
+  const out: JsonObject = { ...node };
+  const brief = BRIEF[path];
+  if (brief !== undefined && typeof out.description === 'string') out.description = brief;
+  if (isObject(out.items)) out.items = applyBrief(out.items, path);
+  if (isObject(out.properties)) {
+    const props: JsonObject = {};
+    for (const [k, v] of Object.entries(out.properties)) props[k] = applyBrief(v, path === '' ? k : `${path}.${k}`);
+    out.properties = props;
   }
   return out;
 }
 
-/** Shorter than this, a reference ("as in simulate") saves nothing. */
+export function compactInputSchema(schema: JsonObject, opts: ListingOptions): JsonObject {
+  const clean = applyBrief(stripNoise(schema), '') as JsonObject;
+  return opts.payments ? clean : withoutPaymentArguments(clean);
+}
+
+/** The output schema as listed: `status` and its values, or nothing when that is just success | error. */
+export function compactOutputSchema(schema: JsonObject, opts: ListingOptions): JsonObject | undefined {
+  const status = isObject(schema.properties) ? schema.properties.status : undefined;
+  if (!isObject(status)) return undefined;
+  const values = Array.isArray(status.enum) ? status.enum.filter((v) => opts.payments || v !== 'payment_required') : undefined;
+  if (values === undefined || values.length <= 2) return undefined;
+  return {
+    type: 'object',
+    properties: { status: values === undefined ? { type: 'string' } : { type: 'string', enum: values } },
+    required: ['status'],
+  };
+}
+
+/** Shorter than this, writing an argument once saves nothing. */
 const MIN_SHARED_CHARS = 60;
 
 /**
  * An argument defined exactly as in an earlier tool of the list (sweep repeats simulate's request;
- * fmu_id is everywhere) is written once: later tools keep its type and say
- * `description: "as simulate.<name>"`. The server validates with the full schema.
+ * fmu_id is everywhere) is written once: later tools keep only its type (the same name means the
+ * same thing in every tool; sweep's description says "other arguments as in simulate"). The
+ * server validates with the full schema.
  */
 function shareArguments(tools: ListToolsResult['tools']): ListToolsResult['tools'] {
-  const firstSeen = new Map<string, string>();
+  const firstSeen = new Set<string>();
   return tools.map((tool) => {
     const props = (tool.inputSchema as JsonObject).properties;
     if (!isObject(props)) return tool;
     const shared: JsonObject = {};
     for (const [name, schema] of Object.entries(props)) {
       const key = `${name}:${JSON.stringify(schema)}`;
-      const owner = firstSeen.get(key);
-      if (owner === undefined) {
-        firstSeen.set(key, tool.name);
+      if (!firstSeen.has(key)) {
+        firstSeen.add(key);
         shared[name] = schema;
       } else if (key.length - name.length > MIN_SHARED_CHARS && isObject(schema)) {
-        shared[name] = { ...(schema.type !== undefined ? { type: schema.type } : {}), description: `as ${owner}.${name}` };
+        shared[name] = schema.type !== undefined ? { type: schema.type } : {};
       } else shared[name] = schema;
     }
     return { ...tool, inputSchema: { ...tool.inputSchema, properties: shared } as typeof tool.inputSchema };
@@ -155,20 +186,18 @@ function withoutDefaultHints<T extends Record<string, unknown>>(annotations: T):
   return out as T;
 }
 
-export function compactToolList(list: ListToolsResult): ListToolsResult {
-  const seen = new Map<string, string>();
+export function compactToolList(list: ListToolsResult, opts: ListingOptions): ListToolsResult {
   const tools = list.tools.map((tool) => {
     const { execution, annotations, ...rest } = tool;
+    const { outputSchema, ...listed } = rest;
     const t = {
       ...(execution !== undefined && !(Object.keys(execution).length === 1 && execution.taskSupport === 'forbidden') ? { execution } : {}),
       ...(annotations !== undefined ? { annotations: withoutDefaultHints(annotations) } : {}),
-      ...rest,
-      inputSchema: compactJsonSchema(tool.inputSchema as JsonObject, 'input') as typeof tool.inputSchema,
+      ...listed,
+      inputSchema: compactInputSchema(tool.inputSchema as JsonObject, opts) as typeof tool.inputSchema,
     };
-    if (tool.outputSchema !== undefined) {
-      t.outputSchema = compactJsonSchema(tool.outputSchema as JsonObject, 'output', { tool: tool.name, seen }) as typeof tool.outputSchema;
-    }
-    return t;
+    const output = outputSchema === undefined ? undefined : compactOutputSchema(outputSchema as JsonObject, opts);
+    return output === undefined ? t : { ...t, outputSchema: output as typeof outputSchema };
   });
   return { ...list, tools: shareArguments(tools) };
 }

@@ -1,9 +1,10 @@
 /** compare_runs: stored runs side by side (settings that differ, summaries, KPIs), optionally an overlay plot. */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
-import type { ContentBlock } from '@modelcontextprotocol/server';
 import { CompareRunsInputSchema, CompareRunsOutputSchema, type CompareRunsSuccess } from '../../schemas/results.ts';
 import { compareRuns } from '../../service/compare-runs.ts';
+import { CHART_TOOL_META } from '../resources/app.ts';
 import type { ToolDeps } from './deps.ts';
+import { attachPlot } from './plot.ts';
 import { guarded, okResult } from './result.ts';
 
 function num(v: number | null | undefined): string {
@@ -33,13 +34,19 @@ export function registerCompareRuns(server: McpServer, deps: ToolDeps): Register
       inputSchema: CompareRunsInputSchema,
       outputSchema: CompareRunsOutputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
+      _meta: CHART_TOOL_META,
     },
     (args) =>
       guarded(async () => {
         const res = await compareRuns(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId });
-        const blocks: ContentBlock[] = [];
-        if (res.plotPng !== undefined) blocks.push({ type: 'image', data: res.plotPng.toString('base64'), mimeType: 'image/png' });
-        return okResult(res.output, render(res.output), blocks);
+        const plot = attachPlot(
+          res.plotPng,
+          'compare_runs',
+          deps.callerId,
+          res.output.runs.map((r) => r.run_id),
+        );
+        const text = render(res.output) + (plot.note === undefined ? '' : `\n${plot.note}`);
+        return okResult(res.output, text, plot.blocks);
       }, deps.log),
   );
 }

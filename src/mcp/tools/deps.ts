@@ -13,6 +13,12 @@ export interface ToolDeps {
   /** True when tools may reach a remote gateway (FMU_GATEWAY_MODE remote/auto): openWorldHint. */
   openWorld: boolean;
   /**
+   * True when a run may have to be paid for (Stripe or x402 enabled here, or a remote gateway that
+   * may answer 402). Otherwise quote and redeem_checkout are not registered and the payment fields
+   * and statuses are left out of tools/list (they cost every agent context and mean nothing here).
+   */
+  payments: boolean;
+  /**
    * Whose runs these are: results are stored with it, and only this caller lists and reads them.
    * stdio has one local caller; over HTTP it comes from the API key (undefined = not identified:
    * runs are not listed).

@@ -21,6 +21,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     server,
     (name) => tools.get(name),
     () => [...tools.keys()],
+    { payments: deps.payments },
   );
   tools.set('list_library', registerListLibrary(server, deps));
   tools.set('get_variables', registerGetVariables(server, deps));
@@ -29,8 +30,10 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_result', registerGetResult(server, deps));
   tools.set('sweep', registerSweep(server, deps));
   tools.set('compare_runs', registerCompareRuns(server, deps));
-  tools.set('quote', registerQuote(server, deps));
-  tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+  if (deps.payments) {
+    tools.set('quote', registerQuote(server, deps));
+    tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+  }
   tools.set('upload_system', registerUploadSystem(server, deps));
   tools.set('simulate_system', registerSimulateSystem(server, deps));
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.

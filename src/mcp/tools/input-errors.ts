@@ -7,21 +7,18 @@
  * `arguments: null` (or an array, a string) fails its tools/call wire schema, which it answers
  * with a JSON-RPC -32602; an unknown tool name is a JSON-RPC error too, and arguments that fail the
  * tool's input schema get `isError` with bare text and no structuredContent. The SDK's documented
- * seam for role-specific checks around a request handler is the server's `_wrapHandler` hook
- * (protected; the Server itself uses it to validate tools/call), so we put ours in front of it for
- * tools/call (malformed requests are seen by US first; calls that pass go on unchanged) and
- * tools/list (compacted, see compact-schema.ts).
+ * seam for checks around a request handler is the server's `_wrapHandler` hook (see
+ * ../handler-hook.ts), so we put ours in front of it for tools/call (malformed requests are seen by
+ * US first; calls that pass go on unchanged) and tools/list (compacted, see compact-schema.ts).
  */
-import type { CallToolResult, JSONRPCRequest, ListToolsResult, McpServer, RegisteredTool, Result } from '@modelcontextprotocol/server';
+import type { CallToolResult, JSONRPCRequest, ListToolsResult, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { toErrorOutput } from '../../schemas/errors.ts';
 import { closestName, invalidArguments } from '../../schemas/input-errors.ts';
-import type { ToolExtra } from '../progress.ts';
-import { compactToolList } from './compact-schema.ts';
+import { hookHandler } from '../handler-hook.ts';
+import { compactToolList, type ListingOptions } from './compact-schema.ts';
 import { failureResult } from './result.ts';
-
-type Handler = (request: JSONRPCRequest, ctx: ToolExtra) => Promise<Result>;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -98,15 +95,15 @@ export function structureInputErrors(
   server: McpServer,
   toolOf: (name: string) => RegisteredTool | undefined,
   names: () => readonly string[],
+  listing: ListingOptions,
 ): () => boolean {
-  // The hook is protected in the SDK's types; this is the one place that reaches it.
-  const low = server.server as unknown as { _wrapHandler: (method: string, handler: Handler) => Handler };
-  const sdkWrap = low._wrapHandler.bind(low);
   let wrappedCall = false;
-  low._wrapHandler = (method, handler) => {
-    const inner = sdkWrap(method, handler);
-    if (method === 'tools/list') return async (request, ctx) => compactToolList((await inner(request, ctx)) as ListToolsResult);
-    if (method !== 'tools/call') return inner;
+  hookHandler(
+    server,
+    'tools/list',
+    (inner) => async (request, ctx) => compactToolList((await inner(request, ctx)) as ListToolsResult, listing),
+  );
+  hookHandler(server, 'tools/call', (inner) => {
     wrappedCall = true;
     return async (request, ctx) => {
       const malformed = malformedCall(request, names());
@@ -117,6 +114,6 @@ export function structureInputErrors(
       const failure = await checkArguments(params.name, tool.inputSchema, params.arguments);
       return failure ?? inner(request, ctx);
     };
-  };
+  });
   return () => wrappedCall;
 }

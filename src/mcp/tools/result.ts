@@ -23,17 +23,24 @@ export function errorResult(e: unknown, log: (line: string) => void): CallToolRe
   return failureResult(toErrorOutput(err));
 }
 
-/** An error / payment_required envelope → isError result, the data mirrored as JSON text. */
+/**
+ * An error / payment_required envelope → isError result with ONE text block: the readable summary
+ * (code, message, hint), then on its last line the machine data as JSON for clients that ignore
+ * structuredContent (an error's data; the whole payment request). The message is not repeated.
+ */
 export function failureResult(out: ErrorResult | PaymentRequired): CallToolResult {
-  const summary =
-    out.status === 'payment_required'
-      ? `Payment required: ${out.amount} ${out.currency.toUpperCase()}. Open ${out.checkout_url}, then call redeem_checkout with session_id "${out.session_id}", then call again with payment_token.`
-      : `Error ${out.error.code}: ${out.error.message}${out.error.hint === undefined ? '' : `\nHint: ${out.error.hint}`}`;
+  let text: string;
+  if (out.status === 'payment_required') {
+    text =
+      `Payment required: ${out.amount} ${out.currency.toUpperCase()}. Open ${out.checkout_url}, then call redeem_checkout with session_id "${out.session_id}", then call again with payment_token.` +
+      `\n${JSON.stringify(out)}`;
+  } else {
+    const { code, message, hint, data } = out.error;
+    text = `Error ${code}: ${message}${hint === undefined ? '' : `\nHint: ${hint}`}`;
+    if (data !== undefined && Object.keys(data).length > 0) text += `\n${JSON.stringify({ data })}`;
+  }
   return {
-    content: [
-      { type: 'text', text: escapeForTextBlock(summary) },
-      { type: 'text', text: JSON.stringify(out) },
-    ],
+    content: [{ type: 'text', text: escapeForTextBlock(text) }],
     structuredContent: out as unknown as Record<string, unknown>,
     isError: true,
   };

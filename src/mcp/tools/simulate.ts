@@ -3,8 +3,10 @@ import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextproto
 import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted } from '../../schemas/simulate.ts';
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
+import { CHART_TOOL_META } from '../resources/app.ts';
 import type { ToolDeps } from './deps.ts';
 import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
+import { attachPlot } from './plot.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
 
@@ -45,6 +47,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
+      _meta: CHART_TOOL_META,
     },
     (args, extra) =>
       guarded(
@@ -71,10 +74,10 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
                 mimeType: 'text/csv',
               },
             ];
-            if (res.plotPng !== undefined) {
-              blocks.push({ type: 'image', data: Buffer.from(res.plotPng).toString('base64'), mimeType: 'image/png' });
-            }
-            return withSettlement(okResult(out, render(out), blocks), res.x402Settlement);
+            const plot = attachPlot(res.plotPng, 'simulate', deps.callerId, [out.run_id]);
+            blocks.push(...plot.blocks);
+            const text = render(out) + (plot.note === undefined ? '' : `\n${plot.note}`);
+            return withSettlement(okResult(out, text, blocks), res.x402Settlement);
           }),
         deps.log,
       ),

@@ -1,9 +1,11 @@
 /** sweep: a parameter grid over one model; a table of per-run summaries / KPIs, progress per run, an overlay plot. */
-import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SweepInputSchema, SweepOutputSchema, type SweepSuccess } from '../../schemas/simulate.ts';
 import { sweepRuns } from '../../service/sweep-runs.ts';
 import { notifyProgress, type ToolExtra } from '../progress.ts';
+import { CHART_TOOL_META } from '../resources/app.ts';
 import type { ToolDeps } from './deps.ts';
+import { attachPlot } from './plot.ts';
 import { guarded, okResult } from './result.ts';
 
 const MAX_TEXT_RUNS = 40;
@@ -58,6 +60,7 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
       inputSchema: SweepInputSchema,
       outputSchema: SweepOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
+      _meta: CHART_TOOL_META,
     },
     (args, extra) =>
       guarded(async () => {
@@ -67,9 +70,14 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
           ...(onRunDone === undefined ? {} : { onRunDone }),
           ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
         });
-        const blocks: ContentBlock[] = [];
-        if (res.plotPng !== undefined) blocks.push({ type: 'image', data: res.plotPng.toString('base64'), mimeType: 'image/png' });
-        return okResult(res.output, render(res.output), blocks);
+        const plot = attachPlot(
+          res.plotPng,
+          'sweep',
+          deps.callerId,
+          res.output.runs.flatMap((r) => (r.run_id === undefined || r.run_id === null ? [] : [r.run_id])),
+        );
+        const text = render(res.output) + (plot.note === undefined ? '' : `\n${plot.note}`);
+        return okResult(res.output, text, plot.blocks);
       }, deps.log),
   );
 }
