@@ -46,6 +46,10 @@ export const ERROR_CODES = [
   'REMOTE_UNAVAILABLE',
   'REMOTE_TIMEOUT',
   'REMOTE_NOT_CONFIGURED',
+  /** A feature needs an optional package that is not installed (Parquet, ...): data names it. */
+  'OPTIONAL_DEPENDENCY_MISSING',
+  /** No representation the request's Accept header allows (GET /runs/{id}/result). */
+  'NOT_ACCEPTABLE',
   'INTERNAL',
 ] as const;
 

@@ -115,7 +115,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
     result,
     provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
   });
-  const resultBytes = saveRun(ctx, output, result, callerId);
+  const resultBytes = saveRun(ctx, output, result, callerId, md);
   // Before the answer: the run_id it carries must be readable by this caller, and billed.
   await ctx.access?.onRunFinished({
     run_id: runId,

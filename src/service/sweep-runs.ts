@@ -90,7 +90,7 @@ export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: Sw
       result,
       provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
     });
-    saveRun(ctx, completed, result, opts.callerId);
+    saveRun(ctx, completed, result, opts.callerId, md);
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
     if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, ...plotSeries(result, plotVars) });
   };
