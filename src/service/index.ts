@@ -37,6 +37,6 @@ export {
 } from './accounts.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
-export { renderPng, renderSvg, type PlotInput } from './plot.ts';
+export { renderPng, renderSvg, type PlotInput } from '../report/chart.ts';
 export { createInProcessRunner } from './in-process-runner.ts';
 export { routedGetVariables, routedListLibrary, routedUploadFmu } from './routed.ts';
