@@ -38,8 +38,9 @@ export function buildCli(): string {
     outdir: tmp,
     // Loaded from node_modules at run time: native addons (koffi, resvg, sqlite3 finds its .node
     // file from its own __filename), packages that serve their own files through __dirname
-    // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only).
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3', '@fastify/swagger-ui', 'apache-arrow'],
+    // (@fastify/swagger-ui's assets), the bundler itself, apache-arrow (large, export only) and
+    // parquet-wasm (an optional dependency that loads its .wasm file beside itself).
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3', '@fastify/swagger-ui', 'apache-arrow', 'parquet-wasm'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
