@@ -7,6 +7,8 @@
  *   the velocity is not (positive control), and `resting` gets the false/true axis.
  * - `simulate --mat / --parquet` write the files (their content is checked by
  *   test/integration/result-formats.test.ts).
+ * - `simulate --set 'A=[[…],[…]]'` passes an FMI 3 array start value (the StateSpace fixture):
+ *   the recorded matrix elements and the states follow the closed form x(t) = e^(A·t)·x0.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,6 +21,7 @@ import { CHART_MARGIN, plotAreaWidth, renderSvg } from '../../src/report/chart.t
 import { chartOfResult } from '../../src/report/result-chart.ts';
 import { exportInfoOf } from '../../src/store/result-columns.ts';
 import { createRunResultStore } from '../../src/store/run-result-store.ts';
+import { buildFixture } from '../helpers/fixtures.ts';
 import { decodePng } from '../helpers/png-decode.ts';
 import { BIN } from './mcp-harness.ts';
 
@@ -122,5 +125,37 @@ describe('plots from the full result (CLI run)', () => {
     const p = readFileSync(parquet);
     assert.equal(p.toString('latin1', 0, 4), 'PAR1');
     assert.equal(p.toString('latin1', p.length - 4), 'PAR1');
+  });
+});
+
+describe('CLI --set with FMI 3 arrays', () => {
+  it("passes --set 'A=[[-0.5,1],[0,-2]]' and 'x=[1,-1]' as arrays, not strings", async () => {
+    const fmu = await buildFixture('state-space', '3.0', { handWritten: true });
+    const out = await cli([
+      'simulate',
+      fmu,
+      '--set',
+      'A=[[-0.5,1],[0,-2]]',
+      '--set',
+      'x=[1, -1]',
+      '--stop',
+      '1',
+      '--step',
+      '0.1',
+      '--output',
+      'A[1,2],A[2,2],x[1],x[2]',
+      '--json',
+    ]);
+    const series = (JSON.parse(out) as { series: Record<string, number[]> }).series;
+    assert.ok(series['A[1,2]']?.every((v) => v === 1));
+    assert.ok(series['A[2,2]']?.every((v) => v === -2));
+    // x' = A·x, A upper triangular [[a, b], [0, d]]: x2 = x2(0)·e^(d t), x1 = e^(a t)·x1(0) + b·(e^(a t) − e^(d t))/(a − d)·x2(0).
+    const [a, b, d] = [-0.5, 1, -2];
+    const t = 1;
+    const x2 = -1 * Math.exp(d * t);
+    const x1 = Math.exp(a * t) * 1 + ((b * (Math.exp(a * t) - Math.exp(d * t))) / (a - d)) * -1;
+    const last = (n: string) => series[n]?.[series[n].length - 1] as number;
+    assert.ok(Math.abs(last('x[2]') - x2) < 1e-3, `x[2](1) = ${last('x[2]')}, expected ${x2}`);
+    assert.ok(Math.abs(last('x[1]') - x1) < 1e-3, `x[1](1) = ${last('x[1]')}, expected ${x1}`);
   });
 });
