@@ -2,7 +2,8 @@
 # System packages the tests need: bubblewrap (bwrap) and util-linux (prlimit, setpriv) for the
 # worker sandbox; PostgreSQL and Redis servers for the store contract tests (the tests start them
 # on loopback ports themselves; the packages' own services are not needed); SUNDIALS CVODE for the
-# optional "cvode" solver. gcc is expected to be present (the FMU library is compiled from C).
+# optional "cvode" solver; nginx and chromium for the scale-out and browser e2e tests. Under
+# CI=true a missing one fails the suite (test/unit/ci-prerequisites.test.ts). gcc is expected to be present (the FMU library is compiled from C).
 # Installs only what is missing, with apt-get, when running as root on a Debian/Ubuntu machine.
 set -euo pipefail
 missing=()
@@ -11,12 +12,15 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# nginx: the load balancer in the scale-out e2e; chromium: the /docs and MCP App screenshots.
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # Optional solver "cvode": SUNDIALS CVODE 6, loaded at run time through koffi (no headers needed).
 { ldconfig -p 2>/dev/null | grep -q 'libsundials_cvode\.so\.6 '; } || missing+=(libsundials-cvode6)
 # SciPy reads our MAT v4 exports in test/integration/result-formats.test.ts (an independent reader).
 /usr/bin/python3 -c 'import scipy.io' >/dev/null 2>&1 || missing+=(python3-scipy)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, libsundials_cvode)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
  * Everything else receives Config (or a part of it) as an argument.
  */
 import { existsSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -22,6 +22,12 @@ const EnvSchema = z.object({
   FMU_GATEWAY_CACHE_DIR: z.string().optional(),
   FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
   FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
+  /** Simulate / sweep requests one key may have in flight; more → 503 SERVER_BUSY at once. */
+  FMU_GATEWAY_QUEUE_PER_KEY: z.coerce.number().int().positive().default(16),
+  /** Used workers kept warm for more runs of their FMU and key (default: a quarter of the RAM at ~64 MiB each, 8..128). */
+  FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
+  /** How long such a worker waits for its key's next run. */
+  FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
   SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
   SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
   MAX_FMU_MB: z.coerce.number().positive().default(200),
@@ -82,7 +88,16 @@ export interface Config {
     readonly maxCompressionRatio: number;
     readonly maxModelDescriptionBytes: number;
   };
-  readonly pool: { readonly size: number; readonly queueLength: number };
+  readonly pool: {
+    readonly size: number;
+    /** Requests waiting for a worker, all keys together (admission: size + queueLength in flight). */
+    readonly queueLength: number;
+    /** Requests one key may have in flight. */
+    readonly queuePerKey: number;
+    /** Used workers lingering for their FMU and key, at most. */
+    readonly idleWorkers: number;
+    readonly lingerMs: number;
+  };
   readonly stripe: {
     readonly enabled: boolean;
     readonly secretKey?: string;
@@ -149,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCompressionRatio: e.MAX_COMPRESSION_RATIO,
       maxModelDescriptionBytes: Math.floor(e.MAX_MODEL_DESCRIPTION_MB * 1024 * 1024),
     },
-    pool: { size: e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length), queueLength: e.FMU_GATEWAY_QUEUE_LENGTH },
+    pool: poolConfig(e),
     stripe: {
       enabled: e.STRIPE_ENABLED,
       secretKey: e.STRIPE_SECRET_KEY,
@@ -181,4 +196,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyCreationPerHour: e.KEY_CREATION_PER_HOUR,
     },
   });
+}
+
+function poolConfig(e: z.infer<typeof EnvSchema>): Config['pool'] {
+  const size = e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length);
+  return {
+    size,
+    queueLength: e.FMU_GATEWAY_QUEUE_LENGTH,
+    queuePerKey: e.FMU_GATEWAY_QUEUE_PER_KEY,
+    idleWorkers: e.FMU_GATEWAY_IDLE_WORKERS ?? defaultIdleWorkers(),
+    lingerMs: e.FMU_GATEWAY_WORKER_LINGER_SECONDS * 1000,
+  };
+}
+
+/**
+ * An idle worker holds ~60 MiB (node + the FMU's library) and no CPU: keeping one per active key
+ * is what spares callers a cold start each. A quarter of the machine's memory, at most 128.
+ */
+function defaultIdleWorkers(): number {
+  return Math.max(8, Math.min(128, Math.floor(totalmem() / 4 / (64 * 1024 * 1024))));
 }

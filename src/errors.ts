@@ -25,6 +25,12 @@ export const ERROR_CODES = [
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
   'QUEUE_FULL',
+  /** Admission control refused the request at once (503 + Retry-After): too many in flight for this caller or in total. */
+  'SERVER_BUSY',
+  /** The account store (SQLite, PostgreSQL, Redis) cannot serve: 503 + Retry-After; nothing was recorded. */
+  'STORE_UNAVAILABLE',
+  /** The gateway's own disk is full: 507 + Retry-After; recovers once space is freed. */
+  'DISK_FULL',
   'CANCELLED',
   'PAYMENT_REQUIRED',
   'PAYMENTS_DISABLED',
@@ -80,6 +86,15 @@ export function isGatewayError(e: unknown): e is GatewayError {
 /** Turn anything thrown into a GatewayError; unknown errors become INTERNAL (our bug, not the client's). */
 export function toGatewayError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
+  // A full disk met anywhere (an upload streamed to disk, an archive unpacked) is not our bug: it
+  // is DISK_FULL, 507 + Retry-After, and it recovers once space is freed.
+  const errno = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new GatewayError('DISK_FULL', "The gateway's disk is full; nothing was stored. Retry shortly.", {
+      retry_after_seconds: 30,
+      hint: 'This is the gateway operator’s problem, not the request’s: retry after the Retry-After delay.',
+    });
+  }
   const message = e instanceof Error ? e.message : String(e);
   return new GatewayError('INTERNAL', `Internal error: ${message}`);
 }

@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { openFmuAsync, startParseThread } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
+import { createAdmission } from '../runner/admission.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.ts';
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
@@ -38,6 +39,11 @@ export interface GatewayContextOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Called once when the pool is created (the CLI says on stderr when it runs unsandboxed). */
   onPoolCreated?: (isolation: IsolationReport) => void;
+  /**
+   * One caller only (stdio MCP, one-shot CLI): that caller may use every worker. Servers leave it
+   * off, so one key cannot hold every worker (src/runner/scheduler.ts).
+   */
+  singleCaller?: boolean;
   /** Catalog to serve (default: the built library). */
   catalog?: CatalogLike;
   /**
@@ -52,11 +58,19 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   mkdirSync(config.cacheDir, { recursive: true });
   const results = createRunResultStore(config.dataDir);
   let pool: WorkerPool | undefined;
+  const poolSize = opts.poolSize ?? config.pool.size;
+  const logger = createStderrLogger(opts.logLevel ?? 'info');
   const getPool = (): WorkerPool => {
     if (pool !== undefined) return pool;
     pool = createWorkerPool({
-      size: opts.poolSize ?? config.pool.size,
-      queueLength: config.pool.queueLength,
+      size: poolSize,
+      // Admission bounds simulate requests before they get here; sweeps add their runs on top.
+      queueLength: config.pool.queueLength * 4,
+      spareWorkers: poolSize,
+      ...(opts.singleCaller === true ? { maxBusyPerCaller: poolSize } : {}),
+      maxLingeringWorkers: config.pool.idleWorkers,
+      reuseIdleMs: config.pool.lingerMs,
+      log: (message, data) => logger.warn(message, data),
       timeoutMs: config.limits.simTimeoutSeconds * 1000,
       memoryMb: config.limits.simMemoryMb,
       maxOutputRows: config.limits.maxOutputRows,
@@ -81,7 +95,13 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     fmuStore: createFmuFileStore(config.dataDir),
     results,
     runner,
-    logger: createStderrLogger(opts.logLevel ?? 'info'),
+    logger,
+    // Bounded requests in flight: past them SERVER_BUSY at once, nothing written (src/runner/admission.ts).
+    admission: createAdmission({
+      maxInFlight: poolSize + config.pool.queueLength,
+      maxPerCaller: config.pool.queuePerKey,
+      workers: poolSize,
+    }),
   };
   if (opts.openOffThread === true) {
     ctx.openFmu = openFmuAsync;

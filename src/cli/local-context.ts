@@ -17,6 +17,7 @@ export function createLocalContext(config: Config, opts: { catalog: CatalogLike;
   const { ctx, close } = createGatewayContext(config, {
     sandbox: 'auto',
     lazyPool: true,
+    singleCaller: true,
     poolSize: opts.poolSize ?? 1,
     logLevel: 'warn',
     catalog: opts.catalog,

@@ -40,6 +40,7 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   const { ctx, warmUp, close } = createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
+    singleCaller: true,
     openOffThread: true,
     compileSources,
   });

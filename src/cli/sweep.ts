@@ -194,6 +194,9 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     maxOutputRows: config.limits.maxOutputRows,
     sandbox: 'auto',
     cacheDir: config.cacheDir,
+    // One user, one FMU: every worker may run its runs, and no spare is kept for anyone else.
+    maxBusyPerCaller: workers ?? config.pool.size,
+    spareWorkers: 0,
   });
   if (pool.isolation.level !== 'sandboxed') {
     process.stderr.write(`fmu-gateway: running without a sandbox (${pool.isolation.missing.join('; ')})\n`);

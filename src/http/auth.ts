@@ -28,21 +28,65 @@ export function isLocalClient(req: FastifyRequest): boolean {
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
+/**
+ * Failed authentications per client address, in fixed one-minute windows: checked BEFORE a key is
+ * looked up, so a flood of wrong keys is answered 429 from memory and never reaches the store
+ * (the per-key budget of the rate limiter can only apply once a key is known). Only failures
+ * count: many honest callers behind one address (a proxy, a NAT) are not limited by it.
+ */
+export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000) {
+  let windowStart = Date.now();
+  let counts = new Map<string, number>();
+  const roll = (now: number) => {
+    if (now - windowStart >= windowMs) {
+      windowStart = now - ((now - windowStart) % windowMs);
+      counts = new Map();
+    }
+  };
+  return {
+    /** Seconds until the address may try again, or 0 when it may now. */
+    blockedFor(address: string, now = Date.now()): number {
+      roll(now);
+      return (counts.get(address) ?? 0) >= maxPerMinute ? Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) : 0;
+    },
+    fail(address: string, now = Date.now()): void {
+      roll(now);
+      // Bounded memory under a spray of addresses: past 100k entries the window starts over.
+      if (counts.size >= 100_000 && !counts.has(address)) counts = new Map();
+      counts.set(address, (counts.get(address) ?? 0) + 1);
+    },
+  };
+}
+
 export function registerAuth(app: FastifyInstance, deps: RestDeps): void {
   const anonymous = deps.ctx.config.accounts.mcpAnonymous;
+  const failures = createAuthFailureLimiter(deps.ctx.config.accounts.rateLimitPerMinute);
   app.decorateRequest('caller', undefined);
   app.addHook('onRequest', async (req) => {
     // No route matched: the not-found handler answers (404 beats 401 for a path that is not there).
     if (req.routeOptions.url === undefined) return;
     const auth = req.routeOptions.config.auth ?? (req.routeOptions.url.startsWith('/docs') ? 'public' : 'key');
     if (auth === 'public') return;
-    const key = bearerOf(req);
-    if (auth === 'mcp' && key === undefined && (anonymous === 'always' || (anonymous === 'loopback' && isLocalClient(req)))) {
-      req.caller = { id: ANONYMOUS_CALLER, anonymous: true };
-      return;
+    const wait = failures.blockedFor(req.ip);
+    if (wait > 0) {
+      throw new GatewayError('RATE_LIMITED', 'Too many failed authentications from this address; try again later.', {
+        retry_after_seconds: wait,
+        hint: 'Check the API key (POST /keys creates one) and retry after the Retry-After delay.',
+      });
     }
-    const record = await authenticateKey(deps.accounts, key);
-    req.caller = { id: record.key_hash, anonymous: false };
+    try {
+      const key = bearerOf(req);
+      if (auth === 'mcp' && key === undefined && (anonymous === 'always' || (anonymous === 'loopback' && isLocalClient(req)))) {
+        req.caller = { id: ANONYMOUS_CALLER, anonymous: true };
+        return;
+      }
+      const record = await authenticateKey(deps.accounts, key);
+      req.caller = { id: record.key_hash, anonymous: false };
+    } catch (e) {
+      // A store outage is not the caller's failure (it is a 503, never a 401): not counted.
+      if (e instanceof GatewayError && e.code === 'UNAUTHORIZED') failures.fail(req.ip);
+      throw e;
+    }
   });
 }
 

@@ -4,11 +4,12 @@
  * error body. Request timeouts cover receiving a request only (a slow client is cut off), never a
  * long answer (a simulation streaming progress).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { GatewayError, isGatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors.ts';
 import { restErrorOf } from './error-status.ts';
 import { checkHost, checkOrigin, type OriginPolicy } from './security.ts';
 
@@ -54,12 +55,43 @@ function fromFrameworkError(err: FastifyError): { error: GatewayError; status?: 
       ),
     };
   }
-  const status = err.statusCode ?? 500;
+  if (err.statusCode === undefined) {
+    // Known environmental faults keep their code (a full disk is DISK_FULL); our bugs stay opaque.
+    const known = toGatewayError(err);
+    return { error: known.code === 'INTERNAL' ? new GatewayError('INTERNAL', 'Internal server error.') : known };
+  }
+  const status = err.statusCode;
   if (status >= 400 && status < 500) {
     const code = status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST';
     return { error: new GatewayError(code, err.message, err.code !== undefined ? { framework_code: err.code } : undefined), status };
   }
   return { error: new GatewayError('INTERNAL', 'Internal server error.') };
+}
+
+/** A caller's string echoed in a message, cut to a readable length. */
+function clip(s: string, max = 200): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
+}
+
+/** Node's parser refused the request: answer on the raw socket, in the gateway's shape, and close. */
+function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request was not received in time.']
+        : err.code === 'HPE_URI_TOO_LONG' // not raised by Node today (the limit is the header size), kept for parsers that do
+          ? [414, 'The request URL is too long.']
+          : [400, 'The request is malformed.'];
+  const body = JSON.stringify({ error: { code: 'BAD_REQUEST', message, data: { parser_code: err.code ?? 'unknown' } } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export async function startHttpServer(opts: HttpServerOptions, listen: { host: string; port: number }): Promise<RunningHttpServer> {
@@ -79,6 +111,20 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
   };
   const app = Fastify({
     logger: false,
+    // What Node's parser refuses before Fastify sees a request (headers too large, a malformed
+    // request line, a slow client) is answered in the gateway's error shape too.
+    clientErrorHandler: answerClientError,
+    // Router-level refusals (a path parameter past maxParamLength, a malformed URL), shaped too.
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const { body } = restErrorOf(
+        new GatewayError('BAD_REQUEST', tooLong ? 'The request path is too long.' : 'The request URL is malformed.', {
+          framework_code: err.code,
+          hint: 'Check the path against GET /openapi.json.',
+        }),
+      );
+      return reply.code(tooLong ? 414 : 400).send(body);
+    },
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Idle keep-alive connections are closed by app.close(); busy ones get the grace period.
     forceCloseConnections: 'idle',
@@ -105,6 +151,22 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     return undefined;
   });
 
+  // A multipart boundary is 1-70 characters (RFC 2046); the parser throws on longer ones from
+  // inside its stream, which used to surface as an uncoded 500. Refused here, coded, first.
+  app.addHook('onRequest', async (req, reply) => {
+    const type = req.headers['content-type'];
+    if (typeof type !== 'string' || !/^multipart\//i.test(type)) return undefined;
+    const m = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(type);
+    const boundary = m?.[1] ?? m?.[2];
+    if (boundary !== undefined && boundary.length >= 1 && boundary.length <= 70) return undefined;
+    const { body } = restErrorOf(
+      new GatewayError('BAD_REQUEST', 'The multipart boundary is missing or longer than 70 characters (RFC 2046).', {
+        hint: 'Let your HTTP client build the multipart body (e.g. curl -F file=@model.fmu).',
+      }),
+    );
+    return reply.code(400).header('connection', 'close').send(body);
+  });
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let status: number | undefined;
     let error: GatewayError;
@@ -113,12 +175,15 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     if (error.code === 'INTERNAL') log(`http: ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
     const out = restErrorOf(error);
     if (error.code === 'UNAUTHORIZED' && (status ?? out.status) === 401) void reply.header('www-authenticate', 'Bearer');
+    // Any coded refusal that knows when to come back (SERVER_BUSY, STORE_UNAVAILABLE, DISK_FULL) says so.
+    const retryAfter = error.data?.['retry_after_seconds'];
+    if (typeof retryAfter === 'number' && retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
     return reply.code(status ?? out.status).send(out.body);
   });
 
   app.setNotFoundHandler((req, reply) => {
     const { body } = restErrorOf(
-      new GatewayError('NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0] ?? ''}.`, {
+      new GatewayError('NOT_FOUND', `No route for ${req.method} ${clip(req.url.split('?')[0] ?? '')}.`, {
         hint: 'GET /openapi.json lists the REST routes (GET /docs renders them); MCP is served at POST /mcp.',
       }),
     );

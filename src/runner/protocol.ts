@@ -45,14 +45,25 @@ export type ParentMessage = { type: 'run'; id: number; job: WorkerJob; limits: J
  * Codes a worker may report. The ones that mean something at the edges (a 402 with checkout
  * data, a 401, back-pressure, the remote gateway) never come from a worker: a worker claiming
  * one is an FMU forging the channel (it could otherwise make the gateway answer "payment
- * required" with a checkout URL of its choosing).
+ * required" with a checkout URL of its choosing). Nor any code that changes billing: the
+ * gateway's own failures (INTERNAL, CANCELLED, the store, the disk, admission) give a paid token
+ * back, so a worker — where the FMU's code runs, and whose own failures after loading it are the
+ * FMU's doing (e.g. its descriptors exhausted by the FMU) — may claim none of them; such a frame
+ * does not parse and the run ends as FMU_CRASHED.
  */
-const EDGE_ONLY_CODES: ReadonlySet<ErrorCode> = new Set([
+const EDGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'PAYMENT_REQUIRED',
   'UNAUTHORIZED',
   'QUEUE_FULL',
   'REMOTE_ERROR',
   'SANDBOX_UNAVAILABLE',
+  'INTERNAL',
+  'CANCELLED',
+  'STORE_UNAVAILABLE',
+  'DISK_FULL',
+  'SERVER_BUSY',
+  'WORKER_START_FAILED',
+  'RATE_LIMITED',
 ]);
 export const WORKER_ERROR_CODES = ERROR_CODES.filter((c) => !EDGE_ONLY_CODES.has(c)) as [ErrorCode, ...ErrorCode[]];
 

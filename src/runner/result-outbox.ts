@@ -7,7 +7,19 @@
  * <root>/done/, from where the run store adopts it by rename (same filesystem: no copy).
  * Outboxes live under the results directory, so the rename never crosses filesystems.
  */
-import { chmodSync, chownSync, closeSync, fchownSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  fchownSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeOrphanedRoots, traversableByOthers } from './staging.ts';
@@ -40,6 +52,13 @@ export function createOutboxRoot(resultDir: string): OutboxRoot {
   return { root, done };
 }
 
+/** Recreates the root and its done/ after something removed them (same paths, same modes). */
+export function ensureOutboxRoot(root: OutboxRoot): void {
+  mkdirSync(root.root, { recursive: true, mode: 0o755 });
+  chmodSync(root.root, 0o755);
+  mkdirSync(root.done, { recursive: true, mode: 0o700 });
+}
+
 export function createWorkerOutbox(root: OutboxRoot, name: string): string {
   const dir = join(root.root, name);
   mkdirSync(dir, { mode: 0o755 });
@@ -67,7 +86,14 @@ export function prepareJobFile(outbox: string, jobId: number, uid: number | unde
 /** Moves a job's file out of the worker's reach (its outbox) into done/; returns the new path. */
 export function collectJobFile(root: OutboxRoot, outbox: string, jobId: number, uid: number | undefined): string {
   const target = join(root.done, `${process.pid}-${jobId}.cols`);
-  renameSync(join(outbox, jobFileName(jobId)), target);
+  try {
+    renameSync(join(outbox, jobFileName(jobId)), target);
+  } catch (e) {
+    // done/ was removed under us (the outbox itself still holds the file): recreate it, once.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(root.done)) throw e;
+    ensureOutboxRoot(root);
+    renameSync(join(outbox, jobFileName(jobId)), target);
+  }
   // Ours again: a later worker with a recycled uid must not be able to open it.
   if (uid !== undefined) chownSync(target, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
   chmodSync(target, 0o644);

@@ -74,6 +74,17 @@ export interface WorkerPoolOptions {
   size?: number;
   /** Jobs waiting for a worker beyond the running ones (default 64); more → QUEUE_FULL. */
   queueLength?: number;
+  /**
+   * Workers one caller (callerId) may hold at once (default size - 1, at least 1): one caller
+   * cannot occupy every worker. Callers' queues are served in turn whatever this is.
+   */
+  maxBusyPerCaller?: number;
+  /** Fresh workers kept started and ready beside the running ones (default size). */
+  spareWorkers?: number;
+  /** Workers that ran a job and wait (reuseIdleMs) for another of the same FMU and caller, at most (default 4 × size). */
+  maxLingeringWorkers?: number;
+  /** Operational messages (directories recreated, start failures); default: a line on stderr. */
+  log?: (message: string, data?: Record<string, unknown>) => void;
   /** Wall-clock limit per job, from dispatch to result (default 20 000). */
   timeoutMs?: number;
   /** Memory of a worker, all kinds, in MiB (default 1024): cgroup limit or RLIMIT_AS + sampling, and RLIMIT_DATA. */
@@ -118,4 +129,8 @@ export interface PoolStats {
   queued: number;
   /** Host PIDs of every live worker process (outermost process of each). */
   pids: number[];
+  /** Of `idle`: fresh workers (never used), ready for any caller. */
+  spare: number;
+  /** Of `idle`: workers bound to an FMU and caller, waiting for another of its jobs. */
+  lingering: number;
 }

@@ -65,6 +65,8 @@ export class WorkerProcess {
   state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
   /** FMU and caller (null: anonymous) this worker is bound to after its first simulation (reuse rule). */
   binding: { sha256: string; callerId: string | null } | undefined;
+  /** Where the bound FMU is seen by the worker (staged into its sandbox, or the host paths). */
+  staged: { unpackedDir: string; binaryPath?: string } | undefined;
   /** The FMU said canBeInstantiatedOnlyOncePerProcess, or a diagnostic ran: never reuse. */
   spent = false;
   /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */

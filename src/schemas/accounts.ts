@@ -59,6 +59,10 @@ export const UsageListSchema = z.object({
   total_runs: z.number().int().nonnegative(),
   total_rows: z.number().int().nonnegative(),
   total_duration_ms: z.number().nonnegative(),
+  next_cursor: z
+    .string()
+    .optional()
+    .describe('Present when older records remain: pass it as `cursor` to get the next page. Totals cover every record, not the page.'),
 });
 export type UsageList = z.infer<typeof UsageListSchema>;
 
@@ -90,6 +94,8 @@ export const UploadOwnershipSchema = z.object({
   key_hash: CallerIdSchema,
   uploaded_at: z.string(),
   last_used_at: z.string(),
+  /** The upload's size, kept on the claim so the caller's disk counter follows it (absent on records written before). */
+  size_bytes: z.number().int().nonnegative().optional(),
 });
 export type UploadOwnership = z.infer<typeof UploadOwnershipSchema>;
 

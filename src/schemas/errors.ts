@@ -60,6 +60,8 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   STEP_LIMIT_EXCEEDED: 'The solver needed too many steps: loosen tolerance, use interface "CS", or shorten the run.',
   SIMULATION_FAILED: 'Check start values and inputs for physically valid values; see error.data for the FMU log.',
   QUEUE_FULL: 'The gateway is busy: retry in a few seconds.',
+  SERVER_BUSY:
+    'The gateway is busy: wait error.data.retry_after_seconds (HTTP: the Retry-After header), then retry; or send fewer requests at once.',
   PAYMENT_REQUIRED: 'Pay at checkout_url, call redeem_checkout, then repeat the call with payment_token.',
   PAYMENTS_DISABLED: 'This gateway does not charge for simulations: call again without payment_token / payment_method.',
   PAYMENT_METHOD_UNSUPPORTED: 'Use one of the methods listed in the payment_required answer (or omit payment_method).',

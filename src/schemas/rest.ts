@@ -35,10 +35,24 @@ export const RunPathParamsSchema = z.object({ id: z.string().max(100).describe('
 export const UsageQuerySchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional().describe('Only records at or after this ISO 8601 time.'),
   limit: coerced(z.number().int().min(1).max(10_000).optional()).describe('Most recent records first; at most this many (default 1000).'),
+  cursor: z.string().max(512).optional().describe('next_cursor of the previous page.'),
 });
 
+export const HealthChecksSchema = z
+  .object({
+    store: z.object({ ok: z.boolean(), backend: z.string(), latency_ms: z.number().optional(), error: z.string().optional() }),
+    disk: z.object({
+      ok: z.boolean(),
+      free_bytes: z.number().optional(),
+      total_bytes: z.number().optional(),
+      error: z.string().optional(),
+    }),
+  })
+  .describe('What the status is made of: the account store answers, the data directory has room.');
+
 export const HealthSchema = z.object({
-  status: z.literal('ok'),
+  status: z.enum(['ok', 'degraded']).describe('"degraded" (HTTP 503) when the store or the disk fails: send traffic elsewhere.'),
+  checks: HealthChecksSchema.optional(),
   version: z.string(),
   mode: z.string(),
   store: z.string().describe('Storage backend: sqlite, postgres or redis.'),

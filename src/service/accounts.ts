@@ -57,13 +57,41 @@ export function scopeToCaller(
   return { ...ctx, access: createCallerAccess(accounts, { callerId, surface, diskQuotaBytes: ctx.config.accounts.diskQuotaBytes }) };
 }
 
-export async function listUsage(accounts: AccountStore, callerId: string, opts: { since?: Date; limit?: number } = {}): Promise<UsageList> {
-  const records = await accounts.usage.list(callerId, opts);
+/**
+ * One page of the caller's usage, newest first, with true totals: without `since`, the all-time
+ * counters (records rolled up into days included; one read each); with `since`, the sum over that
+ * window, read page by page from the caller's own index (never other callers' rows).
+ */
+export async function listUsage(
+  accounts: AccountStore,
+  callerId: string,
+  opts: { since?: Date; limit?: number; cursor?: string } = {},
+): Promise<UsageList> {
+  const since = opts.since !== undefined ? { since: opts.since } : {};
+  const page = await accounts.usage.page(callerId, {
+    limit: opts.limit ?? 1000,
+    ...since,
+    ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
+  });
+  let totals;
+  if (opts.since === undefined) totals = await accounts.usage.totals(callerId);
+  else {
+    totals = { total_runs: 0, total_rows: 0, total_duration_ms: 0 };
+    let cursor: string | undefined;
+    do {
+      const p = await accounts.usage.page(callerId, { limit: 5000, ...since, ...(cursor !== undefined ? { cursor } : {}) });
+      for (const r of p.records) {
+        totals.total_runs++;
+        totals.total_rows += r.rows;
+        totals.total_duration_ms += r.duration_ms;
+      }
+      cursor = p.next_cursor;
+    } while (cursor !== undefined);
+  }
   return {
-    records: records.map(({ key_hash: _k, ...r }) => r),
-    total_runs: records.length,
-    total_rows: records.reduce((s, r) => s + r.rows, 0),
-    total_duration_ms: records.reduce((s, r) => s + r.duration_ms, 0),
+    records: page.records.map(({ key_hash: _k, ...r }) => r),
+    ...totals,
+    ...(page.next_cursor !== undefined ? { next_cursor: page.next_cursor } : {}),
   };
 }
 

@@ -13,13 +13,18 @@ export interface CallerAccessOptions {
   diskQuotaBytes: number;
 }
 
-/** Disk held by a caller: its uploads (each counted in full, even if shared) and its results. */
+/** Disk held by a caller: its uploads (each counted in full, even if shared) and its results. Lists them (reports, tests). */
 export async function diskUsedBy(accounts: AccountStore, callerId: string): Promise<{ uploads: number; results: number }> {
   const [owned, runs] = await Promise.all([accounts.uploads.listOwned(callerId), accounts.runs.listByOwner(callerId)]);
   return {
     uploads: owned.reduce((s, o) => s + o.size_bytes, 0),
     results: runs.reduce((s, r) => s + r.result_bytes, 0),
   };
+}
+
+/** Disk held by a caller, from the counter the store keeps with every run and upload write: one read. */
+export function diskCounted(accounts: AccountStore, callerId: string): Promise<number> {
+  return accounts.kv.counter('disk_bytes', callerId);
 }
 
 export function createCallerAccess(accounts: AccountStore, opts: CallerAccessOptions): CallerAccess {
@@ -35,9 +40,11 @@ export function createCallerAccess(accounts: AccountStore, opts: CallerAccessOpt
     },
     async checkQuota(extraBytes) {
       if (opts.diskQuotaBytes <= 0) return;
-      const used = await diskUsedBy(accounts, callerId);
-      const total = used.uploads + used.results;
+      // The counter is the per-request check (constant cost); the itemised split is computed only
+      // for the refusal's details.
+      const total = await diskCounted(accounts, callerId);
       if (total + extraBytes > opts.diskQuotaBytes) {
+        const used = await diskUsedBy(accounts, callerId);
         const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
         throw new GatewayError(
           'QUOTA_EXCEEDED',

@@ -8,6 +8,7 @@ import type { FmuSource } from '../fmi/archive.ts';
 import type { OpenFmuAsyncOptions } from '../fmi/archive-async.ts';
 import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import type { Payments } from '../payments/payments.ts';
+import type { Admission } from '../runner/admission.ts';
 import type { IsolationReport, RunOptions, SimulationJob } from '../runner/types.ts';
 import type { DefaultExperiment } from '../schemas/model-description.ts';
 import type { GatewayClient } from '../remote/client.ts';
@@ -67,6 +68,11 @@ export interface ServiceContext {
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.
    */
   access?: CallerAccess;
+  /**
+   * Admission control for local simulate / sweep requests (src/runner/admission.ts): past its bounds a
+   * request is refused with SERVER_BUSY before any store write, usage record or payment. Omitted: unbounded.
+   */
+  admission?: Admission;
   /** Pricing, checkout and payment tokens (src/payments); omitted = nothing is ever charged. */
   payments?: Payments;
   /** Client of the hosted gateway at FMU_GATEWAY_URL (modes remote / auto); absent when none is configured. */

@@ -5,13 +5,29 @@
  * for a gateway reason) or a verified x402 payment (settled after the run); without either the
  * call is answered PAYMENT_REQUIRED with a fresh checkout.
  */
-import { GatewayError, isGatewayError, type ErrorCode } from '../errors.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
 import type { Payments, Price } from '../payments/payments.ts';
 import type { X402SettleResponse } from '../schemas/x402.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Failures that are the gateway's, not the caller's: the caller's payment is given back. */
-const GATEWAY_REASONS: ReadonlySet<ErrorCode> = new Set(['QUEUE_FULL', 'SANDBOX_UNAVAILABLE', 'INTERNAL', 'CANCELLED', 'REMOTE_ERROR']);
+/**
+ * Failures that are the gateway's own, raised in this process, never by a worker (a worker may
+ * claim none of them: runner/protocol.ts): admission and worker start-up before the FMU's code
+ * ran, our own bugs (INTERNAL, or anything thrown that is not a GatewayError), and the store or the
+ * disk failing to keep the finished run (the caller got nothing). The caller's payment is given
+ * back. Everything after the FMU was loaded is the FMU's (FMU_CRASHED, SIMULATION_*, limits) and
+ * a cancellation is the caller's choice: the payment stays spent.
+ */
+const GATEWAY_REASONS: ReadonlySet<string> = new Set([
+  'QUEUE_FULL',
+  'SERVER_BUSY',
+  'WORKER_START_FAILED',
+  'SANDBOX_UNAVAILABLE',
+  'INTERNAL',
+  'REMOTE_ERROR',
+  'STORE_UNAVAILABLE',
+  'DISK_FULL',
+] satisfies string[]);
 
 export function isGatewayFailure(e: unknown): boolean {
   return !isGatewayError(e) || GATEWAY_REASONS.has(e.code);
@@ -101,8 +117,13 @@ export async function gatedRun<T>(ctx: ServiceContext, req: GateRequest, run: ()
       return { value: await run() };
     } catch (e) {
       if (isGatewayFailure(e)) {
-        await lease.giveBack();
-        ctx.logger.info('payment token given back after a gateway failure', { session_id: lease.record.session_id });
+        // The store may be what failed: the refund is then lost with it, which is logged (the
+        // caller's error stays the original one).
+        await lease.giveBack().then(
+          () => ctx.logger.info('payment token given back after a gateway failure', { session_id: lease.record.session_id }),
+          (g: unknown) =>
+            ctx.logger.error('a payment token could not be given back', { session_id: lease.record.session_id, error: String(g) }),
+        );
       }
       throw e;
     }

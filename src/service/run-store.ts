@@ -37,3 +37,27 @@ export function saveRun(
   });
   return typeof bytes === 'number' ? bytes : 0;
 }
+
+/**
+ * Keeps a finished run: its result on disk, then its records (`record`, awaited). When the records
+ * cannot be written, the result is removed again (a run nobody may read and nobody was billed for
+ * must not linger) and the store's fault propagates: the run is never reported completed.
+ */
+export async function keepRun(
+  ctx: ServiceContext,
+  output: SimulateCompleted,
+  result: SimulationResult,
+  callerId: string | undefined,
+  md: ModelDescription | undefined,
+  record: (resultBytes: number) => Promise<void> | undefined,
+): Promise<number> {
+  const bytes = saveRun(ctx, output, result, callerId, md);
+  try {
+    await record(bytes);
+  } catch (e) {
+    ctx.results.remove(output.run_id);
+    ctx.logger.warn('a finished run was not recorded; its result was removed', { run_id: output.run_id, error: String(e) });
+    throw e;
+  }
+  return bytes;
+}

@@ -13,7 +13,7 @@ import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
-import { saveRun } from './run-store.ts';
+import { keepRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { plotStoredRun } from '../report/result-chart.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
@@ -39,6 +39,17 @@ export interface SimulateServiceResult {
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
+  // Admission first: past its bounds the request is refused (SERVER_BUSY, Retry-After) before
+  // anything is read, written, recorded or paid (src/runner/admission.ts).
+  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  try {
+    return await admittedSimulate(ctx, input, opts);
+  } finally {
+    ticket?.release();
+  }
+}
+
+async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions): Promise<SimulateServiceResult> {
   const placement = await placeRun(ctx, input.fmu_id, {
     ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
     ...(input.interface !== undefined ? { interface: input.interface } : {}),
@@ -91,8 +102,8 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
       ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
       resource: 'fmu-gateway://tools/simulate',
     },
-    () =>
-      ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+    async () => {
+      const result = await ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
         // A run that reached the engine and failed is usage too (it took a worker's time).
         await ctx.access?.onRunFinished({
           fmu_id: input.fmu_id,
@@ -105,31 +116,37 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
           error_code: isGatewayError(e) ? e.code : 'INTERNAL',
         });
         throw e;
-      }),
+      });
+      // Stored and recorded inside the payment gate: when the disk or the store cannot keep the
+      // run, the answer is that fault (never "completed" without its record), and the gate
+      // decides about the payment (run-store.ts keepRun).
+      const runId = newRunId(startedAt.getTime());
+      const output = buildCompleted({
+        runId,
+        input,
+        plan,
+        result,
+        provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
+      });
+      await keepRun(ctx, output, result, callerId, md, (resultBytes) =>
+        // Before the answer: the run_id it carries must be readable by this caller, and billed.
+        ctx.access?.onRunFinished({
+          run_id: runId,
+          fmu_id: input.fmu_id,
+          fmu_sha256: opened.sha256,
+          started_at: startedAt,
+          duration_ms: Date.now() - startedAt.getTime(),
+          rows: result.rows,
+          result_bytes: resultBytes,
+          status: 'completed',
+        }),
+      );
+      return { result, output, runId };
+    },
   );
-  const result = gated.value;
+  const { result, output, runId } = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
 
-  const runId = newRunId(startedAt.getTime());
-  const output = buildCompleted({
-    runId,
-    input,
-    plan,
-    result,
-    provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt),
-  });
-  const resultBytes = saveRun(ctx, output, result, callerId, md);
-  // Before the answer: the run_id it carries must be readable by this caller, and billed.
-  await ctx.access?.onRunFinished({
-    run_id: runId,
-    fmu_id: input.fmu_id,
-    fmu_sha256: opened.sha256,
-    started_at: startedAt,
-    duration_ms: Date.now() - startedAt.getTime(),
-    rows: result.rows,
-    result_bytes: resultBytes,
-    status: 'completed',
-  });
   ctx.logger.info('simulation completed', {
     run_id: runId,
     fmu_id: input.fmu_id,

@@ -45,6 +45,16 @@ function label(values: Record<string, StartValue>): string {
 }
 
 export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions = {}): Promise<SweepServiceResult> {
+  // One place per sweep (its runs take turns with other callers' jobs in the pool's scheduler).
+  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  try {
+    return await admittedSweep(ctx, input, opts);
+  } finally {
+    ticket?.release();
+  }
+}
+
+async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions): Promise<SweepServiceResult> {
   const { parameters, ...base } = input;
   const names = parameters.map((p) => p.name);
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);

@@ -4,7 +4,8 @@
  * two concurrent uploads of the same bytes end with one intact copy.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { diskFault, syncAndCheck, syncDir, writeFileAtomic } from './atomic-file.ts';
 import { join } from 'node:path';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -97,7 +98,15 @@ export function createFmuFileStore(dataDir: string): FmuFileStore {
         rmSync(tmpPath, { force: true });
         return { sha256, path, sizeBytes, alreadyStored: true };
       }
-      renameSync(tmpPath, path);
+      try {
+        // The bytes were hashed as received and checked against the file (its sha256 is its name): made durable before they become visible.
+        syncAndCheck(tmpPath, sizeBytes);
+        renameSync(tmpPath, path);
+        syncDir(dir);
+      } catch (e) {
+        rmSync(tmpPath, { force: true });
+        throw diskFault(e, 'the uploaded FMU');
+      }
       return { sha256, path, sizeBytes, alreadyStored: false };
     },
     remove(sha256) {
@@ -131,11 +140,5 @@ export function createFmuFileStore(dataDir: string): FmuFileStore {
 }
 
 function writeAtomically(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomic(path, data);
 }

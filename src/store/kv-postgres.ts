@@ -10,9 +10,8 @@
 import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import pg from 'pg';
-import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
-
-const TABLE = 'fmu_gateway';
+import { createKvStore, type KvStore, type RawValue } from './kv.ts';
+import { schemaStatements, sqlRange, TABLE } from './kv-sql.ts';
 
 interface Row {
   key: string;
@@ -39,12 +38,14 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
   const query = adapter.query as (sql: string, values?: unknown[]) => Promise<Row[]>;
   try {
     await query('SELECT 1');
+    await setUpCounters(pool);
   } catch (e) {
     await adapter.disconnect().catch(() => {});
     throw new Error(`store: cannot reach PostgreSQL at DATABASE_URL: ${(connectError ?? (e as Error)).message}`);
   }
   const keyv = new Keyv({ store: adapter, namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   keyv.on('error', () => {});
+  const sql = sqlRange('postgres', (text, params) => query(text, params));
   return createKvStore(
     'postgres',
     keyv,
@@ -60,9 +61,9 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
         ]);
         return rows.length === 1;
       },
-      async scan(fullPrefix) {
-        const rows = await query(`SELECT key, value FROM ${TABLE} WHERE key LIKE $1 ESCAPE '\\'`, [likePrefix(fullPrefix)]);
-        return rows.map((r) => [r.key, r.value]);
+      ...sql,
+      async ping() {
+        await query('SELECT 1');
       },
       async deleteMany(fullKeys) {
         await query(`DELETE FROM ${TABLE} WHERE key = ANY($1)`, [fullKeys]);
@@ -72,4 +73,25 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
       await adapter.disconnect();
     },
   );
+}
+
+/**
+ * Counter table, triggers and the one-time backfill, in one transaction under an advisory lock:
+ * two gateways starting on one database do not race on CREATE OR REPLACE or both backfill.
+ */
+async function setUpCounters(pool: pg.Pool): Promise<void> {
+  const schema = schemaStatements('postgres');
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('fmu_gateway_counters'))");
+    for (const s of schema.setup) await client.query(s);
+    if ((await client.query(schema.needsBackfill)).rows.length === 0) for (const s of schema.backfill) await client.query(s);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
 }

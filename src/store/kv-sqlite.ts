@@ -11,9 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
-
-const TABLE = 'fmu_gateway';
+import { createKvStore, type KvStore, type RawValue } from './kv.ts';
+import { schemaStatements, sqlRange, TABLE, type Query } from './kv-sql.ts';
 
 interface Row {
   key: string;
@@ -30,11 +29,26 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
   try {
     await query('PRAGMA journal_mode = WAL');
     await query('PRAGMA synchronous = NORMAL');
+    // Counters and their triggers; the backfill (a store written before counters) in one
+    // transaction, so a crash cannot leave half-counted totals.
+    const schema = schemaStatements('sqlite');
+    for (const s of schema.setup) await query(s);
+    if ((await query(schema.needsBackfill)).length === 0) {
+      await query('BEGIN IMMEDIATE');
+      try {
+        if ((await query(schema.needsBackfill)).length === 0) for (const s of schema.backfill) await query(s);
+        await query('COMMIT');
+      } catch (e) {
+        await query('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    }
   } catch (e) {
     throw new Error(`store: cannot open the SQLite database ${path}: ${(e as Error).message}`);
   }
   const keyv = new Keyv({ store: adapter, namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   keyv.on('error', () => {});
+  const sql = sqlRange('sqlite', (text, params) => query(text, ...params) as ReturnType<Query>);
   return createKvStore(
     'sqlite',
     keyv,
@@ -47,9 +61,9 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
         const rows = await query(`INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`, fullKey, raw);
         return rows.length === 1;
       },
-      async scan(fullPrefix) {
-        const rows = await query(`SELECT key, value FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`, likePrefix(fullPrefix));
-        return rows.map((r) => [r.key, r.value]);
+      ...sql,
+      async ping() {
+        await query('SELECT 1');
       },
       async deleteMany(fullKeys) {
         await query(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?))`, JSON.stringify(fullKeys));

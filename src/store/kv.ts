@@ -3,12 +3,21 @@
  * plus the few operations keyv does not have, done natively by each backend:
  * - `take`: read-and-delete in one atomic step (single-use tokens, one-shot flags);
  * - `add`: insert only when the key is absent (uniqueness without a read-then-write race);
- * - `scan`: every live entry under a key prefix (listing a caller's usage, the retention sweep).
+ * - `scan`: every live entry under a key prefix (the retention sweep);
+ * - `page`: one ordered page of a caller's family (usage, runs, uploads) through an index, so a
+ *   request costs the same however many rows OTHER callers have;
+ * - `counter`: a per-caller total maintained atomically with the writes that change it (SQL
+ *   triggers, a Redis script), so quotas and usage totals are one indexed read, never a scan.
  *
  * Values go through keyv's own serializer and expiry envelope ({ value, expires }), so an entry
- * written by `set` reads back the same through `take` and `scan` on every backend.
+ * written by `set` reads back the same through `take`, `scan` and `page` on every backend.
+ *
+ * Every backend failure leaves this module as one coded error (storeFault): STORE_UNAVAILABLE
+ * (503 + Retry-After), or DISK_FULL for a full local database. A read that failed is never
+ * "absent": callers cannot mistake an outage for an unknown key.
  */
 import type Keyv from 'keyv';
+import { GatewayError, isGatewayError } from '../errors.ts';
 
 /** All keys of this project live under this prefix (a shared Redis or database stays tidy). */
 export const KEY_PREFIX = 'fmugw:';
@@ -18,6 +27,60 @@ export type BackendKind = 'sqlite' | 'postgres' | 'redis';
 /** A serialized keyv entry as stored by the backend (a JSON string). */
 export type RawValue = string;
 
+/**
+ * A per-caller counter kept by the backend beside the rows of one key family
+ * (`<family><caller>:<rest>`): `balance` counters follow inserts, updates and deletes (disk held);
+ * `append` counters only grow on inserts (all-time usage totals survive the usage roll-up).
+ * `field` is the number summed from the stored value (absent: each row counts 1).
+ */
+export interface CounterRule {
+  family: string;
+  counter: string;
+  field?: string;
+  mode: 'balance' | 'append';
+}
+
+export const COUNTER_RULES: readonly CounterRule[] = [
+  { family: 'run_by:', counter: 'disk_bytes', field: 'result_bytes', mode: 'balance' },
+  { family: 'upload_owner:', counter: 'disk_bytes', field: 'size_bytes', mode: 'balance' },
+  { family: 'usage:', counter: 'usage_runs', mode: 'append' },
+  { family: 'usage:', counter: 'usage_rows', field: 'rows', mode: 'append' },
+  { family: 'usage:', counter: 'usage_ms', field: 'duration_ms', mode: 'append' },
+];
+
+/** Families read a caller at a time, in key order (backends without ordered keys index them). */
+export const INDEXED_FAMILIES: readonly string[] = ['usage:', 'usage_day:', 'run_by:', 'upload_owner:'];
+
+/** Where counters live (a separate table / key space, never mixed with records). */
+export const counterKey = (counter: string, caller: string): string => `${KEY_PREFIX}count:${counter}:${caller}`;
+
+/** `<family><caller>:…` → the caller segment, or undefined when the key is not in the family. */
+export function callerOfKey(fullKey: string, family: string): string | undefined {
+  const head = KEY_PREFIX + family;
+  if (!fullKey.startsWith(head)) return undefined;
+  const end = fullKey.indexOf(':', head.length);
+  return end < 0 ? undefined : fullKey.slice(head.length, end);
+}
+
+/** The index (sorted set) a full key belongs to on backends without ordered keys. */
+export function indexOfKey(fullKey: string): string | undefined {
+  for (const fam of INDEXED_FAMILIES) {
+    const caller = callerOfKey(fullKey, fam);
+    if (caller !== undefined) return `${KEY_PREFIX}idx:${fam}${caller}:`;
+  }
+  return undefined;
+}
+
+export interface RangeOptions {
+  limit: number;
+  /** Newest (largest key) first. */
+  reverse?: boolean;
+  /** Continue after this full key (exclusive), in the traversal direction. */
+  after?: string;
+  /** Only keys >= this full key. */
+  from?: string;
+}
+
 /** What each backend implements natively, on full (prefixed) keys and serialized values. */
 export interface NativeOps {
   /** Atomically deletes the key and returns what it held (undefined when absent). */
@@ -26,8 +89,26 @@ export interface NativeOps {
   add(fullKey: string, raw: RawValue, ttlMs: number | undefined): Promise<boolean>;
   /** Every [fullKey, raw] whose key starts with fullPrefix (any order). */
   scan(fullPrefix: string): Promise<[string, RawValue][]>;
+  /** One ordered page of [fullKey, raw] under fullPrefix, through an index. */
+  range(fullPrefix: string, opts: RangeOptions): Promise<[string, RawValue][]>;
+  /** A counter's value (0 when never written). */
+  counter(fullCounterKey: string): Promise<number>;
+  /** Up to `limit` usage record keys (any caller) whose time stamp is before cutoffMs. */
+  usageBefore(cutoffMs: number, limit: number): Promise<string[]>;
   /** Deletes the given keys in one round trip. */
   deleteMany(fullKeys: string[]): Promise<void>;
+  /** One cheap round trip: throws when the backend cannot serve. */
+  ping(): Promise<void>;
+  /** Backends whose keyv adapter hides errors replace keyv's get / set / delete. */
+  get?(fullKey: string): Promise<RawValue | undefined>;
+  set?(fullKey: string, raw: RawValue, ttlMs: number | undefined): Promise<void>;
+  delete?(fullKey: string): Promise<boolean>;
+}
+
+export interface Page<T> {
+  items: [string, T][];
+  /** Opaque cursor for the next page; absent on the last one. */
+  next?: string;
 }
 
 export interface KvStore {
@@ -40,13 +121,59 @@ export interface KvStore {
   add<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
   /** Live entries under a prefix, as [key without KEY_PREFIX, value]; sorted by key. */
   scan<T>(prefix: string): Promise<[string, T][]>;
+  /** One page of an indexed family prefix (`usage:<caller>:`), keys without KEY_PREFIX. */
+  page<T>(prefix: string, opts: { limit: number; reverse?: boolean; cursor?: string; from?: string }): Promise<Page<T>>;
+  /** A maintained counter (COUNTER_RULES) of one caller. */
+  counter(counter: string, caller: string): Promise<number>;
+  /** Usage record keys (without KEY_PREFIX) older than cutoffMs, at most `limit`. */
+  usageBefore(cutoffMs: number, limit: number): Promise<string[]>;
   deleteMany(keys: string[]): Promise<void>;
+  /** Throws STORE_UNAVAILABLE when the backend cannot serve (health checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 interface Envelope<T> {
   value: T;
   expires?: number | null;
+}
+
+/** Seconds a client should wait before retrying after a store outage. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one classification of backend failures, whatever the driver: a full local database file is
+ * DISK_FULL (the operator frees space; it recovers by itself), anything else the backend throws
+ * (connection refused or dropped, server shutting down, read-only replica, refused writes, out of
+ * memory, timeouts) is STORE_UNAVAILABLE. Both carry Retry-After. A driver swap keeps this as long
+ * as its errors carry the usual `code` / message.
+ */
+export function storeFault(e: unknown, kind: BackendKind, op: string): GatewayError {
+  if (isGatewayError(e)) return e;
+  const err = e as { code?: unknown; message?: unknown; name?: unknown };
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const full = code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|database or disk is full|ENOSPC/.test(message);
+  if (full) {
+    return new GatewayError('DISK_FULL', 'The gateway is out of disk space; nothing was stored. Retry shortly.', {
+      retry_after_seconds: 30,
+      backend: kind,
+      operation: op,
+      hint: 'This is the gateway operator’s problem, not the request’s: retry after the Retry-After delay.',
+    });
+  }
+  return new GatewayError('STORE_UNAVAILABLE', `The account store (${kind}) is unavailable; the request was not completed.`, {
+    retry_after_seconds: STORE_RETRY_AFTER_SECONDS,
+    backend: kind,
+    operation: op,
+    cause: (code !== undefined ? `${code}: ` : '') + message.slice(0, 200),
+    hint: 'Retry after the Retry-After delay; nothing was recorded for this request.',
+  });
+}
+
+/** The smallest string greater than every string starting with `prefix` (for range scans). */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /**
@@ -68,42 +195,97 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
     env !== undefined && !(typeof env.expires === 'number' && Date.now() > env.expires);
   const encode = async <T>(value: T, ttlMs: number | undefined): Promise<RawValue> =>
     (await serialize({ value, expires: ttlMs === undefined ? undefined : Date.now() + ttlMs })) as RawValue;
+  const guard = async <R>(op: string, f: () => Promise<R>): Promise<R> => {
+    try {
+      return await f();
+    } catch (e) {
+      throw storeFault(e, kind, op);
+    }
+  };
+  const cursorOf = (fullKey: string) => Buffer.from(fullKey, 'utf8').toString('base64url');
+  const keyOfCursor = (cursor: string, fullPrefix: string): string => {
+    const k = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (!k.startsWith(fullPrefix)) throw new GatewayError('BAD_REQUEST', 'The cursor does not belong to this list.');
+    return k;
+  };
 
   return {
     kind,
-    async get<T>(key: string) {
-      return (await keyv.get(full(key))) as T | undefined;
+    get<T>(key: string) {
+      return guard('get', async () => {
+        if (native.get === undefined) return (await keyv.get(full(key))) as T | undefined;
+        const env = await decode<T>(await native.get(full(key)));
+        return live(env) ? env.value : undefined;
+      });
     },
-    async set<T>(key: string, value: T, ttlMs?: number) {
-      const ok = await keyv.set(full(key), value, ttlMs);
-      if (!ok) throw new Error(`store: the ${kind} backend did not accept the write of ${key}`);
+    set<T>(key: string, value: T, ttlMs?: number) {
+      return guard('set', async () => {
+        if (native.set !== undefined) return native.set(full(key), await encode(value, ttlMs), ttlMs);
+        const ok = await keyv.set(full(key), value, ttlMs);
+        if (!ok) throw new Error(`store: the ${kind} backend did not accept the write of ${key}`);
+      });
     },
-    async delete(key) {
-      return keyv.delete(full(key));
+    delete(key) {
+      return guard('delete', () => (native.delete !== undefined ? native.delete(full(key)) : keyv.delete(full(key))));
     },
-    async take<T>(key: string) {
-      const env = await decode<T>(await native.take(full(key)));
-      return live(env) ? env.value : undefined;
+    take<T>(key: string) {
+      return guard('take', async () => {
+        const env = await decode<T>(await native.take(full(key)));
+        return live(env) ? env.value : undefined;
+      });
     },
-    async add<T>(key: string, value: T, ttlMs?: number) {
-      return native.add(full(key), await encode(value, ttlMs), ttlMs);
+    add<T>(key: string, value: T, ttlMs?: number) {
+      return guard('add', async () => native.add(full(key), await encode(value, ttlMs), ttlMs));
     },
-    async scan<T>(prefix: string) {
-      const rows = await native.scan(full(prefix));
-      const out: [string, T][] = [];
-      const expired: string[] = [];
-      for (const [k, raw] of rows) {
-        const env = await decode<T>(raw);
-        if (live(env)) out.push([k.slice(KEY_PREFIX.length), env.value]);
-        else expired.push(k);
-      }
-      // Expired entries of backends without native expiry are dropped as they are met.
-      if (expired.length > 0) await native.deleteMany(expired);
-      out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      return out;
+    scan<T>(prefix: string) {
+      return guard('scan', async () => {
+        const rows = await native.scan(full(prefix));
+        const out: [string, T][] = [];
+        const expired: string[] = [];
+        for (const [k, raw] of rows) {
+          const env = await decode<T>(raw);
+          if (live(env)) out.push([k.slice(KEY_PREFIX.length), env.value]);
+          else expired.push(k);
+        }
+        // Expired entries of backends without native expiry are dropped as they are met.
+        if (expired.length > 0) await native.deleteMany(expired);
+        out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        return out;
+      });
     },
-    async deleteMany(keys) {
-      if (keys.length > 0) await native.deleteMany(keys.map(full));
+    async page<T>(prefix: string, opts: { limit: number; reverse?: boolean; cursor?: string; from?: string }) {
+      const fp = full(prefix);
+      const after = opts.cursor === undefined ? undefined : keyOfCursor(opts.cursor, fp);
+      return guard('page', async () => {
+        const limit = Math.max(1, Math.floor(opts.limit));
+        const rows = await native.range(fp, {
+          limit: limit + 1,
+          ...(opts.reverse === true ? { reverse: true } : {}),
+          ...(after !== undefined ? { after } : {}),
+          ...(opts.from !== undefined ? { from: full(opts.from) } : {}),
+        });
+        const items: [string, T][] = [];
+        for (const [k, raw] of rows.slice(0, limit)) {
+          const env = await decode<T>(raw);
+          if (live(env)) items.push([k.slice(KEY_PREFIX.length), env.value]);
+        }
+        const last = rows[limit - 1];
+        return rows.length > limit && last !== undefined ? { items, next: cursorOf(last[0]) } : { items };
+      });
+    },
+    counter(counter, caller) {
+      return guard('counter', () => native.counter(counterKey(counter, caller)));
+    },
+    usageBefore(cutoffMs, limit) {
+      return guard('usageBefore', async () => (await native.usageBefore(cutoffMs, limit)).map((k) => k.slice(KEY_PREFIX.length)));
+    },
+    deleteMany(keys) {
+      return guard('deleteMany', async () => {
+        if (keys.length > 0) await native.deleteMany(keys.map(full));
+      });
+    },
+    ping() {
+      return guard('ping', () => native.ping());
     },
     close,
   };
@@ -113,3 +295,6 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
 export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** Fixed-width millisecond time stamp at the start of a usage key's last segment. */
+export const USAGE_STAMP_WIDTH = 15;

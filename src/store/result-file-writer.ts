@@ -4,7 +4,8 @@
  * hands a million rows to the gateway in milliseconds. Runs in the worker (runner/simulate-job.ts)
  * and in the run store for results that did not come from a worker.
  */
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
+import { writeFully } from './atomic-file.ts';
 import type { ResultColumn, SimulationResult } from '../engine/types.ts';
 import {
   RESULT_FILE_MAGIC,
@@ -38,9 +39,6 @@ function encodeColumn(values: ResultColumn['values'] | ArrayBufferView, rows: nu
   throw new TypeError(`cannot store a column of ${Object.prototype.toString.call(values)}`);
 }
 
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
-}
 
 /**
  * Writes `result` to `path`: into an existing file the pool created for this job (`existing`,
@@ -52,7 +50,7 @@ export function writeResultFile(path: string, result: Recorded, opts: { existing
     if (opts.existing === true) ftruncateSync(fd, 0);
     let at = 0;
     const put = (bytes: Uint8Array): void => {
-      writeAll(fd, bytes, at);
+      writeFully(fd, bytes, at);
       at += bytes.byteLength;
     };
     const block = (parts: Uint8Array[]): ResultBlock => {

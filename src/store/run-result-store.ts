@@ -6,19 +6,7 @@
  * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { open } from 'node:fs/promises';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
@@ -27,6 +15,7 @@ import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
+import { diskFault, syncAndCheck, syncDir, writeFileAtomic, writeStreamAtomic } from './atomic-file.ts';
 
 export type { CsvSlice } from './result-csv.ts';
 export type { ColumnValues, ResultFile } from './result-file-reader.ts';
@@ -127,8 +116,9 @@ export function createRunResultStore(dataDir: string): RunResultStore {
     save(runId, result, meta) {
       const final = folder(runId);
       const tmp = join(dir, `.${runId}.tmp`);
-      mkdirSync(tmp, { recursive: true });
       try {
+        // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
+        mkdirSync(tmp, { recursive: true });
         const target = join(tmp, RESULT_FILE);
         if (result.resultFile !== undefined) {
           // The rows are only in that file (the result's arrays are empty): move it, or copy it
@@ -142,12 +132,17 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           }
         }
         const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
-        writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
+        // The columnar file was checked when written (its footer, by the pool or the writer):
+        // made durable here before the run becomes visible.
+        syncAndCheck(target, bytes);
+        writeFileAtomic(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
+        syncDir(tmp);
         renameSync(tmp, final);
+        syncDir(dir);
         return bytes;
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
-        throw e;
+        throw diskFault(e, `the result of run ${runId}`);
       }
     },
     readMeta(runId) {
@@ -233,20 +228,13 @@ export function createRunResultStore(dataDir: string): RunResultStore {
       if (existsSync(path)) return { path, bytes: statSync(path).size };
       const grid = gridOf(exportInfo(runId));
       const file = await openRun(runId);
-      const tmp = join(f, `.${CSV_FILE}.${randomBytes(4).toString('hex')}.tmp`);
-      const out = await open(tmp, 'w');
       try {
-        for await (const text of renderCsv(file, {}, grid ? { grid } : {})) await out.write(text);
-        await out.close();
-        renameSync(tmp, path);
-      } catch (e) {
-        await out.close().catch(() => undefined);
-        rmSync(tmp, { force: true });
-        throw e;
+        // Whole or not at all: a rendering cut short by a full disk is never kept (nor served later).
+        const bytes = await writeStreamAtomic(path, renderCsv(file, {}, grid ? { grid } : {}));
+        return { path, bytes };
       } finally {
         await file.close();
       }
-      return { path, bytes: statSync(path).size };
     },
   };
 }

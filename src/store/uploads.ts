@@ -44,6 +44,8 @@ export function createUploadRepository(kv: KvStore): UploadRepository {
         key_hash: caller,
         uploaded_at: prev?.uploaded_at ?? at,
         last_used_at: at,
+        // On the claim itself so the backend's disk counter follows it (kv.ts COUNTER_RULES).
+        size_bytes: rec.size_bytes,
       } satisfies UploadOwnership);
     },
     get,
@@ -57,7 +59,7 @@ export function createUploadRepository(kv: KvStore): UploadRepository {
     async listOwned(caller) {
       const owned = (await kv.scan<unknown>(`upload_owner:${caller}:`)).map(([, v]) => UploadOwnershipSchema.parse(v));
       const out: (UploadOwnership & { size_bytes: number })[] = [];
-      for (const o of owned) out.push({ ...o, size_bytes: (await get(o.sha256))?.size_bytes ?? 0 });
+      for (const o of owned) out.push({ ...o, size_bytes: o.size_bytes ?? (await get(o.sha256))?.size_bytes ?? 0 });
       return out;
     },
     async listOwnerships() {

@@ -1,46 +1,139 @@
 /**
  * Usage records: one per simulate request that reached the engine (or was refused for payment),
- * keyed by caller and time so a caller's records are one prefix scan, in time order.
+ * keyed by caller and time (`usage:<caller>:<stamp>-<random>`), so a caller's records are one
+ * indexed range, newest first, whatever other callers hold. The caller's all-time totals are
+ * counters the backend maintains with each insert (kv.ts COUNTER_RULES), read in one lookup.
+ * Records older than the retention roll up into per-day totals (`usage_day:<caller>:<day>`).
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { UsageRecordSchema, type UsageRecord } from '../schemas/accounts.ts';
-import type { KvStore } from './kv.ts';
+import { USAGE_STAMP_WIDTH, type KvStore } from './kv.ts';
+
+export const UsageDaySchema = z.object({
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  runs: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  duration_ms: z.number().nonnegative(),
+});
+export type UsageDay = z.infer<typeof UsageDaySchema>;
+
+export interface UsageTotals {
+  total_runs: number;
+  total_rows: number;
+  total_duration_ms: number;
+}
+
+export interface UsagePage {
+  records: UsageRecord[];
+  /** Cursor of the next (older) page; absent on the last one. */
+  next_cursor?: string;
+}
 
 export interface UsageRepository {
   /** Appends a record; resolves once it is durable (an answered run always has its record). */
   record(r: UsageRecord): Promise<void>;
-  /** The caller's records, newest first. */
+  /** The caller's records, newest first (at most `limit`, default 1000). */
   list(keyHash: string, opts?: { since?: Date; limit?: number }): Promise<UsageRecord[]>;
-  /** Deletes records older than the cutoff; returns how many. */
-  deleteOlderThan(cutoff: Date): Promise<number>;
+  /** One page of the caller's records, newest first, continuing from `cursor`. */
+  page(keyHash: string, opts: { limit: number; cursor?: string; since?: Date }): Promise<UsagePage>;
+  /** All-time totals of the caller (records rolled up included): counters, not a scan. */
+  totals(keyHash: string): Promise<UsageTotals>;
+  /** The caller's per-day totals of rolled-up records, oldest first. */
+  days(keyHash: string): Promise<UsageDay[]>;
+  /**
+   * Folds records older than the cutoff into per-day totals and deletes them, `batch` at a time;
+   * returns how many records were folded.
+   */
+  rollUp(cutoff: Date, batch?: number): Promise<number>;
 }
 
 /** Fixed-width millisecond time so keys sort in time order. */
-const stamp = (iso: string) => String(Date.parse(iso)).padStart(15, '0');
+const stamp = (ms: number) => String(Math.max(0, ms)).padStart(USAGE_STAMP_WIDTH, '0');
 
 export function createUsageRepository(kv: KvStore): UsageRepository {
+  const prefix = (keyHash: string) => `usage:${keyHash}:`;
+  const page = async (keyHash: string, opts: { limit: number; cursor?: string; since?: Date }): Promise<UsagePage> => {
+    const p = await kv.page<unknown>(prefix(keyHash), {
+      limit: opts.limit,
+      reverse: true,
+      ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
+      ...(opts.since !== undefined ? { from: prefix(keyHash) + stamp(opts.since.getTime()) } : {}),
+    });
+    const records = p.items.map(([, v]) => UsageRecordSchema.parse(v));
+    return p.next === undefined ? { records } : { records, next_cursor: p.next };
+  };
   return {
     async record(r) {
       const rec = UsageRecordSchema.parse(r);
-      await kv.set(`usage:${rec.key_hash}:${stamp(rec.time)}-${randomBytes(4).toString('hex')}`, rec);
+      await kv.set(`${prefix(rec.key_hash)}${stamp(Date.parse(rec.time))}-${randomBytes(4).toString('hex')}`, rec);
     },
     async list(keyHash, opts = {}) {
-      const rows = await kv.scan<unknown>(`usage:${keyHash}:`);
-      const since = opts.since?.getTime();
-      const out: UsageRecord[] = [];
-      for (let i = rows.length - 1; i >= 0; i--) {
-        const rec = UsageRecordSchema.parse((rows[i] as [string, unknown])[1]);
-        if (since !== undefined && Date.parse(rec.time) < since) break;
-        out.push(rec);
-        if (opts.limit !== undefined && out.length >= opts.limit) break;
-      }
-      return out;
+      return (await page(keyHash, { limit: opts.limit ?? 1000, ...(opts.since !== undefined ? { since: opts.since } : {}) })).records;
     },
-    async deleteOlderThan(cutoff) {
-      const rows = await kv.scan<UsageRecord>('usage:');
-      const old = rows.filter(([, r]) => Date.parse(r.time) < cutoff.getTime()).map(([k]) => k);
-      await kv.deleteMany(old);
-      return old.length;
+    page,
+    async totals(keyHash) {
+      const [runs, rows, ms] = await Promise.all([
+        kv.counter('usage_runs', keyHash),
+        kv.counter('usage_rows', keyHash),
+        kv.counter('usage_ms', keyHash),
+      ]);
+      return { total_runs: runs, total_rows: rows, total_duration_ms: ms };
+    },
+    async days(keyHash) {
+      return (await kv.scan<unknown>(`usage_day:${keyHash}:`)).map(([, v]) => UsageDaySchema.parse(v));
+    },
+    async rollUp(cutoff, batch = 1000) {
+      // One sweeper at a time across gateways sharing the store: the day totals are
+      // read-modify-write, two sweepers would fold the same records twice.
+      const lock = 'lock:usage_rollup';
+      if (!(await kv.add(lock, true, 10 * 60_000))) {
+        // A lock left by a sweeper that died: expired, it reads as absent; drop it and try once more.
+        if ((await kv.get(lock)) !== undefined) return 0;
+        await kv.delete(lock);
+        if (!(await kv.add(lock, true, 10 * 60_000))) return 0;
+      }
+      let folded = 0;
+      try {
+        for (;;) {
+          const keys = await kv.usageBefore(cutoff.getTime(), batch);
+          if (keys.length === 0) break;
+          const days = new Map<string, UsageDay>();
+          const found: string[] = [];
+          for (const k of keys) {
+            const v = await kv.get<unknown>(k);
+            if (v === undefined) continue;
+            const rec = UsageRecordSchema.parse(v);
+            found.push(k);
+            const id = `usage_day:${rec.key_hash}:${rec.time.slice(0, 10)}`;
+            const d = days.get(id) ?? { day: rec.time.slice(0, 10), runs: 0, failed: 0, rows: 0, duration_ms: 0 };
+            d.runs++;
+            if (rec.status !== 'completed') d.failed++;
+            d.rows += rec.rows;
+            d.duration_ms += rec.duration_ms;
+            days.set(id, d);
+          }
+          // Day totals first, then the records: a crash in between counts a record twice in its
+          // day rather than losing it (billing history errs on the side of keeping).
+          for (const [id, d] of days) {
+            const prev = await kv.get<unknown>(id);
+            const p = prev === undefined ? undefined : UsageDaySchema.parse(prev);
+            await kv.set(
+              id,
+              p === undefined
+                ? d
+                : { ...d, runs: p.runs + d.runs, failed: p.failed + d.failed, rows: p.rows + d.rows, duration_ms: p.duration_ms + d.duration_ms },
+            );
+          }
+          await kv.deleteMany(keys);
+          folded += found.length;
+          if (keys.length < batch) break;
+        }
+      } finally {
+        await kv.delete(lock);
+      }
+      return folded;
     },
   };
 }

@@ -36,7 +36,8 @@ export const keyRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
     {
       schema: {
         summary: "The key's usage records",
-        description: 'One record per simulation (completed or failed), newest first, with totals.',
+        description:
+          'One record per simulation (completed or failed), newest first, a page at a time (next_cursor), with the totals of every record (all time, or since `since`).',
         tags: ['keys'],
         querystring: UsageQuerySchema,
         response: { 200: UsageListSchema, 401: RestErrorSchema },
@@ -45,6 +46,7 @@ export const keyRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
     async (req) =>
       listUsage(deps.accounts, callerOf(req), {
         limit: req.query.limit ?? 1000,
+        ...(req.query.cursor !== undefined ? { cursor: req.query.cursor } : {}),
         ...(req.query.since !== undefined ? { since: new Date(req.query.since) } : {}),
       }),
   );

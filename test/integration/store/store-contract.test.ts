@@ -106,11 +106,76 @@ function contract(name: string, setup: () => Promise<{ loc: StoreLocation; teard
         ['run4', 'run3'],
       );
       assert.equal((await store.usage.list(K2)).length, 1);
-      assert.equal(await store.usage.deleteOlderThan(new Date(base + 2500)), 4);
+      const before = await store.usage.totals(K1);
+      assert.deepEqual(before, { total_runs: 5, total_rows: 1000, total_duration_ms: 60 });
+      // Records before the cutoff (run0..run2 of K1 and K2's one) roll up into per-day totals.
+      assert.equal(await store.usage.rollUp(new Date(base + 2500), 2), 4);
       assert.deepEqual(
         (await store.usage.list(K1)).map((r) => r.run_id),
         ['run4', 'run3'],
       );
+      assert.deepEqual(await store.usage.days(K1), [{ day: '2026-01-01', runs: 3, failed: 0, rows: 300, duration_ms: 33 }]);
+      assert.deepEqual(await store.usage.days(K2), [{ day: '2026-01-01', runs: 1, failed: 1, rows: 1, duration_ms: 1 }]);
+      assert.deepEqual(await store.usage.totals(K1), before, 'all-time totals survive the roll-up');
+      assert.equal(await store.usage.rollUp(new Date(base + 2500)), 0, 'nothing left to fold');
+    });
+
+    it('pages a caller’s usage with a cursor, newest first, with true totals', async () => {
+      const K3 = '3'.repeat(64);
+      const base = Date.parse('2026-03-01T00:00:00Z');
+      await Promise.all(
+        Array.from({ length: 23 }, (_, i) =>
+          store.usage.record({ key_hash: K3, time: new Date(base + i * 1000).toISOString(), fmu_id: 'msl:X', duration_ms: 2, rows: 10, status: 'completed', run_id: `p${i}` }),
+        ),
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const p = await store.usage.page(K3, { limit: 10, ...(cursor !== undefined ? { cursor } : {}) });
+        seen.push(...p.records.map((r) => r.run_id ?? ''));
+        cursor = p.next_cursor;
+        pages++;
+      } while (cursor !== undefined);
+      assert.equal(pages, 3);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 23 }, (_, i) => `p${22 - i}`),
+      );
+      assert.deepEqual(await store.usage.totals(K3), { total_runs: 23, total_rows: 230, total_duration_ms: 46 });
+      await assert.rejects(store.usage.page(K1, { limit: 5, cursor: Buffer.from('fmugw:usage:zzz:').toString('base64url') }), {
+        code: 'BAD_REQUEST',
+      });
+    });
+
+    it('keeps each caller’s disk counter with run and upload writes, overwrites and deletes', async () => {
+      const K4 = '4'.repeat(64);
+      const run = (id: string, bytes: number) => ({
+        run_id: id,
+        key_hash: K4,
+        fmu_id: 'msl:X',
+        created_at: '2030-01-01T00:00:00.000Z',
+        status: 'completed' as const,
+        rows: 1,
+        result_bytes: bytes,
+        duration_ms: 1,
+      });
+      await store.runs.put(run('rmq1abcd-00000000000a', 1000));
+      await store.runs.put(run('rmq1abcd-00000000000b', 500));
+      assert.equal(await store.kv.counter('disk_bytes', K4), 1500);
+      await store.runs.put(run('rmq1abcd-00000000000b', 700));
+      assert.equal(await store.kv.counter('disk_bytes', K4), 1700, 'an overwrite counts the difference');
+      const sha = 'e'.repeat(64);
+      await store.uploads.recordUpload(
+        { sha256: sha, size_bytes: 300, model_name: 'M', fmi_version: '2.0', first_uploaded_at: '2026-01-01T00:00:00.000Z' },
+        K4,
+      );
+      await store.uploads.touch(sha, K4);
+      assert.equal(await store.kv.counter('disk_bytes', K4), 2000, 'a touch does not count the upload twice');
+      await store.runs.delete(run('rmq1abcd-00000000000a', 0));
+      await store.uploads.deleteOwnership(sha, K4);
+      assert.equal(await store.kv.counter('disk_bytes', K4), 700);
+      assert.equal(await store.kv.counter('disk_bytes', '5'.repeat(64)), 0);
     });
 
     it('refuses a malformed usage record before writing it', async () => {

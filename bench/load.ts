@@ -1,0 +1,250 @@
+/**
+ * Many callers on one machine: a real `serve` (SQLite store) over real HTTP, `POST /simulate` of
+ * msl:BouncingBall stop 3, with 1, 8 and 64 API keys × concurrency 1, 8, 32, 128. Clients honour
+ * 503 + Retry-After (they wait, then retry) as a well-behaved client would. Printed beside:
+ *  - the in-process use case (simulate() on the same worker pool, no HTTP, no store) as baseline,
+ *  - HTTP simulate p50 at concurrency 1 beside the in-process p50,
+ *  - GET /health p99 while concurrency 128 runs,
+ * and the targets of issue 18 checked on the figures.
+ *
+ * Run: node --import tsx bench/load.ts [--seconds S] [--root DIR]   (or `npm run bench -- load`)
+ * --root measures another checkout of the project (e.g. main, for a before/after comparison).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string', default: '4' }, root: { type: 'string' }, quick: { type: 'boolean', default: false } },
+});
+const ROOT = resolve(args.root ?? fileURLToPath(new URL('..', import.meta.url)));
+const SECONDS = Number(args.seconds);
+const REQUEST = { fmu_id: 'msl:BouncingBall', stop_time: 3 };
+const KEY_COUNTS = [1, 8, 64];
+const CONCURRENCY = args.quick ? [8, 128] : [1, 8, 32, 128];
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function envFor(dataDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, {
+    FMU_GATEWAY_DATA_DIR: dataDir,
+    FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
+    FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
+    RATE_LIMIT_PER_MINUTE: '10000000',
+    KEY_CREATION_PER_HOUR: '1000000',
+  });
+  return env;
+}
+
+interface Cell {
+  keys: number;
+  concurrency: number;
+  completed: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  busy: number;
+  errors: number;
+  healthP99?: number;
+  firstError?: string;
+}
+
+/** `concurrency` clients for SECONDS, keys taken in turn; 503s wait their Retry-After. */
+async function drive(base: string, keys: string[], concurrency: number, withHealth: boolean): Promise<Cell> {
+  const latencies: number[] = [];
+  let busy = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const key = keys[next++ % keys.length] as string;
+      const t = performance.now();
+      try {
+        const r = await fetch(`${base}/simulate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(REQUEST),
+        });
+        const body = (await r.json()) as { status?: string; error?: { code: string } };
+        if (r.status === 200 && body.status === 'completed') {
+          latencies.push(performance.now() - t);
+        } else if (r.status === 503) {
+          busy++;
+          const retry = Number(r.headers.get('retry-after') ?? '1');
+          await sleep(Math.max(0.05, Number.isFinite(retry) ? retry : 1) * 1000);
+        } else {
+          errors++;
+          firstError ??= `${r.status} ${JSON.stringify(body).slice(0, 200)}`;
+        }
+      } catch (e) {
+        errors++;
+        firstError ??= String(e);
+      }
+    }
+  };
+  const health: number[] = [];
+  const prober = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const r = await fetch(`${base}/health`);
+      await r.arrayBuffer();
+      health.push(performance.now() - t);
+      await sleep(20);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all([...Array.from({ length: concurrency }, client), ...(withHealth ? [prober()] : [])]);
+  const wall = (performance.now() - t0) / 1000;
+  const s = latencies.sort((a, b) => a - b);
+  const cell: Cell = {
+    keys: keys.length,
+    concurrency,
+    completed: s.length,
+    perSecond: s.length / wall,
+    p50: quantile(s, 0.5),
+    p95: quantile(s, 0.95),
+    busy,
+    errors,
+  };
+  if (withHealth)
+    cell.healthP99 = quantile(
+      health.sort((a, b) => a - b),
+      0.99,
+    );
+  if (firstError !== undefined) cell.firstError = firstError;
+  return cell;
+}
+
+/** The use case in this process: simulate() on a worker pool, no HTTP and no account store. */
+async function inProcess(): Promise<{ p50: number; perSecond: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-load-inproc-'));
+  const imp = (p: string) => import(pathToFileURL(join(ROOT, p)).href);
+  const { loadConfig } = (await imp('src/config.ts')) as typeof import('../src/config.ts');
+  const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as typeof import('../src/cli/gateway-context.ts');
+  const { simulate } = (await imp('src/service/simulate.ts')) as typeof import('../src/service/simulate.ts');
+  const gw = createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
+  try {
+    await sleep(1500); // workers start
+    for (let i = 0; i < 5; i++) await simulate(gw.ctx, REQUEST);
+    const one: number[] = [];
+    const stop1 = performance.now() + SECONDS * 500;
+    while (performance.now() < stop1) {
+      const t = performance.now();
+      await simulate(gw.ctx, REQUEST);
+      one.push(performance.now() - t);
+    }
+    let done = 0;
+    const t0 = performance.now();
+    const stop8 = t0 + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < stop8) {
+          await simulate(gw.ctx, REQUEST);
+          done++;
+        }
+      }),
+    );
+    return {
+      p50: quantile(
+        one.sort((a, b) => a - b),
+        0.5,
+      ),
+      perSecond: done / ((performance.now() - t0) / 1000),
+    };
+  } finally {
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+console.log(`root ${ROOT}; ${SECONDS} s per cell; load average before: ${load()}`);
+const baseline = await inProcess();
+console.log(
+  `${'in-process simulate() (no HTTP, no store)'.padEnd(46)} c1 p50 ${baseline.p50.toFixed(1)} ms   c8 ${baseline.perSecond.toFixed(1)} req/s`,
+);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-load-'));
+const child = spawn(process.execPath, [join(ROOT, 'bin', 'fmu-gateway.js'), 'serve', '--port', '0', '--allow-unsandboxed'], {
+  cwd: ROOT,
+  env: envFor(dataDir),
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+try {
+  const base = await new Promise<string>((resolvePort, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-20_000);
+      const m = /MCP endpoint (http:\/\/\S+)\/mcp/.exec(log);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolvePort(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${log}`)));
+  });
+  const keys: string[] = [];
+  for (let i = 0; i < Math.max(...KEY_COUNTS); i++) {
+    const r = await fetch(`${base}/keys`, { method: 'POST' });
+    keys.push(((await r.json()) as { key: string }).key);
+  }
+  // Warm: the FMU unpacked and cached, the first workers bound.
+  await drive(base, keys.slice(0, 1), 2, false);
+
+  const cells: Cell[] = [];
+  console.log('\nkeys  conc   req/s   p50 ms   p95 ms   503s  errors  /health p99');
+  for (const k of KEY_COUNTS) {
+    for (const c of CONCURRENCY) {
+      const cell = await drive(base, keys.slice(0, k), c, c === Math.max(...CONCURRENCY));
+      cells.push(cell);
+      console.log(
+        `${String(k).padStart(4)}  ${String(c).padStart(4)}  ${cell.perSecond.toFixed(1).padStart(6)}  ${cell.p50.toFixed(1).padStart(7)}  ${cell.p95.toFixed(1).padStart(7)}  ${String(cell.busy).padStart(5)}  ${String(cell.errors).padStart(6)}  ${cell.healthP99 === undefined ? '' : `${cell.healthP99.toFixed(1)} ms`.padStart(11)}${cell.firstError === undefined ? '' : `  first error: ${cell.firstError}`}`,
+      );
+      await sleep(1000); // let lingering work drain between cells
+    }
+  }
+  const at = (k: number, c: number) => cells.find((x) => x.keys === k && x.concurrency === c);
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : a / b);
+  const one8 = at(1, 8)?.perSecond;
+  console.log(`\ntargets (issue 18), load average now: ${load()}`);
+  const check = (label: string, value: number, ok: boolean, unit = '') =>
+    console.log(
+      `  ${label.padEnd(58)} ${Number.isFinite(value) ? value.toFixed(unit === '%' ? 0 : 1) : '?'}${unit}  ${ok ? 'met' : 'NOT met'}`,
+    );
+  const r8 = ratio(at(8, 8)?.perSecond, one8) * 100;
+  check('8 keys at c8 vs 1 key at c8 (≥ 80 %)', r8, r8 >= 80, '%');
+  const r64 = ratio(at(64, 8)?.perSecond, one8) * 100;
+  check('64 keys at c8 vs 1 key at c8 (≥ 70 %)', r64, r64 >= 70, '%');
+  const http1 = at(1, 1)?.p50 ?? at(1, 8)?.p50;
+  const rp = ratio(http1, baseline.p50);
+  check(`HTTP simulate p50 / in-process p50 (≤ 2×; ${http1?.toFixed(1)} vs ${baseline.p50.toFixed(1)} ms)`, rp, rp <= 2, '×');
+  for (const k of KEY_COUNTS) {
+    const peak = Math.max(...cells.filter((x) => x.keys === k).map((x) => x.perSecond));
+    const top = at(k, Math.max(...CONCURRENCY));
+    const r = ratio(top?.perSecond, peak) * 100;
+    check(`${k} key(s): c${Math.max(...CONCURRENCY)} throughput vs peak (≥ 90 %)`, r, r >= 90, '%');
+    const h = top?.healthP99 ?? NaN;
+    check(`${k} key(s): /health p99 under c${Math.max(...CONCURRENCY)} (≤ 100 ms)`, h, h <= 100, ' ms');
+  }
+} finally {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  rmSync(dataDir, { recursive: true, force: true });
+}
