@@ -9,7 +9,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ORDER = ['cosim-step.ts', 'me-step.ts', 'me-stiff.ts', 'pool.ts', 'mcp.ts', 'rest.ts', 'load.ts', 'load-store.ts', 'model-description.ts', 'result-path.ts'];
+const ORDER = [
+  'cosim-step.ts',
+  'me-step.ts',
+  'me-stiff.ts',
+  'pool.ts',
+  'mcp.ts',
+  'rest.ts',
+  'load.ts',
+  'load-store.ts',
+  'model-description.ts',
+  'result-path.ts',
+  'formats.ts',
+];
 const filter = process.argv[2];
 
 let failed = 0;

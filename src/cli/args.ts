@@ -26,7 +26,7 @@ export type CliSetValue = CliValue | CliSetValue[];
 
 const badArray = (text: string, why: string): GatewayError =>
   new GatewayError('BAD_REQUEST', `--set: "${text.slice(0, 200)}" is not an array value (${why})`, {
-    hint: "Write an FMI 3 array as --set 'A=[[-1,0],[0,-2]]' (nested, row-major) or --set 'v=[1,2,3]'; quote strings inside: [\"a\",\"b\"].",
+    hint: 'Write an FMI 3 array as --set \'A=[[-1,0],[0,-2]]\' (nested, row-major) or --set \'v=[1,2,3]\'; quote strings inside: ["a","b"].',
   });
 
 /**

@@ -93,7 +93,9 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     for (const w of output.warnings) process.stderr.write(`warning: ${escapeForText(w)}\n`);
     if (exports.length === 0) {
       const stored = join(local.ctx.results.dir, output.run_id);
-      process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv / --arrow / --mat / --parquet FILE or --json)\n`);
+      process.stdout.write(
+        `\nfull result: run ${output.run_id}, stored in ${stored} (use --csv / --arrow / --mat / --parquet FILE or --json)\n`,
+      );
     }
     return 0;
   } finally {

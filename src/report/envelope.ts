@@ -72,7 +72,13 @@ export class EnvelopeBuilder {
 }
 
 /** The envelope of sampled values (arrays of equal length). */
-export function envelopeOf(time: ArrayLike<number>, values: ArrayLike<number | bigint | null>, t0: number, t1: number, pixels: number): Envelope {
+export function envelopeOf(
+  time: ArrayLike<number>,
+  values: ArrayLike<number | bigint | null>,
+  t0: number,
+  t1: number,
+  pixels: number,
+): Envelope {
   const b = new EnvelopeBuilder(t0, t1, pixels);
   b.add(time, values);
   return b.result();

@@ -63,7 +63,9 @@ export function quantize(width: number, height: number, rgba: Uint8Array): { pal
     sums[b + 2] = (sums[b + 2] as number) + k * ((c >> 8) & 0xff);
     sums[b + 3] = (sums[b + 3] as number) + k * (c & 0xff);
   }
-  const used = [...Array(4096).keys()].filter((b) => (sums[b * 4] as number) > 0).sort((x, y) => (sums[y * 4] as number) - (sums[x * 4] as number));
+  const used = [...Array(4096).keys()]
+    .filter((b) => (sums[b * 4] as number) > 0)
+    .sort((x, y) => (sums[y * 4] as number) - (sums[x * 4] as number));
   const chosen = used.slice(0, 256);
   const palette = chosen.map((b) => {
     const k = sums[b * 4] as number;

@@ -34,7 +34,13 @@ export async function timeRangeOf(file: ResultFile): Promise<{ t0: number; t1: n
 }
 
 /** Envelopes of columns `indexes` of `file` over [t0, t1] in `pixels` columns, in one pass over the rows. */
-export async function columnEnvelopes(file: ResultFile, indexes: readonly number[], t0: number, t1: number, pixels: number): Promise<Envelope[]> {
+export async function columnEnvelopes(
+  file: ResultFile,
+  indexes: readonly number[],
+  t0: number,
+  t1: number,
+  pixels: number,
+): Promise<Envelope[]> {
   const builders = indexes.map(() => new EnvelopeBuilder(t0, t1, pixels));
   for (let from = 0; from < file.rows; from += BLOCK_ROWS) {
     const to = Math.min(file.rows, from + BLOCK_ROWS);

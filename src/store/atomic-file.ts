@@ -35,7 +35,7 @@ export function tempPathFor(path: string): string {
 
 /** Writes all of `bytes` at `position`; a write that makes no progress is an error, not a loop. */
 export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.byteLength; ) {
+  for (let done = 0; done < bytes.byteLength;) {
     const n = writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
     if (n <= 0) throw Object.assign(new Error('short write: the disk accepted no more bytes'), { code: 'ENOSPC' });
     done += n;
@@ -61,7 +61,8 @@ export function syncAndCheck(path: string, expectedBytes: number): void {
   try {
     fsyncSync(fd);
     const size = fstatSync(fd).size;
-    if (size !== expectedBytes) throw Object.assign(new Error(`short write: ${path} holds ${size} of ${expectedBytes} bytes`), { code: 'ENOSPC' });
+    if (size !== expectedBytes)
+      throw Object.assign(new Error(`short write: ${path} holds ${size} of ${expectedBytes} bytes`), { code: 'ENOSPC' });
   } finally {
     closeSync(fd);
   }
@@ -100,7 +101,7 @@ export async function writeStreamAtomic(path: string, source: AsyncIterable<stri
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       // FileHandle.write may write less than asked (a nearly full disk): continue, never skip.
-      for (let done = 0; done < bytes.byteLength; ) {
+      for (let done = 0; done < bytes.byteLength;) {
         const { bytesWritten } = await out.write(bytes, done, bytes.byteLength - done, total + done);
         if (bytesWritten <= 0) throw Object.assign(new Error('short write: the disk accepted no more bytes'), { code: 'ENOSPC' });
         done += bytesWritten;

@@ -72,7 +72,8 @@ const WRITE_SHA = createHash('sha1').update(WRITE_SCRIPT).digest('hex');
 /** The script's bookkeeping arguments for one key: index, time index, counters. */
 function bookkeeping(fullKey: string): string[] {
   const usageCaller = callerOfKey(fullKey, 'usage:');
-  const stamp = usageCaller === undefined ? '' : fullKey.slice(fullKey.lastIndexOf(':') + 1, fullKey.lastIndexOf(':') + 1 + USAGE_STAMP_WIDTH);
+  const stamp =
+    usageCaller === undefined ? '' : fullKey.slice(fullKey.lastIndexOf(':') + 1, fullKey.lastIndexOf(':') + 1 + USAGE_STAMP_WIDTH);
   const args = [indexOfKey(fullKey) ?? '', usageCaller !== undefined ? TIME_INDEX : '', String(Number(stamp) || 0)];
   for (const r of COUNTER_RULES) {
     const caller = callerOfKey(fullKey, r.family);
@@ -203,7 +204,11 @@ export async function openRedisKv(url: string): Promise<KvStore> {
  * record through the script). Claimed with SET NX so two gateways starting together do not both.
  */
 async function backfill(
-  client: { scanIterator(o: { MATCH: string; COUNT: number }): AsyncIterable<unknown>; get(k: string): Promise<unknown>; del(k: string): Promise<number> },
+  client: {
+    scanIterator(o: { MATCH: string; COUNT: number }): AsyncIterable<unknown>;
+    get(k: string): Promise<unknown>;
+    del(k: string): Promise<number>;
+  },
   cmd: (args: string[]) => Promise<unknown>,
   write: (mode: 'set', k: string, raw: string) => Promise<number>,
 ): Promise<void> {

@@ -81,8 +81,14 @@ export function schemaStatements(d: Dialect): { setup: string[]; needsBackfill: 
   const setup: string[] = [`CREATE TABLE IF NOT EXISTS ${COUNTERS} (key VARCHAR(255) PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0)`];
   if (d === 'sqlite') {
     const trig = (name: string, when: string, body: string[]) =>
-      body.length === 0 ? [] : [`CREATE TRIGGER IF NOT EXISTS ${name} AFTER ${when} ON ${TABLE} BEGIN ${body.map((s) => `${s};`).join(' ')} END`];
-    setup.push(...trig(`${TABLE}_count_ins`, 'INSERT', t.ins), ...trig(`${TABLE}_count_upd`, 'UPDATE', t.upd), ...trig(`${TABLE}_count_del`, 'DELETE', t.del));
+      body.length === 0
+        ? []
+        : [`CREATE TRIGGER IF NOT EXISTS ${name} AFTER ${when} ON ${TABLE} BEGIN ${body.map((s) => `${s};`).join(' ')} END`];
+    setup.push(
+      ...trig(`${TABLE}_count_ins`, 'INSERT', t.ins),
+      ...trig(`${TABLE}_count_upd`, 'UPDATE', t.upd),
+      ...trig(`${TABLE}_count_del`, 'DELETE', t.del),
+    );
   } else {
     const block = (stmts: string[]) => stmts.map((s) => `${s};`).join('\n    ');
     setup.push(
@@ -118,7 +124,10 @@ export function sqlRange(d: Dialect, query: Query) {
   const key = d === 'postgres' ? 'key COLLATE "C"' : 'key';
   return {
     async scan(fullPrefix: string): Promise<[string, RawValue][]> {
-      const rows = await query(`SELECT key, value FROM ${TABLE} WHERE ${key} >= ${p(1)} AND ${key} < ${p(2)}`, [fullPrefix, prefixEnd(fullPrefix)]);
+      const rows = await query(`SELECT key, value FROM ${TABLE} WHERE ${key} >= ${p(1)} AND ${key} < ${p(2)}`, [
+        fullPrefix,
+        prefixEnd(fullPrefix),
+      ]);
       return rows.map((r) => [r.key, r.value]);
     },
     async range(fullPrefix: string, o: RangeOptions): Promise<[string, RawValue][]> {

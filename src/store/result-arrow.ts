@@ -148,7 +148,12 @@ export function resultSchema(file: ResultFile, cols: readonly number[], info?: E
 }
 
 /** The rows of a slice as record batches of at most BATCH_ROWS rows (an empty result: one empty batch). */
-export async function* resultBatches(file: ResultFile, schema: Schema, cols: readonly number[], slice: ArrowSlice = {}): AsyncGenerator<RecordBatch> {
+export async function* resultBatches(
+  file: ResultFile,
+  schema: Schema,
+  cols: readonly number[],
+  slice: ArrowSlice = {},
+): AsyncGenerator<RecordBatch> {
   const start = Math.max(0, Math.min(file.rows, slice.startRow ?? 0));
   const end = Math.max(start, Math.min(file.rows, slice.endRow ?? file.rows));
   const fields = schema.fields;

@@ -39,7 +39,6 @@ function encodeColumn(values: ResultColumn['values'] | ArrayBufferView, rows: nu
   throw new TypeError(`cannot store a column of ${Object.prototype.toString.call(values)}`);
 }
 
-
 /**
  * Writes `result` to `path`: into an existing file the pool created for this job (`existing`,
  * the sandbox may not create files there), else a new one. Returns the file size.

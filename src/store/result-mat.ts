@@ -98,10 +98,7 @@ async function* matChunks(file: ResultFile, info: ExportInfo): AsyncGenerator<Bu
   const fixed = numeric.filter((x) => isFixedColumn(x.info));
   const varying = numeric.filter((x) => !isFixedColumn(x.info));
   const names = ['time', ...fixed.map((x) => x.c.name), ...varying.map((x) => x.c.name)];
-  const descriptions = [
-    'Time in [s]',
-    ...[...fixed, ...varying].map((x) => matDescription(x.info, x.c.unit)),
-  ];
+  const descriptions = ['Time in [s]', ...[...fixed, ...varying].map((x) => matDescription(x.info, x.c.unit))];
   const dataInfo = new Int32Array(4 * names.length);
   const setInfo = (k: number, matrix: number, row: number, outside: number): void => {
     dataInfo.set([matrix, row, 0, outside], 4 * k);

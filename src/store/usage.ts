@@ -123,7 +123,13 @@ export function createUsageRepository(kv: KvStore): UsageRepository {
               id,
               p === undefined
                 ? d
-                : { ...d, runs: p.runs + d.runs, failed: p.failed + d.failed, rows: p.rows + d.rows, duration_ms: p.duration_ms + d.duration_ms },
+                : {
+                    ...d,
+                    runs: p.runs + d.runs,
+                    failed: p.failed + d.failed,
+                    rows: p.rows + d.rows,
+                    duration_ms: p.duration_ms + d.duration_ms,
+                  },
             );
           }
           await kv.deleteMany(keys);

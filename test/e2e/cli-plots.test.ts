@@ -62,7 +62,8 @@ describe('plots from the full result (CLI run)', () => {
     const y0 = zeroLine[0] as number;
     const xStep = left + ((STEP_TIME - 0) / (STOP - 0)) * (right - left);
     for (let x = left + 2; x < xStep - 2; x++) {
-      for (const y of ysAt(x)) assert.ok(Math.abs(y - y0) <= 3, `force drawn at y=${y} (zero line ${y0}) at x=${x}, before the step at x=${xStep.toFixed(1)}`);
+      for (const y of ysAt(x))
+        assert.ok(Math.abs(y - y0) <= 3, `force drawn at y=${y} (zero line ${y0}) at x=${x}, before the step at x=${xStep.toFixed(1)}`);
     }
     // Positive control: right after the step the line leaves the zero line by far.
     let maxAfter = 0;
@@ -73,7 +74,9 @@ describe('plots from the full result (CLI run)', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { run_id: string };
     const store = createRunResultStore(dataDir);
     const file = await store.open(summary.run_id);
-    const chart = await chartOfResult(file, { title: 'qc', info: exportInfoOf(store.readMeta(summary.run_id)) }).finally(() => file.close());
+    const chart = await chartOfResult(file, { title: 'qc', info: exportInfoOf(store.readMeta(summary.run_id)) }).finally(() =>
+      file.close(),
+    );
     const env0 = chart.series.find((s) => s.name === 'F_tire')?.envelope;
     assert.ok(env0 !== undefined);
     const width = (env0.t1 - env0.t0) / env0.pixels;
@@ -95,7 +98,9 @@ describe('plots from the full result (CLI run)', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { run_id: string };
     const store = createRunResultStore(dataDir);
     const file = await store.open(summary.run_id);
-    const chart = await chartOfResult(file, { title: 'bb', info: exportInfoOf(store.readMeta(summary.run_id)) }).finally(() => file.close());
+    const chart = await chartOfResult(file, { title: 'bb', info: exportInfoOf(store.readMeta(summary.run_id)) }).finally(() =>
+      file.close(),
+    );
     assert.equal(chart.series.find((s) => s.name === 'bounces')?.step, true);
     assert.equal(chart.series.find((s) => s.name === 'resting')?.boolean, true);
     const svg = renderSvg(chart);

@@ -83,7 +83,13 @@ describe('HTTP edges: pre-auth rate limit and error shapes', { timeout: 120_000 
     const key = JSON.parse((await raw(base, 'POST', '/keys', { 'content-type': 'application/json' }, '{}')).body).key as string;
     const boundary = 'b'.repeat(5000);
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.fmu"\r\nContent-Type: application/octet-stream\r\n\r\nPK\r\n--${boundary}--\r\n`;
-    const a = await raw(base, 'POST', '/fmus', { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, body);
+    const a = await raw(
+      base,
+      'POST',
+      '/fmus',
+      { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    );
     assert.ok(a.status >= 400 && a.status < 500, `status ${a.status}: ${a.body}`);
     assertShaped(a, a.status);
     assert.equal((await raw(base, 'GET', '/health')).status, 200, 'the server still serves');

@@ -17,7 +17,11 @@ let keyB: string;
 let runId: string;
 const tmp = mkdtempSync(join(tmpdir(), 'fmu-gw-rest-formats-'));
 
-async function get(path: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function get(
+  path: string,
+  key: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }

@@ -54,7 +54,9 @@ describe('plots of the library models', () => {
       // The same envelopes the PNG was drawn from (every stored row), laid out the same way.
       const { output } = await simulate(ctx, { fmu_id: `msl:${m.name}` });
       const file = await ctx.results.open(output.run_id);
-      const chart = await chartOfResult(file, { title: m.name, info: exportInfoOf(ctx.results.readMeta(output.run_id)) }).finally(() => file.close());
+      const chart = await chartOfResult(file, { title: m.name, info: exportInfoOf(ctx.results.readMeta(output.run_id)) }).finally(() =>
+        file.close(),
+      );
       const { panels } = layoutPanels(chart);
       for (const p of panels) {
         const range = (p.range?.hi ?? 0) - (p.range?.lo ?? 0);

@@ -103,14 +103,23 @@ describe('payment refunds: only the gateway’s own failures before the FMU ran'
   });
 
   it('a worker frame cannot claim a code that changes billing', () => {
-    for (const code of ['INTERNAL', 'CANCELLED', 'QUEUE_FULL', 'SANDBOX_UNAVAILABLE', 'STORE_UNAVAILABLE', 'DISK_FULL', 'PAYMENT_REQUIRED']) {
+    for (const code of [
+      'INTERNAL',
+      'CANCELLED',
+      'QUEUE_FULL',
+      'SANDBOX_UNAVAILABLE',
+      'STORE_UNAVAILABLE',
+      'DISK_FULL',
+      'PAYMENT_REQUIRED',
+    ]) {
       assert.equal(WireErrorSchema.safeParse({ code, message: 'forged' }).success, false, `a worker claimed ${code}`);
     }
     assert.equal(WireErrorSchema.safeParse({ code: 'FMU_CRASHED', message: 'ok' }).success, true, 'positive control');
   });
 
   it('failures the gateway causes itself stay refundable; the FMU’s never', () => {
-    for (const c of ['QUEUE_FULL', 'SANDBOX_UNAVAILABLE', 'STORE_UNAVAILABLE', 'DISK_FULL']) assert.equal(isGatewayFailure(new GatewayError(c as never, 'x')), true, c);
+    for (const c of ['QUEUE_FULL', 'SANDBOX_UNAVAILABLE', 'STORE_UNAVAILABLE', 'DISK_FULL'])
+      assert.equal(isGatewayFailure(new GatewayError(c as never, 'x')), true, c);
     for (const c of ['FMU_CRASHED', 'SIMULATION_FAILED', 'SIMULATION_TIMEOUT', 'SIMULATION_OUT_OF_MEMORY', 'FMI_CALL_FAILED', 'CANCELLED'])
       assert.equal(isGatewayFailure(new GatewayError(c as never, 'x')), false, c);
   });

@@ -99,21 +99,18 @@ describe('Parquet, read back by DuckDB', () => {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const types = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjects();
-    assert.deepEqual(
-      Object.fromEntries(types.map((t) => [String(t.column_name), String(t.column_type)])),
-      {
-        time: 'DOUBLE',
-        Float64_output: 'DOUBLE',
-        Float32_output: 'FLOAT',
-        Int8_output: 'TINYINT',
-        UInt32_output: 'UINTEGER',
-        Int64_output: 'BIGINT',
-        UInt64_output: 'UBIGINT',
-        Boolean_output: 'BOOLEAN',
-        String_output: 'VARCHAR',
-        Int64_parameter: 'BIGINT',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(types.map((t) => [String(t.column_name), String(t.column_type)])), {
+      time: 'DOUBLE',
+      Float64_output: 'DOUBLE',
+      Float32_output: 'FLOAT',
+      Int8_output: 'TINYINT',
+      UInt32_output: 'UINTEGER',
+      Int64_output: 'BIGINT',
+      UInt64_output: 'UBIGINT',
+      Boolean_output: 'BOOLEAN',
+      String_output: 'VARCHAR',
+      Int64_parameter: 'BIGINT',
+    });
     // Every cell as DuckDB's own text, compared with our CSV of the same run (64-bit integers as digits).
     const rows = (
       await con.runAndReadAll(
@@ -143,7 +140,10 @@ describe('Parquet, read back by DuckDB', () => {
     assert.equal(described.find((c) => c.name === 'Int64_output')?.description, 'Int64 output = Int64_input');
     assert.equal(described.find((c) => c.name === 'Int64_output')?.causality, 'output');
     assert.equal(described.find((c) => c.name === 'time')?.unit, 's');
-    assert.ok(kv.some((x) => x.k === 'ARROW:schema'), 'the Arrow schema (field metadata) is embedded');
+    assert.ok(
+      kv.some((x) => x.k === 'ARROW:schema'),
+      'the Arrow schema (field metadata) is embedded',
+    );
   });
 });
 
@@ -213,7 +213,9 @@ print(json.dumps({
       const fromCsv = (csv.cols[name] as string[]).map(Number);
       assert.equal(fromMat.length, fromCsv.length, name);
       // CSV times on the grid are printed without float noise: compare those to 1e-12.
-      fromMat.forEach((v, i) => (k === 0 ? assert.ok(Math.abs(v - (fromCsv[i] as number)) < 1e-12) : assert.equal(v, fromCsv[i], `${name}[${i}]`)));
+      fromMat.forEach((v, i) =>
+        k === 0 ? assert.ok(Math.abs(v - (fromCsv[i] as number)) < 1e-12) : assert.equal(v, fromCsv[i], `${name}[${i}]`),
+      );
     });
     assert.ok((output.event_times ?? []).length > 0, 'the run has events (rows recorded twice at the same time)');
   });

@@ -128,9 +128,17 @@ describe('worker pool with diagnostic jobs', () => {
 
   it('cancels a queued job without running it, and rejects beyond the queue with QUEUE_FULL', async () => {
     // Both blockers must run at once: wait for two warm spares (a cold start can take > 800 ms on a loaded machine).
-    await waitFor(() => pool.stats().spare === 2, 10_000, () => pool.stats());
+    await waitFor(
+      () => pool.stats().spare === 2,
+      10_000,
+      () => pool.stats(),
+    );
     const blockers = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 800 }));
-    await waitFor(() => pool.stats().busy === 2, 5000, () => pool.stats()); // replacement workers from earlier tests may still be starting
+    await waitFor(
+      () => pool.stats().busy === 2,
+      5000,
+      () => pool.stats(),
+    ); // replacement workers from earlier tests may still be starting
     const ac = new AbortController();
     const queued = pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'never' }, { signal: ac.signal });
     const others = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 'later' }));

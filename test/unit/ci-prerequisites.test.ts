@@ -41,7 +41,8 @@ const CHECKS: { name: string; missing: () => string | undefined }[] = [
   {
     // An independent reader of the MAT exports (test/integration/result-formats.test.ts).
     name: 'python3-scipy',
-    missing: () => (runs('/usr/bin/python3', ['-c', 'import scipy.io']) ? undefined : 'no SciPy for /usr/bin/python3 (Debian python3-scipy)'),
+    missing: () =>
+      runs('/usr/bin/python3', ['-c', 'import scipy.io']) ? undefined : 'no SciPy for /usr/bin/python3 (Debian python3-scipy)',
   },
 ];
 

@@ -125,7 +125,15 @@ function contract(name: string, setup: () => Promise<{ loc: StoreLocation; teard
       const base = Date.parse('2026-03-01T00:00:00Z');
       await Promise.all(
         Array.from({ length: 23 }, (_, i) =>
-          store.usage.record({ key_hash: K3, time: new Date(base + i * 1000).toISOString(), fmu_id: 'msl:X', duration_ms: 2, rows: 10, status: 'completed', run_id: `p${i}` }),
+          store.usage.record({
+            key_hash: K3,
+            time: new Date(base + i * 1000).toISOString(),
+            fmu_id: 'msl:X',
+            duration_ms: 2,
+            rows: 10,
+            status: 'completed',
+            run_id: `p${i}`,
+          }),
         ),
       );
       const seen: string[] = [];

@@ -7,9 +7,19 @@ const coded = (e: unknown) => e instanceof GatewayError && e.code === 'BAD_REQUE
 
 describe('--set values', () => {
   it('reads FMI 3 arrays, nested and flat, with the scalar rules inside', () => {
-    assert.deepEqual(parseSetValues(['A=[[-1,0],[0,-2]]', 'v=[1, 2.5, 3]', 'k=2']), { A: [[-1, 0], [0, -2]], v: [1, 2.5, 3], k: 2 });
+    assert.deepEqual(parseSetValues(['A=[[-1,0],[0,-2]]', 'v=[1, 2.5, 3]', 'k=2']), {
+      A: [
+        [-1, 0],
+        [0, -2],
+      ],
+      v: [1, 2.5, 3],
+      k: 2,
+    });
     assert.deepEqual(parseArrayValue('[9223372036854775807, true, "a,b", \'c\']'), ['9223372036854775807', true, 'a,b', 'c']);
-    assert.deepEqual(parseArrayValue('[[[1],[2]],[[3],[4]]]'), [[[1], [2]], [[3], [4]]]);
+    assert.deepEqual(parseArrayValue('[[[1],[2]],[[3],[4]]]'), [
+      [[1], [2]],
+      [[3], [4]],
+    ]);
     assert.deepEqual(parseArrayValue(' [ ] '), []);
   });
 
