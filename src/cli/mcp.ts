@@ -44,14 +44,20 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
     openOffThread: true,
     compileSources,
   });
-  const server = createMcpServer(ctx, { transport: 'stdio' });
-  // Start the worker pool once the handshake is answered (its sandbox self-test takes ~0.4 s);
-  // a tool call arriving earlier creates it on demand.
-  server.server.oninitialized = () =>
-    setImmediate(() => {
-      warmUp();
-      ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
-    });
+  // Start the worker pool once the client's first message has been answered (its sandbox
+  // self-test takes ~0.4 s); a tool call arriving earlier creates it on demand. The factory runs
+  // once per connection (and once more for a 2026-07-28 discovery probe).
+  let warm = false;
+  const createServer = () => {
+    if (!warm) {
+      warm = true;
+      setImmediate(() => {
+        warmUp();
+        ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
+      });
+    }
+    return createMcpServer(ctx, { transport: 'stdio' });
+  };
   // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
   // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the
   // sandbox's die-with-parent a worker busy in FMU code would outlive us.
@@ -61,7 +67,7 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    await serveStdio(server);
+    await serveStdio(createServer, { log: (line) => ctx.logger.warn(line) });
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

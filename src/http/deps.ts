@@ -1,13 +1,13 @@
 /** What every REST route group receives from the composition root (src/http/app.ts). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { AccountStore, ServiceContext } from '../service/index.ts';
 
 export interface RestDeps {
   ctx: ServiceContext;
   accounts: AccountStore;
   /** The Streamable HTTP endpoint; `createServer` builds the MCP server of this request's caller. */
-  mcp: (req: IncomingMessage, res: ServerResponse, createServer: () => McpServer) => Promise<void>;
+  mcp: (req: IncomingMessage, res: ServerResponse, createServer: () => McpServer, callerId?: string) => Promise<void>;
   /** Builds an MCP server over a caller-scoped context, for that caller (undefined: keyless). */
   createMcpServer: (ctx: ServiceContext, callerId: string | undefined) => McpServer;
 }

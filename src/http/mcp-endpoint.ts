@@ -1,18 +1,23 @@
 /**
- * The Streamable HTTP endpoint for MCP at /mcp, in stateless mode: every POST gets a fresh
- * McpServer + transport (`sessionIdGenerator: undefined`).
+ * The Streamable HTTP endpoint for MCP at /mcp, served by the SDK's `createMcpHandler`: a
+ * 2026-07-28 request (per-request `_meta` envelope, `server/discover`) and a 2025-era request
+ * (`initialize`, then calls without a session) each get a fresh McpServer from the factory and are
+ * answered statelessly, so any node behind a plain load balancer can answer any request.
  *
- * Why stateless: the SDK client does not re-initialize when a server forgets its session (after
- * a restart it would get 404 forever), and our tools keep no per-session state (uploads and runs
- * are content-addressed / stored). Costs: no server-initiated requests outside a tool call and no
- * standalone GET stream, which we do not need. Progress still flows: it is sent on the POST's own
- * SSE stream. Cancellation works two ways: the client goes away (the response closes → the
- * server closes → the tool's `extra.signal` aborts), or a `notifications/cancelled` POST, routed
- * through the CancelRegistry to the request it names.
+ * Why stateless for 2025 clients too: the SDK client does not re-initialize when a server forgets
+ * its session (after a restart it would get 404 forever), and our tools keep no per-session state
+ * (uploads and runs are content-addressed / stored). Costs: no server-initiated requests outside a
+ * tool call and no standalone GET stream, which we do not need. Progress still flows: it is sent on
+ * the POST's own SSE stream. Cancellation: the client closes the request's stream (2026-07-28's
+ * way, and what an aborted fetch does) → the request's signal aborts → its server is closed → the
+ * tool's signal aborts; or a 2025-era `notifications/cancelled` POST, routed through the
+ * CancelRegistry to the request it names.
+ *
+ * This file bridges Node's req/res to the handler's web-standard fetch face: it reads the body
+ * itself (our size cap and 413 message, not the SDK's), and streams the Response back.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpHandler, type AuthInfo, type McpRequestContext, type McpServer } from '@modelcontextprotocol/server';
 import { BodyTooLargeError, discardRest, readBody } from './body.ts';
 import { CancelRegistry, type RequestId } from './cancel-registry.ts';
 import { sendJsonRpcError } from './respond.ts';
@@ -37,13 +42,54 @@ function asMessages(body: unknown): RpcMessage[] {
   return list.filter((m): m is RpcMessage => typeof m === 'object' && m !== null);
 }
 
-export type McpHandler = (req: IncomingMessage, res: ServerResponse, createServer?: () => McpServer) => Promise<void>;
+export type McpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  createServer?: () => McpServer,
+  /** The caller's id (its API key's hash, never the key), handed to tools as ctx.http.authInfo.clientId. */
+  callerId?: string,
+) => Promise<void>;
+
+/** What one HTTP exchange hands the factory (through authInfo.extra, which the SDK passes through untouched). */
+interface Exchange {
+  createServer: () => McpServer;
+  servers: McpServer[];
+  closed: boolean;
+}
+const EXCHANGE = 'fmu-gateway/exchange';
+
+function webHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
 
 export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
   const registry = opts.registry ?? new CancelRegistry();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  return async (req, res, createServer = opts.createServer) => {
+  const handler = createMcpHandler(
+    (rc: McpRequestContext) => {
+      const exchange = rc.authInfo?.extra?.[EXCHANGE] as Exchange | undefined;
+      const server = (exchange?.createServer ?? opts.createServer)();
+      if (exchange !== undefined) {
+        exchange.servers.push(server);
+        // Built after the client went away: close it at once, so nothing runs for nobody.
+        if (exchange.closed) void server.close().catch(() => undefined);
+      }
+      return server;
+    },
+    {
+      legacy: 'stateless',
+      maxRequestBodySize: opts.maxBodyBytes,
+      onerror: (e) => log(`mcp: ${e.message}`),
+    },
+  );
+
+  return async (req, res, createServer = opts.createServer, callerId) => {
     if (req.method !== 'POST') {
       // Stateless: no standalone SSE stream (GET) and no session to delete (DELETE).
       res.setHeader('allow', 'POST');
@@ -55,9 +101,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
       );
       return;
     }
+    let raw: Buffer;
     let body: unknown;
     try {
-      const raw = await readBody(req, opts.maxBodyBytes);
+      raw = await readBody(req, opts.maxBodyBytes);
       body = JSON.parse(raw.toString('utf8'));
     } catch (e) {
       if (e instanceof BodyTooLargeError) {
@@ -84,15 +131,14 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
       }
     }
 
-    const server = createServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    let closed = false;
+    const aborter = new AbortController();
+    const exchange: Exchange = { createServer, servers: [], closed: false };
     const closeAll = (): void => {
-      if (closed) return;
-      closed = true;
-      // Closing the server aborts every in-flight handler's extra.signal → the run is cancelled.
-      void transport.close().catch(() => undefined);
-      void server.close().catch(() => undefined);
+      if (exchange.closed) return;
+      exchange.closed = true;
+      aborter.abort();
+      // Closing the server aborts every in-flight handler's signal → the run is cancelled.
+      for (const s of exchange.servers) void s.close().catch(() => undefined);
     };
     const unregister = messages
       .filter((m) => m.id !== undefined && typeof m.method === 'string')
@@ -102,13 +148,45 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
       closeAll();
     });
 
+    const authInfo: AuthInfo = { token: '', clientId: callerId ?? 'anonymous', scopes: [], extra: { [EXCHANGE]: exchange } };
     try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
+      const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, {
+        method: 'POST',
+        headers: webHeaders(req),
+        body: raw,
+        signal: aborter.signal,
+      });
+      const response = await handler.fetch(request, { authInfo, parsedBody: body });
+      await pipeResponse(response, res);
     } catch (e) {
-      log(`mcp: request failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!exchange.closed) log(`mcp: request failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'Internal error while handling the MCP request.');
+      else res.end();
       closeAll();
     }
   };
+}
+
+/** Writes a web Response to a Node response, streaming its body (SSE frames are flushed as they come). */
+async function pipeResponse(response: Response, res: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  res.writeHead(response.status, headers);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const stop = (): void => void reader.cancel().catch(() => undefined);
+  res.once('close', stop);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+  } finally {
+    res.off('close', stop);
+    res.end();
+  }
 }

@@ -2,7 +2,7 @@
  * The MCP server factory: one McpServer with the gateway's tools and resources, for either
  * transport. It holds no state of its own, so the HTTP endpoint can build one per request.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { ServiceContext } from '../service/context.ts';
 import { LOCAL_CALLER } from '../schemas/accounts.ts';
 import { ERROR_CODES } from '../errors.ts';

@@ -2,11 +2,16 @@
  * The stdio face: stdout carries nothing but JSON-RPC. Anything else that would print there
  * (console.log in a dependency, a stray process.stdout.write) is redirected to stderr, and only
  * the transport keeps a handle on the real stdout.
+ *
+ * The SDK's `serveStdio` decides the protocol era from the client's first message: a 2025-era
+ * client (`initialize`, 2025-06-18 / 2025-11-25) gets a server pinned to that handshake; a
+ * 2026-07-28 client (per-request `_meta` envelope, `server/discover`) the stateless one. Both come
+ * from the same factory, so both see the same tools.
  */
 import type { Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
+import { LineTransport } from './stdio-transport.ts';
 
 let guarded: Writable | undefined;
 
@@ -16,8 +21,7 @@ export function guardStdout(): Writable {
   const stdout = process.stdout;
   const realWrite = stdout.write.bind(stdout);
   const toStderr = process.stderr.write.bind(process.stderr);
-  // The transport only calls write() and once('drain'); events stay on the real stdout. The cast
-  // is safe for that use and keeps the SDK's constructor signature.
+  // The transport only calls write() and once('drain'); events stay on the real stdout.
   const protocol = {
     write: realWrite,
     once: (event: string, fn: (...a: unknown[]) => void) => stdout.once(event, fn),
@@ -34,46 +38,28 @@ export function guardStdout(): Writable {
 }
 
 /**
- * Connects `server` to stdin/stdout and resolves when the client closes stdin, once the requests
- * already received have been answered (a scripted client may write its requests and close stdin
- * at once), after the server has been closed.
+ * Largest JSON-RPC message on one stdin line. A local client uploads big FMUs by path, so this
+ * only has to carry requests with inline data (input signals, small base64 uploads).
  */
-export async function serveStdio(server: McpServer): Promise<void> {
-  const out = guardStdout();
-  const transport = new StdioServerTransport(process.stdin, out);
-  await server.connect(transport);
+export const STDIO_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-  // Count requests in and responses out, by wrapping what connect() installed.
-  let pending = 0;
-  let inputEnded = false;
-  let finish: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (finish = resolve));
-  const maybeClose = (): void => {
-    if (inputEnded && pending === 0) void server.close().finally(finish);
-  };
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    if ('method' in message && 'id' in message) pending++;
-    onmessage?.(message);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message: JSONRPCMessage) => {
-    await send(message);
-    if (('result' in message || 'error' in message) && 'id' in message) {
-      pending = Math.max(0, pending - 1);
-      maybeClose();
-    }
-  };
-  const onclose = transport.onclose;
-  transport.onclose = () => {
-    onclose?.();
-    finish();
-  };
-  const ended = (): void => {
-    inputEnded = true;
-    maybeClose();
-  };
-  process.stdin.once('end', ended);
-  process.stdin.once('close', ended);
-  await closed;
+export interface ServeStdioOptions {
+  maxLineBytes?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Serves `createServer()` on stdin/stdout and resolves when the client closes stdin, once the
+ * requests already received have been answered (a scripted client may write its requests and
+ * close stdin at once).
+ */
+export async function serveStdio(createServer: () => McpServer, opts: ServeStdioOptions = {}): Promise<void> {
+  const out = guardStdout();
+  const transport = new LineTransport(process.stdin, out, opts.maxLineBytes ?? STDIO_MAX_LINE_BYTES);
+  const handle = sdkServeStdio(() => createServer(), {
+    transport,
+    onerror: (e) => opts.log?.(`mcp stdio: ${e.message}`),
+  });
+  await transport.done;
+  await handle.close().catch(() => undefined);
 }

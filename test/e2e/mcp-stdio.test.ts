@@ -188,12 +188,18 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
   });
 
   it('answers an unknown run id with a resource-not-found protocol error', async () => {
-    await assert.rejects(gw.client.readResource({ uri: 'fmu-gateway://runs/nope/result.csv' }), (e: Error & { code?: number }) => {
-      assert.equal(e.code, -32002);
-      // One "MCP error -32002:" prefix (the client's), then our message.
-      assert.match(e.message, /^MCP error -32002: There is no stored result/);
-      return true;
-    });
+    await assert.rejects(
+      gw.client.readResource({ uri: 'fmu-gateway://runs/nope/result.csv' }),
+      (e: Error & { code?: number; data?: { uri?: string; code?: string } }) => {
+        // Spec 2026-07-28 (and SDK v2 for every client): -32602 with the resource's uri in data.
+        assert.equal(e.code, -32602);
+        assert.equal(e.data?.uri, 'fmu-gateway://runs/nope/result.csv');
+        assert.equal(e.data?.code, 'NOT_FOUND');
+        // One "MCP error -32602:" prefix (the client's), then our message.
+        assert.match(e.message, /^MCP error -32602: There is no stored result/);
+        return true;
+      },
+    );
   });
 
   it('answers arguments that fail the input schema of any tool with a coded, structured BAD_REQUEST', async () => {

@@ -4,8 +4,6 @@
  * raw request over. Each request gets an MCP server over the context of its caller: the same key
  * as REST (usage, run ownership and worker reuse per caller), or anonymous where allowed.
  */
-import type { IncomingMessage } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { scopeToCaller } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
@@ -25,11 +23,13 @@ export const mcpRoutes: FastifyPluginAsync<RestDeps> = async (app, deps) => {
       // A keyless (loopback) caller is not identified to the MCP layer: it lists no runs, though
       // the runs it starts stay readable by their ids to keyless callers (scoped as "anonymous").
       const identified = req.caller?.anonymous === true ? undefined : caller;
-      // The SDK hands this to every tool as extra.authInfo (the key's hash, never the key).
-      if (identified !== undefined)
-        (req.raw as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: identified, scopes: [] };
       reply.hijack();
-      await deps.mcp(req.raw, reply.raw, () => deps.createMcpServer(scopeToCaller(deps.ctx, deps.accounts, caller, 'mcp'), identified));
+      await deps.mcp(
+        req.raw,
+        reply.raw,
+        () => deps.createMcpServer(scopeToCaller(deps.ctx, deps.accounts, caller, 'mcp'), identified),
+        identified,
+      );
     },
   });
 };

@@ -1,5 +1,5 @@
 /** fmu-gateway://fmus/<sha256>: the model description of an uploaded FMU, as JSON. */
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { describeUploadedFmu } from '../../service/index.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
@@ -18,9 +18,13 @@ export function registerFmuResources(server: McpServer, deps: ToolDeps): void {
       mimeType: 'application/json',
     },
     (uri, vars) =>
-      guardedRead(async () => {
-        const description = await describeUploadedFmu(deps.ctx, single(vars.sha256));
-        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(description.data, null, 2) }] };
-      }, deps.log),
+      guardedRead(
+        async () => {
+          const description = await describeUploadedFmu(deps.ctx, single(vars.sha256));
+          return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(description.data, null, 2) }] };
+        },
+        deps.log,
+        uri.href,
+      ),
   );
 }

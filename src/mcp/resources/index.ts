@@ -1,5 +1,5 @@
 /** Registers every resource template of the server. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { ToolDeps } from '../tools/deps.ts';
 import { registerFmuResources } from './fmus.ts';
 import { registerLibraryResources } from './library.ts';

@@ -1,5 +1,5 @@
 /** fmu-gateway://library/<Name>: the full model description of a built-in model, as JSON. */
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { describeLibraryModel, listLibrary } from '../../service/index.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
@@ -29,9 +29,13 @@ export function registerLibraryResources(server: McpServer, deps: ToolDeps): voi
       mimeType: 'application/json',
     },
     (uri, vars) =>
-      guardedRead(async () => {
-        const description = await describeLibraryModel(deps.ctx, single(vars.name));
-        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(description.data, null, 2) }] };
-      }, deps.log),
+      guardedRead(
+        async () => {
+          const description = await describeLibraryModel(deps.ctx, single(vars.name));
+          return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(description.data, null, 2) }] };
+        },
+        deps.log,
+        uri.href,
+      ),
   );
 }

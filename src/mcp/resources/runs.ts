@@ -1,6 +1,6 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
 import { readFileSync, statSync } from 'node:fs';
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { GatewayError } from '../../errors.ts';
 import { assertRunVisible, readRunResult } from '../../service/index.ts';
 import { remoteRunCsv } from '../../service/forward.ts';
@@ -41,18 +41,22 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
       mimeType: 'text/csv',
     },
     (uri, vars) =>
-      guardedRead(async () => {
-        const runId = single(vars.run_id);
-        // A run this gateway forwarded: its CSV comes from the remote (downloaded once, streamed to disk).
-        const remote = await remoteRunCsv(deps.ctx, runId);
-        if (remote !== undefined) return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: readBounded(remote, runId) }] };
-        if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
-        await assertRunVisible(deps.ctx, runId);
-        const file = readRunResult(deps.ctx, runId);
-        // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts, get_result) beyond what one message should carry.
-        const text = await file.readText(MAX_RESOURCE_BYTES);
-        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text }] };
-      }, deps.log),
+      guardedRead(
+        async () => {
+          const runId = single(vars.run_id);
+          // A run this gateway forwarded: its CSV comes from the remote (downloaded once, streamed to disk).
+          const remote = await remoteRunCsv(deps.ctx, runId);
+          if (remote !== undefined) return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: readBounded(remote, runId) }] };
+          if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
+          await assertRunVisible(deps.ctx, runId);
+          const file = readRunResult(deps.ctx, runId);
+          // OUTPUT_LIMIT_EXCEEDED (with a hint to read it in parts, get_result) beyond what one message should carry.
+          const text = await file.readText(MAX_RESOURCE_BYTES);
+          return { contents: [{ uri: uri.href, mimeType: 'text/csv', text }] };
+        },
+        deps.log,
+        uri.href,
+      ),
   );
 }
 

@@ -20,7 +20,7 @@
  * is written once, in the server instructions, not once per tool, and a field written exactly as
  * by an earlier tool (the error envelope, payment data) says `(as <tool>)`.
  */
-import type { ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ListToolsResult } from '@modelcontextprotocol/server';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

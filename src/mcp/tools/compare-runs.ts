@@ -1,6 +1,6 @@
 /** compare_runs: stored runs side by side (settings that differ, summaries, KPIs), optionally an overlay plot. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
+import type { ContentBlock } from '@modelcontextprotocol/server';
 import { CompareRunsInputSchema, CompareRunsOutputSchema, type CompareRunsSuccess } from '../../schemas/results.ts';
 import { compareRuns } from '../../service/compare-runs.ts';
 import type { ToolDeps } from './deps.ts';

@@ -1,5 +1,5 @@
 /** get_result: a window of a stored run (columns, time range, decimation), paged. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { GetResultInputSchema, GetResultOutputSchema, type GetResultSuccess } from '../../schemas/results.ts';
 import { readRunSlice, type RunSlice } from '../../service/run-slice.ts';
 import type { ToolDeps } from './deps.ts';

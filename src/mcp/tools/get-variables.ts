@@ -1,5 +1,5 @@
 /** get_variables: names, causality, types, start values and units of an FMU's variables. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { GetVariablesInputSchema, GetVariablesOutputSchema, type GetVariablesSuccess } from '../../schemas/variables.ts';
 import { routedGetVariables } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';

@@ -1,5 +1,5 @@
 /** Registers every tool of the server (one file per tool). */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import type { ToolDeps } from './deps.ts';
 import { registerCompareRuns } from './compare-runs.ts';
 import { registerGetResult } from './get-result.ts';

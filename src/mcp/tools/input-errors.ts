@@ -3,24 +3,16 @@
  * `status: "error"`, a stable code (BAD_REQUEST, NOT_FOUND), a message and a hint — never a
  * JSON-RPC -32603 carrying a zod dump, never bare text without a code.
  *
- * Why an interception: the SDK parses the request and the arguments before our handler runs.
- * `arguments: null` (or an array, a string) fails its CallToolRequestSchema inside the protocol
- * layer, which answers -32603 with the zod issues as text; an unknown tool name or arguments that
- * fail the tool's input schema get `isError` with bare text and no structuredContent. The SDK
- * offers no hook there, so we wrap the tools/call handler it installs (through the public
- * setRequestHandler), registered with a lenient request schema through the protocol layer's own
- * setRequestHandler (the Server subclass would re-validate the request first and answer -32602),
- * so that WE see malformed requests first; calls that pass go on to the SDK's handler unchanged.
+ * Why an interception: the SDK checks the request and the arguments before our handler runs.
+ * `arguments: null` (or an array, a string) fails its tools/call wire schema, which it answers
+ * with a JSON-RPC -32602; an unknown tool name is a JSON-RPC error too, and arguments that fail the
+ * tool's input schema get `isError` with bare text and no structuredContent. The SDK's documented
+ * seam for role-specific checks around a request handler is the server's `_wrapHandler` hook
+ * (protected; the Server itself uses it to validate tools/call), so we put ours in front of it for
+ * tools/call (malformed requests are seen by US first; calls that pass go on unchanged) and
+ * tools/list (compacted, see compact-schema.ts).
  */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type CallToolRequest,
-  type CallToolResult,
-  type ListToolsResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCRequest, ListToolsResult, McpServer, RegisteredTool, Result } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { toErrorOutput } from '../../schemas/errors.ts';
@@ -29,10 +21,11 @@ import type { ToolExtra } from '../progress.ts';
 import { compactToolList } from './compact-schema.ts';
 import { failureResult } from './result.ts';
 
-type Handler = (request: never, extra: ToolExtra) => unknown;
+type Handler = (request: JSONRPCRequest, ctx: ToolExtra) => Promise<Result>;
 
-/** Any tools/call request: the method is all the protocol layer checks before our handler runs. */
-const LenientCallRequestSchema = z.object({ method: z.literal('tools/call') }).passthrough();
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 function describeType(v: unknown): string {
   if (v === null) return 'null';
@@ -48,10 +41,11 @@ export async function checkArguments(name: string, schema: unknown, args: unknow
 }
 
 /** A request the SDK's CallToolRequestSchema refuses → why, as a coded result (or undefined when it is fine). */
-function malformedCall(raw: unknown, names: readonly string[]): CallToolResult | undefined {
-  if (CallToolRequestSchema.safeParse(raw).success) return undefined;
-  const params = (raw as { params?: unknown }).params;
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+function malformedCall(raw: JSONRPCRequest, names: readonly string[]): CallToolResult | undefined {
+  const params = raw.params as unknown;
+  if (isPlainObject(params) && typeof params.name === 'string' && (params.arguments === undefined || isPlainObject(params.arguments)))
+    return undefined;
+  if (!isPlainObject(params)) {
     return failureResult(
       toErrorOutput(
         new GatewayError('BAD_REQUEST', `tools/call params must be an object {name, arguments}, got ${describeType(params)}`, {
@@ -105,32 +99,24 @@ export function structureInputErrors(
   toolOf: (name: string) => RegisteredTool | undefined,
   names: () => readonly string[],
 ): () => boolean {
-  const low = server.server;
-  const install = low.setRequestHandler.bind(low) as (schema: unknown, handler: Handler) => void;
+  // The hook is protected in the SDK's types; this is the one place that reaches it.
+  const low = server.server as unknown as { _wrapHandler: (method: string, handler: Handler) => Handler };
+  const sdkWrap = low._wrapHandler.bind(low);
   let wrappedCall = false;
-  const wrapped = (requestSchema: unknown, handler: Handler): void => {
-    if (requestSchema === ListToolsRequestSchema) {
-      const list = handler as unknown as (r: unknown, e: ToolExtra) => Promise<ListToolsResult> | ListToolsResult;
-      install(requestSchema, (async (request: unknown, extra: ToolExtra) => compactToolList(await list(request, extra))) as Handler);
-      return;
-    }
-    if (requestSchema !== CallToolRequestSchema) {
-      install(requestSchema, handler);
-      return;
-    }
+  low._wrapHandler = (method, handler) => {
+    const inner = sdkWrap(method, handler);
+    if (method === 'tools/list') return async (request, ctx) => compactToolList((await inner(request, ctx)) as ListToolsResult);
+    if (method !== 'tools/call') return inner;
     wrappedCall = true;
-    const call = handler as unknown as (r: CallToolRequest, e: ToolExtra) => unknown;
-    const installRaw = Protocol.prototype.setRequestHandler.bind(low) as (schema: unknown, handler: Handler) => void;
-    installRaw(LenientCallRequestSchema, (async (raw: unknown, extra: ToolExtra) => {
-      const malformed = malformedCall(raw, names());
+    return async (request, ctx) => {
+      const malformed = malformedCall(request, names());
       if (malformed !== undefined) return malformed;
-      const request = CallToolRequestSchema.parse(raw);
-      const tool = toolOf(request.params.name);
-      if (tool === undefined) return unknownTool(request.params.name, names());
-      const failure = await checkArguments(request.params.name, tool.inputSchema, request.params.arguments);
-      return failure ?? call(request, extra);
-    }) as Handler);
+      const params = request.params as { name: string; arguments?: Record<string, unknown> };
+      const tool = toolOf(params.name);
+      if (tool === undefined) return unknownTool(params.name, names());
+      const failure = await checkArguments(params.name, tool.inputSchema, params.arguments);
+      return failure ?? inner(request, ctx);
+    };
   };
-  low.setRequestHandler = wrapped as unknown as typeof low.setRequestHandler;
   return () => wrappedCall;
 }

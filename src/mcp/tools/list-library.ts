@@ -1,5 +1,5 @@
 /** list_library: what built-in models exist (the usual first call of a session). */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { ListLibraryInputSchema, ListLibraryOutputSchema, type ListLibrarySuccess } from '../../schemas/library.ts';
 import { routedListLibrary } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';

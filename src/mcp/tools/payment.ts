@@ -4,21 +4,19 @@
  * settlement in the result's `_meta["x402/payment-response"]`, and offering the checkout URL by
  * URL-mode elicitation when the client supports it.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ElicitResultSchema, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { isGatewayError } from '../../errors.ts';
 import { PaymentRequiredSchema } from '../../schemas/errors.ts';
 import { X402_PAYMENT_META, X402_PAYMENT_RESPONSE_META, type X402SettleResponse } from '../../schemas/x402.ts';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+import type { ToolExtra } from '../progress.ts';
 
 /** How long the tool waits for the client to acknowledge the checkout URL before answering. */
 const ELICIT_TIMEOUT_MS = 15_000;
 
 /** The x402 PaymentPayload a client attached to the call, if any. */
 export function x402PaymentOf(extra: ToolExtra): unknown {
-  return extra._meta?.[X402_PAYMENT_META];
+  return extra.mcpReq._meta?.[X402_PAYMENT_META];
 }
 
 export function withSettlement(result: CallToolResult, settlement: X402SettleResponse | undefined): CallToolResult {
@@ -38,21 +36,20 @@ export async function offeringCheckout(server: McpServer, extra: ToolExtra, body
       const payment = PaymentRequiredSchema.safeParse({ ...e.data, status: 'payment_required' });
       if (payment.success) {
         const p = payment.data;
-        await extra
-          .sendRequest(
-            {
-              method: 'elicitation/create',
-              params: {
+        // A 2025-era push request; on a 2026-07-28 call the SDK refuses it (that era asks by an
+        // input_required result), and the payment_required answer carries the same URL.
+        await Promise.resolve()
+          .then(() =>
+            extra.mcpReq.elicitInput(
+              {
                 mode: 'url',
                 elicitationId: p.session_id,
                 url: p.checkout_url,
                 message: `This simulation costs ${p.amount} ${p.currency.toUpperCase()}. Open the checkout page to pay; the agent then redeems the checkout and runs it.`,
               },
-            },
-            ElicitResultSchema,
-            { timeout: ELICIT_TIMEOUT_MS },
+              { timeout: ELICIT_TIMEOUT_MS },
+            ),
           )
-          // Declined, timed out or unsupported after all: the payment_required answer says the same.
           .catch(() => undefined);
       }
     }

@@ -1,5 +1,5 @@
 /** quote: the price of a simulate request, and where to pay when payment is required. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { createQuoteInputSchema, QuoteOutputSchema, type QuoteSuccess } from '../../schemas/payments.ts';
 import { quote } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';

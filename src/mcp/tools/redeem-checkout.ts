@@ -1,5 +1,5 @@
 /** redeem_checkout: a paid checkout session → a single-use payment_token for simulate. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { RedeemCheckoutInputSchema, RedeemCheckoutOutputSchema, type RedeemCheckoutOutput } from '../../schemas/payments.ts';
 import { redeemCheckout } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';

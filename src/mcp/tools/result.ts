@@ -3,7 +3,7 @@
  * the tool's output schema, a short readable text block, and (for errors / payment requests)
  * `isError: true` with the structured data mirrored as JSON text for clients that ignore it.
  */
-import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
 import { toGatewayError } from '../../errors.ts';
 import { toErrorOutput, type ErrorResult, type PaymentRequired } from '../../schemas/errors.ts';
 import { escapeForTextBlock } from '../../text-escape.ts';

@@ -1,6 +1,5 @@
 /** simulate: run an FMU with start values and input signals; small summary inline, full CSV as a resource. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted } from '../../schemas/simulate.ts';
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
@@ -56,7 +55,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             const caller = deps.callerId;
             const x402Payment = x402PaymentOf(extra);
             const res = await simulate(deps.ctx, args, {
-              signal: extra.signal,
+              signal: extra.mcpReq.signal,
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
               ...(caller === undefined ? {} : { callerId: caller }),

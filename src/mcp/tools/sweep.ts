@@ -1,9 +1,8 @@
 /** sweep: a parameter grid over one model; a table of per-run summaries / KPIs, progress per run, an overlay plot. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SweepInputSchema, SweepOutputSchema, type SweepSuccess } from '../../schemas/simulate.ts';
 import { sweepRuns } from '../../service/sweep-runs.ts';
-import type { ToolExtra } from '../progress.ts';
+import { notifyProgress, type ToolExtra } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 
@@ -42,15 +41,9 @@ function render(out: SweepSuccess): string {
 
 /** One progress notification per finished run (when the client sent a progressToken). */
 function perRunProgress(extra: ToolExtra): ((done: number, total: number) => void) | undefined {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return undefined;
+  if (extra.mcpReq._meta?.progressToken === undefined) return undefined;
   return (done, total) => {
-    extra
-      .sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken: token, progress: done, total, message: `${done} of ${total} runs finished` },
-      })
-      .catch(() => undefined);
+    notifyProgress(extra, done, total, `${done} of ${total} runs finished`);
   };
 }
 
@@ -70,7 +63,7 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
       guarded(async () => {
         const onRunDone = perRunProgress(extra);
         const res = await sweepRuns(deps.ctx, args, {
-          signal: extra.signal,
+          signal: extra.mcpReq.signal,
           ...(onRunDone === undefined ? {} : { onRunDone }),
           ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
         });

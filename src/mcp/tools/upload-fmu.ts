@@ -1,5 +1,5 @@
 /** upload_fmu: store the agent's own FMU by content and report what it is. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { UploadFmuInputSchema, UploadFmuOutputSchema, type UploadFmuSuccess } from '../../schemas/upload.ts';
 import { routedUploadFmu } from '../../service/index.ts';
 import type { ToolDeps } from './deps.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { FastifyPluginAsync } from 'fastify';
 import { DISCARD_LINGER_MS } from '../../../src/http/body.ts';
 import { createMcpEndpoint } from '../../../src/http/mcp-endpoint.ts';

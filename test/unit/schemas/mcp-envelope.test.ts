@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { GatewayError } from '../../../src/errors.ts';
 import { toErrorOutput } from '../../../src/schemas/errors.ts';
 import { SimulateInputSchema, SimulateOutputSchema } from '../../../src/schemas/simulate.ts';
