@@ -3,10 +3,11 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { ToolDeps } from '../tools/deps.ts';
 import { registerFmuResources } from './fmus.ts';
 import { registerLibraryResources } from './library.ts';
-import { registerRunResources } from './runs.ts';
+import { registerRunFileResources, registerRunResources } from './runs.ts';
 
 export function registerResources(server: McpServer, deps: ToolDeps): void {
   registerLibraryResources(server, deps);
   registerFmuResources(server, deps);
   registerRunResources(server, deps);
+  registerRunFileResources(server, deps);
 }

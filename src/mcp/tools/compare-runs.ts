@@ -1,4 +1,5 @@
 /** compare_runs: stored runs side by side (settings that differ, summaries, KPIs), optionally an overlay plot. */
+import { MCP_PLOT_SIZE } from '../../report/chart.ts';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import type { ContentBlock } from '@modelcontextprotocol/server';
 import { CompareRunsInputSchema, CompareRunsOutputSchema, type CompareRunsSuccess } from '../../schemas/results.ts';
@@ -36,7 +37,7 @@ export function registerCompareRuns(server: McpServer, deps: ToolDeps): Register
     },
     (args) =>
       guarded(async () => {
-        const res = await compareRuns(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId });
+        const res = await compareRuns(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId }, MCP_PLOT_SIZE);
         const blocks: ContentBlock[] = [];
         if (res.plotPng !== undefined) blocks.push({ type: 'image', data: res.plotPng.toString('base64'), mimeType: 'image/png' });
         return okResult(res.output, render(res.output), blocks);
