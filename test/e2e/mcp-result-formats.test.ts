@@ -51,9 +51,7 @@ describe('result files and plots over MCP', { timeout: 400_000 }, () => {
       assert.ok(s.total_rows > 1000);
       const link = (r.content as Block[]).find((b) => b.type === 'resource_link');
       assert.equal(link?.uri, s.resource_uri);
-      const t0 = Date.now();
       const read = await gw.client.readResource({ uri: s.resource_uri }, SLOW);
-      process.stderr.write(`read ${format}: ${Date.now() - t0} ms\n`);
       const content = read.contents[0] as { blob?: string; mimeType?: string };
       assert.ok(content.blob !== undefined, 'binary contents');
       const bytes = Buffer.from(content.blob, 'base64');

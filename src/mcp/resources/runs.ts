@@ -1,5 +1,7 @@
 /** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call; result.mat / .parquet / .arrow: the same as files. */
 import { readFileSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { GatewayError } from '../../errors.ts';
 import { RESULT_MEDIA_TYPES } from '../../schemas/result-formats.ts';
@@ -62,19 +64,22 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
 }
 
 /** The bytes of a stream, OUTPUT_LIMIT_EXCEEDED (without reading on) past `max`. */
-async function drainBounded(stream: NodeJS.ReadableStream & { destroy(): void }, runId: string, max: number): Promise<Buffer> {
+async function drainBounded(stream: NodeJS.ReadableStream, runId: string, max: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let bytes = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer | Uint8Array | string>) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-      bytes += b.byteLength;
-      if (bytes > max) throw tooLarge(runId, bytes, max);
-      parts.push(b);
-    }
-  } finally {
-    stream.destroy();
-  }
+  // pipeline into a collecting sink (the way the CLI writes files), which ends and fails with the source.
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer | Uint8Array | string, _enc, done) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+        bytes += b.byteLength;
+        if (bytes > max) return done(tooLarge(runId, bytes, max));
+        parts.push(b);
+        done();
+      },
+    }),
+  );
   return Buffer.concat(parts);
 }
 
