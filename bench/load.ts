@@ -17,6 +17,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { createGatewayContext as CreateGatewayContext } from '../src/cli/gateway-context.ts';
+import type { loadConfig as LoadConfig } from '../src/config.ts';
+import type { simulate as Simulate } from '../src/service/simulate.ts';
 
 const { values: args } = parseArgs({
   options: { seconds: { type: 'string', default: '4' }, root: { type: 'string' }, quick: { type: 'boolean', default: false } },
@@ -64,15 +67,15 @@ interface Cell {
 }
 
 /** `concurrency` clients for SECONDS, keys taken in turn; 503s wait their Retry-After. */
-async function drive(base: string, keys: string[], concurrency: number, withHealth: boolean): Promise<Cell> {
+async function drive(base: string, keys: string[], concurrency: number, withHealth: boolean, requests = Infinity): Promise<Cell> {
   const latencies: number[] = [];
   let busy = 0;
   let errors = 0;
   let firstError: string | undefined;
   let next = 0;
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + (Number.isFinite(requests) ? 600_000 : SECONDS * 1000);
   const client = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (performance.now() < end && next < requests) {
       const key = keys[next++ % keys.length] as string;
       const t = performance.now();
       try {
@@ -135,9 +138,9 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
 async function inProcess(): Promise<{ p50: number; perSecond: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-load-inproc-'));
   const imp = (p: string) => import(pathToFileURL(join(ROOT, p)).href);
-  const { loadConfig } = (await imp('src/config.ts')) as typeof import('../src/config.ts');
-  const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as typeof import('../src/cli/gateway-context.ts');
-  const { simulate } = (await imp('src/service/simulate.ts')) as typeof import('../src/service/simulate.ts');
+  const { loadConfig } = (await imp('src/config.ts')) as { loadConfig: typeof LoadConfig };
+  const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as { createGatewayContext: typeof CreateGatewayContext };
+  const { simulate } = (await imp('src/service/simulate.ts')) as { simulate: typeof Simulate };
   const gw = createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
   try {
     await sleep(1500); // workers start
@@ -204,12 +207,13 @@ try {
     const r = await fetch(`${base}/keys`, { method: 'POST' });
     keys.push(((await r.json()) as { key: string }).key);
   }
-  // Warm: the FMU unpacked and cached, the first workers bound.
-  await drive(base, keys.slice(0, 1), 2, false);
 
   const cells: Cell[] = [];
   console.log('\nkeys  conc   req/s   p50 ms   p95 ms   503s  errors  /health p99');
   for (const k of KEY_COUNTS) {
+    // Steady state of k active callers: each has run once before measuring (a caller's first run
+    // on an FMU starts its worker; afterwards it finds it warm while it stays active).
+    await drive(base, keys.slice(0, k), Math.min(8, k), false, k);
     for (const c of CONCURRENCY) {
       const cell = await drive(base, keys.slice(0, k), c, c === Math.max(...CONCURRENCY));
       cells.push(cell);

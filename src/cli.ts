@@ -15,8 +15,9 @@ Usage:
       [--input in.csv] [--interface CS|ME] [--solver euler|rk45|bdf] [--fixed-step H] [--tolerance R]
       [--fmi-version 2.0|3.0] [--csv out.csv | --json]
   fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set k=1,2,3 --set c=0.1:0.5:5 [--json]
-  fmu-gateway run <file.fmu | msl:Name> --auto [--quote] [--payment-token T] [--out DIR]
-                                                     run here or on FMU_GATEWAY_URL; save CSV, JSON, PNG
+  fmu-gateway run [<file.fmu | msl:Name> | --fmu F] --auto [--config F.json] [--quote] [--payment-token T] [--out DIR]
+                                                     on FMU_GATEWAY_URL, a local serve or here; save CSV, JSON, PNG
+  fmu-gateway redeem SESSION_ID                      a paid checkout → its payment token (for run --payment-token)
   fmu-gateway mcp                                    MCP server over stdio
   fmu-gateway serve [--port 8000] [--host 127.0.0.1] MCP (Streamable HTTP at /mcp) + REST API
   fmu-gateway doctor                                 check the C compiler and the worker sandbox
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, CommandModule> = {
   simulate: async () => (await import('./cli/simulate.ts')).runSimulateCommand,
   sweep: async () => (await import('./cli/sweep.ts')).runSweepCommand,
   run: async () => (await import('./cli/run.ts')).runRunCommand,
+  redeem: async () => (await import('./cli/redeem.ts')).runRedeemCommand,
   mcp: async () => (await import('./cli/mcp.ts')).runMcpCommand,
   serve: async () => (await import('./cli/serve.ts')).runServeCommand,
   doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,

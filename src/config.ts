@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   FMU_GATEWAY_URL: z.string().url().optional(),
   FMU_GATEWAY_API_KEY: z.string().optional(),
   FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Where `run --auto` looks for a local `serve` (default http://127.0.0.1:8000, as the original's quick start). */
+  FMU_GATEWAY_LOCAL_URL: z.string().url().optional(),
   FMU_GATEWAY_DB_PATH: z.string().optional(),
   FMU_GATEWAY_DATA_DIR: z.string().optional(),
   FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
@@ -28,6 +30,13 @@ const EnvSchema = z.object({
   FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
   /** How long such a worker waits for its key's next run. */
   FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
+  /** Compilers of sources-only FMUs running at once (others wait COMPILE_QUEUE_TIMEOUT_SECONDS). */
+  COMPILE_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  /** Compiles one key may have running or waiting. */
+  COMPILE_PER_KEY: z.coerce.number().int().positive().default(1),
+  COMPILE_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Memory of one compile, all its processes (a memory cgroup where possible, else rlimits). */
+  COMPILE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
   SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
   SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
   MAX_FMU_MB: z.coerce.number().positive().default(200),
@@ -62,6 +71,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   // Accounts and retention (hosted gateway).
   RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
+  USAGE_RETENTION_DAYS: z.coerce.number().positive().default(90),
   KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
   MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
@@ -70,7 +80,13 @@ const EnvSchema = z.object({
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
-  readonly remote: { readonly url?: string; readonly apiKey?: string; readonly timeoutSeconds: number };
+  readonly remote: {
+    readonly url?: string;
+    readonly apiKey?: string;
+    readonly timeoutSeconds: number;
+    /** Where `run --auto` probes for a local serve (FMU_GATEWAY_LOCAL_URL); default http://127.0.0.1:8000. */
+    readonly localUrl?: string;
+  };
   readonly dataDir: string;
   /** Per-user settings kept between CLI runs (remembered API keys of remote gateways). */
   readonly configDir: string;
@@ -98,6 +114,8 @@ export interface Config {
     readonly idleWorkers: number;
     readonly lingerMs: number;
   };
+  /** Limits on compiling sources-only FMUs (src/fmi/source-build-limit.ts). */
+  readonly compile: { readonly concurrency: number; readonly perKey: number; readonly queueTimeoutMs: number; readonly memoryMb: number };
   readonly stripe: {
     readonly enabled: boolean;
     readonly secretKey?: string;
@@ -129,6 +147,8 @@ export interface Config {
   readonly accounts: {
     /** Run results and unused uploads older than this are deleted by the retention sweep. */
     readonly resultTtlHours: number;
+    /** Usage records older than this roll up into per-day totals (all-time totals are kept). */
+    readonly usageRetentionDays: number;
     /** Disk a key may hold (uploads + results), bytes; 0 = no limit. */
     readonly diskQuotaBytes: number;
     /** Who may use /mcp without a key: loopback clients only (default), anyone, or no one. */
@@ -147,7 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
   return Object.freeze({
     mode: e.FMU_GATEWAY_MODE,
-    remote: { url: e.FMU_GATEWAY_URL, apiKey: e.FMU_GATEWAY_API_KEY, timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS },
+    remote: {
+      url: e.FMU_GATEWAY_URL,
+      apiKey: e.FMU_GATEWAY_API_KEY,
+      timeoutSeconds: e.FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS,
+      ...(e.FMU_GATEWAY_LOCAL_URL === undefined ? {} : { localUrl: e.FMU_GATEWAY_LOCAL_URL }),
+    },
     dataDir,
     configDir: resolve(e.FMU_GATEWAY_CONFIG_DIR ?? join(homedir(), '.config', 'fmu-gateway')),
     cacheDir: resolve(e.FMU_GATEWAY_CACHE_DIR ?? `${dataDir}/cache`),
@@ -165,6 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxModelDescriptionBytes: Math.floor(e.MAX_MODEL_DESCRIPTION_MB * 1024 * 1024),
     },
     pool: poolConfig(e),
+    compile: {
+      concurrency: e.COMPILE_CONCURRENCY,
+      perKey: e.COMPILE_PER_KEY,
+      queueTimeoutMs: e.COMPILE_QUEUE_TIMEOUT_SECONDS * 1000,
+      memoryMb: e.COMPILE_MEMORY_MB,
+    },
     stripe: {
       enabled: e.STRIPE_ENABLED,
       secretKey: e.STRIPE_SECRET_KEY,
@@ -190,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL,
     accounts: {
       resultTtlHours: e.RESULT_TTL_HOURS,
+      usageRetentionDays: e.USAGE_RETENTION_DAYS,
       diskQuotaBytes: Math.round(e.KEY_DISK_QUOTA_MB * 1024 * 1024),
       mcpAnonymous: e.MCP_ANONYMOUS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   /** A stored or just-written columnar result file fails its checks (src/store/result-file-reader.ts). */
   'RESULT_CORRUPT',
   'SANDBOX_UNAVAILABLE',
+  /** A worker process could not start (data: module, path tried, stderr). */
+  'WORKER_START_FAILED',
   'QUEUE_FULL',
   /** Admission control refused the request at once (503 + Retry-After): too many in flight for this caller or in total. */
   'SERVER_BUSY',
@@ -44,6 +46,7 @@ export const ERROR_CODES = [
   'CHECKOUT_EXPIRED',
   'WEBHOOK_SIGNATURE_INVALID',
   'PAYMENT_PROVIDER_ERROR',
+  'PAYMENT_PROVIDER_UNAVAILABLE',
   'NOT_FOUND',
   'UNAUTHORIZED',
   'QUOTA_EXCEEDED',

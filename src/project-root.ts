@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPackaged, sourceStamp } from '../bin/source-stamp.js';
 
 function findRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
@@ -22,3 +23,22 @@ function findRoot(start: string): string {
 }
 
 export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** Where `npm run build` puts the worker bundle and the FMU parsing thread's bundle. */
+export const RUNNER_BUILD_DIR = join(PROJECT_ROOT, 'build', 'runner');
+
+/**
+ * `build/runner/<file>` when it matches the sources (the stamp the build recorded in
+ * worker-stamp.json), or always in an installed package (no sources to be newer); else undefined.
+ */
+export function freshRunnerBundle(file: string): string | undefined {
+  const path = join(RUNNER_BUILD_DIR, file);
+  if (!existsSync(path)) return undefined;
+  if (isPackaged(PROJECT_ROOT)) return path;
+  try {
+    const built = (JSON.parse(readFileSync(join(RUNNER_BUILD_DIR, 'worker-stamp.json'), 'utf8')) as { stamp?: string }).stamp;
+    return built === sourceStamp(PROJECT_ROOT) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}

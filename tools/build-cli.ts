@@ -36,11 +36,11 @@ export function buildCli(): string {
     format: 'esm',
     target: 'node20',
     outdir: tmp,
-    // Loaded from node_modules at run time: native addons (koffi, resvg, sqlite3 finds its .node
-    // file from its own __filename), packages that serve their own files through __dirname
+    // Loaded from node_modules at run time: native addons (koffi, resvg, libsql finds its
+    // platform package from its own location), packages that serve their own files through __dirname
     // (@fastify/swagger-ui's assets), the bundler itself, apache-arrow (large, export only) and
     // parquet-wasm (an optional dependency that loads its .wasm file beside itself).
-    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'sqlite3', '@fastify/swagger-ui', 'apache-arrow', 'parquet-wasm'],
+    external: ['koffi', '@resvg/resvg-js', 'esbuild', 'tsx', 'tsx/*', 'libsql', '@fastify/swagger-ui', 'apache-arrow', 'parquet-wasm'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
@@ -50,9 +50,34 @@ export function buildCli(): string {
   return join(outDir, 'cli.mjs');
 }
 
+/**
+ * tools/build-library.ts as plain JavaScript (build/tools/build-library.mjs), for an installed
+ * package: it compiles the library's C (shipped in library/) where no prebuilt FMU fits the
+ * machine, with only the package's runtime dependencies (no tsx, no TypeScript).
+ */
+export function buildLibraryTool(): string {
+  const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  const out = join(root, 'build', 'tools', 'build-library.mjs');
+  const tmp = `${out}.${process.pid}.tmp`;
+  mkdirSync(join(root, 'build', 'tools'), { recursive: true });
+  esbuild.buildSync({
+    entryPoints: [join(root, 'tools', 'build-library.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: tmp,
+    packages: 'external',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  renameSync(tmp, out);
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    process.stderr.write(`cli bundle: ${buildCli()}\nworker bundle: ${prebuildWorkerBundle()}\n`);
+    process.stderr.write(`cli bundle: ${buildCli()}\nworker bundle: ${prebuildWorkerBundle()}\nlibrary tool: ${buildLibraryTool()}\n`);
   } catch (e) {
     // --if-possible (npm install): the launcher runs the sources through tsx without a bundle.
     process.stderr.write(`bundling failed: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -11,16 +11,18 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError, toGatewayError } from '../src/errors.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { COMPILER_HINT, LIBRARY_DIR, adapterFiles, buildFmu, findCCompiler, normalizeModel } from './fmu-builder.ts';
 import type { ModelSpec } from './fmu-builder.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The package root (not this file's folder: this module also runs bundled, from build/tools/).
+const ROOT = `${PROJECT_ROOT}${sep}`;
 export const DEFAULT_OUT_DIR = join(ROOT, 'build', 'library');
 const MODELS_DIR = join(LIBRARY_DIR, 'models');
-const BUILDER_DIR = fileURLToPath(new URL('./fmu-builder/', import.meta.url));
+const BUILDER_DIR = join(ROOT, 'tools', 'fmu-builder');
 
 export interface CatalogVariable {
   name: string;
@@ -76,12 +78,14 @@ async function sharedSourcesHash(): Promise<string> {
     ...adapterFiles('3.0').cFiles,
     ...adapterFiles('3.0').headers,
     ...adapterFiles('3.0').fmiHeaders,
-    fileURLToPath(new URL('./fmu-builder.ts', import.meta.url)),
-    ...(await readdir(BUILDER_DIR))
+    join(ROOT, 'tools', 'fmu-builder.ts'),
+    // An installed package has the builder only bundled (build/tools/): its hash then differs
+    // from the shipped catalog's, which only matters when it rebuilds anyway.
+    ...(existsSync(BUILDER_DIR) ? await readdir(BUILDER_DIR) : [])
       .filter((f) => f.endsWith('.ts'))
       .sort()
       .map((f) => join(BUILDER_DIR, f)),
-  ];
+  ].filter((f) => existsSync(f));
   for (const f of [...new Set(files)]) h.update(f.slice(ROOT.length)).update(await readFile(f));
   return h.digest('hex');
 }

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../src/errors.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { generateHeader, generateTables } from './fmu-builder/c-gen.ts';
 import { compileSharedLibrary } from './fmu-builder/compiler.ts';
 import { normalizeModel } from './fmu-builder/model-spec.ts';
@@ -20,7 +20,8 @@ export { findCCompiler, COMPILER_HINT } from './fmu-builder/compiler.ts';
 export { ModelSpecSchema, normalizeModel } from './fmu-builder/model-spec.ts';
 export type { ModelSpec, NormModel } from './fmu-builder/model-spec.ts';
 
-export const LIBRARY_DIR = fileURLToPath(new URL('../library/', import.meta.url));
+// From the package root, not this file: the builder also runs bundled (build/tools/build-library.mjs).
+export const LIBRARY_DIR = `${join(PROJECT_ROOT, 'library')}/`;
 const INCLUDE_DIR = join(LIBRARY_DIR, 'include');
 /** Our FMI 2.0 / 3.0 headers under the standard names: on every build's include path, never shipped in sources/. */
 export const FMI_HEADERS_DIR = join(INCLUDE_DIR, 'fmi');

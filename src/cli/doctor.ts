@@ -20,6 +20,8 @@ import { loadConfig } from '../config.ts';
 import { createRemoteClient } from '../remote/index.ts';
 import type { RemoteStatus } from '../schemas/remote.ts';
 import { remoteStatus } from '../service/remote-status.ts';
+import { libraryAvailability } from '../library/availability.ts';
+import { workerRuntime } from '../runner/worker-bundle.ts';
 
 const DOCTOR_MEMORY_MB = 512;
 
@@ -117,16 +119,27 @@ export async function runDoctorCommand(argv: string[]): Promise<number> {
       (e: unknown) => `missing (${toGatewayError(e).message})`,
     );
     const report = await liveChecks(dir);
+    // The built-in msl: models: prebuilt binaries for this platform, or what building them needs.
+    const library = libraryAvailability(undefined, compiler.startsWith('missing') ? false : compiler);
+    let worker: string;
+    try {
+      const rt = workerRuntime();
+      worker = `${rt.nodeArgs.at(-1) ?? ''} (files bound from ${rt.source})`;
+    } catch (e) {
+      worker = `cannot start: ${toGatewayError(e).message}`;
+    }
     // FMU_GATEWAY_URL (modes remote / auto): does the remote gateway answer?
     const config = loadConfig();
     const client = createRemoteClient(config);
     const remote = await remoteStatus({ config, ...(client !== undefined ? { remote: client } : {}) }, 10_000);
     await client?.close();
     if (values.json === true) {
-      process.stdout.write(`${JSON.stringify({ compiler, tools, ...report, remote }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ compiler, library, worker, tools, ...report, remote }, null, 2)}\n`);
     } else {
       const lines = [
         `C compiler: ${compiler}`,
+        `built-in library (msl:): ${library.ready ? 'ready' : 'NOT ready'}: ${library.detail}`,
+        `worker: ${worker}`,
         `isolation: ${report.level}`,
         `tools: bwrap ${tools.bwrap ?? 'missing'}, prlimit ${tools.prlimit ?? 'missing'}, setpriv ${tools.setpriv ?? 'missing'}`,
         `features: ${report.features.join(', ')}`,

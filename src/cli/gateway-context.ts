@@ -10,7 +10,9 @@ import type { Config } from '../config.ts';
 import { openFmuAsync, startParseThread } from '../fmi/archive-async.ts';
 import { ensureBinary } from '../fmi/source-build.ts';
 import { createCatalog } from '../library/catalog.ts';
+import { createCompileLimiter } from '../fmi/source-build-limit.ts';
 import { createAdmission } from '../runner/admission.ts';
+import { createMemoryLimiter, type MemoryLimiter } from '../runner/memory-limit.ts';
 import { createWorkerPool } from '../runner/pool.ts';
 import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.ts';
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
@@ -111,10 +113,27 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   const remote = createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;
   if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
+  // Memory cgroups for compiles, made on the first compile (none for a server that never compiles).
+  let compileMemory: MemoryLimiter | undefined;
   if (opts.compileSources !== false) {
+    // One compiler at a time by default, a per-key bound, memory bounded like a worker's.
+    const limiter = createCompileLimiter({
+      maxConcurrent: config.compile.concurrency,
+      maxPerCaller: config.compile.perKey,
+      queueTimeoutMs: config.compile.queueTimeoutMs,
+      memoryMb: config.compile.memoryMb,
+      memory: { createGroup: (name, bytes) => (compileMemory ??= createMemoryLimiter()).createGroup(name, bytes) },
+    });
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    ctx.ensureBinary = async (fmu, iface, build) =>
-      (await ensureBinary(fmu, iface, { cacheDir: config.cacheDir, ...(build === undefined ? {} : { build }) })).path;
+    ctx.ensureBinary = async (fmu, iface, build, callerId) =>
+      (
+        await ensureBinary(fmu, iface, {
+          cacheDir: config.cacheDir,
+          limiter,
+          ...(build === undefined ? {} : { build }),
+          ...(callerId === undefined ? {} : { callerId }),
+        })
+      ).path;
   }
   const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
@@ -123,6 +142,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     warmUp: () => void getPool(),
     close: async () => {
       await pool?.close();
+      compileMemory?.close();
       await remote?.close();
       await payments.close();
     },

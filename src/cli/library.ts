@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
+import { libraryAvailability } from '../library/availability.ts';
 import { createCatalog } from '../library/catalog.ts';
 import { listLibrary } from '../service/list-library.ts';
 import { createLocalContext } from './local-context.ts';
@@ -52,5 +53,8 @@ export async function runLibraryCommand(argv: string[]): Promise<number> {
   ]);
   process.stdout.write(renderTable(['id', 'interfaces', 'FMI', 'tags', 'description'], rows));
   process.stdout.write(`\n${result.total} model(s). Next: fmu-gateway info <id>, fmu-gateway simulate <id>\n`);
+  // Listed from the catalog, but runnable only with binaries for this machine: say what is missing.
+  const availability = libraryAvailability();
+  if (!availability.ready) process.stderr.write(`note: the built-in models cannot run here yet: ${availability.detail}\n`);
   return 0;
 }

@@ -82,8 +82,10 @@ export function simulateRequestFromOptions(
   fmuId: string,
   values: SimulationOptionValues,
   extra: Record<string, unknown> = {},
+  /** Fields beneath the options (run --config): an option given on the command line wins. */
+  defaults: Record<string, unknown> = {},
 ): SimulateInput {
-  const raw = {
+  const fromOptions: Record<string, unknown> = {
     fmu_id: fmuId,
     start_time: parseNumberOption('start-time', values['start-time']),
     stop_time: parseNumberOption('stop', values.stop),
@@ -99,6 +101,8 @@ export function simulateRequestFromOptions(
     kpis: values.kpi,
     ...extra,
   };
+  const raw: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(fromOptions)) if (v !== undefined) raw[k] = v;
   const schema = createSimulateInputSchema(config.limits);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw invalidArguments('simulate', schema, parsed.error);

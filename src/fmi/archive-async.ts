@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.ts';
 import { GatewayError } from '../errors.ts';
-import { PROJECT_ROOT } from '../project-root.ts';
+import { freshRunnerBundle, PROJECT_ROOT } from '../project-root.ts';
 import type { ModelVariable } from '../schemas/model-description.ts';
 import type { FmuSource, OpenFmuOptions } from './archive.ts';
 import { COMPLETION_MARKER, openFmu } from './archive.ts';
@@ -105,12 +105,14 @@ function send(m: ThreadRequest): void {
 
 function startThread(): Worker {
   threadReady = false;
-  const w = new Worker(BOOT, {
-    eval: true,
+  // The bundle built with the worker's (an installed package has only that), else the sources through tsx.
+  const bundled = freshRunnerBundle('archive-thread.mjs');
+  const w = new Worker(bundled !== undefined ? pathToFileURL(bundled) : BOOT, {
+    eval: bundled === undefined,
     // Not the parent's flags: `--input-type=module` would turn this CommonJS boot script into ESM.
     execArgv: [],
     workerData: {
-      tsx: import.meta.resolve('tsx/esm/api'),
+      tsx: bundled === undefined ? import.meta.resolve('tsx/esm/api') : '',
       entry: pathToFileURL(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts')).href,
     },
     resourceLimits: { maxOldGenerationSizeMb: PARSE_THREAD_HEAP_MB },

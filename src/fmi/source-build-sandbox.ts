@@ -96,6 +96,8 @@ export function compileCommand(
   cmd: string,
   args: readonly string[],
   spec: CompileSandboxSpec,
+  /** Memory rlimits of the compile (default: data 4 GiB, no address-space limit). */
+  limits: { dataMb?: number; addressSpaceMb?: number } = {},
 ): { command: string; args: string[]; env?: Record<string, string> } {
   const bwrap = findTool('bwrap');
   if (process.platform !== 'linux' || bwrap === undefined || !bwrapWorks(bwrap)) return { command: cmd, args: [...args] };
@@ -103,7 +105,10 @@ export function compileCommand(
   const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', TMPDIR: '/tmp', HOME: '/tmp' };
   let argv = [bwrap, ...bwrapArgs(spec), '--', cmd, ...args];
   const prlimit = findTool('prlimit');
-  if (prlimit !== undefined) argv = [prlimit, `--data=${COMPILER_DATA_MB * 1024 * 1024}`, '--core=0', '--', ...argv];
+  if (prlimit !== undefined) {
+    const as = limits.addressSpaceMb === undefined ? [] : [`--as=${limits.addressSpaceMb * 1024 * 1024}`];
+    argv = [prlimit, `--data=${(limits.dataMb ?? COMPILER_DATA_MB) * 1024 * 1024}`, ...as, '--core=0', '--', ...argv];
+  }
   const [command, ...rest] = argv as [string, ...string[]];
   return { command, args: rest, env };
 }

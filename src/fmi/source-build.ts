@@ -16,6 +16,7 @@ import { fmi2SourceFiles, parseXmlTree } from './model-description.ts';
 import type { OpenedFmu } from './opened-fmu.ts';
 import { currentPlatform, findBinary, modelIdentifierOf, platformFolder } from './platform.ts';
 import { readBuildDescription } from './source-build-description.ts';
+import type { CompileLimiter, CompileSlot } from './source-build-limit.ts';
 import { compileCommand, resolveCommand } from './source-build-sandbox.ts';
 import { resolveInside } from './safe-path.ts';
 import { FMI_HEADERS_DIR, prefixAliases, type UserCompileOptions } from './source-build-options.ts';
@@ -33,6 +34,10 @@ export interface EnsureBinaryOptions {
    * source-build-options.ts. They change the binary, so a build with options has its own cache entry.
    */
   build?: UserCompileOptions;
+  /** Global and per-caller limits on compiles, and their memory (source-build-limit.ts). */
+  limiter?: CompileLimiter;
+  /** Who asked (an API key), for the per-caller compile limit. */
+  callerId?: string;
 }
 
 export interface EnsuredBinary {
@@ -198,7 +203,14 @@ function checkExports(names: ReadonlySet<string> | undefined, fmiVersion: '2.0' 
   );
 }
 
-async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryOptions, outFile: string, buildRoot: string): Promise<void> {
+async function compile(
+  fmu: OpenedFmu,
+  iface: InterfaceKind,
+  opts: EnsureBinaryOptions,
+  outFile: string,
+  buildRoot: string,
+  slot: CompileSlot | undefined,
+): Promise<void> {
   const plan = planBuild(fmu, iface, opts.build);
   mkdirSync(buildRoot, { recursive: true });
   const tmp = mkdtempSync(join(buildRoot, '.tmp-'));
@@ -228,22 +240,50 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
     const ccPath = resolveCommand(cc);
     const runCompiler = async (extra: readonly string[]): Promise<void> => {
       const argv = [...args, ...extra];
+      const group = slot?.group;
       const sandboxed =
         ccPath === undefined
           ? undefined
-          : compileCommand(ccPath, argv, {
-              readOnly: [
-                join(fmu.unpackedDir, 'sources'),
-                ...(opts.includeDirs ?? []).map((d) => resolve(d)),
-                FMI_HEADERS_DIR,
-                ...(ccPath.startsWith('/usr/') ? [] : [ccPath]),
-              ],
-              writable: tmp,
-            });
+          : compileCommand(
+              ccPath,
+              argv,
+              {
+                readOnly: [
+                  join(fmu.unpackedDir, 'sources'),
+                  ...(opts.includeDirs ?? []).map((d) => resolve(d)),
+                  FMI_HEADERS_DIR,
+                  ...(ccPath.startsWith('/usr/') ? [] : [ccPath]),
+                ],
+                writable: tmp,
+              },
+              // A memory cgroup bounds every kind of memory; without one, the rlimits do what they can.
+              slot === undefined
+                ? {}
+                : group !== undefined
+                  ? { dataMb: slot.memoryMb }
+                  : { dataMb: slot.memoryMb, addressSpaceMb: slot.memoryMb + 256 },
+            );
+      // The launcher enters the compile's memory group before anything of the compiler runs.
+      const launch =
+        sandboxed === undefined || group === undefined
+          ? sandboxed
+          : {
+              ...sandboxed,
+              command: '/bin/sh',
+              args: ['-c', 'echo $$ > "$0" && exec "$@"', group.procsFile, sandboxed.command, ...sandboxed.args],
+            };
       const r =
-        sandboxed === undefined
+        launch === undefined
           ? { code: null, out: '', timedOut: false, missing: true }
-          : await run(sandboxed.command, sandboxed.args, tmp, timeoutMs, sandboxed.env);
+          : await run(launch.command, launch.args, tmp, timeoutMs, launch.env);
+      if (group !== undefined && group.oomKills() > 0) {
+        throw compileFailed(
+          `compiling ${fmu.modelDescription.model_name} went past the compiler's memory limit of ${slot?.memoryMb} MiB and was stopped`,
+          {
+            memory_limit_mb: slot?.memoryMb,
+          },
+        );
+      }
       if (r.missing) {
         throw new GatewayError(
           'COMPILER_MISSING',
@@ -263,13 +303,16 @@ async function compile(fmu: OpenedFmu, iface: InterfaceKind, opts: EnsureBinaryO
         // The FMI headers are on the path; a header still missing usually lives in a subfolder of sources/.
         const hint = /No such file or directory/.test(r.out)
           ? '\nA header was not found: if the FMU keeps headers in a folder of sources/, pass it in compile_options.include_dirs when uploading.'
-          : '';
+          : /out of memory|virtual memory exhausted|Killed signal/.test(r.out) && slot !== undefined
+            ? `\nThe compiler's memory is limited to ${slot.memoryMb} MiB (COMPILE_MEMORY_MB).`
+            : '';
         throw compileFailed(
           `compiling ${fmu.modelDescription.model_name} (${iface}) from sources failed (exit ${r.code ?? '?'}):\n${lines.join('\n')}${hint}`,
           {
             compiler: cc,
             exit_code: r.code,
             output: lines,
+            ...(slot === undefined ? {} : { memory_limit_mb: slot.memoryMb }),
           },
         );
       }
@@ -325,7 +368,17 @@ export async function ensureBinary(fmu: OpenedFmu, iface: InterfaceKind, opts: E
   if (existsSync(outFile)) return { path: outFile, origin: 'cache' };
   const pending = inFlight.get(outFile);
   if (pending) return pending;
-  const job = compile(fmu, iface, opts, outFile, buildRoot).then((): EnsuredBinary => ({ path: outFile, origin: 'compiled' }));
+  const job = (async (): Promise<EnsuredBinary> => {
+    // Our turn at the compiler (global and per-caller limits); the bytes may be there by then.
+    const slot = await opts.limiter?.acquire(opts.callerId);
+    try {
+      if (existsSync(outFile)) return { path: outFile, origin: 'cache' };
+      await compile(fmu, iface, opts, outFile, buildRoot, slot);
+      return { path: outFile, origin: 'compiled' };
+    } finally {
+      slot?.release();
+    }
+  })();
   inFlight.set(outFile, job);
   try {
     return await job;

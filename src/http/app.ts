@@ -76,7 +76,7 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
               hint: 'Wait and retry (see the retry-after header).',
             }),
         });
-        await registerDocs(app, ctx.config.publicBaseUrl);
+        await registerDocs(app, ctx.config.publicBaseUrl, ctx.catalog);
         for (const group of [...ROUTE_GROUPS, ...(opts.extraRoutes ?? [])]) await app.register(group, deps);
       },
     },

@@ -35,11 +35,12 @@ export function isLocalClient(req: FastifyRequest): boolean {
  * count: many honest callers behind one address (a proxy, a NAT) are not limited by it.
  */
 export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000) {
-  let windowStart = Date.now();
+  let windowStart = Number.NEGATIVE_INFINITY;
   let counts = new Map<string, number>();
   const roll = (now: number) => {
-    if (now - windowStart >= windowMs) {
-      windowStart = now - ((now - windowStart) % windowMs);
+    // A window starts at the first request after the previous one ended (or the clock went back).
+    if (now - windowStart >= windowMs || now < windowStart) {
+      windowStart = now;
       counts = new Map();
     }
   };

@@ -27,6 +27,7 @@ const STATUS: Record<ErrorCode, number> = {
   SIMULATION_TIMEOUT: 504,
   COMPILER_MISSING: 501,
   SANDBOX_UNAVAILABLE: 503,
+  WORKER_START_FAILED: 500,
   QUEUE_FULL: 503,
   SERVER_BUSY: 503,
   STORE_UNAVAILABLE: 503,
@@ -46,6 +47,7 @@ const STATUS: Record<ErrorCode, number> = {
   CHECKOUT_EXPIRED: 410,
   WEBHOOK_SIGNATURE_INVALID: 400,
   PAYMENT_PROVIDER_ERROR: 502,
+  PAYMENT_PROVIDER_UNAVAILABLE: 503,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
   QUOTA_EXCEEDED: 507,
@@ -63,13 +65,23 @@ export function httpStatusOf(code: ErrorCode): number {
   return STATUS[code] ?? 500;
 }
 
-export const RestErrorSchema = z.object({ error: ErrorInfoSchema }).describe('Every REST error: a stable code, a message, a hint.');
+export const RestErrorSchema = z
+  .object({
+    detail: z.string().describe("The message alone, where FastAPI-style clients (the original gateway's SDK) look for it."),
+    error: ErrorInfoSchema,
+  })
+  .describe('Every REST error: a stable code, a message, a hint.');
 export type RestError = z.infer<typeof RestErrorSchema>;
+
+/** The one place the REST error body is shaped: our `error` object, with its message also as `detail`. */
+function errorBody(info: ErrorInfo): RestError {
+  return { detail: info.message, error: info };
+}
 
 /** The body of a plain (non-payment) error. */
 export function restErrorBody(e: unknown): RestError {
   const out = toErrorOutput(e);
-  return out.status === 'payment_required' ? { error: { code: 'PAYMENT_REQUIRED', message: 'Payment required.' } } : { error: out.error };
+  return errorBody(out.status === 'payment_required' ? { code: 'PAYMENT_REQUIRED', message: 'Payment required.' } : out.error);
 }
 
 /** Anything thrown → status and body (a 402 carries the payment data as its body). */
@@ -77,5 +89,5 @@ export function restErrorOf(e: unknown): { status: number; body: RestError | Pay
   const out = toErrorOutput(e);
   if (out.status === 'payment_required') return { status: 402, body: out };
   const info: ErrorInfo = out.error;
-  return { status: httpStatusOf(info.code), body: { error: info } };
+  return { status: httpStatusOf(info.code), body: errorBody(info) };
 }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import type { DefaultExperiment, FmiVersion, InterfaceKind } from '../schemas/model-description.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
+import { libraryBuildCommand } from './availability.ts';
 import { CatalogFileSchema } from './catalog-schema.ts';
 import type { CatalogFileEntry, CatalogVariable } from './catalog-schema.ts';
 import { closeMatches, rankEntries } from './search.ts';
@@ -61,8 +62,8 @@ export interface CatalogOptions {
 
 function notBuilt(catalogPath: string): GatewayError {
   return new GatewayError('NOT_FOUND',
-    `The built-in model library is not built (${catalogPath} is missing). Run \`npm run build\` in the fmu-gateway folder; it needs a C compiler (gcc or clang).`,
-    { reason: 'library_not_built', catalog_path: catalogPath, hint: 'npm run build' });
+    `The built-in model library is not built (${catalogPath} is missing). Build it with: ${libraryBuildCommand()}; it needs a C compiler (gcc or clang). \`fmu-gateway doctor\` tells what this machine has.`,
+    { reason: 'library_not_built', catalog_path: catalogPath, hint: libraryBuildCommand() });
 }
 
 function toEntry(e: CatalogFileEntry): LibraryEntry {

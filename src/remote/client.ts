@@ -1,5 +1,5 @@
 /**
- * Typed client of a hosted FMU Gateway's REST API, built on the same zod schemas as our own routes
+ * Typed client of a hosted FMU Gateway's REST API (our shapes, under /v2/), built on the same zod schemas as our own routes
  * (responses are parsed with them, so a remote that drifts from the contract is a coded
  * REMOTE_ERROR, not a silent mismatch). Uploads are content-addressed: the client asks for the
  * sha256 first and sends bytes only when the remote does not have them.
@@ -79,14 +79,14 @@ export class GatewayClient {
 
   /** POST /keys → a new API key (not retried: each call makes a key). */
   async createKey(): Promise<string> {
-    const { data } = await this.http.json({ method: 'POST', path: '/keys', idempotent: false, json: {} });
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/keys', idempotent: false, json: {} });
     const key = asObject(data, 'POST /keys').key;
     if (typeof key !== 'string' || key === '') throw contractError('POST /keys', 'no key in the answer');
     return key;
   }
 
   async listLibrary(query?: string, limit?: number): Promise<ListLibrarySuccess> {
-    const { data } = await this.http.json({ method: 'GET', path: '/library', query: { query, limit }, idempotent: true });
+    const { data } = await this.http.json({ method: 'GET', path: '/v2/library', query: { query, limit }, idempotent: true });
     return parse(ListLibrarySuccessSchema, withOk(data), 'GET /library');
   }
 
@@ -96,7 +96,7 @@ export class GatewayClient {
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) query[k] = typeof v === 'number' ? v : String(v);
     const { data } = await this.http.json({
       method: 'GET',
-      path: `/fmus/${encodeURIComponent(fmu_id)}/variables`,
+      path: `/v2/fmus/${encodeURIComponent(fmu_id)}/variables`,
       query,
       idempotent: true,
     });
@@ -105,7 +105,7 @@ export class GatewayClient {
 
   /** GET /fmus/by-sha256/{sha}: whether the remote holds these bytes for this key (undefined when not). */
   async findFmuBySha256(sha256: string): Promise<{ fmu_id: string } | undefined> {
-    const { status, data } = await this.http.json({ method: 'GET', path: `/fmus/by-sha256/${sha256}`, idempotent: true, accept: [404] });
+    const { status, data } = await this.http.json({ method: 'GET', path: `/v2/fmus/by-sha256/${sha256}`, idempotent: true, accept: [404] });
     if (status === 404) return undefined;
     const fmuId = asObject(data, 'GET /fmus/by-sha256/{sha}').fmu_id;
     if (fmuId !== `sha256:${sha256}`) throw contractError('GET /fmus/by-sha256/{sha}', `fmu_id ${String(fmuId)} is not sha256:${sha256}`);
@@ -124,7 +124,7 @@ export class GatewayClient {
     const blob = 'path' in source ? await openAsBlob(source.path) : new Blob([source.bytes]);
     form.append('file', blob, 'model.fmu');
     // Content-addressed: sending the same bytes twice stores them once, so a retry is safe.
-    const { data } = await this.http.json({ method: 'POST', path: '/fmus', body: form, idempotent: true });
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/fmus', body: form, idempotent: true });
     const stored = parse(UploadFmuSuccessSchema, withOk({ warnings: [], ...asObject(data, 'POST /fmus') }), 'POST /fmus');
     if (stored.fmu_id !== `sha256:${sha}`) {
       throw contractError('POST /fmus', `the remote stored the file as ${stored.fmu_id}, expected sha256:${sha}`);
@@ -137,19 +137,19 @@ export class GatewayClient {
    * payment data, which the faces turn into the payment_required result.
    */
   async simulate(input: SimulateInput, opts: { signal?: AbortSignal } = {}): Promise<SimulateCompleted> {
-    const { data } = await this.http.json({ method: 'POST', path: '/simulate', json: input, idempotent: false, ...sig(opts.signal) });
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/simulate', json: input, idempotent: false, ...sig(opts.signal) });
     return parse(SimulateCompletedSchema, data, 'POST /simulate');
   }
 
   /** POST /quote: the price of a simulate request (same body as /simulate); creates a checkout when payment is due. */
   async quote(input: SimulateInput): Promise<QuoteSuccess> {
-    const { data } = await this.http.json({ method: 'POST', path: '/quote', json: input, idempotent: false });
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/quote', json: input, idempotent: false });
     return parse(QuoteSuccessSchema, data, 'POST /quote');
   }
 
   /** POST /pay: a checkout session (optionally for one FMU). */
   async pay(body: PayInput = {}): Promise<PayOutput> {
-    const { data } = await this.http.json({ method: 'POST', path: '/pay', json: body, idempotent: false });
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/pay', json: body, idempotent: false });
     return parse(PayOutputSchema, data, 'POST /pay');
   }
 
@@ -160,7 +160,7 @@ export class GatewayClient {
   async redeemCheckout(sessionId: string): Promise<Redeemed | Pending> {
     const { data } = await this.http.json({
       method: 'GET',
-      path: `/payments/checkout/${encodeURIComponent(sessionId)}`,
+      path: `/v2/payments/checkout/${encodeURIComponent(sessionId)}`,
       idempotent: false,
     });
     return parse(z.union([RedeemedSchema, PendingSchema]), data, 'GET /payments/checkout/{id}');
@@ -168,7 +168,7 @@ export class GatewayClient {
 
   /** GET /runs/{id}: the stored run's metadata. */
   async getRun(runId: string): Promise<Record<string, unknown>> {
-    const { data } = await this.http.json({ method: 'GET', path: `/runs/${encodeURIComponent(runId)}`, idempotent: true });
+    const { data } = await this.http.json({ method: 'GET', path: `/v2/runs/${encodeURIComponent(runId)}`, idempotent: true });
     return asObject(data, 'GET /runs/{id}');
   }
 
@@ -176,7 +176,7 @@ export class GatewayClient {
   async downloadResultCsv(runId: string, destPath: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
     const res = await this.http.send({
       method: 'GET',
-      path: `/runs/${encodeURIComponent(runId)}/result.csv`,
+      path: `/v2/runs/${encodeURIComponent(runId)}/result.csv`,
       headers: { accept: 'text/csv' },
       idempotent: true,
       ...sig(opts.signal),

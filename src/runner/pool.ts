@@ -56,7 +56,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   if (mode === 'required' && isolation.level !== 'sandboxed') {
     throw new GatewayError(
       'SANDBOX_UNAVAILABLE',
-      `A sandbox is required but not available: ${isolation.missing.join('; ')}. Install bubblewrap or start with --allow-unsandboxed.`,
+      `A sandbox is required but not available: ${isolation.missing.join('; ')}. ${
+        // Only a missing bwrap is fixed by installing it; otherwise the reason above says what failed.
+        isolation.missing.some((m) => m.startsWith('bwrap: not installed')) ? 'Install bubblewrap' : 'Fix the cause above'
+      } or start with --allow-unsandboxed.`,
       { missing: isolation.missing },
     );
   }
@@ -85,10 +88,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     options.log ??
     ((message: string, data?: Record<string, unknown>) =>
       process.stderr.write(`fmu-gateway pool: ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}\n`));
+  // One caller may use every CPU slot (`size`); one more worker is kept for the other callers, so
+  // a caller alone loses no throughput and still cannot hold every worker: a newcomer starts at
+  // once (briefly one process more than cores), not after the flood's next job.
+  const perCaller = Math.max(1, Math.min(size, options.maxBusyPerCaller ?? size));
   const scheduler = createScheduler<Entry, { binding: string | undefined; worker: WorkerProcess }>({
-    slots: size,
+    slots: perCaller < size ? size : size + 1,
+    maxBusyPerCaller: perCaller,
     maxQueued: queueLength,
-    ...(options.maxBusyPerCaller === undefined ? {} : { maxBusyPerCaller: options.maxBusyPerCaller }),
   });
   const running = new Map<WorkerProcess, RunningJob>();
   const jobSettings = { sandboxed, memoryMb, timeoutMs, maxLogBytes, outboxRoot };
@@ -180,7 +187,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function pump(): void {
     if (closed) return updateKeepAlive();
     if (supply.failure !== undefined) {
-      const err = workersCannotStart(supply.failure);
+      const err = workersCannotStart(supply.failure, supply.failureError);
       for (const e of scheduler.drain()) settle(e, err);
       return updateKeepAlive();
     }
@@ -188,7 +195,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const { assignments, starved } = scheduler.assign(idle);
     for (const a of assignments) start(a.job, a.worker.worker);
     // Fresh workers for jobs that found none (at most one per free slot), and spares again.
-    supply.replenish(Math.min(starved, size - scheduler.busy));
+    supply.replenish(Math.min(starved, size + 1 - scheduler.busy));
     updateKeepAlive();
   }
 
@@ -209,7 +216,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       binding = bindingOf(job.fmu.sha256, opts.callerId ?? null);
       caller = opts.callerId === undefined ? '#anonymous' : `key:${opts.callerId}`;
     }
-    if (supply.failure !== undefined) return Promise.reject(workersCannotStart(supply.failure));
+    if (supply.failure !== undefined) return Promise.reject(workersCannotStart(supply.failure, supply.failureError));
     return new Promise((resolve, reject) => {
       const entry: Entry = { job, opts, caller, binding, resolve, reject, settled: false };
       try {

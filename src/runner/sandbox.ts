@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { systemBinds } from '../fmi/source-build-sandbox.ts';
 import { SANDBOX_RESULTS_DIR } from './result-outbox.ts';
 import type { IsolationReport } from './types.ts';
+import { workerRuntime, type WorkerRuntime } from './worker-bundle.ts';
 
 export interface SandboxTools {
   bwrap?: string;
@@ -44,6 +45,10 @@ export interface LaunchSpec {
   fileSizeMb?: number;
   /** Arguments after `node` (loader flags, script, script args). */
   nodeArgs: string[];
+  /** bwrap binds of what the worker loads (worker-bundle.ts: workerRuntime().binds). */
+  binds?: string[];
+  /** Added to the minimal environment (e.g. where koffi is). */
+  env?: Record<string, string>;
 }
 
 export interface LaunchCommand {
@@ -52,7 +57,7 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-/** Root of the project: the worker's sources and node_modules. */
+/** Root of the package (package.json, build/, library/). */
 export { PROJECT_ROOT };
 /** Where the staged FMU appears inside the sandbox. */
 export const SANDBOX_FMU_DIR = '/fmu';
@@ -77,16 +82,6 @@ function nodeBinds(): string[] {
   if (exe.startsWith('/usr/')) return [];
   const prefix = dirname(dirname(exe));
   return ['--ro-bind', prefix, prefix];
-}
-
-/** Only what the worker imports: never the project's data (local.db, .env, cache of other FMUs). */
-function projectBinds(): string[] {
-  const args: string[] = [];
-  for (const entry of ['package.json', 'tsconfig.json', 'src', 'node_modules', 'build/runner']) {
-    const p = join(PROJECT_ROOT, entry);
-    if (existsSync(p)) args.push('--ro-bind', p, p);
-  }
-  return args;
 }
 
 export function bwrapArgs(spec: LaunchSpec): string[] {
@@ -128,7 +123,8 @@ export function bwrapArgs(spec: LaunchSpec): string[] {
     '/tmp',
     ...systemBinds(),
     ...nodeBinds(),
-    ...projectBinds(),
+    // Only what the worker loads (never the package's data: local.db, .env, other FMUs).
+    ...(spec.binds ?? []),
   ];
   if (spec.stageDir !== undefined) args.push('--ro-bind', spec.stageDir, SANDBOX_FMU_DIR);
   // The one host directory the worker may write to, and only into the file the pool created.
@@ -163,7 +159,8 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
     argv = ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', spec.cgroupProcsFile, ...argv];
   }
   const [command, ...args] = argv as [string, ...string[]];
-  return { command, args, env: spec.seccomp === true ? { ...workerEnv(), FMU_GATEWAY_SECCOMP: '1' } : workerEnv() };
+  const env = { ...workerEnv(), ...spec.env };
+  return { command, args, env: spec.seccomp === true ? { ...env, FMU_GATEWAY_SECCOMP: '1' } : env };
 }
 
 /** Checks run by a sandboxed `node -e` (plain JS, no tsx: the self-test must be quick). */
@@ -195,7 +192,9 @@ interface ProbeResult {
  * Starts one sandboxed child (synchronously, ~50 ms) and checks what isolation it really has:
  * no network, no writes outside /tmp, own pid namespace, unprivileged uid, memory limit.
  */
-export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools } = {}): IsolationReport {
+export function selfTestSandbox(
+  opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools; runtime?: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'> } = {},
+): IsolationReport {
   const tools = opts.tools ?? findTools();
   const missing: string[] = [];
   const features: string[] = ['separate-process', 'minimal-environment'];
@@ -210,6 +209,15 @@ export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools
     return { level: 'process-only', features, missing };
   }
   if (isRoot() && tools.setpriv === undefined) missing.push('setpriv: not found — sandbox would keep host uid 0');
+  // The probe gets the same binds as a worker: a sandbox that cannot show the worker's files
+  // (unreadable folder, missing addon) fails here, with the reason, not at the first job.
+  let runtime: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'>;
+  try {
+    runtime = opts.runtime ?? workerRuntime();
+  } catch (e) {
+    missing.push(`worker: ${(e as Error).message}`);
+    return { level: 'process-only', features, missing };
+  }
   const cmd = buildLaunchCommand({
     sandboxed: true,
     tools,
@@ -217,15 +225,21 @@ export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools
     tmpMb: opts.tmpMb ?? 16,
     nproc: 64,
     uid: 99_999,
-    nodeArgs: ['-e', PROBE_SCRIPT, join(PROJECT_ROOT, 'src')],
+    binds: runtime.binds,
+    env: runtime.env,
+    nodeArgs: ['-e', PROBE_SCRIPT, runtime.packagePath],
   });
   const r = spawnSync(cmd.command, cmd.args, { env: cmd.env, encoding: 'utf8', timeout: 10_000 });
   let probe: ProbeResult | undefined;
   try {
     probe = JSON.parse(r.stdout) as ProbeResult;
   } catch {
-    const why = (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim().split('\n').slice(-2).join(' ');
-    missing.push(`bwrap: sandboxed start failed: ${why}`);
+    // bubblewrap is installed but the sandbox did not start: say what was run and what it said.
+    const why =
+      (r.stderr || r.error?.message || '').trim() || `no output, ${r.status === null ? `signal ${r.signal}` : `exit code ${r.status}`}`;
+    missing.push(
+      `bwrap: installed (${tools.bwrap}) but the sandbox did not start: ${why} — command tried: ${shellQuote([cmd.command, ...cmd.args.map((a) => (a === PROBE_SCRIPT ? '<probe script>' : a))])}`,
+    );
     return { level: 'process-only', features, missing };
   }
   const fail = (what: string): void => void missing.push(what);
@@ -242,4 +256,9 @@ export function selfTestSandbox(opts: { memoryMb?: number; tmpMb?: number; tools
   else fail('uid: sandbox maps to host root');
   const sandboxed = ['network-namespace', 'read-only-root', 'pid-namespace'].every((f) => features.includes(f));
   return { level: sandboxed ? 'sandboxed' : 'process-only', features, missing };
+}
+
+/** A command line as a person would paste it into a shell. */
+function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

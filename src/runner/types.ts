@@ -75,8 +75,9 @@ export interface WorkerPoolOptions {
   /** Jobs waiting for a worker beyond the running ones (default 64); more → QUEUE_FULL. */
   queueLength?: number;
   /**
-   * Workers one caller (callerId) may hold at once (default size - 1, at least 1): one caller
-   * cannot occupy every worker. Callers' queues are served in turn whatever this is.
+   * Workers one caller (callerId) may hold at once (default size). The pool runs up to size + 1
+   * jobs when the extra one is another caller's: one caller cannot occupy every worker, and a
+   * caller alone still uses every CPU. Callers' queues are served in turn whatever this is.
    */
   maxBusyPerCaller?: number;
   /** Fresh workers kept started and ready beside the running ones (default size). */

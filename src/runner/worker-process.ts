@@ -14,7 +14,8 @@ import type { ParentMessage, WorkerMessage } from './protocol.ts';
 import { dataBytes, processTree, treeFootprint } from './proc-tree.ts';
 import { AS_HEADROOM_MB, residentBytes } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
-import { workerNodeArgs } from './worker-bundle.ts';
+import { workerRuntime } from './worker-bundle.ts';
+import { GatewayError } from '../errors.ts';
 import { markDescriptorsCloseOnExec } from '../fmi/process-hardening.ts';
 
 export interface WorkerSettings {
@@ -109,6 +110,7 @@ export class WorkerProcess {
     const uid = 200_000 + (uidCounter++ % 50_000);
     this.hostUid = runsAsOwnUid(settings) ? uid : undefined;
     this.memoryGroup = settings.memory.createGroup(`w${uid}-${uidCounter}`, settings.memoryMb * 1024 * 1024);
+    const runtime = workerRuntime();
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
@@ -122,7 +124,9 @@ export class WorkerProcess {
       fileSizeMb: settings.memoryMb,
       ...(this.memoryGroup !== undefined ? { cgroupProcsFile: this.memoryGroup.procsFile } : {}),
       ...(settings.memory.report.mechanism === 'rlimit-as' ? { addressSpaceMb: settings.memoryMb + AS_HEADROOM_MB } : {}),
-      nodeArgs: workerNodeArgs(),
+      nodeArgs: runtime.nodeArgs,
+      binds: runtime.binds,
+      env: runtime.env,
     });
     // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
     markDescriptorsCloseOnExec();
@@ -141,9 +145,9 @@ export class WorkerProcess {
     let markReady: (() => void) | undefined;
     this.ready = new Promise<void>((resolve, reject) => {
       markReady = resolve;
-      this.child.once('error', reject);
+      this.child.once('error', (e) => reject(startFailure(`could not run ${cmd.command}: ${e.message}`, '')));
       this.child.once('exit', (code, signal) =>
-        reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`}): ${this.stderrTail.trim().slice(-500)}`)),
+        reject(startFailure(`exited during start-up (${signal ?? `code ${code}`})`, this.stderrTail)),
       );
     });
     this.ready.catch(() => undefined);
@@ -287,4 +291,25 @@ export class WorkerProcess {
     if (this.exitInfo !== undefined) return Promise.resolve(this.exitInfo);
     return new Promise((resolve) => this.exitWaiters.push(resolve));
   }
+}
+
+/**
+ * WORKER_START_FAILED naming what was missing: Node's "Cannot find module/package X (imported
+ * from Y)", the koffi loader's own line, or bubblewrap's complaint, in full — plus the stderr tail.
+ */
+export function startFailure(what: string, stderr: string): GatewayError {
+  const text = stderr.trim();
+  const data: Record<string, unknown> = { stderr: text.slice(-2000) };
+  let m: RegExpExecArray | null;
+  if ((m = /cannot load module (\S+) from (\S+): ([^\n]*)/.exec(text)) !== null) {
+    data.module = m[1];
+    data.path = m[2];
+  } else if ((m = /Cannot find (?:package|module) '([^']+)'(?: imported from (\S+))?/.exec(text)) !== null) {
+    data.module = m[1];
+    data.path = m[2] ?? m[1];
+  } else if ((m = /^bwrap: ([^\n]*)/m.exec(text)) !== null) {
+    data.sandbox = m[1];
+  }
+  const line = m?.[0] ?? text.split('\n').slice(-3).join(' ');
+  return new GatewayError('WORKER_START_FAILED', `The simulation worker ${what}${line !== '' ? `: ${line}` : ''}`, data);
 }

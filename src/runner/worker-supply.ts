@@ -65,6 +65,8 @@ export interface WorkerSupply {
   replenish(starved: number): void;
   /** Why workers cannot start (after repeated failures); undefined while they can. */
   readonly failure: string | undefined;
+  /** The same as a coded error, when the start failure was one (module and path tried). */
+  readonly failureError: GatewayError | undefined;
   counts(): SupplyCounts;
   pids(): number[];
   /** Kills every worker and resolves once all have exited. */
@@ -83,6 +85,8 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
   let ids = 0;
   let startFailures = 0;
   let failure: string | undefined;
+  /** The coded error of the last failed start (WORKER_START_FAILED with module / path / stderr). */
+  let failureError: GatewayError | undefined;
   let closed = false;
 
   function stopLingering(w: WorkerProcess): void {
@@ -124,9 +128,10 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
     }
   }
 
-  function startFailed(message: string): void {
+  function startFailed(message: string, error?: unknown): void {
     if (closed) return; // killed while starting because the pool closes: not a failure
     startFailures++;
+    failureError = error instanceof GatewayError ? error : undefined;
     opts.log('a worker failed to start', { error: message, consecutive: startFailures });
     if (startFailures >= maxStartFailures) failure = message;
     // Not re-entrant: a failure inside replenish() must not run the pool's pump inside itself.
@@ -140,7 +145,7 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
       const dirs = makeDirs(name);
       w = new WorkerProcess(opts.settings, dirs.stageDir, dirs.outbox);
     } catch (e) {
-      startFailed(`cannot prepare a worker: ${(e as Error).message}`);
+      startFailed(`cannot prepare a worker: ${(e as Error).message}`, e);
       return;
     }
     workers.add(w);
@@ -154,7 +159,7 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
         if (closed) w.kill('close');
         else events.onReady(w);
       },
-      (e: Error) => startFailed(e.message),
+      (e: Error) => startFailed(e.message, e),
     );
   }
 
@@ -210,6 +215,9 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
       for (const w of workers) if (isFresh(w)) fresh++;
       for (const want = opts.spares + starved; fresh < want && failure === undefined; fresh++) spawnWorker();
     },
+    get failureError() {
+      return failure === undefined ? undefined : failureError;
+    },
     get failure() {
       return failure;
     },
@@ -239,6 +247,7 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
 }
 
 /** Thrown when jobs are submitted while no worker can start. */
-export function workersCannotStart(failure: string): GatewayError {
-  return new GatewayError('INTERNAL', `Simulation workers cannot start: ${failure}`);
+export function workersCannotStart(failure: string, cause?: GatewayError): GatewayError {
+  // WORKER_START_FAILED with what was missing (module, path tried, the worker's stderr).
+  return new GatewayError('WORKER_START_FAILED', `Simulation workers cannot start: ${failure}`, cause?.data);
 }

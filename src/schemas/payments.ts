@@ -48,6 +48,12 @@ export const QuoteSuccessSchema = z.object({
     .object({ accepts: z.array(z.record(z.string(), z.unknown())) })
     .optional()
     .describe('x402 requirements when x402 payment is offered (sign one and pass it as _meta["x402/payment"] to simulate).'),
+  checkout_unavailable: z
+    .object({ code: z.literal('PAYMENT_PROVIDER_UNAVAILABLE'), message: z.string() })
+    .optional()
+    .describe(
+      'Payment is due but no checkout could be opened now (the payment provider is unreachable); the price stands. Ask again later.',
+    ),
   next_steps: z.array(z.string()).describe('What to do next.'),
 });
 export type QuoteSuccess = z.infer<typeof QuoteSuccessSchema>;

@@ -31,6 +31,7 @@ export const VariableInfoSchema = z.object({
   start: StartValueSchema.optional(),
   unit: z.string().optional(),
   description: z.string().optional(),
+  declared_type: z.string().optional().describe('Its type definition (TypeDefinitions), when declared.'),
   min: z.number().optional(),
   max: z.number().optional(),
   dimensions: z

@@ -62,7 +62,12 @@ export interface ServiceContext {
    * returns its path; undefined = use the FMU's own binary. Omit when compiling is not offered.
    * `compileOptions`: those stored with the uploaded fmu_id (upload_fmu compile_options).
    */
-  ensureBinary?: (fmu: OpenedFmu, iface: 'ME' | 'CS', compileOptions?: StoredCompileOptions) => Promise<string | undefined>;
+  ensureBinary?: (
+    fmu: OpenedFmu,
+    iface: 'ME' | 'CS',
+    compileOptions?: StoredCompileOptions,
+    callerId?: string,
+  ) => Promise<string | undefined>;
   /**
    * The caller of this request, on faces that serve several (REST, MCP over HTTP): scopes uploads
    * and runs to it and records its usage (service/access.ts). Absent: the local user, unscoped.

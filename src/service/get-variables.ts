@@ -24,6 +24,7 @@ export function toVariableInfo(v: ModelVariable): VariableInfo {
   if (v.min !== undefined) info.min = v.min;
   if (v.max !== undefined) info.max = v.max;
   if (v.dimensions !== undefined) info.dimensions = v.dimensions;
+  if (v.declared_type !== undefined) info.declared_type = v.declared_type;
   return info;
 }
 

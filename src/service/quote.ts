@@ -3,6 +3,7 @@
  * payment is required, the estimated rows and cost drivers, and when required a checkout to pay
  * at (the same data simulate's payment_required answer carries).
  */
+import { isGatewayError } from '../errors.ts';
 import type { QuoteSuccess } from '../schemas/payments.ts';
 import { estimateRows, type SimulateInput } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
@@ -58,13 +59,38 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
       next_steps: ['Call simulate with the same arguments; this run is free.'],
     };
   }
-  const required = await payments.paymentRequired({
-    ...(callerId === undefined ? {} : { callerId }),
-    price,
-    fmuId: input.fmu_id,
-    request: input,
-    resource: 'fmu-gateway://tools/simulate',
-  });
+  let required: Awaited<ReturnType<typeof payments.paymentRequired>>;
+  try {
+    required = await payments.paymentRequired({
+      ...(callerId === undefined ? {} : { callerId }),
+      price,
+      fmuId: input.fmu_id,
+      request: input,
+      resource: 'fmu-gateway://tools/simulate',
+    });
+  } catch (e) {
+    // The price is ours, computed above: a provider outage costs the checkout link, not the quote.
+    if (!isGatewayError(e) || e.code !== 'PAYMENT_PROVIDER_ERROR') throw e;
+    ctx.logger.warn('quote: no checkout (payment provider unavailable)', { error: e.message });
+    // x402 needs no provider round trip: its offer stands when it is configured.
+    const offer = payments.x402Offer(price, 'fmu-gateway://tools/simulate');
+    return {
+      status: 'quoted',
+      payments_enabled: true,
+      payment_required: true,
+      amount: price.amount,
+      amount_minor: price.amountMinor,
+      currency: price.currency,
+      estimated_rows: rows,
+      cost_drivers: price.drivers,
+      checkout_unavailable: {
+        code: 'PAYMENT_PROVIDER_UNAVAILABLE',
+        message: `No checkout could be opened: ${e.message}. The price stands; ask again in a minute for a checkout link.`,
+      },
+      ...(offer === undefined ? {} : { x402: { accepts: offer.accepts } }),
+      next_steps: ['The payment provider cannot be reached right now: call quote (or simulate) again in a minute for a checkout link.'],
+    };
+  }
   return {
     status: 'quoted',
     payments_enabled: true,

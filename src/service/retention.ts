@@ -4,7 +4,9 @@
  * - an upload ownership goes when the caller has not uploaded or run it since the cutoff, and the
  *   FMU file when no ownership is left and the file itself is older than the cutoff (files that
  *   local faces stored without any account are swept by the same age rule).
- * Usage records stay: they are the billing history.
+ * Usage records are the billing history: those older than USAGE_RETENTION_DAYS roll up into
+ * per-day totals per caller (the all-time totals of GET /usage stay exact), so the store does not
+ * grow with every request forever.
  */
 import type { AccountStore } from '../store/index.ts';
 import type { ServiceContext } from './context.ts';
@@ -13,11 +15,12 @@ export interface SweepReport {
   runs_deleted: number;
   ownerships_deleted: number;
   uploads_deleted: number;
+  usage_rolled_up: number;
 }
 
 export async function sweepRetention(ctx: ServiceContext, accounts: AccountStore | undefined, now = new Date()): Promise<SweepReport> {
   const cutoff = new Date(now.getTime() - ctx.config.accounts.resultTtlHours * 3_600_000);
-  const report: SweepReport = { runs_deleted: 0, ownerships_deleted: 0, uploads_deleted: 0 };
+  const report: SweepReport = { runs_deleted: 0, ownerships_deleted: 0, uploads_deleted: 0, usage_rolled_up: 0 };
 
   if (accounts !== undefined) {
     for (const run of await accounts.runs.listOlderThan(cutoff)) {
@@ -57,6 +60,11 @@ export async function sweepRetention(ctx: ServiceContext, accounts: AccountStore
     if (ctx.fmuStore.remove(f.sha256)) report.uploads_deleted++;
     await accounts?.uploads.deleteUpload(f.sha256);
   }
-  if (report.runs_deleted + report.ownerships_deleted + report.uploads_deleted > 0) ctx.logger.info('retention sweep', { ...report });
+  if (accounts !== undefined) {
+    const usageCutoff = new Date(now.getTime() - ctx.config.accounts.usageRetentionDays * 86_400_000);
+    report.usage_rolled_up = await accounts.usage.rollUp(usageCutoff);
+  }
+  if (report.runs_deleted + report.ownerships_deleted + report.uploads_deleted + report.usage_rolled_up > 0)
+    ctx.logger.info('retention sweep', { ...report });
   return report;
 }

@@ -66,7 +66,10 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
   assertRunnable(md); // before compiling sources or starting a worker
   const plan = planSimulation(md, input, ctx.config.limits.maxOutputRows);
   const iface = plan.options.interface;
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions) : undefined;
+  // The request's caller: given by the face, or the key of a caller-scoped context. It counts
+  // against the per-key compile limit (src/fmi/source-build-limit.ts) and owns the run.
+  const callerId = opts.callerId ?? ctx.access?.callerId;
+  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions, callerId) : undefined;
 
   await ctx.access?.checkQuota(0);
   const startedAt = new Date();
@@ -81,8 +84,6 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     // Summary, KPIs and series come back computed by the worker (the event loop stays free).
     digest: { kpis: plan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS] },
   };
-  // The request's caller: given by the face, or the key of a caller-scoped context.
-  const callerId = opts.callerId ?? ctx.access?.callerId;
   const runOpts = {
     // The rows stay in the worker's columnar file, which becomes the stored result (adopted by
     // rename below); this process never holds or scans them.

@@ -27,6 +27,8 @@ export interface SweepCallOptions {
   callerId?: string;
   /** After each finished run (completed or failed): how many are done of how many. */
   onRunDone?: (done: number, total: number) => void;
+  /** The caller already holds an admission ticket for this sweep (it releases it). */
+  admitted?: boolean;
   /** Runs submitted to the runner at once (default: the sweep's own default). */
   concurrency?: number;
   /** Size of the overlay plot (input.plot): MCP passes MCP_PLOT_SIZE (report/chart.ts). */
@@ -45,8 +47,9 @@ function label(values: Record<string, StartValue>): string {
 }
 
 export async function sweepRuns(ctx: ServiceContext, input: SweepInput, opts: SweepCallOptions = {}): Promise<SweepServiceResult> {
-  // One place per sweep (its runs take turns with other callers' jobs in the pool's scheduler).
-  const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  // One place per sweep (its runs take turns with other callers' jobs in the pool's scheduler);
+  // an asynchronous sweep (sweep-jobs.ts) holds its place from acceptance on.
+  const ticket = opts.admitted === true ? undefined : ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
   try {
     return await admittedSweep(ctx, input, opts);
   } finally {
@@ -79,7 +82,9 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
   const first: SimulateInput = { ...base, start_values: { ...base.start_values, ...combos[0] } };
   // Checks every name (swept ones included), times, rows and KPIs once for all runs.
   const plan = planSimulation(md, first, ctx.config.limits.maxOutputRows);
-  const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions) : undefined;
+  const binaryPath = ctx.ensureBinary
+    ? await ctx.ensureBinary(opened, plan.options.interface, resolved.compileOptions, opts.callerId ?? ctx.access?.callerId)
+    : undefined;
   const job = {
     fmu: {
       sha256: opened.sha256,

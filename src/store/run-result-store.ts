@@ -150,7 +150,9 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         return JSON.parse(readFileSync(join(folder(runId), 'meta.json'), 'utf8')) as Record<string, unknown>;
       } catch (e) {
         if (e instanceof GatewayError) throw e;
-        throw notFound(runId);
+        // Only an absent file is "not found"; a failing disk (EIO, EMFILE…) is not the caller's.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) throw notFound(runId);
+        throw e;
       }
     },
     remove(runId) {

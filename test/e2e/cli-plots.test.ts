@@ -22,7 +22,7 @@ import { chartOfResult } from '../../src/report/result-chart.ts';
 import { exportInfoOf } from '../../src/store/result-columns.ts';
 import { createRunResultStore } from '../../src/store/run-result-store.ts';
 import { buildFixture } from '../helpers/fixtures.ts';
-import { decodePng } from '../helpers/png-decode.ts';
+import { decodePng } from '../helpers/png-pixels.ts';
 import { BIN } from './mcp-harness.ts';
 
 const run = promisify(execFile);

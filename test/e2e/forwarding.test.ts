@@ -34,7 +34,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 }
 
 async function createKey(base: string): Promise<string> {
-  const res = await fetch(`${base}/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${base}/v2/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(res.status < 300, true, `POST /keys answered ${res.status}`);
   const body = (await res.json()) as { key?: unknown };
   assert.equal(typeof body.key, 'string');
@@ -78,9 +78,9 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       assert.equal(vars.isError, false, JSON.stringify(vars.out));
       assert.ok((vars.out.variables as { name: string }[]).some((v) => v.name === 'h'));
       const paths = proxy.requests.slice(before).map((r) => `${r.method} ${r.path.split('?')[0]}`);
-      assert.ok(paths.includes('GET /library'), paths.join(', '));
+      assert.ok(paths.includes('GET /v2/library'), paths.join(', '));
       assert.ok(
-        paths.some((p) => p.startsWith('GET /fmus/msl') && p.endsWith('/variables')),
+        paths.some((p) => p.startsWith('GET /v2/fmus/msl') && p.endsWith('/variables')),
         paths.join(', '),
       );
     });
@@ -88,7 +88,7 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
     it('sends an uploaded FMU once: a second upload of the same bytes sends none', async () => {
       const first = await call(local.client, 'upload_fmu', { path: dahlquist });
       assert.equal(first.isError, false, JSON.stringify(first.out));
-      const posts = () => proxy.requests.filter((r) => r.method === 'POST' && r.path === '/fmus');
+      const posts = () => proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v2/fmus');
       assert.equal(posts().length, 1);
       assert.ok((posts()[0]?.bodyBytes ?? 0) > 1000, 'the first upload carried the file');
       const second = await call(local.client, 'upload_fmu', { path: dahlquist });
@@ -106,7 +106,7 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       const prov = sim.out.provenance as { executed_on?: string; remote_url?: string };
       assert.equal(prov.executed_on, 'remote');
       assert.equal(prov.remote_url, proxy.url);
-      assert.ok(proxy.requests.some((r) => r.method === 'POST' && r.path === '/simulate'));
+      assert.ok(proxy.requests.some((r) => r.method === 'POST' && r.path === '/v2/simulate'));
       // Dahlquist dx/dt = -k x, x(0) = 1, k = 1 by default: x(2) = e^-2.
       const summary = sim.out.summary as Record<string, { final: number }>;
       const x = summary.x?.final;
@@ -116,7 +116,7 @@ describe('forwarding to a hosted gateway (serve) from mcp in remote and auto mod
       const csv = parseCsv(text);
       assert.equal(csv.header[0], 'time');
       assert.equal(csv.rows.length, sim.out.rows);
-      assert.ok(proxy.requests.some((r) => r.method === 'GET' && /^\/runs\/[^/]+\/result\.csv$/.test(r.path)));
+      assert.ok(proxy.requests.some((r) => r.method === 'GET' && /^\/v2\/runs\/[^/]+\/result\.csv$/.test(r.path)));
     });
 
     it('gives a coded REMOTE_TIMEOUT within the configured deadline when the remote hangs', async () => {

@@ -95,7 +95,11 @@ export async function startHttpGateway(
   });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL within 30 s:\n${log}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A serve that never came up must not outlive the test (it would keep the test file running).
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not print its URL within 30 s:\n${log}`));
+    }, 30_000);
     child.stderr.on('data', (d: Buffer) => {
       log += d.toString();
       const m = /MCP endpoint (http:\/\/\S+\/mcp)/.exec(log);

@@ -25,7 +25,7 @@ describe('paid flow over HTTP', { timeout: 180_000 }, () => {
   let base: string;
 
   const rest = async (method: string, path: string, key: string | undefined, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${base}/v2${path}`, {
       method,
       headers: {
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),

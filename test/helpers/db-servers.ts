@@ -15,6 +15,10 @@ import { join } from 'node:path';
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server process (an outage), keeping its data and port for resume(). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  resume(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -75,16 +79,32 @@ function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs 
   });
 }
 
+async function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 function stopChild(child: ChildProcess, signal: NodeJS.Signals, dir: string): () => Promise<void> {
   return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await killChild(child, signal);
     rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+/** A server process that can be stopped and started again on its port and data (outage tests). */
+function restartable(first: ChildProcess, launch: () => Promise<ChildProcess>, signal: NodeJS.Signals, dir: string) {
+  let child = first;
+  return {
+    stop: async () => stopChild(child, signal, dir)(),
+    pause: async () => killChild(child, signal),
+    resume: async () => {
+      child = await launch();
+    },
   };
 }
 
@@ -111,78 +131,87 @@ export async function startPostgres(): Promise<RunningServer> {
     throw new Error(`initdb failed: ${init.stderr}`);
   }
   const port = await freePort();
-  const child = spawn(
-    'setpriv',
-    [
-      '--pdeathsig',
-      'SIGKILL',
-      ...user,
-      join(bin, 'postgres'),
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'max_connections=100',
-    ],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    if (log.length < 20_000) log += d.toString();
-  });
-  try {
-    await waitForPort(port, child, 'postgres');
-    // Listening precedes accepting connections by a moment (startup recovery); wait for that too.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const r = spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { env });
-      if (r.status === 0) break;
-      if (r.error !== undefined || Date.now() > deadline) break;
-      await new Promise((res) => setTimeout(res, 100));
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(
+      'setpriv',
+      [
+        '--pdeathsig',
+        'SIGKILL',
+        ...user,
+        join(bin, 'postgres'),
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=100',
+      ],
+      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      if (log.length < 20_000) log += d.toString();
+    });
+    try {
+      await waitForPort(port, child, 'postgres');
+      // Listening precedes accepting connections by a moment (startup recovery); wait for that too.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const r = spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { env });
+        if (r.status === 0) break;
+        if (r.error !== undefined || Date.now() > deadline) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    } catch (e) {
+      await stopChild(child, 'SIGKILL', dir)();
+      throw new Error(`${(e as Error).message}\n${log}`);
     }
-  } catch (e) {
-    await stopChild(child, 'SIGKILL', dir)();
-    throw new Error(`${(e as Error).message}\n${log}`);
-  }
-  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, stop: stopChild(child, 'SIGINT', dir) };
+    return child;
+  };
+  const child = await launch();
+  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, ...restartable(child, launch, 'SIGINT', dir) };
 }
 
-export async function startRedis(): Promise<RunningServer> {
+/** `persistent`: an append-only file, so pause()/resume() keeps the data (outage tests). */
+export async function startRedis(opts: { persistent?: boolean } = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'fmugw-redis-'));
   const port = await freePort();
-  const child = spawn(
-    'setpriv',
-    [
-      '--pdeathsig',
-      'SIGKILL',
-      'redis-server',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'no',
-    ],
-    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  try {
-    await waitForPort(port, child, 'redis-server');
-  } catch (e) {
-    await stopChild(child, 'SIGKILL', dir)();
-    throw e;
-  }
-  return { url: `redis://127.0.0.1:${port}`, stop: stopChild(child, 'SIGTERM', dir) };
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(
+      'setpriv',
+      [
+        '--pdeathsig',
+        'SIGKILL',
+        'redis-server',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        opts.persistent === true ? 'yes' : 'no',
+        '--daemonize',
+        'no',
+      ],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      await waitForPort(port, child, 'redis-server');
+    } catch (e) {
+      await stopChild(child, 'SIGKILL', dir)();
+      throw e;
+    }
+    return child;
+  };
+  const child = await launch();
+  return { url: `redis://127.0.0.1:${port}`, ...restartable(child, launch, 'SIGTERM', dir) };
 }

@@ -1,81 +1,67 @@
 /**
- * A small PNG decoder for tests that look at the pixels of a chart: 8-bit RGB / RGBA and 1/2/4/8-bit
- * palette images, every filter type (0–4), no interlace. Written from the PNG specification, not
- * from our encoder, so a test does not read back only what the encoder assumes.
+ * A small PNG decoder for tests (8-bit greyscale, RGB, RGBA, grey+alpha; not interlaced): enough to
+ * look at the pixels of a browser screenshot without a dependency.
  */
 import { inflateSync } from 'node:zlib';
 
 export interface DecodedPng {
   width: number;
   height: number;
-  /** RGB of pixel (x, y). */
-  rgb(x: number, y: number): [number, number, number];
+  /** Bytes per pixel. */
+  channels: number;
+  pixels: Buffer;
 }
 
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+
 export function decodePng(png: Buffer): DecodedPng {
-  let at = 8;
+  if (png.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
+  let pos = 8;
   let width = 0;
   let height = 0;
-  let depth = 0;
-  let colorType = 0;
-  let palette: Buffer = Buffer.alloc(0);
+  let channels = 0;
   const idat: Buffer[] = [];
-  while (at < png.length) {
-    const len = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    const data = png.subarray(at + 8, at + 8 + len);
+  while (pos < png.length) {
+    const len = png.readUInt32BE(pos);
+    const type = png.toString('ascii', pos + 4, pos + 8);
+    const data = png.subarray(pos + 8, pos + 8 + len);
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
-      depth = data[8] as number;
-      colorType = data[9] as number;
-      if (data[12] !== 0) throw new Error('interlaced PNGs are not supported');
-    } else if (type === 'PLTE') palette = Buffer.from(data);
-    else if (type === 'IDAT') idat.push(data);
-    at += 12 + len;
+      const depth = data[8];
+      const colorType = data[9] ?? -1;
+      if (depth !== 8 || data[12] !== 0 || CHANNELS[colorType] === undefined)
+        throw new Error(`unsupported PNG (depth ${depth}, type ${colorType})`);
+      channels = CHANNELS[colorType] as number;
+    } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    pos += 12 + len;
   }
-  const channels = colorType === 2 ? 3 : colorType === 6 ? 4 : colorType === 3 ? 1 : 0;
-  if (channels === 0) throw new Error(`color type ${colorType} not supported`);
-  const bitsPerPixel = channels * depth;
-  const bpp = Math.max(1, bitsPerPixel >> 3);
-  const stride = Math.ceil((width * bitsPerPixel) / 8);
   const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
   const out = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)] as number;
+    const filter = raw[y * (stride + 1)];
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? (out[y * stride + i - bpp] as number) : 0;
-      const b = y > 0 ? (out[(y - 1) * stride + i] as number) : 0;
-      const c = y > 0 && i >= bpp ? (out[(y - 1) * stride + i - bpp] as number) : 0;
-      const x = line[i] as number;
-      let v: number;
-      if (filter === 0) v = x;
-      else if (filter === 1) v = x + a;
-      else if (filter === 2) v = x + b;
-      else if (filter === 3) v = x + ((a + b) >> 1);
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? (out[y * stride + x - channels] as number) : 0;
+      const b = y > 0 ? (out[(y - 1) * stride + x] as number) : 0;
+      const c = x >= channels && y > 0 ? (out[(y - 1) * stride + x - channels] as number) : 0;
+      const v = line[x] as number;
+      let r: number;
+      if (filter === 0) r = v;
+      else if (filter === 1) r = v + a;
+      else if (filter === 2) r = v + b;
+      else if (filter === 3) r = v + ((a + b) >> 1);
       else {
         const p = a + b - c;
         const pa = Math.abs(p - a);
         const pb = Math.abs(p - b);
         const pc = Math.abs(p - c);
-        v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        r = v + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
       }
-      out[y * stride + i] = v & 0xff;
+      out[y * stride + x] = r & 0xff;
     }
   }
-  return {
-    width,
-    height,
-    rgb(x, y) {
-      if (colorType === 3) {
-        const bit = x * depth;
-        const byte = out[y * stride + (bit >> 3)] as number;
-        const index = (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-        return [palette[index * 3] as number, palette[index * 3 + 1] as number, palette[index * 3 + 2] as number];
-      }
-      const o = y * stride + x * channels;
-      return [out[o] as number, out[o + 1] as number, out[o + 2] as number];
-    },
-  };
+  return { width, height, channels, pixels: out };
 }

@@ -60,7 +60,7 @@ describe('fair, isolated scheduling across callers', { timeout: 180_000 }, () =>
     return pool.run(job, opts).then(() => void order.push(caller));
   };
 
-  it('serves a second caller while the first floods the pool (the flood holds at most size - 1 workers)', async () => {
+  it('serves a second caller while the first floods the pool (the flood cannot hold every worker)', async () => {
     const order: string[] = [];
     const flood = Array.from({ length: 16 }, () => run('A', order));
     // B arrives once A's backlog is queued.

@@ -108,12 +108,13 @@ describe('retention sweep', () => {
       runs_deleted: 0,
       ownerships_deleted: 0,
       uploads_deleted: 0,
+      usage_rolled_up: 0,
     });
 
     // K2 used the upload later; K1 did not: K1's claim and run go, the file stays for K2.
     await accounts.uploads.touch(sha, K2, new Date(now + 2 * HOUR));
     const r1 = await sweepRetention(t.ctx, accounts, new Date(now + 2.5 * HOUR));
-    assert.deepEqual(r1, { runs_deleted: 1, ownerships_deleted: 1, uploads_deleted: 0 });
+    assert.deepEqual(r1, { runs_deleted: 1, ownerships_deleted: 1, uploads_deleted: 0, usage_rolled_up: 0 });
     assert.equal(existsSync(runDir), false);
     assert.equal(await accounts.runs.get(output.run_id), undefined);
     assert.ok(t.ctx.fmuStore.pathOf(sha) !== undefined);
@@ -124,7 +125,13 @@ describe('retention sweep', () => {
 
     // Later still: the last claim goes, then the file.
     const r2 = await sweepRetention(t.ctx, accounts, new Date(now + 4 * HOUR));
-    assert.deepEqual(r2, { runs_deleted: 0, ownerships_deleted: 1, uploads_deleted: 1 });
+    assert.deepEqual(r2, { runs_deleted: 0, ownerships_deleted: 1, uploads_deleted: 1, usage_rolled_up: 0 });
+    // Past USAGE_RETENTION_DAYS (90 by default) the record rolls up into its day; the totals stay.
+    const r3 = await sweepRetention(t.ctx, accounts, new Date(now + 91 * 24 * HOUR));
+    assert.equal(r3.usage_rolled_up, 1);
+    assert.deepEqual(await accounts.usage.list(K1), []);
+    assert.equal((await accounts.usage.days(K1))[0]?.runs, 1);
+    assert.equal((await accounts.usage.totals(K1)).total_runs, 1);
     assert.equal(t.ctx.fmuStore.pathOf(sha), undefined);
     assert.equal(await accounts.uploads.get(sha), undefined);
   });

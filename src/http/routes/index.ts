@@ -1,9 +1,11 @@
 /**
- * The REST route groups, one file each. A new group (e.g. payments: /pay, /payments/checkout/{id},
- * /webhooks/stripe) is one more file and one more entry here.
+ * The REST route groups. Two contracts, one router: the original gateway's paths answer in its
+ * shapes at the root (compat/), ours are under /v2/ and, where no path conflicts, at the root too
+ * (see surface.ts). A new group is one more file and one more entry here.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { RestDeps } from '../deps.ts';
+import { compatRoutes } from './compat/index.ts';
 import { fmuRoutes } from './fmus.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
@@ -12,16 +14,26 @@ import { mcpRoutes } from './mcp.ts';
 import { paymentRoutes } from './payments.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
+import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
 
 export type RouteGroup = FastifyPluginAsync<RestDeps>;
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [
-  healthRoutes,
+/** Our groups: each registered at the root and under /v2; each skips what the other surface owns. */
+const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   keyRoutes,
   libraryRoutes,
   fmuRoutes,
   simulateRoutes,
   runRoutes,
   paymentRoutes,
-  mcpRoutes,
-] as RouteGroup[];
+] as FastifyPluginAsync<MountOptions>[];
+
+function mounted(surface: Surface): RouteGroup {
+  return async (app, deps) => {
+    for (const group of OURS) {
+      await app.register(group, { ...deps, surface, ...(surface === 'v2' ? { prefix: V2_PREFIX } : {}) });
+    }
+  };
+}
+
+export const ROUTE_GROUPS: readonly RouteGroup[] = [healthRoutes, compatRoutes, mounted('root'), mounted('v2'), mcpRoutes] as RouteGroup[];

@@ -5,7 +5,8 @@
  * authentication), and the success / cancel pages Stripe sends the paying human back to.
  * POST /simulate answers 402 with the payment_required body (src/http/routes/simulate.ts).
  */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import {
@@ -19,8 +20,8 @@ import {
 } from '../../schemas/payments.ts';
 import { payForRun, quote, redeemCheckout, scopeToCaller, stripeWebhook } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
-import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
+import { opId, type MountOptions } from './surface.ts';
 
 const WebhookAckSchema = z.object({
   received: z.literal(true),
@@ -28,6 +29,8 @@ const WebhookAckSchema = z.object({
   outcome: z.enum(['applied', 'duplicate', 'ignored']),
   reason: z.string().optional(),
 });
+
+type FastifyInstanceZod = FastifyInstance<any, any, any, any, ZodTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any -- Fastify's generic server types
 
 /** Stripe's events are small; anything larger is not one. */
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -37,14 +40,35 @@ function page(title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`;
 }
 
-export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
-  const { ctx, accounts } = deps;
+export const paymentRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, deps) => {
+  const { ctx, accounts, surface } = deps;
   const scoped = (caller: string) => scopeToCaller(ctx, accounts, caller, 'rest');
+
+  app.post(
+    '/quote',
+    {
+      schema: {
+        operationId: opId(surface, 'quote'),
+        summary: 'Price a simulation',
+        description:
+          'The body of POST /v2/simulate → its price, whether payment is required, estimated rows and cost drivers; when payment is due, a checkout to pay at (then GET /v2/payments/checkout/{session_id}). Nothing runs. The price is computed here: when the payment provider cannot be reached, the quote still answers, without checkout and with checkout_unavailable.',
+        tags: ['payments'],
+        body: createQuoteInputSchema(deps.ctx.config.limits),
+        response: { 200: QuoteSuccessSchema, 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 422: RestErrorSchema },
+      },
+    },
+    async (req) => quote(scoped(callerOf(req)), req.body),
+  );
+
+  if (surface === 'root') await registerStripeCallbacks(app, deps);
+  // The root /pay and /payments/checkout/{id} are the original's (compat/payments.ts).
+  if (surface !== 'v2') return;
 
   app.post(
     '/pay',
     {
       schema: {
+        operationId: opId(surface, 'pay'),
         summary: 'Open a checkout for one simulation',
         description:
           'Creates a Stripe Checkout session for one run (of fmu_id, when given). Pay at checkout_url, then GET /payments/checkout/{session_id} for the payment_token.',
@@ -56,25 +80,11 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
     async (req, reply) => reply.code(201).send(await payForRun(scoped(callerOf(req)), req.body ?? {})),
   );
 
-  app.post(
-    '/quote',
-    {
-      schema: {
-        summary: 'Price a simulation',
-        description:
-          'The body of POST /simulate → its price, whether payment is required, estimated rows and cost drivers; when payment is due, a checkout to pay at (then GET /payments/checkout/{session_id}). Nothing runs.',
-        tags: ['payments'],
-        body: createQuoteInputSchema(deps.ctx.config.limits),
-        response: { 200: QuoteSuccessSchema, 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 502: RestErrorSchema },
-      },
-    },
-    async (req) => quote(scoped(callerOf(req)), req.body),
-  );
-
   app.get(
     '/payments/checkout/:session_id',
     {
       schema: {
+        operationId: opId(surface, 'redeemCheckout'),
         summary: 'Exchange a paid checkout for a payment token',
         description:
           'status "redeemed" with payment_token (single use, shown once) once paid; status "pending" (HTTP 202) before. Only the key that opened the checkout can redeem it.',
@@ -95,7 +105,11 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
       return reply.code(out.status === 'pending' ? 202 : 200).send(out);
     },
   );
+};
 
+/** POST /webhooks/stripe and the pages Stripe sends the paying human back to: at the root only. */
+async function registerStripeCallbacks(app: FastifyInstanceZod, deps: MountOptions): Promise<void> {
+  const { ctx } = deps;
   // Its own encapsulated context: the raw body parser applies to the webhook only.
   await app.register(async (hooks) => {
     hooks.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_MAX_BYTES }, (_req, body, done) =>
@@ -108,7 +122,9 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
         // an outage come in bursts, and a throttled payment confirmation only delays the payer.
         config: { auth: 'public', rateLimit: false },
         schema: {
+          operationId: 'stripeWebhook',
           summary: 'Stripe webhook',
+          security: [],
           description:
             'checkout.session.completed / .expired, signed with STRIPE_WEBHOOK_SECRET (Stripe-Signature header, checked on the raw body). Duplicates and unknown sessions are acknowledged and change nothing.',
           tags: ['payments'],
@@ -135,4 +151,4 @@ export const paymentRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) 
       reply.type('text/html; charset=utf-8').send(page(title, text)),
     );
   }
-};
+}

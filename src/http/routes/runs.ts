@@ -22,8 +22,8 @@ import {
   type ServiceContext,
 } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
-import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
+import { opId, prefixOf, type MountOptions } from './surface.ts';
 
 /**
  * The CSV of a run as a complete file with a known size (what Range needs): the store renders it
@@ -33,8 +33,9 @@ async function csvFileOf(ctx: ServiceContext, runId: string): Promise<{ path: st
   return runCsvFile(ctx, runId);
 }
 
-export const runRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
+export const runRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, deps) => {
   const { ctx, accounts } = deps;
+  const prefix = prefixOf(deps.surface);
   // serve: false: no static route is exposed; only reply.sendFile below, on paths we resolved.
   await app.register(fastifyStatic, { root: ctx.results.dir, serve: false });
 
@@ -42,6 +43,7 @@ export const runRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
     '/runs/:id',
     {
       schema: {
+        operationId: opId(deps.surface, 'getRun'),
         summary: 'A run: its record and metadata',
         tags: ['runs'],
         params: RunPathParamsSchema,
@@ -50,7 +52,7 @@ export const runRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
     },
     async (req) => {
       const info = await getRunInfo(scopeToCaller(ctx, accounts, callerOf(req), 'rest'), accounts, req.params.id);
-      return { ...info, result_url: `/runs/${req.params.id}/result.csv` };
+      return { ...info, result_url: `${prefix}/runs/${req.params.id}/result.csv` };
     },
   );
 
@@ -58,6 +60,7 @@ export const runRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
     '/runs/:id/result.csv',
     {
       schema: {
+        operationId: opId(deps.surface, 'getRunCsv'),
         summary: 'The full result of a run (CSV)',
         description: 'Header "time,<output>,..." then one row per output step. Supports Range (bytes=...), If-Range and ETag.',
         tags: ['runs'],

@@ -1,22 +1,27 @@
 /**
  * POST /simulate: the simulate tool over REST, same schema (fmu_id "msl:<Name>" or an upload of
  * this key). The run is billed to the key and its result is readable only with it. A client that
- * goes away cancels its run.
+ * goes away cancels its run. Served under /v2 (the root POST /simulate is the original's).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SimulateRestOutputSchema } from '../../schemas/rest.ts';
+import { PaymentRequiredSchema } from '../../schemas/errors.ts';
 import { createSimulateInputSchema } from '../../schemas/simulate.ts';
 import { scopeToCaller, simulate } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
-import type { RestDeps } from '../deps.ts';
 import { RestErrorSchema } from '../error-status.ts';
+import { opId, prefixOf, type MountOptions } from './surface.ts';
 
-export const simulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
+export const simulateRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, deps) => {
+  // The root POST /simulate is the original's (compat/simulate.ts).
+  if (deps.surface !== 'v2') return;
   const { ctx, accounts } = deps;
+  const prefix = prefixOf(deps.surface);
   app.post(
     '/simulate',
     {
       schema: {
+        operationId: opId(deps.surface, 'simulate'),
         summary: 'Run a simulation',
         description: 'The same request as the MCP tool simulate. The full result is at result_url (CSV).',
         tags: ['simulate'],
@@ -25,10 +30,13 @@ export const simulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps)
           200: SimulateRestOutputSchema,
           400: RestErrorSchema,
           401: RestErrorSchema,
+          402: PaymentRequiredSchema,
           404: RestErrorSchema,
           422: RestErrorSchema,
+          429: RestErrorSchema,
           503: RestErrorSchema,
           504: RestErrorSchema,
+          507: RestErrorSchema,
         },
       },
     },
@@ -43,7 +51,7 @@ export const simulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps)
         const { output, plotPng } = await simulate(scopeToCaller(ctx, accounts, callerOf(req), 'rest'), req.body, { signal: abort.signal });
         return {
           ...output,
-          result_url: `/runs/${output.run_id}/result.csv`,
+          result_url: `${prefix}/runs/${output.run_id}/result.csv`,
           ...(plotPng !== undefined ? { plot_png_base64: plotPng.toString('base64') } : {}),
         };
       } finally {

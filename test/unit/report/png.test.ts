@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
 import { MCP_PLOT_SIZE, renderPng, renderSvg, type PlotInput } from '../../../src/report/chart.ts';
 import { encodeIndexedPng } from '../../../src/report/png.ts';
-import { decodePng } from '../../helpers/png-decode.ts';
+import { decodePng } from '../../helpers/png-pixels.ts';
 
 const time = Array.from({ length: 20_000 }, (_, i) => i * 0.00025);
 /** A busy chart: a fast oscillation, a smooth signal, a counter and a Boolean, four panels. */
