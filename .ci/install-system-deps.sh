@@ -17,8 +17,10 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Optional solver "cvode": SUNDIALS CVODE 6, loaded at run time through koffi (no headers needed).
 { ldconfig -p 2>/dev/null | grep -q 'libsundials_cvode\.so\.6 '; } || missing+=(libsundials-cvode6)
+# SciPy reads our MAT v4 exports in test/integration/result-formats.test.ts (an independent reader).
+/usr/bin/python3 -c 'import scipy.io' >/dev/null 2>&1 || missing+=(python3-scipy)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -69,6 +69,8 @@ export const ERROR_CODES = [
   'BLOB_STORE_UNAVAILABLE',
   /** Scale-out: the worker nodes running a job died more often than the retry policy allows. */
   'WORKER_NODE_LOST',
+  /** No representation the request's Accept header allows (GET /runs/{id}/result). */
+  'NOT_ACCEPTABLE',
   'INTERNAL',
 ] as const;
 

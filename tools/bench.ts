@@ -22,6 +22,7 @@ const ORDER = [
   'result-path.ts',
   'system.ts',
   'scale.ts',
+  'formats.ts',
 ];
 const filter = process.argv[2];
 

@@ -38,7 +38,7 @@ export function buildCli(): string {
     outdir: tmp,
     // Loaded from node_modules at run time: native addons (koffi, resvg, libsql finds its
     // platform package from its own location), packages that serve their own files through __dirname
-    // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only).
+    // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only), parquet-wasm (optional, loads its .wasm beside itself).
     // bullmq / ioredis / the AWS SDK: optional (scale-out only), loaded lazily from node_modules,
     // so a package without them fails that feature with OPTIONAL_DEPENDENCY_MISSING.
     external: [
@@ -53,6 +53,7 @@ export function buildCli(): string {
       'bullmq',
       'ioredis',
       '@aws-sdk/*',
+      'parquet-wasm',
     ],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -1,5 +1,5 @@
 /**
- * Parsing of the CLI's value arguments: `--set name=value` and `--input in.csv`.
+ * Parsing of the CLI's value arguments: `--set name=value` (FMI 3 arrays as `[[1,2],[3,4]]`) and `--input in.csv`.
  * Values become the same shapes the service schemas take (start_values, input_signals).
  */
 import { readFileSync } from 'node:fs';
@@ -21,9 +21,80 @@ export function parseCliValue(text: string): CliValue {
   return text;
 }
 
+/** A --set value: a scalar, or for an FMI 3 array variable a (nested) array of scalars. */
+export type CliSetValue = CliValue | CliSetValue[];
+
+const badArray = (text: string, why: string): GatewayError =>
+  new GatewayError('BAD_REQUEST', `--set: "${text.slice(0, 200)}" is not an array value (${why})`, {
+    hint: 'Write an FMI 3 array as --set \'A=[[-1,0],[0,-2]]\' (nested, row-major) or --set \'v=[1,2,3]\'; quote strings inside: ["a","b"].',
+  });
+
+/**
+ * "[[-1,0],[0,-2]]" → [[-1, 0], [0, -2]]: brackets, commas and scalars read as parseCliValue reads
+ * them (so an Int64 beyond 2^53 keeps its digits, "true" is a Boolean, "a,b" in quotes a string).
+ * Not JSON.parse, which would round 64-bit integers.
+ */
+export function parseArrayValue(text: string): CliSetValue[] {
+  const t = text.trim();
+  let i = 0;
+  const skip = () => {
+    while (t[i] === ' ' || t[i] === '\t') i++;
+  };
+  const scalar = (): CliValue => {
+    skip();
+    const q = t[i];
+    if (q === '"' || q === "'") {
+      const end = t.indexOf(q, i + 1);
+      if (end < 0) throw badArray(t, 'an unterminated quote');
+      const v = t.slice(i + 1, end);
+      i = end + 1;
+      return v;
+    }
+    const start = i;
+    while (i < t.length && t[i] !== ',' && t[i] !== ']' && t[i] !== '[') i++;
+    const raw = t.slice(start, i).trim();
+    if (raw === '') throw badArray(t, `an empty element at position ${start + 1}`);
+    return parseCliValue(raw);
+  };
+  const list = (depth: number): CliSetValue[] => {
+    if (depth > 3) throw badArray(t, 'more than 3 levels of nesting');
+    i++; // the "["
+    const out: CliSetValue[] = [];
+    skip();
+    if (t[i] === ']') {
+      i++;
+      return out;
+    }
+    for (;;) {
+      skip();
+      out.push(t[i] === '[' ? list(depth + 1) : scalar());
+      skip();
+      if (t[i] === ',') {
+        i++;
+        continue;
+      }
+      if (t[i] === ']') {
+        i++;
+        return out;
+      }
+      throw badArray(t, i >= t.length ? 'a missing "]"' : `unexpected "${t[i]}" at position ${i + 1}`);
+    }
+  };
+  if (t[0] !== '[') throw badArray(t, 'it does not start with "["');
+  const value = list(1);
+  skip();
+  if (i !== t.length) throw badArray(t, `text after the closing "]" at position ${i + 1}`);
+  return value;
+}
+
+/** One --set value: an array literal when it starts with "[", else a scalar (parseCliValue). */
+export function parseSetValue(text: string): CliSetValue {
+  return text.trim().startsWith('[') ? parseArrayValue(text) : parseCliValue(text);
+}
+
 /** Parses repeated `name=value` pairs into a record; a missing "=" is a usage error. */
-export function parseSetValues(pairs: readonly string[]): Record<string, CliValue> {
-  const out: Record<string, CliValue> = {};
+export function parseSetValues(pairs: readonly string[]): Record<string, CliSetValue> {
+  const out: Record<string, CliSetValue> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
@@ -31,7 +102,7 @@ export function parseSetValues(pairs: readonly string[]): Record<string, CliValu
         hint: 'Write for example --set k=2.5 or --set enabled=true',
       });
     }
-    out[pair.slice(0, eq).trim()] = parseCliValue(pair.slice(eq + 1));
+    out[pair.slice(0, eq).trim()] = parseSetValue(pair.slice(eq + 1));
   }
   return out;
 }

@@ -24,7 +24,8 @@ import { remoteRunCsv } from '../service/forward.ts';
 import { placeRun, type Placement } from '../service/placement.ts';
 import { quote } from '../service/quote.ts';
 import { LOCAL_CALLER } from '../schemas/accounts.ts';
-import { renderPng } from '../service/plot.ts';
+import { renderPng } from '../report/chart.ts';
+import { plotStoredRun } from '../report/result-chart.ts';
 import { simulate } from '../service/simulate.ts';
 import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { chooseGateway, configFor } from './gateway-probe.ts';
@@ -178,7 +179,10 @@ async function saveRun(ctx: ServiceContext, output: SimulateCompleted, dir: stri
   const summary = join(dir, 'summary.json');
   writeFileSync(summary, `${JSON.stringify(output, null, 2)}\n`);
   const files: SavedFiles = { dir, csv, summary };
-  const png = plotOfSeries(output);
+  const p = output.provenance;
+  const title = `${p.model_name} (FMI ${p.fmi_version}, ${p.interface})`;
+  // Every row: the stored result here, the downloaded CSV for a remote run (report/chart.ts).
+  const png = remotePath !== undefined ? plotOfCsv(output, csv, title) : await plotStoredRun(ctx.results, output.run_id, { title });
   if (png !== undefined) {
     files.plot = join(dir, 'plot.png');
     writeFileSync(files.plot, png);
@@ -186,19 +190,51 @@ async function saveRun(ctx: ServiceContext, output: SimulateCompleted, dir: stri
   return files;
 }
 
-/** The plot from the downsampled series, which local and remote results both carry. */
-function plotOfSeries(output: SimulateCompleted): Buffer | undefined {
-  const time = output.series.time;
-  if (time === undefined || time.length === 0) return undefined;
-  const series = Object.entries(output.series)
-    .filter(([name]) => name !== 'time' && output.summary[name] !== undefined)
-    .map(([name, values]) => {
-      const unit = output.summary[name]?.unit;
-      return unit === undefined ? { name, values } : { name, unit, values };
+/** The cells of a CSV line with quoted fields (a String output's text may hold commas). */
+function splitQuoted(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/** The plot of a remote run from its full CSV (numeric outputs of the summary; types unknown here: lines). */
+function plotOfCsv(output: SimulateCompleted, path: string, title: string): Buffer | undefined {
+  const [head = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const names = head.split(',');
+  const wanted = names.flatMap((name, i) => (i > 0 && output.summary[name] !== undefined ? [{ name, i }] : []));
+  if (wanted.length === 0 || lines.length === 0) return undefined;
+  const time = new Array<number>(lines.length);
+  const values = wanted.map(() => new Array<number | null>(lines.length));
+  lines.forEach((line, r) => {
+    const cells = line.includes('"') ? splitQuoted(line) : line.split(',');
+    time[r] = Number(cells[0]);
+    wanted.forEach((w, k) => {
+      const v = Number(cells[w.i]);
+      (values[k] as (number | null)[])[r] = Number.isFinite(v) ? v : null;
     });
-  if (series.length === 0) return undefined;
-  const p = output.provenance;
-  return renderPng({ title: `${p.model_name} (FMI ${p.fmi_version}, ${p.interface})`, time: time.map((t) => t ?? 0), series });
+  });
+  const series = wanted.map((w, k) => {
+    const unit = output.summary[w.name]?.unit;
+    const s = { name: w.name, values: values[k] as (number | null)[] };
+    return unit === undefined ? s : { ...s, unit };
+  });
+  return renderPng({ title, time, series });
 }
 
 function printSummary(output: SimulateCompleted, files: SavedFiles): void {

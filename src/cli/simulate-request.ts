@@ -27,7 +27,8 @@ export const SIMULATION_OPTIONS = {
 export const SIMULATION_OPTIONS_USAGE = `  --stop T               stop time, s (default: the model's default experiment)
   --step H               output interval, s (default: the default experiment's, else span / 500)
   --start-time T0        start time, s (default 0 or the default experiment's)
-  --set name=value       start value of a parameter, input or state (repeatable)
+  --set name=value       start value of a parameter, input or state (repeatable); FMI 3 arrays
+                         nested, row-major: --set 'A=[[-1,0],[0,-2]]'
   --input in.csv         input signals: header time,<input1>,...; linear for continuous reals, held otherwise;
                          quoted fields; text cells for String inputs; Int64 digits kept exact
   --output a,b           variables to record (default: every output)
@@ -58,6 +59,23 @@ export interface SimulationOptionValues {
   kpi?: string[];
 }
 
+/** "a,b,A[1,2]" → ["a", "b", "A[1,2]"]: commas inside an array element's brackets do not split. */
+export function splitNames(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let name = '';
+  for (const ch of list) {
+    if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    if (ch === ',' && depth === 0) {
+      out.push(name);
+      name = '';
+    } else name += ch;
+  }
+  out.push(name);
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** Parsed options → the validated simulate request (BAD_REQUEST naming the bad option otherwise). */
 export function simulateRequestFromOptions(
   config: Config,
@@ -79,10 +97,7 @@ export function simulateRequestFromOptions(
     fmi_version: values['fmi-version'],
     start_values: values.set !== undefined ? parseSetValues(values.set) : undefined,
     input_signals: values.input !== undefined ? parseInputCsv(values.input) : undefined,
-    outputs: values.output
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
+    outputs: values.output === undefined ? undefined : splitNames(values.output),
     kpis: values.kpi,
     ...extra,
   };

@@ -12,7 +12,7 @@ import { simulate } from '../service/simulate.ts';
 import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
 import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderSummaryTable, renderTable } from './output.ts';
-import { readFullSeries, writeRunArrow, writeRunCsv } from './result-csv.ts';
+import { readFullSeries, writeRunArrow, writeRunCsv, writeRunMat, writeRunParquet } from './result-csv.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
 import { isSystemArgument, simulateSspFile, SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './simulate-system.ts';
 import { escapeForText } from '../text-escape.ts';
@@ -20,6 +20,8 @@ import { escapeForText } from '../text-escape.ts';
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name | system.ssp> [options]
 ${SIMULATION_OPTIONS_USAGE}${SYSTEM_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
   --arrow FILE           write the full result as Arrow IPC (typed columns; pyarrow, polars, DuckDB)
+  --mat FILE             write the full result as MATLAB v4, Modelica "dsres" layout (Dymola, OMEdit, SciPy)
+  --parquet FILE         write the full result as Parquet (typed columns; pandas, polars, DuckDB)
   --json                 print summary, provenance and the full series as JSON
   -h, --help             this text
 `;
@@ -29,9 +31,19 @@ const OPTIONS = {
   ...SYSTEM_OPTIONS,
   csv: { type: 'string' },
   arrow: { type: 'string' },
+  mat: { type: 'string' },
+  parquet: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The export flags, in the order the files are written. */
+const EXPORTS = [
+  { flag: 'csv', write: writeRunCsv },
+  { flag: 'arrow', write: writeRunArrow },
+  { flag: 'mat', write: writeRunMat },
+  { flag: 'parquet', write: writeRunParquet },
+] as const;
 
 export async function runSimulateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -39,8 +51,9 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if ((values.csv !== undefined || values.arrow !== undefined) && values.json === true) {
-    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow and --json');
+  const exports = EXPORTS.filter((e) => values[e.flag] !== undefined);
+  if (exports.length > 0 && values.json === true) {
+    throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow / --mat / --parquet and --json');
   }
   const config = loadConfig();
   const local = createLocalContext(config, { catalog: createCatalog() });
@@ -61,18 +74,16 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
             ),
           )
         ).output;
-    if (values.csv !== undefined) {
-      await writeRunCsv(local.ctx, output.run_id, values.csv);
-      process.stderr.write(`wrote ${output.rows} rows to ${values.csv}\n`);
-    }
-    if (values.arrow !== undefined) {
-      await writeRunArrow(local.ctx, output.run_id, values.arrow);
-      process.stderr.write(`wrote ${output.rows} rows to ${values.arrow}\n`);
+    for (const e of exports) {
+      const path = values[e.flag] as string;
+      await e.write(local.ctx, output.run_id, path);
+      process.stderr.write(`wrote ${output.rows} rows to ${path}\n`);
     }
     if (values.json === true) {
       // The full series, not the downsampled one: scripts compare it against references.
       const { series: _downsampled, ...rest } = output;
-      const full = await readFullSeries(local.ctx, output.run_id);
+      const p0 = output.provenance;
+      const full = await readFullSeries(local.ctx, output.run_id, { start: p0.start_time, step: p0.step });
       process.stdout.write(`${JSON.stringify({ ...rest, series: full })}\n`);
       return 0;
     }
@@ -95,9 +106,11 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
       process.stdout.write(`\nstopped early at t = ${output.terminated_early.time}: ${output.terminated_early.reason}\n`);
     }
     for (const w of output.warnings) process.stderr.write(`warning: ${escapeForText(w)}\n`);
-    if (values.csv === undefined && values.arrow === undefined) {
+    if (exports.length === 0) {
       const stored = join(local.ctx.results.dir, output.run_id);
-      process.stdout.write(`\nfull result: run ${output.run_id}, stored in ${stored} (use --csv FILE or --json)\n`);
+      process.stdout.write(
+        `\nfull result: run ${output.run_id}, stored in ${stored} (use --csv / --arrow / --mat / --parquet FILE or --json)\n`,
+      );
     }
     return 0;
   } finally {

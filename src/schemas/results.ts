@@ -21,7 +21,10 @@ export const GetResultInputSchema = z.strictObject({
   stop_time: finite().optional().describe('Window end, s (inclusive).'),
   stride: z.number().int().min(1).optional().describe('Every stride-th row of the window (decimation). Default 1.'),
   max_rows: z.number().int().min(1).max(MAX_SLICE_ROWS).optional().describe(`Default ${DEFAULT_SLICE_ROWS}; more rows → next_start_time.`),
-  format: z.enum(['csv', 'json']).optional().describe('csv (default): rows as CSV text; json: arrays in structured data.'),
+  format: z
+    .enum(['csv', 'json', 'mat', 'parquet', 'arrow'])
+    .optional()
+    .describe('csv (default): rows as CSV text; json: arrays in structured data; mat/parquet/arrow: a link to the whole run as that file.'),
 });
 export type GetResultInput = z.infer<typeof GetResultInputSchema>;
 
@@ -41,6 +44,7 @@ export const GetResultSuccessSchema = z.object({
     .record(z.string(), z.array(z.union([z.number(), z.string(), z.null()])))
     .optional()
     .describe('format json: "time" and one array per column; null = NaN/Inf.'),
+  resource_uri: z.string().optional().describe('format mat/parquet/arrow: the whole run as that file (resources/read).'),
 });
 export type GetResultSuccess = z.infer<typeof GetResultSuccessSchema>;
 

@@ -7,12 +7,9 @@ import { GatewayError } from '../errors.ts';
 import type { CompareRunsInput, CompareRunsSuccess } from '../schemas/results.ts';
 import type { OutputSummary } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
-import { renderPng, type PlotSeries } from './plot.ts';
+import { plotStoredOverlay } from '../report/result-chart.ts';
 import { ensureRunsLocal } from './read-run.ts';
-import { normalizeRunId, readOwnedMeta, readRunSlice, type RunAccess } from './run-slice.ts';
-
-/** Points per line in the overlay plot. */
-const PLOT_POINTS = 1500;
+import { normalizeRunId, readOwnedMeta, type RunAccess } from './run-slice.ts';
 
 /** Settings whose difference explains a difference in results (provenance fields). */
 const SETTINGS = ['fmu_id', 'fmi_version', 'interface', 'solver', 'tolerance', 'start_time', 'stop_time', 'step'] as const;
@@ -33,7 +30,12 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export async function compareRuns(ctx: ServiceContext, input: CompareRunsInput, access: RunAccess = {}): Promise<CompareRunsResult> {
+export async function compareRuns(
+  ctx: ServiceContext,
+  input: CompareRunsInput,
+  access: RunAccess = {},
+  plotSize: { width?: number; height?: number } = {},
+): Promise<CompareRunsResult> {
   const ids = input.run_ids.map(normalizeRunId);
   const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (repeated.length > 0) {
@@ -79,22 +81,13 @@ export async function compareRuns(ctx: ServiceContext, input: CompareRunsInput, 
     }),
   };
   if (input.plot !== true || variables.length === 0) return { output };
-  const series: PlotSeries[] = [];
-  for (const [i, id] of ids.entries()) {
-    const m = metas[i] as Meta;
-    const stride = Math.max(1, Math.ceil(m.rows / PLOT_POINTS));
-    const slice = await readRunSlice(ctx, id, { columns: variables, stride, maxRows: PLOT_POINTS + 1 }, access);
-    const changed = differing.filter((d) => d.startsWith('start_values.')).map((d) => d.slice('start_values.'.length));
-    const sv = m.provenance?.start_values ?? {};
-    const label = changed.length > 0 ? changed.map((n) => `${n}=${String(sv[n] ?? '-')}`).join(', ') : id;
-    slice.columns.forEach((c, j) => {
-      const values = (slice.values[j] ?? []).map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null));
-      const s: PlotSeries = { name: c.name, values, label, time: slice.time };
-      if (c.unit !== undefined) s.unit = c.unit;
-      if (c.type === 'Boolean') s.boolean = true;
-      series.push(s);
-    });
-  }
+  const changed = differing.filter((d) => d.startsWith('start_values.')).map((d) => d.slice('start_values.'.length));
+  const runs = ids.map((id, i) => {
+    const sv = metas[i]?.provenance?.start_values ?? {};
+    return { runId: id, label: changed.length > 0 ? changed.map((n) => `${n}=${String(sv[n] ?? '-')}`).join(', ') : id };
+  });
   const title = `${output.runs[0]?.model_name ?? 'runs'}: ${ids.length} runs compared`;
-  return { output, plotPng: renderPng({ title, time: [], series, groupBy: 'variable' }) };
+  // Every stored row of each run, reduced per pixel column (report/result-chart.ts); the runs
+  // were checked readable by this caller above (readOwnedMeta).
+  return { output, plotPng: await plotStoredOverlay(ctx.results, runs, variables, { title, ...plotSize }) };
 }

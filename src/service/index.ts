@@ -9,7 +9,17 @@ export { quote } from './quote.ts';
 export { redeemCheckout } from './redeem-checkout.ts';
 export { payForRun } from './pay.ts';
 export { stripeWebhook } from './stripe-webhook.ts';
-export { assertRunVisible, readRunResult, runCsvFile, runIdFromUri, streamRunArrow, streamRunCsv, type RunResultFile } from './read-run.ts';
+export {
+  assertRunVisible,
+  readRunResult,
+  runCsvFile,
+  runIdFromUri,
+  runParquetBytes,
+  streamRunArrow,
+  streamRunCsv,
+  streamRunMat,
+  type RunResultFile,
+} from './read-run.ts';
 export type { CallerAccess, FinishedRunFacts, UploadedFmuFacts } from './access.ts';
 export { createCallerAccess, diskUsedBy, type CallerAccessOptions } from './caller-access.ts';
 export { sweepRetention, type SweepReport } from './retention.ts';
@@ -27,7 +37,7 @@ export {
 } from './accounts.ts';
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
-export { renderPng, renderSvg, type PlotInput } from './plot.ts';
+export { renderPng, renderSvg, type PlotInput } from '../report/chart.ts';
 export { createInProcessRunner } from './in-process-runner.ts';
 export { routedGetVariables, routedListLibrary, routedUploadFmu } from './routed.ts';
 export { simulateSystem } from './simulate-system.ts';

@@ -108,3 +108,13 @@ export function runCsvFile(ctx: ServiceContext, runId: string): Promise<{ path: 
 export function streamRunArrow(ctx: ServiceContext, runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable> {
   return ctx.results.arrowStream(runId, slice);
 }
+
+/** The run as MATLAB v4 in the Modelica "dsres" layout: GET /runs/{id}/result.mat, CLI --mat. */
+export function streamRunMat(ctx: ServiceContext, runId: string): Promise<Readable> {
+  return ctx.results.matStream(runId);
+}
+
+/** The run as Parquet (built whole: its footer comes last): GET /runs/{id}/result.parquet, CLI --parquet. */
+export function runParquetBytes(ctx: ServiceContext, runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Uint8Array> {
+  return ctx.results.parquetBytes(runId, slice);
+}

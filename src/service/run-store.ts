@@ -1,7 +1,24 @@
 /** Storing a finished run: its full result, and the metadata get_result, compare_runs and resources/list read. */
+import { findRecordable } from '../engine/variables.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
 import type { SimulateCompleted } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
+
+/**
+ * A column's description as the exports (MAT, Parquet, Arrow) carry it: from the model
+ * description when the run has one (causality, variability, description, display unit).
+ */
+function columnMeta(md: ModelDescription | undefined, c: SimulationResult['columns'][number]): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: c.name, type: c.type, unit: c.unit };
+  const v = md === undefined ? undefined : findRecordable(md, c.name)?.variable;
+  if (v === undefined) return out;
+  if (v.description !== undefined) out.description = v.description;
+  if (v.display_unit !== undefined) out.display_unit = v.display_unit;
+  out.causality = v.causality;
+  out.variability = v.variability;
+  return out;
+}
 
 /** Writes the run's full result and its metadata (everything of the answer but the inline series). */
 export async function saveRun(
@@ -9,11 +26,12 @@ export async function saveRun(
   output: SimulateCompleted,
   result: SimulationResult,
   callerId: string | undefined,
+  md?: ModelDescription,
 ): Promise<number> {
   const { series: _series, ...meta } = output;
   const bytes = ctx.results.save(output.run_id, result, {
     ...meta,
-    columns: result.columns.map((c) => ({ name: c.name, type: c.type, unit: c.unit })),
+    columns: result.columns.map((c) => columnMeta(md, c)),
     // Who may list and read the run (get_result, resources/list); absent = not identified.
     ...(callerId !== undefined ? { caller_id: callerId } : {}),
   });
@@ -32,9 +50,10 @@ export async function keepRun(
   output: SimulateCompleted,
   result: SimulationResult,
   callerId: string | undefined,
+  md: ModelDescription | undefined,
   record: (resultBytes: number) => Promise<void> | undefined,
 ): Promise<number> {
-  const bytes = await saveRun(ctx, output, result, callerId);
+  const bytes = await saveRun(ctx, output, result, callerId, md);
   try {
     await record(bytes);
   } catch (e) {

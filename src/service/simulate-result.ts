@@ -1,6 +1,6 @@
 /**
  * A SimulationResult → the `completed` envelope: per-output summary, KPIs (full resolution),
- * a downsampled series, provenance; and the optional PNG plot.
+ * a downsampled series, provenance. (Plots are drawn from the stored run: report/result-chart.ts.)
  */
 import { computeKpis } from '../engine/kpis.ts';
 import { pick, selectRows } from '../engine/downsample.ts';
@@ -11,10 +11,6 @@ import type { Provenance, SimulateCompleted, SimulateInput } from '../schemas/si
 import { DEFAULT_MAX_POINTS } from '../schemas/simulate.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { SimulationPlan } from './simulate-plan.ts';
-import { renderPng, type PlotSeries } from './plot.ts';
-
-/** Points drawn in a plot: enough for a smooth line, few enough for a small PNG. */
-export const PLOT_POINTS = 1500;
 
 export function resultUri(runId: string): string {
   return `fmu-gateway://runs/${runId}/result.csv`;
@@ -170,28 +166,4 @@ export function eventTimes(result: Pick<SimulationResult, 'rows' | 'time' | 'eve
     if (marks[r] === 1 && out[out.length - 1] !== t) out.push(t);
   }
   return out;
-}
-
-/** The plot series of a result: the chosen (default: every numeric) column, downsampled, booleans marked. */
-export function plotSeries(result: SimulationResult, variables?: readonly string[]): { time: number[]; series: PlotSeries[] } {
-  const series = buildSeries(result, PLOT_POINTS, false);
-  const byName = new Map(result.columns.map((c) => [c.name, c]));
-  const time = (series.time ?? []).map((t) => t ?? 0);
-  const names = variables ?? Object.keys(series).filter((n) => n !== 'time');
-  const out: PlotSeries[] = [];
-  for (const name of names) {
-    const values = series[name];
-    const col = byName.get(name);
-    if (values === undefined || col === undefined) continue;
-    const s: PlotSeries = { name, values };
-    if (col.unit !== undefined) s.unit = col.unit;
-    if (col.type === 'Boolean') s.boolean = true;
-    out.push(s);
-  }
-  return { time, series: out };
-}
-
-/** PNG of the chosen (default: all numeric) outputs against time, one panel per unit. */
-export function plotResult(result: SimulationResult, title: string, variables?: readonly string[]): Buffer {
-  return renderPng({ title, ...plotSeries(result, variables) });
 }

@@ -24,7 +24,8 @@ import { gatedRun } from './payment-gate.ts';
 import { keepRun } from './run-store.ts';
 import type { SimulateCallOptions, SimulateServiceResult } from './simulate.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, localProvenance, PLOT_POINTS, plotResult } from './simulate-result.ts';
+import { buildCompleted, localProvenance } from './simulate-result.ts';
+import { plotStoredRun } from '../report/result-chart.ts';
 
 export function systemStoreOf(ctx: ServiceContext) {
   return createSystemStore(join(ctx.config.dataDir, 'systems'));
@@ -126,7 +127,7 @@ async function admittedSimulateSystem(
   const makeJob = (p: SystemPlan): SimulationJob => ({
     fmu: { sha256: bundle.hash, unpackedDir: bundle.dir, modelDescription: md },
     options: { ...simPlan.options, system: p },
-    digest: { kpis: simPlan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS, ...(input.plot === true ? [PLOT_POINTS] : [])] },
+    digest: { kpis: simPlan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS] },
   });
   const callerId = opts.callerId ?? ctx.access?.callerId;
   const runOpts = {
@@ -178,7 +179,7 @@ async function admittedSimulateSystem(
         result,
         provenance: localProvenance(systemId, { sha256: bundle.hash, modelDescription: md }, ctx.runner.isolation, startedAt, result),
       });
-      await keepRun(ctx, output, result, callerId, (resultBytes) =>
+      await keepRun(ctx, output, result, callerId, undefined, (resultBytes) =>
         ctx.access?.onRunFinished({
           run_id: runId,
           fmu_id: systemId,
@@ -197,7 +198,13 @@ async function admittedSimulateSystem(
   ctx.logger.info('system simulation completed', { run_id: runId, system_id: systemId, rows: result.rows, components: names.length });
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
   if (input.plot !== true) return { output, ...paid };
-  return { output, plotPng: plotResult(result, `${md.model_name} (system, ${result.interface})`, input.plot_variables), ...paid };
+  // Drawn from every stored row (report/result-chart.ts), as simulate's plot.
+  const plotPng = await plotStoredRun(ctx.results, runId, {
+    title: `${md.model_name} (system, ${result.interface})`,
+    ...opts.plotSize,
+    ...(input.plot_variables !== undefined ? { variables: input.plot_variables } : {}),
+  });
+  return { output, plotPng, ...paid };
 }
 
 /**

@@ -15,7 +15,8 @@ import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
 import { keepRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, localProvenance, PLOT_POINTS, plotResult } from './simulate-result.ts';
+import { plotStoredRun } from '../report/result-chart.ts';
+import { buildCompleted, localProvenance } from './simulate-result.ts';
 
 export interface SimulateCallOptions {
   signal?: AbortSignal;
@@ -25,6 +26,8 @@ export interface SimulateCallOptions {
   callerId?: string;
   /** The client's x402 PaymentPayload (MCP `_meta["x402/payment"]`), when it pays that way. */
   x402Payment?: unknown;
+  /** Size of the plot (input.plot): MCP passes MCP_PLOT_SIZE (report/chart.ts); default 800 px wide. */
+  plotSize?: { width?: number; height?: number };
 }
 
 export interface SimulateServiceResult {
@@ -79,7 +82,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     },
     options: plan.options,
     // Summary, KPIs and series come back computed by the worker (the event loop stays free).
-    digest: { kpis: plan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS, ...(input.plot === true ? [PLOT_POINTS] : [])] },
+    digest: { kpis: plan.kpis, seriesPoints: [input.max_points ?? DEFAULT_MAX_POINTS] },
   };
   const runOpts = {
     // The rows stay in the worker's columnar file, which becomes the stored result (adopted by
@@ -126,7 +129,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
         result,
         provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
       });
-      await keepRun(ctx, output, result, callerId, (resultBytes) =>
+      await keepRun(ctx, output, result, callerId, md, (resultBytes) =>
         // Before the answer: the run_id it carries must be readable by this caller, and billed.
         ctx.access?.onRunFinished({
           run_id: runId,
@@ -154,5 +157,11 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
   });
   if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
-  return { output, plotPng: plotResult(result, title, input.plot_variables), ...paid };
+  // Drawn from every stored row (report/result-chart.ts), not from a downsampled series.
+  const plotPng = await plotStoredRun(ctx.results, runId, {
+    title,
+    ...opts.plotSize,
+    ...(input.plot_variables !== undefined ? { variables: input.plot_variables } : {}),
+  });
+  return { output, plotPng, ...paid };
 }

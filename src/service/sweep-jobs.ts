@@ -15,7 +15,7 @@ import { estimateRows, type SweepInput, type SweepSuccess } from '../schemas/sim
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { gatedRun } from './payment-gate.ts';
-import { renderPng } from './plot.ts';
+import { renderPng } from '../report/chart.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { sweepRuns } from './sweep-runs.ts';
 

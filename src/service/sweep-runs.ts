@@ -13,10 +13,10 @@ import type { SimulateInput, SweepInput, SweepRunOutput, SweepSuccess } from '..
 import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
-import { renderPng, type PlotSeries } from './plot.ts';
+import { plotStoredOverlay } from '../report/result-chart.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
-import { buildCompleted, localProvenance, plotSeries } from './simulate-result.ts';
+import { buildCompleted, localProvenance } from './simulate-result.ts';
 import { expandGrid, sweep, type GridValue, type SweepRun } from './sweep.ts';
 
 /** Lines in an overlay plot: beyond this the chart is a blur; the table has every run. */
@@ -31,6 +31,8 @@ export interface SweepCallOptions {
   admitted?: boolean;
   /** Runs submitted to the runner at once (default: the sweep's own default). */
   concurrency?: number;
+  /** Size of the overlay plot (input.plot): MCP passes MCP_PLOT_SIZE (report/chart.ts). */
+  plotSize?: { width?: number; height?: number };
 }
 
 export interface SweepServiceResult {
@@ -93,7 +95,7 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
     options: plan.options,
   };
   const plotVars = input.plot === true ? (input.plot_variables ?? plan.recorded.filter((n) => isPlottable(md, n)).slice(0, 6)) : [];
-  const overlays: { run: number; time: number[]; series: PlotSeries[] }[] = [];
+  const overlays: { run: number; runId: string }[] = [];
   const startedAt = new Date();
   const onResult = async (run: SweepRun, result: SimulationResult): Promise<void> => {
     const runId = newRunId();
@@ -105,9 +107,9 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
       result,
       provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
     });
-    await saveRun(ctx, completed, result, opts.callerId);
+    await saveRun(ctx, completed, result, opts.callerId, md);
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
-    if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, ...plotSeries(result, plotVars) });
+    if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, runId });
   };
   const result = await sweep(
     ctx.runner,
@@ -147,13 +149,10 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
   ctx.logger.info('sweep completed', { fmu_id: input.fmu_id, runs: result.total, failed: result.failed, wall_ms: result.wall_ms });
   if (plotVars.length === 0 || overlays.length === 0) return { output };
   overlays.sort((a, b) => a.run - b.run);
-  const series: PlotSeries[] = [];
-  for (const o of overlays) {
-    const l = label(combos[o.run] ?? {});
-    for (const s of o.series) series.push({ ...s, label: l, time: o.time });
-  }
   const title = `${md.model_name}: sweep of ${names.join(', ')} (${result.completed} runs)`;
-  return { output, plotPng: renderPng({ title, time: overlays[0]?.time ?? [], series, groupBy: 'variable' }) };
+  // Every stored row of each run, reduced per pixel column (report/result-chart.ts).
+  const runsToPlot = overlays.map((o) => ({ runId: o.runId, label: label(combos[o.run] ?? {}) }));
+  return { output, plotPng: await plotStoredOverlay(ctx.results, runsToPlot, plotVars, { title, ...opts.plotSize }) };
 }
 
 function isPlottable(md: ModelDescription, name: string): boolean {

@@ -3,9 +3,11 @@
  * into text one block at a time, so a million-row result never becomes one string and the event
  * loop gets a turn between blocks (each read is asynchronous). Header "time,<column>,...";
  * numbers as the shortest round-trip decimal, NaN/Inf/-Inf spelled as CSV readers expect;
- * 64-bit integers exactly; booleans 0/1; text quoted when it must be.
+ * 64-bit integers exactly; booleans 0/1; text quoted when it must be. Times on the output grid
+ * are printed without floating-point noise (time-format.ts).
  */
 import type { ColumnValues, ResultFile } from './result-file-reader.ts';
+import { timeFormatter, type TimeGrid } from './time-format.ts';
 
 /** Rows per block: ~1 MB of text for a few columns, a few ms of formatting. */
 const BLOCK_ROWS = 16_384;
@@ -31,6 +33,11 @@ export interface CsvSlice {
   every?: number;
 }
 
+export interface CsvOptions {
+  /** The run's output grid (start time, output interval): times on it print without float noise. */
+  grid?: TimeGrid;
+}
+
 function cellWriter(v: ColumnValues): (r: number) => string {
   if (v instanceof Float64Array) return (r) => csvNumber(v[r] as number);
   if (v instanceof Uint8Array) return (r) => (v[r] === 0 ? '0' : '1');
@@ -39,7 +46,8 @@ function cellWriter(v: ColumnValues): (r: number) => string {
 }
 
 /** The CSV text of `file`, in blocks (strings of whole lines). */
-export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}): AsyncGenerator<string> {
+export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}, opts: CsvOptions = {}): AsyncGenerator<string> {
+  const timeText = timeFormatter(opts.grid);
   const cols = slice.columns ?? file.columns.map((_, i) => i);
   const every = Math.max(1, Math.floor(slice.every ?? 1));
   const start = Math.max(0, Math.min(file.rows, slice.startRow ?? 0));
@@ -54,18 +62,18 @@ export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}): AsyncG
     if (values.length === 1 && values[0] instanceof Float64Array) {
       // The common shapes get loops without a closure call per cell.
       const a = values[0];
-      for (let r = 0; r < n; r += every) text += csvNumber(t[r] as number) + ',' + csvNumber(a[r] as number) + '\n';
+      for (let r = 0; r < n; r += every) text += timeText(t[r] as number) + ',' + csvNumber(a[r] as number) + '\n';
     } else if (values.every((v) => v instanceof Float64Array)) {
       const arrays = values as Float64Array[];
       for (let r = 0; r < n; r += every) {
-        let line = csvNumber(t[r] as number);
+        let line = timeText(t[r] as number);
         for (let c = 0; c < arrays.length; c++) line += ',' + csvNumber((arrays[c] as Float64Array)[r] as number);
         text += line + '\n';
       }
     } else {
       const cells = values.map((v) => cellWriter(v as ColumnValues));
       for (let r = 0; r < n; r += every) {
-        let line = csvNumber(t[r] as number);
+        let line = timeText(t[r] as number);
         for (let c = 0; c < cells.length; c++) line += ',' + (cells[c] as (r: number) => string)(r);
         text += line + '\n';
       }

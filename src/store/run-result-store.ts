@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
@@ -58,6 +59,10 @@ export interface RunResultStore {
   csvFile(runId: string): Promise<{ path: string; bytes: number }>;
   /** The run (or rows / columns of it) as Arrow IPC, file format, rendered while it is read. */
   arrowStream(runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Readable>;
+  /** The run as MATLAB v4 in the Modelica "dsres" layout (result-mat.ts), rendered while it is read. */
+  matStream(runId: string): Promise<Readable>;
+  /** The run (or rows / columns of it) as Parquet (result-parquet.ts); OPTIONAL_DEPENDENCY_MISSING without parquet-wasm. */
+  parquetBytes(runId: string, slice?: Omit<CsvSlice, 'every'>): Promise<Uint8Array>;
   /** Deletes a run's stored result (retention); false when there was none. */
   remove(runId: string): boolean;
   /** Every stored run with the time its result was written (retention). */
@@ -100,6 +105,18 @@ export function createRunResultStore(dataDir: string): RunResultStore {
       if (e instanceof GatewayError && e.code === 'NOT_FOUND') throw notFound(runId);
       throw e;
     }
+  };
+  const exportInfo = (runId: string): ExportInfo => {
+    try {
+      return exportInfoOf(JSON.parse(readFileSync(join(existing(runId), 'meta.json'), 'utf8')) as Record<string, unknown>);
+    } catch (e) {
+      if (e instanceof GatewayError) throw e;
+      throw notFound(runId);
+    }
+  };
+  const columnarOnly = (runId: string, what: string): void => {
+    if (legacyCsv(existing(runId)) !== undefined)
+      throw new GatewayError('BAD_REQUEST', `This run was stored before results were columnar: only its CSV can be read, not ${what}.`);
   };
   return {
     dir,
@@ -178,29 +195,51 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its full CSV can be read.');
         return createReadStream(legacy);
       }
+      const grid = gridOf(exportInfo(runId));
       const file = await openRun(runId);
-      const stream = Readable.from(renderCsv(file, slice), { objectMode: false });
+      const stream = Readable.from(renderCsv(file, slice, grid ? { grid } : {}), { objectMode: false });
       stream.once('close', () => void file.close());
       return stream;
     },
     async arrowStream(runId, slice) {
-      if (legacyCsv(existing(runId)) !== undefined)
-        throw new GatewayError('BAD_REQUEST', 'This run was stored before results were columnar: only its CSV can be read.');
+      columnarOnly(runId, 'Arrow');
+      const info = exportInfo(runId);
       // Loaded on first use: apache-arrow is large and only this export needs it (CLI start-up).
       const { renderArrow } = await import('./result-arrow.ts');
       const file = await openRun(runId);
-      const stream = renderArrow(file, slice);
+      const stream = renderArrow(file, slice, info);
       stream.once('close', () => void file.close());
       return stream;
+    },
+    async matStream(runId) {
+      columnarOnly(runId, 'MAT');
+      const info = exportInfo(runId);
+      const { renderMat } = await import('./result-mat.ts');
+      const file = await openRun(runId);
+      const stream = renderMat(file, info);
+      stream.once('close', () => void file.close());
+      return stream;
+    },
+    async parquetBytes(runId, slice) {
+      columnarOnly(runId, 'Parquet');
+      const info = exportInfo(runId);
+      const { renderParquet } = await import('./result-parquet.ts');
+      const file = await openRun(runId);
+      try {
+        return await renderParquet(file, slice, info);
+      } finally {
+        await file.close();
+      }
     },
     async csvFile(runId) {
       const f = existing(runId);
       const path = join(f, CSV_FILE);
       if (existsSync(path)) return { path, bytes: statSync(path).size };
+      const grid = gridOf(exportInfo(runId));
       const file = await openRun(runId);
       try {
         // Whole or not at all: a rendering cut short by a full disk is never kept (nor served later).
-        const bytes = await writeStreamAtomic(path, renderCsv(file));
+        const bytes = await writeStreamAtomic(path, renderCsv(file, {}, grid ? { grid } : {}));
         return { path, bytes };
       } finally {
         await file.close();

@@ -12,13 +12,12 @@ import { loadConfig } from '../../src/config.ts';
 import { loadCatalog, type Catalog } from '../../src/library/catalog.ts';
 import { silentLogger, type ServiceContext } from '../../src/service/context.ts';
 import { createInProcessRunner } from '../../src/service/in-process-runner.ts';
-import { layoutPanels, MIN_SHARE } from '../../src/service/plot.ts';
-import { plotSeries } from '../../src/service/simulate-result.ts';
+import { layoutPanels, MIN_SHARE } from '../../src/report/chart.ts';
+import { chartOfResult } from '../../src/report/result-chart.ts';
+import { exportInfoOf } from '../../src/store/result-columns.ts';
 import { simulate } from '../../src/service/simulate.ts';
 import { createFmuFileStore } from '../../src/store/fmu-file-store.ts';
 import { createRunResultStore } from '../../src/store/run-result-store.ts';
-import { runSimulation } from '../../src/engine/run.ts';
-import { openFmu } from '../../src/fmi/archive.ts';
 import { buildLibrary } from '../../tools/build-library.ts';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
@@ -52,16 +51,13 @@ describe('plots of the library models', () => {
       const { plotPng } = await simulate(ctx, { fmu_id: `msl:${m.name}`, plot: true });
       assert.ok(plotPng !== undefined && plotPng.subarray(0, 4).equals(PNG), `${m.name}: a PNG`);
       if (keep !== undefined) writeFileSync(join(keep, `${m.name}.png`), plotPng);
-      // The same series the PNG was drawn from, laid out the same way.
-      const { fmuPath } = catalog.resolve(`msl:${m.name}`, '3.0');
-      const fmu = openFmu({ path: fmuPath }, { cacheDir: join(dir, 'cache') });
-      const de = fmu.modelDescription.default_experiment ?? {};
-      const result = runSimulation(fmu, {
-        startTime: de.start_time ?? 0,
-        stopTime: de.stop_time ?? 1,
-        outputInterval: de.step_size ?? 0.01,
-      });
-      const { panels } = layoutPanels({ title: m.name, ...plotSeries(result) });
+      // The same envelopes the PNG was drawn from (every stored row), laid out the same way.
+      const { output } = await simulate(ctx, { fmu_id: `msl:${m.name}` });
+      const file = await ctx.results.open(output.run_id);
+      const chart = await chartOfResult(file, { title: m.name, info: exportInfoOf(ctx.results.readMeta(output.run_id)) }).finally(() =>
+        file.close(),
+      );
+      const { panels } = layoutPanels(chart);
       for (const p of panels) {
         const range = (p.range?.hi ?? 0) - (p.range?.lo ?? 0);
         for (const s of p.series) {

@@ -38,6 +38,12 @@ const CHECKS: { name: string; missing: () => string | undefined }[] = [
     name: 'chromium',
     missing: () => (existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium is not installed (Debian chromium)'),
   },
+  {
+    // An independent reader of the MAT exports (test/integration/result-formats.test.ts).
+    name: 'python3-scipy',
+    missing: () =>
+      runs('/usr/bin/python3', ['-c', 'import scipy.io']) ? undefined : 'no SciPy for /usr/bin/python3 (Debian python3-scipy)',
+  },
 ];
 
 describe('machine prerequisites of the test suite', () => {

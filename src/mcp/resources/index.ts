@@ -5,7 +5,7 @@ import { registerAppResources } from './app.ts';
 import { registerFmuResources } from './fmus.ts';
 import { pageResourceList } from './paging.ts';
 import { registerLibraryResources } from './library.ts';
-import { registerRunResources } from './runs.ts';
+import { registerRunFileResources, registerRunResources } from './runs.ts';
 
 export function registerResources(server: McpServer, deps: ToolDeps): void {
   pageResourceList(server);
@@ -14,4 +14,5 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
   registerLibraryResources(server, deps);
   registerFmuResources(server, deps);
   registerAppResources(server, deps);
+  registerRunFileResources(server, deps);
 }

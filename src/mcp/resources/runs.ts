@@ -1,13 +1,16 @@
-/** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call. */
+/** fmu-gateway://runs/<run_id>/result.csv: the full result of a simulate call; result.mat / .parquet / .arrow: the same as files. */
 import { readFileSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { GatewayError } from '../../errors.ts';
-import { assertRunVisible, readRunResult } from '../../service/index.ts';
+import { RESULT_MEDIA_TYPES } from '../../schemas/result-formats.ts';
+import { assertRunVisible, readRunResult, runParquetBytes, streamRunArrow, streamRunMat } from '../../service/index.ts';
 import { remoteRunCsv } from '../../service/forward.ts';
 import { listRecentRuns, readOwnedMeta } from '../../service/run-slice.ts';
 import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
-import { RESULT_URI_TEMPLATE } from './uris.ts';
+import { RESULT_FILE_URI_TEMPLATE, RESULT_URI_TEMPLATE } from './uris.ts';
 
 /** A resource read is one JSON-RPC message: keep it well below what clients buffer. */
 const MAX_RESOURCE_BYTES = 16 * 1024 * 1024;
@@ -58,6 +61,79 @@ export function registerRunResources(server: McpServer, deps: ToolDeps): void {
         uri.href,
       ),
   );
+}
+
+/** The bytes of a stream, OUTPUT_LIMIT_EXCEEDED (without reading on) past `max`. */
+async function drainBounded(stream: NodeJS.ReadableStream, runId: string, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  // pipeline into a collecting sink (the way the CLI writes files), which ends and fails with the source.
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer | Uint8Array | string, _enc, done) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+        bytes += b.byteLength;
+        if (bytes > max) return done(tooLarge(runId, bytes, max));
+        parts.push(b);
+        done();
+      },
+    }),
+  );
+  return Buffer.concat(parts);
+}
+
+function tooLarge(runId: string, size: number, max: number): GatewayError {
+  return new GatewayError(
+    'OUTPUT_LIMIT_EXCEEDED',
+    `The result file of run ${runId} is more than the ${max} bytes a resource read returns.`,
+    {
+      hint: `Download it over REST (GET /runs/${runId}/result.mat|.parquet|.arrow) or read parts with get_result.`,
+      size_bytes: size,
+      limit_bytes: max,
+    },
+  );
+}
+
+/**
+ * fmu-gateway://runs/<run_id>/result.mat | .parquet | .arrow: the whole run as a file for
+ * engineering tools, binary (blob) contents. Not listed (resources/list stays one entry per run);
+ * get_result with format mat/parquet/arrow links here.
+ */
+export function registerRunFileResources(server: McpServer, deps: ToolDeps): void {
+  const callerId = deps.callerId;
+  const formats = [
+    { format: 'mat', title: 'Simulation result (MATLAB v4, Modelica dsres layout)' },
+    { format: 'parquet', title: 'Simulation result (Parquet)' },
+    { format: 'arrow', title: 'Simulation result (Arrow IPC file)' },
+  ] as const;
+  for (const { format, title } of formats) {
+    const mimeType = RESULT_MEDIA_TYPES[format];
+    server.registerResource(
+      `run-result-${format}`,
+      new ResourceTemplate(RESULT_FILE_URI_TEMPLATE(format), { list: undefined }),
+      { title, description: `The whole run as a .${format} file (base64 blob).`, mimeType },
+      (uri, vars) =>
+        guardedRead(
+          async () => {
+            const runId = single(vars.run_id);
+            if (callerId !== undefined) readOwnedMeta(deps.ctx, runId, { callerId }); // NOT_FOUND for another caller's run
+            await assertRunVisible(deps.ctx, runId);
+            let bytes: Buffer;
+            if (format === 'parquet') {
+              bytes = Buffer.from(await runParquetBytes(deps.ctx, runId));
+              if (bytes.byteLength > MAX_RESOURCE_BYTES) throw tooLarge(runId, bytes.byteLength, MAX_RESOURCE_BYTES);
+            } else {
+              const stream = format === 'mat' ? await streamRunMat(deps.ctx, runId) : await streamRunArrow(deps.ctx, runId);
+              bytes = await drainBounded(stream, runId, MAX_RESOURCE_BYTES);
+            }
+            return { contents: [{ uri: uri.href, mimeType, blob: bytes.toString('base64') }] };
+          },
+          deps.log,
+          uri.href,
+        ),
+    );
+  }
 }
 
 function readBounded(path: string, runId: string): string {

@@ -1,7 +1,10 @@
 /** get_result: a window of a stored run (columns, time range, decimation), paged. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
+import type { CallToolResult, ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
+import { RESULT_MEDIA_TYPES } from '../../schemas/result-formats.ts';
+import { assertRunVisible } from '../../service/read-run.ts';
+import { resultFileUri } from '../resources/uris.ts';
 import { GetResultInputSchema, GetResultOutputSchema, type GetResultSuccess } from '../../schemas/results.ts';
-import { readRunSlice, type RunSlice } from '../../service/run-slice.ts';
+import { normalizeRunId, readOwnedMeta, readRunSlice, type RunSlice } from '../../service/run-slice.ts';
 import type { ToolDeps } from './deps.ts';
 import { guarded, okResult } from './result.ts';
 
@@ -41,6 +44,52 @@ function toOutput(slice: RunSlice, json: boolean): GetResultSuccess {
   return out;
 }
 
+/**
+ * format mat / parquet / arrow: the whole run as a file, linked (resource_link to
+ * fmu-gateway://runs/<id>/result.<ext>, read with resources/read) rather than inlined: a binary
+ * file has no place in an agent's context, and the client fetches it only when it wants it.
+ */
+async function fileLink(deps: ToolDeps, runIdOrUri: string, format: 'mat' | 'parquet' | 'arrow'): Promise<CallToolResult> {
+  const runId = normalizeRunId(runIdOrUri);
+  const access = deps.callerId === undefined ? {} : { callerId: deps.callerId };
+  const meta = readOwnedMeta(deps.ctx, runId, access); // NOT_FOUND for another caller's run
+  await assertRunVisible(deps.ctx, runId);
+  const columns = Array.isArray(meta.columns)
+    ? (meta.columns as { name?: unknown; unit?: unknown; type?: unknown }[]).flatMap((c) =>
+        typeof c.name === 'string'
+          ? [
+              {
+                name: c.name,
+                ...(typeof c.unit === 'string' ? { unit: c.unit } : {}),
+                ...(typeof c.type === 'string' ? { type: c.type } : {}),
+              },
+            ]
+          : [],
+      )
+    : [];
+  const rows = typeof meta.rows === 'number' ? meta.rows : 0;
+  const uri = resultFileUri(runId, format);
+  const out: GetResultSuccess = {
+    status: 'ok',
+    run_id: runId,
+    columns,
+    total_rows: rows,
+    returned_rows: 0,
+    stride: 1,
+    first_time: null,
+    last_time: null,
+    resource_uri: uri,
+  };
+  const link: ContentBlock = {
+    type: 'resource_link',
+    uri,
+    name: `result.${format} of run ${runId}`,
+    description: `The whole run (${rows} rows, ${columns.length} columns) as ${format === 'mat' ? 'MATLAB v4, Modelica dsres layout' : format === 'parquet' ? 'Parquet' : 'an Arrow IPC file'}.`,
+    mimeType: RESULT_MEDIA_TYPES[format],
+  };
+  return okResult(out, `Run ${runId}: ${rows} rows as ${format}: read ${uri}.`, [link]);
+}
+
 export function registerGetResult(server: McpServer, deps: ToolDeps): RegisteredTool {
   return server.registerTool(
     'get_result',
@@ -55,6 +104,7 @@ export function registerGetResult(server: McpServer, deps: ToolDeps): Registered
     },
     (args) =>
       guarded(async () => {
+        if (args.format === 'mat' || args.format === 'parquet' || args.format === 'arrow') return fileLink(deps, args.run_id, args.format);
         const slice = await readRunSlice(
           deps.ctx,
           args.run_id,

@@ -1,4 +1,5 @@
 /** simulate: run an FMU with start values and input signals; small summary inline, full CSV as a resource. */
+import { MCP_PLOT_SIZE } from '../../report/chart.ts';
 import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted } from '../../schemas/simulate.ts';
 import { simulate } from '../../service/index.ts';
@@ -59,6 +60,8 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             const x402Payment = x402PaymentOf(extra);
             const res = await simulate(deps.ctx, args, {
               signal: extra.mcpReq.signal,
+              // A compact palette PNG: the plot travels inside the agent's context.
+              plotSize: MCP_PLOT_SIZE,
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
               ...(caller === undefined ? {} : { callerId: caller }),

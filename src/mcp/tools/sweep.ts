@@ -1,4 +1,5 @@
 /** sweep: a parameter grid over one model; a table of per-run summaries / KPIs, progress per run, an overlay plot. */
+import { MCP_PLOT_SIZE } from '../../report/chart.ts';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SweepInputSchema, SweepOutputSchema, type SweepSuccess } from '../../schemas/simulate.ts';
 import { sweepRuns } from '../../service/sweep-runs.ts';
@@ -67,6 +68,7 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
         const onRunDone = perRunProgress(extra);
         const res = await sweepRuns(deps.ctx, args, {
           signal: extra.mcpReq.signal,
+          plotSize: MCP_PLOT_SIZE,
           ...(onRunDone === undefined ? {} : { onRunDone }),
           ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
         });

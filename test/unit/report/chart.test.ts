@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { layoutPanels, MIN_SHARE, niceTicks, renderPng, renderSvg, unitLabel } from '../../../src/service/plot.ts';
+import { layoutPanels, MIN_SHARE, niceTicks, renderPng, renderSvg, unitLabel } from '../../../src/report/chart.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,6 +1,12 @@
 /**
- * Charts of outputs against time: stacked panels sharing the time axis, built as SVG (ticks,
- * unit labels, legend, title) and rasterized to PNG with resvg.
+ * The one chart renderer of every face (CLI `run`, REST and MCP plots, sweeps, comparisons):
+ * outputs against time in stacked panels sharing the time axis, built as SVG (ticks, unit labels,
+ * legend, title) and rasterized with resvg into a small palette PNG (png.ts).
+ *
+ * Lines are drawn from per-pixel-column envelopes (envelope.ts): from the full result when the
+ * caller hands one in (result-chart.ts reads it from the stored run), else from the sampled
+ * values given. Discrete signals (integers, enumerations, discrete reals) are drawn as steps that
+ * hold their value; Booleans as steps on a false/true axis.
  *
  * Readability rules: signals are grouped into one panel per unit (dimensionless ones say so);
  * inside a unit, a signal whose span would fill less than MIN_SHARE of the panel's range gets a
@@ -10,13 +16,20 @@
  * panel with one line per run.
  */
 import { Resvg } from '@resvg/resvg-js';
+import { envelopeOf, envelopeRange, type Envelope } from './envelope.ts';
+import { encodeIndexedPng } from './png.ts';
 
 export interface PlotSeries {
   name: string;
   unit?: string;
-  values: readonly (number | null)[];
+  /** Sampled values at `time` (or PlotInput.time); null breaks the line. Ignored when `envelope` is given. */
+  values?: readonly (number | null)[];
+  /** The full result reduced per pixel column (result-chart.ts); preferred over `values`. */
+  envelope?: Envelope;
   /** Drawn as steps on a false/true axis. */
   boolean?: boolean;
+  /** A discrete signal: held between changes (drawn as steps), not interpolated. */
+  step?: boolean;
   /** Legend text (default: the name); with groupBy 'variable', e.g. the run's parameter values. */
   label?: string;
   /** Own time axis (overlays of runs with different grids); default PlotInput.time. */
@@ -25,8 +38,10 @@ export interface PlotSeries {
 
 export interface PlotInput {
   title: string;
+  /** Times of the series' sampled values (may be empty when every series has its own time or an envelope). */
   time: readonly number[];
   series: readonly PlotSeries[];
+  /** Default 800 px; MCP_PLOT_SIZE for plots inside an agent's context. */
   width?: number;
   /** Default: grows with the number of panels. */
   height?: number;
@@ -90,6 +105,11 @@ export function unitLabel(unit: string | undefined): string {
 interface Range {
   lo: number;
   hi: number;
+}
+
+function seriesRange(s: PlotSeries): Range | undefined {
+  if (s.envelope !== undefined) return envelopeRange(s.envelope);
+  return rangeOf(s.values ?? []);
 }
 
 function rangeOf(values: readonly (number | null)[]): Range | undefined {
@@ -160,7 +180,7 @@ export function layoutPanels(input: PlotInput): { panels: Panel[]; dropped: numb
   };
   // Larger spans first, so a small signal meets the panel it would be flattened in and moves on.
   const ordered = input.series
-    .map((s, i) => ({ s, i, range: rangeOf(s.values) }))
+    .map((s, i) => ({ s, i, range: seriesRange(s) }))
     .sort((a, b) =>
       input.groupBy === 'variable' ? a.i - b.i : (b.range ? span(b.range) : 0) - (a.range ? span(a.range) : 0) || a.i - b.i,
     );
@@ -210,22 +230,72 @@ function yDomain(panel: Panel): Range {
   return { lo: r.lo - pad, hi: r.hi + pad };
 }
 
+/** A compact chart for an agent's context: a palette PNG well under 25,000 characters of base64. */
+export const MCP_PLOT_SIZE = { width: 640 } as const;
+
+/** Margins around the panels (px): the plot area is [left, width − right] horizontally. */
+export const CHART_MARGIN = { left: 96, right: 190, top: 40, bottom: 48, gap: 18 } as const;
+
+/** Width in pixels of the plot area of a chart `width` wide: the number of envelope columns to compute. */
+export function plotAreaWidth(width = 800): number {
+  return Math.max(50, width - CHART_MARGIN.left - CHART_MARGIN.right);
+}
+
+/** The time span a chart shows: the ends of every series' time, sampled or enveloped. */
+export function timeSpan(input: Pick<PlotInput, 'time' | 'series'>): { t0: number; t1: number } {
+  const ends: number[] = [];
+  const push = (t: readonly number[] | undefined): void => {
+    if (t !== undefined && t.length > 0) ends.push(t[0] as number, t[t.length - 1] as number);
+  };
+  push(input.time);
+  for (const s of input.series) {
+    push(s.time);
+    if (s.envelope !== undefined) ends.push(s.envelope.t0, s.envelope.t1);
+  }
+  const t0 = ends.length > 0 ? Math.min(...ends) : 0;
+  const t1 = ends.length > 0 ? Math.max(...ends) : 1;
+  return { t0, t1: t1 > t0 ? t1 : t0 + 1 };
+}
+
+/**
+ * The path of one series: per pixel column its first, smallest, largest and last value
+ * (a vertical stroke when they differ); steps hold the previous value up to the column.
+ */
+function envelopePath(e: Envelope, sx: (t: number) => number, sy: (v: number) => number, step: boolean): string {
+  let d = '';
+  let pen = false;
+  let prevY = '';
+  const w = (e.t1 - e.t0) / e.pixels;
+  for (let c = 0; c < e.pixels; c++) {
+    const f = e.first[c] as number;
+    if (f !== f) continue;
+    if (e.breakBefore[c] === 1) pen = false;
+    const x = sx(e.t0 + (c + 0.5) * w).toFixed(1);
+    const yf = sy(f).toFixed(1);
+    const lo = sy(e.min[c] as number).toFixed(1);
+    const hi = sy(e.max[c] as number).toFixed(1);
+    const yl = sy(e.last[c] as number).toFixed(1);
+    if (pen && step && prevY !== yf) d += `L${x} ${prevY}`;
+    d += `${pen ? 'L' : 'M'}${x} ${yf}`;
+    if (lo !== hi) d += `L${x} ${lo}L${x} ${hi}`;
+    if (lo !== hi || yl !== yf) d += `L${x} ${yl}`;
+    pen = true;
+    prevY = yl;
+  }
+  return d;
+}
+
 /** The chart as an SVG document. Null values break the line (gaps), they are not drawn as 0. */
 export function renderSvg(input: PlotInput): string {
   const { panels, dropped } = layoutPanels(input);
   const W = input.width ?? 800;
-  const m = { left: 96, right: 190, top: 40, bottom: 48, gap: 18 };
+  const m = CHART_MARGIN;
   const panelH = panels.length <= 1 ? 360 : panels.length <= 3 ? 200 : 150;
   const H = input.height ?? m.top + m.bottom + panels.length * panelH + Math.max(0, panels.length - 1) * m.gap;
   const count = Math.max(1, panels.length);
   const ph = (H - m.top - m.bottom - (count - 1) * m.gap) / count;
-  const pw = W - m.left - m.right;
-  const allTimes = input.series.flatMap((s) => (s.time === undefined ? [] : [s.time[0] ?? 0, s.time[s.time.length - 1] ?? 0]));
-  const ends = [...(input.time.length > 0 ? [input.time[0] as number, input.time[input.time.length - 1] as number] : []), ...allTimes];
-  const tLo = ends.length > 0 ? Math.min(...ends) : 0;
-  const tHi = ends.length > 0 ? Math.max(...ends) : 1;
-  const x0 = tLo;
-  const x1 = tHi > tLo ? tHi : tLo + 1;
+  const pw = plotAreaWidth(W);
+  const { t0: x0, t1: x1 } = timeSpan(input);
   const sx = (t: number) => m.left + ((t - x0) / (x1 - x0)) * pw;
   const xt = ticksWithin(x0, x1);
 
@@ -260,24 +330,8 @@ export function renderSvg(input: PlotInput): string {
       `<text transform="translate(14 ${top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">${escapeXml(panel.label)}</text>`,
     );
     for (const { s, color } of panel.series) {
-      const time = s.time ?? input.time;
-      let d = '';
-      let pen = false;
-      let prevY = 0;
-      for (let i = 0; i < time.length; i++) {
-        const v = s.values[i];
-        if (v === null || v === undefined || !Number.isFinite(v)) {
-          pen = false;
-          continue;
-        }
-        const x = sx(time[i] as number).toFixed(1);
-        const y = sy(v);
-        // Booleans hold their value until the next sample: a horizontal then a vertical segment.
-        if (pen && panel.boolean) d += `L${x} ${prevY.toFixed(1)}`;
-        d += `${pen ? 'L' : 'M'}${x} ${y.toFixed(1)}`;
-        pen = true;
-        prevY = y;
-      }
+      const env = s.envelope ?? envelopeOf(s.time ?? input.time, s.values ?? [], x0, x1, pw);
+      const d = envelopePath(env, sx, sy, panel.boolean || s.step === true);
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6" stroke-linejoin="round"/>`);
       const text = input.groupBy === 'variable' ? (s.label ?? s.name) : s.unit ? `${s.name} (${s.unit})` : s.name;
       const legendKey = input.groupBy === 'variable' ? text : `${panel.key}#${s.name}`;
@@ -302,8 +356,13 @@ export function renderSvg(input: PlotInput): string {
   return out.join('\n');
 }
 
-/** PNG bytes of the chart. System fonts are loaded so labels render (DejaVu on Linux). */
+/**
+ * PNG bytes of the chart: a palette image (at most 256 colors; the chart has a handful plus
+ * their anti-aliased edges), a third of the size of a true-color PNG. System fonts are loaded so
+ * labels render (DejaVu on Linux).
+ */
 export function renderPng(input: PlotInput): Buffer {
   const resvg = new Resvg(renderSvg(input), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
-  return resvg.render().asPng();
+  const image = resvg.render();
+  return encodeIndexedPng(image.width, image.height, image.pixels);
 }
