@@ -200,6 +200,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
         {
           callerId: opts.callerId,
           admitted: true,
+          prepaid: true,
           onRunDone: (done) => {
             job.completed_runs = done;
           },

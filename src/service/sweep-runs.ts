@@ -9,10 +9,11 @@ import { assertRunnable } from '../fmi/unsupported-features.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
 import type { ModelDescription, StartValue } from '../schemas/model-description.ts';
-import type { SimulateInput, SweepInput, SweepRunOutput, SweepSuccess } from '../schemas/simulate.ts';
+import { estimateRows, type SimulateInput, type SweepInput, type SweepRunOutput, type SweepSuccess } from '../schemas/simulate.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
+import { gatedRun } from './payment-gate.ts';
 import { plotStoredOverlay } from '../report/result-chart.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
@@ -33,6 +34,10 @@ export interface SweepCallOptions {
   concurrency?: number;
   /** Size of the overlay plot (input.plot): MCP passes MCP_PLOT_SIZE (report/chart.ts). */
   plotSize?: { width?: number; height?: number };
+  /** The caller already took the payment for every run of this sweep (REST POST /sweep, sweep-jobs.ts). */
+  prepaid?: boolean;
+  /** An x402 payment for the whole sweep (MCP `_meta["x402/payment"]`). */
+  x402Payment?: unknown;
 }
 
 export interface SweepServiceResult {
@@ -111,18 +116,39 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
     if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, runId });
   };
-  const result = await sweep(
-    ctx.runner,
-    job,
-    { runs: combos },
-    {
-      onResult,
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-      ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
-      ...(opts.onRunDone !== undefined ? { onProgress: opts.onRunDone } : {}),
-      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    },
-  );
+  const runSweep = () =>
+    sweep(
+      ctx.runner,
+      job,
+      { runs: combos },
+      {
+        onResult,
+        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+        ...(opts.callerId !== undefined ? { callerId: opts.callerId } : {}),
+        ...(opts.onRunDone !== undefined ? { onProgress: opts.onRunDone } : {}),
+        ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      },
+    );
+  // A sweep is paid like its runs: the price of all its rows, taken once before the first run
+  // (payment-gate.ts; without payments this only runs it). REST's asynchronous sweep paid already.
+  const callerId = opts.callerId ?? ctx.access?.callerId;
+  const result =
+    opts.prepaid === true
+      ? await runSweep()
+      : (
+          await gatedRun(
+            ctx,
+            {
+              input,
+              fmuId: input.fmu_id,
+              rows: estimateRows(plan.startTime, plan.stopTime, plan.step) * combos.length,
+              ...(callerId === undefined ? {} : { callerId }),
+              ...(opts.x402Payment === undefined ? {} : { x402Payment: opts.x402Payment }),
+              resource: 'fmu-gateway://tools/sweep',
+            },
+            runSweep,
+          )
+        ).value;
   const runs: SweepRunOutput[] = result.runs.map((r) => {
     const row: SweepRunOutput = { index: r.index, start_values: r.start_values as Record<string, GridValue>, status: r.status };
     const extra = r as SweepRun & { run_id?: string };

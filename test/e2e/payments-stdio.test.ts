@@ -121,6 +121,29 @@ describe('paid simulate over stdio', { timeout: 120_000 }, () => {
     assert.equal(reuse.error.code, 'PAYMENT_TOKEN_USED');
   });
 
+  it('a sweep is paid like its runs: unpaid it runs nothing, with a token it runs once and the token is spent', async () => {
+    const SWEEP = { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.01, parameters: [{ name: 'k', values: [1, 2, 3] }] };
+    const unpaid = await gw.client.callTool({ name: 'sweep', arguments: SWEEP });
+    const u = structured(unpaid) as Structured & { error?: { code: string }; runs?: unknown[] };
+    assert.notEqual(u.status, 'ok', JSON.stringify(unpaid.content));
+    assert.equal(unpaid.isError, true);
+    assert.match(JSON.stringify(unpaid), /PAYMENT_REQUIRED|payment_required/);
+    assert.equal(u.runs, undefined, 'no run happened without payment');
+
+    const { token } = await pay();
+    const paid = structured(await gw.client.callTool({ name: 'sweep', arguments: { ...SWEEP, payment_token: token } })) as Structured & {
+      completed: number;
+      runs: { summary?: { x?: { final: number } } }[];
+    };
+    assert.equal(paid.status, 'ok');
+    assert.equal(paid.completed, 3);
+    // x(1) = exp(-k): each run really used its k.
+    paid.runs.forEach((r, i) => assert.ok(Math.abs((r.summary?.x?.final ?? NaN) - Math.exp(-(i + 1))) < 1e-3));
+    const reuse = await gw.client.callTool({ name: 'sweep', arguments: { ...SWEEP, payment_token: token } });
+    assert.equal(reuse.isError, true);
+    assert.match(JSON.stringify(reuse), /PAYMENT_TOKEN_USED/);
+  });
+
   it('an expired token is refused with PAYMENT_TOKEN_EXPIRED', async () => {
     const { token } = await pay();
     await new Promise((r) => setTimeout(r, TTL_MINUTES * 60_000 + 500));
@@ -161,26 +184,26 @@ describe('payments disabled (default) over stdio', { timeout: 60_000 }, () => {
   });
   after(async () => gw?.close());
 
-  it('quote says it is free and simulate runs without asking for money', async () => {
-    const q = structured(await gw.client.callTool({ name: 'quote', arguments: REQUEST })) as Structured & {
-      payments_enabled: boolean;
-      payment_required: boolean;
-      amount: number;
-    };
-    assert.deepEqual([q.status, q.payments_enabled, q.payment_required, q.amount], ['quoted', false, false, 0]);
+  it('lists no payment tools and simulate runs without asking for money', async () => {
+    // Payments off: quote and redeem_checkout are not registered (a lean tools/list), and a call
+    // to them is an unknown-tool error, not a silent success.
+    const names = (await gw.client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('simulate'));
+    assert.ok(!names.includes('quote') && !names.includes('redeem_checkout'), names.join(', '));
+    const q = await gw.client.callTool({ name: 'quote', arguments: REQUEST }).then(
+      (r) => r,
+      (e: unknown) => ({ isError: true, content: [{ type: 'text', text: String(e) }] }),
+    );
+    assert.equal(q.isError, true);
     assert.equal(structured(await gw.client.callTool({ name: 'simulate', arguments: REQUEST })).status, 'completed');
   });
 
-  it('payment_token, payment_method and redeem_checkout are refused with PAYMENTS_DISABLED, not ignored', async () => {
+  it('payment_token and payment_method are refused with PAYMENTS_DISABLED, not ignored', async () => {
     for (const extra of [{ payment_token: 'fgpt_x' }, { payment_method: 'stripe_checkout' }]) {
       const r = structured(await gw.client.callTool({ name: 'simulate', arguments: { ...REQUEST, ...extra } })) as Structured & {
         error: { code: string };
       };
       assert.equal(r.error.code, 'PAYMENTS_DISABLED', JSON.stringify(extra));
     }
-    const red = structured(await gw.client.callTool({ name: 'redeem_checkout', arguments: { session_id: 'cs_test_x' } })) as Structured & {
-      error: { code: string };
-    };
-    assert.equal(red.error.code, 'PAYMENTS_DISABLED');
   });
 });
