@@ -232,6 +232,11 @@ function yDomain(panel: Panel): Range {
 
 /** A compact chart for an agent's context: a palette PNG well under 25,000 characters of base64. */
 export const MCP_PLOT_SIZE = { width: 640 } as const;
+/**
+ * Overlays (sweep, compare_runs) in an agent's context: many lines compress worse than one, so
+ * fewer pixels keep the PNG within the 25,000 characters a tool result carries inline.
+ */
+export const MCP_OVERLAY_PLOT_SIZE = { width: 520, height: 340 } as const;
 
 /** Margins around the panels (px): the plot area is [left, width − right] horizontally. */
 export const CHART_MARGIN = { left: 96, right: 190, top: 40, bottom: 48, gap: 18 } as const;

@@ -105,7 +105,7 @@ export function createSimulateSystemInputSchema(limits: { maxOutputRows: number 
       system_id: SystemIdSchema.optional(),
       system: SystemDescriptionSchema.optional(),
       ...runFields,
-      master: MasterAlgorithmSchema.optional().describe('CS: gauss-seidel (default, order from the connections) or jacobi.'),
+      master: MasterAlgorithmSchema.optional().describe('CS: gauss-seidel (default; order from the connections) or jacobi.'),
       communication_step: z.number().positive().refine(Number.isFinite).optional().describe('CS macro step, s; default step.'),
     })
     .superRefine((v, ctx) => {

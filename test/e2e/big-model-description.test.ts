@@ -133,7 +133,7 @@ describe('big model descriptions over HTTP', { timeout: 300_000 }, () => {
     form.append('file', new Blob([fmu]), 'big.fmu');
     const watch = watchHealth(health);
     const t0 = performance.now();
-    const res = await fetch(`${base}/fmus`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    const res = await fetch(`${base}/v2/fmus`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
     const uploadMs = performance.now() - t0;
     const h = await watch.stop();
     const body = (await res.json()) as { fmu_id?: string; counts?: { variables: number } };

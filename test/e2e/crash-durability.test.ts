@@ -30,7 +30,7 @@ describe('durability under kill -9', { timeout: 180_000 }, () => {
       const base = gw.url.replace(/\/mcp$/, '');
       // A few keys that simulate; created before the storm so runs start at once.
       const simKeys: string[] = [];
-      for (let i = 0; i < 4; i++) simKeys.push((await post(`${base}/keys`, {})).json.key as string);
+      for (let i = 0; i < 4; i++) simKeys.push((await post(`${base}/v2/keys`, {})).json.key as string);
 
       const answeredKeys: string[] = [];
       const answeredRuns: { key: string; runId: string }[] = [];
@@ -65,7 +65,7 @@ describe('durability under kill -9', { timeout: 180_000 }, () => {
       await enoughRuns;
       const keyStorm = Array.from({ length: 200 }, async () => {
         try {
-          const r = await post(`${base}/keys`, {});
+          const r = await post(`${base}/v2/keys`, {});
           if (r.status === 201 && typeof r.json.key === 'string') {
             answeredKeys.push(r.json.key);
             maybeKill();

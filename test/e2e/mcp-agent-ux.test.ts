@@ -164,7 +164,7 @@ describe('MCP agent experience (stdio)', { timeout: 240_000 }, () => {
       completed: number;
       runs: { run_id: string; start_values: { c: number }; kpis: { x_min: number } }[];
     };
-    assert.equal(s.status, 'ok');
+    assert.equal(s.status, 'ok', JSON.stringify(r.content).slice(0, 2000));
     assert.equal(s.completed, 12);
     assert.deepEqual(
       progress,
@@ -173,7 +173,10 @@ describe('MCP agent experience (stdio)', { timeout: 240_000 }, () => {
     // More damping, less undershoot: x_min rises with c.
     const xmin = s.runs.map((run) => run.kpis.x_min);
     for (let i = 1; i < xmin.length; i++) assert.ok((xmin[i] as number) > (xmin[i - 1] as number), `x_min rises with c (run ${i})`);
-    assert.ok((r.content as CallToolResult['content']).some((c) => c.type === 'image' && c.mimeType === 'image/png'));
+    assert.ok(
+      (r.content as CallToolResult['content']).some((c) => c.type === 'image' && c.mimeType === 'image/png'),
+      JSON.stringify((r.content as CallToolResult['content']).map((c) => (c.type === 'text' ? c.text.slice(-300) : c.type))),
+    );
     assert.doesNotMatch(gw.stderr(), /MaxListenersExceededWarning/);
 
     const cmp = await gw.client.callTool({ name: 'compare_runs', arguments: { run_ids: [s.runs[0]?.run_id, s.runs[11]?.run_id] } });

@@ -149,7 +149,8 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
   };
 
   const rest = async (base: string, method: string, path: string, key?: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, {
+    // Our own contract is under /v2 (the root paths answer in the original gateway's shapes).
+    const res = await fetch(`${base}${path === '/health' ? path : `/v2${path}`}`, {
       method,
       headers: {
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),

@@ -142,9 +142,10 @@ describe('worker pool with diagnostic jobs', () => {
       10_000,
       () => pool.stats(),
     );
-    const blockers = [0, 1].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 800 }));
+    // size 2 + the one worker kept for other callers (each diagnostic is a caller of its own).
+    const blockers = [0, 1, 2].map(() => pool.runDiagnostic({ kind: 'diagnostic', name: 'sleep', ms: 800 }));
     await waitFor(
-      () => pool.stats().busy === 2,
+      () => pool.stats().busy === 3,
       5000,
       () => pool.stats(),
     ); // replacement workers from earlier tests may still be starting
@@ -211,14 +212,15 @@ describe('worker pool with diagnostic jobs', () => {
 });
 
 describe('worker pool capacity while workers start', () => {
-  it('counts jobs waiting only for a starting worker as running, not queued: size + queueLength are accepted', async () => {
+  it('counts jobs waiting only for a starting worker as running, not queued: size + 1 + queueLength are accepted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-pool-'));
     const cold = createWorkerPool({ size: 2, queueLength: 1, cacheDir: dir, sandbox: 'off' });
     try {
-      // Submitted at once, before any worker is ready.
-      const accepted = [1, 2, 3].map((v) => cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: v }));
-      await rejectsWith(cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 4 }), 'QUEUE_FULL');
-      assert.deepEqual(await Promise.all(accepted), [1, 2, 3]);
+      // Submitted at once, before any worker is ready: size (2) + one worker kept for other
+      // callers (each diagnostic is a caller of its own) + queueLength (1).
+      const accepted = [1, 2, 3, 4].map((v) => cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: v }));
+      await rejectsWith(cold.runDiagnostic({ kind: 'diagnostic', name: 'echo', value: 5 }), 'QUEUE_FULL');
+      assert.deepEqual(await Promise.all(accepted), [1, 2, 3, 4]);
     } finally {
       await cold.close();
       rmSync(dir, { recursive: true, force: true });

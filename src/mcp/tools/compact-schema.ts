@@ -62,7 +62,8 @@ function enumeratesAlternatives(pattern: string): boolean {
 function stripNoise(node: Json): Json {
   if (Array.isArray(node)) return node.map(stripNoise);
   if (!isObject(node)) return node;
-  if (isScalarOrArrayUnion(node)) return { type: ['number', 'boolean', 'string', 'array'] };
+  // A start or input value: any JSON scalar or an FMI 3 array; the description says so.
+  if (isScalarOrArrayUnion(node)) return {};
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema') continue;
@@ -75,6 +76,9 @@ function stripNoise(node: Json): Json {
     // Strictness stays enforced: an unknown argument is refused with a "did you mean".
     if (key === 'additionalProperties' && value === false) continue;
     if ((key === 'minLength' || key === 'minItems') && value === 1) continue;
+    // Numeric bounds are enforced with a coded error naming the bound; the descriptions say the
+    // defaults an agent needs.
+    if (key === 'minimum' || key === 'maximum' || key === 'exclusiveMinimum' || key === 'exclusiveMaximum') continue;
     if (key === 'maxLength' || key === 'maxItems') continue;
     if (key === 'pattern' && typeof value === 'string' && !enumeratesAlternatives(value)) continue;
     out[key] = key === 'properties' && isObject(value) ? mapValues(value, stripNoise) : stripNoise(value);
@@ -114,16 +118,42 @@ const BRIEF: Record<string, string> = {
   max_points: 'Inline series points, default 50.',
   run_id: 'From simulate or sweep.',
   stride: 'Every n-th row. Default 1.',
-  format: 'csv (default, as text) or json (structured).',
+  format: 'csv (default, text) or json rows; mat/parquet/arrow: a link to the file.',
   run_ids: 'From simulate or sweep.',
+  master: 'CS: gauss-seidel (default) or jacobi.',
+};
+
+/**
+ * Arguments listed as one line instead of their nested schema: the shape fits in a sentence an
+ * agent reads more easily than ~1.5k characters of JSON Schema (the server validates with the full
+ * schema, and a wrong shape gets a coded error naming the field).
+ */
+const SUMMARY: Record<string, JsonObject> = {
+  compile_options: {
+    type: 'object',
+    description:
+      '{include_dirs?: ["include"], defines?: ["NAME=value"]}: for FMUs compiled here from sources; other options, other fmu_id.',
+  },
+  system: {
+    type: 'object',
+    description:
+      '{components: {name: fmu_id | {fmu_id, interface?, fmi_version?}}, connections?: [["a.y","b.u"]], start_values?: {"b.k": 2}, inputs?: {name: ["a.u"]}, outputs?: {name: "a.y"}}',
+  },
 };
 
 function applyBrief(node: Json, path: string): Json {
   if (!isObject(node)) return node;
+  const summary = SUMMARY[path];
+  if (summary !== undefined) return summary;
   const out: JsonObject = { ...node };
   const brief = BRIEF[path];
   if (brief !== undefined && typeof out.description === 'string') out.description = brief;
-  if (isObject(out.items)) out.items = applyBrief(out.items, path);
+  if (isObject(out.items)) {
+    const items = applyBrief(out.items, path);
+    // The array's own description says it; its items need not repeat it.
+    if (isObject(items) && brief !== undefined && typeof out.description === 'string') delete items.description;
+    out.items = items;
+  }
   if (isObject(out.properties)) {
     const props: JsonObject = {};
     for (const [k, v] of Object.entries(out.properties)) props[k] = applyBrief(v, path === '' ? k : `${path}.${k}`);
@@ -160,21 +190,33 @@ const MIN_SHARED_CHARS = 60;
  * server validates with the full schema.
  */
 function shareArguments(tools: ListToolsResult['tools']): ListToolsResult['tools'] {
-  const firstSeen = new Set<string>();
+  // Argument (name + schema) → the tool that listed it first.
+  const firstSeen = new Map<string, string>();
   return tools.map((tool) => {
     const props = (tool.inputSchema as JsonObject).properties;
     if (!isObject(props)) return tool;
     const shared: JsonObject = {};
+    const required = new Set(((tool.inputSchema as JsonObject).required as string[] | undefined) ?? []);
     for (const [name, schema] of Object.entries(props)) {
       const key = `${name}:${JSON.stringify(schema)}`;
-      if (!firstSeen.has(key)) {
-        firstSeen.add(key);
+      const first = firstSeen.get(key);
+      if (first === undefined) {
+        firstSeen.set(key, tool.name);
         shared[name] = schema;
-      } else if (key.length - name.length > MIN_SHARED_CHARS && isObject(schema)) {
+      } else if (key.length - name.length <= MIN_SHARED_CHARS || !isObject(schema)) {
+        shared[name] = schema;
+      } else if (first === 'simulate' && !required.has(name)) {
+        // Not repeated: sweep's and simulate_system's descriptions say "other arguments as in
+        // simulate"; a listed schema without additionalProperties: false welcomes more arguments
+        // (the server validates them with the full schema).
+        continue;
+      } else {
+        // Named, with its type: the same name means the same thing in every tool.
         shared[name] = schema.type !== undefined ? { type: schema.type } : {};
-      } else shared[name] = schema;
+      }
     }
-    return { ...tool, inputSchema: { ...tool.inputSchema, properties: shared } as typeof tool.inputSchema };
+    const inputSchema = { ...tool.inputSchema, properties: shared };
+    return { ...tool, inputSchema: inputSchema as typeof tool.inputSchema };
   });
 }
 
@@ -188,7 +230,8 @@ function withoutDefaultHints<T extends Record<string, unknown>>(annotations: T):
 
 export function compactToolList(list: ListToolsResult, opts: ListingOptions): ListToolsResult {
   const tools = list.tools.map((tool) => {
-    const { execution, annotations, ...rest } = tool;
+    // title: a display name for people (clients fall back to the name); not needed by the model.
+    const { execution, annotations, title: _title, ...rest } = tool;
     const { outputSchema, ...listed } = rest;
     const t = {
       ...(execution !== undefined && !(Object.keys(execution).length === 1 && execution.taskSupport === 'forbidden') ? { execution } : {}),

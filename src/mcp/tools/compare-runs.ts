@@ -1,5 +1,5 @@
 /** compare_runs: stored runs side by side (settings that differ, summaries, KPIs), optionally an overlay plot. */
-import { MCP_PLOT_SIZE } from '../../report/chart.ts';
+import { MCP_OVERLAY_PLOT_SIZE } from '../../report/chart.ts';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { CompareRunsInputSchema, CompareRunsOutputSchema, type CompareRunsSuccess } from '../../schemas/results.ts';
 import { compareRuns } from '../../service/compare-runs.ts';
@@ -39,7 +39,12 @@ export function registerCompareRuns(server: McpServer, deps: ToolDeps): Register
     },
     (args) =>
       guarded(async () => {
-        const res = await compareRuns(deps.ctx, args, deps.callerId === undefined ? {} : { callerId: deps.callerId }, MCP_PLOT_SIZE);
+        const res = await compareRuns(
+          deps.ctx,
+          args,
+          deps.callerId === undefined ? {} : { callerId: deps.callerId },
+          MCP_OVERLAY_PLOT_SIZE,
+        );
         const plot = attachPlot(
           res.plotPng,
           'compare_runs',

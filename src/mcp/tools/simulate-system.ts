@@ -15,8 +15,8 @@ export function registerSimulateSystem(server: McpServer, deps: ToolDeps): Regis
     {
       title: 'Simulate connected FMUs',
       description:
-        'Runs FMUs wired output→input as one system. CS: master steps (gauss-seidel|jacobi); ME: our solver, one state vector. ' +
-        'Names "component.variable". Algebraic loops refused (ALGEBRAIC_LOOP). Result as simulate.',
+        'FMUs wired output→input, run as one system: CS by a master, ME as one state vector with our solvers. ' +
+        'Columns "component.variable"; algebraic loops refused. Other arguments and result as in simulate.',
       inputSchema: createSimulateSystemInputSchema({ maxOutputRows: deps.maxOutputRows }),
       outputSchema: SimulateOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },

@@ -1,5 +1,5 @@
 /** sweep: a parameter grid over one model; a table of per-run summaries / KPIs, progress per run, an overlay plot. */
-import { MCP_PLOT_SIZE } from '../../report/chart.ts';
+import { MCP_OVERLAY_PLOT_SIZE } from '../../report/chart.ts';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SweepInputSchema, SweepOutputSchema, type SweepSuccess } from '../../schemas/simulate.ts';
 import { sweepRuns } from '../../service/sweep-runs.ts';
@@ -56,8 +56,8 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
     {
       title: 'Sweep parameters',
       description:
-        'Runs simulate for every combination of parameters[].values (other arguments as in simulate). Returns one row per ' +
-        'run: swept values, summary, KPIs, run_id; plot overlays the runs. Progress per finished run.',
+        'Runs simulate for every combination of parameters[].values (other arguments as in simulate): one row per run ' +
+        'with its values, summary, KPIs, run_id; plot overlays the runs. Progress per run.',
       inputSchema: SweepInputSchema,
       outputSchema: SweepOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
@@ -68,7 +68,7 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
         const onRunDone = perRunProgress(extra);
         const res = await sweepRuns(deps.ctx, args, {
           signal: extra.mcpReq.signal,
-          plotSize: MCP_PLOT_SIZE,
+          plotSize: MCP_OVERLAY_PLOT_SIZE,
           ...(onRunDone === undefined ? {} : { onRunDone }),
           ...(deps.callerId === undefined ? {} : { callerId: deps.callerId }),
         });

@@ -13,7 +13,7 @@ export function registerUploadSystem(server: McpServer, deps: ToolDeps): Registe
       title: 'Upload a system of FMUs',
       description:
         `An SSP 1.0/2.0 .ssp (${deps.transport === 'stdio' ? 'path or content_base64' : 'content_base64'}) or system ` +
-        '{components: {name: fmu_id}, connections: [["a.y","b.u"]], start_values?}. Checked whole; returns system_id for simulate_system.',
+        'description. Checked whole; returns system_id for simulate_system.',
       inputSchema: UploadSystemInputSchema,
       outputSchema: UploadSystemOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: true, destructiveHint: false, openWorldHint: false },

@@ -84,7 +84,7 @@ describe('columnar result file', () => {
     assert.deepEqual(
       table.schema.fields.map((fd) => [fd.name, String(fd.type), fd.metadata.get('unit') ?? null]),
       [
-        ['time', 'Float64', null],
+        ['time', 'Float64', 's'],
         ['x', 'Float64', 'm'],
         ['i64', 'Int64', null],
         ['u64', 'Uint64', null],
