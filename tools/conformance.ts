@@ -17,6 +17,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SUITE = '@modelcontextprotocol/conformance@0.1.16';
 
 const NOT_APPLICABLE: Record<string, string> = {
+  'logging-set-level': 'no logging capability (not advertised): we log to stderr, never to the client',
   'completion-complete': 'no completions capability (no prompt/template arguments worth completing)',
   'tools-call-image': 'fixture tool test_image_content (our image content: simulate with plot: true, see e2e)',
   'tools-call-audio': 'fixture tool test_audio_content; we return no audio',
