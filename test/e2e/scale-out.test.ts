@@ -181,6 +181,21 @@ describe('scale-out: nginx → 2 serve nodes, BullMQ on Redis, 2 worker nodes, S
     return { token, run: rest(base, 'POST', '/simulate', key, { ...request, payment_token: token }) };
   };
 
+  /**
+   * Pays for a sweep over MCP: the unpaid call is refused unrun with the checkout of the whole
+   * sweep's price; the human pays; the token is redeemed over REST (any API node).
+   */
+  const paySweep = async (client: Client, key: string, args: Record<string, unknown>): Promise<string> => {
+    const unpaid = await client.callTool({ name: 'sweep', arguments: args });
+    assert.equal(unpaid.isError, true, 'an unpaid sweep is refused');
+    const sid = /"session_id":"([^"]+)"/.exec(JSON.stringify(unpaid.structuredContent ?? unpaid.content))?.[1];
+    assert.ok(sid !== undefined, JSON.stringify(unpaid).slice(0, 500));
+    stripe.markPaid(sid);
+    const redeemed = await rest(lb, 'GET', `/payments/checkout/${sid}`, key);
+    assert.equal(redeemed.status, 200, redeemed.text);
+    return redeemed.body.payment_token as string;
+  };
+
   const mcpClient = async (key: string, base = lb): Promise<Client> => {
     const client = new Client({ name: 'scale-e2e', version: '0.0.0' });
     await client.connect(
@@ -321,11 +336,12 @@ http {
     const client = await mcpClient(key);
     try {
       const values = Array.from({ length: 40 }, (_, i) => 0.5 + i * 0.1);
-      const res = await client.callTool(
-        { name: 'sweep', arguments: { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.01, parameters: [{ name: 'k', values }] } },
-        undefined,
-        { timeout: 240_000 },
-      );
+      const sweepArgs = { fmu_id: 'msl:Dahlquist', stop_time: 1, step: 0.01, parameters: [{ name: 'k', values }] };
+      // Payments are on: a sweep is paid like its runs (all its rows, once), or refused unrun.
+      const token = await paySweep(client, key, sweepArgs);
+      const res = await client.callTool({ name: 'sweep', arguments: { ...sweepArgs, payment_token: token } }, undefined, {
+        timeout: 240_000,
+      });
       const out = structured(res) as Structured & { completed: number; runs: { run_id: string; start_values: { k: number } }[] };
       assert.equal(
         out.completed,
@@ -416,10 +432,12 @@ http {
     try {
       const marks = new Map([...workers].map(([name, p]) => [name, p.log().length]));
       const values = Array.from({ length: 16 }, (_, i) => 1 + i * 0.05);
+      const sweepArgs = { fmu_id: 'msl:DCMotor', stop_time: 1_500, step: 0.25, interface: 'CS', parameters: [{ name: 'R', values }] };
+      const token = await paySweep(client, key, sweepArgs);
       const sweeping = client.callTool(
         {
           name: 'sweep',
-          arguments: { fmu_id: 'msl:DCMotor', stop_time: 1_500, step: 0.25, interface: 'CS', parameters: [{ name: 'R', values }] },
+          arguments: { ...sweepArgs, payment_token: token },
         },
         undefined,
         { timeout: 240_000 },
