@@ -14,7 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SUITE = '@modelcontextprotocol/conformance@0.1.16';
+// The suite's first release with spec 2026-07-28 scenarios (0.1.x knows 2025-06-18 / 2025-11-25).
+const SUITE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
+const SPEC = '2026-07-28';
+const EXPECTED_FAILURES = join(ROOT, 'tools', 'conformance-expected-failures.yml');
 
 const NOT_APPLICABLE: Record<string, string> = {
   'logging-set-level': 'no logging capability (not advertised): we log to stderr, never to the client',
@@ -69,11 +72,29 @@ async function startServer(dataDir: string): Promise<{ url: string; stop: () => 
 const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-conformance-'));
 const server = await startServer(dataDir);
 console.log(`server: ${server.url}`);
-const run = spawnSync('npx', ['-y', '-p', 'node@22', '-p', SUITE, 'conformance', 'server', '--url', server.url], {
-  cwd: ROOT,
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-});
+const run = spawnSync(
+  'npx',
+  [
+    '-y',
+    '-p',
+    'node@22',
+    '-p',
+    SUITE,
+    'conformance',
+    'server',
+    '--url',
+    server.url,
+    '--spec-version',
+    SPEC,
+    '--expected-failures',
+    EXPECTED_FAILURES,
+  ],
+  {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  },
+);
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -100,7 +121,9 @@ for (const line of lines) {
 }
 console.log(
   failedApplicable === 0
-    ? 'conformance: every applicable scenario passes'
-    : `conformance: ${failedApplicable} applicable scenario(s) failed`,
+    ? `conformance (spec ${SPEC}): every applicable scenario passes`
+    : `conformance (spec ${SPEC}): ${failedApplicable} applicable scenario(s) failed`,
 );
-process.exit(failedApplicable === 0 ? 0 : 1);
+// The suite's own verdict too: it fails on a failure not in the baseline and on a stale entry.
+if (run.status !== 0) console.log(`the suite exited ${run.status} against ${EXPECTED_FAILURES}`);
+process.exit(failedApplicable === 0 && run.status === 0 ? 0 : 1);
