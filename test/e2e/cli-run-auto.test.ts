@@ -100,7 +100,11 @@ describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
     });
     assert.equal(r2.code, 0, r2.stderr);
     assert.doesNotMatch(r2.stderr, /created an API key/);
-    assert.equal(uploads(), 1, 'the gateway had the bytes: nothing uploaded again');
+    assert.equal(
+      uploads(),
+      1,
+      `the gateway had the bytes: nothing uploaded again; requests: ${JSON.stringify(proxy.requests.map((q) => `${q.method} ${q.path} ${q.status ?? '-'}`))}`,
+    );
     assert.equal(keys(), 1, 'the remembered key was used');
     // The command line wins over --config.
     assert.ok(Math.abs((summaryOf(join(home, 'out2')).summary.x?.final ?? NaN) - Math.exp(-1)) < 1e-3);

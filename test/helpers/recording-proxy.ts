@@ -10,6 +10,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   bodyBytes: number;
+  /** The upstream's status, once it answered. */
+  status?: number;
 }
 
 export interface RecordingProxy {
@@ -37,6 +39,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     const upstream = request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } },
       (up) => {
+        if (up.statusCode !== undefined) entry.status = up.statusCode;
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
