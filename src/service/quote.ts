@@ -59,6 +59,17 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
       next_steps: ['Call simulate with the same arguments; this run is free.'],
     };
   }
+  // What every priced answer says, with or without a checkout link.
+  const priced = {
+    status: 'quoted',
+    payments_enabled: true,
+    payment_required: true,
+    amount: price.amount,
+    amount_minor: price.amountMinor,
+    currency: price.currency,
+    estimated_rows: rows,
+    cost_drivers: price.drivers,
+  } as const;
   let required: Awaited<ReturnType<typeof payments.paymentRequired>>;
   try {
     required = await payments.paymentRequired({
@@ -75,14 +86,7 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
     // x402 needs no provider round trip: its offer stands when it is configured.
     const offer = payments.x402Offer(price, 'fmu-gateway://tools/simulate');
     return {
-      status: 'quoted',
-      payments_enabled: true,
-      payment_required: true,
-      amount: price.amount,
-      amount_minor: price.amountMinor,
-      currency: price.currency,
-      estimated_rows: rows,
-      cost_drivers: price.drivers,
+      ...priced,
       checkout_unavailable: {
         code: 'PAYMENT_PROVIDER_UNAVAILABLE',
         message: `No checkout could be opened: ${e.message}. The price stands; ask again in a minute for a checkout link.`,
@@ -92,14 +96,7 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
     };
   }
   return {
-    status: 'quoted',
-    payments_enabled: true,
-    payment_required: true,
-    amount: price.amount,
-    amount_minor: price.amountMinor,
-    currency: price.currency,
-    estimated_rows: rows,
-    cost_drivers: price.drivers,
+    ...priced,
     checkout: {
       checkout_url: required.checkout_url,
       session_id: required.session_id,

@@ -3,6 +3,7 @@ import { findRecordable } from '../engine/variables.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import type { SimulateCompleted } from '../schemas/simulate.ts';
+import { isGatewayError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
 
 /**
@@ -62,4 +63,51 @@ export async function keepRun(
     throw e;
   }
   return bytes;
+}
+
+/** What a run was of, for its usage record. */
+export interface RunSubject {
+  fmuId: string;
+  sha256: string;
+  startedAt: Date;
+}
+
+/** A run that reached the engine and failed is usage too (it took a worker's time). */
+export function recordFailedRun(ctx: ServiceContext, subject: RunSubject, e: unknown): Promise<void> | undefined {
+  return ctx.access?.onRunFinished({
+    fmu_id: subject.fmuId,
+    fmu_sha256: subject.sha256,
+    started_at: subject.startedAt,
+    duration_ms: Date.now() - subject.startedAt.getTime(),
+    rows: 0,
+    result_bytes: 0,
+    status: 'failed',
+    error_code: isGatewayError(e) ? e.code : 'INTERNAL',
+  });
+}
+
+/**
+ * keepRun with the completed usage record: before the answer, the run_id it carries must be
+ * readable by this caller, and billed.
+ */
+export function keepCompletedRun(
+  ctx: ServiceContext,
+  output: SimulateCompleted,
+  result: SimulationResult,
+  callerId: string | undefined,
+  md: ModelDescription | undefined,
+  subject: RunSubject,
+): Promise<number> {
+  return keepRun(ctx, output, result, callerId, md, (resultBytes) =>
+    ctx.access?.onRunFinished({
+      run_id: output.run_id,
+      fmu_id: subject.fmuId,
+      fmu_sha256: subject.sha256,
+      started_at: subject.startedAt,
+      duration_ms: Date.now() - subject.startedAt.getTime(),
+      rows: result.rows,
+      result_bytes: resultBytes,
+      status: 'completed',
+    }),
+  );
 }

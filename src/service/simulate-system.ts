@@ -21,7 +21,7 @@ import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { gatedRun } from './payment-gate.ts';
-import { keepRun } from './run-store.ts';
+import { keepCompletedRun, recordFailedRun } from './run-store.ts';
 import type { SimulateCallOptions, SimulateServiceResult } from './simulate.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
@@ -124,6 +124,7 @@ async function admittedSimulateSystem(
 
   await ctx.access?.checkQuota(0);
   const startedAt = new Date();
+  const subject = { fmuId: systemId, sha256: bundle.hash, startedAt };
   const makeJob = (p: SystemPlan): SimulationJob => ({
     fmu: { sha256: bundle.hash, unpackedDir: bundle.dir, modelDescription: md },
     options: { ...simPlan.options, system: p },
@@ -156,16 +157,7 @@ async function admittedSimulateSystem(
     },
     async () => {
       const result = await runOnce().catch(async (e: unknown) => {
-        await ctx.access?.onRunFinished({
-          fmu_id: systemId,
-          fmu_sha256: bundle.hash,
-          started_at: startedAt,
-          duration_ms: Date.now() - startedAt.getTime(),
-          rows: 0,
-          result_bytes: 0,
-          status: 'failed',
-          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
-        });
+        await recordFailedRun(ctx, subject, e);
         throw e;
       });
       result.warnings.unshift(...planWarnings);
@@ -179,18 +171,7 @@ async function admittedSimulateSystem(
         result,
         provenance: localProvenance(systemId, { sha256: bundle.hash, modelDescription: md }, ctx.runner.isolation, startedAt, result),
       });
-      await keepRun(ctx, output, result, callerId, undefined, (resultBytes) =>
-        ctx.access?.onRunFinished({
-          run_id: runId,
-          fmu_id: systemId,
-          fmu_sha256: bundle.hash,
-          started_at: startedAt,
-          duration_ms: Date.now() - startedAt.getTime(),
-          rows: result.rows,
-          result_bytes: resultBytes,
-          status: 'completed',
-        }),
-      );
+      await keepCompletedRun(ctx, output, result, callerId, undefined, subject);
       return { result, output, runId };
     },
   );

@@ -8,12 +8,11 @@ import { DEFAULT_MAX_POINTS, estimateRows, type SimulateCompleted, type Simulate
 import type { X402SettleResponse } from '../schemas/x402.ts';
 import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
-import { isGatewayError } from '../errors.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
 import { gatedRun } from './payment-gate.ts';
 import { placeRun } from './placement.ts';
-import { keepRun } from './run-store.ts';
+import { keepCompletedRun, recordFailedRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { plotStoredRun } from '../report/result-chart.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
@@ -73,6 +72,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
 
   await ctx.access?.checkQuota(0);
   const startedAt = new Date();
+  const subject = { fmuId: input.fmu_id, sha256: opened.sha256, startedAt };
   const job = {
     fmu: {
       sha256: opened.sha256,
@@ -106,16 +106,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     async () => {
       const result = await ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
         // A run that reached the engine and failed is usage too (it took a worker's time).
-        await ctx.access?.onRunFinished({
-          fmu_id: input.fmu_id,
-          fmu_sha256: opened.sha256,
-          started_at: startedAt,
-          duration_ms: Date.now() - startedAt.getTime(),
-          rows: 0,
-          result_bytes: 0,
-          status: 'failed',
-          error_code: isGatewayError(e) ? e.code : 'INTERNAL',
-        });
+        await recordFailedRun(ctx, subject, e);
         throw e;
       });
       // Stored and recorded inside the payment gate: when the disk or the store cannot keep the
@@ -129,19 +120,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
         result,
         provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
       });
-      await keepRun(ctx, output, result, callerId, md, (resultBytes) =>
-        // Before the answer: the run_id it carries must be readable by this caller, and billed.
-        ctx.access?.onRunFinished({
-          run_id: runId,
-          fmu_id: input.fmu_id,
-          fmu_sha256: opened.sha256,
-          started_at: startedAt,
-          duration_ms: Date.now() - startedAt.getTime(),
-          rows: result.rows,
-          result_bytes: resultBytes,
-          status: 'completed',
-        }),
-      );
+      await keepCompletedRun(ctx, output, result, callerId, md, subject);
       return { result, output, runId };
     },
   );

@@ -16,7 +16,7 @@ import { describeLibraryModel, describeUploadedFmu, getVariables, scopeToCaller 
 import { callerOf } from '../auth.ts';
 import { RestErrorSchema, restErrorBody } from '../error-status.ts';
 import { opId, type MountOptions } from './surface.ts';
-import { mb, multipartLimits, receiveUpload, UploadBodySchema, UploadTooLarge } from './upload-body.ts';
+import { mb, multipartLimits, receiveUpload, UPLOAD_ERROR_RESPONSES, UploadBodySchema, UploadTooLarge } from './upload-body.ts';
 
 /** "sha256:<hex>", "sha256%3A<hex>" (decoded by then) or a bare hex digest → the fmu_id. */
 export function fmuIdOf(id: string): string {
@@ -43,11 +43,7 @@ export const fmuRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, deps) 
           response: {
             200: UploadFmuSuccessSchema,
             201: UploadFmuSuccessSchema,
-            400: RestErrorSchema,
-            401: RestErrorSchema,
-            413: RestErrorSchema,
-            422: RestErrorSchema,
-            507: RestErrorSchema,
+            ...UPLOAD_ERROR_RESPONSES,
           },
         },
         // The multipart stream is read by the handler; the body schema is for the document only.

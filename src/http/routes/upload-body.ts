@@ -14,11 +14,21 @@ import type { UploadFmuSuccess } from '../../schemas/upload.ts';
 import { scopeToCaller, uploadFmuFromFile } from '../../service/index.ts';
 import { callerOf } from '../auth.ts';
 import type { RestDeps } from '../deps.ts';
+import { RestErrorSchema } from '../error-status.ts';
 
 /** The multipart body, for the OpenAPI document (Swagger UI shows a file picker for it). */
 export const UploadBodySchema = z
   .object({ file: z.string().meta({ format: 'binary' }).describe('The .fmu file (a zip archive).') })
   .describe('multipart/form-data with the .fmu in the field "file".');
+
+/** The error answers of an upload route, the same on both surfaces. */
+export const UPLOAD_ERROR_RESPONSES = {
+  400: RestErrorSchema,
+  401: RestErrorSchema,
+  413: RestErrorSchema,
+  422: RestErrorSchema,
+  507: RestErrorSchema,
+} as const;
 
 export const mb = (n: number): string => (n / 1048576).toFixed(1);
 

@@ -13,7 +13,7 @@ import { getVariables, scopeToCaller } from '../../../service/index.ts';
 import { callerOf } from '../../auth.ts';
 import { RestErrorSchema, restErrorBody } from '../../error-status.ts';
 import type { RestDeps } from '../../deps.ts';
-import { mb, multipartLimits, receiveUpload, UploadBodySchema, UploadTooLarge } from '../upload-body.ts';
+import { mb, multipartLimits, receiveUpload, UPLOAD_ERROR_RESPONSES, UploadBodySchema, UploadTooLarge } from '../upload-body.ts';
 import { compatFmuId } from './request.ts';
 
 export const compatFmuRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) => {
@@ -34,11 +34,7 @@ export const compatFmuRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps
         body: UploadBodySchema,
         response: {
           200: CompatUploadSchema,
-          400: RestErrorSchema,
-          401: RestErrorSchema,
-          413: RestErrorSchema,
-          422: RestErrorSchema,
-          507: RestErrorSchema,
+          ...UPLOAD_ERROR_RESPONSES,
         },
       },
       validatorCompiler: () => () => true,
