@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,7 +63,10 @@ describe('fmu-gateway run --auto', { timeout: 400_000 }, () => {
     base = gw.url.replace(/\/mcp$/, '');
     proxy = await startRecordingProxy(base);
     nothingThere = `http://127.0.0.1:${await freePort()}`;
-    dahlquist = await buildLibraryModel('Dahlquist', '2.0');
+    // A private copy: other test files may rebuild the shared build output meanwhile (new zip
+    // timestamps, new bytes), and "uploads once" is about these exact bytes.
+    dahlquist = join(home, 'Dahlquist.fmu');
+    copyFileSync(await buildLibraryModel('Dahlquist', '2.0'), dahlquist);
   });
   after(async () => {
     await proxy?.close();
