@@ -19,7 +19,8 @@
  *           recorder does (not always round-trip, but that is what fmusim pays);
  *   none    columns only, no file: the loop's own cost.
  * Output columns: the Float64 value references given (named v<vr> in the header unless
- * ROW_PATH_HEADER is set, which replaces the whole header line).
+ * ROW_PATH_HEADER is set, which replaces the whole header line). ROW_PATH_SET="vr=value,..."
+ * sets Float64 start values (parameters) before initialization.
  */
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -42,6 +43,7 @@ typedef int (*Vec)(Inst, double *, size_t);
 typedef int (*Completed)(Inst, bool, bool *, bool *);
 typedef int (*DoStep)(Inst, double, double, bool, bool *, bool *, bool *, double *);
 typedef int (*GetF64)(Inst, const uint32_t *, size_t, double *, size_t);
+typedef int (*SetF64)(Inst, const uint32_t *, size_t, const double *, size_t);
 
 static void logger(void *env, int status, const char *category, const char *message) {
     (void)env; (void)status; (void)category; (void)message;
@@ -89,6 +91,15 @@ int main(int argc, char **argv) {
     if (me) c = ((InstME)sym(lib, "fmi3InstantiateModelExchange"))("bench", argv[2], argv[3], false, false, NULL, logger);
     else c = ((InstCS)sym(lib, "fmi3InstantiateCoSimulation"))("bench", argv[2], argv[3], false, false, false, false, NULL, 0, NULL, logger, NULL);
     if (!c) { fprintf(stderr, "instantiate failed\n"); return 2; }
+    const char *set = getenv("ROW_PATH_SET");
+    for (const char *p = set; p && *p;) {
+        char *end;
+        uint32_t vr = (uint32_t)strtoul(p, &end, 10);
+        if (*end != '=') { fprintf(stderr, "bad ROW_PATH_SET\n"); return 2; }
+        double v = strtod(end + 1, &end);
+        if (((SetF64)sym(lib, "fmi3SetFloat64"))(c, &vr, 1, &v, 1)) { fprintf(stderr, "set failed\n"); return 2; }
+        p = *end == ',' ? end + 1 : end;
+    }
     if (enter_init(c, false, 0, 0, true, (double)steps * h) || exit_init(c)) { fprintf(stderr, "init failed\n"); return 2; }
 
     const size_t rows = (size_t)steps + 1;
