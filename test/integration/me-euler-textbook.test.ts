@@ -102,7 +102,7 @@ describe('fixed-step Euler is textbook Euler (VanDerPol)', () => {
       try {
         const inst = lib.instantiate({ interface: 'ME', instanceName: 'plain' });
         try {
-          inst.enterInitializationMode(0, STEPS * h);
+          inst.enterInitializationMode(0, STEPS * h, undefined);
           inst.exitInitializationMode();
           while (inst.newDiscreteStates().discreteStatesNeedUpdate);
           inst.enterContinuousTimeMode();

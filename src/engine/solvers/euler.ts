@@ -94,8 +94,11 @@ export class EulerSolver implements OdeSolver {
         );
       }
     }
-    this.xPrev.set(x);
-    for (let i = 0; i < this.n; i++) x[i]! += h * dx[i]!;
+    const xPrev = this.xPrev;
+    for (let i = 0; i < this.n; i++) {
+      xPrev[i] = x[i]!;
+      x[i]! += h * dx[i]!;
+    }
     this.tPrev = t;
     this.t = last ? tMax : tGrid;
     this.n0++;
