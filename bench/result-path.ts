@@ -147,7 +147,6 @@ if (part !== 'health') {
     const md = fmu.modelDescription;
     const binary = findBinary(fmu.unpackedDir, md, k.iface === 'me' ? 'ME' : 'CS');
     const nx = md.number_of_continuous_states;
-    const stop = STEPS * k.h;
     const header = ['time', ...k.names].join(',');
     const cEnv = {
       ROW_PATH_HEADER: header,

@@ -94,7 +94,8 @@ function continuousStateNames(md: FmiInstance['modelDescription']): string[] | u
   for (const d of md.model_structure.continuous_state_derivatives) {
     const der = byName.get(d);
     const state = der?.derivative_of === undefined ? undefined : byName.get(der.derivative_of);
-    if (der === undefined || state === undefined || (der.dimensions?.length ?? 0) > 0 || (state.dimensions?.length ?? 0) > 0) return undefined;
+    if (der === undefined || state === undefined || (der.dimensions?.length ?? 0) > 0 || (state.dimensions?.length ?? 0) > 0)
+      return undefined;
     names.push(state.name);
   }
   return names.length === md.number_of_continuous_states ? names : undefined;
