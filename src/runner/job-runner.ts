@@ -128,6 +128,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       const result: SimulationResult = { ...meta, ...loaded };
       if (inFile && !settled) result.resultFile = path;
       else rmSync(path, { force: true });
+      opts.phases?.mark('collect result');
       finish({ ok: result });
     } catch (e) {
       if (path !== undefined) rmSync(path, { force: true });
@@ -159,6 +160,9 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         if (isDiagnostic) return protocolViolation('a simulation result for a diagnostic');
         // Later messages of this job are ignored while its file is read.
         w.onMessage = undefined;
+        opts.phases?.mark('worker round trip');
+        opts.phases?.note('(in the worker: engine loop)', m.result.stats.wallMs);
+        for (const [k, v] of Object.entries(m.timings ?? {})) opts.phases?.note(`(${k})`, v);
         void collectResult(id, m.result);
         break;
       case 'value':
@@ -172,6 +176,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
   }
 
   function start(): void {
+    opts.phases?.mark('queue');
     const reused = w.binding !== undefined;
     let wire: WorkerJob;
     try {
@@ -205,6 +210,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     }, settings.timeoutMs);
     w.startSampling();
     w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes } });
+    opts.phases?.mark('dispatch');
   }
 
   start();

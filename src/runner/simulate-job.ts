@@ -3,6 +3,7 @@
  * sandbox), the reuse flag for the pool, then the engine's synchronous runSimulation.
  */
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
@@ -43,7 +44,13 @@ function capLog(lines: string[], maxBytes: number): string[] {
  * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
  * pool carries everything but the rows.
  */
-export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): WireSimulationResult {
+export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, timings: Record<string, number> = {}): WireSimulationResult {
+  let t = performance.now();
+  const lap = (phase: string): void => {
+    const now = performance.now();
+    timings[phase] = now - t;
+    t = now;
+  };
   const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
@@ -60,8 +67,11 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Wi
   // A connected system: unpackedDir is its bundle of FMUs (src/service/simulate-system.ts).
   const result =
     job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options);
+  lap('worker: load + run FMU');
   const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
+  lap('worker: write result file');
   if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
+  lap('worker: digest');
   const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;
   return { ...rest, log: capLog(rest.log, hooks.maxLogBytes), resultFileBytes };
 }

@@ -6,7 +6,19 @@
  * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  openSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +27,7 @@ import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
-import { diskFault, syncAndCheck, syncDir, writeFileAtomic, writeStreamAtomic } from './atomic-file.ts';
+import { createDirSyncer, diskFault, fsyncDir, fsyncPath, writeFully, writeStreamAtomic } from './atomic-file.ts';
 
 export type { CsvSlice } from './result-csv.ts';
 export type { ColumnValues, ResultFile } from './result-file-reader.ts';
@@ -39,13 +51,14 @@ export interface RunResultStore {
   readonly dir: string;
   /**
    * Stores a new run: adopts result.resultFile (the worker's columnar file) by rename, else
-   * writes one from the columns in memory; then meta.json. Returns the columnar file's size.
+   * writes one from the columns in memory; then meta.json. Resolves with the columnar file's
+   * size once both files and the run's folder are durable (fsynced).
    */
   save(
     runId: string,
     result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' | 'resultFile'>,
     meta: Record<string, unknown>,
-  ): number;
+  ): Promise<number>;
   /** NOT_FOUND when the run does not exist (or the id is malformed). */
   readMeta(runId: string): Record<string, unknown>;
   /** The columnar result, for reading columns and row ranges lazily; close it after use. NOT_FOUND as readMeta. */
@@ -78,6 +91,7 @@ export interface RunResultStore {
 
 export function createRunResultStore(dataDir: string): RunResultStore {
   const dir = join(dataDir, 'runs');
+  const runsDir = createDirSyncer(dir);
   const notFound = (runId: string) =>
     new GatewayError('NOT_FOUND', `There is no stored result for run "${runId}"`, {
       run_id: runId,
@@ -120,9 +134,10 @@ export function createRunResultStore(dataDir: string): RunResultStore {
   };
   return {
     dir,
-    save(runId, result, meta) {
+    async save(runId, result, meta) {
       const final = folder(runId);
       const tmp = join(dir, `.${runId}.tmp`);
+      let renamed = false;
       try {
         // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
         mkdirSync(tmp, { recursive: true });
@@ -139,16 +154,32 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           }
         }
         const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
-        // The columnar file was checked when written (its footer, by the pool or the writer):
-        // made durable here before the run becomes visible.
-        syncAndCheck(target, bytes);
-        writeFileAtomic(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
-        syncDir(tmp);
+        // meta.json is written in place: the folder is invisible until renamed, and is renamed
+        // only once everything in it is durable.
+        const metaPath = join(tmp, 'meta.json');
+        const metaBytes = Buffer.from(JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2), 'utf8');
+        const fd = openSync(metaPath, 'wx', 0o644);
+        try {
+          writeFully(fd, metaBytes, 0);
+        } finally {
+          closeSync(fd);
+        }
+        // The columnar file was checked when written (its footer, by the pool or the writer).
+        // One round of flushes issued together (the journal commits them at once, off the event
+        // loop): the rows, the metadata and the folder's entries; then the rename, made durable
+        // by the results directory's fsync, shared with concurrent saves. Only then is the run
+        // acknowledged: a crash before leaves no run, or a whole one.
+        await Promise.all([
+          fsyncPath(target, { expectedBytes: bytes }),
+          fsyncPath(metaPath, { expectedBytes: metaBytes.byteLength }),
+          fsyncDir(tmp),
+        ]);
         renameSync(tmp, final);
-        syncDir(dir);
+        renamed = true;
+        await runsDir.sync();
         return bytes;
       } catch (e) {
-        rmSync(tmp, { recursive: true, force: true });
+        rmSync(renamed ? final : tmp, { recursive: true, force: true });
         throw diskFault(e, `the result of run ${runId}`);
       }
     },

@@ -10,6 +10,7 @@ import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { attachPlot } from './plot.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
+import { emitPhases, phaseClockIfEnabled } from '../../service/phases.ts';
 
 function num(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(6)));
@@ -54,6 +55,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       guarded(
         async () =>
           offeringCheckout(server, extra, async () => {
+            const phases = phaseClockIfEnabled(deps.ctx.config);
             const onProgress = progressReporter(extra);
             // stdio is the one local caller; over HTTP the context is scoped to the request's key.
             const caller = deps.callerId;
@@ -65,6 +67,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
               ...(caller === undefined ? {} : { callerId: caller }),
+              ...(phases === undefined ? {} : { phases }),
             });
             const out = res.output;
             onProgress?.(1, out.provenance.stop_time);
@@ -80,7 +83,10 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             const plot = attachPlot(res.plotPng, 'simulate', deps.callerId, [out.run_id]);
             blocks.push(...plot.blocks);
             const text = render(out) + (plot.note === undefined ? '' : `\n${plot.note}`);
-            return withSettlement(okResult(out, text, blocks), res.x402Settlement);
+            const answer = withSettlement(okResult(out, text, blocks), res.x402Settlement);
+            phases?.mark('render tool result');
+            emitPhases(phases, 'mcp');
+            return answer;
           }),
         deps.log,
       ),
