@@ -78,6 +78,9 @@ function toWorkerJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts:
   }
   const paths = w.staged ?? job.fmu;
   const fmu = { ...job.fmu, unpackedDir: paths.unpackedDir };
+  // A worker that ran this FMU keeps its model description (simulate-job.ts): not sent again.
+  if (w.describedSha256 === job.fmu.sha256) delete fmu.modelDescription;
+  else if (fmu.modelDescription !== undefined) w.describedSha256 = job.fmu.sha256;
   if (paths.binaryPath === undefined) delete fmu.binaryPath;
   else fmu.binaryPath = paths.binaryPath;
   // resultPath is filled in once the job has its id.
@@ -185,6 +188,8 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       finish(e instanceof GatewayError ? e : new GatewayError('FMU_LOAD_FAILED', `Cannot stage the FMU for the worker: ${String(e)}`));
       return;
     }
+    // A fresh worker gets the FMU staged into its sandbox (a copy); a bound one already has it.
+    opts.phases?.mark(reused ? 'dispatch: job' : 'dispatch: stage FMU (fresh worker)');
     const id = ++jobIds;
     if (wire.kind === 'simulate') {
       try {
@@ -195,6 +200,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         return;
       }
     }
+    opts.phases?.mark('dispatch: result file');
     opts.onDispatch?.({ workerPid: w.pid, reused });
     w.log.clear();
     w.onMessage = (m) => onMessage(id, m);
@@ -210,7 +216,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     }, settings.timeoutMs);
     w.startSampling();
     w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes } });
-    opts.phases?.mark('dispatch');
+    opts.phases?.mark('dispatch: limits, send');
   }
 
   start();

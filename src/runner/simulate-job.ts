@@ -44,6 +44,19 @@ function capLog(lines: string[], maxBytes: number): string[] {
  * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
  * pool carries everything but the rows.
  */
+/**
+ * The model description of this worker's FMU. A worker only ever runs one FMU (the pool's reuse
+ * rule), so the pool sends the description with the first job only; later jobs name the same
+ * sha256 and use this copy (a job naming another FMU, or none cached, parses the file).
+ */
+let described: { sha256: string; md: ModelDescription } | undefined;
+
+function descriptionOf(fmu: WorkerSimulateJob['fmu']): ModelDescription {
+  if (fmu.modelDescription !== undefined) return fmu.modelDescription;
+  if (described?.sha256 === fmu.sha256) return described.md;
+  return parseModelDescription(readFileSync(join(fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+}
+
 export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, timings: Record<string, number> = {}): WireSimulationResult {
   let t = performance.now();
   const lap = (phase: string): void => {
@@ -51,7 +64,8 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, tim
     timings[phase] = now - t;
     t = now;
   };
-  const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  const md = descriptionOf(job.fmu);
+  described = { sha256: job.fmu.sha256, md };
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
   const options: SimulationOptions = {

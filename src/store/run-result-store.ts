@@ -1,9 +1,8 @@
 /**
  * Full simulation results as files: <dataDir>/runs/<run_id>/result.cols (columnar, binary:
  * src/schemas/result-file.ts) and meta.json. The columnar file is the one the worker wrote,
- * adopted by rename; CSV (and Arrow) are rendered from it on demand, streamed. A run folder is
- * written under a temporary name and renamed when complete, so a run id that resolves always has
- * both files. Runs stored before the columnar format (result.csv only) are still served.
+ * adopted by rename; CSV (and Arrow) are rendered from it on demand, streamed. meta.json is
+ * renamed into the run's folder last, so a run id that resolves always has both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -136,12 +135,14 @@ export function createRunResultStore(dataDir: string): RunResultStore {
     dir,
     async save(runId, result, meta) {
       const final = folder(runId);
-      const tmp = join(dir, `.${runId}.tmp`);
-      let renamed = false;
+      let made = false;
       try {
         // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
-        mkdirSync(tmp, { recursive: true });
-        const target = join(tmp, RESULT_FILE);
+        mkdirSync(dir, { recursive: true });
+        // A fresh, unguessable id: EEXIST would be a collision, never overwritten.
+        mkdirSync(final);
+        made = true;
+        const target = join(final, RESULT_FILE);
         if (result.resultFile !== undefined) {
           // The rows are only in that file (the result's arrays are empty): move it, or copy it
           // when the pool's outbox is on another filesystem.
@@ -154,32 +155,32 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           }
         }
         const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
-        // meta.json is written in place: the folder is invisible until renamed, and is renamed
-        // only once everything in it is durable.
-        const metaPath = join(tmp, 'meta.json');
+        // meta.json is the run's commit mark (readers find a run by it): renamed into place
+        // whole, after the rows, so a reader never sees a run without its result.
+        const metaPath = join(final, 'meta.json');
+        const metaTmp = join(final, '.meta.json.tmp');
         const metaBytes = Buffer.from(JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2), 'utf8');
-        const fd = openSync(metaPath, 'wx', 0o644);
+        const fd = openSync(metaTmp, 'wx', 0o644);
         try {
           writeFully(fd, metaBytes, 0);
         } finally {
           closeSync(fd);
         }
-        // The columnar file was checked when written (its footer, by the pool or the writer).
-        // One round of flushes issued together (the journal commits them at once, off the event
-        // loop): the rows, the metadata and the folder's entries; then the rename, made durable
-        // by the results directory's fsync, shared with concurrent saves. Only then is the run
-        // acknowledged: a crash before leaves no run, or a whole one.
+        renameSync(metaTmp, metaPath);
+        // Durable before the run is acknowledged: one round of flushes issued together, off the
+        // event loop (the journal commits them at once): the rows, the metadata, the run
+        // folder's entries and the results directory's entry (that fsync shared with concurrent
+        // saves). A crash before the answer can leave an unanswered run whose rows are not on
+        // disk: every read checks the file's footer, so it is refused (RESULT_CORRUPT), never served.
         await Promise.all([
           fsyncPath(target, { expectedBytes: bytes }),
           fsyncPath(metaPath, { expectedBytes: metaBytes.byteLength }),
-          fsyncDir(tmp),
+          fsyncDir(final),
+          runsDir.sync(),
         ]);
-        renameSync(tmp, final);
-        renamed = true;
-        await runsDir.sync();
         return bytes;
       } catch (e) {
-        rmSync(renamed ? final : tmp, { recursive: true, force: true });
+        if (made) rmSync(final, { recursive: true, force: true });
         throw diskFault(e, `the result of run ${runId}`);
       }
     },

@@ -12,6 +12,17 @@ import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
 import { emitPhases, phaseClockIfEnabled } from '../../service/phases.ts';
 
+/**
+ * Built once per row limit and shared by every server: over HTTP a server is created per request,
+ * and building this schema (refinements included) cost more than checking a call against it.
+ */
+const inputSchemas = new Map<number, ReturnType<typeof createSimulateInputSchema>>();
+function inputSchemaFor(maxOutputRows: number): ReturnType<typeof createSimulateInputSchema> {
+  let schema = inputSchemas.get(maxOutputRows);
+  if (schema === undefined) inputSchemas.set(maxOutputRows, (schema = createSimulateInputSchema({ maxOutputRows })));
+  return schema;
+}
+
 function num(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(6)));
 }
@@ -45,7 +56,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       description:
         'Runs an FMU, one row per step. Returns per-output min/max/mean/final, KPIs, a short series and run_id ' +
         '(rows: get_result); plot adds a PNG. Progress; cancellable.',
-      inputSchema: createSimulateInputSchema({ maxOutputRows: deps.maxOutputRows }),
+      inputSchema: inputSchemaFor(deps.maxOutputRows),
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
