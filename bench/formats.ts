@@ -38,7 +38,7 @@ const result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' |
   ],
 };
 const runId = newRunId();
-store.save(runId, result, {
+await store.save(runId, result, {
   provenance: { start_time: 0, stop_time: (ROWS - 1) * step, step, model_name: 'bench' },
   columns: result.columns.map((c) => ({
     name: c.name,

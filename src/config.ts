@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
   /** How long such a worker waits for its key's next run. */
   FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
+  /** 1: one stderr line of per-phase timings per simulate call (src/service/phases.ts, bench/warm.ts). */
+  FMU_GATEWAY_PHASES: z.enum(['0', '1']).optional(),
   /** Compilers of sources-only FMUs running at once (others wait COMPILE_QUEUE_TIMEOUT_SECONDS). */
   COMPILE_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /** Compiles one key may have running or waiting. */
@@ -122,6 +124,8 @@ export interface Config {
     /** Used workers lingering for their FMU and key, at most. */
     readonly idleWorkers: number;
     readonly lingerMs: number;
+    /** FMU_GATEWAY_PHASES=1: per-phase timings of each simulate call on stderr (src/service/phases.ts). */
+    readonly phaseTimings?: boolean;
   };
   /** Limits on compiling sources-only FMUs (src/fmi/source-build-limit.ts). */
   readonly compile: { readonly concurrency: number; readonly perKey: number; readonly queueTimeoutMs: number; readonly memoryMb: number };
@@ -271,6 +275,7 @@ function poolConfig(e: z.infer<typeof EnvSchema>): Config['pool'] {
     queuePerKey: e.FMU_GATEWAY_QUEUE_PER_KEY,
     idleWorkers: e.FMU_GATEWAY_IDLE_WORKERS ?? defaultIdleWorkers(),
     lingerMs: e.FMU_GATEWAY_WORKER_LINGER_SECONDS * 1000,
+    ...(e.FMU_GATEWAY_PHASES === '1' ? { phaseTimings: true } : {}),
   };
 }
 

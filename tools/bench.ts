@@ -16,6 +16,7 @@ const ORDER = [
   'pool.ts',
   'mcp.ts',
   'rest.ts',
+  'warm.ts',
   'load.ts',
   'load-store.ts',
   'model-description.ts',

@@ -78,6 +78,9 @@ function toWorkerJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts:
   }
   const paths = w.staged ?? job.fmu;
   const fmu = { ...job.fmu, unpackedDir: paths.unpackedDir };
+  // A worker that ran this FMU keeps its model description (simulate-job.ts): not sent again.
+  if (w.describedSha256 === job.fmu.sha256) delete fmu.modelDescription;
+  else if (fmu.modelDescription !== undefined) w.describedSha256 = job.fmu.sha256;
   if (paths.binaryPath === undefined) delete fmu.binaryPath;
   else fmu.binaryPath = paths.binaryPath;
   // resultPath is filled in once the job has its id.
@@ -128,6 +131,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       const result: SimulationResult = { ...meta, ...loaded };
       if (inFile && !settled) result.resultFile = path;
       else rmSync(path, { force: true });
+      opts.phases?.mark('collect result');
       finish({ ok: result });
     } catch (e) {
       if (path !== undefined) rmSync(path, { force: true });
@@ -159,6 +163,9 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         if (isDiagnostic) return protocolViolation('a simulation result for a diagnostic');
         // Later messages of this job are ignored while its file is read.
         w.onMessage = undefined;
+        opts.phases?.mark('worker round trip');
+        opts.phases?.note('(in the worker: engine loop)', m.result.stats.wallMs);
+        for (const [k, v] of Object.entries(m.timings ?? {})) opts.phases?.note(`(${k})`, v);
         void collectResult(id, m.result);
         break;
       case 'value':
@@ -172,6 +179,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
   }
 
   function start(): void {
+    opts.phases?.mark('queue');
     const reused = w.binding !== undefined;
     let wire: WorkerJob;
     try {
@@ -180,6 +188,8 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       finish(e instanceof GatewayError ? e : new GatewayError('FMU_LOAD_FAILED', `Cannot stage the FMU for the worker: ${String(e)}`));
       return;
     }
+    // A fresh worker gets the FMU staged into its sandbox (a copy); a bound one already has it.
+    opts.phases?.mark(reused ? 'dispatch: job' : 'dispatch: stage FMU (fresh worker)');
     const id = ++jobIds;
     if (wire.kind === 'simulate') {
       try {
@@ -190,6 +200,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         return;
       }
     }
+    opts.phases?.mark('dispatch: result file');
     opts.onDispatch?.({ workerPid: w.pid, reused });
     w.log.clear();
     w.onMessage = (m) => onMessage(id, m);
@@ -205,6 +216,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     }, settings.timeoutMs);
     w.startSampling();
     w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes } });
+    opts.phases?.mark('dispatch: limits, send');
   }
 
   start();

@@ -113,8 +113,17 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   /** fraction is clamped to [0, 1] by the pool (rounding in the engine may step past 1). */
   z.object({ type: z.literal('progress'), id: JobId, fraction: Finite, time: Finite }),
   z.object({ type: z.literal('log'), id: JobId, line: z.string() }),
-  /** A simulation's result. */
-  z.object({ type: z.literal('result'), id: JobId, result: WireSimulationResultSchema, droppedLogBytes: Count }),
+  /**
+   * A simulation's result. `timings`: where the worker's time went (ms), for the phase table of
+   * bench/warm.ts only (src/service/phases.ts); nothing else reads them.
+   */
+  z.object({
+    type: z.literal('result'),
+    id: JobId,
+    result: WireSimulationResultSchema,
+    droppedLogBytes: Count,
+    timings: z.record(z.string(), z.number()).optional(),
+  }),
   /** A diagnostic's value (diagnostics are ours and run without an FMU; the pool accepts it only for one). */
   z.object({ type: z.literal('value'), id: JobId, value: z.unknown(), droppedLogBytes: Count }),
   z.object({ type: z.literal('error'), id: JobId, error: WireErrorSchema, droppedLogBytes: Count }),

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import type { ResultColumn, SimulationResult } from '../engine/types.ts';
-import { openResultFile, type ColumnValues } from '../store/result-file-reader.ts';
+import { openResultFile, readResultFooter, type ColumnValues } from '../store/result-file-reader.ts';
 
 /** Exact 64-bit and boolean columns as the engine's numbers (the nearest double, 0/1); the exact ones are kept beside. */
 function asEngineValues(v: ColumnValues): Float64Array | string[] {
@@ -21,23 +21,31 @@ export async function loadResultFile(
   expectedRows: number,
   opts: { values: boolean },
 ): Promise<Pick<SimulationResult, 'time' | 'columns' | 'eventRows'>> {
+  const mismatch = (bytes: number, rows: number): GatewayError | undefined =>
+    bytes === expectedBytes && rows === expectedRows
+      ? undefined
+      : new GatewayError(
+          'RESULT_CORRUPT',
+          `The result file has ${bytes} bytes and ${rows} rows; the worker reported ${expectedBytes} and ${expectedRows}.`,
+        );
+  if (!opts.values) {
+    // Checked and indexed only: the rows stay in the file (RunOptions.rowsInFile). The footer
+    // alone is read, with blocking reads of a file still in the page cache (cheaper than the
+    // thread pool's round trips).
+    const { bytes, footer } = await readResultFooter(path);
+    const bad = mismatch(bytes, footer.rows);
+    if (bad !== undefined) throw bad;
+    const columns = footer.columns.map((c): ResultColumn => {
+      const col: ResultColumn = { name: c.name, type: c.fmi_type, values: c.storage === 'string' ? [] : new Float64Array(0) };
+      if (c.unit !== undefined) col.unit = c.unit;
+      return col;
+    });
+    return { time: new Float64Array(0), columns };
+  }
   const file = await openResultFile(path);
   try {
-    if (file.bytes !== expectedBytes || file.rows !== expectedRows) {
-      throw new GatewayError(
-        'RESULT_CORRUPT',
-        `The result file has ${file.bytes} bytes and ${file.rows} rows; the worker reported ${expectedBytes} and ${expectedRows}.`,
-      );
-    }
-    if (!opts.values) {
-      // Checked and indexed only: the rows stay in the file (RunOptions.rowsInFile).
-      const columns = file.columns.map((c): ResultColumn => {
-        const col: ResultColumn = { name: c.name, type: c.fmi_type, values: c.storage === 'string' ? [] : new Float64Array(0) };
-        if (c.unit !== undefined) col.unit = c.unit;
-        return col;
-      });
-      return { time: new Float64Array(0), columns };
-    }
+    const bad = mismatch(file.bytes, file.rows);
+    if (bad !== undefined) throw bad;
     const [time, eventRows, ...values] = await Promise.all([
       file.readTime(),
       file.readEventRows(),

@@ -3,6 +3,7 @@
  * sandbox), the reuse flag for the pool, then the engine's synchronous runSimulation.
  */
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
@@ -43,8 +44,28 @@ function capLog(lines: string[], maxBytes: number): string[] {
  * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
  * pool carries everything but the rows.
  */
-export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): WireSimulationResult {
-  const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+/**
+ * The model description of this worker's FMU. A worker only ever runs one FMU (the pool's reuse
+ * rule), so the pool sends the description with the first job only; later jobs name the same
+ * sha256 and use this copy (a job naming another FMU, or none cached, parses the file).
+ */
+let described: { sha256: string; md: ModelDescription } | undefined;
+
+function descriptionOf(fmu: WorkerSimulateJob['fmu']): ModelDescription {
+  if (fmu.modelDescription !== undefined) return fmu.modelDescription;
+  if (described?.sha256 === fmu.sha256) return described.md;
+  return parseModelDescription(readFileSync(join(fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+}
+
+export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, timings: Record<string, number> = {}): WireSimulationResult {
+  let t = performance.now();
+  const lap = (phase: string): void => {
+    const now = performance.now();
+    timings[phase] = now - t;
+    t = now;
+  };
+  const md = descriptionOf(job.fmu);
+  described = { sha256: job.fmu.sha256, md };
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
   const options: SimulationOptions = {
@@ -60,8 +81,11 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): Wi
   // A connected system: unpackedDir is its bundle of FMUs (src/service/simulate-system.ts).
   const result =
     job.options.system === undefined ? runSimulation(fmu, options) : runSystemSimulation(fmu.unpackedDir, job.options.system, options);
+  lap('worker: load + run FMU');
   const resultFileBytes = writeResultFile(job.resultPath, result, { existing: true });
+  lap('worker: write result file');
   if (job.digest !== undefined) result.digest = digestResult(result, job.digest);
+  lap('worker: digest');
   const { time: _time, columns: _columns, eventRows: _eventRows, resultFile: _file, ...rest } = result;
   return { ...rest, log: capLog(rest.log, hooks.maxLogBytes), resultFileBytes };
 }

@@ -53,6 +53,8 @@ export interface RunOptions {
    * loaded (one read per column) and the file deleted.
    */
   rowsInFile?: boolean;
+  /** Per-phase timestamps of the call (src/service/phases.ts): queue, dispatch, worker, collect. */
+  phases?: { mark(phase: string): void; note(phase: string, ms: number): void };
 }
 
 export interface IsolationReport {

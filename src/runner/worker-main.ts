@@ -51,13 +51,18 @@ async function handle(msg: ParentMessage): Promise<void> {
   try {
     if (job.kind === 'simulate') {
       const sim = await loadSimulate();
-      const result = sim.runSimulateJob(job, {
-        onLoaded: (onlyOncePerProcess) => send({ type: 'loaded', id, onlyOncePerProcess }),
-        onProgress: (fraction, time) => send({ type: 'progress', id, fraction, time }),
-        onLog: log,
-        maxLogBytes: limits.maxLogBytes,
-      });
-      send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes });
+      const timings: Record<string, number> = {};
+      const result = sim.runSimulateJob(
+        job,
+        {
+          onLoaded: (onlyOncePerProcess) => send({ type: 'loaded', id, onlyOncePerProcess }),
+          onProgress: (fraction, time) => send({ type: 'progress', id, fraction, time }),
+          onLog: log,
+          maxLogBytes: limits.maxLogBytes,
+        },
+        timings,
+      );
+      send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes, timings });
     } else {
       const value = await runDiagnostic(job, log);
       send({ type: 'value', id, value, droppedLogBytes: log.droppedBytes });

@@ -68,6 +68,8 @@ export class WorkerProcess {
   binding: { sha256: string; callerId: string | null } | undefined;
   /** Where the bound FMU is seen by the worker (staged into its sandbox, or the host paths). */
   staged: { unpackedDir: string; binaryPath?: string } | undefined;
+  /** The FMU whose model description this worker was sent (it keeps it: runner/simulate-job.ts). */
+  describedSha256: string | undefined;
   /** The FMU said canBeInstantiatedOnlyOncePerProcess, or a diagnostic ran: never reuse. */
   spent = false;
   /** Why we killed it (timeout, cancel, close) — a death we did not cause is the FMU's doing. */

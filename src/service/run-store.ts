@@ -5,6 +5,7 @@ import type { ModelDescription } from '../schemas/model-description.ts';
 import type { SimulateCompleted } from '../schemas/simulate.ts';
 import { isGatewayError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
+import type { PhaseClock } from './phases.ts';
 
 /**
  * A column's description as the exports (MAT, Parquet, Arrow) carry it: from the model
@@ -30,7 +31,7 @@ export async function saveRun(
   md?: ModelDescription,
 ): Promise<number> {
   const { series: _series, ...meta } = output;
-  const bytes = ctx.results.save(output.run_id, result, {
+  const bytes = await ctx.results.save(output.run_id, result, {
     ...meta,
     columns: result.columns.map((c) => columnMeta(md, c)),
     // Who may list and read the run (get_result, resources/list); absent = not identified.
@@ -38,7 +39,7 @@ export async function saveRun(
   });
   // Shared storage: every node can read the run before its id is handed out.
   await ctx.results.publish?.(output.run_id);
-  return typeof bytes === 'number' ? bytes : 0;
+  return bytes;
 }
 
 /**
@@ -53,10 +54,13 @@ export async function keepRun(
   callerId: string | undefined,
   md: ModelDescription | undefined,
   record: (resultBytes: number) => Promise<void> | undefined,
+  phases?: PhaseClock,
 ): Promise<number> {
   const bytes = await saveRun(ctx, output, result, callerId, md);
+  phases?.mark('store result');
   try {
     await record(bytes);
+    phases?.mark('usage record');
   } catch (e) {
     ctx.results.remove(output.run_id);
     ctx.logger.warn('a finished run was not recorded; its result was removed', { run_id: output.run_id, error: String(e) });
@@ -97,17 +101,25 @@ export function keepCompletedRun(
   callerId: string | undefined,
   md: ModelDescription | undefined,
   subject: RunSubject,
+  phases?: PhaseClock,
 ): Promise<number> {
-  return keepRun(ctx, output, result, callerId, md, (resultBytes) =>
-    ctx.access?.onRunFinished({
-      run_id: output.run_id,
-      fmu_id: subject.fmuId,
-      fmu_sha256: subject.sha256,
-      started_at: subject.startedAt,
-      duration_ms: Date.now() - subject.startedAt.getTime(),
-      rows: result.rows,
-      result_bytes: resultBytes,
-      status: 'completed',
-    }),
+  return keepRun(
+    ctx,
+    output,
+    result,
+    callerId,
+    md,
+    (resultBytes) =>
+      ctx.access?.onRunFinished({
+        run_id: output.run_id,
+        fmu_id: subject.fmuId,
+        fmu_sha256: subject.sha256,
+        started_at: subject.startedAt,
+        duration_ms: Date.now() - subject.startedAt.getTime(),
+        rows: result.rows,
+        result_bytes: resultBytes,
+        status: 'completed',
+      }),
+    phases,
   );
 }

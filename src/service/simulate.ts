@@ -16,6 +16,7 @@ import { keepCompletedRun, recordFailedRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { plotStoredRun } from '../report/result-chart.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
+import type { PhaseClock } from './phases.ts';
 
 export interface SimulateCallOptions {
   signal?: AbortSignal;
@@ -27,6 +28,8 @@ export interface SimulateCallOptions {
   x402Payment?: unknown;
   /** Size of the plot (input.plot): MCP passes MCP_PLOT_SIZE (report/chart.ts); default 800 px wide. */
   plotSize?: { width?: number; height?: number };
+  /** Per-phase timestamps (FMU_GATEWAY_PHASES=1, src/service/phases.ts). */
+  phases?: PhaseClock;
 }
 
 export interface SimulateServiceResult {
@@ -41,6 +44,7 @@ export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: 
   // Admission first: past its bounds the request is refused (SERVER_BUSY, Retry-After) before
   // anything is read, written, recorded or paid (src/runner/admission.ts).
   const ticket = ctx.admission?.admit(opts.callerId ?? ctx.access?.callerId);
+  opts.phases?.mark('admission');
   try {
     return await admittedSimulate(ctx, input, opts);
   } finally {
@@ -53,6 +57,8 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     ...(input.fmi_version !== undefined ? { fmiVersion: input.fmi_version } : {}),
     ...(input.interface !== undefined ? { interface: input.interface } : {}),
   });
+  const phases = opts.phases;
+  phases?.mark('placement');
   // A forwarded run is priced by the gateway that runs it (its 402 reaches the caller as payment
   // data, and payment_token travels in the request); only local runs pass the local payment gate.
   if (placement.where === 'remote') {
@@ -60,6 +66,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     return { output: await simulateRemote(ctx, placement.client, input, remoteOpts) };
   }
   const resolved = await resolveFmu(ctx, input.fmu_id, input.fmi_version);
+  phases?.mark('resolve fmu');
   const { opened } = resolved;
   const md = opened.modelDescription;
   assertRunnable(md); // before compiling sources or starting a worker
@@ -69,8 +76,10 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
   // against the per-key compile limit (src/fmi/source-build-limit.ts) and owns the run.
   const callerId = opts.callerId ?? ctx.access?.callerId;
   const binaryPath = ctx.ensureBinary ? await ctx.ensureBinary(opened, iface, resolved.compileOptions, callerId) : undefined;
+  phases?.mark('plan');
 
   await ctx.access?.checkQuota(0);
+  phases?.mark('quota');
   const startedAt = new Date();
   const subject = { fmuId: input.fmu_id, sha256: opened.sha256, startedAt };
   const job = {
@@ -91,6 +100,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(callerId !== undefined ? { callerId } : {}),
+    ...(phases !== undefined ? { phases } : {}),
   };
   // Payment is taken after every check of the request and just before the run (payment-gate.ts).
   const gated = await gatedRun(
@@ -104,6 +114,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
       resource: 'fmu-gateway://tools/simulate',
     },
     async () => {
+      phases?.mark('payment gate');
       const result = await ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
         // A run that reached the engine and failed is usage too (it took a worker's time).
         await recordFailedRun(ctx, subject, e);
@@ -120,12 +131,14 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
         result,
         provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
       });
-      await keepCompletedRun(ctx, output, result, callerId, md, subject);
+      phases?.mark('build answer');
+      await keepCompletedRun(ctx, output, result, callerId, md, subject, phases);
       return { result, output, runId };
     },
   );
   const { result, output, runId } = gated.value;
   const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
+  phases?.mark('payment settle');
 
   ctx.logger.info('simulation completed', {
     run_id: runId,
@@ -134,6 +147,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     wall_ms: result.stats.wallMs,
     interface: result.interface,
   });
+  phases?.mark('log');
   if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;
   // Drawn from every stored row (report/result-chart.ts), not from a downsampled series.

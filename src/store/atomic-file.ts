@@ -68,6 +68,71 @@ export function syncAndCheck(path: string, expectedBytes: number): void {
   }
 }
 
+/**
+ * fsync off the event loop (libuv's thread pool): several issued together are flushed by one
+ * journal commit on ext4/xfs, so a caller that needs N objects durable waits about one flush.
+ */
+export async function fsyncPath(path: string, opts: { expectedBytes?: number } = {}): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+    if (opts.expectedBytes !== undefined) {
+      const { size } = await fh.stat();
+      if (size !== opts.expectedBytes)
+        throw Object.assign(new Error(`short write: ${path} holds ${size} of ${opts.expectedBytes} bytes`), { code: 'ENOSPC' });
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** syncDir off the event loop; a platform that cannot fsync a directory is not an error (as syncDir). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (e) {
+    // Only what says "not supported here" is tolerated: a failing disk (EIO) must fail the write.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EACCES') throw e;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * fsyncs of one directory shared by concurrent writers (group commit): a caller waits for a
+ * flush that STARTED after its call (so it covers the caller's renames); callers arriving while
+ * one is in flight share the next one. Sequential callers each pay one flush, as before.
+ */
+export function createDirSyncer(dir: string): { sync(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const run = (): Promise<void> => {
+    const p = fsyncDir(dir).finally(() => {
+      if (inFlight === p) inFlight = undefined;
+    });
+    inFlight = p;
+    return p;
+  };
+  return {
+    sync(): Promise<void> {
+      if (inFlight === undefined) return run();
+      if (next === undefined) {
+        const after = inFlight;
+        next = after
+          .catch(() => undefined)
+          .then(() => {
+            next = undefined;
+            return run();
+          });
+      }
+      return next;
+    },
+  };
+}
+
 /** The whole of `data` at `path`, or nothing (the previous file, if any, stays). */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

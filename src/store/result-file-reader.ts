@@ -5,6 +5,7 @@
  * written by a worker that ran FMU code, so every offset is checked against the file before use
  * and a short read (a file changed under us) is an error, never garbage.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { GatewayError } from '../errors.ts';
 import {
@@ -80,31 +81,68 @@ export async function openResultFile(path: string): Promise<ResultFile> {
   }
   try {
     const size = (await fh.stat()).size;
-    if (size < RESULT_FILE_HEAD_BYTES + RESULT_FILE_TAIL_BYTES) throw corrupt(path, 'too small');
-    const head = Buffer.alloc(RESULT_FILE_HEAD_BYTES);
-    await readExactly(fh, head, 0, path);
-    const tail = Buffer.alloc(RESULT_FILE_TAIL_BYTES);
-    await readExactly(fh, tail, size - RESULT_FILE_TAIL_BYTES, path);
-    if (head.toString('latin1') !== RESULT_FILE_MAGIC || tail.toString('latin1', 8) !== RESULT_FILE_MAGIC) throw corrupt(path, 'no magic');
-    const footerBytes = tail.readUInt32LE(0);
-    const dataEnd = size - RESULT_FILE_TAIL_BYTES - footerBytes;
-    if (footerBytes > RESULT_FILE_MAX_FOOTER_BYTES || dataEnd < RESULT_FILE_HEAD_BYTES) throw corrupt(path, 'bad footer length');
-    const raw = Buffer.alloc(footerBytes);
-    await readExactly(fh, raw, dataEnd, path);
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw corrupt(path, 'the footer is not JSON');
-    }
-    const parsed = ResultFileFooterSchema.safeParse(json);
-    if (!parsed.success) throw corrupt(path, `the footer does not match the format (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-    const footer = parsed.data;
-    checkFooter(path, footer, dataEnd);
+    const footer = await readFooter(path, size, (target, position) => readExactly(fh, target, position, path));
     return createReader(fh, path, size, footer);
   } catch (e) {
     await fh.close();
     throw e;
+  }
+}
+
+/** Reads and checks the head, tail and footer of a file of `size` bytes through `read`. */
+async function readFooter(
+  path: string,
+  size: number,
+  read: (target: Uint8Array, position: number) => Promise<void> | void,
+): Promise<ResultFileFooter> {
+  if (size < RESULT_FILE_HEAD_BYTES + RESULT_FILE_TAIL_BYTES) throw corrupt(path, 'too small');
+  const head = Buffer.alloc(RESULT_FILE_HEAD_BYTES);
+  await read(head, 0);
+  const tail = Buffer.alloc(RESULT_FILE_TAIL_BYTES);
+  await read(tail, size - RESULT_FILE_TAIL_BYTES);
+  if (head.toString('latin1') !== RESULT_FILE_MAGIC || tail.toString('latin1', 8) !== RESULT_FILE_MAGIC) throw corrupt(path, 'no magic');
+  const footerBytes = tail.readUInt32LE(0);
+  const dataEnd = size - RESULT_FILE_TAIL_BYTES - footerBytes;
+  if (footerBytes > RESULT_FILE_MAX_FOOTER_BYTES || dataEnd < RESULT_FILE_HEAD_BYTES) throw corrupt(path, 'bad footer length');
+  const raw = Buffer.alloc(footerBytes);
+  await read(raw, dataEnd);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw corrupt(path, 'the footer is not JSON');
+  }
+  const parsed = ResultFileFooterSchema.safeParse(json);
+  if (!parsed.success) throw corrupt(path, `the footer does not match the format (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  checkFooter(path, parsed.data, dataEnd);
+  return parsed.data;
+}
+
+/**
+ * The checked footer and size of a result file, read with blocking calls: for a file just
+ * written (in the page cache) three small reads cost microseconds, less than the thread-pool
+ * round trips of openResultFile. Used where only the footer is needed (the pool's check of a
+ * worker's file); column reads stay asynchronous.
+ */
+export async function readResultFooter(path: string): Promise<{ bytes: number; footer: ResultFileFooter }> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new GatewayError('NOT_FOUND', `The result file is missing (${(e as NodeJS.ErrnoException).code ?? String(e)}).`);
+  }
+  try {
+    const bytes = fstatSync(fd).size;
+    const footer = await readFooter(path, bytes, (target, position) => {
+      for (let done = 0; done < target.byteLength;) {
+        const n = readSync(fd, target, done, target.byteLength - done, position + done);
+        if (n === 0) throw corrupt(path, 'the file ended early');
+        done += n;
+      }
+    });
+    return { bytes, footer };
+  } finally {
+    closeSync(fd);
   }
 }
 

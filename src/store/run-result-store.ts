@@ -1,12 +1,23 @@
 /**
  * Full simulation results as files: <dataDir>/runs/<run_id>/result.cols (columnar, binary:
  * src/schemas/result-file.ts) and meta.json. The columnar file is the one the worker wrote,
- * adopted by rename; CSV (and Arrow) are rendered from it on demand, streamed. A run folder is
- * written under a temporary name and renamed when complete, so a run id that resolves always has
- * both files. Runs stored before the columnar format (result.csv only) are still served.
+ * adopted by rename; CSV (and Arrow) are rendered from it on demand, streamed. meta.json is
+ * renamed into the run's folder last, so a run id that resolves always has both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  openSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +26,7 @@ import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
-import { diskFault, syncAndCheck, syncDir, writeFileAtomic, writeStreamAtomic } from './atomic-file.ts';
+import { createDirSyncer, diskFault, fsyncDir, fsyncPath, writeFully, writeStreamAtomic } from './atomic-file.ts';
 
 export type { CsvSlice } from './result-csv.ts';
 export type { ColumnValues, ResultFile } from './result-file-reader.ts';
@@ -39,13 +50,14 @@ export interface RunResultStore {
   readonly dir: string;
   /**
    * Stores a new run: adopts result.resultFile (the worker's columnar file) by rename, else
-   * writes one from the columns in memory; then meta.json. Returns the columnar file's size.
+   * writes one from the columns in memory; then meta.json. Resolves with the columnar file's
+   * size once both files and the run's folder are durable (fsynced).
    */
   save(
     runId: string,
     result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' | 'resultFile'>,
     meta: Record<string, unknown>,
-  ): number;
+  ): Promise<number>;
   /** NOT_FOUND when the run does not exist (or the id is malformed). */
   readMeta(runId: string): Record<string, unknown>;
   /** The columnar result, for reading columns and row ranges lazily; close it after use. NOT_FOUND as readMeta. */
@@ -78,6 +90,7 @@ export interface RunResultStore {
 
 export function createRunResultStore(dataDir: string): RunResultStore {
   const dir = join(dataDir, 'runs');
+  const runsDir = createDirSyncer(dir);
   const notFound = (runId: string) =>
     new GatewayError('NOT_FOUND', `There is no stored result for run "${runId}"`, {
       run_id: runId,
@@ -120,13 +133,16 @@ export function createRunResultStore(dataDir: string): RunResultStore {
   };
   return {
     dir,
-    save(runId, result, meta) {
+    async save(runId, result, meta) {
       const final = folder(runId);
-      const tmp = join(dir, `.${runId}.tmp`);
+      let made = false;
       try {
         // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
-        mkdirSync(tmp, { recursive: true });
-        const target = join(tmp, RESULT_FILE);
+        mkdirSync(dir, { recursive: true });
+        // A fresh, unguessable id: EEXIST would be a collision, never overwritten.
+        mkdirSync(final);
+        made = true;
+        const target = join(final, RESULT_FILE);
         if (result.resultFile !== undefined) {
           // The rows are only in that file (the result's arrays are empty): move it, or copy it
           // when the pool's outbox is on another filesystem.
@@ -139,16 +155,32 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           }
         }
         const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
-        // The columnar file was checked when written (its footer, by the pool or the writer):
-        // made durable here before the run becomes visible.
-        syncAndCheck(target, bytes);
-        writeFileAtomic(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
-        syncDir(tmp);
-        renameSync(tmp, final);
-        syncDir(dir);
+        // meta.json is the run's commit mark (readers find a run by it): renamed into place
+        // whole, after the rows, so a reader never sees a run without its result.
+        const metaPath = join(final, 'meta.json');
+        const metaTmp = join(final, '.meta.json.tmp');
+        const metaBytes = Buffer.from(JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2), 'utf8');
+        const fd = openSync(metaTmp, 'wx', 0o644);
+        try {
+          writeFully(fd, metaBytes, 0);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(metaTmp, metaPath);
+        // Durable before the run is acknowledged: one round of flushes issued together, off the
+        // event loop (the journal commits them at once): the rows, the metadata, the run
+        // folder's entries and the results directory's entry (that fsync shared with concurrent
+        // saves). A crash before the answer can leave an unanswered run whose rows are not on
+        // disk: every read checks the file's footer, so it is refused (RESULT_CORRUPT), never served.
+        await Promise.all([
+          fsyncPath(target, { expectedBytes: bytes }),
+          fsyncPath(metaPath, { expectedBytes: metaBytes.byteLength }),
+          fsyncDir(final),
+          runsDir.sync(),
+        ]);
         return bytes;
       } catch (e) {
-        rmSync(tmp, { recursive: true, force: true });
+        if (made) rmSync(final, { recursive: true, force: true });
         throw diskFault(e, `the result of run ${runId}`);
       }
     },

@@ -13,6 +13,7 @@ import { registerSimulateSystem } from './simulate-system.ts';
 import { registerSweep } from './sweep.ts';
 import { registerUploadFmu } from './upload-fmu.ts';
 import { registerUploadSystem } from './upload-system.ts';
+import { shareOutputSchemaJson } from './output-schema-memo.ts';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const tools = new Map<string, RegisteredTool>();
@@ -36,6 +37,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   }
   tools.set('upload_system', registerUploadSystem(server, deps));
   tools.set('simulate_system', registerSimulateSystem(server, deps));
+  for (const tool of tools.values()) shareOutputSchemaJson(tool);
   // Fail at start-up, not silently: without the wrap, bad arguments get the SDK's uncoded text.
   if (!wrapped()) throw new Error('registerTools: the tools/call handler was installed before it could be wrapped');
 }

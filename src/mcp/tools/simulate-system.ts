@@ -2,12 +2,21 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { SimulateOutputSchema } from '../../schemas/simulate.ts';
 import { createSimulateSystemInputSchema } from '../../schemas/system.ts';
+
 import { simulateSystem } from '../../service/index.ts';
 import { escapeForText } from '../../text-escape.ts';
 import { progressReporter } from '../progress.ts';
 import type { ToolDeps } from './deps.ts';
 import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { guarded, okResult } from './result.ts';
+
+/** Built once per row limit and shared by every server (over HTTP a server is created per request). */
+const inputSchemas = new Map<number, ReturnType<typeof createSimulateSystemInputSchema>>();
+function inputSchemaFor(maxOutputRows: number): ReturnType<typeof createSimulateSystemInputSchema> {
+  let schema = inputSchemas.get(maxOutputRows);
+  if (schema === undefined) inputSchemas.set(maxOutputRows, (schema = createSimulateSystemInputSchema({ maxOutputRows })));
+  return schema;
+}
 
 export function registerSimulateSystem(server: McpServer, deps: ToolDeps): RegisteredTool {
   return server.registerTool(
@@ -17,7 +26,7 @@ export function registerSimulateSystem(server: McpServer, deps: ToolDeps): Regis
       description:
         'FMUs wired output→input, run as one system: CS by a master, ME as one state vector with our solvers. ' +
         'Columns "component.variable"; algebraic loops refused. Other arguments and result as in simulate.',
-      inputSchema: createSimulateSystemInputSchema({ maxOutputRows: deps.maxOutputRows }),
+      inputSchema: inputSchemaFor(deps.maxOutputRows),
       outputSchema: SimulateOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
     },

@@ -10,6 +10,18 @@ import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
 import { attachPlot } from './plot.ts';
 import { guarded, okResult } from './result.ts';
 import { escapeForText } from '../../text-escape.ts';
+import { emitPhases, phaseClockIfEnabled } from '../../service/phases.ts';
+
+/**
+ * Built once per row limit and shared by every server: over HTTP a server is created per request,
+ * and building this schema (refinements included) cost more than checking a call against it.
+ */
+const inputSchemas = new Map<number, ReturnType<typeof createSimulateInputSchema>>();
+function inputSchemaFor(maxOutputRows: number): ReturnType<typeof createSimulateInputSchema> {
+  let schema = inputSchemas.get(maxOutputRows);
+  if (schema === undefined) inputSchemas.set(maxOutputRows, (schema = createSimulateInputSchema({ maxOutputRows })));
+  return schema;
+}
 
 function num(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(6)));
@@ -44,7 +56,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       description:
         'Runs an FMU, one row per step. Returns per-output min/max/mean/final, KPIs, a short series and run_id ' +
         '(rows: get_result); plot adds a PNG. Progress; cancellable.',
-      inputSchema: createSimulateInputSchema({ maxOutputRows: deps.maxOutputRows }),
+      inputSchema: inputSchemaFor(deps.maxOutputRows),
       outputSchema: SimulateOutputSchema,
       // Not read-only: it stores a run result (and may consume a payment token); each call is a new run.
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },
@@ -54,6 +66,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
       guarded(
         async () =>
           offeringCheckout(server, extra, async () => {
+            const phases = phaseClockIfEnabled(deps.ctx.config);
             const onProgress = progressReporter(extra);
             // stdio is the one local caller; over HTTP the context is scoped to the request's key.
             const caller = deps.callerId;
@@ -65,6 +78,7 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
               ...(onProgress === undefined ? {} : { onProgress }),
               ...(x402Payment === undefined ? {} : { x402Payment }),
               ...(caller === undefined ? {} : { callerId: caller }),
+              ...(phases === undefined ? {} : { phases }),
             });
             const out = res.output;
             onProgress?.(1, out.provenance.stop_time);
@@ -80,7 +94,10 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             const plot = attachPlot(res.plotPng, 'simulate', deps.callerId, [out.run_id]);
             blocks.push(...plot.blocks);
             const text = render(out) + (plot.note === undefined ? '' : `\n${plot.note}`);
-            return withSettlement(okResult(out, text, blocks), res.x402Settlement);
+            const answer = withSettlement(okResult(out, text, blocks), res.x402Settlement);
+            phases?.mark('render tool result');
+            emitPhases(phases, 'mcp');
+            return answer;
           }),
         deps.log,
       ),
