@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { AccountStore, ServiceContext } from '../service/index.ts';
-import { registerAuth } from './auth.ts';
+import { registerAdmissionCheck, registerAuth } from './auth.ts';
 import { CancelRegistry } from './cancel-registry.ts';
 import type { RestDeps } from './deps.ts';
 import { createMcpEndpoint } from './mcp-endpoint.ts';
@@ -64,6 +64,7 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
       bodyLimit: 16 * 1024 * 1024,
       register: async (app) => {
         registerAuth(app, deps);
+        registerAdmissionCheck(app, ctx);
         // After auth (preHandler): a key's requests share one budget wherever they come from.
         await app.register(rateLimit, {
           global: true,

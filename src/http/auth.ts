@@ -5,8 +5,9 @@
  * only clients on the loopback interface that do not come through a proxy.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GatewayError } from '../errors.ts';
-import { ANONYMOUS_CALLER, authenticateKey } from '../service/index.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
+import { ANONYMOUS_CALLER, authenticateKey, type ServiceContext } from '../service/index.ts';
+import { restErrorOf } from './error-status.ts';
 import type { RestDeps } from './deps.ts';
 
 function bearerOf(req: FastifyRequest): string | undefined {
@@ -87,6 +88,30 @@ export function registerAuth(app: FastifyInstance, deps: RestDeps): void {
       // A store outage is not the caller's failure (it is a 503, never a 401): not counted.
       if (e instanceof GatewayError && e.code === 'UNAUTHORIZED') failures.fail(req.ip);
       throw e;
+    }
+  });
+}
+
+/**
+ * Routes that start simulations (config.admission = true) are refused at once when the caller or
+ * the gateway has no place left (src/runner/admission.ts): right after authentication, before the
+ * body is read, parsed or validated, before any store write, with a body serialized by hand (no
+ * response-schema work). An overloaded server thus spends almost nothing per refusal and its
+ * workers stay busy with the requests it did accept.
+ */
+export function registerAdmissionCheck(app: FastifyInstance, ctx: ServiceContext): void {
+  const admission = ctx.admission;
+  if (admission === undefined) return;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config.admission !== true) return undefined;
+    try {
+      admission.check(req.caller?.id);
+      return undefined;
+    } catch (e) {
+      const { status, body } = restErrorOf(e);
+      const retry = isGatewayError(e) ? e.data?.['retry_after_seconds'] : undefined;
+      if (typeof retry === 'number' && retry > 0) void reply.header('retry-after', String(Math.ceil(retry)));
+      return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
     }
   });
 }

@@ -30,7 +30,7 @@ export async function saveRun(
   md?: ModelDescription,
 ): Promise<number> {
   const { series: _series, ...meta } = output;
-  const bytes = ctx.results.save(output.run_id, result, {
+  const bytes = await ctx.results.save(output.run_id, result, {
     ...meta,
     columns: result.columns.map((c) => columnMeta(md, c)),
     // Who may list and read the run (get_result, resources/list); absent = not identified.

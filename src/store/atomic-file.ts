@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 
@@ -68,6 +68,87 @@ export function syncAndCheck(path: string, expectedBytes: number): void {
   }
 }
 
+/*
+ * The asynchronous forms below do the same work with every fsync on libuv's thread pool: a
+ * server saving a run per request must not stop its event loop for each fsync (tens of
+ * milliseconds on a busy disk, during which no other request, not even /health, is answered).
+ */
+
+/** fsyncs a directory off the event loop (errors ignored, as syncDir). */
+async function fsyncDirNow(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms refuse fsync on directories; the rename itself is still atomic.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+interface DirSync {
+  running: Promise<void>;
+  /** The sync that starts once `running` ends, shared by everyone who arrived meanwhile. */
+  queued: Promise<void> | undefined;
+}
+const dirSyncs = new Map<string, DirSync>();
+
+/**
+ * fsyncs `dir` so that every rename done in it before this call is durable, sharing the work with
+ * concurrent callers (group commit): a caller arriving while a sync runs waits for the next one
+ * (the running one may have started before its rename), and every caller arriving meanwhile
+ * shares that next one. Under load, one directory fsync covers many runs.
+ */
+export function syncDirShared(dir: string): Promise<void> {
+  const current = dirSyncs.get(dir);
+  if (current === undefined) return startDirSync(dir);
+  current.queued ??= current.running.then(() => startDirSync(dir));
+  return current.queued;
+}
+
+function startDirSync(dir: string): Promise<void> {
+  const entry: DirSync = { running: Promise.resolve(), queued: undefined };
+  dirSyncs.set(dir, entry);
+  entry.running = fsyncDirNow(dir).finally(() => {
+    // Nobody queued behind this one: no sync of the directory is in flight any more.
+    if (dirSyncs.get(dir) === entry && entry.queued === undefined) dirSyncs.delete(dir);
+  });
+  return entry.running;
+}
+
+/** syncAndCheck off the event loop: fsyncs `path` and checks it holds exactly `expectedBytes`. */
+export async function syncAndCheckAsync(path: string, expectedBytes: number): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+    const { size } = await handle.stat();
+    if (size !== expectedBytes)
+      throw Object.assign(new Error(`short write: ${path} holds ${size} of ${expectedBytes} bytes`), { code: 'ENOSPC' });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `data` as a NEW file `path` inside a folder nobody reads yet (it becomes visible by the
+ * folder's rename): written whole (FileHandle.writeFile loops over partial writes), fsynced and
+ * size-checked through the same handle; the folder's own fsync is the caller's.
+ */
+export async function writeNewFileDurably(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const handle = await open(path, 'wx', 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+    const { size } = await handle.stat();
+    if (size !== bytes.byteLength)
+      throw Object.assign(new Error(`short write: ${path} holds ${size} of ${bytes.byteLength} bytes`), { code: 'ENOSPC' });
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The whole of `data` at `path`, or nothing (the previous file, if any, stays). */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -109,10 +190,11 @@ export async function writeStreamAtomic(path: string, source: AsyncIterable<stri
       total += bytes.byteLength;
     }
     await out.sync();
+    const { size } = await out.stat();
     await out.close();
-    syncAndCheck(tmp, total);
-    renameSync(tmp, path);
-    syncDir(dirname(path));
+    if (size !== total) throw Object.assign(new Error(`short write: ${tmp} holds ${size} of ${total} bytes`), { code: 'ENOSPC' });
+    await rename(tmp, path);
+    await syncDirShared(dirname(path));
     return total;
   } catch (e) {
     await out.close().catch(() => undefined);

@@ -6,7 +6,8 @@
  * both files. Runs stored before the columnar format (result.csv only) are still served.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +16,7 @@ import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
-import { diskFault, syncAndCheck, syncDir, writeFileAtomic, writeStreamAtomic } from './atomic-file.ts';
+import { diskFault, syncAndCheckAsync, syncDirShared, writeNewFileDurably, writeStreamAtomic } from './atomic-file.ts';
 
 export type { CsvSlice } from './result-csv.ts';
 export type { ColumnValues, ResultFile } from './result-file-reader.ts';
@@ -45,7 +46,7 @@ export interface RunResultStore {
     runId: string,
     result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' | 'resultFile'>,
     meta: Record<string, unknown>,
-  ): number;
+  ): Promise<number>;
   /** NOT_FOUND when the run does not exist (or the id is malformed). */
   readMeta(runId: string): Record<string, unknown>;
   /** The columnar result, for reading columns and row ranges lazily; close it after use. NOT_FOUND as readMeta. */
@@ -120,35 +121,37 @@ export function createRunResultStore(dataDir: string): RunResultStore {
   };
   return {
     dir,
-    save(runId, result, meta) {
+    async save(runId, result, meta) {
       const final = folder(runId);
       const tmp = join(dir, `.${runId}.tmp`);
       try {
         // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
-        mkdirSync(tmp, { recursive: true });
+        await mkdir(tmp, { recursive: true });
         const target = join(tmp, RESULT_FILE);
         if (result.resultFile !== undefined) {
           // The rows are only in that file (the result's arrays are empty): move it, or copy it
           // when the pool's outbox is on another filesystem.
           try {
-            renameSync(result.resultFile, target);
+            await rename(result.resultFile, target);
           } catch (e) {
             if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-            copyFileSync(result.resultFile, target);
-            rmSync(result.resultFile, { force: true });
+            await copyFile(result.resultFile, target);
+            await rm(result.resultFile, { force: true });
           }
         }
-        const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
+        const bytes = result.resultFile !== undefined ? (await stat(target)).size : writeResultFile(target, result);
         // The columnar file was checked when written (its footer, by the pool or the writer):
-        // made durable here before the run becomes visible.
-        syncAndCheck(target, bytes);
-        writeFileAtomic(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
-        syncDir(tmp);
-        renameSync(tmp, final);
-        syncDir(dir);
+        // made durable here before the run becomes visible. Every fsync runs off the event loop;
+        // meta.json needs no temporary name (the folder is invisible until its rename).
+        await syncAndCheckAsync(target, bytes);
+        await writeNewFileDurably(join(tmp, 'meta.json'), JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2));
+        await syncDirShared(tmp);
+        await rename(tmp, final);
+        // One fsync of the runs folder covers every run renamed into it meanwhile (group commit).
+        await syncDirShared(dir);
         return bytes;
       } catch (e) {
-        rmSync(tmp, { recursive: true, force: true });
+        await rm(tmp, { recursive: true, force: true });
         throw diskFault(e, `the result of run ${runId}`);
       }
     },

@@ -55,7 +55,7 @@ describe('run result store', () => {
 
   it('stores columns and renders a CSV with quoted names, strings and non-finite numbers, and its meta', async () => {
     const id = newRunId();
-    const bytes = store.save(id, sample, { fmu_id: 'msl:M' });
+    const bytes = await store.save(id, sample, { fmu_id: 'msl:M' });
     assert.equal(await csvOf(id), 'time,"x[1,2]",label\n0,1,a\n0.1,NaN,"b,""c"""\n0.2,-Inf,\n');
     assert.deepEqual(store.readMeta(id), { run_id: id, fmu_id: 'msl:M', result_bytes: bytes });
     const file = await store.open(id);
@@ -80,7 +80,7 @@ describe('run result store', () => {
     const n = 50_000;
     const time = Float64Array.from({ length: n }, (_, i) => i / 1000);
     const y = Float64Array.from({ length: n }, (_, i) => i * 2);
-    store.save(id, { rows: n, time, columns: [{ name: 'y', type: 'Float64', values: y }] }, {});
+    await store.save(id, { rows: n, time, columns: [{ name: 'y', type: 'Float64', values: y }] }, {});
     const full = (await csvOf(id)).trimEnd().split('\n');
     assert.equal(full.length, n + 1);
     assert.equal(full[n], `${time[n - 1]},${y[n - 1]}`);
@@ -91,7 +91,7 @@ describe('run result store', () => {
 
   it('keeps the full CSV as a file once asked for one (byte ranges), with its size', async () => {
     const id = newRunId();
-    store.save(id, sample, {});
+    await store.save(id, sample, {});
     const { path, bytes } = await store.csvFile(id);
     assert.equal(readFileSync(path, 'utf8'), await csvOf(id));
     assert.equal(bytes, Buffer.byteLength(readFileSync(path, 'utf8')));
