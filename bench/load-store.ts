@@ -83,23 +83,75 @@ async function startServe(dataDir: string, extra: Record<string, string>): Promi
   };
 }
 
-async function measure(gw: Gateway): Promise<{ p50: number; p95: number }> {
-  const one = async () => {
-    const t0 = performance.now();
-    const res = await fetch(`${gw.base}/simulate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.key}` },
-      body: JSON.stringify(REQUEST),
-    });
-    await res.text();
-    if (res.status !== 200) throw new Error(`simulate answered ${res.status}`);
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < 5; i++) await one(); // warm: worker, library FMU, connections
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) samples.push(await one());
+async function call(gw: Gateway): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${gw.base}/simulate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.key}` },
+    body: JSON.stringify(REQUEST),
+  });
+  await res.text();
+  if (res.status !== 200) throw new Error(`simulate answered ${res.status}`);
+  return performance.now() - t0;
+}
+
+const summary = (samples: number[]) => {
   samples.sort((a, b) => a - b);
   return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95) };
+};
+
+/**
+ * The empty and the large store measured side by side: two gateways up at once, calls
+ * alternating between them (AB, BA, …), so whatever else loads the machine meanwhile (other
+ * processes on 2 shared cores, the backend's own background work) weighs on both alike. Measuring
+ * one after the other, minutes apart, compared two different machines.
+ */
+async function measurePair(
+  empty: Gateway,
+  large: Gateway,
+): Promise<{ empty: { p50: number; p95: number }; large: { p50: number; p95: number } }> {
+  for (let i = 0; i < 5; i++) {
+    await call(empty); // warm: worker, library FMU, connections
+    await call(large);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    if (i % 2 === 0) {
+      a.push(await call(empty));
+      b.push(await call(large));
+    } else {
+      b.push(await call(large));
+      a.push(await call(empty));
+    }
+  }
+  return { empty: summary(a), large: summary(b) };
+}
+
+/**
+ * After a bulk load, what a running database would have done by itself before long: statistics
+ * (the planner's row estimates), the visibility map, a checkpoint. Not doing it measured the
+ * backend's catch-up work (autovacuum, checkpoint) rather than the size of the store.
+ */
+async function settle(backend: 'sqlite' | 'postgres' | 'redis', dataDir: string, url: string | undefined): Promise<void> {
+  if (backend === 'postgres') {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('VACUUM ANALYZE fmu_gateway');
+    await client.query('VACUUM ANALYZE fmu_gateway_counters');
+    await client.query('CHECKPOINT');
+    await client.end();
+  }
+  if (backend === 'sqlite') {
+    const Database = createRequire(import.meta.url)('libsql') as new (
+      p: string,
+      o: { timeout: number },
+    ) => { pragma(s: string): unknown; close(): void };
+    const db = new Database(join(dataDir, 'gateway.sqlite3'), { timeout: 60_000 });
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('optimize');
+    db.close();
+  }
 }
 
 // The rows real writes produce: keyv envelopes around the records of src/schemas/accounts.ts.
@@ -235,33 +287,40 @@ interface Row {
 async function bench(backend: 'sqlite' | 'postgres' | 'redis'): Promise<Row> {
   const missing = backend === 'postgres' ? postgresMissing() : backend === 'redis' ? redisMissing() : undefined;
   if (missing !== undefined) return { backend, note: `skipped: ${missing}` };
-  const dataDir = mkdtempSync(join(tmpdir(), `fmu-gw-bench-store-${backend}-`));
-  let server: RunningServer | undefined;
-  let gw: Gateway | undefined;
+  const emptyDir = mkdtempSync(join(tmpdir(), `fmu-gw-bench-store-${backend}-empty-`));
+  const largeDir = mkdtempSync(join(tmpdir(), `fmu-gw-bench-store-${backend}-large-`));
+  const servers: RunningServer[] = [];
+  const gateways: Gateway[] = [];
+  const backendServer = async (): Promise<Record<string, string>> => {
+    if (backend === 'sqlite') return {};
+    const server = backend === 'postgres' ? await startPostgres() : await startRedis();
+    servers.push(server);
+    return backend === 'postgres' ? { DATABASE_URL: server.url } : { REDIS_URL: server.url };
+  };
   try {
-    if (backend === 'postgres') server = await startPostgres();
-    if (backend === 'redis') server = await startRedis();
-    gw = await startServe(
-      dataDir,
-      backend === 'postgres' ? { DATABASE_URL: server?.url ?? '' } : backend === 'redis' ? { REDIS_URL: server?.url ?? '' } : {},
-    );
-    const empty = await measure(gw);
+    // Each store its own server (same kind, same settings); the large one seeded first.
+    const largeEnv = await backendServer();
+    const large = await startServe(largeDir, largeEnv);
+    gateways.push(large);
     const t0 = performance.now();
-    if (backend === 'sqlite') await seedSqlite(join(dataDir, 'gateway.sqlite3'));
-    if (backend === 'postgres') await seedPostgres(server?.url ?? '');
-    if (backend === 'redis') await seedRedis(server?.url ?? '');
+    if (backend === 'sqlite') await seedSqlite(join(largeDir, 'gateway.sqlite3'));
+    if (backend === 'postgres') await seedPostgres(largeEnv['DATABASE_URL'] ?? '');
+    if (backend === 'redis') await seedRedis(largeEnv['REDIS_URL'] ?? '');
+    await settle(backend, largeDir, largeEnv['DATABASE_URL']);
     const seedS = (performance.now() - t0) / 1000;
-    const large = await measure(gw);
-    return { backend, empty, large, seedS };
+    const empty = await startServe(emptyDir, await backendServer());
+    gateways.push(empty);
+    return { backend, ...(await measurePair(empty, large)), seedS };
   } finally {
-    await gw?.close();
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const gw of gateways) await gw.close();
+    for (const server of servers) await server.stop();
+    rmSync(emptyDir, { recursive: true, force: true });
+    rmSync(largeDir, { recursive: true, force: true });
   }
 }
 
 console.log(
-  `simulate p50 / p95 (ms), ${RUNS} warm sequential REST calls per cell, empty store vs ${USAGE_ROWS + 2 * RUN_ROWS} rows of other keys`,
+  `simulate p50 / p95 (ms), ${RUNS} warm sequential REST calls per cell, empty store vs ${USAGE_ROWS + 2 * RUN_ROWS} rows of other keys (two gateways, calls alternating between them)`,
 );
 console.log(
   `load average at start: ${loadavg()

@@ -11,7 +11,7 @@
  * --root measures another checkout of the project (e.g. main, for a before/after comparison).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +22,15 @@ import type { loadConfig as LoadConfig } from '../src/config.ts';
 import type { simulate as Simulate } from '../src/service/simulate.ts';
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '4' }, root: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '4' },
+    root: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    // Only these cells, e.g. "1x128,64x128" (profiling one overloaded cell).
+    cells: { type: 'string' },
+    // Writes a V8 CPU profile of the server (node --cpu-prof) into this directory.
+    'server-prof': { type: 'string' },
+  },
 });
 const ROOT = resolve(args.root ?? fileURLToPath(new URL('..', import.meta.url)));
 const SECONDS = Number(args.seconds);
@@ -53,6 +61,17 @@ function envFor(dataDir: string): Record<string, string> {
   return env;
 }
 
+/** CPU seconds a process has used (utime + stime from /proc; NaN off Linux). */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // fields 14, 15 (clock ticks, USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface Cell {
   keys: number;
   concurrency: number;
@@ -64,10 +83,48 @@ interface Cell {
   errors: number;
   healthP99?: number;
   firstError?: string;
+  /** Share of one core used by this (client) process and by the server's main process. */
+  clientCpu: number;
+  serverCpu: number;
+}
+
+/** GET /health every 20 ms for `ms` from a separate Node process; the latencies (ms). */
+function probeHealth(base: string, ms: number): Promise<number[]> {
+  const code = `
+    const out = [];
+    const end = performance.now() + ${Math.round(ms)};
+    while (performance.now() < end) {
+      const t = performance.now();
+      const r = await fetch(${JSON.stringify(`${base}/health`)});
+      await r.arrayBuffer();
+      out.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  return new Promise((resolveProbe, reject) => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    p.once('error', reject);
+    p.once('exit', () => {
+      try {
+        resolveProbe(JSON.parse(text) as number[]);
+      } catch {
+        reject(new Error(`health prober failed: ${text.slice(0, 200)}`));
+      }
+    });
+  });
 }
 
 /** `concurrency` clients for SECONDS, keys taken in turn; 503s wait their Retry-After. */
-async function drive(base: string, keys: string[], concurrency: number, withHealth: boolean, requests = Infinity): Promise<Cell> {
+async function drive(
+  base: string,
+  keys: string[],
+  concurrency: number,
+  withHealth: boolean,
+  requests = Infinity,
+  serverPid?: number,
+): Promise<Cell> {
   const latencies: number[] = [];
   let busy = 0;
   let errors = 0;
@@ -103,18 +160,16 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
       }
     }
   };
-  const health: number[] = [];
-  const prober = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const r = await fetch(`${base}/health`);
-      await r.arrayBuffer();
-      health.push(performance.now() - t);
-      await sleep(20);
-    }
-  };
+  // /health is probed from a process of its own (as a load balancer would): measured in the
+  // clients' process, its latency was mostly the wait for that busy event loop, not the server's.
+  const prober = withHealth ? probeHealth(base, end - performance.now()) : Promise.resolve([] as number[]);
   const t0 = performance.now();
-  await Promise.all([...Array.from({ length: concurrency }, client), ...(withHealth ? [prober()] : [])]);
+  const cpu0 = process.cpuUsage();
+  const server0 = cpuSecondsOf(serverPid);
+  await Promise.all(Array.from({ length: concurrency }, client));
+  const health = await prober;
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   // Throughput over the cell's window: requests still running at its end do not stretch it.
   const wall = Number.isFinite(requests) ? (performance.now() - t0) / 1000 : Math.min(SECONDS, (performance.now() - t0) / 1000);
   const s = latencies.sort((a, b) => a - b);
@@ -127,6 +182,8 @@ async function drive(base: string, keys: string[], concurrency: number, withHeal
     p95: quantile(s, 0.95),
     busy,
     errors,
+    clientCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
+    serverCpu: (cpuSecondsOf(serverPid) - server0) / elapsed,
   };
   if (withHealth)
     cell.healthP99 = quantile(
@@ -180,13 +237,25 @@ async function inProcess(): Promise<{ p50: number; perSecond: number }> {
 }
 
 console.log(`root ${ROOT}; ${SECONDS} s per cell; load average before: ${load()}`);
-const baseline = await inProcess();
+// A profiling run of a few cells skips the in-process baseline.
+const baseline = args.cells === undefined ? await inProcess() : { p50: NaN, perSecond: NaN };
 console.log(
   `${'in-process simulate() (no HTTP, no store)'.padEnd(46)} c1 p50 ${baseline.p50.toFixed(1)} ms   c8 ${baseline.perSecond.toFixed(1)} req/s`,
 );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-load-'));
-const child = spawn(process.execPath, [join(ROOT, 'bin', 'fmu-gateway.js'), 'serve', '--port', '0', '--allow-unsandboxed'], {
+const profDir = args['server-prof'];
+const serverArgs = [
+  ...(profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(profDir)]),
+  join(ROOT, 'bin', 'fmu-gateway.js'),
+  'serve',
+  '--port',
+  '0',
+  '--allow-unsandboxed',
+];
+/** The cells to measure ("KEYSxCONCURRENCY" list), default all. */
+const only = args.cells?.split(',').map((c) => c.trim());
+const child = spawn(process.execPath, serverArgs, {
   cwd: ROOT,
   env: envFor(dataDir),
   stdio: ['ignore', 'ignore', 'pipe'],
@@ -212,16 +281,20 @@ try {
   }
 
   const cells: Cell[] = [];
-  console.log('\nkeys  conc   req/s   p50 ms   p95 ms   503s  errors  /health p99');
+  // CPU: share of one core used by the bench's clients and by the server's main process (its
+  // workers are separate processes); "ms/req": server main-process CPU per completed run.
+  console.log('\nkeys  conc   req/s   p50 ms   p95 ms   503s  errors  client cpu  server cpu  ms/req  /health p99');
   for (const k of KEY_COUNTS) {
+    if (only !== undefined && !only.some((c) => c.startsWith(`${k}x`))) continue;
     // Steady state of k active callers: each has run once before measuring (a caller's first run
     // on an FMU starts its worker; afterwards it finds it warm while it stays active).
     await drive(base, keys.slice(0, k), Math.min(8, k), false, k);
     for (const c of CONCURRENCY) {
-      const cell = await drive(base, keys.slice(0, k), c, c === Math.max(...CONCURRENCY));
+      if (only !== undefined && !only.includes(`${k}x${c}`)) continue;
+      const cell = await drive(base, keys.slice(0, k), c, c === Math.max(...CONCURRENCY), Infinity, child.pid);
       cells.push(cell);
       console.log(
-        `${String(k).padStart(4)}  ${String(c).padStart(4)}  ${cell.perSecond.toFixed(1).padStart(6)}  ${cell.p50.toFixed(1).padStart(7)}  ${cell.p95.toFixed(1).padStart(7)}  ${String(cell.busy).padStart(5)}  ${String(cell.errors).padStart(6)}  ${cell.healthP99 === undefined ? '' : `${cell.healthP99.toFixed(1)} ms`.padStart(11)}${cell.firstError === undefined ? '' : `  first error: ${cell.firstError}`}`,
+        `${String(k).padStart(4)}  ${String(c).padStart(4)}  ${cell.perSecond.toFixed(1).padStart(6)}  ${cell.p50.toFixed(1).padStart(7)}  ${cell.p95.toFixed(1).padStart(7)}  ${String(cell.busy).padStart(5)}  ${String(cell.errors).padStart(6)}  ${`${(cell.clientCpu * 100).toFixed(0)} %`.padStart(10)}  ${`${(cell.serverCpu * 100).toFixed(0)} %`.padStart(10)}  ${((cell.serverCpu * 1000) / cell.perSecond).toFixed(1).padStart(6)}  ${cell.healthP99 === undefined ? '' : `${cell.healthP99.toFixed(1)} ms`.padStart(11)}${cell.firstError === undefined ? '' : `  first error: ${cell.firstError}`}`,
       );
       await sleep(1000); // let lingering work drain between cells
     }

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { AccountStore, ServiceContext } from '../service/index.ts';
-import { registerAuth } from './auth.ts';
+import { registerAdmissionCheck, registerAuth, type SharedLimitRedis } from './auth.ts';
 import { CancelRegistry } from './cancel-registry.ts';
 import type { RestDeps } from './deps.ts';
 import { createMcpEndpoint } from './mcp-endpoint.ts';
@@ -63,7 +63,9 @@ export async function startGatewayHttp(ctx: ServiceContext, opts: GatewayHttpOpt
       // A simulate request with long input signals is the largest JSON body.
       bodyLimit: 16 * 1024 * 1024,
       register: async (app) => {
-        registerAuth(app, deps);
+        // Failed authentications are counted across API nodes too when they share a Redis (scale-out).
+        registerAuth(app, deps, opts.rateLimitRedis as SharedLimitRedis | undefined);
+        registerAdmissionCheck(app, ctx);
         // After auth (preHandler): a key's requests share one budget wherever they come from.
         await app.register(rateLimit, {
           global: true,

@@ -5,8 +5,9 @@
  * only clients on the loopback interface that do not come through a proxy.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GatewayError } from '../errors.ts';
-import { ANONYMOUS_CALLER, authenticateKey } from '../service/index.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
+import { ANONYMOUS_CALLER, authenticateKey, type ServiceContext } from '../service/index.ts';
+import { restErrorOf } from './error-status.ts';
 import type { RestDeps } from './deps.ts';
 
 function bearerOf(req: FastifyRequest): string | undefined {
@@ -28,15 +29,38 @@ export function isLocalClient(req: FastifyRequest): boolean {
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
+/** The part of an ioredis client the shared limiter needs (the scale-out rate-limit connection). */
+export interface SharedLimitRedis {
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/** INCR a window's counter, giving it its expiry on creation: one atomic step. */
+const INCR_WINDOW = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`;
+
+export interface AuthFailureLimiter {
+  /** Seconds until the address may try again, or 0 when it may now (memory only: no round trip). */
+  blockedFor(address: string, now?: number): number;
+  /** Counts one failure of the address (here, and in the shared Redis when there is one). */
+  fail(address: string, now?: number): Promise<void>;
+}
+
 /**
- * Failed authentications per client address, in fixed one-minute windows: checked BEFORE a key is
+ * Failed authentications per client address, in one-minute windows: checked BEFORE a key is
  * looked up, so a flood of wrong keys is answered 429 from memory and never reaches the store
  * (the per-key budget of the rate limiter can only apply once a key is known). Only failures
  * count: many honest callers behind one address (a proxy, a NAT) are not limited by it.
+ *
+ * With `shared` (scale-out: the Redis the rate limits use), failures are also counted in Redis per
+ * aligned window, and a node that sees the address's total reach the limit blocks it too: N nodes
+ * behind a load balancer allow an address `max` failures plus at most one more per node (each
+ * node learns of the total at its own next failure), instead of `max` per node. The check stays a
+ * memory lookup; Redis is only written on a failure, and a Redis fault leaves the node's own count.
  */
-export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000) {
+export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000, shared?: SharedLimitRedis): AuthFailureLimiter {
   let windowStart = Number.NEGATIVE_INFINITY;
   let counts = new Map<string, number>();
+  /** Addresses the shared count blocked, until when (ms). */
+  let blockedUntil = new Map<string, number>();
   const roll = (now: number) => {
     // A window starts at the first request after the previous one ended (or the clock went back).
     if (now - windowStart >= windowMs || now < windowStart) {
@@ -45,23 +69,34 @@ export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000
     }
   };
   return {
-    /** Seconds until the address may try again, or 0 when it may now. */
     blockedFor(address: string, now = Date.now()): number {
       roll(now);
-      return (counts.get(address) ?? 0) >= maxPerMinute ? Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) : 0;
+      const until = Math.max((counts.get(address) ?? 0) >= maxPerMinute ? windowStart + windowMs : 0, blockedUntil.get(address) ?? 0);
+      return until > now ? Math.max(1, Math.ceil((until - now) / 1000)) : 0;
     },
-    fail(address: string, now = Date.now()): void {
+    async fail(address: string, now = Date.now()): Promise<void> {
       roll(now);
       // Bounded memory under a spray of addresses: past 100k entries the window starts over.
       if (counts.size >= 100_000 && !counts.has(address)) counts = new Map();
       counts.set(address, (counts.get(address) ?? 0) + 1);
+      if (shared === undefined) return;
+      const window = Math.floor(now / windowMs);
+      try {
+        const total = Number(await shared.eval(INCR_WINDOW, 1, `fmu-gateway-authfail:${window}:${address}`, String(windowMs * 2)));
+        if (total >= maxPerMinute) {
+          if (blockedUntil.size >= 100_000) blockedUntil = new Map();
+          blockedUntil.set(address, (window + 1) * windowMs);
+        }
+      } catch {
+        // The shared Redis is away: this node's own count still limits the address.
+      }
     },
   };
 }
 
-export function registerAuth(app: FastifyInstance, deps: RestDeps): void {
+export function registerAuth(app: FastifyInstance, deps: RestDeps, sharedRedis?: SharedLimitRedis): void {
   const anonymous = deps.ctx.config.accounts.mcpAnonymous;
-  const failures = createAuthFailureLimiter(deps.ctx.config.accounts.rateLimitPerMinute);
+  const failures = createAuthFailureLimiter(deps.ctx.config.accounts.rateLimitPerMinute, 60_000, sharedRedis);
   app.decorateRequest('caller', undefined);
   app.addHook('onRequest', async (req) => {
     // No route matched: the not-found handler answers (404 beats 401 for a path that is not there).
@@ -85,8 +120,32 @@ export function registerAuth(app: FastifyInstance, deps: RestDeps): void {
       req.caller = { id: record.key_hash, anonymous: false };
     } catch (e) {
       // A store outage is not the caller's failure (it is a 503, never a 401): not counted.
-      if (e instanceof GatewayError && e.code === 'UNAUTHORIZED') failures.fail(req.ip);
+      if (e instanceof GatewayError && e.code === 'UNAUTHORIZED') await failures.fail(req.ip);
       throw e;
+    }
+  });
+}
+
+/**
+ * Routes that start simulations (config.admission = true) are refused at once when the caller or
+ * the gateway has no place left (src/runner/admission.ts): right after authentication, before the
+ * body is read, parsed or validated, before any store write, with a body serialized by hand (no
+ * response-schema work). An overloaded server thus spends almost nothing per refusal and its
+ * workers stay busy with the requests it did accept.
+ */
+export function registerAdmissionCheck(app: FastifyInstance, ctx: ServiceContext): void {
+  const admission = ctx.admission;
+  if (admission === undefined) return;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config.admission !== true) return undefined;
+    try {
+      admission.check(req.caller?.id);
+      return undefined;
+    } catch (e) {
+      const { status, body } = restErrorOf(e);
+      const retry = isGatewayError(e) ? e.data?.['retry_after_seconds'] : undefined;
+      if (typeof retry === 'number' && retry > 0) void reply.header('retry-after', String(Math.ceil(retry)));
+      return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
     }
   });
 }

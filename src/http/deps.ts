@@ -32,5 +32,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** The route starts simulations: admission is checked before its body is read (auth.ts). */
+    admission?: boolean;
   }
 }

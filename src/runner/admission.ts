@@ -34,6 +34,12 @@ export interface AdmissionStats {
 export interface Admission {
   /** A place for one request of `caller`, or SERVER_BUSY (503 + Retry-After). */
   admit(caller: string | undefined): AdmissionTicket;
+  /**
+   * Throws the SERVER_BUSY that `admit` would throw now, taking no place: lets a face refuse a
+   * request before reading its body (HTTP onRequest). A request that passes may still be refused
+   * by `admit` later, when others took the last places meanwhile.
+   */
+  check(caller: string | undefined): void;
   stats(): AdmissionStats;
 }
 
@@ -75,12 +81,18 @@ export function createAdmission(opts: AdmissionOptions): Admission {
     );
   }
 
+  function check(key: string): number {
+    const mine = perCaller.get(key) ?? 0;
+    if (mine >= maxPerCaller) refuse('caller', mine, maxPerCaller);
+    if (inFlight >= maxInFlight) refuse('server', inFlight, maxInFlight);
+    return mine;
+  }
+
   return {
+    check: (caller) => void check(caller ?? NO_CALLER),
     admit(caller: string | undefined): AdmissionTicket {
       const key = caller ?? NO_CALLER;
-      const mine = perCaller.get(key) ?? 0;
-      if (mine >= maxPerCaller) refuse('caller', mine, maxPerCaller);
-      if (inFlight >= maxInFlight) refuse('server', inFlight, maxInFlight);
+      const mine = check(key);
       perCaller.set(key, mine + 1);
       inFlight++;
       const since = performance.now();

@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
+import { setPriority } from 'node:os';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { killWhenParentDies } from '../fmi/parent-death.ts';
 import { closeStrayDescriptors, makeNonDumpable } from '../fmi/process-hardening.ts';
@@ -74,6 +75,9 @@ async function handle(msg: ParentMessage): Promise<void> {
   }
 }
 
+/** How much lower than the gateway a worker runs (nice +5: about a third of its CPU share when both want the CPU). */
+const WORKER_NICE = 5;
+
 // The parent died or closed the channel: nothing left to do (the sandbox also dies with its parent).
 socket.on('close', () => process.exit(0));
 // Warm the simulation code (engine, bindings, koffi) before announcing readiness, so the first
@@ -87,6 +91,15 @@ const closed = closeStrayDescriptors([CHANNEL_FD]);
 if (typeof closed === 'string') process.stderr.write(`fmu-gateway worker: ${closed}\n`);
 const dumpable = makeNonDumpable();
 if (dumpable !== undefined) process.stderr.write(`fmu-gateway worker: ${dumpable}\n`);
+// Simulations yield the CPU to the gateway's own event loop (answers, admission, /health): with
+// every core busy running jobs, the process that feeds them and answers must not queue behind
+// them. A lower priority (nice) any process may give itself; the threads started from here on
+// (libuv's pool, the FMU's) inherit it. The workers still take every cycle the gateway leaves.
+try {
+  setPriority(WORKER_NICE);
+} catch {
+  // not permitted here (an unusual platform): run at the normal priority
+}
 // The seccomp filter goes in first: before any FMU library is opened (its constructors run at dlopen).
 // eslint-disable-next-line no-restricted-properties -- set by runner/sandbox.ts for this worker, not configuration
 const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : undefined;

@@ -16,11 +16,19 @@ export interface SweepReport {
   ownerships_deleted: number;
   uploads_deleted: number;
   usage_rolled_up: number;
+  /** Ownerships written before claims carried their size, completed now (counted in the disk quota from now on). */
+  upload_sizes_backfilled: number;
 }
 
 export async function sweepRetention(ctx: ServiceContext, accounts: AccountStore | undefined, now = new Date()): Promise<SweepReport> {
   const cutoff = new Date(now.getTime() - ctx.config.accounts.resultTtlHours * 3_600_000);
-  const report: SweepReport = { runs_deleted: 0, ownerships_deleted: 0, uploads_deleted: 0, usage_rolled_up: 0 };
+  const report: SweepReport = {
+    runs_deleted: 0,
+    ownerships_deleted: 0,
+    uploads_deleted: 0,
+    usage_rolled_up: 0,
+    upload_sizes_backfilled: 0,
+  };
 
   if (accounts !== undefined) {
     for (const run of await accounts.runs.listOlderThan(cutoff)) {
@@ -47,6 +55,9 @@ export async function sweepRetention(ctx: ServiceContext, accounts: AccountStore
         report.ownerships_deleted++;
       } else {
         owners.set(o.sha256, (owners.get(o.sha256) ?? 0) + 1);
+        // A claim from before the disk counter (no size_bytes) counted 0 toward the quota: the
+        // sweep that already lists every claim completes it once (the first sweep runs at start).
+        if (o.size_bytes === undefined && (await accounts.uploads.backfillSize(o.sha256, o.key_hash))) report.upload_sizes_backfilled++;
       }
     }
   }
@@ -64,7 +75,10 @@ export async function sweepRetention(ctx: ServiceContext, accounts: AccountStore
     const usageCutoff = new Date(now.getTime() - ctx.config.accounts.usageRetentionDays * 86_400_000);
     report.usage_rolled_up = await accounts.usage.rollUp(usageCutoff);
   }
-  if (report.runs_deleted + report.ownerships_deleted + report.uploads_deleted + report.usage_rolled_up > 0)
+  if (
+    report.runs_deleted + report.ownerships_deleted + report.uploads_deleted + report.usage_rolled_up + report.upload_sizes_backfilled >
+    0
+  )
     ctx.logger.info('retention sweep', { ...report });
   return report;
 }

@@ -12,6 +12,7 @@ import KeyvPostgres from '@keyv/postgres';
 import pg from 'pg';
 import { createKvStore, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE } from './kv-sql.ts';
+import { mergedDayValue, sumUsageRecords } from './usage-fold.ts';
 
 interface Row {
   key: string;
@@ -67,6 +68,36 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
       },
       async deleteMany(fullKeys) {
         await query(`DELETE FROM ${TABLE} WHERE key = ANY($1)`, [fullKeys]);
+      },
+      async foldUsage(fullKeys, opts) {
+        // One transaction on one connection; the rows it reads are locked (FOR UPDATE) until it
+        // ends, so two sweepers can neither fold a record twice nor lose a day row's update.
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          // Folds one at a time across gateways: a day row that does not exist yet has no row to lock.
+          await client.query("SELECT pg_advisory_xact_lock(hashtext('fmu_gateway_usage_fold'))");
+          const records = (await client.query<Row>(`SELECT key, value FROM ${TABLE} WHERE key = ANY($1) FOR UPDATE`, [fullKeys])).rows;
+          const { days, folded } = sumUsageRecords(records.map((r) => [r.key, r.value]));
+          for (const [dayKey, add] of days) {
+            const previous = (await client.query<Row>(`SELECT key, value FROM ${TABLE} WHERE key = $1 FOR UPDATE`, [dayKey])).rows[0]
+              ?.value;
+            await client.query(`INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+              dayKey,
+              mergedDayValue(previous, add),
+            ]);
+          }
+          opts?.at?.('days-written');
+          await client.query(`DELETE FROM ${TABLE} WHERE key = ANY($1)`, [folded]);
+          await client.query('COMMIT');
+          opts?.at?.('committed');
+          return folded.length;
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw e;
+        } finally {
+          client.release();
+        }
       },
     },
     async () => {

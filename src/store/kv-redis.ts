@@ -23,6 +23,7 @@ import {
   type KvStore,
   type RangeOptions,
 } from './kv.ts';
+import { mergedDayValue, sumUsageRecords, type DayTotals } from './usage-fold.ts';
 
 const TIME_INDEX = `${KEY_PREFIX}idx_time:usage`;
 const VERSION_KEY = `${KEY_PREFIX}count:__version`;
@@ -188,6 +189,50 @@ export async function openRedisKv(url: string): Promise<KvStore> {
       },
       async deleteMany(fullKeys) {
         await Promise.all(fullKeys.map((k) => write('del', k)));
+      },
+      async foldUsage(fullKeys, opts) {
+        // WATCH + MULTI/EXEC on a connection of its own (WATCH belongs to a connection; the shared
+        // one carries every request's commands). node-redis queues a MULTI on the client and
+        // sends it whole at exec(): a gateway dying before that sends nothing, and Redis applies
+        // an EXEC all at once, so the day rows and the deletions land together or not at all.
+        const conn = client.duplicate();
+        conn.on('error', () => {});
+        await conn.connect();
+        try {
+          for (let attempt = 0; attempt < 5; attempt++) {
+            await conn.watch(fullKeys);
+            const values = await conn.mGet(fullKeys);
+            const records: [string, string][] = [];
+            fullKeys.forEach((k, i) => {
+              const v = values[i];
+              if (typeof v === 'string') records.push([k, v]);
+            });
+            const { days, folded } = sumUsageRecords(records);
+            const dayKeys = [...days.keys()];
+            if (dayKeys.length > 0) await conn.watch(dayKeys);
+            const previous = dayKeys.length > 0 ? await conn.mGet(dayKeys) : [];
+            const multi = conn.multi();
+            // EVAL, not EVALSHA: a NOSCRIPT inside EXEC would fail that one command and apply the rest.
+            dayKeys.forEach((dayKey, i) => {
+              const merged = mergedDayValue(previous[i] ?? undefined, days.get(dayKey) as DayTotals);
+              multi.addCommand(['EVAL', WRITE_SCRIPT, '1', dayKey, 'set', merged, '', ...bookkeeping(dayKey)]);
+            });
+            opts?.at?.('days-written');
+            for (const k of folded) multi.addCommand(['EVAL', WRITE_SCRIPT, '1', k, 'del', '', '', ...bookkeeping(k)]);
+            try {
+              await multi.exec();
+            } catch (e) {
+              // Another writer changed a watched key meanwhile: nothing was applied; read again.
+              if ((e as Error).name === 'WatchError') continue;
+              throw e;
+            }
+            opts?.at?.('committed');
+            return folded.length;
+          }
+          throw new Error('store: the usage roll-up kept meeting concurrent writes to the same keys');
+        } finally {
+          conn.destroy();
+        }
       },
       async ping() {
         await client.ping();

@@ -22,6 +22,7 @@ import { dirname } from 'node:path';
 import Keyv from 'keyv';
 import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE, type Query } from './kv-sql.ts';
+import { mergedDayValue, sumUsageRecords } from './usage-fold.ts';
 
 interface Row {
   key: string;
@@ -152,6 +153,39 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
       },
       async deleteMany(fullKeys) {
         adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(fullKeys));
+      },
+      async foldUsage(fullKeys, opts) {
+        // One synchronous transaction (no await inside: on this single connection another
+        // request's statement would otherwise join it). IMMEDIATE: the write lock from the start,
+        // so another process cannot change the day rows between our read and our write.
+        adapter.rows('BEGIN IMMEDIATE');
+        try {
+          const records = adapter.rows(
+            `SELECT key, value FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?))`,
+            JSON.stringify(fullKeys),
+          );
+          const { days, folded } = sumUsageRecords(records.map((r) => [r.key, r.value]));
+          for (const [dayKey, add] of days) {
+            const previous = adapter.rows(`SELECT key, value FROM ${TABLE} WHERE key = ?`, dayKey)[0]?.value;
+            adapter.rows(
+              `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`,
+              dayKey,
+              mergedDayValue(previous, add),
+            );
+          }
+          opts?.at?.('days-written');
+          adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(folded));
+          adapter.rows('COMMIT');
+          opts?.at?.('committed');
+          return folded.length;
+        } catch (e) {
+          try {
+            adapter.rows('ROLLBACK');
+          } catch {
+            // the transaction is already gone: the original error is what matters
+          }
+          throw e;
+        }
       },
     },
     async () => {

@@ -18,6 +18,7 @@
  */
 import type Keyv from 'keyv';
 import { GatewayError, isGatewayError } from '../errors.ts';
+import type { FoldOptions } from './usage-fold.ts';
 
 /** All keys of this project live under this prefix (a shared Redis or database stays tidy). */
 export const KEY_PREFIX = 'fmugw:';
@@ -97,6 +98,13 @@ export interface NativeOps {
   usageBefore(cutoffMs: number, limit: number): Promise<string[]>;
   /** Deletes the given keys in one round trip. */
   deleteMany(fullKeys: string[]): Promise<void>;
+  /**
+   * The usage roll-up of these record keys as ONE atomic step (a transaction; Redis MULTI/EXEC):
+   * the records that still exist are summed into their day rows (usage-fold.ts) and deleted. A
+   * crash anywhere leaves either all of it or none of it, so a re-run never counts a record twice.
+   * Returns how many records were folded.
+   */
+  foldUsage(fullKeys: string[], opts?: FoldOptions): Promise<number>;
   /** One cheap round trip: throws when the backend cannot serve. */
   ping(): Promise<void>;
   /** Backends whose keyv adapter hides errors replace keyv's get / set / delete. */
@@ -128,6 +136,8 @@ export interface KvStore {
   /** Usage record keys (without KEY_PREFIX) older than cutoffMs, at most `limit`. */
   usageBefore(cutoffMs: number, limit: number): Promise<string[]>;
   deleteMany(keys: string[]): Promise<void>;
+  /** Usage records (keys without KEY_PREFIX) folded into day totals and deleted, atomically (NativeOps.foldUsage). */
+  foldUsage(keys: string[], opts?: FoldOptions): Promise<number>;
   /** Throws STORE_UNAVAILABLE when the backend cannot serve (health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -283,6 +293,9 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
       return guard('deleteMany', async () => {
         if (keys.length > 0) await native.deleteMany(keys.map(full));
       });
+    },
+    foldUsage(keys, opts) {
+      return guard('foldUsage', async () => (keys.length === 0 ? 0 : native.foldUsage(keys.map(full), opts)));
     },
     ping() {
       return guard('ping', () => native.ping());

@@ -19,6 +19,12 @@ export interface UploadRepository {
   listOwnerships(): Promise<UploadOwnership[]>;
   deleteOwnership(sha256: string, caller: string): Promise<void>;
   deleteUpload(sha256: string): Promise<void>;
+  /**
+   * An ownership written before claims carried their size (counted 0 in the caller's disk
+   * counter): copies the upload's size_bytes onto it, so the counter (kv.ts COUNTER_RULES, kept
+   * by the backend on the write) includes it. Idempotent: true only when this call added the size.
+   */
+  backfillSize(sha256: string, caller: string): Promise<boolean>;
 }
 
 export function createUploadRepository(kv: KvStore): UploadRepository {
@@ -70,6 +76,15 @@ export function createUploadRepository(kv: KvStore): UploadRepository {
     },
     async deleteUpload(sha) {
       await kv.delete(metaKey(sha));
+    },
+    async backfillSize(sha, caller) {
+      const meta = await get(sha);
+      // Read right before the write: only a claim still without its size is completed, and its
+      // other fields are the current ones (a touch meanwhile keeps its last_used_at).
+      const current = await getOwnership(sha, caller);
+      if (meta === undefined || current === undefined || current.size_bytes !== undefined) return false;
+      await kv.set(ownerKey(caller, sha), { ...current, size_bytes: meta.size_bytes } satisfies UploadOwnership);
+      return true;
     },
   };
 }

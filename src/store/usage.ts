@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { UsageRecordSchema, type UsageRecord } from '../schemas/accounts.ts';
 import { USAGE_STAMP_WIDTH, type KvStore } from './kv.ts';
+import type { FoldOptions } from './usage-fold.ts';
 
 export const UsageDaySchema = z.object({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -46,7 +47,7 @@ export interface UsageRepository {
    * Folds records older than the cutoff into per-day totals and deletes them, `batch` at a time;
    * returns how many records were folded.
    */
-  rollUp(cutoff: Date, batch?: number): Promise<number>;
+  rollUp(cutoff: Date, batch?: number, opts?: FoldOptions): Promise<number>;
 }
 
 /** Fixed-width millisecond time so keys sort in time order. */
@@ -84,9 +85,9 @@ export function createUsageRepository(kv: KvStore): UsageRepository {
     async days(keyHash) {
       return (await kv.scan<unknown>(`usage_day:${keyHash}:`)).map(([, v]) => UsageDaySchema.parse(v));
     },
-    async rollUp(cutoff, batch = 1000) {
-      // One sweeper at a time across gateways sharing the store: the day totals are
-      // read-modify-write, two sweepers would fold the same records twice.
+    async rollUp(cutoff, batch = 1000, opts) {
+      // One sweeper at a time across gateways sharing the store, to spare duplicate work (the fold
+      // of each batch is atomic on every backend, so even two would not count a record twice).
       const lock = 'lock:usage_rollup';
       if (!(await kv.add(lock, true, 10 * 60_000))) {
         // A lock left by a sweeper that died: expired, it reads as absent; drop it and try once more.
@@ -99,42 +100,12 @@ export function createUsageRepository(kv: KvStore): UsageRepository {
         for (;;) {
           const keys = await kv.usageBefore(cutoff.getTime(), batch);
           if (keys.length === 0) break;
-          const days = new Map<string, UsageDay>();
-          const found: string[] = [];
-          for (const k of keys) {
-            const v = await kv.get<unknown>(k);
-            if (v === undefined) continue;
-            const rec = UsageRecordSchema.parse(v);
-            found.push(k);
-            const id = `usage_day:${rec.key_hash}:${rec.time.slice(0, 10)}`;
-            const d = days.get(id) ?? { day: rec.time.slice(0, 10), runs: 0, failed: 0, rows: 0, duration_ms: 0 };
-            d.runs++;
-            if (rec.status !== 'completed') d.failed++;
-            d.rows += rec.rows;
-            d.duration_ms += rec.duration_ms;
-            days.set(id, d);
-          }
-          // Day totals first, then the records: a crash in between counts a record twice in its
-          // day rather than losing it (billing history errs on the side of keeping).
-          for (const [id, d] of days) {
-            const prev = await kv.get<unknown>(id);
-            const p = prev === undefined ? undefined : UsageDaySchema.parse(prev);
-            await kv.set(
-              id,
-              p === undefined
-                ? d
-                : {
-                    ...d,
-                    runs: p.runs + d.runs,
-                    failed: p.failed + d.failed,
-                    rows: p.rows + d.rows,
-                    duration_ms: p.duration_ms + d.duration_ms,
-                  },
-            );
-          }
-          await kv.deleteMany(keys);
-          folded += found.length;
-          if (keys.length < batch) break;
+          // Day totals and deletions in ONE atomic step per batch (kv.ts foldUsage): a crash
+          // between them can no longer count a record twice (or lose it).
+          const n = await kv.foldUsage(keys, opts);
+          folded += n;
+          // Nothing foldable left in this batch (values that are not records stay): stop, never spin.
+          if (keys.length < batch || n === 0) break;
         }
       } finally {
         await kv.delete(lock);

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,6 +16,39 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { openAccountStore } from '../../src/store/index.ts';
 import { hashApiKey } from '../../src/store/api-keys.ts';
 import { LONG_RUN, startHttpGateway, type HttpGateway } from './mcp-harness.ts';
+
+/** POST /simulate announcing `length` body bytes but sending only `partial`: the raw answer (headers + body). */
+function rawPostPartial(base: string, key: string, partial: string, length: number): Promise<string> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within 10 s; got ${JSON.stringify(text)}`));
+    }, 10_000);
+    socket.on('connect', () =>
+      socket.write(
+        `POST /simulate HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${key}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${partial}`,
+      ),
+    );
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      // The whole JSON error body is in once it closes its object.
+      const head = text.indexOf('\r\n\r\n');
+      if (head >= 0 && text.trimEnd().endsWith('}')) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
 
 interface Answer {
   name: string;
@@ -71,6 +105,16 @@ describe('admission control', { timeout: 180_000 }, () => {
     // B asks twice: one admitted (3 in flight, the total), the other refused for the server's bound.
     const bAll = ['b1', 'b2'].map((n) => simulate(n, keyB));
     const b2 = await Promise.race(bAll);
+
+    // Refused before its body is read (src/http/auth.ts registerAdmissionCheck): a request of A
+    // whose body never arrives, and whose start is not even valid JSON, is answered 503 at once
+    // (not 400, not after waiting for the body).
+    const t0 = performance.now();
+    const raw = await rawPostPartial(base, keyA, '{"fmu_id": ', 100_000);
+    assert.ok(performance.now() - t0 < 5000, 'answered without waiting for the body');
+    assert.match(raw, /^HTTP\/1\.1 503 /);
+    assert.match(raw, /\r\nretry-after: [1-9]\d*\r\n/i);
+    assert.match(raw, /"code":"SERVER_BUSY"/);
 
     const mcp = new Client({ name: 'admission-test', version: '0' });
     await mcp.connect(

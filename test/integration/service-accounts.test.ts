@@ -109,12 +109,13 @@ describe('retention sweep', () => {
       ownerships_deleted: 0,
       uploads_deleted: 0,
       usage_rolled_up: 0,
+      upload_sizes_backfilled: 0,
     });
 
     // K2 used the upload later; K1 did not: K1's claim and run go, the file stays for K2.
     await accounts.uploads.touch(sha, K2, new Date(now + 2 * HOUR));
     const r1 = await sweepRetention(t.ctx, accounts, new Date(now + 2.5 * HOUR));
-    assert.deepEqual(r1, { runs_deleted: 1, ownerships_deleted: 1, uploads_deleted: 0, usage_rolled_up: 0 });
+    assert.deepEqual(r1, { runs_deleted: 1, ownerships_deleted: 1, uploads_deleted: 0, usage_rolled_up: 0, upload_sizes_backfilled: 0 });
     assert.equal(existsSync(runDir), false);
     assert.equal(await accounts.runs.get(output.run_id), undefined);
     assert.ok(t.ctx.fmuStore.pathOf(sha) !== undefined);
@@ -125,7 +126,7 @@ describe('retention sweep', () => {
 
     // Later still: the last claim goes, then the file.
     const r2 = await sweepRetention(t.ctx, accounts, new Date(now + 4 * HOUR));
-    assert.deepEqual(r2, { runs_deleted: 0, ownerships_deleted: 1, uploads_deleted: 1, usage_rolled_up: 0 });
+    assert.deepEqual(r2, { runs_deleted: 0, ownerships_deleted: 1, uploads_deleted: 1, usage_rolled_up: 0, upload_sizes_backfilled: 0 });
     // Past USAGE_RETENTION_DAYS (90 by default) the record rolls up into its day; the totals stay.
     const r3 = await sweepRetention(t.ctx, accounts, new Date(now + 91 * 24 * HOUR));
     assert.equal(r3.usage_rolled_up, 1);
@@ -134,6 +135,31 @@ describe('retention sweep', () => {
     assert.equal((await accounts.usage.totals(K1)).total_runs, 1);
     assert.equal(t.ctx.fmuStore.pathOf(sha), undefined);
     assert.equal(await accounts.uploads.get(sha), undefined);
+  });
+
+  it('completes upload claims written before the disk counter (once), so the quota counts them', async () => {
+    const { t, accounts } = await setup();
+    const one = scopeToCaller(t.ctx, accounts, K1, 'rest');
+    const { fmu_id } = await uploadFmu(one, { content_base64: fmu.toString('base64') });
+    const sha = fmu_id.slice(7);
+    // Positive control: a claim written now carries its size and is counted.
+    assert.equal(await accounts.kv.counter('disk_bytes', K1), fmu.byteLength);
+    // K2's claim as an older gateway wrote it: no size_bytes, so counted 0.
+    const at = new Date().toISOString();
+    await accounts.kv.set(`upload_owner:${K2}:${sha}`, { sha256: sha, key_hash: K2, uploaded_at: at, last_used_at: at });
+    assert.equal(await accounts.kv.counter('disk_bytes', K2), 0);
+
+    const r1 = await sweepRetention(t.ctx, accounts);
+    assert.equal(r1.upload_sizes_backfilled, 1);
+    assert.equal(await accounts.kv.counter('disk_bytes', K2), fmu.byteLength);
+    assert.equal(await accounts.kv.counter('disk_bytes', K1), fmu.byteLength, 'a claim with its size is left alone');
+    const claim = await accounts.kv.get<{ size_bytes?: number; last_used_at: string }>(`upload_owner:${K2}:${sha}`);
+    assert.equal(claim?.size_bytes, fmu.byteLength);
+    assert.equal(claim?.last_used_at, at, 'the claim is otherwise unchanged');
+    // Idempotent: the next sweep finds nothing to complete and counts nothing twice.
+    const r2 = await sweepRetention(t.ctx, accounts);
+    assert.equal(r2.upload_sizes_backfilled, 0);
+    assert.equal(await accounts.kv.counter('disk_bytes', K2), fmu.byteLength);
   });
 
   it('also sweeps results written without any account (local faces), by age', async () => {

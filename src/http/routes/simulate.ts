@@ -21,6 +21,8 @@ export const simulateRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, d
   app.post(
     '/simulate',
     {
+      // Refused before its body is read when there is no place (src/http/auth.ts registerAdmissionCheck).
+      config: { admission: true },
       schema: {
         operationId: opId(deps.surface, 'simulate'),
         summary: 'Run a simulation',

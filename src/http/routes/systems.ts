@@ -60,6 +60,8 @@ export const systemRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, dep
   app.post(
     '/systems/:id/simulate',
     {
+      // Refused before its body is read when there is no place (src/http/auth.ts registerAdmissionCheck).
+      config: { admission: true },
       schema: {
         operationId: opId(deps.surface, 'simulateSystem'),
         summary: 'Simulate a connected system',

@@ -80,6 +80,8 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
   app.post(
     '/simulate',
     {
+      // Refused before its body is read when there is no place (src/http/auth.ts registerAdmissionCheck).
+      config: { admission: true },
       schema: {
         operationId: 'simulateCompat',
         summary: 'Run a simulation (original shape)',

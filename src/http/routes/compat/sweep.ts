@@ -84,6 +84,8 @@ export const compatSweepRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, de
   app.post(
     '/sweep',
     {
+      // Refused before its body is read when there is no place (src/http/auth.ts registerAdmissionCheck).
+      config: { admission: true },
       schema: {
         operationId: 'startSweep',
         summary: 'Start a parameter sweep (asynchronous)',
