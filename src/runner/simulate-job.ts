@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
-import { parseModelDescription } from '../fmi/model-description.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import { writeResultFile } from '../store/result-file-writer.ts';
 import { runSystemSimulation } from '../systems/run-system.ts';
@@ -40,11 +39,24 @@ function capLog(lines: string[], maxBytes: number): string[] {
 }
 
 /**
- * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
+ * The job with its model description: the pool normally sends it parsed; otherwise it is parsed
+ * here, inside the sandbox. The parser (and zod with it) is loaded only then, so a worker's
+ * start-up does not pay for it (docs/architecture.md, start-up).
+ */
+export async function withModelDescription(job: WorkerSimulateJob): Promise<WorkerSimulateJob> {
+  if (job.fmu.modelDescription !== undefined) return job;
+  const { parseModelDescription } = await import('../fmi/model-description.ts');
+  const modelDescription = parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  return { ...job, fmu: { ...job.fmu, modelDescription } };
+}
+
+/**
+ * Runs the job (its model description filled in by withModelDescription) and writes its rows to job.resultPath (one write per column); the answer to the
  * pool carries everything but the rows.
  */
 export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks): WireSimulationResult {
-  const md = job.fmu.modelDescription ?? parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  const md = job.fmu.modelDescription;
+  if (md === undefined) throw new Error('runSimulateJob: the job has no model description (call withModelDescription first)');
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
   const options: SimulationOptions = {
