@@ -201,7 +201,7 @@ async function inProcess(): Promise<{ p50: number; perSecond: number }> {
   const { loadConfig } = (await imp('src/config.ts')) as { loadConfig: typeof LoadConfig };
   const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as { createGatewayContext: typeof CreateGatewayContext };
   const { simulate } = (await imp('src/service/simulate.ts')) as { simulate: typeof Simulate };
-  const gw = createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
+  const gw = await createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
   try {
     await sleep(1500); // workers start
     for (let i = 0; i < 5; i++) await simulate(gw.ctx, REQUEST);

@@ -96,7 +96,7 @@ async function inProcess(): Promise<void> {
   const { startPhaseClock } = await import('../src/service/phases.ts');
   const config = loadConfig();
   process.env = saved;
-  const { ctx, warmUp, close } = createGatewayContext(config, {
+  const { ctx, warmUp, close } = await createGatewayContext(config, {
     sandbox: 'auto',
     singleCaller: true,
     openOffThread: true,

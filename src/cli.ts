@@ -4,6 +4,9 @@
  * stdout belongs to the command's output (and to the MCP protocol for `mcp`); logs go to stderr.
  */
 import { formatCliError } from './cli/output.ts';
+import { markStartup } from './startup-trace.ts';
+
+markStartup('bundle loaded');
 
 const USAGE = `fmu-gateway — find, inspect and run FMI 2.0 / 3.0 simulation models (FMUs)
 
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const run = await load();
+  markStartup(`command ${name} loaded`);
   try {
     return await run(rest);
   } catch (e) {
@@ -88,6 +92,7 @@ function isParseArgsError(e: unknown): e is Error {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    markStartup('command done');
     process.exitCode = code;
   },
   (error: unknown) => {

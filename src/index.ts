@@ -32,7 +32,7 @@ export async function simulate(
   opts: { signal?: AbortSignal; onProgress?: (fraction: number, time: number) => void } = {},
 ): Promise<SimulateCompleted> {
   const config = loadConfig();
-  const local = createLocalContext(config, { catalog: createCatalog() });
+  const local = await createLocalContext(config, { catalog: createCatalog() });
   try {
     const fmuId = await fmuIdFromArgument(local.ctx, input.fmu_id);
     const schema = createSimulateInputSchema(config.limits);

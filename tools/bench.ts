@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ORDER = [
+  'startup.ts',
   'cosim-step.ts',
   'me-step.ts',
   'me-stiff.ts',

@@ -15,8 +15,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceStamp } from '../bin/source-stamp.js';
 import { buildClient } from './build-client.ts';
-import { buildCli, buildLibraryTool } from './build-cli.ts';
-import { prebuildWorkerBundle } from '../src/runner/worker-bundle.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -64,9 +62,9 @@ export function ensureBuilt(): void {
     !existsSync(b('runner/archive-thread.mjs')) ||
     !existsSync(b('tools/build-library.mjs'))
   ) {
-    buildCli();
-    prebuildWorkerBundle();
-    buildLibraryTool();
+    // The build script itself (its esbuild plugins need esbuild's async API).
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'build-cli.ts')], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`tools/build-cli.ts failed (${r.status ?? r.signal})`);
   }
   if (stampOf(join(ROOT, 'dist', 'stamp.json')) !== stamp) buildClient();
   if (!existsSync(b('library/catalog.json')))

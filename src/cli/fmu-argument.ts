@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import { invalidArguments } from '../schemas/input-errors.ts';
 import { CompileOptionsSchema, type CompileOptions } from '../schemas/upload.ts';
-import { uploadFmu, type ServiceContext } from '../service/index.ts';
+import type { ServiceContext } from '../service/context.ts';
+// The module itself, not the service barrel (which also loads Stripe's webhook handler).
+import { uploadFmu } from '../service/upload-fmu.ts';
 
 /** --include-dir / --define values → validated compile options (undefined when neither was given). */
 export function compileOptionsFromFlags(

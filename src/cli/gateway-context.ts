@@ -7,9 +7,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { openFmuAsync, startParseThread } from '../fmi/archive-async.ts';
-import { ensureBinary } from '../fmi/source-build.ts';
-import { createCatalog } from '../library/catalog.ts';
 import { createCompileLimiter } from '../fmi/source-build-limit.ts';
 import { createAdmission } from '../runner/admission.ts';
 import { createMemoryLimiter, type MemoryLimiter } from '../runner/memory-limit.ts';
@@ -18,9 +15,7 @@ import type { IsolationReport, SandboxMode, WorkerPool } from '../runner/types.t
 import { createStderrLogger, type CatalogLike, type ServiceContext, type SimulationRunner } from '../service/context.ts';
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
-import { createRemoteClient } from '../remote/index.ts';
 import type { AccountStore } from '../store/index.ts';
-import { createGatewayPayments } from './payments-wiring.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -34,8 +29,19 @@ export interface GatewayContextOptions {
   accounts?: AccountStore;
   sandbox: SandboxMode;
   lazyPool?: boolean;
+  /**
+   * With lazyPool: start the pool anyway, first thing, before the modules the request needs are
+   * loaded (the one-shot `simulate`: its worker boots while the FMU is opened).
+   */
+  startPoolFirst?: boolean;
   /** Worker processes (default config.pool.size; the one-shot CLI uses 1). */
   poolSize?: number;
+  /** Fresh workers kept warm (default poolSize); the one-shot CLI keeps none. */
+  spareWorkers?: number;
+  /** Workers started with the pool beyond the spares (default 0; the one-shot CLI: 1, see WorkerPoolOptions). */
+  initialWorkers?: number;
+  /** Reuse the sandbox self-test's remembered positive verdict (runner/sandbox-cache.ts): CLI and stdio MCP. */
+  cacheSelfTest?: boolean;
   /** Compile sources-only FMUs on first use (default true). The compiler runs outside the worker sandbox. */
   compileSources?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
@@ -55,7 +61,12 @@ export interface GatewayContextOptions {
   openOffThread?: boolean;
 }
 
-export function createGatewayContext(config: Config, opts: GatewayContextOptions): GatewayContext {
+/**
+ * Async so that what only some configurations use is loaded only by them: the remote client
+ * (undici) with FMU_GATEWAY_URL, payments (Stripe, the account stores' drivers) with
+ * STRIPE_ENABLED. A plain local run loads neither (start-up budget, docs/architecture.md).
+ */
+export async function createGatewayContext(config: Config, opts: GatewayContextOptions): Promise<GatewayContext> {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.cacheDir, { recursive: true });
   const results = createRunResultStore(config.dataDir);
@@ -68,7 +79,9 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
       size: poolSize,
       // Admission bounds simulate requests before they get here; sweeps add their runs on top.
       queueLength: config.pool.queueLength * 4,
-      spareWorkers: poolSize,
+      spareWorkers: opts.spareWorkers ?? poolSize,
+      ...(opts.initialWorkers === undefined ? {} : { initialWorkers: opts.initialWorkers }),
+      ...(opts.cacheSelfTest === true ? { cacheSelfTest: true } : {}),
       ...(opts.singleCaller === true ? { maxBusyPerCaller: poolSize } : {}),
       maxLingeringWorkers: config.pool.idleWorkers,
       reuseIdleMs: config.pool.lingerMs,
@@ -84,7 +97,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     opts.onPoolCreated?.(pool.isolation);
     return pool;
   };
-  if (opts.lazyPool !== true) getPool();
+  if (opts.lazyPool !== true || opts.startPoolFirst === true) getPool();
   const runner: SimulationRunner = {
     run: (job, runOpts) => getPool().run(job, runOpts),
     get isolation(): IsolationReport {
@@ -93,7 +106,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
   };
   const ctx: ServiceContext = {
     config,
-    catalog: opts.catalog ?? createCatalog(),
+    catalog: opts.catalog ?? (await import('../library/catalog.ts')).createCatalog(),
     fmuStore: createFmuFileStore(config.dataDir),
     results,
     runner,
@@ -106,13 +119,13 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
     }),
   };
   if (opts.openOffThread === true) {
+    const { openFmuAsync, startParseThread } = await import('../fmi/archive-async.ts');
     ctx.openFmu = openFmuAsync;
     startParseThread(); // loads while the server starts, not on the first upload
   }
   // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
-  const remote = createRemoteClient(config);
+  const remote = config.remote.url === undefined ? undefined : (await import('../remote/index.ts')).createRemoteClient(config);
   if (remote !== undefined) ctx.remote = remote;
-  if (opts.openOffThread === true) ctx.openFmu = openFmuAsync;
   // Memory cgroups for compiles, made on the first compile (none for a server that never compiles).
   let compileMemory: MemoryLimiter | undefined;
   if (opts.compileSources !== false) {
@@ -125,9 +138,12 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
       memory: { createGroup: (name, bytes) => (compileMemory ??= createMemoryLimiter()).createGroup(name, bytes) },
     });
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
+    // Loaded on the first FMU that needs it (most ship binaries): not part of start-up.
     ctx.ensureBinary = async (fmu, iface, build, callerId) =>
       (
-        await ensureBinary(fmu, iface, {
+        await (
+          await import('../fmi/source-build.ts')
+        ).ensureBinary(fmu, iface, {
           cacheDir: config.cacheDir,
           limiter,
           ...(build === undefined ? {} : { build }),
@@ -135,7 +151,7 @@ export function createGatewayContext(config: Config, opts: GatewayContextOptions
         })
       ).path;
   }
-  const payments = createGatewayPayments(config, ctx.logger, opts.accounts);
+  const payments = await (await import('./payments-wiring.ts')).createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
   return {
     ctx,

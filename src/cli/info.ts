@@ -46,7 +46,7 @@ export async function runInfoCommand(argv: string[]): Promise<number> {
   if (fmiVersion !== undefined && fmiVersion !== '2.0' && fmiVersion !== '3.0') {
     throw new GatewayError('BAD_REQUEST', `--fmi-version must be 2.0 or 3.0; got "${fmiVersion}"`);
   }
-  const local = createLocalContext(loadConfig(), { catalog: createCatalog() });
+  const local = await createLocalContext(loadConfig(), { catalog: createCatalog() });
   try {
     const fmuId = await fmuIdFromArgument(local.ctx, positionals[0]);
     const info = await getVariables(local.ctx, {

@@ -30,7 +30,7 @@ export async function runLibraryCommand(argv: string[]): Promise<number> {
     throw new GatewayError('BAD_REQUEST', `--limit expects a whole number from 1 to 200, got "${values.limit}"`);
   }
   // The worker pool is created lazily, so listing starts no worker process.
-  const ctx = createLocalContext(loadConfig(), { catalog: createCatalog() });
+  const ctx = await createLocalContext(loadConfig(), { catalog: createCatalog() });
   const query = positionals.join(' ').trim();
   const result = listLibrary(ctx.ctx, {
     ...(query !== '' ? { query } : {}),

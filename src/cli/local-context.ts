@@ -10,20 +10,34 @@ import { createGatewayContext } from './gateway-context.ts';
 
 export interface LocalContext {
   ctx: ServiceContext;
+  /**
+   * Starts the worker pool (and its one worker) now, so the worker boots while the caller opens
+   * the FMU; without it the pool starts at the first run. Never throws (the sandbox mode is auto).
+   */
+  warmUp(): void;
   close(): Promise<void>;
 }
 
-export function createLocalContext(config: Config, opts: { catalog: CatalogLike; poolSize?: number }): LocalContext {
-  const { ctx, close } = createGatewayContext(config, {
+export async function createLocalContext(
+  config: Config,
+  /** startPoolFirst: see GatewayContextOptions (the one-shot simulate). catalog: default the built library. */
+  opts: { catalog?: CatalogLike; poolSize?: number; startPoolFirst?: boolean },
+): Promise<LocalContext> {
+  const { ctx, warmUp, close } = await createGatewayContext(config, {
     sandbox: 'auto',
     lazyPool: true,
     singleCaller: true,
     poolSize: opts.poolSize ?? 1,
+    // No spare: a one-shot command starts the workers its runs need, the first one with the pool.
+    spareWorkers: 0,
+    initialWorkers: 1,
+    cacheSelfTest: true,
     logLevel: 'warn',
-    catalog: opts.catalog,
+    ...(opts.catalog === undefined ? {} : { catalog: opts.catalog }),
+    ...(opts.startPoolFirst === true ? { startPoolFirst: true } : {}),
     onPoolCreated: reportIsolationOnce,
   });
-  return { ctx, close };
+  return { ctx, warmUp, close };
 }
 
 /** One line on stderr when FMUs run without the full sandbox (the CLI runs one's own FMUs anyway). */

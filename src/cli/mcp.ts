@@ -4,6 +4,7 @@
  * else is loaded, and all logs go to stderr. Exits when the client closes stdin.
  */
 import { guardStdout, serveStdio } from '../mcp/stdio.ts';
+import { markStartup } from '../startup-trace.ts';
 
 const USAGE = `fmu-gateway mcp — MCP server over stdio (stdout: protocol only; logs: stderr)
 
@@ -36,27 +37,33 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   const { loadConfig } = await import('../config.ts');
   const { createGatewayContext } = await import('./gateway-context.ts');
   const { createMcpServer } = await import('../mcp/server.ts');
+  markStartup('mcp: modules loaded');
 
-  const { ctx, warmUp, close } = createGatewayContext(loadConfig(), {
+  const { ctx, warmUp, close } = await createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
     singleCaller: true,
     openOffThread: true,
     compileSources,
+    cacheSelfTest: true,
   });
   // Start the worker pool once the client's first message has been answered (its sandbox
   // self-test takes ~0.4 s); a tool call arriving earlier creates it on demand. The factory runs
   // once per connection (and once more for a 2026-07-28 discovery probe).
+  markStartup('mcp: context created');
   let warm = false;
   const createServer = () => {
     if (!warm) {
       warm = true;
       setImmediate(() => {
         warmUp();
+        markStartup('mcp: pool started');
         ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
       });
     }
-    return createMcpServer(ctx, { transport: 'stdio' });
+    const server = createMcpServer(ctx, { transport: 'stdio' });
+    markStartup('mcp: server created');
+    return server;
   };
   // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
   // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the

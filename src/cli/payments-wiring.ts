@@ -4,10 +4,10 @@
  * money never opens it); with STRIPE_ENABLED=false nothing is created and nothing charges.
  */
 import type { Config } from '../config.ts';
-import { createPayments, type Payments } from '../payments/payments.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { CheckoutSessionRecord, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
 import type { Logger } from '../service/context.ts';
-import { openAccountStore, type AccountStore } from '../store/index.ts';
+import type { AccountStore } from '../store/index.ts';
 
 export interface GatewayPayments {
   payments?: Payments;
@@ -33,11 +33,13 @@ function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
  * `store`: the face's already-open account store, when it has one (serve); otherwise one is
  * opened from the configuration on first use and closed by close().
  */
-export function createGatewayPayments(config: Config, logger: Logger, store?: AccountStore): GatewayPayments {
+export async function createGatewayPayments(config: Config, logger: Logger, store?: AccountStore): Promise<GatewayPayments> {
   if (!config.stripe.enabled) {
     if (config.x402.payTo !== undefined) logger.warn('X402_PAY_TO is set but STRIPE_ENABLED=false: payments are off, x402 is not offered');
     return { close: async () => undefined };
   }
+  // Loaded only with payments on: Stripe's SDK and the store drivers are most of the bundle.
+  const [{ createPayments }, { openAccountStore }] = await Promise.all([import('../payments/payments.ts'), import('../store/index.ts')]);
   let opened: Promise<AccountStore> | undefined;
   const repo = lazyStore(async () => {
     const s =

@@ -39,7 +39,7 @@ export async function runRedeemCommand(argv: string[]): Promise<number> {
   }
   let config: Config = loadConfig();
   if (values.auto === true) config = configFor(config, await chooseGateway(config));
-  const local = createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
+  const local = await createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
   try {
     let out: Redeemed | Pending;
     if (local.ctx.remote !== undefined) {

@@ -106,7 +106,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     process.stderr.write(`gateway: ${choice.where === 'remote' ? choice.url : 'in-process'} (${choice.reason})\n`);
     config = configFor(base, choice);
   }
-  const local = createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
+  const local = await createLocalContext(config, { catalog: (await import('../library/catalog.ts')).createCatalog() });
   try {
     const ctx = local.ctx;
     const fmuArg = positionals[0] ?? values.fmu ?? fmuInCwd();

@@ -76,7 +76,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     });
   }
   const queued = config.scale.queueUrl !== undefined;
-  const { ctx, close: closeContext } = createGatewayContext(config, {
+  const { ctx, close: closeContext } = await createGatewayContext(config, {
     accounts,
     sandbox: values['allow-unsandboxed'] ? 'auto' : 'required',
     compileSources: !values['no-compile-sources'],

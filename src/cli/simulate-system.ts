@@ -15,18 +15,7 @@ import { uploadSystem } from '../service/upload-system.ts';
 import { parseNumberOption } from './args.ts';
 import { simulateRequestFromOptions, type SimulationOptionValues } from './simulate-request.ts';
 
-export const SYSTEM_OPTIONS = {
-  master: { type: 'string' },
-  'communication-step': { type: 'string' },
-} as const;
-
-export const SYSTEM_OPTIONS_USAGE = `  --master gauss-seidel|jacobi   .ssp systems: Co-Simulation master (default gauss-seidel)
-  --communication-step H         .ssp systems: CS macro step, s (default: the output interval)
-`;
-
-export function isSystemArgument(arg: string | undefined): arg is string {
-  return arg !== undefined && /\.ssp$/i.test(arg);
-}
+export { isSystemArgument, SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './system-options.ts';
 
 export async function simulateSspFile(
   ctx: ServiceContext,

@@ -5,17 +5,21 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
+import type { SimulateCompleted } from '../schemas/simulate.ts';
 import { GatewayError } from '../errors.ts';
-import { createCatalog } from '../library/catalog.ts';
-import { simulate } from '../service/simulate.ts';
-import { compileOptionsFromFlags, fmuIdFromArgument } from './fmu-argument.ts';
-import { createLocalContext } from './local-context.ts';
+import { createLocalContext, type LocalContext } from './local-context.ts';
 import { formatNumber, renderSummaryTable, renderTable } from './output.ts';
 import { readFullSeries, writeRunArrow, writeRunCsv, writeRunMat, writeRunParquet } from './result-csv.ts';
-import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE, simulateRequestFromOptions } from './simulate-request.ts';
-import { isSystemArgument, simulateSspFile, SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './simulate-system.ts';
+import {
+  SIMULATION_OPTIONS,
+  SIMULATION_OPTIONS_USAGE,
+  simulateRequestFromOptions,
+  type SimulationOptionValues,
+} from './simulate-request.ts';
+import { isSystemArgument, SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './system-options.ts';
 import { escapeForText } from '../text-escape.ts';
+import { markStartup } from '../startup-trace.ts';
 
 const USAGE = `Usage: fmu-gateway simulate <file.fmu | msl:Name | system.ssp> [options]
 ${SIMULATION_OPTIONS_USAGE}${SYSTEM_OPTIONS_USAGE}  --csv FILE             write the full result as CSV
@@ -56,24 +60,21 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow / --mat / --parquet and --json');
   }
   const config = loadConfig();
-  const local = createLocalContext(config, { catalog: createCatalog() });
+  markStartup('config loaded');
+  // A local run needs a worker: its pool starts first, so the worker boots while the rest of the
+  // code loads and the FMU is opened (remote / auto modes may forward the run, and start none).
+  // The catalog and the service code are loaded after that, on purpose (docs/architecture.md).
+  const local = await createLocalContext(config, { startPoolFirst: config.mode === 'local' });
+  markStartup('context created');
   try {
     const arg = positionals[0];
     if (!isSystemArgument(arg) && (values.master !== undefined || values['communication-step'] !== undefined)) {
       throw new GatewayError('BAD_REQUEST', '--master and --communication-step apply to systems (.ssp) only.');
     }
     const output = isSystemArgument(arg)
-      ? await simulateSspFile(local.ctx, config, arg, values)
-      : (
-          await simulate(
-            local.ctx,
-            simulateRequestFromOptions(
-              config,
-              await fmuIdFromArgument(local.ctx, arg, compileOptionsFromFlags(values['include-dir'], values.define)),
-              values,
-            ),
-          )
-        ).output;
+      ? await (await import('./simulate-system.ts')).simulateSspFile(local.ctx, config, arg, values)
+      : await simulateFmu(local.ctx, config, arg, values);
+    markStartup('simulation answered');
     for (const e of exports) {
       const path = values[e.flag] as string;
       await e.write(local.ctx, output.run_id, path);
@@ -114,6 +115,23 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    markStartup('output written');
     await local.close();
+    markStartup('closed');
   }
+}
+
+/** One FMU run through the service (loaded here, after the worker pool has started). */
+async function simulateFmu(
+  ctx: LocalContext['ctx'],
+  config: Config,
+  arg: string | undefined,
+  values: SimulationOptionValues & { 'include-dir'?: string[]; define?: string[] },
+): Promise<SimulateCompleted> {
+  const [{ simulate }, { compileOptionsFromFlags, fmuIdFromArgument }] = await Promise.all([
+    import('../service/simulate.ts'),
+    import('./fmu-argument.ts'),
+  ]);
+  const fmuId = await fmuIdFromArgument(ctx, arg, compileOptionsFromFlags(values['include-dir'], values.define));
+  return (await simulate(ctx, simulateRequestFromOptions(config, fmuId, values))).output;
 }

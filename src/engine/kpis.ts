@@ -9,7 +9,7 @@
  * gives null, never NaN, so the result is always valid JSON.
  */
 import { GatewayError } from '../errors.ts';
-import { KPI_METRICS, KPI_PATTERN, type KpiMetric } from '../schemas/simulate.ts';
+import { KPI_METRICS, KPI_PATTERN, type KpiMetric } from '../schemas/kpi-names.ts';
 
 export { KPI_METRICS, type KpiMetric };
 

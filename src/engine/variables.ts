@@ -4,7 +4,7 @@
  * the recorder and the Model Exchange driver).
  */
 import { GatewayError } from '../errors.ts';
-import { defaultInitial } from '../fmi/model-description-common.ts';
+import { defaultInitial } from '../fmi/default-initial.ts';
 import type { NumericBuffer } from '../fmi/instance.ts';
 import type { ModelDescription, ModelVariable, VariableType } from '../schemas/model-description.ts';
 

@@ -116,21 +116,9 @@ export function defaultVariability(type: VariableType, causality: Causality): Va
   return type === 'Float64' || type === 'Float32' ? 'continuous' : 'discrete';
 }
 
-/** Default `initial` from the causality × variability table (FMI 2 §2.2.7, FMI 3 §2.4.7.4). */
-export function defaultInitial(causality: Causality, variability: Variability): Initial | undefined {
-  switch (causality) {
-    case 'parameter':
-    case 'structuralParameter':
-      return 'exact';
-    case 'calculatedParameter':
-      return 'calculated';
-    case 'output':
-    case 'local':
-      return variability === 'constant' ? 'exact' : 'calculated';
-    default:
-      return undefined; // input, independent: no initial attribute
-  }
-}
+import { defaultInitial } from './default-initial.ts';
+
+export { defaultInitial };
 
 /** Variables inherit unit, display unit, min, max and nominal from their declared type. */
 export function inheritFromType(v: ModelVariable, t: TypeDefInfo | undefined): void {

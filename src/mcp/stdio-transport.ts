@@ -11,6 +11,7 @@
  *   aborts them unanswered.
  * A line that is not JSON gets the JSON-RPC parse error (-32700) and is otherwise ignored.
  */
+import { markStartup, startupTraceEnabled } from '../startup-trace.ts';
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 
@@ -152,6 +153,7 @@ export class LineTransport implements Transport {
       this.pending.delete(cancelled);
       queueMicrotask(() => this.closeWhenAnswered());
     }
+    if (startupTraceEnabled()) markStartup(`mcp: ${typeof m.method === 'string' ? m.method : 'message'} received`);
     this.onmessage?.(message as JSONRPCMessage);
   }
 
@@ -172,6 +174,7 @@ export class LineTransport implements Transport {
       else this.stdout.once('drain', () => resolve());
     });
     if (answered) {
+      if (startupTraceEnabled()) markStartup(`mcp: answer to id ${String(m.id)} written`);
       this.pending.delete(m.id as RpcId);
       this.closeWhenAnswered();
     }

@@ -15,9 +15,15 @@
  * false/true axis. `groupBy: 'variable'` (sweeps, comparisons) puts each variable in its own
  * panel with one line per run.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type * as ResvgTypes from '@resvg/resvg-js';
 import { envelopeOf, envelopeRange, type Envelope } from './envelope.ts';
 import { encodeIndexedPng } from './png.ts';
+
+type ResvgModule = typeof ResvgTypes;
+let resvgModule: ResvgModule | undefined;
+/** The native PNG renderer, loaded on the first PNG (it costs tens of ms at start-up: docs/architecture.md). */
+const loadResvg = (): ResvgModule => (resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule);
 
 export interface PlotSeries {
   name: string;
@@ -367,7 +373,7 @@ export function renderSvg(input: PlotInput): string {
  * labels render (DejaVu on Linux).
  */
 export function renderPng(input: PlotInput): Buffer {
-  const resvg = new Resvg(renderSvg(input), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+  const resvg = new (loadResvg().Resvg)(renderSvg(input), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   const image = resvg.render();
   return encodeIndexedPng(image.width, image.height, image.pixels);
 }

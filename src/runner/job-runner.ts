@@ -6,6 +6,7 @@
  * result file and reads a worker's death with its memory evidence. It never decides whether the
  * worker is reused: that is the pool's (and the supply's) call once the outcome is known.
  */
+import { markStartup } from '../startup-trace.ts';
 import { rmSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
@@ -157,6 +158,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         opts.onProgress?.(Math.min(1, Math.max(0, m.fraction)), m.time);
         break;
       case 'loaded':
+        markStartup('worker: FMU loaded');
         if (m.onlyOncePerProcess) w.spent = true;
         break;
       case 'result':

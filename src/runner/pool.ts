@@ -17,10 +17,12 @@ import { checkJobLimits } from './limits.ts';
 import { createMemoryLimiter } from './memory-limit.ts';
 import { createOutboxRoot, removeOutbox } from './result-outbox.ts';
 import { findTools, selfTestSandbox } from './sandbox.ts';
+import { forgetSelfTest } from './sandbox-cache.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStageRoot, removeStage } from './staging.ts';
 import type { DiagnosticJob, IsolationReport, PoolStats, RunOptions, SimulationJob, WorkerPool, WorkerPoolOptions } from './types.ts';
 import type { WorkerProcess } from './worker-process.ts';
+import { markStartup } from '../startup-trace.ts';
 import { createWorkerSupply, workersCannotStart } from './worker-supply.ts';
 
 interface Entry {
@@ -49,10 +51,24 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const reuseIdleMs = options.reuseIdleMs ?? REUSE_IDLE_MS;
   const mode = options.sandbox ?? 'auto';
 
+  markStartup('pool: sandbox self-test start');
+  let selfTestCached = false;
   const isolation: IsolationReport =
     mode === 'off'
       ? { level: 'process-only', features: ['separate-process', 'minimal-environment'], missing: ['sandbox: disabled by configuration'] }
-      : selfTestSandbox({ memoryMb: options.memoryMb ?? 1024, tools: options.sandboxTools ?? findTools() });
+      : selfTestSandbox({
+          memoryMb: options.memoryMb ?? 1024,
+          tools: options.sandboxTools ?? findTools(),
+          ...(options.cacheSelfTest === true
+            ? {
+                cacheDir: options.cacheDir,
+                onCached: () => {
+                  selfTestCached = true;
+                },
+              }
+            : {}),
+        });
+  markStartup(`pool: sandbox self-test done${selfTestCached ? ' (remembered verdict)' : ''}`);
   if (mode === 'required' && isolation.level !== 'sandboxed') {
     throw new GatewayError(
       'SANDBOX_UNAVAILABLE',
@@ -133,7 +149,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         pump();
       },
       onCorrupt: (w, reason) => running.get(w)?.corrupted(reason),
-      onStartFailed: () => pump(),
+      onStartFailed: () => {
+        // A remembered verdict vouched for a sandbox in which workers now fail to start: forget
+        // it, so the next start probes again (and falls back or says why).
+        if (selfTestCached && supply.failure !== undefined) forgetSelfTest(options.cacheDir);
+        pump();
+      },
       onMemoryExceeded: (w) => {
         const job = running.get(w);
         if (job === undefined) w.kill('memory');
@@ -151,6 +172,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
 
   function start(entry: Entry, w: WorkerProcess): void {
+    markStartup('pool: job sent to worker');
     supply.take(w);
     const job = runJob(w, entry.job, entry.opts, jobSettings);
     entry.running = job;
@@ -168,6 +190,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         w.state !== 'dead' &&
         !w.leftSomethingRunning();
       supply.release(w, keep, outcome instanceof GatewayError ? outcome.code : 'spent');
+      markStartup('pool: job done');
       settle(entry, outcome);
       pump();
     });
@@ -238,7 +261,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     });
   }
 
-  supply.replenish(0);
+  supply.replenish(Math.max(0, options.initialWorkers ?? 0));
 
   return {
     isolation,

@@ -11,6 +11,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { systemBinds } from '../fmi/source-build-sandbox.ts';
 import { SANDBOX_RESULTS_DIR } from './result-outbox.ts';
+import { readSelfTest, selfTestKey, writeSelfTest } from './sandbox-cache.ts';
 import type { IsolationReport } from './types.ts';
 import { workerRuntime, type WorkerRuntime } from './worker-bundle.ts';
 
@@ -193,7 +194,16 @@ interface ProbeResult {
  * no network, no writes outside /tmp, own pid namespace, unprivileged uid, memory limit.
  */
 export function selfTestSandbox(
-  opts: { memoryMb?: number; tmpMb?: number; tools?: SandboxTools; runtime?: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'> } = {},
+  opts: {
+    memoryMb?: number;
+    tmpMb?: number;
+    tools?: SandboxTools;
+    runtime?: Pick<WorkerRuntime, 'binds' | 'env' | 'packagePath'>;
+    /** Remember a positive verdict here and reuse it while nothing it depends on changed (sandbox-cache.ts). */
+    cacheDir?: string;
+    /** Called when the verdict came from that cache (no probe ran). */
+    onCached?: () => void;
+  } = {},
 ): IsolationReport {
   const tools = opts.tools ?? findTools();
   const missing: string[] = [];
@@ -229,6 +239,14 @@ export function selfTestSandbox(
     env: runtime.env,
     nodeArgs: ['-e', PROBE_SCRIPT, runtime.packagePath],
   });
+  const cacheKey = opts.cacheDir === undefined ? undefined : selfTestKey(cmd, [tools.bwrap, tools.setpriv, tools.prlimit]);
+  if (opts.cacheDir !== undefined && cacheKey !== undefined) {
+    const known = readSelfTest(opts.cacheDir, cacheKey);
+    if (known !== undefined) {
+      opts.onCached?.();
+      return known;
+    }
+  }
   const r = spawnSync(cmd.command, cmd.args, { env: cmd.env, encoding: 'utf8', timeout: 10_000 });
   let probe: ProbeResult | undefined;
   try {
@@ -255,7 +273,9 @@ export function selfTestSandbox(
   if (!probe.rootOwned) features.push('unprivileged-uid');
   else fail('uid: sandbox maps to host root');
   const sandboxed = ['network-namespace', 'read-only-root', 'pid-namespace'].every((f) => features.includes(f));
-  return { level: sandboxed ? 'sandboxed' : 'process-only', features, missing };
+  const report: IsolationReport = { level: sandboxed ? 'sandboxed' : 'process-only', features, missing };
+  if (opts.cacheDir !== undefined && cacheKey !== undefined) writeSelfTest(opts.cacheDir, cacheKey, report);
+  return report;
 }
 
 /** A command line as a person would paste it into a shell. */

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { digestResult } from '../engine/result-digest.ts';
 import { runSimulation } from '../engine/run.ts';
 import type { SimulationOptions } from '../engine/types.ts';
-import { parseModelDescription } from '../fmi/model-description.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import { writeResultFile } from '../store/result-file-writer.ts';
 import { runSystemSimulation } from '../systems/run-system.ts';
@@ -41,22 +40,33 @@ function capLog(lines: string[], maxBytes: number): string[] {
 }
 
 /**
- * Runs the job and writes its rows to job.resultPath (one write per column); the answer to the
- * pool carries everything but the rows.
- */
-/**
  * The model description of this worker's FMU. A worker only ever runs one FMU (the pool's reuse
  * rule), so the pool sends the description with the first job only; later jobs name the same
- * sha256 and use this copy (a job naming another FMU, or none cached, parses the file).
+ * sha256 and use this copy.
  */
 let described: { sha256: string; md: ModelDescription } | undefined;
 
-function descriptionOf(fmu: WorkerSimulateJob['fmu']): ModelDescription {
-  if (fmu.modelDescription !== undefined) return fmu.modelDescription;
-  if (described?.sha256 === fmu.sha256) return described.md;
-  return parseModelDescription(readFileSync(join(fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+/**
+ * The job with its model description: sent by the pool, or this worker's copy from an earlier
+ * job of the same FMU; otherwise parsed here, inside the sandbox. The parser (and zod with it) is
+ * loaded only then, so a worker's start-up does not pay for it (docs/architecture.md, start-up).
+ */
+export async function withModelDescription(job: WorkerSimulateJob): Promise<WorkerSimulateJob> {
+  if (job.fmu.modelDescription !== undefined) return job;
+  let modelDescription: ModelDescription;
+  if (described?.sha256 === job.fmu.sha256) modelDescription = described.md;
+  else {
+    const { parseModelDescription } = await import('../fmi/model-description.ts');
+    modelDescription = parseModelDescription(readFileSync(join(job.fmu.unpackedDir, 'modelDescription.xml'), 'utf8'));
+  }
+  return { ...job, fmu: { ...job.fmu, modelDescription } };
 }
 
+/**
+ * Runs the job (its model description filled in by withModelDescription) and writes its rows to
+ * job.resultPath (one write per column); the answer to the pool carries everything but the rows.
+ * `timings` receives the time of each phase (FMU_GATEWAY_PHASES).
+ */
 export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, timings: Record<string, number> = {}): WireSimulationResult {
   let t = performance.now();
   const lap = (phase: string): void => {
@@ -64,7 +74,8 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, tim
     timings[phase] = now - t;
     t = now;
   };
-  const md = descriptionOf(job.fmu);
+  const md = job.fmu.modelDescription;
+  if (md === undefined) throw new Error('runSimulateJob: the job has no model description (call withModelDescription first)');
   described = { sha256: job.fmu.sha256, md };
   hooks.onLoaded(onlyOncePerProcess(md));
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).

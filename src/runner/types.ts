@@ -84,6 +84,16 @@ export interface WorkerPoolOptions {
   maxBusyPerCaller?: number;
   /** Fresh workers kept started and ready beside the running ones (default size). */
   spareWorkers?: number;
+  /**
+   * Workers started when the pool is created, beyond the spares (default 0). The one-shot CLI
+   * uses 1 with no spares: its one worker starts while the FMU is being opened, and no second one.
+   */
+  initialWorkers?: number;
+  /**
+   * Reuse the sandbox self-test's positive verdict from <cacheDir> (runner/sandbox-cache.ts)
+   * instead of probing at every start (default false: servers probe once per start anyway).
+   */
+  cacheSelfTest?: boolean;
   /** Workers that ran a job and wait (reuseIdleMs) for another of the same FMU and caller, at most (default 4 × size). */
   maxLingeringWorkers?: number;
   /** Operational messages (directories recreated, start failures); default: a line on stderr. */

@@ -48,6 +48,7 @@ export const KOFFI_ENV = 'FMU_GATEWAY_KOFFI';
 
 interface EsbuildLike {
   buildSync(options: Record<string, unknown>): { outputFiles?: { contents: Uint8Array }[] };
+  build(options: Record<string, unknown>): Promise<{ outputFiles?: { contents: Uint8Array }[] }>;
 }
 
 /** Bundles of older sources pile up during development; a running pool may still use one, so keep a day's worth. */
@@ -70,10 +71,9 @@ const PREBUILT_STAMP = join(BUNDLE_DIR, 'worker-stamp.json');
 /** The FMU parsing thread (src/fmi/archive-thread.ts), bundled beside the worker by the same build. */
 const PREBUILT_THREAD = join(BUNDLE_DIR, 'archive-thread.mjs');
 
-function bundle(entry: string): Uint8Array {
-  // esbuild is a devDependency (and tsx's compiler): only a checkout rebuilds the worker.
-  const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
-  const out = esbuild.buildSync({
+/** esbuild options of a runner bundle (worker, parsing thread). */
+function bundleOptions(entry: string): Record<string, unknown> {
+  return {
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -85,8 +85,21 @@ function bundle(entry: string): Uint8Array {
     alias: { koffi: KOFFI_SHIM },
     // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  const code = out.outputFiles?.[0]?.contents;
+  };
+}
+
+// esbuild is a devDependency (and tsx's compiler): only a checkout rebuilds the worker.
+const esbuild = (): EsbuildLike => createRequire(import.meta.resolve('tsx'))('esbuild') as EsbuildLike;
+
+function bundle(entry: string): Uint8Array {
+  const code = esbuild().buildSync(bundleOptions(entry)).outputFiles?.[0]?.contents;
+  if (code === undefined) throw new Error('esbuild produced no output');
+  return code;
+}
+
+/** The same with esbuild plugins (async API only): `npm run build` trims the bundles (tools/build-cli.ts). */
+async function bundleWith(entry: string, plugins: unknown[]): Promise<Uint8Array> {
+  const code = (await esbuild().build({ ...bundleOptions(entry), plugins })).outputFiles?.[0]?.contents;
   if (code === undefined) throw new Error('esbuild produced no output');
   return code;
 }
@@ -101,12 +114,12 @@ function writeAtomically(file: string, code: Uint8Array): void {
 }
 
 /** Called by `npm run build` (tools/build-cli.ts): the worker bundle for the current sources. */
-export function prebuildWorkerBundle(): string {
+export async function prebuildWorkerBundle(plugins: unknown[] = []): Promise<string> {
   const stamp = sourceStamp(PROJECT_ROOT);
-  writeAtomically(PREBUILT, bundleWorker());
+  writeAtomically(PREBUILT, await bundleWith(WORKER_MAIN, plugins));
   // The parsing thread runs in the gateway's own process (no sandbox): its dependencies resolve
   // from the package as usual, so only koffi-free code goes in; it is bundled to run without tsx.
-  writeAtomically(PREBUILT_THREAD, bundle(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts')));
+  writeAtomically(PREBUILT_THREAD, await bundleWith(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts'), plugins));
   writeFileSync(PREBUILT_STAMP, JSON.stringify({ stamp }));
   return PREBUILT;
 }

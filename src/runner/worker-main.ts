@@ -13,9 +13,12 @@ import { installSeccompFilter } from '../fmi/seccomp.ts';
 import { CHANNEL_FD, FrameChannel, looseParser } from './channel.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
+import { markWorkerStartup } from '../startup-trace.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
-import type { runSimulateJob } from './simulate-job.ts';
+import type { runSimulateJob, withModelDescription } from './simulate-job.ts';
 
+markWorkerStartup('node process started', 0);
+markWorkerStartup('main module loaded');
 // The framed channel to the pool on fd 3 (src/runner/channel.ts). A corrupt frame from the parent
 // cannot happen unless the FMU wrote into it: nothing sensible is left to do but stop.
 const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
@@ -27,7 +30,7 @@ const channel = new FrameChannel<ParentMessage, WorkerMessage>(
 );
 const send = (m: WorkerMessage): void => channel.send(m);
 
-type SimulateModule = { runSimulateJob: typeof runSimulateJob };
+type SimulateModule = { runSimulateJob: typeof runSimulateJob; withModelDescription: typeof withModelDescription };
 let simulateModule: Promise<SimulateModule> | undefined;
 const loadSimulate = (): Promise<SimulateModule> => (simulateModule ??= import('./simulate-job.ts'));
 
@@ -48,13 +51,14 @@ async function handle(msg: ParentMessage): Promise<void> {
   }
   busy = true;
   const { id, job, limits } = msg;
+  markWorkerStartup('job received');
   const log = createLogForwarder(limits.maxLogBytes, (line) => send({ type: 'log', id, line }));
   try {
     if (job.kind === 'simulate') {
       const sim = await loadSimulate();
       const timings: Record<string, number> = {};
       const result = sim.runSimulateJob(
-        job,
+        await sim.withModelDescription(job),
         {
           onLoaded: (onlyOncePerProcess) => send({ type: 'loaded', id, onlyOncePerProcess }),
           onProgress: (fraction, time) => send({ type: 'progress', id, fraction, time }),
@@ -63,6 +67,7 @@ async function handle(msg: ParentMessage): Promise<void> {
         },
         timings,
       );
+      markWorkerStartup('job run');
       send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes, timings });
     } else {
       const value = await runDiagnostic(job, log);
@@ -106,8 +111,15 @@ const seccomp = process.env.FMU_GATEWAY_SECCOMP === '1' ? installFilter() : unde
 // libuv starts its whole thread pool on first use: start it now, so the pool's count of the idle
 // worker's threads includes it and a thread more after a job can only be the FMU's.
 const warmThreadPool = (): Promise<unknown> => stat('/').catch(() => undefined);
-const announce = (): void => send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) });
-loadSimulate().then(warmThreadPool, warmThreadPool).then(announce, announce);
+const announce = (): void => {
+  markWorkerStartup('ready');
+  send({ type: 'ready', pid: process.pid, ...(seccomp ? { seccomp } : {}) });
+};
+markWorkerStartup('hardened (seccomp filter in)');
+loadSimulate()
+  .then(() => markWorkerStartup('simulation code loaded (engine, koffi)'))
+  .then(warmThreadPool, warmThreadPool)
+  .then(announce, announce);
 
 function installFilter(): { installed: boolean; detail: string } {
   const r = installSeccompFilter();

@@ -16,6 +16,7 @@ import { AS_HEADROOM_MB, residentBytes } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
 import { GatewayError } from '../errors.ts';
+import { relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
 import { markDescriptorsCloseOnExec } from '../fmi/process-hardening.ts';
 
 export interface WorkerSettings {
@@ -128,7 +129,8 @@ export class WorkerProcess {
       ...(settings.memory.report.mechanism === 'rlimit-as' ? { addressSpaceMb: settings.memoryMb + AS_HEADROOM_MB } : {}),
       nodeArgs: runtime.nodeArgs,
       binds: runtime.binds,
-      env: runtime.env,
+      // FMU_GATEWAY_TRACE_STARTUP reaches the worker too: its phases join ours (src/startup-trace.ts).
+      env: startupTraceEnabled() ? { ...runtime.env, FMU_GATEWAY_TRACE_STARTUP: '1' } : runtime.env,
     });
     // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
     markDescriptorsCloseOnExec();
@@ -212,7 +214,10 @@ export class WorkerProcess {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
       if (partial.length > this.settings.maxLogBytes) partial = partial.slice(-this.settings.maxLogBytes);
-      for (const p of parts) if (p !== '') this.log.push(`[${isStderr ? 'stderr' : 'stdout'}] ${p}`);
+      for (const p of parts) {
+        if (p === '' || (isStderr && relayWorkerMark(p))) continue;
+        this.log.push(`[${isStderr ? 'stderr' : 'stdout'}] ${p}`);
+      }
     });
   }
 

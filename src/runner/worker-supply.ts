@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import { createWorkerOutbox, ensureOutboxRoot, removeOutbox, type OutboxRoot } from './result-outbox.ts';
 import { createStageDir, removeStage } from './staging.ts';
+import { markStartup } from '../startup-trace.ts';
 import { WorkerProcess, type WorkerSettings } from './worker-process.ts';
 
 export interface WorkerSupplyOptions {
@@ -143,6 +144,7 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
     let w: WorkerProcess;
     try {
       const dirs = makeDirs(name);
+      markStartup('pool: worker spawn');
       w = new WorkerProcess(opts.settings, dirs.stageDir, dirs.outbox);
     } catch (e) {
       startFailed(`cannot prepare a worker: ${(e as Error).message}`, e);
@@ -154,6 +156,7 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
     w.onMemoryExceeded = () => events.onMemoryExceeded(w);
     w.ready.then(
       () => {
+        markStartup('pool: worker ready');
         startFailures = 0;
         failure = undefined;
         if (closed) w.kill('close');

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { VariableTypeSchema } from './model-description.ts';
 
-export const RESULT_FILE_MAGIC = 'FGCOLS01';
+export { RESULT_FILE_MAGIC } from './result-file-magic.ts';
 /** Magic + u32 footer length + u32 reserved, at the start (magic) and the end (length, magic). */
 export const RESULT_FILE_HEAD_BYTES = 8;
 export const RESULT_FILE_TAIL_BYTES = 16;

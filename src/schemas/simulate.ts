@@ -7,22 +7,9 @@ import { FmuIdSchema, LibraryFmiVersionSchema, VariableNameSchema, flatOutputSch
 import { ErrorResultSchema, PaymentRequiredSchema } from './errors.ts';
 import { FmiVersionSchema, InterfaceKindSchema } from './model-description.ts';
 
-export const KPI_METRICS = [
-  'rms',
-  'mean',
-  'min',
-  'max',
-  'final',
-  'peak_to_peak',
-  'integral',
-  'overshoot',
-  'rise_time',
-  'settling_time',
-] as const;
-export type KpiMetric = (typeof KPI_METRICS)[number];
+import { AUTO_BDF_STATES, KPI_METRICS, KPI_PATTERN, type KpiMetric } from './kpi-names.ts';
 
-/** `<variable>_<metric>`; the variable part may itself contain underscores and dots. */
-export const KPI_PATTERN = new RegExp(`^(.+)_(${KPI_METRICS.join('|')})$`);
+export { AUTO_BDF_STATES, KPI_METRICS, KPI_PATTERN, type KpiMetric };
 
 export const DEFAULT_MAX_POINTS = 50;
 export const MAX_MAX_POINTS = 5000;
@@ -41,12 +28,6 @@ export function estimateRows(startTime: number, stopTime: number, step: number):
 }
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
-
-/**
- * solver "auto" picks bdf from this many continuous states (src/engine/solvers/select.ts uses it;
- * here so the tool description states the rule).
- */
-export const AUTO_BDF_STATES = 50;
 
 /** The solver a caller may ask for; the engine's SolverName adds the ones it can only refuse. */
 export const SolverChoiceSchema = z.enum(['euler', 'rk45', 'bdf', 'cvode', 'auto']);

@@ -7,13 +7,8 @@
 import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { writeFully } from './atomic-file.ts';
 import type { ResultColumn, SimulationResult } from '../engine/types.ts';
-import {
-  RESULT_FILE_MAGIC,
-  type ColumnStorage,
-  type ResultBlock,
-  type ResultFileColumn,
-  type ResultFileFooter,
-} from '../schemas/result-file.ts';
+import { RESULT_FILE_MAGIC } from '../schemas/result-file-magic.ts';
+import type { ColumnStorage, ResultBlock, ResultFileColumn, ResultFileFooter } from '../schemas/result-file.ts';
 
 type Recorded = Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows'>;
 

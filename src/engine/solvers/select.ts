@@ -8,7 +8,7 @@
  * vectors, however, usually come from assembled physical models (Modelica exports), which are
  * stiff far more often than not — there BDF with a reused Jacobian wins by orders of magnitude.
  */
-import { AUTO_BDF_STATES } from '../../schemas/simulate.ts';
+import { AUTO_BDF_STATES } from '../../schemas/kpi-names.ts';
 import type { SolverName } from '../types.ts';
 import { CVODE_DEBIAN_PACKAGE } from '../../fmi/cvode.ts';
 import { BdfSolver, checkBdfSize } from './bdf.ts';
