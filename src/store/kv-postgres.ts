@@ -12,6 +12,7 @@ import KeyvPostgres from '@keyv/postgres';
 import pg from 'pg';
 import { createKvStore, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE } from './kv-sql.ts';
+import { postgresAtomic } from './kv-atomic.ts';
 
 interface Row {
   key: string;
@@ -62,6 +63,7 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
         return rows.length === 1;
       },
       ...sql,
+      atomic: postgresAtomic(pool),
       async ping() {
         await query('SELECT 1');
       },

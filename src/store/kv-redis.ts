@@ -23,6 +23,7 @@ import {
   type KvStore,
   type RangeOptions,
 } from './kv.ts';
+import { redisAtomic } from './kv-atomic.ts';
 
 const TIME_INDEX = `${KEY_PREFIX}idx_time:usage`;
 const VERSION_KEY = `${KEY_PREFIX}count:__version`;
@@ -189,6 +190,7 @@ export async function openRedisKv(url: string): Promise<KvStore> {
       async deleteMany(fullKeys) {
         await Promise.all(fullKeys.map((k) => write('del', k)));
       },
+      atomic: redisAtomic(cmd),
       async ping() {
         await client.ping();
       },

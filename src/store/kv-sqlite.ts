@@ -22,6 +22,7 @@ import { dirname } from 'node:path';
 import Keyv from 'keyv';
 import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE, type Query } from './kv-sql.ts';
+import { sqliteAtomic } from './kv-atomic.ts';
 
 interface Row {
   key: string;
@@ -147,6 +148,7 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
         );
       },
       ...sql,
+      atomic: sqliteAtomic((text, ...params) => adapter.rows(text, ...params)),
       async ping() {
         adapter.rows('SELECT 1');
       },
