@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.ts';
 import { createPayments, type Payments } from '../payments/payments.ts';
-import type { CheckoutSessionRecord, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
+import type { CheckoutSessionRecord, CreditStore, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
 import type { Logger } from '../service/context.ts';
 import { openAccountStore, type AccountStore } from '../store/index.ts';
 
@@ -18,6 +18,11 @@ export interface GatewayPayments {
 function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
   let store: Promise<PaymentStore> | undefined;
   const get = (): Promise<PaymentStore> => (store ??= open());
+  const credits = async (): Promise<CreditStore> => {
+    const c = (await get()).credits;
+    if (c === undefined) throw new Error('payments: the account store keeps no credits');
+    return c;
+  };
   return {
     getSession: async (id) => (await get()).getSession(id),
     putSession: async (r) => (await get()).putSession(r),
@@ -26,6 +31,12 @@ function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
     putFlag: async (n, ttl) => (await get()).putFlag(n, ttl),
     takeFlag: async (n) => (await get()).takeFlag(n),
     hasFlag: async (n) => (await get()).hasFlag(n),
+    credits: {
+      balance: async (a) => (await credits()).balance(a),
+      change: async (a, d, e, o) => (await credits()).change(a, d, e, o),
+      annotate: async (r, f) => (await credits()).annotate(r, f),
+      ledger: async (a, o) => (await credits()).ledger(a, o),
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  * payment_required carry.
  */
 import { z } from 'zod';
+import { GatewayError } from '../errors.ts';
 
 /** A pack's id is its run count as text ("10"); callers may send the number too. */
 export const CreditPackIdSchema = z
@@ -74,15 +75,47 @@ export const CreditCheckoutStatusSchema = z.object({
   status: z.enum(['pending', 'credited', 'expired']),
   pack: z.string(),
   runs: z.number().int().positive(),
-  balance: z.number().int().nonnegative(),
+  amount_cents: z.number().int().positive(),
+  currency: z.string(),
+  checkout_url: z.string(),
+  balance: z.number().int().nonnegative().describe('The key’s balance now.'),
 });
 export type CreditCheckoutStatus = z.infer<typeof CreditCheckoutStatusSchema>;
 
-/** MCP buy_credits output. */
-export const BuyCreditsSuccessSchema = z.object({
-  status: z.enum(['pending', 'credited', 'expired']),
-  ...CreditCheckoutSchema.shape,
-  balance: z.number().int().nonnegative(),
-  next_steps: z.array(z.string()),
-});
+/** MCP buy_credits output: the purchase's status and what to do next. */
+export const BuyCreditsSuccessSchema = CreditCheckoutStatusSchema.extend({ next_steps: z.array(z.string()) });
 export type BuyCreditsSuccess = z.infer<typeof BuyCreditsSuccessSchema>;
+
+/** One pack as configured: its run count and price in minor units. */
+export interface ConfiguredCreditPack {
+  runs: number;
+  amountCents: number;
+}
+
+/**
+ * CREDIT_PACKS ("10:800,50:3500" = runs:cents, comma-separated; empty = none) → packs, or
+ * CONFIG_INVALID naming the bad entry: read once at start, so a typo stops the gateway rather
+ * than selling a wrong pack.
+ */
+export function parseCreditPacks(text: string): ConfiguredCreditPack[] {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.toLowerCase() === 'none') return [];
+  const packs: ConfiguredCreditPack[] = [];
+  for (const part of trimmed.split(',')) {
+    const m = /^\s*([1-9][0-9]{0,5}):([1-9][0-9]{0,8})\s*$/.exec(part);
+    if (m === null) {
+      throw new GatewayError('CONFIG_INVALID', `CREDIT_PACKS: "${part.trim().slice(0, 40)}" is not runs:cents`, {
+        variable: 'CREDIT_PACKS',
+        hint: 'Write CREDIT_PACKS as runs:cents pairs separated by commas, e.g. "10:800,50:3500" (10 runs for 8.00), or leave it empty for no packs.',
+      });
+    }
+    const runs = Number(m[1]);
+    if (packs.some((p) => p.runs === runs)) {
+      throw new GatewayError('CONFIG_INVALID', `CREDIT_PACKS: two packs of ${runs} runs (a pack's id is its run count)`, {
+        variable: 'CREDIT_PACKS',
+      });
+    }
+    packs.push({ runs, amountCents: Number(m[2]) });
+  }
+  return packs.sort((a, b) => a.runs - b.runs);
+}
