@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { cpus, homedir, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseCreditPacks, type ConfiguredCreditPack } from './schemas/credits.ts';
 
 const bool = z
   .union([z.boolean(), z.string()])
@@ -143,8 +142,12 @@ export interface Config {
     /** One price unit (STRIPE_SIMULATION_PRICE_CENTS) covers this many recorded rows. */
     readonly rowsPerUnit: number;
     readonly sessionTtlMinutes: number;
-    /** Credit packs on sale (CREDIT_PACKS), in STRIPE_SIMULATION_CURRENCY; empty: none. */
-    readonly creditPacks: readonly ConfiguredCreditPack[];
+    /**
+     * Credit packs on sale, as written (CREDIT_PACKS "runs:cents,…", in STRIPE_SIMULATION_CURRENCY;
+     * empty: none). Parsed and checked where the gateway starts (schemas/credits.ts parseCreditPacks:
+     * CONFIG_INVALID), since this leaf module raises no coded errors.
+     */
+    readonly creditPacks: string;
   };
   /** x402 v2 payments: offered only when payTo is set. */
   readonly x402: {
@@ -236,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       rowsPerUnit: e.STRIPE_SIMULATION_ROWS_PER_UNIT,
       sessionTtlMinutes: e.CHECKOUT_SESSION_TTL_MINUTES,
-      creditPacks: parseCreditPacks(e.CREDIT_PACKS),
+      creditPacks: e.CREDIT_PACKS,
     },
     x402: {
       payTo: e.X402_PAY_TO,

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.ts';
 import { createPayments, type Payments } from '../payments/payments.ts';
+import { parseCreditPacks } from '../schemas/credits.ts';
 import type { CheckoutSessionRecord, CreditStore, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
 import type { Logger } from '../service/context.ts';
 import { openAccountStore, type AccountStore } from '../store/index.ts';
@@ -45,6 +46,8 @@ function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
  * opened from the configuration on first use and closed by close().
  */
 export function createGatewayPayments(config: Config, logger: Logger, store?: AccountStore): GatewayPayments {
+  // At start, whether or not payments are on: a typo in CREDIT_PACKS stops the gateway (CONFIG_INVALID).
+  parseCreditPacks(config.stripe.creditPacks);
   if (!config.stripe.enabled) {
     if (config.x402.payTo !== undefined) logger.warn('X402_PAY_TO is set but STRIPE_ENABLED=false: payments are off, x402 is not offered');
     return { close: async () => undefined };

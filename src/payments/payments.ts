@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.ts';
 import { GatewayError } from '../errors.ts';
+import { parseCreditPacks } from '../schemas/credits.ts';
 import type { PaymentRequired } from '../schemas/errors.ts';
 import type { PaymentMethod, Pending, Redeemed } from '../schemas/payments.ts';
 import type { X402PaymentRequired } from '../schemas/x402.ts';
@@ -141,7 +142,7 @@ export function createPayments(config: Config, deps: PaymentsDeps): Payments {
           provider: needProvider,
           urls,
           sessionTtlMinutes: s.sessionTtlMinutes,
-          packs: s.creditPacks,
+          packs: parseCreditPacks(s.creditPacks),
           currency: s.currency,
           logger: deps.logger,
         })
