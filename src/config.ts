@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   STRIPE_SIMULATION_ROWS_PER_UNIT: z.coerce.number().int().positive().default(100_000),
   CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
+  /** Credit packs: "runs:cents,…" (schemas/credits.ts parseCreditPacks); empty = no packs sold. */
+  CREDIT_PACKS: z.string().default('10:800,50:3500'),
   X402_PAY_TO: z.string().optional(),
   X402_NETWORK: z.string().default('eip155:8453'),
   X402_ASSET: z.string().default('0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'),
@@ -144,6 +146,12 @@ export interface Config {
     /** One price unit (STRIPE_SIMULATION_PRICE_CENTS) covers this many recorded rows. */
     readonly rowsPerUnit: number;
     readonly sessionTtlMinutes: number;
+    /**
+     * Credit packs on sale, as written (CREDIT_PACKS "runs:cents,…", in STRIPE_SIMULATION_CURRENCY;
+     * empty: none). Parsed and checked where the gateway starts (schemas/credits.ts parseCreditPacks:
+     * CONFIG_INVALID), since this leaf module raises no coded errors.
+     */
+    readonly creditPacks: string;
   };
   /** x402 v2 payments: offered only when payTo is set. */
   readonly x402: {
@@ -235,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       rowsPerUnit: e.STRIPE_SIMULATION_ROWS_PER_UNIT,
       sessionTtlMinutes: e.CHECKOUT_SESSION_TTL_MINUTES,
+      creditPacks: e.CREDIT_PACKS,
     },
     x402: {
       payTo: e.X402_PAY_TO,

@@ -71,6 +71,10 @@ export const ERROR_CODES = [
   'WORKER_NODE_LOST',
   /** No representation the request's Accept header allows (GET /runs/{id}/result). */
   'NOT_ACCEPTABLE',
+  /** A pack id that CREDIT_PACKS does not offer (data: packs). */
+  'UNKNOWN_CREDIT_PACK',
+  /** A configuration value (environment) that does not parse; the process does not start. */
+  'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
 

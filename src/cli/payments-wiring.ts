@@ -5,7 +5,8 @@
  */
 import type { Config } from '../config.ts';
 import type { Payments } from '../payments/payments.ts';
-import type { CheckoutSessionRecord, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
+import type { CheckoutSessionRecord, CreditStore, PaymentStore, PaymentTokenRecord } from '../payments/port.ts';
+import { parseCreditPacks } from '../schemas/credits.ts';
 import type { Logger } from '../service/context.ts';
 import type { AccountStore } from '../store/index.ts';
 
@@ -18,6 +19,11 @@ export interface GatewayPayments {
 function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
   let store: Promise<PaymentStore> | undefined;
   const get = (): Promise<PaymentStore> => (store ??= open());
+  const credits = async (): Promise<CreditStore> => {
+    const c = (await get()).credits;
+    if (c === undefined) throw new Error('payments: the account store keeps no credits');
+    return c;
+  };
   return {
     getSession: async (id) => (await get()).getSession(id),
     putSession: async (r) => (await get()).putSession(r),
@@ -26,6 +32,12 @@ function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
     putFlag: async (n, ttl) => (await get()).putFlag(n, ttl),
     takeFlag: async (n) => (await get()).takeFlag(n),
     hasFlag: async (n) => (await get()).hasFlag(n),
+    credits: {
+      balance: async (a) => (await credits()).balance(a),
+      change: async (a, d, e, o) => (await credits()).change(a, d, e, o),
+      annotate: async (r, f) => (await credits()).annotate(r, f),
+      ledger: async (a, o) => (await credits()).ledger(a, o),
+    },
   };
 }
 
@@ -34,6 +46,8 @@ function lazyStore(open: () => Promise<PaymentStore>): PaymentStore {
  * opened from the configuration on first use and closed by close().
  */
 export async function createGatewayPayments(config: Config, logger: Logger, store?: AccountStore): Promise<GatewayPayments> {
+  // At start, whether or not payments are on: a typo in CREDIT_PACKS stops the gateway (CONFIG_INVALID).
+  parseCreditPacks(config.stripe.creditPacks);
   if (!config.stripe.enabled) {
     if (config.x402.payTo !== undefined) logger.warn('X402_PAY_TO is set but STRIPE_ENABLED=false: payments are off, x402 is not offered');
     return { close: async () => undefined };

@@ -25,6 +25,8 @@ export interface CreateCheckoutRequest {
   price: Price;
   fmuId?: string;
   requestHash?: string;
+  /** A credit pack purchase of this many runs (credited by the webhook, never redeemed for a token). */
+  creditRuns?: number;
 }
 
 export async function createCheckout(
@@ -36,8 +38,13 @@ export async function createCheckout(
   const metadata: Record<string, string> = { key: req.keyRef, price_units: String(req.price.units) };
   if (req.fmuId !== undefined) metadata.fmu_id = req.fmuId;
   if (req.requestHash !== undefined) metadata.request_hash = req.requestHash;
+  if (req.creditRuns !== undefined) metadata.credit_runs = String(req.creditRuns);
   const description =
-    req.fmuId === undefined ? 'One simulation run' : `One simulation run of ${req.fmuId} (${req.price.units} price unit(s))`;
+    req.creditRuns !== undefined
+      ? `Credit pack: ${req.creditRuns} simulation runs`
+      : req.fmuId === undefined
+        ? 'One simulation run'
+        : `One simulation run of ${req.fmuId} (${req.price.units} price unit(s))`;
   // A fresh key per attempt: each payment_required answer is its own checkout; the SDK reuses it on retries.
   const idempotencyKey = `fmu-gateway-${req.keyRef}-${now}-${Math.random().toString(36).slice(2)}`;
   const session = await deps.provider.createSession(
@@ -65,6 +72,7 @@ export async function createCheckout(
     created_at: new Date(now).toISOString(),
     ...(req.fmuId === undefined ? {} : { fmu_id: req.fmuId }),
     ...(req.requestHash === undefined ? {} : { request_hash: req.requestHash }),
+    ...(req.creditRuns === undefined ? {} : { credit_runs: req.creditRuns }),
   };
   const ttl = Math.max(0, session.expiresAt * 1000 - now) + DAY_MS;
   // Session first, then the flag: a webhook that wins the flag always finds the record.

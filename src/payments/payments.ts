@@ -5,10 +5,12 @@
  */
 import type { Config } from '../config.ts';
 import { GatewayError } from '../errors.ts';
+import { parseCreditPacks } from '../schemas/credits.ts';
 import type { PaymentRequired } from '../schemas/errors.ts';
 import type { PaymentMethod, Pending, Redeemed } from '../schemas/payments.ts';
 import type { X402PaymentRequired } from '../schemas/x402.ts';
 import { createCheckout, markExpired, markPaid, redeemFlag } from './checkout.ts';
+import { createCreditPayments, type CreditPayments } from './credits.ts';
 import { keyRef, requestHash } from './identity.ts';
 import type { Logger } from './logger.ts';
 import type { CheckoutSessionRecord, PaymentStore } from './port.ts';
@@ -22,6 +24,7 @@ export type { Price } from './pricing.ts';
 export type { TokenLease } from './tokens.ts';
 export type { VerifiedX402Payment } from './x402.ts';
 export type { WebhookResult } from './webhook.ts';
+export type { CreditLease, CreditPayments } from './credits.ts';
 export type { PaymentStore, CheckoutSessionRecord, PaymentTokenRecord } from './port.ts';
 
 export interface CheckoutRequest {
@@ -46,6 +49,8 @@ export interface Payments {
   x402Offer(price: Price, resource: string): X402PaymentRequired | undefined;
   verifyX402(payment: unknown, price: Price, resource: string): Promise<VerifiedX402Payment>;
   handleWebhook(rawBody: Buffer | string, signature: string | undefined): Promise<WebhookResult>;
+  /** Credit packs (CREDIT_PACKS): absent when payments are off or the store keeps no credits. */
+  readonly credits?: CreditPayments;
 }
 
 export interface PaymentsDeps {
@@ -130,11 +135,25 @@ export function createPayments(config: Config, deps: PaymentsDeps): Payments {
     return record;
   };
 
+  const credits =
+    enabled && store.credits !== undefined
+      ? createCreditPayments({
+          store,
+          provider: needProvider,
+          urls,
+          sessionTtlMinutes: s.sessionTtlMinutes,
+          packs: parseCreditPacks(s.creditPacks),
+          currency: s.currency,
+          logger: deps.logger,
+        })
+      : undefined;
+
   return {
     enabled,
     methods,
     price,
     x402Offer,
+    ...(credits === undefined ? {} : { credits }),
     async paymentRequired(req) {
       const p = needProvider();
       const record = await createCheckout(
@@ -168,6 +187,11 @@ export function createPayments(config: Config, deps: PaymentsDeps): Payments {
     async redeem(callerId, sessionId) {
       const p = needProvider();
       let record = await ownSession(callerId, sessionId);
+      if (record.credit_runs !== undefined) {
+        throw new GatewayError('BAD_REQUEST', `Checkout "${sessionId}" buys a credit pack, not a payment token`, {
+          hint: `Its runs are added to your balance once paid: GET /credits/checkout/${sessionId} (or buy_credits) confirms, GET /credits shows the balance.`,
+        });
+      }
       if (record.status === 'open') {
         // The webhook may be late or not configured: ask the provider directly.
         const remote = await p.retrieveSession(sessionId);
@@ -234,7 +258,11 @@ export function createPayments(config: Config, deps: PaymentsDeps): Payments {
       return verifyX402Payment(x402, fetchFn, payment, offer);
     },
     async handleWebhook(rawBody, signature) {
-      return handleStripeWebhook({ store, provider: needProvider(), logger: deps.logger }, rawBody, signature);
+      return handleStripeWebhook(
+        { store, provider: needProvider(), logger: deps.logger, ...(credits === undefined ? {} : { credits }) },
+        rawBody,
+        signature,
+      );
     },
   };
 }

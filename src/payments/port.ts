@@ -23,6 +23,8 @@ export interface CheckoutSessionRecord {
   redeemed_at?: string;
   /** Stripe event ids applied to this session, in order (idempotency, audit). */
   events?: string[];
+  /** A credit pack purchase: the runs credited once paid (never redeemable for a token). */
+  credit_runs?: number;
 }
 
 export interface PaymentTokenRecord {
@@ -36,7 +38,39 @@ export interface PaymentTokenRecord {
   request_hash?: string;
 }
 
+/** A ledger entry as credits write it (src/schemas/credits.ts CreditLedgerEntry). */
+export interface CreditEntry {
+  id: string;
+  created_at: string;
+  delta: number;
+  reason: 'purchase' | 'run' | 'refund';
+  run_id?: string;
+  checkout_session_id?: string;
+}
+
+export type CreditChange =
+  | { applied: true; balance: number; entry: CreditEntry; ref: string }
+  | { applied: false; reason: 'insufficient' | 'duplicate'; balance: number };
+
+/**
+ * Prepaid run credits per account (key_ref). `change` is atomic with its ledger entry: refused
+ * below zero, refused when one of the `once` markers exists (so a purchase or refund counts once).
+ */
+export interface CreditStore {
+  balance(account: string): Promise<number>;
+  change(
+    account: string,
+    delta: number,
+    entry: Omit<CreditEntry, 'id' | 'created_at' | 'delta'>,
+    once?: readonly string[],
+  ): Promise<CreditChange>;
+  annotate(ref: string, fields: { run_id?: string }): Promise<void>;
+  ledger(account: string, opts: { limit: number; cursor?: string }): Promise<{ entries: CreditEntry[]; next_cursor?: string }>;
+}
+
 export interface PaymentStore {
+  /** Credits (packs); absent on stores that do not keep them: no packs are sold, nothing is drawn. */
+  credits?: CreditStore;
   getSession(sessionId: string): Promise<CheckoutSessionRecord | undefined>;
   putSession(record: CheckoutSessionRecord): Promise<void>;
   /** Stores a token record under the sha256 of the token, kept for ttlMs. */

@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import { markExpired, markPaid } from './checkout.ts';
 import type { PaymentStore } from './port.ts';
 import type { CheckoutProvider } from './stripe-provider.ts';
+import type { CreditPayments } from './credits.ts';
 
 export type WebhookResult = { received: true; event_id: string; outcome: 'applied' | 'duplicate' | 'ignored'; reason?: string };
 
@@ -15,7 +16,7 @@ const EVENT_FLAG_TTL_MS = 30 * 24 * 3600 * 1000;
 const eventFlag = (id: string): string => `stripe-event:${id}`;
 
 export async function handleStripeWebhook(
-  deps: { store: PaymentStore; provider: CheckoutProvider; logger: Logger },
+  deps: { store: PaymentStore; provider: CheckoutProvider; logger: Logger; credits?: CreditPayments },
   rawBody: Buffer | string,
   signature: string | undefined,
 ): Promise<WebhookResult> {
@@ -36,7 +37,13 @@ export async function handleStripeWebhook(
   if (paidEvent) {
     // completed with payment_status "unpaid" = a delayed method; async_payment_succeeded follows.
     if (s.paymentStatus !== 'paid') return ignored(`payment_status is ${s.paymentStatus}`);
-    outcome = await markPaid(deps.store, record, s, event.id);
+    // A credit pack: credited once per event and once per session, atomically with the balance.
+    outcome =
+      record.credit_runs !== undefined
+        ? deps.credits === undefined
+          ? 'mismatch'
+          : await deps.credits.creditPaid(record, s, event.id)
+        : await markPaid(deps.store, record, s, event.id);
     if (outcome === 'mismatch') {
       deps.logger.error('stripe webhook: paid amount differs from the checkout we created', {
         event_id: event.id,

@@ -11,6 +11,14 @@ import { pipeline } from 'node:stream/promises';
 import { FormData } from 'undici';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
+import {
+  CreditCheckoutSchema,
+  CreditCheckoutStatusSchema,
+  CreditsSchema,
+  type CreditCheckout,
+  type CreditCheckoutStatus,
+  type Credits,
+} from '../schemas/credits.ts';
 import { ListLibrarySuccessSchema, type ListLibrarySuccess } from '../schemas/library.ts';
 import {
   PayOutputSchema,
@@ -164,6 +172,32 @@ export class GatewayClient {
       idempotent: false,
     });
     return parse(z.union([RedeemedSchema, PendingSchema]), data, 'GET /payments/checkout/{id}');
+  }
+
+  /** GET /credits: the key's prepaid run credits, the packs on sale and one page of the ledger (newest first). */
+  async credits(page: { limit?: number; cursor?: string } = {}): Promise<Credits> {
+    const q = new URLSearchParams();
+    if (page.limit !== undefined) q.set('limit', String(page.limit));
+    if (page.cursor !== undefined) q.set('cursor', page.cursor);
+    const qs = q.toString();
+    const { data } = await this.http.json({ method: 'GET', path: `/v2/credits${qs === '' ? '' : `?${qs}`}`, idempotent: true });
+    return parse(CreditsSchema, data, 'GET /credits');
+  }
+
+  /** POST /credits/checkout: a Stripe Checkout for a credit pack; its runs are credited once paid. */
+  async buyCredits(pack: string | number): Promise<CreditCheckout> {
+    const { data } = await this.http.json({ method: 'POST', path: '/v2/credits/checkout', json: { pack }, idempotent: false });
+    return parse(CreditCheckoutSchema, data, 'POST /credits/checkout');
+  }
+
+  /** GET /credits/checkout/{session_id}: pending, credited or expired (asks Stripe when no webhook has told yet). */
+  async creditCheckoutStatus(sessionId: string): Promise<CreditCheckoutStatus> {
+    const { data } = await this.http.json({
+      method: 'GET',
+      path: `/v2/credits/checkout/${encodeURIComponent(sessionId)}`,
+      idempotent: true,
+    });
+    return parse(CreditCheckoutStatusSchema, data, 'GET /credits/checkout/{id}');
   }
 
   /** GET /runs/{id}: the stored run's metadata. */

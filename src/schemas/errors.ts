@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, toGatewayError, type ErrorCode } from '../errors.ts';
+import { CreditsInfoSchema } from './credits.ts';
 import { X402PaymentRequiredFields } from './x402.ts';
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES).describe('Stable error code: branch on it, not on the message.');
@@ -36,6 +37,7 @@ export const PaymentRequiredSchema = z.object({
   expires_at: z.string().describe('ISO 8601.'),
   methods: z.array(z.string()),
   next_steps: z.array(z.string()).describe('What to do, in order.'),
+  credits: CreditsInfoSchema.optional(),
   // The x402 v2 PaymentRequired object, spread into the same result when X402_PAY_TO is set, so
   // an x402 client finds x402Version / resource / accepts at the top of structuredContent.
   ...X402PaymentRequiredFields,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { flatOutputSchema, FmuIdSchema } from './common.ts';
+import { CreditsInfoSchema } from './credits.ts';
 import { ErrorResultSchema } from './errors.ts';
 import { createSimulateInputSchema, DEFAULT_MAX_OUTPUT_ROWS } from './simulate.ts';
 
@@ -37,13 +38,16 @@ export type CheckoutInfo = z.infer<typeof CheckoutInfoSchema>;
 export const QuoteSuccessSchema = z.object({
   status: z.literal('quoted'),
   payments_enabled: z.boolean().describe('False: this gateway charges nothing (STRIPE_ENABLED=false); simulate runs without payment.'),
-  payment_required: z.boolean().describe('True when simulate will answer payment_required unless given a payment_token.'),
+  payment_required: z
+    .boolean()
+    .describe('True when simulate will answer payment_required unless given a payment_token (false when prepaid credits cover the run).'),
   amount: z.number().nonnegative().describe('Price in major units of currency (e.g. 1 = 1.00 USD); 0 when free.'),
   amount_minor: z.number().int().nonnegative().describe('The same price in minor units (cents).'),
   currency: z.string().describe('ISO 4217 code, lowercase.'),
   estimated_rows: z.number().int().positive().describe('Rows the run will record on its output grid (ME event rows come on top).'),
   cost_drivers: z.array(CostDriverSchema).describe('What the price is made of.'),
   checkout: CheckoutInfoSchema.optional(),
+  credits: CreditsInfoSchema.optional(),
   x402: z
     .object({ accepts: z.array(z.record(z.string(), z.unknown())) })
     .optional()

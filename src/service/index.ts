@@ -9,6 +9,7 @@ export { quote } from './quote.ts';
 export { redeemCheckout } from './redeem-checkout.ts';
 export { payForRun } from './pay.ts';
 export { stripeWebhook } from './stripe-webhook.ts';
+export { buyCredits, creditCheckoutStatus, listCredits } from './credits.ts';
 export {
   assertRunVisible,
   readRunResult,

@@ -2,11 +2,12 @@
  * Payment gating of a run, shared by simulate (and any other paid use case): with payments off,
  * runs are free and payment fields are refused rather than ignored; with payments on, a run
  * needs a payment token (consumed atomically just before the run, given back when the run fails
- * for a gateway reason) or a verified x402 payment (settled after the run); without either the
- * call is answered PAYMENT_REQUIRED with a fresh checkout.
+ * for a gateway reason) or a verified x402 payment (settled after the run); without either, the
+ * key's prepaid credits pay (drawn atomically, given back on a gateway failure); without credits
+ * the call is answered PAYMENT_REQUIRED with a fresh checkout and the credit packs on offer.
  */
 import { GatewayError, isGatewayError } from '../errors.ts';
-import type { Payments, Price } from '../payments/payments.ts';
+import type { CreditLease, Payments, Price } from '../payments/payments.ts';
 import type { X402SettleResponse } from '../schemas/x402.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -128,6 +129,14 @@ export async function gatedRun<T>(ctx: ServiceContext, req: GateRequest, run: ()
       throw e;
     }
   }
+  // Prepaid credits pay first: drawn atomically now, before any checkout is opened.
+  const credits = payments.credits;
+  let balance = 0;
+  if (credits !== undefined) {
+    const drawn = await credits.draw(req.callerId, price.units);
+    if ('lease' in drawn) return runOnCredits(ctx, drawn.lease, run);
+    balance = drawn.balance;
+  }
   const required = await payments.paymentRequired({
     ...(req.callerId === undefined ? {} : { callerId: req.callerId }),
     price,
@@ -135,11 +144,41 @@ export async function gatedRun<T>(ctx: ServiceContext, req: GateRequest, run: ()
     request: req.input,
     resource: req.resource,
   });
+  const offer = credits === undefined || credits.packs.length === 0 ? undefined : { balance, packs: [...credits.packs] };
   throw new GatewayError(
     'PAYMENT_REQUIRED',
     `This run costs ${price.amount} ${price.currency.toUpperCase()}: pay, then call again with payment_token`,
     {
       ...required,
+      ...(offer === undefined
+        ? {}
+        : {
+            credits: offer,
+            next_steps: [
+              ...required.next_steps,
+              `Or buy a credit pack (buy_credits, or POST /credits/checkout {"pack": "${offer.packs[0]?.pack ?? ''}"}): later runs are paid from the balance, without a checkout each.`,
+            ],
+          }),
     },
   );
+}
+
+/** A run paid from credits: the drawn units come back (once) when it fails for a gateway reason. */
+async function runOnCredits<T>(ctx: ServiceContext, lease: CreditLease, run: () => Promise<T>): Promise<Gated<T>> {
+  let value: T;
+  try {
+    value = await run();
+  } catch (e) {
+    if (isGatewayFailure(e)) {
+      await lease.giveBack().then(
+        () => ctx.logger.info('credits given back after a gateway failure', { units: lease.units }),
+        (g: unknown) => ctx.logger.error('credits could not be given back', { units: lease.units, error: String(g) }),
+      );
+    }
+    throw e;
+  }
+  // simulate's and the system run's value carry their run id: noted on the draw's ledger entry.
+  const runId = (value as { runId?: unknown } | null)?.runId;
+  if (typeof runId === 'string') await lease.annotate(runId);
+  return { value };
 }

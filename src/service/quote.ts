@@ -59,6 +59,8 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
       next_steps: ['Call simulate with the same arguments; this run is free.'],
     };
   }
+  // The key's prepaid credits: when they cover the run, simulate draws them and asks nothing.
+  const credits = payments.credits === undefined ? undefined : await payments.credits.info(callerId);
   // What every priced answer says, with or without a checkout link.
   const priced = {
     status: 'quoted',
@@ -69,7 +71,17 @@ export async function quote(ctx: ServiceContext, input: SimulateInput, opts: { c
     currency: price.currency,
     estimated_rows: rows,
     cost_drivers: price.drivers,
+    ...(credits === undefined ? {} : { credits }),
   } as const;
+  if (credits !== undefined && credits.balance >= price.units) {
+    return {
+      ...priced,
+      payment_required: false,
+      next_steps: [
+        `Call simulate with the same arguments: ${price.units} of your ${credits.balance} prepaid credit(s) pay for it (no checkout).`,
+      ],
+    };
+  }
   let required: Awaited<ReturnType<typeof payments.paymentRequired>>;
   try {
     required = await payments.paymentRequired({

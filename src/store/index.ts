@@ -4,6 +4,7 @@
  * (FMU_GATEWAY_DB_PATH, /data/fmu_gateway.sqlite3 when /data exists, else ./local.db).
  */
 import { createApiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
+import { createCreditRepository, type CreditRepository } from './credits.ts';
 import type { BackendKind, KvStore } from './kv.ts';
 import { openPostgresKv } from './kv-postgres.ts';
 import { openRedisKv } from './kv-redis.ts';
@@ -27,6 +28,8 @@ export interface AccountStore {
   readonly usage: UsageRepository;
   readonly runs: RunRepository;
   readonly uploads: UploadRepository;
+  /** Prepaid run credits and their ledger (payments draw and grant through it). */
+  readonly credits: CreditRepository;
   /** The raw store, for repositories defined elsewhere (payments' records are theirs). */
   readonly kv: KvStore;
   /** Payments' repository over this store, with payments' own record types. */
@@ -59,6 +62,7 @@ export function createAccountStore(kv: KvStore, location: string): AccountStore 
     usage: createUsageRepository(kv),
     runs: createRunRepository(kv),
     uploads: createUploadRepository(kv),
+    credits: createCreditRepository(kv),
     kv,
     payments: () => createPaymentRepository(kv),
     close: () => kv.close(),
@@ -73,6 +77,7 @@ export async function openAccountStore(loc: StoreLocation): Promise<AccountStore
 export type {
   ApiKeyRepository,
   BackendKind,
+  CreditRepository,
   KvStore,
   PaymentRepository,
   RunRepository,

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { createKvStore, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE } from './kv-sql.ts';
 import { mergedDayValue, sumUsageRecords } from './usage-fold.ts';
+import { postgresAtomic } from './kv-atomic.ts';
 
 interface Row {
   key: string;
@@ -63,6 +64,7 @@ export async function openPostgresKv(url: string): Promise<KvStore> {
         return rows.length === 1;
       },
       ...sql,
+      atomic: postgresAtomic(pool),
       async ping() {
         await query('SELECT 1');
       },

@@ -24,6 +24,7 @@ import {
   type RangeOptions,
 } from './kv.ts';
 import { mergedDayValue, sumUsageRecords, type DayTotals } from './usage-fold.ts';
+import { redisAtomic } from './kv-atomic.ts';
 
 const TIME_INDEX = `${KEY_PREFIX}idx_time:usage`;
 const VERSION_KEY = `${KEY_PREFIX}count:__version`;
@@ -234,6 +235,7 @@ export async function openRedisKv(url: string): Promise<KvStore> {
           conn.destroy();
         }
       },
+      atomic: redisAtomic(cmd),
       async ping() {
         await client.ping();
       },

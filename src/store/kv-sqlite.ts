@@ -23,6 +23,7 @@ import Keyv from 'keyv';
 import { createKvStore, likePrefix, type KvStore, type RawValue } from './kv.ts';
 import { schemaStatements, sqlRange, TABLE, type Query } from './kv-sql.ts';
 import { mergedDayValue, sumUsageRecords } from './usage-fold.ts';
+import { sqliteAtomic } from './kv-atomic.ts';
 
 interface Row {
   key: string;
@@ -148,6 +149,7 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
         );
       },
       ...sql,
+      atomic: sqliteAtomic((text, ...params) => adapter.rows(text, ...params)),
       async ping() {
         adapter.rows('SELECT 1');
       },

@@ -50,7 +50,7 @@ export const COUNTER_RULES: readonly CounterRule[] = [
 ];
 
 /** Families read a caller at a time, in key order (backends without ordered keys index them). */
-export const INDEXED_FAMILIES: readonly string[] = ['usage:', 'usage_day:', 'run_by:', 'upload_owner:'];
+export const INDEXED_FAMILIES: readonly string[] = ['usage:', 'usage_day:', 'run_by:', 'upload_owner:', 'credit_ledger:'];
 
 /** Where counters live (a separate table / key space, never mixed with records). */
 export const counterKey = (counter: string, caller: string): string => `${KEY_PREFIX}count:${counter}:${caller}`;
@@ -71,6 +71,23 @@ export function indexOfKey(fullKey: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * One conditional write of several keys, applied entirely or not at all (credits: a balance that
+ * must not go below `min`, one-shot markers that make a purchase or refund count once, and the
+ * ledger entry written with them). Keys are full (prefixed), values serialized.
+ */
+export interface AtomicWrite {
+  /** The counter changed by `delta`; the write is refused when the result would be below `min`. */
+  counter: { key: string; delta: number; min: number };
+  /** Keys that must all be absent; they are inserted with the write (refused when one exists). */
+  once: [string, RawValue][];
+  /** Keys written (inserted or replaced) with the write. */
+  puts: [string, RawValue][];
+}
+
+/** `value`: the counter after the write (applied) or as it stands (refused). */
+export type AtomicOutcome = { ok: true; value: number } | { ok: false; reason: 'once' | 'counter'; value: number };
 
 export interface RangeOptions {
   limit: number;
@@ -107,6 +124,8 @@ export interface NativeOps {
   foldUsage(fullKeys: string[], opts?: FoldOptions): Promise<number>;
   /** One cheap round trip: throws when the backend cannot serve. */
   ping(): Promise<void>;
+  /** The conditional multi-key write (AtomicWrite), in one transaction / one script. */
+  atomic(w: AtomicWrite): Promise<AtomicOutcome>;
   /** Backends whose keyv adapter hides errors replace keyv's get / set / delete. */
   get?(fullKey: string): Promise<RawValue | undefined>;
   set?(fullKey: string, raw: RawValue, ttlMs: number | undefined): Promise<void>;
@@ -140,6 +159,15 @@ export interface KvStore {
   foldUsage(keys: string[], opts?: FoldOptions): Promise<number>;
   /** Throws STORE_UNAVAILABLE when the backend cannot serve (health checks). */
   ping(): Promise<void>;
+  /**
+   * AtomicWrite on unprefixed keys and plain values: `counter` is a counter name of `caller`
+   * (read back with counter()), `once` and `puts` are records (stored without expiry).
+   */
+  atomic(w: {
+    counter: { name: string; caller: string; delta: number; min: number };
+    once: [string, unknown][];
+    puts: [string, unknown][];
+  }): Promise<AtomicOutcome>;
   close(): Promise<void>;
 }
 
@@ -299,6 +327,17 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
     },
     ping() {
       return guard('ping', () => native.ping());
+    },
+    atomic(w) {
+      return guard('atomic', async () => {
+        const enc = async (rows: [string, unknown][]) =>
+          Promise.all(rows.map(async ([k, v]): Promise<[string, RawValue]> => [full(k), await encode(v, undefined)]));
+        return native.atomic({
+          counter: { key: counterKey(w.counter.name, w.counter.caller), delta: w.counter.delta, min: w.counter.min },
+          once: await enc(w.once),
+          puts: await enc(w.puts),
+        });
+      });
     },
     close,
   };

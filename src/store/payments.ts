@@ -8,6 +8,7 @@
  *   payer) for what is left of its lifetime;
  * - `takeFlag` is atomic too: a checkout turns into a token once.
  */
+import { createCreditRepository, type CreditRepository } from './credits.ts';
 import type { KvStore } from './kv.ts';
 
 export interface StoredTokenRecord {
@@ -26,6 +27,8 @@ export interface PaymentRepository<Session extends { session_id: string }, Token
   putFlag(name: string, ttlMs: number): Promise<void>;
   takeFlag(name: string): Promise<boolean>;
   hasFlag(name: string): Promise<boolean>;
+  /** Prepaid run credits (store/credits.ts). */
+  credits: CreditRepository;
 }
 
 const live = <T extends StoredTokenRecord>(r: T | undefined): T | undefined =>
@@ -66,5 +69,6 @@ export function createPaymentRepository<Session extends { session_id: string }, 
     async hasFlag(name) {
       return (await kv.get<boolean>(`flag:${name}`)) === true;
     },
+    credits: createCreditRepository(kv),
   };
 }

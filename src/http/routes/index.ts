@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RestDeps } from '../deps.ts';
 import { compatRoutes } from './compat/index.ts';
+import { creditRoutes } from './credits.ts';
 import { fmuRoutes } from './fmus.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
@@ -28,6 +29,7 @@ const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   systemRoutes,
   runRoutes,
   paymentRoutes,
+  creditRoutes,
 ] as FastifyPluginAsync<MountOptions>[];
 
 function mounted(surface: Surface): RouteGroup {

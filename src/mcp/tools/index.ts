@@ -1,6 +1,7 @@
 /** Registers every tool of the server (one file per tool). */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import type { ToolDeps } from './deps.ts';
+import { registerBuyCredits } from './buy-credits.ts';
 import { registerCompareRuns } from './compare-runs.ts';
 import { registerGetResult } from './get-result.ts';
 import { registerGetVariables } from './get-variables.ts';
@@ -34,6 +35,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   if (deps.payments) {
     tools.set('quote', registerQuote(server, deps));
     tools.set('redeem_checkout', registerRedeemCheckout(server, deps));
+    tools.set('buy_credits', registerBuyCredits(server, deps));
   }
   tools.set('upload_system', registerUploadSystem(server, deps));
   tools.set('simulate_system', registerSimulateSystem(server, deps));

@@ -7,6 +7,9 @@ import { guarded, okResult } from './result.ts';
 
 function render(q: QuoteSuccess): string {
   if (!q.payments_enabled) return `Free: this gateway does not charge for simulations (${q.estimated_rows} rows). Call simulate directly.`;
+  const cr = q.credits;
+  if (!q.payment_required && q.amount > 0 && cr !== undefined)
+    return `Price: ${q.amount} ${q.currency.toUpperCase()}, paid from your prepaid credits (balance ${cr.balance}). Call simulate directly.`;
   if (!q.payment_required) return `Free: this run costs nothing (${q.estimated_rows} rows). Call simulate directly.`;
   const c = q.checkout;
   return [
@@ -14,6 +17,11 @@ function render(q: QuoteSuccess): string {
     ...(c === undefined
       ? []
       : [`Pay at ${c.checkout_url}, then redeem_checkout {"session_id": "${c.session_id}"} and simulate with payment_token.`]),
+    ...(cr === undefined || cr.packs.length === 0
+      ? []
+      : [
+          `Credits: balance ${cr.balance}; buy_credits sells packs (${cr.packs.map((p) => `${p.runs} runs for ${p.amount_cents / 100} ${p.currency.toUpperCase()}`).join(', ')}).`,
+        ]),
   ].join('\n');
 }
 
