@@ -13,7 +13,7 @@ import { formatNumber, kpiUnit } from './format.ts';
 
 /** Markdown-inert text: visible escapes for controls, backslashes before active characters. */
 export function mdText(s: string, maxChars = 500): string {
-  return escapeForText(s, maxChars).replace(/([\\`*_[\]<>|#!])/g, '\\$1');
+  return escapeForText(s, maxChars).replace(/([\\`*_[\]<|])/g, '\\$1');
 }
 
 function row(cells: readonly string[]): string {
@@ -25,10 +25,10 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 function withUnit(label: string, unit: string | undefined): string {
-  return unit === undefined || unit === '' ? label : `${label} [${unit}]`;
+  return unit === undefined || unit === '' ? label : `${label} (${unit})`;
 }
 
-/** Header of a KPI column of the sweep table: "<variable> <kpi> [unit]". */
+/** Header of a KPI column of the sweep table: "<variable> <kpi> (unit)". */
 export function kpiHeader(variable: string, kpi: ReportKpi, unit: string | undefined): string {
   return mdText(withUnit(`${variable} ${kpi}`, kpiUnit(kpi, unit)));
 }
@@ -67,16 +67,11 @@ function setupSection(r: Report): string {
       '### Parameters',
       '',
       table(
-        ['Parameter', 'Unit', r.kind === 'sweep' ? 'Value(s)' : 'Value', 'Description'],
-        r.parameters.map((p) => [
-          `${mdText(p.name)}${p.swept ? ' (swept)' : ''}`,
-          mdText(p.unit ?? ''),
-          p.values.map(value).join(', '),
-          mdText(p.description ?? '', 200),
-        ]),
+        ['Parameter', 'Unit', r.kind === 'sweep' ? 'Value(s)' : 'Value', 'Source', 'Description'],
+        r.parameters.map((p) => [mdText(p.name), mdText(p.unit ?? ''), p.values.map(value).join(', '), p.source, mdText(p.description ?? '', 200)]),
       ),
     );
-  } else parts.push('', 'All parameters at their model defaults.');
+  }
   if (r.inputs.length > 0) {
     parts.push(
       '',
@@ -91,7 +86,7 @@ function setupSection(r: Report): string {
   return parts.join('\n');
 }
 
-function resultsSection(r: Report): string {
+function resultsSection(r: Report, maxRows: number): string {
   const units = new Map(r.variables.map((v) => [v.name, v.unit]));
   const verdictCell = (pass: boolean | null): string => (pass === null ? '–' : pass ? 'pass' : '**FAIL**');
   if (r.kind === 'run') {
@@ -104,14 +99,14 @@ function resultsSection(r: Report): string {
     return [
       '## Results',
       '',
-      'Figures from every stored row of the result (times in s; other columns in the variable’s unit).',
+      'Figures from every stored row of the result, in the variable’s unit (times in s).',
       '',
-      table(['Variable', 'Unit', ...RUN_COLUMNS], rows),
+      table(['Variable', 'Unit', ...RUN_COLUMNS.map((k) => (kpiUnit(k, undefined) === 's' ? `${k} (s)` : k))], rows),
     ].join('\n');
   }
-  const swept = r.parameters.filter((p) => p.swept);
+  const swept = r.parameters.filter((p) => p.source === 'swept');
   const cols = sweepColumns(r);
-  const rows = r.runs.map((run) => [
+  const rows = r.runs.slice(0, maxRows).map((run) => [
     String(run.index),
     ...swept.map((p) => {
       const v = run.parameters[p.name];
@@ -127,6 +122,7 @@ function resultsSection(r: Report): string {
     'One row per run; figures from every stored row of each run’s result.',
     '',
     table(['#', ...swept.map((p) => mdText(withUnit(p.name, p.unit))), ...cols.map((c) => kpiHeader(c.variable, c.kpi, units.get(c.variable))), 'Limits', 'Run'], rows),
+    ...(r.runs.length > maxRows ? ['', `(${r.runs.length - maxRows} more runs in report.json)`] : []),
   ].join('\n');
 }
 
@@ -158,7 +154,7 @@ function provenanceSection(r: Report): string {
   return ['## Provenance', '', table(['Item', 'Value'], rows)].join('\n');
 }
 
-export function renderMarkdown(r: Report): string {
+export function renderMarkdown(r: Report, opts: { maxTableRows?: number } = {}): string {
   const verdict =
     r.verdict === 'no_limits'
       ? '**Verdict:** no limits given.'
@@ -176,7 +172,7 @@ export function renderMarkdown(r: Report): string {
     verdict,
     r.model.description === undefined ? '' : `*${mdText(r.model.name)}:* ${mdText(r.model.description, 600)}`,
     setupSection(r),
-    resultsSection(r),
+    resultsSection(r, opts.maxTableRows ?? Infinity),
     limitsSection(r),
     ['## Findings', '', ...r.findings.map((f) => `- ${mdText(f, 1000)}`)].join('\n'),
     ['## Chart', '', chartLine].join('\n'),

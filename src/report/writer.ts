@@ -53,6 +53,13 @@ export interface ReportSources {
   now?: () => Date;
 }
 
+export interface ReportRenderOptions {
+  /** Chart size (default 800 px wide); MCP passes its smaller in-context sizes (report/chart.ts). */
+  chartSize?: { width?: number; height?: number };
+  /** Rows of the sweep's results table in report.md (default: every run); report.json has every run. */
+  maxTableRows?: number;
+}
+
 export interface WrittenReport {
   report: Report;
   markdown: string;
@@ -201,6 +208,9 @@ function uniqueValues(values: readonly ParamValue[]): ParamValue[] {
   return out;
 }
 
+/** Parameters beyond these many model defaults are left out of the table (report.json keeps the count small too). */
+const MAX_DEFAULT_PARAMETERS = 40;
+
 function describeParameters(subject: ReportSubject, first: RunMeta, md: ModelDescription | undefined, columns: MetaColumn[]): Report['parameters'] {
   const info = (name: string): { unit?: string; description?: string } => {
     const v = md?.variables.find((x) => x.name === name);
@@ -209,21 +219,23 @@ function describeParameters(subject: ReportSubject, first: RunMeta, md: ModelDes
     const description = v?.description ?? c?.description;
     return { ...(unit !== undefined ? { unit } : {}), ...(description !== undefined ? { description } : {}) };
   };
+  const scalar = (value: unknown): ParamValue => (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string' ? value : JSON.stringify(value));
   const swept = subject.swept.map((name) => ({
     name,
     ...info(name),
     values: uniqueValues(subject.runs.map((r) => r.parameters[name]).filter((v): v is ParamValue => v !== undefined)),
-    swept: true,
+    source: 'swept' as const,
   }));
-  const fixed = Object.entries(first.provenance.start_values ?? {})
+  const setValues = first.provenance.start_values ?? {};
+  const set = Object.entries(setValues)
     .filter(([name]) => !subject.swept.includes(name))
-    .map(([name, value]) => ({
-      name,
-      ...info(name),
-      values: [typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value)],
-      swept: false,
-    }));
-  return [...swept, ...fixed];
+    .map(([name, value]) => ({ name, ...info(name), values: [scalar(value)], source: 'set' as const }));
+  // The model's own parameters at their defaults: what the brief's reader needs to reproduce it.
+  const defaults = (md?.variables ?? [])
+    .filter((v) => v.causality === 'parameter' && !subject.swept.includes(v.name) && !(v.name in setValues) && v.start !== undefined)
+    .slice(0, MAX_DEFAULT_PARAMETERS)
+    .map((v) => ({ name: v.name, ...info(v.name), values: [scalar(v.start)], source: 'default' as const }));
+  return [...swept, ...set, ...defaults];
 }
 
 function findings(report: Omit<Report, 'findings'>): string[] {
@@ -250,8 +262,8 @@ function findings(report: Omit<Report, 'findings'>): string[] {
     const failing = l.failing_runs.length;
     let text = `${head}: ${report.kind === 'sweep' ? `missed by ${failing} of ${l.checks.length} runs` : 'missed'}; worst ${formatNumber(l.worst)}${unit}${where(l.worst_run_id)}.`;
     // One swept number: where along it the limit stops being met (the study's usual question).
-    const [only] = report.parameters.filter((p) => p.swept);
-    if (report.kind === 'sweep' && only !== undefined && report.parameters.filter((p) => p.swept).length === 1) {
+    const [only] = report.parameters.filter((p) => p.source === 'swept');
+    if (report.kind === 'sweep' && only !== undefined && report.parameters.filter((p) => p.source === 'swept').length === 1) {
       const sorted = [...l.checks]
         .map((c) => ({ c, v: runById.get(c.run_id)?.parameters[only.name] }))
         .filter((x): x is { c: (typeof l.checks)[number]; v: number } => typeof x.v === 'number')
@@ -284,7 +296,12 @@ function findings(report: Omit<Report, 'findings'>): string[] {
 }
 
 /** Builds the report of a stored run or sweep, its Markdown brief and its chart. */
-export async function writeReport(subject: ReportSubject, sources: ReportSources, options: ReportOptions): Promise<WrittenReport> {
+export async function writeReport(
+  subject: ReportSubject,
+  sources: ReportSources,
+  options: ReportOptions,
+  render: ReportRenderOptions = {},
+): Promise<WrittenReport> {
   const stored = subject.runs.filter((r): r is SubjectRun & { run_id: string } => r.status === 'completed' && r.run_id !== undefined);
   const firstRun = stored[0];
   if (firstRun === undefined) {
@@ -400,7 +417,7 @@ export async function writeReport(subject: ReportSubject, sources: ReportSources
   const report: Report = { ...draft, findings: findings(draft) };
   const png =
     subject.kind === 'run'
-      ? await plotStoredRun(sources.results, firstRun.run_id, { title, variables: names })
+      ? await plotStoredRun(sources.results, firstRun.run_id, { title, variables: names, ...render.chartSize })
       : await plotStoredOverlay(
           sources.results,
           chartRuns.map((r) => ({
@@ -410,7 +427,7 @@ export async function writeReport(subject: ReportSubject, sources: ReportSources
               .join(', '),
           })),
           names,
-          { title },
+          { title, ...render.chartSize },
         );
-  return { report, markdown: renderMarkdown(report), png };
+  return { report, markdown: renderMarkdown(report, render.maxTableRows === undefined ? {} : { maxTableRows: render.maxTableRows }), png };
 }

@@ -46,7 +46,7 @@ export type ReportLimit = z.infer<typeof ReportLimitSchema>;
 export const ReportOptionsSchema = z.strictObject({
   purpose: z.string().max(2000).optional().describe("The study's question, quoted in the brief."),
   title: z.string().max(200).optional(),
-  variables: z.array(VariableNameSchema).min(1).max(12).optional().describe('Outputs to report and chart. Default: limited ones, then up to 6.'),
+  variables: z.array(VariableNameSchema).min(1).max(12).optional().describe('Outputs to report; default: limited ones, then 6.'),
   limits: z
     .array(ReportLimitSchema)
     .max(50)
@@ -57,7 +57,7 @@ export type ReportOptions = z.infer<typeof ReportOptionsSchema>;
 
 /** MCP `report`: the id of a run or a sweep, and the options. */
 export const ReportInputSchema = ReportOptionsSchema.extend({
-  id: z.string().min(1).max(200).describe('A run_id or sweep_id.'),
+  id: z.string().min(1).max(200).describe('run_id or sweep_id.'),
 });
 export type ReportInput = z.infer<typeof ReportInputSchema>;
 
@@ -74,9 +74,10 @@ export const ReportParameterSchema = z.object({
   name: z.string(),
   unit: z.string().optional(),
   description: z.string().optional(),
-  /** The values this report covers: one for a run, the grid's for a sweep. */
+  /** The values this report covers: one, or the grid's for a swept parameter. */
   values: z.array(z.union([z.number(), z.boolean(), z.string()])),
-  swept: z.boolean(),
+  /** swept: varied by the sweep; set: a start value of the request; default: the model's start value. */
+  source: z.enum(['swept', 'set', 'default']),
 });
 
 export const ReportInputSignalSchema = z.object({
@@ -153,7 +154,7 @@ export const ReportSchema = z.object({
     runs: z.number().int(),
     completed: z.number().int(),
   }),
-  parameters: z.array(ReportParameterSchema).describe('Swept parameters first, then fixed start values.'),
+  parameters: z.array(ReportParameterSchema).describe('Swept, then set, then the model defaults.'),
   inputs: z.array(ReportInputSignalSchema),
   variables: z.array(ReportVariableSchema).describe('The reported outputs.'),
   kpis: z.array(ReportKpiSchema).describe('Figures per variable and run.'),
@@ -202,3 +203,20 @@ export const ReportSuccessSchema = z.object({
 export type ReportSuccess = z.infer<typeof ReportSuccessSchema>;
 
 export const ReportOutputSchema = flatOutputSchema([ReportSuccessSchema, ErrorResultSchema], 'An engineering report: JSON, brief, chart.');
+
+/** MCP `report`: the brief is the text block and the chart an image; the structured part leaves out the per-run tables. */
+export const ReportToolSuccessSchema = z.object({
+  status: z.literal(OK_STATUS),
+  kind: ReportSchema.shape.kind,
+  id: z.string(),
+  title: z.string(),
+  verdict: ReportSchema.shape.verdict,
+  variables: ReportSchema.shape.variables,
+  limits: z.array(LimitResultSchema.omit({ checks: true })),
+  findings: z.array(z.string()),
+  chart: ReportSchema.shape.chart,
+  provenance: ReportSchema.shape.provenance,
+});
+export type ReportToolSuccess = z.infer<typeof ReportToolSuccessSchema>;
+
+export const ReportToolOutputSchema = flatOutputSchema([ReportToolSuccessSchema, ErrorResultSchema], 'Verdict and findings; the brief is the text.');

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import type { ReportOptions } from '../schemas/report.ts';
-import { writeReport, type ReportSubject, type WrittenReport } from '../report/writer.ts';
+import { writeReport, type ReportRenderOptions, type ReportSubject, type WrittenReport } from '../report/writer.ts';
 import { writeFileAtomic } from '../store/atomic-file.ts';
 import { isRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
@@ -86,13 +86,18 @@ async function modelDescriptionOf(ctx: ServiceContext, fmuId: unknown): Promise<
 }
 
 /** Builds the report of a run or sweep (nothing is stored). */
-export async function buildReport(ctx: ServiceContext, id: string, options: ReportOptions): Promise<WrittenReport> {
+export async function buildReport(
+  ctx: ServiceContext,
+  id: string,
+  options: ReportOptions,
+  render: ReportRenderOptions = {},
+): Promise<WrittenReport> {
   const subject = await reportSubject(ctx, id);
   const first = subject.runs.find((r) => r.run_id !== undefined && r.status === 'completed');
   const meta = first?.run_id === undefined ? undefined : ctx.results.readMeta(first.run_id);
   const provenance = meta?.provenance as { fmu_id?: unknown } | undefined;
   const modelDescription = await modelDescriptionOf(ctx, provenance?.fmu_id);
-  return writeReport(subject, { results: ctx.results, ...(modelDescription !== undefined ? { modelDescription } : {}) }, options);
+  return writeReport(subject, { results: ctx.results, ...(modelDescription !== undefined ? { modelDescription } : {}) }, options, render);
 }
 
 function reportsDir(ctx: ServiceContext): string {
