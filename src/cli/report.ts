@@ -105,11 +105,16 @@ function optionsFrom(values: { purpose?: string; title?: string; variables?: str
             .filter((s) => s !== ''),
         }
       : {}),
-    ...(values.limit !== undefined ? { limits: mergeLimits([...((base.limits as ReportLimit[] | undefined) ?? []), ...values.limit.map(parseLimit)]) } : {}),
+    ...(values.limit !== undefined
+      ? { limits: mergeLimits([...((base.limits as ReportLimit[] | undefined) ?? []), ...values.limit.map(parseLimit)]) }
+      : {}),
   };
   const parsed = ReportOptionsSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new GatewayError('BAD_REQUEST', `Report options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'} ${i.message}`).join('; ')}`);
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `Report options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'} ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -132,7 +132,8 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
 
   const baseConfig = loadConfig();
   const timeout = parseNumberOption('timeout', o.timeout);
-  const config: Config = timeout === undefined ? baseConfig : { ...baseConfig, limits: { ...baseConfig.limits, simTimeoutSeconds: timeout } };
+  const config: Config =
+    timeout === undefined ? baseConfig : { ...baseConfig, limits: { ...baseConfig.limits, simTimeoutSeconds: timeout } };
   const startTime = parseNumberOption('start-time', o['start-time']);
   // Refuse a bad grid once, up front, by the flags' names, before any model is opened.
   const t0 = startTime ?? 0;

@@ -57,7 +57,10 @@ function setupSection(r: Report): string {
     ['Model', `${mdText(r.model.name)} (${mdText(r.model.fmu_id)}, FMI ${r.model.fmi_version}, ${r.model.interface})`],
     ['FMU sha256', `\`${r.model.fmu_sha256}\``],
     ['Simulated time', `${formatNumber(s.start_time)} … ${formatNumber(s.stop_time)} s, results every ${formatNumber(s.step)} s`],
-    ['Solver', `${s.solver === null ? 'the FMU’s own (co-simulation)' : mdText(s.solver)}${s.tolerance === null ? '' : `, tolerance ${formatNumber(s.tolerance)}`}`],
+    [
+      'Solver',
+      `${s.solver === null ? 'the FMU’s own (co-simulation)' : mdText(s.solver)}${s.tolerance === null ? '' : `, tolerance ${formatNumber(s.tolerance)}`}`,
+    ],
     ['Runs', r.kind === 'sweep' ? `${s.runs} (${s.completed} completed)` : '1'],
   ];
   const parts = ['## Setup', '', table(['Item', 'Value'], rows)];
@@ -68,7 +71,13 @@ function setupSection(r: Report): string {
       '',
       table(
         ['Parameter', 'Unit', r.kind === 'sweep' ? 'Value(s)' : 'Value', 'Source', 'Description'],
-        r.parameters.map((p) => [mdText(p.name), mdText(p.unit ?? ''), p.values.map(value).join(', '), p.source, mdText(p.description ?? '', 200)]),
+        r.parameters.map((p) => [
+          mdText(p.name),
+          mdText(p.unit ?? ''),
+          p.values.map(value).join(', '),
+          p.source,
+          mdText(p.description ?? '', 200),
+        ]),
       ),
     );
   }
@@ -79,7 +88,14 @@ function setupSection(r: Report): string {
       '',
       table(
         ['Input', 'Unit', 'Samples', 'From [s]', 'To [s]', 'Interpolation'],
-        r.inputs.map((i) => [mdText(i.name), mdText(i.unit ?? ''), String(i.samples), formatNumber(i.t_first), formatNumber(i.t_last), mdText(i.interpolation)]),
+        r.inputs.map((i) => [
+          mdText(i.name),
+          mdText(i.unit ?? ''),
+          String(i.samples),
+          formatNumber(i.t_first),
+          formatNumber(i.t_last),
+          mdText(i.interpolation),
+        ]),
       ),
     );
   }
@@ -121,7 +137,16 @@ function resultsSection(r: Report, maxRows: number): string {
     '',
     'One row per run; figures from every stored row of each run’s result.',
     '',
-    table(['#', ...swept.map((p) => mdText(withUnit(p.name, p.unit))), ...cols.map((c) => kpiHeader(c.variable, c.kpi, units.get(c.variable))), 'Limits', 'Run'], rows),
+    table(
+      [
+        '#',
+        ...swept.map((p) => mdText(withUnit(p.name, p.unit))),
+        ...cols.map((c) => kpiHeader(c.variable, c.kpi, units.get(c.variable))),
+        'Limits',
+        'Run',
+      ],
+      rows,
+    ),
     ...(r.runs.length > maxRows ? ['', `(${r.runs.length - maxRows} more runs in report.json)`] : []),
   ].join('\n');
 }

@@ -6,14 +6,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
-import {
-  REPORT_KPIS,
-  type LimitResult,
-  type Report,
-  type ReportLimit,
-  type ReportOptions,
-  type ReportRun,
-} from '../schemas/report.ts';
+import { REPORT_KPIS, type LimitResult, type Report, type ReportLimit, type ReportOptions, type ReportRun } from '../schemas/report.ts';
 import type { ResultFile } from '../store/result-file-reader.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { formatNumber, kpiUnit, paramText } from './format.ts';
@@ -95,7 +88,21 @@ interface RunMeta {
   columns?: MetaColumn[];
 }
 
-const NUMERIC = new Set(['Float32', 'Float64', 'Real', 'Int8', 'UInt8', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Integer', 'Enumeration']);
+const NUMERIC = new Set([
+  'Float32',
+  'Float64',
+  'Real',
+  'Int8',
+  'UInt8',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Integer',
+  'Enumeration',
+]);
 
 function metaOf(results: StoredRuns, runId: string): RunMeta {
   const meta = results.readMeta(runId) as unknown as RunMeta;
@@ -138,7 +145,11 @@ function chooseVariables(meta: RunMeta, options: ReportOptions): MetaColumn[] {
 }
 
 /** Full-resolution figures of `variables` for one stored run. */
-async function runKpis(results: StoredRuns, runId: string, variables: readonly string[]): Promise<Record<string, Record<string, number | null>>> {
+async function runKpis(
+  results: StoredRuns,
+  runId: string,
+  variables: readonly string[],
+): Promise<Record<string, Record<string, number | null>>> {
   const file: ResultFile = await results.open(runId);
   try {
     const time = await file.readTime();
@@ -211,7 +222,12 @@ function uniqueValues(values: readonly ParamValue[]): ParamValue[] {
 /** Parameters beyond these many model defaults are left out of the table (report.json keeps the count small too). */
 const MAX_DEFAULT_PARAMETERS = 40;
 
-function describeParameters(subject: ReportSubject, first: RunMeta, md: ModelDescription | undefined, columns: MetaColumn[]): Report['parameters'] {
+function describeParameters(
+  subject: ReportSubject,
+  first: RunMeta,
+  md: ModelDescription | undefined,
+  columns: MetaColumn[],
+): Report['parameters'] {
   const info = (name: string): { unit?: string; description?: string } => {
     const v = md?.variables.find((x) => x.name === name);
     const c = columns.find((x) => x.name === name);
@@ -219,7 +235,8 @@ function describeParameters(subject: ReportSubject, first: RunMeta, md: ModelDes
     const description = v?.description ?? c?.description;
     return { ...(unit !== undefined ? { unit } : {}), ...(description !== undefined ? { description } : {}) };
   };
-  const scalar = (value: unknown): ParamValue => (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string' ? value : JSON.stringify(value));
+  const scalar = (value: unknown): ParamValue =>
+    typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string' ? value : JSON.stringify(value);
   const swept = subject.swept.map((name) => ({
     name,
     ...info(name),
@@ -256,7 +273,9 @@ function findings(report: Omit<Report, 'findings'>): string[] {
     const unit = l.unit === undefined || l.unit === '1' ? '' : ` ${l.unit}`;
     const head = `${l.pass ? 'PASS' : 'FAIL'}: ${l.variable} ${l.kpi} ${bound}${unit}`;
     if (l.pass) {
-      out.push(`${head}: met by ${report.kind === 'sweep' ? `all ${l.checks.length} runs` : 'the run'}; closest ${formatNumber(l.worst)}${unit}${where(l.worst_run_id)}.`);
+      out.push(
+        `${head}: met by ${report.kind === 'sweep' ? `all ${l.checks.length} runs` : 'the run'}; closest ${formatNumber(l.worst)}${unit}${where(l.worst_run_id)}.`,
+      );
       continue;
     }
     const failing = l.failing_runs.length;
@@ -288,7 +307,9 @@ function findings(report: Omit<Report, 'findings'>): string[] {
         const finite = values.filter((x): x is { r: ReportRun; max: number } => x.max !== null);
         if (finite.length === 0) continue;
         const hi = finite.reduce((a, b) => (b.max > a.max ? b : a));
-        out.push(`Highest ${v.name}: ${formatNumber(hi.max)}${units.get(v.name) === undefined ? '' : ` ${units.get(v.name)}`}${where(hi.r.run_id)}.`);
+        out.push(
+          `Highest ${v.name}: ${formatNumber(hi.max)}${units.get(v.name) === undefined ? '' : ` ${units.get(v.name)}`}${where(hi.r.run_id)}.`,
+        );
       }
     }
   }
@@ -305,10 +326,14 @@ export async function writeReport(
   const stored = subject.runs.filter((r): r is SubjectRun & { run_id: string } => r.status === 'completed' && r.run_id !== undefined);
   const firstRun = stored[0];
   if (firstRun === undefined) {
-    throw new GatewayError('BAD_REQUEST', `${subject.kind === 'sweep' ? 'Sweep' : 'Run'} "${subject.id}" has no completed run to report on`, {
-      id: subject.id,
-      hint: 'Fix the cause of the failed runs (see their errors) and run again.',
-    });
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `${subject.kind === 'sweep' ? 'Sweep' : 'Run'} "${subject.id}" has no completed run to report on`,
+      {
+        id: subject.id,
+        hint: 'Fix the cause of the failed runs (see their errors) and run again.',
+      },
+    );
   }
   const first = metaOf(sources.results, firstRun.run_id);
   const p = first.provenance;
@@ -349,9 +374,12 @@ export async function writeReport(
   const now = (sources.now ?? (() => new Date()))().toISOString();
   const title =
     options.title ??
-    (subject.kind === 'sweep' ? `${p.model_name}: sweep of ${subject.swept.join(', ')} (${runs.length} runs)` : `${p.model_name}: run ${subject.id}`);
+    (subject.kind === 'sweep'
+      ? `${p.model_name}: sweep of ${subject.swept.join(', ')} (${runs.length} runs)`
+      : `${p.model_name}: run ${subject.id}`);
   const chartRuns = stored.slice(0, MAX_CHART_RUNS);
-  const verdict: Report['verdict'] = limits.length === 0 ? 'no_limits' : limits.every((l) => l.pass) && runs.every((r) => r.status === 'completed') ? 'pass' : 'fail';
+  const verdict: Report['verdict'] =
+    limits.length === 0 ? 'no_limits' : limits.every((l) => l.pass) && runs.every((r) => r.status === 'completed') ? 'pass' : 'fail';
   const starts = stored.map((r) => (r.run_id === firstRun.run_id ? first : metaOf(sources.results, r.run_id)).provenance.started_at).sort();
   const draft: Omit<Report, 'findings'> = {
     report_version: 1,

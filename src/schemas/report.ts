@@ -219,4 +219,7 @@ export const ReportToolSuccessSchema = z.object({
 });
 export type ReportToolSuccess = z.infer<typeof ReportToolSuccessSchema>;
 
-export const ReportToolOutputSchema = flatOutputSchema([ReportToolSuccessSchema, ErrorResultSchema], 'Verdict and findings; the brief is the text.');
+export const ReportToolOutputSchema = flatOutputSchema(
+  [ReportToolSuccessSchema, ErrorResultSchema],
+  'Verdict and findings; the brief is the text.',
+);

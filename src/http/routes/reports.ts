@@ -14,7 +14,14 @@ import { callerOf } from '../auth.ts';
 import { RestErrorSchema } from '../error-status.ts';
 import { opId, prefixOf, type MountOptions } from './surface.ts';
 
-const errors = { 400: RestErrorSchema, 401: RestErrorSchema, 404: RestErrorSchema, 422: RestErrorSchema, 503: RestErrorSchema, 507: RestErrorSchema };
+const errors = {
+  400: RestErrorSchema,
+  401: RestErrorSchema,
+  404: RestErrorSchema,
+  422: RestErrorSchema,
+  503: RestErrorSchema,
+  507: RestErrorSchema,
+};
 
 const MEDIA: Record<ReportFile, string> = { json: 'application/json', markdown: 'text/markdown; charset=utf-8', png: 'image/png' };
 
@@ -52,7 +59,13 @@ export const reportRoutes: FastifyPluginAsyncZod<MountOptions> = async (app, dep
         const ctxOf = scoped(caller);
         const written = await buildReport(ctxOf, req.params.id, req.body ?? {});
         const reportId = saveReport(ctxOf, written, caller);
-        const body: ReportSuccess = { status: 'ok', report_id: reportId, verdict: written.report.verdict, files: links(reportId), report: written.report };
+        const body: ReportSuccess = {
+          status: 'ok',
+          report_id: reportId,
+          verdict: written.report.verdict,
+          files: links(reportId),
+          report: written.report,
+        };
         void reply.header('location', links(reportId).json);
         return reply.code(201).send(body);
       },

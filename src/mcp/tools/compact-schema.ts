@@ -137,12 +137,12 @@ const BRIEF: Record<string, string> = {
 const SUMMARY: Record<string, JsonObject> = {
   compile_options: {
     type: 'object',
-    description:
-      '{include_dirs?: ["include"], defines?: ["NAME=value"]}: to compile sources here; other options, other fmu_id.',
+    description: '{include_dirs?: ["include"], defines?: ["NAME=value"]}: to compile sources here; other options, other fmu_id.',
   },
   input_signals: {
     type: 'array',
-    description: 'Inputs over time: [{name, time: [s, non-decreasing], values: [one per time; held outside], interpolation?: "linear" (reals\' default) | "hold"}].',
+    description:
+      'Inputs over time: [{name, time: [s, non-decreasing], values: [one per time; held outside], interpolation?: "linear" (reals\' default) | "hold"}].',
   },
   limits: {
     type: 'array',
@@ -151,7 +151,8 @@ const SUMMARY: Record<string, JsonObject> = {
   parameters: { type: 'array', description: '[{name, values: [numbers | booleans]}], ≤ 4; every combination runs.' },
   kpis: {
     type: 'array',
-    description: '"<variable>_<metric>", metric rms|mean|min|max|final|peak_to_peak|integral|overshoot|rise_time|settling_time; e.g. "h_max".',
+    description:
+      '"<variable>_<metric>", metric rms|mean|min|max|final|peak_to_peak|integral|overshoot|rise_time|settling_time; e.g. "h_max".',
   },
   system: {
     type: 'object',

@@ -16,8 +16,7 @@ export function registerReport(server: McpServer, deps: ToolDeps): RegisteredToo
     'report',
     {
       title: 'Engineering report',
-      description:
-        'Engineering brief of a stored run or sweep: KPIs with units, limits pass/fail, provenance, chart.',
+      description: 'Engineering brief of a stored run or sweep: KPIs with units, limits pass/fail, provenance, chart.',
       inputSchema: ReportInputSchema,
       outputSchema: ReportToolOutputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
