@@ -5,23 +5,18 @@
  * caller's id beside them). Only the caller that made a run or sweep can report on it; anyone else
  * gets NOT_FOUND as for an unknown id.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
 import type { ModelDescription } from '../schemas/model-description.ts';
 import type { ReportOptions } from '../schemas/report.ts';
 import { writeReport, type ReportRenderOptions, type ReportSubject, type WrittenReport } from '../report/writer.ts';
-import { writeFileAtomic } from '../store/atomic-file.ts';
-import { isRunId } from '../store/run-result-store.ts';
+import { readStoredReport, storeReport, type ReportFile } from '../report/files.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { assertRunVisible, ensureRunsLocal } from './read-run.ts';
 import { readSweepRecord, SWEEP_ID_PATTERN, type SweepJob } from './sweep-store.ts';
 
-export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', png: 'report.png' } as const;
-export type ReportFile = keyof typeof REPORT_FILES;
-const REPORT_ID = /^rep-[0-9a-z]{8,12}-[0-9a-f]{12}$/;
+export { REPORT_FILES, writeReportFiles, type ReportFile } from '../report/files.ts';
 
 function notFound(id: string): GatewayError {
   return new GatewayError('NOT_FOUND', `There is no run or sweep "${id}" to report on`, {
@@ -51,12 +46,15 @@ function visibleSweep(ctx: ServiceContext, sweepId: string): SweepJob {
 
 /** What the report is about: a run id or a sweep id, checked against the caller. */
 export async function reportSubject(ctx: ServiceContext, id: string): Promise<ReportSubject> {
-  if (isRunId(id)) {
-    await assertRunVisible(ctx, id);
-    ctx.results.readMeta(id); // NOT_FOUND for an unknown run
+  if (!SWEEP_ID_PATTERN.test(id)) {
+    try {
+      await assertRunVisible(ctx, id);
+      ctx.results.readMeta(id); // NOT_FOUND for an unknown run or a malformed id
+    } catch (e) {
+      throw isGatewayError(e) && e.code === 'NOT_FOUND' ? notFound(id) : e;
+    }
     return { kind: 'run', id, swept: [], runs: [{ index: 0, run_id: id, status: 'completed', parameters: {} }] };
   }
-  if (!SWEEP_ID_PATTERN.test(id)) throw notFound(id);
   const output = visibleSweep(ctx, id).output as NonNullable<SweepJob['output']>;
   const runIds = output.runs.flatMap((r) => (r.run_id === undefined ? [] : [r.run_id]));
   await ensureRunsLocal(ctx, runIds);
@@ -100,53 +98,20 @@ export async function buildReport(
   return writeReport(subject, { results: ctx.results, ...(modelDescription !== undefined ? { modelDescription } : {}) }, options, render);
 }
 
-function reportsDir(ctx: ServiceContext): string {
-  return join(dirname(ctx.results.dir), 'reports');
-}
-
-export function newReportId(now = Date.now()): string {
-  return `rep-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
-}
-
-/** Writes the three files into `dir` (created), each atomically. */
-export function writeReportFiles(dir: string, written: WrittenReport): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, REPORT_FILES.json), `${JSON.stringify(written.report, null, 2)}\n`);
-  writeFileAtomic(join(dir, REPORT_FILES.markdown), written.markdown);
-  writeFileAtomic(join(dir, REPORT_FILES.png), written.png);
-}
-
-/**
- * Keeps a report for GET by id: the files in a temporary folder, then the folder renamed into
- * place, so a report id is served whole or not at all.
- */
+/** Keeps a report for GET by id (see report/files.ts); returns its id. */
 export function saveReport(ctx: ServiceContext, written: WrittenReport, callerId: string | undefined): string {
-  const reportId = newReportId();
-  const root = reportsDir(ctx);
-  const tmp = join(root, `.${reportId}.tmp`);
-  try {
-    writeReportFiles(tmp, written);
-    writeFileAtomic(join(tmp, 'owner.json'), JSON.stringify({ caller_id: callerId ?? null, subject: written.report.id }));
-    renameSync(tmp, join(root, reportId));
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return reportId;
+  return storeReport(reportsDir(ctx), written, callerId);
 }
 
 /** One file of a stored report, for its caller; NOT_FOUND otherwise. */
 export function readReportFile(ctx: ServiceContext, reportId: string, file: ReportFile): Buffer {
-  const missing = () => new GatewayError('NOT_FOUND', `There is no report "${reportId}"`, { report_id: reportId });
-  if (!REPORT_ID.test(reportId)) throw missing();
-  const dir = join(reportsDir(ctx), reportId);
-  let owner: { caller_id: string | null };
-  try {
-    owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as { caller_id: string | null };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw missing();
-    throw e;
+  const stored = readStoredReport(reportsDir(ctx), reportId, file);
+  if (stored === undefined || (ctx.access !== undefined && stored.callerId !== ctx.access.callerId)) {
+    throw new GatewayError('NOT_FOUND', `There is no report "${reportId}"`, { report_id: reportId });
   }
-  if (ctx.access !== undefined && owner.caller_id !== ctx.access.callerId) throw missing();
-  return readFileSync(join(dir, REPORT_FILES[file]));
+  return stored.bytes;
+}
+
+function reportsDir(ctx: ServiceContext): string {
+  return join(dirname(ctx.results.dir), 'reports');
 }
