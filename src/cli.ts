@@ -20,6 +20,8 @@ Usage:
   fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set k=1,2,3 --set c=0.1:0.5:5 [--json]
   fmu-gateway run [<file.fmu | msl:Name> | --fmu F] --auto [--config F.json] [--quote] [--payment-token T] [--out DIR]
                                                      on FMU_GATEWAY_URL, a local serve or here; save CSV, JSON, PNG
+  fmu-gateway report RUN_ID|SWEEP_ID --out DIR [--purpose T] [--limit "var.kpi>=x"]...
+                                                     report.json, report.md (a brief), report.png (the chart)
   fmu-gateway redeem SESSION_ID                      a paid checkout → its payment token (for run --payment-token)
   fmu-gateway mcp                                    MCP server over stdio
   fmu-gateway serve [--port 8000] [--host 127.0.0.1] MCP (Streamable HTTP at /mcp) + REST API
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, CommandModule> = {
   sweep: async () => (await import('./cli/sweep.ts')).runSweepCommand,
   run: async () => (await import('./cli/run.ts')).runRunCommand,
   redeem: async () => (await import('./cli/redeem.ts')).runRedeemCommand,
+  report: async () => (await import('./cli/report.ts')).runReportCommand,
   mcp: async () => (await import('./cli/mcp.ts')).runMcpCommand,
   serve: async () => (await import('./cli/serve.ts')).runServeCommand,
   doctor: async () => (await import('./cli/doctor.ts')).runDoctorCommand,

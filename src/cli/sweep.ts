@@ -4,20 +4,18 @@
  * a progress bar on stderr, a table (or JSON) on stdout.
  * Exit code: 0 all runs completed, 3 some runs failed, 1 the sweep could not run.
  */
-import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { GatewayError } from '../errors.ts';
-import { openFmu } from '../fmi/archive.ts';
-import type { OpenedFmu } from '../fmi/opened-fmu.ts';
-import { createWorkerPool } from '../runner/pool.ts';
-import type { SimulationJob } from '../runner/types.ts';
-import type { InterfaceKind, StartValue } from '../schemas/model-description.ts';
-import { estimateRows, SolverChoiceSchema } from '../schemas/simulate.ts';
-import { planInterface } from '../service/simulate-plan.ts';
-import { sweep } from '../service/sweep.ts';
-import type { SweepResult } from '../service/sweep.ts';
+import { createCatalog } from '../library/catalog.ts';
+import { LOCAL_CALLER } from '../schemas/accounts.ts';
+import { invalidArguments } from '../schemas/input-errors.ts';
+import type { StartValue } from '../schemas/model-description.ts';
+import { estimateRows, SolverChoiceSchema, SweepInputSchema, type SweepSuccess } from '../schemas/simulate.ts';
+import { sweepRuns } from '../service/sweep-runs.ts';
 import { parseCliValue, parseNumberOption } from './args.ts';
+import { fmuIdFromArgument } from './fmu-argument.ts';
+import { createLocalContext } from './local-context.ts';
 import { formatNumber, renderTable } from './output.ts';
 
 const USAGE = `Usage: fmu-gateway sweep <file.fmu | msl:Name> --stop T --step H --set name=values... [options]
@@ -47,25 +45,6 @@ export function parseSweepValues(name: string, text: string): number[] | undefin
   return undefined;
 }
 
-async function openTarget(target: string, config: Config, fmiVersion: '2.0' | '3.0' | undefined): Promise<OpenedFmu> {
-  // The same archive limits as uploads (MAX_FMU_MB, MAX_UNPACKED_MB, MAX_ZIP_ENTRIES, MAX_COMPRESSION_RATIO).
-  const opts = {
-    cacheDir: config.cacheDir,
-    limits: {
-      maxArchiveBytes: config.limits.maxFmuBytes,
-      maxUnpackedBytes: config.limits.maxUnpackedBytes,
-      maxEntries: config.limits.maxZipEntries,
-      maxCompressionRatio: config.limits.maxCompressionRatio,
-    },
-  };
-  if (target.startsWith('msl:')) {
-    const { createCatalog } = await import('../library/catalog.ts');
-    const { fmuPath } = createCatalog().resolve(target, fmiVersion);
-    return openFmu({ path: fmuPath }, opts);
-  }
-  return openFmu({ path: target }, opts);
-}
-
 function progressBar(done: number, total: number): void {
   if (!process.stderr.isTTY) return;
   const width = 30;
@@ -74,24 +53,25 @@ function progressBar(done: number, total: number): void {
   if (done === total) process.stderr.write('\n');
 }
 
-function renderSweepTable(result: SweepResult, swept: string[]): string {
-  const first = result.runs.find((r) => r.status === 'completed');
-  const outputs = Object.keys(first?.final ?? {});
+function renderSweepTable(out: SweepSuccess): string {
+  const first = out.runs.find((r) => r.status === 'completed');
+  const outputs = Object.keys(first?.summary ?? {});
   const kpis = Object.keys(first?.kpis ?? {});
-  const header = ['#', ...swept, 'status', ...outputs.map((o) => `${o} (final)`), ...kpis];
-  const cell = (v: number | string | null | undefined): string => (typeof v === 'number' ? formatNumber(v) : String(v ?? '-'));
-  const rows = result.runs.map((r) => [
+  const header = ['#', ...out.parameters, 'status', ...outputs.map((o) => `${o} (final)`), ...kpis];
+  const cell = (v: number | string | boolean | null | undefined): string => (typeof v === 'number' ? formatNumber(v) : String(v ?? '-'));
+  const rows = out.runs.map((r) => [
     String(r.index),
-    ...swept.map((p) => cell(r.start_values[p] as number | string | undefined)),
+    ...out.parameters.map((p) => cell(r.start_values[p])),
     r.status === 'completed' ? 'ok' : `failed: ${r.error?.code ?? '?'}`,
-    ...outputs.map((o) => cell(r.final?.[o])),
+    ...outputs.map((o) => cell(r.summary?.[o]?.final)),
     ...kpis.map((k) => cell(r.kpis?.[k])),
   ]);
-  const failures = result.runs
+  const failures = out.runs
     .filter((r) => r.status === 'failed')
     .slice(0, 5)
     .map((r) => `  run ${r.index}: [${r.error?.code}] ${r.error?.message}`);
-  const footer = `${result.completed}/${result.total} completed in ${(result.wall_ms / 1000).toFixed(2)} s\n`;
+  const stored = out.sweep_id === undefined ? '' : `sweep ${out.sweep_id}: fmu-gateway report ${out.sweep_id} --out DIR\n`;
+  const footer = `${out.completed}/${out.total} completed in ${(out.wall_ms / 1000).toFixed(2)} s\n${stored}`;
   return renderTable(header, rows) + (failures.length > 0 ? `${failures.join('\n')}\n` : '') + footer;
 }
 
@@ -150,84 +130,59 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
   if (o.solver !== undefined && solver === undefined)
     throw new GatewayError('BAD_REQUEST', `--solver must be one of ${SOLVERS.join(', ')}, got "${o.solver}"`);
 
-  const config = loadConfig();
-  const startTime = parseNumberOption('start-time', o['start-time']) ?? 0;
-  // Refuse a bad grid once, up front, rather than in every run of the sweep.
-  if (!(stopTime > startTime))
-    throw new GatewayError('BAD_REQUEST', `--stop (${stopTime}) must be greater than --start-time (${startTime})`);
+  const baseConfig = loadConfig();
+  const timeout = parseNumberOption('timeout', o.timeout);
+  const config: Config =
+    timeout === undefined ? baseConfig : { ...baseConfig, limits: { ...baseConfig.limits, simTimeoutSeconds: timeout } };
+  const startTime = parseNumberOption('start-time', o['start-time']);
+  // Refuse a bad grid once, up front, by the flags' names, before any model is opened.
+  const t0 = startTime ?? 0;
+  if (!(stopTime > t0)) throw new GatewayError('BAD_REQUEST', `--stop (${stopTime}) must be greater than --start-time (${t0})`);
   if (!(step > 0)) throw new GatewayError('BAD_REQUEST', `--step must be > 0, got ${step}`);
-  const rows = estimateRows(startTime, stopTime, step);
+  const rows = estimateRows(t0, stopTime, step);
   if (rows > config.limits.maxOutputRows) {
     throw new GatewayError(
       'BAD_REQUEST',
       `Each run would record ${rows} rows, more than MAX_OUTPUT_ROWS (${config.limits.maxOutputRows}): use a larger --step.`,
     );
   }
-  mkdirSync(config.cacheDir, { recursive: true });
-  const fmu = await openTarget(target, config, fmiVersion);
-  const options: SimulationJob['options'] = {
-    startTime,
-    stopTime,
-    outputInterval: step,
-    startValues: constants,
-  };
-  // The same interface rules as simulate: an interface the FMU has, a solver only with ME.
-  options.interface = planInterface(fmu.modelDescription, {
-    ...(iface !== undefined ? { interface: iface as InterfaceKind } : {}),
-    ...(solver !== undefined ? { solver } : {}),
-  });
-  if (solver !== undefined && solver !== 'auto') options.solver = solver;
   const tolerance = parseNumberOption('tolerance', o.tolerance);
-  if (tolerance !== undefined) options.tolerance = tolerance;
-  if (o.output !== undefined)
-    options.outputs = o.output
-      .split(',')
+  const workers = parseNumberOption('workers', o.workers);
+  const list = (text: string | undefined): string[] | undefined =>
+    text
+      ?.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-
-  const workers = parseNumberOption('workers', o.workers);
-  const timeout = parseNumberOption('timeout', o.timeout);
-  const pool = createWorkerPool({
-    size: workers ?? config.pool.size,
-    timeoutMs: (timeout ?? config.limits.simTimeoutSeconds) * 1000,
-    memoryMb: config.limits.simMemoryMb,
-    maxOutputRows: config.limits.maxOutputRows,
-    sandbox: 'auto',
-    cacheDir: config.cacheDir,
-    // One user, one FMU: every worker may run its runs, and no spare is kept for anyone else.
-    maxBusyPerCaller: workers ?? config.pool.size,
-    spareWorkers: 0,
-  });
-  if (pool.isolation.level !== 'sandboxed') {
-    process.stderr.write(`fmu-gateway: running without a sandbox (${pool.isolation.missing.join('; ')})\n`);
-  }
+  const local = createLocalContext(config, { catalog: createCatalog(), poolSize: workers ?? config.pool.size });
   try {
-    const job: SimulationJob = {
-      fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir, modelDescription: fmu.modelDescription },
-      options,
+    // The same use case as MCP `sweep`: every run is stored, and the sweep is recorded for `report`.
+    const request = {
+      fmu_id: await fmuIdFromArgument(local.ctx, target),
+      stop_time: stopTime,
+      step,
+      ...(startTime !== undefined ? { start_time: startTime } : {}),
+      ...(Object.keys(constants).length > 0 ? { start_values: constants } : {}),
+      parameters: Object.entries(parameters).map(([name, values]) => ({ name, values })),
+      ...(iface !== undefined ? { interface: iface } : {}),
+      ...(solver !== undefined ? { solver } : {}),
+      ...(tolerance !== undefined ? { tolerance } : {}),
+      ...(fmiVersion !== undefined ? { fmi_version: fmiVersion } : {}),
+      ...(o.output !== undefined ? { outputs: list(o.output) } : {}),
+      ...(o.kpi !== undefined ? { kpis: list(o.kpi) } : {}),
     };
+    const parsed = SweepInputSchema.safeParse(request);
+    if (!parsed.success) throw invalidArguments('sweep', SweepInputSchema, parsed.error);
     const ac = new AbortController();
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);
-    const result = await sweep(
-      pool,
-      job,
-      { parameters },
-      {
-        kpis:
-          o.kpi
-            ?.split(',')
-            .map((s) => s.trim())
-            .filter((s) => s !== '') ?? [],
-        onProgress: progressBar,
-        signal: ac.signal,
-        callerId: 'cli',
-      },
-    );
-    process.off('SIGINT', onSigint);
-    process.stdout.write(o.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderSweepTable(result, Object.keys(parameters)));
-    return result.failed === 0 ? 0 : 3;
+    try {
+      const { output } = await sweepRuns(local.ctx, parsed.data, { signal: ac.signal, callerId: LOCAL_CALLER, onRunDone: progressBar });
+      process.stdout.write(o.json === true ? `${JSON.stringify(output, null, 2)}\n` : renderSweepTable(output));
+      return output.failed === 0 ? 0 : 3;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   } finally {
-    await pool.close();
+    await local.close();
   }
 }

@@ -31,6 +31,7 @@ import {
   type QuoteSuccess,
   type Redeemed,
 } from '../schemas/payments.ts';
+import { ReportSuccessSchema, type ReportOptions, type ReportSuccess } from '../schemas/report.ts';
 import { SimulateCompletedSchema, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import { UploadFmuSuccessSchema, type UploadFmuSuccess } from '../schemas/upload.ts';
 import { GetVariablesSuccessSchema, type GetVariablesInput, type GetVariablesSuccess } from '../schemas/variables.ts';
@@ -204,6 +205,26 @@ export class GatewayClient {
   async getRun(runId: string): Promise<Record<string, unknown>> {
     const { data } = await this.http.json({ method: 'GET', path: `/v2/runs/${encodeURIComponent(runId)}`, idempotent: true });
     return asObject(data, 'GET /runs/{id}');
+  }
+
+  /** POST /runs/{id}/report or /sweeps/{id}/report: a report of a stored run or sweep of this key. */
+  async createReport(kind: 'run' | 'sweep', id: string, options: ReportOptions): Promise<ReportSuccess> {
+    const { data } = await this.http.json({
+      method: 'POST',
+      path: `/v2/${kind === 'run' ? 'runs' : 'sweeps'}/${encodeURIComponent(id)}/report`,
+      json: options,
+      idempotent: false,
+    });
+    return parse(ReportSuccessSchema, data, 'POST /runs/{id}/report');
+  }
+
+  /** GET one file of a report by the link createReport gave (a path on this gateway). */
+  async downloadReportFile(link: string): Promise<Buffer> {
+    if (!/^\/(v2\/)?reports\/[^/]+\/report\.(json|md|png)$/.test(link)) {
+      throw new GatewayError('REMOTE_ERROR', `The gateway gave an unexpected report link: ${link.slice(0, 200)}`);
+    }
+    const res = await this.http.send({ method: 'GET', path: link, headers: { accept: '*/*' }, idempotent: true });
+    return Buffer.from(await res.body.arrayBuffer());
   }
 
   /** Streams GET /runs/{id}/result.csv to `destPath` (written to a temporary name, then renamed). */

@@ -56,7 +56,7 @@ export const GetResultOutputSchema = flatOutputSchema(
 export const CompareRunsInputSchema = z.strictObject({
   run_ids: z.array(RunIdSchema).min(2).max(20).describe('Runs to compare.'),
   variables: z.array(VariableNameSchema).min(1).max(50).optional().describe('Default: those all runs recorded.'),
-  plot: z.boolean().optional().describe('Add a PNG overlay, one panel per unit.'),
+  plot: z.boolean().optional().describe('Add a PNG overlay, one panel per variable.'),
 });
 export type CompareRunsInput = z.infer<typeof CompareRunsInputSchema>;
 

@@ -298,6 +298,7 @@ export const SweepSuccessSchema = z.object({
   failed: z.number().int(),
   wall_ms: z.number(),
   parameters: z.array(z.string()).describe('Swept names (table columns).'),
+  sweep_id: z.string().optional().describe('The stored sweep: report {id: sweep_id}.'),
   runs: z.array(SweepRunSchema),
   warnings: z.array(z.string()),
 });

@@ -7,47 +7,18 @@
  * process; one that was running when the process ended reads as FAILED (interrupted).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import { requireVariable } from '../engine/variables.ts';
-import { estimateRows, type SweepInput, type SweepSuccess } from '../schemas/simulate.ts';
+import { estimateRows, type SweepInput } from '../schemas/simulate.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { gatedRun } from './payment-gate.ts';
 import { renderPng } from '../report/chart.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { sweepRuns } from './sweep-runs.ts';
+import { readSweepRecord, runsOf, writeSweepRecord, type SweepChart, type SweepJob, type SweepJobRun } from './sweep-store.ts';
 
-export type SweepJobStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
-
-export interface SweepJobRun {
-  parameters: Record<string, number>;
-  kpis: Record<string, number | null>;
-  run_id: string | null;
-  status: 'completed' | 'failed';
-  error?: { code: string; message: string };
-}
-
-export interface SweepChart {
-  chart_title: string;
-  image_base64: string;
-}
-
-export interface SweepJob {
-  sweep_id: string;
-  caller_id: string;
-  status: SweepJobStatus;
-  total_runs: number;
-  completed_runs: number;
-  /** Unix seconds. */
-  started_at: number;
-  completed_at?: number;
-  error?: string;
-  results?: SweepJobRun[];
-  charts?: SweepChart[];
-  output?: SweepSuccess;
-}
+export type { SweepChart, SweepJob, SweepJobRun, SweepJobStatus } from './sweep-store.ts';
 
 /** An x–y chart of one KPI over one parameter across the runs ("start_values.k", "kpis.x_max"). */
 export interface XYChartRequest {
@@ -58,29 +29,8 @@ export interface XYChartRequest {
 
 /** Sweeps one key may have running at once: more are refused (503), not queued without bound. */
 export const MAX_RUNNING_PER_CALLER = 2;
-const ID_PATTERN = /^[0-9a-f-]{36}$/;
 
 const jobs = new Map<string, SweepJob>();
-
-function sweepsDir(ctx: ServiceContext): string {
-  return join(dirname(ctx.results.dir), 'sweeps');
-}
-
-function persist(ctx: ServiceContext, job: SweepJob): void {
-  const dir = sweepsDir(ctx);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${job.sweep_id}.json`);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    const text = Buffer.from(JSON.stringify(job));
-    if (writeSync(fd, text) !== text.length) throw new GatewayError('INTERNAL', 'sweep result: short write');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 function shortPath(path: string): string {
   return path.startsWith('kpis.') || path.startsWith('parameters.') ? path.slice(path.indexOf('.') + 1) : path;
@@ -107,27 +57,6 @@ function xyChart(req: XYChartRequest, runs: SweepJobRun[]): SweepChart | undefin
     series: [{ name: shortPath(req.y_axis_kpi), values: points.map((p) => p[1]) }],
   });
   return { chart_title: req.chart_title, image_base64: `data:image/png;base64,${png.toString('base64')}` };
-}
-
-function runsOf(input: SweepInput, output: SweepSuccess): SweepJobRun[] {
-  const fixed: Record<string, number> = {};
-  for (const [k, v] of Object.entries(input.start_values ?? {})) if (typeof v === 'number') fixed[`start_values.${k}`] = v;
-  if (input.stop_time !== undefined) fixed.stop_time = input.stop_time;
-  if (input.step !== undefined) fixed.step = input.step;
-  return output.runs.map((r) => {
-    const parameters: Record<string, number> = { ...fixed };
-    for (const [k, v] of Object.entries(r.start_values)) parameters[`start_values.${k}`] = typeof v === 'number' ? v : Number(v);
-    const kpis: Record<string, number | null> = {};
-    for (const [name, s] of Object.entries(r.summary ?? {})) kpis[`final_${name}`] = s.final;
-    Object.assign(kpis, r.kpis ?? {});
-    return {
-      parameters,
-      kpis,
-      run_id: r.run_id ?? null,
-      status: r.status,
-      ...(r.error === undefined ? {} : { error: r.error }),
-    };
-  });
 }
 
 export interface StartSweepOptions {
@@ -183,7 +112,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
       },
       async () => {
         // Acknowledged only once on disk: a restart leaves a readable (interrupted) record, never a 404.
-        persist(ctx, job);
+        writeSweepRecord(ctx, job);
         jobs.set(job.sweep_id, job);
         return job.sweep_id;
       },
@@ -201,6 +130,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
           callerId: opts.callerId,
           admitted: true,
           prepaid: true,
+          sweepId: job.sweep_id,
           onRunDone: (done) => {
             job.completed_runs = done;
           },
@@ -225,7 +155,7 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
     }
     ticket?.release();
     try {
-      persist(ctx, job);
+      writeSweepRecord(ctx, job);
       jobs.delete(job.sweep_id);
     } catch (e) {
       // Kept in memory: still readable until the process ends.
@@ -239,16 +169,8 @@ export async function startSweepJob(ctx: ServiceContext, input: SweepInput, opts
 export function getSweepJob(ctx: ServiceContext, sweepId: string, callerId: string): SweepJob {
   const notFound = () =>
     new GatewayError('NOT_FOUND', 'Sweep not found', { sweep_id: sweepId, hint: 'Use the sweep_id of a POST /sweep made with this key.' });
-  if (!ID_PATTERN.test(sweepId)) throw notFound();
-  let job = jobs.get(sweepId);
-  if (job === undefined) {
-    try {
-      job = JSON.parse(readFileSync(join(sweepsDir(ctx), `${sweepId}.json`), 'utf8')) as SweepJob;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
-      throw new GatewayError('INTERNAL', `sweep ${sweepId}: stored result unreadable`);
-    }
-  }
+  const job = jobs.get(sweepId) ?? readSweepRecord(ctx, sweepId);
+  if (job === undefined) throw notFound();
   if (job.caller_id !== callerId) throw notFound();
   if (job.status === 'RUNNING' && !jobs.has(sweepId)) {
     return { ...job, status: 'FAILED', error: 'The gateway restarted while this sweep was running; start it again.' };

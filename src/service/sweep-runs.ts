@@ -4,7 +4,9 @@
  * the runner, and is stored like a simulate run (get_result / compare_runs work on it). The answer
  * is one row per run (swept values, summary, KPIs, run_id) and, on request, an overlay plot.
  */
+import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
+import { LOCAL_CALLER } from '../schemas/accounts.ts';
 import { assertRunnable } from '../fmi/unsupported-features.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { findVariable, isNumericType, requireVariable } from '../engine/variables.ts';
@@ -18,6 +20,7 @@ import { plotStoredOverlay } from '../report/result-chart.ts';
 import { saveRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
+import { runsOf, writeSweepRecord } from './sweep-store.ts';
 import { expandGrid, sweep, type GridValue, type SweepRun } from './sweep.ts';
 
 /** Lines in an overlay plot: beyond this the chart is a blur; the table has every run. */
@@ -38,6 +41,11 @@ export interface SweepCallOptions {
   prepaid?: boolean;
   /** An x402 payment for the whole sweep (MCP `_meta["x402/payment"]`). */
   x402Payment?: unknown;
+  /**
+   * The sweep's id when its caller keeps the record (the asynchronous REST sweep, sweep-jobs.ts);
+   * otherwise a new id is made and the record written here (sweep-store.ts), for `report`.
+   */
+  sweepId?: string;
 }
 
 export interface SweepServiceResult {
@@ -172,6 +180,8 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
     runs,
     warnings,
   };
+  if (opts.sweepId !== undefined) output.sweep_id = opts.sweepId;
+  else recordSweep(ctx, input, output, callerId, startedAt);
   ctx.logger.info('sweep completed', { fmu_id: input.fmu_id, runs: result.total, failed: result.failed, wall_ms: result.wall_ms });
   if (plotVars.length === 0 || overlays.length === 0) return { output };
   overlays.sort((a, b) => a.run - b.run);
@@ -179,6 +189,31 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
   // Every stored row of each run, reduced per pixel column (report/result-chart.ts).
   const runsToPlot = overlays.map((o) => ({ runId: o.runId, label: label(combos[o.run] ?? {}) }));
   return { output, plotPng: await plotStoredOverlay(ctx.results, runsToPlot, plotVars, { title, ...opts.plotSize }) };
+}
+
+/**
+ * Keeps a finished synchronous sweep as a record (its runs are stored already) and puts its id in
+ * the answer. A record that cannot be written costs the id, not the sweep: the runs and their
+ * run_ids are still the answer, and an id is handed out only once its record is on disk.
+ */
+function recordSweep(ctx: ServiceContext, input: SweepInput, output: SweepSuccess, callerId: string | undefined, startedAt: Date): void {
+  const sweepId = randomUUID();
+  try {
+    writeSweepRecord(ctx, {
+      sweep_id: sweepId,
+      caller_id: callerId ?? LOCAL_CALLER,
+      status: 'COMPLETED',
+      total_runs: output.total,
+      completed_runs: output.total,
+      started_at: startedAt.getTime() / 1000,
+      completed_at: Date.now() / 1000,
+      results: runsOf(input, output),
+      output: { ...output, sweep_id: sweepId },
+    });
+    output.sweep_id = sweepId;
+  } catch (e) {
+    ctx.logger.warn('sweep record not written; the answer has no sweep_id', { error: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 function isPlottable(md: ModelDescription, name: string): boolean {

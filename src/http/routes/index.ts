@@ -13,6 +13,7 @@ import { keyRoutes } from './keys.ts';
 import { libraryRoutes } from './library.ts';
 import { mcpRoutes } from './mcp.ts';
 import { paymentRoutes } from './payments.ts';
+import { reportRoutes } from './reports.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
 import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
@@ -28,6 +29,7 @@ const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   simulateRoutes,
   systemRoutes,
   runRoutes,
+  reportRoutes,
   paymentRoutes,
   creditRoutes,
 ] as FastifyPluginAsync<MountOptions>[];

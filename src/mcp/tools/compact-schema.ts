@@ -114,13 +114,19 @@ const BRIEF: Record<string, string> = {
   fixed_step: 'ME: euler step / max step, s.',
   start_values: 'By name, e.g. {"e": 0.7}; FMI 3 arrays nested.',
   'input_signals.values': 'One per time; held outside.',
-  kpis: '"<variable>_<metric>", e.g. "h_max".',
   max_points: 'Inline series points, default 50.',
   run_id: 'From simulate or sweep.',
   stride: 'Every n-th row. Default 1.',
-  format: 'csv (default, text) or json rows; mat/parquet/arrow: a link to the file.',
+  format: 'csv (default) or json rows; mat/parquet/arrow: a file link.',
+  max_rows: 'Default 500.',
+  columns: 'Default: all.',
+  tolerance: "Relative; default: the model's, else 1e-4.",
   run_ids: 'From simulate or sweep.',
   master: 'CS: gauss-seidel (default) or jacobi.',
+  plot_variables: 'Default: numeric outputs.',
+  path: 'Absolute local path (stdio only).',
+  content_base64: 'The file, base64.',
+  purpose: 'Quoted in the brief.',
 };
 
 /**
@@ -131,8 +137,22 @@ const BRIEF: Record<string, string> = {
 const SUMMARY: Record<string, JsonObject> = {
   compile_options: {
     type: 'object',
+    description: '{include_dirs?: ["include"], defines?: ["NAME=value"]}: to compile sources here; other options, other fmu_id.',
+  },
+  input_signals: {
+    type: 'array',
     description:
-      '{include_dirs?: ["include"], defines?: ["NAME=value"]}: for FMUs compiled here from sources; other options, other fmu_id.',
+      'Inputs over time: [{name, time: [s, non-decreasing], values: [one per time; held outside], interpolation?: "linear" (reals\' default) | "hold"}].',
+  },
+  limits: {
+    type: 'array',
+    description: '[{variable, kpi: final|min|max|mean|time_of_max|time_of_min|settle|settling_time|peak_to_peak|rms, min?, max?}]',
+  },
+  parameters: { type: 'array', description: '[{name, values: [numbers | booleans]}], ≤ 4; every combination runs.' },
+  kpis: {
+    type: 'array',
+    description:
+      '"<variable>_<metric>", metric rms|mean|min|max|final|peak_to_peak|integral|overshoot|rise_time|settling_time; e.g. "h_max".',
   },
   system: {
     type: 'object',

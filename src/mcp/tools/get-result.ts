@@ -95,9 +95,7 @@ export function registerGetResult(server: McpServer, deps: ToolDeps): Registered
     'get_result',
     {
       title: 'Read a stored result',
-      description:
-        'Rows of a stored run, full precision: columns, a time window, every stride-th row, up to max_rows per call; ' +
-        'next_start_time continues.',
+      description: 'Rows of a stored run at full precision: columns, a time window, every stride-th row; next_start_time continues.',
       inputSchema: GetResultInputSchema,
       outputSchema: GetResultOutputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },

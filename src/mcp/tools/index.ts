@@ -9,6 +9,7 @@ import { structureInputErrors } from './input-errors.ts';
 import { registerListLibrary } from './list-library.ts';
 import { registerQuote } from './quote.ts';
 import { registerRedeemCheckout } from './redeem-checkout.ts';
+import { registerReport } from './report.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerSimulateSystem } from './simulate-system.ts';
 import { registerSweep } from './sweep.ts';
@@ -32,6 +33,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   tools.set('get_result', registerGetResult(server, deps));
   tools.set('sweep', registerSweep(server, deps));
   tools.set('compare_runs', registerCompareRuns(server, deps));
+  tools.set('report', registerReport(server, deps));
   if (deps.payments) {
     tools.set('quote', registerQuote(server, deps));
     tools.set('redeem_checkout', registerRedeemCheckout(server, deps));

@@ -20,9 +20,7 @@ export function registerListLibrary(server: McpServer, deps: ToolDeps): Register
     'list_library',
     {
       title: 'List built-in simulation models',
-      description:
-        'Built-in simulation models (FMUs), optionally filtered by words; each id ("msl:BouncingBall") is an fmu_id. ' +
-        'Your own .fmu: upload_fmu.',
+      description: 'Built-in models (FMUs), filtered by words; each id ("msl:BouncingBall") is an fmu_id. Your own .fmu: upload_fmu.',
       inputSchema: ListLibraryInputSchema,
       outputSchema: ListLibraryOutputSchema,
       // Read-only: destructive/idempotent hints do not apply (MCP spec); omitted to keep tools/list short.

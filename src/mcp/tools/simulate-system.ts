@@ -24,7 +24,7 @@ export function registerSimulateSystem(server: McpServer, deps: ToolDeps): Regis
     {
       title: 'Simulate connected FMUs',
       description:
-        'FMUs wired output→input, run as one system: CS by a master, ME as one state vector with our solvers. ' +
+        'FMUs wired output→input as one system (CS: a master; ME: one state vector). ' +
         'Columns "component.variable"; algebraic loops refused. Other arguments and result as in simulate.',
       inputSchema: inputSchemaFor(deps.maxOutputRows),
       outputSchema: SimulateOutputSchema,

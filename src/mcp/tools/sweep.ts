@@ -56,8 +56,8 @@ export function registerSweep(server: McpServer, deps: ToolDeps): RegisteredTool
     {
       title: 'Sweep parameters',
       description:
-        'Runs simulate for every combination of parameters[].values (other arguments as in simulate): one row per run ' +
-        'with its values, summary, KPIs, run_id; plot overlays the runs. Progress per run.',
+        'Runs simulate for every combination of parameters[].values (other arguments as in simulate): a row per run ' +
+        '(values, summary, KPIs, run_id), a sweep_id for report; plot overlays the runs. Progress per run.',
       inputSchema: SweepInputSchema,
       outputSchema: SweepOutputSchema,
       annotations: { readOnlyHint: false, idempotentHint: false, destructiveHint: false, openWorldHint: deps.openWorld },

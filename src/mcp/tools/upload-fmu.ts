@@ -20,9 +20,7 @@ function render(out: UploadFmuSuccess): string {
 
 export function registerUploadFmu(server: McpServer, deps: ToolDeps): RegisteredTool {
   const how =
-    deps.transport === 'stdio'
-      ? 'Give path (absolute, preferred) or content_base64.'
-      : 'Give content_base64 (this server cannot read your files).';
+    deps.transport === 'stdio' ? 'Give path (absolute) or content_base64.' : 'Give content_base64 (this server cannot read your files).';
   return server.registerTool(
     'upload_fmu',
     {
