@@ -14,6 +14,7 @@ import { mcpRoutes } from './mcp.ts';
 import { paymentRoutes } from './payments.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
+import { sweepRoutes } from './sweep.ts';
 import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
 import { systemRoutes } from './systems.ts';
 
@@ -25,6 +26,7 @@ const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   libraryRoutes,
   fmuRoutes,
   simulateRoutes,
+  sweepRoutes,
   systemRoutes,
   runRoutes,
   paymentRoutes,
