@@ -25,6 +25,7 @@ __all__ = [
     "PaymentRequired",
     "PaymentError",
     "Conflict",
+    "QuotaExceeded",
     "RetryableError",
     "ServerBusy",
     "RateLimited",
@@ -186,6 +187,11 @@ class PaymentError(GatewayError):
     checkout expired or was redeemed already; payments are off; the provider failed."""
 
 
+class QuotaExceeded(GatewayError):
+    """This key holds as many uploads and results as its disk quota allows (507
+    ``QUOTA_EXCEEDED``): not temporary; it clears when old runs or uploads expire."""
+
+
 class Conflict(GatewayError):
     """409 other than a payment (e.g. a resource in a state that forbids the call)."""
 
@@ -291,6 +297,7 @@ _BY_CODE: Dict[str, Type[GatewayError]] = {
     "REMOTE_UNAVAILABLE": GatewayUnavailable,
     "REMOTE_TIMEOUT": GatewayTimeout,
     "REMOTE_ERROR": ProtocolError,
+    "QUOTA_EXCEEDED": QuotaExceeded,
 }
 for _c in _INPUT_CODES:
     _BY_CODE[_c] = InvalidInput

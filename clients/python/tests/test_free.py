@@ -7,17 +7,22 @@ import hashlib
 import math
 import os
 import tempfile
+import threading
+import time
 import unittest
 from pathlib import Path
+from typing import List, Optional
 
 from _support import FMU_PATH, FREE_URL, Recorder, needs_free, new_client
 
 from fmu_gateway import (
     Client,
     GatewayError,
+    GatewayTimeout,
     InvalidInput,
     NotFound,
     PaymentError,
+    ServerBusy,
     Unauthorized,
     Upload,
 )
@@ -228,6 +233,55 @@ class Sweep(unittest.TestCase):
         with self.assertRaises(InvalidInput) as empty:
             gw.sweep("msl:Dahlquist", {}, stop_time=1)
         self.assertEqual(empty.exception.code, "BAD_REQUEST")
+
+
+@needs_free
+class Admission(unittest.TestCase):
+    def test_a_second_run_of_a_busy_key_is_refused_with_retry_after_and_a_hung_up_run_frees_it(self) -> None:
+        # The harness's free gateway admits one request in flight per key (FMU_GATEWAY_QUEUE_PER_KEY=1).
+        key = new_client(FREE_URL).key
+        long_client = Client(str(FREE_URL), key=key, timeout=10)
+        outcome: List[BaseException] = []
+
+        def long_run() -> None:
+            try:
+                long_client.simulate("msl:DCMotor", stop_time=240_000, step=0.25, interface="CS", columns=False)
+            except BaseException as e:  # noqa: BLE001 - the outcome is asserted below
+                outcome.append(e)
+
+        th = threading.Thread(target=long_run)
+        th.start()
+        gw = Client(str(FREE_URL), key=key, retries=0)
+        busy: Optional[ServerBusy] = None
+        try:
+            while th.is_alive() and busy is None:
+                try:
+                    gw.simulate("msl:BouncingBall", stop_time=0.5, step=0.5, columns=False)
+                except ServerBusy as e:
+                    busy = e
+                time.sleep(0.1)
+        finally:
+            th.join()
+        assert busy is not None, "never refused while the long run was in flight"
+        self.assertEqual((busy.code, busy.status), ("SERVER_BUSY", 503))
+        self.assertIsNotNone(busy.retry_after)
+        self.assertGreater(busy.retry_after or 0, 0)
+        # Past the client's 10 s deadline the long run is a coded timeout, and the hang-up cancels it
+        # on the gateway (on a fast machine it may finish first: then it simply completed).
+        self.assertLessEqual(len(outcome), 1)
+        if outcome:
+            self.assertIsInstance(outcome[0], GatewayTimeout)
+            self.assertEqual(outcome[0].code, "REMOTE_TIMEOUT")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                res = gw.simulate("msl:BouncingBall", stop_time=0.5, step=0.5)
+                break
+            except ServerBusy as e:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(min(e.retry_after or 0.5, 1.0))
+        self.assertEqual(res.rows, 2)
 
 
 @needs_free
