@@ -106,7 +106,7 @@ class Transport:
         self.retries = max(0, retries)
         self.user_agent = user_agent
         self.backoff = backoff
-        self._opener = urllib.request.build_opener()
+        self._opener = urllib.request.build_opener(_KeyKeepingRedirects())
 
     # -- public -----------------------------------------------------------------------------
 
@@ -239,6 +239,32 @@ class Transport:
             return min(retry_after, _MAX_RETRY_WAIT)
         base: float = self.backoff * (2**attempt)
         return base / 2 + random.random() * base
+
+
+class _KeyKeepingRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, but sends the API key only to the origin it was given for (or its
+    https upgrade): a redirect to another host must not receive it."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Optional[urllib.request.Request]:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and not _same_origin(req.full_url, new.full_url):
+            for name in ("Authorization", "authorization"):
+                new.headers.pop(name, None)
+                new.unredirected_hdrs.pop(name, None)
+        return new
+
+
+def _same_origin(old: str, new: str) -> bool:
+    a, b = urllib.parse.urlsplit(old), urllib.parse.urlsplit(new)
+    if (a.hostname or "").lower() != (b.hostname or "").lower():
+        return False
+    default = {"http": 80, "https": 443}
+    if a.scheme == b.scheme:
+        return (a.port or default.get(a.scheme)) == (b.port or default.get(b.scheme))
+    # http → https on the same host (a TLS upgrade) keeps the key; https → http never does.
+    return a.scheme == "http" and b.scheme == "https" and b.port in (None, 443)
 
 
 class _Accepted:

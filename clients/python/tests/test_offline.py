@@ -288,6 +288,66 @@ class Transport(unittest.TestCase):
         self.assertEqual(seen, ["Bearer fmugw_secret", None])
 
 
+class Recording:
+    """A local HTTP server that records each request's path and Authorization header, answering
+    a redirect where `redirects` says, else an empty library."""
+
+    def __init__(self, redirects: Dict[str, str]) -> None:
+        self.seen: List[Tuple[str, Optional[str]]] = []
+        rec = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                rec.seen.append((self.path, self.headers.get("Authorization")))
+                target = redirects.get(self.path)
+                if target is not None:
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                payload = b'{"models": []}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Redirects(unittest.TestCase):
+    def test_the_key_follows_a_redirect_only_within_the_same_origin(self) -> None:
+        other = Recording({})
+        gw_server = Recording(
+            {"/v2/library?query=here": "/v2/library?query=moved", "/v2/library?query=away": f"{other.url}/v2/library"}
+        )
+        try:
+            gw = Client(gw_server.url, key="fmugw_secret", retries=0)
+            gw.library(query="here")
+            gw.library(query="away")
+        finally:
+            other.close()
+            gw_server.close()
+        self.assertEqual(
+            gw_server.seen,
+            [
+                ("/v2/library?query=here", "Bearer fmugw_secret"),
+                ("/v2/library?query=moved", "Bearer fmugw_secret"),
+                ("/v2/library?query=away", "Bearer fmugw_secret"),
+            ],
+        )
+        self.assertEqual(other.seen, [("/v2/library", None)], "the key leaked to another origin")
+
+
 class Connection(unittest.TestCase):
     def test_a_refused_connection_is_gateway_unavailable(self) -> None:
         s = socket.socket()
