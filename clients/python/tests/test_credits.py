@@ -9,7 +9,7 @@ import unittest
 
 from _support import PAID_URL, needs_credits, needs_paid, new_client, pay
 
-from fmu_gateway import GatewayError, InvalidInput, NotFound, PaymentRequired
+from fmu_gateway import InvalidInput, PaymentRequired
 
 RUN = {"stop_time": 1.0, "step": 0.1}
 DEFAULT_PACKS = [("10", 10, 800, "usd"), ("50", 50, 3500, "usd")]
@@ -72,9 +72,9 @@ class Credits(unittest.TestCase):
 
     def test_an_unknown_pack_is_refused(self) -> None:
         gw = new_client(PAID_URL)
-        with self.assertRaises(GatewayError) as cm:
+        with self.assertRaises(InvalidInput) as cm:
             gw.buy_credits("7")
-        self.assertIsInstance(cm.exception, (InvalidInput, NotFound))
+        self.assertEqual((cm.exception.code, cm.exception.status), ("UNKNOWN_CREDIT_PACK", 400))
         self.assertEqual(gw.credits().balance, 0)
 
 
