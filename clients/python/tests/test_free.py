@@ -174,6 +174,27 @@ class Simulate(unittest.TestCase):
         self.assertEqual(gw.result(lean.run_id).columns, res.columns, "same request, same numbers")
         self.assertEqual(gw.run(lean.run_id)["run"]["run_id"], lean.run_id)
 
+    def test_input_signals_start_values_and_text_and_boolean_columns(self) -> None:
+        gw = new_client(FREE_URL)
+        res = gw.simulate(
+            "msl:Feedthrough",
+            stop_time=1,
+            step=0.25,
+            outputs=["Float64_output", "String_output", "Boolean_output", "Int32_output"],
+            start_values={"Int32_input": -7},
+            input_signals=[
+                {"name": "Float64_input", "time": [0, 1], "values": [0, 2]},
+                {"name": "String_input", "time": [0, 0.5], "values": ["a, b", 'say "hi"']},
+                {"name": "Boolean_input", "time": [0, 0.5], "values": [False, True]},
+            ],
+        )
+        self.assertEqual(res.columns["time"], [0.0, 0.25, 0.5, 0.75, 1.0])
+        self.assertEqual(res.columns["Float64_output"], [0.0, 0.5, 1.0, 1.5, 2.0])  # linear: 2 t
+        self.assertEqual(res.columns["Boolean_output"], [0.0, 0.0, 1.0, 1.0, 1.0])
+        self.assertEqual(res.columns["Int32_output"], [-7.0] * 5)
+        self.assertEqual(res.text_columns, {"String_output": ["a, b", "a, b", 'say "hi"', 'say "hi"', 'say "hi"']})
+        self.assertEqual([p["name"] for p in res.provenance["input_signals"]], ["Float64_input", "String_input", "Boolean_input"])
+
     def test_coded_errors(self) -> None:
         gw = new_client(FREE_URL)
         with self.assertRaises(NotFound) as nf:
