@@ -238,6 +238,12 @@ class Client:
         res = self._http.request("GET", f"/v2/runs/{urllib.parse.quote(run_id, safe='')}", idempotent=True)
         return _object(res.json("GET /v2/runs/{id}"), "GET /v2/runs/{id}")
 
+    def usage(self, limit: Optional[int] = None, cursor: Optional[str] = None, since: Optional[str] = None) -> Dict[str, Any]:
+        """GET /v2/usage: this key's usage records (one per run, newest first: ``records``), the
+        totals, and ``next_cursor`` for the next page; ``since`` is an ISO 8601 time."""
+        res = self._http.request("GET", "/v2/usage", query={"limit": limit, "cursor": cursor, "since": since}, idempotent=True)
+        return _object(res.json("GET /v2/usage"), "GET /v2/usage")
+
     def sweep(
         self,
         fmu: FmuRef,

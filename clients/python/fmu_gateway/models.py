@@ -6,6 +6,8 @@ never lost; the typed fields are the ones a script usually needs.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import math
@@ -245,6 +247,11 @@ class SimulationResult:
         """The time column of the full result."""
         return self.columns.get("time", [])
 
+    @property
+    def plot_png(self) -> Optional[bytes]:
+        """The PNG chart, when the request had ``plot=True``."""
+        return _png(self.raw)
+
     @staticmethod
     def from_json(obj: Mapping[str, Any]) -> "SimulationResult":
         _require(obj, ("run_id", "summary"), "POST /v2/simulate")
@@ -290,6 +297,11 @@ class SweepResult:
     runs: List[SweepRun]
     warnings: List[str]
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def plot_png(self) -> Optional[bytes]:
+        """The overlay chart of the runs (PNG), when the request had ``plot=True``."""
+        return _png(self.raw)
 
     @staticmethod
     def from_json(obj: Mapping[str, Any]) -> "SweepResult":
@@ -508,6 +520,16 @@ class CreditPurchase:
             balance=int(obj.get("balance", 0)),
             raw=dict(obj),
         )
+
+
+def _png(raw: Mapping[str, Any]) -> Optional[bytes]:
+    text = raw.get("plot_png_base64")
+    if not isinstance(text, str):
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("REMOTE_ERROR", "plot_png_base64 is not base64") from None
 
 
 def _str_field(obj: Mapping[str, Any], key: str) -> Optional[str]:

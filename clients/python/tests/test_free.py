@@ -147,6 +147,7 @@ class Simulate(unittest.TestCase):
         self.assertEqual({len(c) for c in res.columns.values()}, {301})
         self.assertLessEqual(len(res.series["time"]), 20 + 8, "the inline series is downsampled")
         self.assertEqual(res.kpis["h_max"], max(res.columns["h"]))
+        self.assertIsNone(res.plot_png, "no plot was asked for")
         for name, s in res.summary.items():
             col = res.columns[name]
             self.assertEqual((s["min"], s["max"], s["final"]), (min(col), max(col), col[-1]), name)
@@ -173,6 +174,11 @@ class Simulate(unittest.TestCase):
         self.assertEqual(rec.calls, [("POST", "/v2/simulate")])
         self.assertEqual(gw.result(lean.run_id).columns, res.columns, "same request, same numbers")
         self.assertEqual(gw.run(lean.run_id)["run"]["run_id"], lean.run_id)
+        self.assertEqual([r["run_id"] for r in gw.usage()["records"]], [lean.run_id, res.run_id])
+        plotted = gw.simulate("msl:BouncingBall", stop_time=1, step=0.25, outputs=["h"], plot=True, columns=False)
+        png = plotted.plot_png
+        assert png is not None
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
 
     def test_input_signals_start_values_and_text_and_boolean_columns(self) -> None:
         gw = new_client(FREE_URL)
@@ -233,8 +239,12 @@ class Sweep(unittest.TestCase):
     def test_a_grid_runs_every_combination_and_each_run_is_stored(self) -> None:
         gw = new_client(FREE_URL)
         ks = [0.5, 1.0, 2.0]
-        out = gw.sweep("msl:Dahlquist", {"k": ks}, stop_time=1.0, step=0.1, interface="ME", tolerance=1e-8, kpis=["x_final"])
+        out = gw.sweep(
+            "msl:Dahlquist", {"k": ks}, stop_time=1.0, step=0.1, interface="ME", tolerance=1e-8, kpis=["x_final"], plot=True
+        )
         self.assertEqual((out.total, out.completed, out.failed), (3, 3, 0))
+        self.assertEqual((out.plot_png or b"")[:8], b"\x89PNG\r\n\x1a\n", "the overlay chart of the runs")
+        self.assertEqual(len(gw.usage()["records"]), 3, "each run is recorded for its owner")
         self.assertEqual(out.parameters, ["k"])
         self.assertEqual([r.start_values["k"] for r in out.runs], ks)
         for run in out.runs:

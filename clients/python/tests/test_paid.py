@@ -41,7 +41,7 @@ class PaidFlow(unittest.TestCase):
         self.assertTrue(e.next_steps)
         self.assertEqual(e.data["status"], "payment_required")
         self.assertIsNone(e.x402, "no x402 offered by this gateway")
-        self.assertEqual(gw._http.request("GET", "/v2/usage", idempotent=True).json("usage")["records"], [], "nothing ran")
+        self.assertEqual(gw.usage()["records"], [], "nothing ran")
 
         before = gw.redeem(e.checkout.session_id)
         self.assertEqual(before.status, "pending")
@@ -65,7 +65,7 @@ class PaidFlow(unittest.TestCase):
         with self.assertRaises(PaymentError) as bogus:
             gw.simulate("msl:BouncingBall", payment_token="not-a-token", **RUN)
         self.assertEqual((bogus.exception.code, bogus.exception.status), ("PAYMENT_TOKEN_INVALID", 403))
-        records = gw._http.request("GET", "/v2/usage", idempotent=True).json("usage")["records"]
+        records = gw.usage()["records"]
         self.assertEqual([r["run_id"] for r in records], [res.run_id])
 
         # The token of a checkout is handed out once.
@@ -105,7 +105,7 @@ class PaidFlow(unittest.TestCase):
             gw.sweep("msl:Dahlquist", {"k": [0.5, 1, 2]}, **RUN)
         assert cm.exception.checkout is not None
         self.assertEqual(cm.exception.amount, 1.0)
-        self.assertEqual(gw._http.request("GET", "/v2/usage", idempotent=True).json("usage")["records"], [])
+        self.assertEqual(gw.usage()["records"], [])
 
 
 if __name__ == "__main__":
