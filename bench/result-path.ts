@@ -1,36 +1,48 @@
 /**
- * The result path end to end, against C (bench/c/cosim_csv.c) in the same run:
- *  1. whole process: `fmu-gateway simulate <raw-fmi2> --csv out.csv` for 1e6 steps (1 000 001 rows:
- *     start, worker pool, sandbox, stepping, the worker's columnar file, summaries, CSV) against the
- *     C program that dlopens the same binary, runs the same loop and writes the same CSV.
- *     Target: at most 2x the C program's time. Printed also as the cost per row of both.
+ * The row path end to end, whole process, against C in the same run (issue 24, deliverable 3):
+ *  1. `fmu-gateway simulate <fmu> [--interface ME --solver euler] [--csv out.csv]`, 1e6 steps
+ *     (1 000 001 rows) on two FMI 3 FMUs of our library — VanDerPol (two states, nonlinear) and
+ *     Dahlquist (one state, the trivial decay) — Co-Simulation and Model Exchange explicit Euler,
+ *     with and without CSV, each beside two C baselines that dlopen the same binary
+ *     (bench/c/row_path.c): "the C program" (loop into columns, then the CSV with the shortest
+ *     round-trip decimal, as the gateway writes it) and "the fmusim-like loop" (one
+ *     fprintf("%.16g") row per step inside the loop, as fmusim records). Without CSV the C
+ *     baseline is the loop alone. Targets: ratio to the C program <= 1.3 with CSV; per-step
+ *     overhead above C <= 200 ns (CS and ME Euler). The overhead is printed twice: the whole
+ *     difference / steps (it includes the gateway's start-up, issue 24 deliverable 1), and the
+ *     marginal cost per step: ((gateway(N) - gateway(1 step)) - (C(N) - C(1 step))) / N.
+ *     The CSVs are compared number by number (values exactly; the ME Euler rows of VanDerPol are
+ *     textbook Euler, equal to the C loop's to 1e-12), so both sides computed the same thing.
  *  2. the HTTP server answering GET /health while a 1e6-row simulate (MCP over HTTP) runs and its
  *     result is written and summarised: the slowest answer during the run. Target: <= 50 ms.
- * BENCH_STEPS changes the size; best of RUNS for the whole-process figures.
+ * Env: BENCH_STEPS (default 1e6), BENCH_RUNS (best of, default 2), BENCH_PART=rows|health,
+ * BENCH_FILTER=VanDerPol|Dahlquist. CPU seconds (user + sys, from /usr/bin/time) are printed
+ * beside the wall times: on a loaded machine they move less.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { findBinary } from '../src/fmi/platform.ts';
-import { buildFixture, openFixture, ROOT } from '../test/helpers/fixtures.ts';
+import { buildFixture, buildLibraryModel, openFixture, ROOT } from '../test/helpers/fixtures.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 1_000_000);
 const ROWS = STEPS + 1;
-const H = 1 / STEPS;
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
-const fmuPath = await buildFixture('raw-fmi2', '2.0', { raw: true });
-const fmu = openFixture(fmuPath);
-const binary = findBinary(fmu.unpackedDir, fmu.modelDescription, 'CS');
 const outDir = join(ROOT, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
-const exe = join(outDir, 'cosim_csv');
-execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'c', 'cosim_csv.c'), '-ldl'], { stdio: 'inherit' });
+const exe = join(outDir, 'row_path');
+execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'c', 'row_path.c'), '-ldl'], { stdio: 'inherit' });
 // The CLI runs from its bundle when it matches the sources (as after npm install): build it now.
 execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'build-cli.ts')], { cwd: ROOT, stdio: 'ignore' });
 
@@ -39,64 +51,194 @@ const work = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-result-'));
 function gatewayEnv(dataDir: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_EXTRA_CA_CERTS') env[k] = v;
-  return { ...env, FMU_GATEWAY_DATA_DIR: dataDir, MAX_OUTPUT_ROWS: String(ROWS + 10), SIM_TIMEOUT_SECONDS: '120' };
+  return { ...env, FMU_GATEWAY_DATA_DIR: dataDir, MAX_OUTPUT_ROWS: String(ROWS + 10), SIM_TIMEOUT_SECONDS: '300' };
 }
 
-function timed(command: string, args: string[], env?: Record<string, string>): { ms: number; stdout: string } {
+interface Timed {
+  ms: number;
+  /** user + sys CPU of the process and the children it waited for, ms (NaN without /usr/bin/time). */
+  cpuMs: number;
+  stdout: string;
+}
+
+function timed(command: string, args: string[], env: Record<string, string> = {}): Timed {
+  const cpuFile = join(work, 'cpu.txt');
+  const [cmd, argv] = TIME ? [TIME, ['-o', cpuFile, '-f', '%U %S', command, ...args]] : [command, args];
   const t0 = performance.now();
-  const r = spawnSync(command, args, { encoding: 'utf8', env: env ?? {}, cwd: ROOT, maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env, cwd: ROOT, maxBuffer: 1 << 24 });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${command} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  let cpuMs = Number.NaN;
+  if (TIME) {
+    const [u, s] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    cpuMs = ((u ?? Number.NaN) + (s ?? Number.NaN)) * 1000;
+  }
+  return { ms, cpuMs, stdout: r.stdout };
 }
 
-/** Same rows, same values: every 997th line compared number by number (the texts may differ in digits). */
-function sameCsv(a: string, b: string): void {
-  const la = readFileSync(a, 'utf8').split('\n');
-  const lb = readFileSync(b, 'utf8').split('\n');
-  if (la.length !== lb.length || la[0] !== lb[0])
-    throw new Error(`CSV shapes differ: ${la.length} vs ${lb.length} lines, ${la[0]} / ${lb[0]}`);
-  for (let i = 1; i < la.length; i += 997) {
+function best(f: () => Timed): Timed {
+  let top: Timed | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const r = f();
+    if (top === undefined || r.ms < top.ms) top = { ...r, cpuMs: Math.min(r.cpuMs, top?.cpuMs ?? Infinity) };
+    else top.cpuMs = Math.min(top.cpuMs, r.cpuMs);
+  }
+  return top as Timed;
+}
+
+/**
+ * Same rows, same values: every line's numbers parsed back (the texts may differ in digits:
+ * %.16g, grid times printed without float noise). Values exactly, unless `tol` (fmusim's %.16g
+ * does not round-trip); times to 1e-12 relative (the gateway prints grid times cleaned).
+ */
+function sameCsv(a: string, b: string, tol = 0): number {
+  const la = readFileSync(a, 'latin1').split('\n');
+  const lb = readFileSync(b, 'latin1').split('\n');
+  if (la.length !== lb.length) throw new Error(`CSV shapes differ: ${la.length} vs ${lb.length} lines, ${la[0]} / ${lb[0]}`);
+  let worst = 0;
+  for (let i = 1; i < la.length; i++) {
+    if (la[i] === lb[i]) continue;
     const x = (la[i] as string).split(',').map(Number);
     const y = (lb[i] as string).split(',').map(Number);
-    if (x.length !== y.length || x.some((v, j) => v !== y[j])) throw new Error(`line ${i} differs: ${la[i]} / ${lb[i]}`);
+    if (x.length !== y.length) throw new Error(`line ${i} differs: ${la[i]} / ${lb[i]}`);
+    if (Math.abs(x[0]! - y[0]!) > 1e-12 * Math.max(1, Math.abs(x[0]!))) throw new Error(`line ${i}: times differ: ${la[i]} / ${lb[i]}`);
+    for (let j = 1; j < x.length; j++) {
+      const d = Math.abs(x[j]! - y[j]!);
+      if (!(d <= tol * Math.max(1, Math.abs(x[j]!)))) throw new Error(`line ${i} differs by ${d}: ${la[i]} / ${lb[i]}`);
+      worst = Math.max(worst, d);
+    }
   }
+  return worst;
 }
 
-// 1. Whole process, CLI vs C (BENCH_PART=health skips it).
+interface Case {
+  model: 'VanDerPol' | 'Dahlquist';
+  iface: 'cs' | 'me';
+  h: number;
+  /** Output value references and names (the C side writes the same header). */
+  vrs: number[];
+  names: string[];
+  set?: Record<string, { vr: number; value: number }>;
+}
+
+const CASES: Case[] = [
+  { model: 'VanDerPol', iface: 'cs', h: 0.001, vrs: [1, 3], names: ['x0', 'x1'] },
+  // The issue's Euler check: h = 0.01, 1e6 steps.
+  { model: 'VanDerPol', iface: 'me', h: 0.01, vrs: [1, 3], names: ['x0', 'x1'] },
+  // k = 1e-3: x decays to e^-1 over the run (k = 1 underflows to 0 and prints "0" for most rows).
+  { model: 'Dahlquist', iface: 'cs', h: 0.001, vrs: [1], names: ['x'], set: { k: { vr: 3, value: 0.001 } } },
+  { model: 'Dahlquist', iface: 'me', h: 0.001, vrs: [1], names: ['x'], set: { k: { vr: 3, value: 0.001 } } },
+];
+
 const part = process.env.BENCH_PART;
+const filter = process.env.BENCH_FILTER;
 if (part !== 'health') {
-  const cCsv = join(work, 'c.csv');
-  const gwCsv = join(work, 'gateway.csv');
-  const cArgs = [binary, fmu.modelDescription.guid, pathToFileURL(join(fmu.unpackedDir, 'resources')).href, String(STEPS), String(H), cCsv];
-  const cliArgs = [BIN, 'simulate', fmuPath, '--stop', '1', '--step', String(H), '--output', 'y,n', '--csv', gwCsv];
-  const dataDir = join(work, 'data');
-  timed(process.execPath, cliArgs, gatewayEnv(dataDir)); // first run: unpacks the FMU into the cache
-  const cRuns: number[] = [];
-  const gwRuns: number[] = [];
-  let stepMs = Number.NaN;
-  for (let i = 0; i < RUNS; i++) {
-    cRuns.push(timed(exe, cArgs).ms);
-    const r = timed(process.execPath, cliArgs, gatewayEnv(dataDir));
-    gwRuns.push(r.ms);
-    // "…, 1000001 rows, …, 212.3 ms": the engine's own wall time for init + stepping + recording.
-    const m = / ([\d.]+) ms\n/.exec(r.stdout);
-    if (m?.[1] !== undefined) stepMs = Math.min(Number.isNaN(stepMs) ? Infinity : stepMs, Number(m[1]));
-  }
-  sameCsv(cCsv, gwCsv);
-  const c = Math.min(...cRuns);
-  const gw = Math.min(...gwRuns);
-  const perRow = (ms: number): string => `${((ms * 1000) / ROWS).toFixed(3).padStart(7)} us/row`;
-  console.log(`whole process, ${ROWS} rows to CSV (${(statSync(gwCsv).size / 1e6).toFixed(1)} MB; best of ${RUNS})`);
-  console.log(`  C program (dlopen, loop, fprintf)     ${c.toFixed(0).padStart(6)} ms  ${perRow(c)}`);
-  console.log(`  fmu-gateway simulate --csv (CLI)      ${gw.toFixed(0).padStart(6)} ms  ${perRow(gw)}`);
-  console.log(`    of which stepping + recording       ${stepMs.toFixed(0).padStart(6)} ms  ${perRow(stepMs)}`);
+  console.log(`load average at start: ${load()} (2 cores; wall figures are inflated by load, CPU figures less)`);
   console.log(
-    `  ratio                                 ${(gw / c).toFixed(2).padStart(6)} x   (target <= 2) ${gw / c <= 2 ? 'OK' : 'OVER'}`,
+    `${STEPS} steps, ${ROWS} rows, best of ${RUNS}. Per-step overhead: whole = (gateway - C) / steps; marginal = the same less each side's 1-step run.`,
   );
+  const ns = (ms: number): string => `${((ms * 1e6) / STEPS).toFixed(0).padStart(6)} ns`;
+  const fmt = (t: Timed): string =>
+    `${t.ms.toFixed(0).padStart(6)} ms (cpu ${Number.isNaN(t.cpuMs) ? '?' : t.cpuMs.toFixed(0).padStart(5)} ms)`;
+  for (const k of CASES) {
+    if (filter !== undefined && k.model !== filter) continue;
+    const fmuPath = await buildLibraryModel(k.model, '3.0');
+    const fmu = openFixture(fmuPath);
+    const md = fmu.modelDescription;
+    const binary = findBinary(fmu.unpackedDir, md, k.iface === 'me' ? 'ME' : 'CS');
+    const nx = md.number_of_continuous_states;
+    const header = ['time', ...k.names].join(',');
+    const cEnv = {
+      ROW_PATH_HEADER: header,
+      ...(k.set
+        ? {
+            ROW_PATH_SET: Object.values(k.set)
+              .map((s) => `${s.vr}=${s.value}`)
+              .join(','),
+          }
+        : {}),
+    };
+    const c = (mode: 'csv' | 'fmusim' | 'none', steps: number, out: string): Timed =>
+      timed(
+        exe,
+        [
+          binary,
+          md.guid,
+          pathToFileURL(join(fmu.unpackedDir, 'resources')).href + '/',
+          k.iface,
+          mode,
+          String(steps),
+          String(k.h),
+          String(nx),
+          out,
+          ...k.vrs.map(String),
+        ],
+        cEnv,
+      );
+    const dataDir = join(work, `data-${k.model}`);
+    const gw = (steps: number, csv: string | undefined): Timed =>
+      timed(
+        process.execPath,
+        [
+          BIN,
+          'simulate',
+          fmuPath,
+          '--stop',
+          String(steps * k.h),
+          '--step',
+          String(k.h),
+          '--output',
+          k.names.join(','),
+          ...(k.iface === 'me' ? ['--interface', 'ME', '--solver', 'euler'] : []),
+          ...Object.entries(k.set ?? {}).flatMap(([name, s]) => ['--set', `${name}=${s.value}`]),
+          ...(csv === undefined ? [] : ['--csv', csv]),
+        ],
+        gatewayEnv(dataDir),
+      );
+    gw(1, undefined); // first run: unpacks the FMU into the cache
+    const cCsv = join(work, 'c.csv');
+    const fCsv = join(work, 'fmusim.csv');
+    const gCsv = join(work, 'gateway.csv');
+    const c1 = best(() => c('none', 1, '-'));
+    const cNone = best(() => c('none', STEPS, '-'));
+    const cWith = best(() => c('csv', STEPS, cCsv));
+    const fWith = best(() => c('fmusim', STEPS, fCsv));
+    const g1 = best(() => gw(1, undefined));
+    const gNone = best(() => gw(STEPS, undefined));
+    const gWith = best(() => gw(STEPS, gCsv));
+    const worst = sameCsv(cCsv, gCsv);
+    sameCsv(fCsv, gCsv, 1e-15);
+    const label = `${k.model} ${k.iface === 'cs' ? 'CS' : 'ME Euler'}, h = ${k.h}`;
+    console.log(`\n${label} (${(statSync(gCsv).size / 1e6).toFixed(1)} MB CSV; gateway rows = C rows, max |difference| ${worst})`);
+    console.log(`  C, 1 step (process start)             ${fmt(c1)}`);
+    console.log(`  gateway, 1 step (process start)       ${fmt(g1)}`);
+    console.log(`  without CSV  C loop                   ${fmt(cNone)}`);
+    console.log(`               gateway                  ${fmt(gNone)}  ${(gNone.ms / cNone.ms).toFixed(2)} x C`);
+    console.log(
+      `               overhead per step        whole ${ns(gNone.ms - cNone.ms)}, marginal ${ns(gNone.ms - g1.ms - (cNone.ms - c1.ms))} ` +
+        `(cpu: whole ${ns(gNone.cpuMs - cNone.cpuMs)}, marginal ${ns(gNone.cpuMs - g1.cpuMs - (cNone.cpuMs - c1.cpuMs))}); target <= 200 ns`,
+    );
+    console.log(`  with CSV     C program                ${fmt(cWith)}`);
+    console.log(`               fmusim-like C loop       ${fmt(fWith)}`);
+    console.log(
+      `               gateway                  ${fmt(gWith)}  ${(gWith.ms / cWith.ms).toFixed(2)} x C program ` +
+        `(target <= 1.3 ${gWith.ms / cWith.ms <= 1.3 ? 'OK' : 'OVER'}), ${(gWith.ms / fWith.ms).toFixed(2)} x fmusim-like; cpu ${(gWith.cpuMs / cWith.cpuMs).toFixed(2)} x C program`,
+    );
+    console.log(
+      `               overhead per step        whole ${ns(gWith.ms - cWith.ms)}, marginal ${ns(gWith.ms - g1.ms - (cWith.ms - c1.ms))} ` +
+        `(cpu: whole ${ns(gWith.cpuMs - cWith.cpuMs)}, marginal ${ns(gWith.cpuMs - g1.cpuMs - (cWith.cpuMs - c1.cpuMs))}); vs fmusim-like: marginal ${ns(gWith.ms - g1.ms - (fWith.ms - c1.ms))}`,
+    );
+  }
+  console.log(`\nload average at end: ${load()}`);
 }
 
 // 2. /health while a 1e6-row result is produced, over a spawned `serve`.
+if (part === 'rows') {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+const fmuPath = await buildFixture('raw-fmi2', '2.0', { raw: true });
+const H = 1 / STEPS;
 const serveData = join(work, 'serve');
 const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
   cwd: ROOT,

@@ -84,6 +84,23 @@ function checkMeOptions(o: SimulationOptions): void {
     bad(`fixed_step must be a positive number, got ${o.fixedStep}.`);
 }
 
+/**
+ * The state variables' names in state-vector order (the order of the derivatives), when every
+ * state is a scalar: the recorder takes those outputs from the state vector the FMU was given.
+ */
+function continuousStateNames(md: FmiInstance['modelDescription']): string[] | undefined {
+  const byName = new Map(md.variables.map((v) => [v.name, v]));
+  const names: string[] = [];
+  for (const d of md.model_structure.continuous_state_derivatives) {
+    const der = byName.get(d);
+    const state = der?.derivative_of === undefined ? undefined : byName.get(der.derivative_of);
+    if (der === undefined || state === undefined || (der.dimensions?.length ?? 0) > 0 || (state.dimensions?.length ?? 0) > 0)
+      return undefined;
+    names.push(state.name);
+  }
+  return names.length === md.number_of_continuous_states ? names : undefined;
+}
+
 /** The largest time below t (a couple of ulps): where an input jumping at t still has its left value. */
 function justBefore(t: number): number {
   return Number.isFinite(t) ? t - Math.max(Math.abs(t) * Number.EPSILON, Number.MIN_VALUE) : t;
@@ -136,9 +153,11 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const hasInputs = inputs.signals.length > 0;
   // Events add rows beyond the grid: a little headroom, then the recorder grows by doubling.
   const capacity = Math.min(points + 32, Math.max(points, options.maxRows ?? Infinity));
+  const stateNames = continuousStateNames(md);
   const recorder = new Recorder(instance, outputs, {
     capacity,
     trackEvents: true,
+    ...(stateNames === undefined ? {} : { stateNames }),
     ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
     ...(options.outputs === undefined ? {} : { select: options.outputs }),
   });
@@ -293,7 +312,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
       if (tg >= tEnd) break;
       solver.interpolate(tg, xi);
       setPoint(tg, xi);
-      recorder.record(tg);
+      recorder.record(tg, xi);
       gridIndex++;
       atEnd = false;
     }
@@ -319,7 +338,8 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     const anyEvent = (stateEvent || stepEvent || timeEvent || inputEvent) && !terminate;
     let rowAtEnd = false;
     if (!anyEvent && gridIndex < points && gridTime(startTime, stopTime, outputInterval, gridIndex) <= tEnd) {
-      recorder.record(gridTime(startTime, stopTime, outputInterval, gridIndex));
+      // No state event here, so the FMU holds the solver's state at tEnd.
+      recorder.record(gridTime(startTime, stopTime, outputInterval, gridIndex), solver.x);
       gridIndex++;
       rowAtEnd = true;
     }

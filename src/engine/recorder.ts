@@ -44,6 +44,13 @@ export interface RecorderOptions {
   trackEvents?: boolean;
   /** The requested output names, in order (variables or array elements "x[2]"): the columns finish() returns. Default: every column. */
   select?: readonly string[];
+  /**
+   * Model Exchange: the continuous states' variable names in state-vector order. A group of
+   * outputs that are all (scalar) states is then recorded from the state vector the driver
+   * passes to record() — the values it has just set into the FMU, which is what a get would
+   * return (FMI 2 §3.2.1, FMI 3 §3.2.4) — without a native call per row.
+   */
+  stateNames?: readonly string[];
 }
 
 interface NumericGroup {
@@ -59,6 +66,8 @@ interface NumericGroup {
   access: PreparedNumeric | undefined;
   /** One per value slot. */
   columns: Float64Array[];
+  /** Per value slot, its index in the state vector, when every slot is a scalar continuous state. */
+  stateIndex: Int32Array | undefined;
   /** Int64 / UInt64: the exact values per slot, beside the nearest doubles in `columns`. */
   exact: (BigInt64Array | BigUint64Array)[] | undefined;
 }
@@ -134,6 +143,12 @@ export class Recorder {
         nValues += variableSize(md, v);
       }
       const access = instance.prepareGet?.(type, vrs, nValues);
+      let stateIndex: Int32Array | undefined;
+      if (options.stateNames !== undefined && type === 'Float64' && nValues === vs.length) {
+        const names = options.stateNames;
+        const idx = Int32Array.from(vs, (v) => names.indexOf(v.name));
+        if (idx.every((i) => i >= 0)) stateIndex = idx;
+      }
       const buf = access ? access.values : allocBuffer(instance.fmiVersion, type, Math.max(1, nValues));
       const big = buf instanceof BigInt64Array || buf instanceof BigUint64Array;
       this.groups.push({
@@ -145,6 +160,7 @@ export class Recorder {
         access,
         buf,
         columns: Array.from({ length: nValues }, () => new Float64Array(this.capacity)),
+        stateIndex,
         exact:
           big && (type === 'Int64' || type === 'UInt64')
             ? Array.from({ length: nValues }, () =>
@@ -164,13 +180,22 @@ export class Recorder {
     return this.rowCount;
   }
 
-  /** Reads every output from the instance and appends a row at `time`. */
-  record(time: number): void {
+  /**
+   * Reads every output from the instance and appends a row at `time`. `states`: the continuous
+   * states the FMU holds now (exactly what was set), for the groups that are states only.
+   */
+  record(time: number, states?: Float64Array): void {
     const row = this.rowCount;
     if (row >= this.capacity) this.grow();
     this.timeCol[row] = time;
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g] as NumericGroup;
+      const stateIndex = group.stateIndex;
+      if (stateIndex !== undefined && states !== undefined) {
+        const columns = group.columns;
+        for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = states[stateIndex[j] as number] as number;
+        continue;
+      }
       if (group.access) group.access.run();
       else this.instance.getNumeric(group.type, group.vrs, group.buf, group.nValues);
       const { buf, columns, exact } = group;

@@ -5,9 +5,14 @@
  * numbers as the shortest round-trip decimal, NaN/Inf/-Inf spelled as CSV readers expect;
  * 64-bit integers exactly; booleans 0/1; text quoted when it must be. Times on the output grid
  * are printed without floating-point noise (time-format.ts).
+ *
+ * Hot path (every column a float64, the usual result): each block is written as bytes straight
+ * into one Buffer — grid times digit by digit (gridTimeWriter), each value's shortest round-trip
+ * text (V8's own, the one string per number) copied in by char code — no per-row strings,
+ * concatenation or utf-8 encoding. Other shapes build a string per block.
  */
 import type { ColumnValues, ResultFile } from './result-file-reader.ts';
-import { timeFormatter, type TimeGrid } from './time-format.ts';
+import { gridTimeWriter, timeFormatter, type TimeGrid } from './time-format.ts';
 
 /** Rows per block: ~1 MB of text for a few columns, a few ms of formatting. */
 const BLOCK_ROWS = 16_384;
@@ -45,9 +50,19 @@ function cellWriter(v: ColumnValues): (r: number) => string {
   return (r) => String(v[r]);
 }
 
-/** The CSV text of `file`, in blocks (strings of whole lines). */
-export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}, opts: CsvOptions = {}): AsyncGenerator<string> {
+/** Longest shortest-round-trip text of a double: "-1.2345678901234567e-308" (24), "-Inf", "NaN". */
+const MAX_NUMBER_CHARS = 24;
+
+/** Writes an ASCII string's char codes at `at`; returns the new position. */
+function putAscii(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  return at;
+}
+
+/** The CSV text of `file`, in blocks of whole lines (bytes for all-float64 results, else strings). */
+export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}, opts: CsvOptions = {}): AsyncGenerator<string | Buffer> {
   const timeText = timeFormatter(opts.grid);
+  const gridTime = gridTimeWriter(opts.grid);
   const cols = slice.columns ?? file.columns.map((_, i) => i);
   const every = Math.max(1, Math.floor(slice.every ?? 1));
   const start = Math.max(0, Math.min(file.rows, slice.startRow ?? 0));
@@ -58,25 +73,30 @@ export async function* renderCsv(file: ResultFile, slice: CsvSlice = {}, opts: C
     const [time, ...values] = await Promise.all([file.readTime(from, to), ...cols.map((i) => file.readColumn(i, from, to))]);
     const t = time as Float64Array;
     const n = to - from;
-    let text = '';
-    if (values.length === 1 && values[0] instanceof Float64Array) {
-      // The common shapes get loops without a closure call per cell.
-      const a = values[0];
-      for (let r = 0; r < n; r += every) text += timeText(t[r] as number) + ',' + csvNumber(a[r] as number) + '\n';
-    } else if (values.every((v) => v instanceof Float64Array)) {
+    if (values.every((v) => v instanceof Float64Array)) {
       const arrays = values as Float64Array[];
+      const nc = arrays.length;
+      const out = Buffer.allocUnsafe(Math.ceil(n / every) * (nc + 1) * (MAX_NUMBER_CHARS + 1));
+      let at = 0;
       for (let r = 0; r < n; r += every) {
-        let line = timeText(t[r] as number);
-        for (let c = 0; c < arrays.length; c++) line += ',' + csvNumber((arrays[c] as Float64Array)[r] as number);
-        text += line + '\n';
+        const tr = t[r] as number;
+        const g = gridTime === undefined ? -1 : gridTime(tr, out, at);
+        at = g >= 0 ? g : putAscii(timeText(tr), out, at);
+        for (let c = 0; c < nc; c++) {
+          out[at++] = 44; // ","
+          at = putAscii(csvNumber((arrays[c] as Float64Array)[r] as number), out, at);
+        }
+        out[at++] = 10; // "\n"
       }
-    } else {
-      const cells = values.map((v) => cellWriter(v as ColumnValues));
-      for (let r = 0; r < n; r += every) {
-        let line = timeText(t[r] as number);
-        for (let c = 0; c < cells.length; c++) line += ',' + (cells[c] as (r: number) => string)(r);
-        text += line + '\n';
-      }
+      yield out.subarray(0, at);
+      continue;
+    }
+    let text = '';
+    const cells = values.map((v) => cellWriter(v as ColumnValues));
+    for (let r = 0; r < n; r += every) {
+      let line = timeText(t[r] as number);
+      for (let c = 0; c < cells.length; c++) line += ',' + (cells[c] as (r: number) => string)(r);
+      text += line + '\n';
     }
     yield text;
   }

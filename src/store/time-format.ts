@@ -36,3 +36,67 @@ export function timeFormatter(grid: TimeGrid | undefined): (t: number) => string
     return Math.abs(clean - t) <= tol ? String(clean) : s;
   };
 }
+
+/**
+ * Grid times as bytes, without a string per row (the CSV writer's hot path): for t exactly
+ * start + i·step (how the engines compute grid times), the text of timeFormatter is the
+ * integer K = S + i·P (S, P: start and step scaled by 10^decimals) with the decimal point put
+ * back and trailing zeros dropped — written digit by digit. Returns the new position, or −1
+ * when t is not such a grid time (an event time, the stop time off the grid, a grid too fine
+ * or too large for exact integers): the caller then writes timeFormatter's text.
+ */
+export function gridTimeWriter(grid: TimeGrid | undefined): ((t: number, out: Uint8Array, at: number) => number) | undefined {
+  if (grid === undefined || !(grid.step > 0) || !Number.isFinite(grid.start)) return undefined;
+  const { start, step } = grid;
+  const decimals = Math.max(decimalsOf(start), decimalsOf(step));
+  if (decimals > 15) return undefined;
+  const scale = 10 ** decimals;
+  const S = Math.round(start * scale);
+  const P = Math.round(step * scale);
+  // Only grids whose start and step are exactly these decimals (what timeFormatter rounds to).
+  if (S / scale !== start || P / scale !== step || P <= 0 || !Number.isSafeInteger(S)) return undefined;
+  // Above 15 significant digits the cleaned decimal may not be what String() prints; below 1e-6
+  // String() switches to exponent notation.
+  const LIMIT = 1e15;
+  const digits = new Uint8Array(24);
+  return (t, out, at) => {
+    const i = Math.round((t - start) / step);
+    if (start + i * step !== t) return -1;
+    let k = S + i * P;
+    const negative = k < 0;
+    if (negative) k = -k;
+    if (k >= LIMIT || (k !== 0 && k < 1e-6 * scale) || !Number.isSafeInteger(k)) return -1;
+    // Digits of k, least significant first.
+    let n = 0;
+    do {
+      const q = Math.floor(k / 10);
+      digits[n++] = k - q * 10;
+      k = q;
+    } while (k > 0);
+    // Drop trailing zeros of the fraction.
+    let frac = decimals;
+    let low = 0;
+    while (frac > 0 && low < n && digits[low] === 0) {
+      low++;
+      frac--;
+    }
+    if (low === n) {
+      out[at++] = 48; // "0"
+      return at;
+    }
+    if (negative) out[at++] = 45; // "-"
+    const intDigits = n - low - frac; // digits before the point (≤ 0: "0.00…")
+    if (intDigits <= 0) {
+      out[at++] = 48;
+      out[at++] = 46;
+      for (let z = intDigits; z < 0; z++) out[at++] = 48;
+      for (let d = n - 1; d >= low; d--) out[at++] = 48 + digits[d]!;
+      return at;
+    }
+    for (let d = n - 1; d >= low; d--) {
+      out[at++] = 48 + digits[d]!;
+      if (d - low === frac && frac > 0) out[at++] = 46;
+    }
+    return at;
+  };
+}

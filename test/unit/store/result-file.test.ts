@@ -33,9 +33,9 @@ function typedResult() {
   return { rows: 3, time: Float64Array.from([0, 0.5, 1]), columns, eventRows: Uint8Array.from([0, 1, 0]) };
 }
 
-async function text(gen: AsyncGenerator<string>): Promise<string> {
+async function text(gen: AsyncGenerator<string | Uint8Array>): Promise<string> {
   let s = '';
-  for await (const t of gen) s += t;
+  for await (const t of gen) s += typeof t === 'string' ? t : Buffer.from(t).toString('utf8');
   return s;
 }
 
