@@ -19,8 +19,12 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { ldconfig -p 2>/dev/null | grep -q 'libsundials_cvode\.so\.6 '; } || missing+=(libsundials-cvode6)
 # SciPy reads our MAT v4 exports in test/integration/result-formats.test.ts (an independent reader).
 /usr/bin/python3 -c 'import scipy.io' >/dev/null 2>&1 || missing+=(python3-scipy)
+# The Python client (clients/python, test/e2e/python-client.test.ts): type-checked with mypy,
+# installed with pip offline (setuptools + wheel build it).
+/usr/bin/python3 -m mypy --version >/dev/null 2>&1 || missing+=(python3-mypy)
+/usr/bin/python3 -c 'import setuptools, wheel, pip' >/dev/null 2>&1 || missing+=(python3-pip python3-setuptools python3-wheel)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy, python3-mypy, python3-pip, python3-wheel)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

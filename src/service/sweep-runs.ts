@@ -17,7 +17,7 @@ import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { gatedRun } from './payment-gate.ts';
 import { plotStoredOverlay } from '../report/result-chart.ts';
-import { saveRun } from './run-store.ts';
+import { keepCompletedRun } from './run-store.ts';
 import { planSimulation } from './simulate-plan.ts';
 import { buildCompleted, localProvenance } from './simulate-result.ts';
 import { runsOf, writeSweepRecord } from './sweep-store.ts';
@@ -120,7 +120,14 @@ async function admittedSweep(ctx: ServiceContext, input: SweepInput, opts: Sweep
       result,
       provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
     });
-    await saveRun(ctx, completed, result, opts.callerId, md);
+    // Stored and, for an identified caller (REST, MCP over HTTP), recorded like a simulate run:
+    // its owner can read it by run_id (GET /v2/runs/{id}/result.csv) and it is in the usage.
+    const ranFor = completed.stats.wall_ms;
+    await keepCompletedRun(ctx, completed, result, opts.callerId, md, {
+      fmuId: input.fmu_id,
+      sha256: opened.sha256,
+      startedAt: new Date(Date.now() - (Number.isFinite(ranFor) ? ranFor : 0)),
+    });
     Object.assign(run, { run_id: runId, summary: completed.summary, kpis: completed.kpis });
     if (plotVars.length > 0 && overlays.length < MAX_PLOTTED_RUNS) overlays.push({ run: run.index, runId });
   };

@@ -44,6 +44,26 @@ const CHECKS: { name: string; missing: () => string | undefined }[] = [
     missing: () =>
       runs('/usr/bin/python3', ['-c', 'import scipy.io']) ? undefined : 'no SciPy for /usr/bin/python3 (Debian python3-scipy)',
   },
+  {
+    // Runs the Python client's tests (test/e2e/python-client.test.ts); the client needs Python >= 3.9.
+    name: 'python3',
+    missing: () =>
+      runs(process.env['PYTHON'] ?? 'python3', ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)'])
+        ? undefined
+        : 'no python3 >= 3.9 on PATH (Debian python3)',
+  },
+  {
+    name: 'mypy',
+    missing: () =>
+      runs('/usr/bin/python3', ['-m', 'mypy', '--version']) ? undefined : 'no mypy for /usr/bin/python3 (Debian python3-mypy)',
+  },
+  {
+    name: 'pip (offline build: setuptools, wheel)',
+    missing: () =>
+      runs('/usr/bin/python3', ['-c', 'import setuptools, wheel, pip'])
+        ? undefined
+        : 'pip / setuptools / wheel missing for /usr/bin/python3 (Debian python3-pip python3-setuptools python3-wheel)',
+  },
 ];
 
 describe('machine prerequisites of the test suite', () => {

@@ -16,6 +16,7 @@ import { paymentRoutes } from './payments.ts';
 import { reportRoutes } from './reports.ts';
 import { runRoutes } from './runs.ts';
 import { simulateRoutes } from './simulate.ts';
+import { sweepRoutes } from './sweep.ts';
 import { V2_PREFIX, type MountOptions, type Surface } from './surface.ts';
 import { systemRoutes } from './systems.ts';
 
@@ -27,6 +28,7 @@ const OURS: readonly FastifyPluginAsync<MountOptions>[] = [
   libraryRoutes,
   fmuRoutes,
   simulateRoutes,
+  sweepRoutes,
   systemRoutes,
   runRoutes,
   reportRoutes,
