@@ -147,7 +147,7 @@ export async function runReportCommand(argv: string[]): Promise<number> {
   const options = optionsFrom(values);
   const out = resolve(values.out);
   const config = loadConfig();
-  const local = createLocalContext(config, { catalog: createCatalog() });
+  const local = await createLocalContext(config, { catalog: createCatalog() });
   let report: Report | undefined;
   try {
     try {

@@ -153,7 +153,7 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
       ?.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-  const local = createLocalContext(config, { catalog: createCatalog(), poolSize: workers ?? config.pool.size });
+  const local = await createLocalContext(config, { catalog: createCatalog(), poolSize: workers ?? config.pool.size });
   try {
     // The same use case as MCP `sweep`: every run is stored, and the sweep is recorded for `report`.
     const request = {

@@ -30,14 +30,8 @@ const pipMissing =
     ? undefined
     : 'pip / setuptools / wheel missing for /usr/bin/python3 (Debian python3-pip python3-wheel)';
 
-/**
- * The credit-pack routes (issue 25, deliverable 1) are built in parallel; until they are merged
- * the credits test cases skip with "credits not merged yet". Set true at integration.
- */
-const CREDITS_MERGED = false;
-/** Test cases in clients/python/tests, of which the credits ones. */
+/** Test cases in clients/python/tests (every one runs: none may skip). */
 const EXPECTED_TESTS = 44;
-const CREDITS_TESTS = 4;
 
 interface UnittestRun {
   code: number | null;
@@ -180,19 +174,14 @@ describe(
         FMU_GATEWAY_TEST_PAID_URL: paid.url.replace(/\/mcp$/, ''),
         FMU_GATEWAY_TEST_PAYER_URL: payerUrl,
         FMU_GATEWAY_TEST_FMU: fmu,
-        FMU_GATEWAY_TEST_CREDITS: CREDITS_MERGED ? '1' : '0',
+        FMU_GATEWAY_TEST_CREDITS: '1',
         PYTHONDONTWRITEBYTECODE: '1',
       });
       assert.equal(r.code, 0, r.out);
       const ran = /^Ran (\d+) tests? in /m.exec(r.out);
       assert.equal(Number(ran?.[1]), EXPECTED_TESTS, r.out);
       const skipped = /^OK \(skipped=(\d+)\)$/m.exec(r.out);
-      const expectedSkips = CREDITS_MERGED ? 0 : CREDITS_TESTS;
-      assert.equal(Number(skipped?.[1] ?? 0), expectedSkips, r.out);
-      if (!CREDITS_MERGED) {
-        const reasons = [...r.out.matchAll(/skipped '([^']*)'/g)].map((m) => m[1]);
-        assert.deepEqual([...new Set(reasons)], expectedSkips === 0 ? [] : ['credits not merged yet'], r.out);
-      }
+      assert.equal(Number(skipped?.[1] ?? 0), 0, r.out);
       // The paid flow really paid: every checkout the Python tests paid reached the gateway's webhook.
       assert.ok(payments.length >= 2, JSON.stringify(payments));
       assert.ok(
