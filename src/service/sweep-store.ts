@@ -4,11 +4,10 @@
  * accepted and again when it ends; a synchronous sweep (MCP `sweep`, CLI `sweep`, sweep-runs.ts)
  * writes one when it ends. Both are read by GET /sweep/{id}/results and by `report`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SweepInput, SweepSuccess } from '../schemas/simulate.ts';
-import { writeFileAtomic } from '../store/atomic-file.ts';
 import type { ServiceContext } from './context.ts';
 
 export type SweepJobStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
@@ -52,7 +51,28 @@ function sweepsDir(ctx: ServiceContext): string {
 export function writeSweepRecord(ctx: ServiceContext, job: SweepJob): void {
   const dir = sweepsDir(ctx);
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, `${job.sweep_id}.json`), JSON.stringify(job));
+  // Written here, not through store/ (service/ takes store collaborators as arguments, STYLE.md):
+  // a temporary name, every byte written, fsynced, renamed; a failure leaves the previous record.
+  const path = join(dir, `${job.sweep_id}.json`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      const bytes = Buffer.from(JSON.stringify(job), 'utf8');
+      for (let off = 0; off < bytes.length;) {
+        const n = writeSync(fd, bytes, off, bytes.length - off);
+        if (n <= 0) throw Object.assign(new Error(`sweep ${job.sweep_id}: short write of its record`), { code: 'ENOSPC' }); // → DISK_FULL
+        off += n;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** A sweep's record as written; undefined when there is none (or the id is not a sweep id). */
