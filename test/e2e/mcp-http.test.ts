@@ -57,7 +57,7 @@ describe('MCP over Streamable HTTP', { timeout: 120_000 }, () => {
 
   it('lists the tools (payments off: no quote / redeem_checkout)', async () => {
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 9); // the four, get_result, sweep, compare_runs, upload_system, simulate_system
+    assert.equal(tools.length, 10); // the four, get_result, sweep, compare_runs, upload_system, simulate_system, report
     assert.ok(!tools.some((t) => t.name === 'quote' || t.name === 'redeem_checkout'));
   });
 

@@ -50,6 +50,7 @@ describe('MCP over stdio', { timeout: 120_000 }, () => {
       'get_result',
       'get_variables',
       'list_library',
+      'report',
       'simulate',
       'simulate_system',
       'sweep',

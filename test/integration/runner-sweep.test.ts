@@ -15,7 +15,7 @@ import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
 import { createWorkerPool } from '../../src/runner/pool.ts';
 import type { SimulationJob, WorkerPool } from '../../src/runner/types.ts';
 import { sweep } from '../../src/service/sweep.ts';
-import type { SweepResult } from '../../src/service/sweep.ts';
+import type { SweepSuccess } from '../../src/schemas/simulate.ts';
 import { buildFmu } from '../../tools/fmu-builder.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,12 +130,12 @@ describe('sweeps through the worker pool', () => {
       ],
       { env: { ...process.env, FMU_GATEWAY_DATA_DIR: join(dir, 'data'), FMU_GATEWAY_CACHE_DIR: join(dir, 'cli-cache') }, timeout: 30_000 },
     );
-    const r = JSON.parse(stdout) as SweepResult;
+    const r = JSON.parse(stdout) as SweepSuccess;
     assert.equal(r.completed, 3);
     assert.deepEqual(
       r.runs.map((x) => x.start_values.k),
       [1, 2, 3],
     );
-    r.runs.forEach((x) => assert.ok(Math.abs((x.final?.x as number) - Math.exp(-(x.start_values.k as number))) < 1e-6));
+    r.runs.forEach((x) => assert.ok(Math.abs((x.summary?.x?.final as number) - Math.exp(-(x.start_values.k as number))) < 1e-6));
   });
 });

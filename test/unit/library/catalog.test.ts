@@ -81,7 +81,7 @@ describe('catalog over catalog.json', () => {
   it('finds models by tag, case-insensitively', () => {
     const cat = loadCatalog({ buildDir: dir });
     const automotive = cat.list('AUTOMOTIVE').map((e) => e.name).sort();
-    assert.deepEqual(automotive, ['FuelRail', 'QuarterCar']);
+    assert.deepEqual(automotive, ['FuelRail', 'QuarterCar', 'ScavengePump']);
     const electrical = cat.list('electrical').map((e) => e.name);
     assert.ok(electrical.includes('RLC') && electrical.includes('DCMotor'), electrical.join());
     assert.ok(cat.list('hydraulic').every((e) => e.tags.includes('hydraulic')));
