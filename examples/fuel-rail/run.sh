@@ -10,7 +10,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cli="$here/../../bin/fmu-gateway.js"
 out="${1:-$here/out}"
-mkdir -p "$out"
 
 # Duty 0.08, 0.09, … 0.12 at the default pump delivery (2 cm3/s), 3 s from a 50 bar rail.
 sweep_json="$(node "$cli" sweep msl:FuelRail --stop 3 --step 0.002 --set duty=0.08:0.12:5 --output p_bar,q_inj --json)"

@@ -9,7 +9,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cli="$here/../../bin/fmu-gateway.js"
 out="${1:-$here/out}"
-mkdir -p "$out"
 
 # 2000, 3000, … 9000 rpm, a 10 s warm-up from a 30 mm sump level, results every 10 ms.
 sweep_json="$(node "$cli" sweep msl:ScavengePump --stop 10 --step 0.01 --set n_eng=2000:9000:8 \

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -38,13 +38,18 @@ interface Study {
 }
 const study = (name: string): Study => JSON.parse(readFileSync(join(ROOT, 'examples', name, 'study.json'), 'utf8')) as Study;
 
-/** Runs the example's one command into `out`; its exit code, stderr and the three files. */
-async function runExample(name: string, out: string, dataDir: string) {
+/** The example's one command, `bash examples/NAME/run.sh OUT`, in `dataDir`: exit code and stderr. */
+async function runScript(name: string, out: string, dataDir: string): Promise<{ code: number; stderr: string }> {
   mkdirSync(dataDir, { recursive: true });
-  const r = await execFileP('bash', [join(ROOT, 'examples', name, 'run.sh'), out], { env: gatewayEnv(dataDir), cwd: dataDir }).then(
+  return execFileP('bash', [join(ROOT, 'examples', name, 'run.sh'), out], { env: gatewayEnv(dataDir), cwd: dataDir }).then(
     (x) => ({ code: 0, stderr: x.stderr }),
     (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
   );
+}
+
+/** Runs the example's one command into `out`; its exit code, stderr and the three files. */
+async function runExample(name: string, out: string, dataDir: string) {
+  const r = await runScript(name, out, dataDir);
   assert.equal(r.code, 0, `${name}/run.sh exited ${r.code}: ${r.stderr}`);
   return {
     ...r,
@@ -246,5 +251,16 @@ describe('runnable examples (examples/*/run.sh)', { timeout: 120_000 }, () => {
     assert.equal(report.verdict, 'fail');
     assert.equal(report.limits.find((l) => l.kpi === 'max')?.pass, true);
     assert.match(fuel.markdown, /PASS: p\\_bar max ≤ 200 bar: met by all 5 runs/);
+  });
+
+  it('exits non-zero with a coded error, writing nothing, when OUT_DIR cannot be a folder', async () => {
+    // The runs above exit 0 (positive control); here OUT_DIR lies under a regular file.
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'keep\n');
+    const r = await runScript('fuel-rail', join(file, 'report'), join(tmp, 'data'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /error \[BAD_REQUEST\]: --out .*cannot be created as a folder \(ENOTDIR\)/);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+    assert.equal(readFileSync(file, 'utf8'), 'keep\n');
   });
 });
