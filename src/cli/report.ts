@@ -146,6 +146,16 @@ export async function runReportCommand(argv: string[]): Promise<number> {
   }
   const options = optionsFrom(values);
   const out = resolve(values.out);
+  // Up front: a path that cannot be a folder (a file, or under one) is the caller's mistake, told
+  // by its code before any work, not a crash after the report is built.
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new GatewayError('BAD_REQUEST', `--out ${escapeForText(out, 300)}: cannot be created as a folder (${code})`, {
+      hint: 'Give a folder path, new or existing, not a file.',
+    });
+  }
   const config = loadConfig();
   const local = await createLocalContext(config, { catalog: createCatalog() });
   let report: Report | undefined;
