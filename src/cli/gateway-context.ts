@@ -6,6 +6,7 @@
  * by warmUp(), so the stdio server can answer `initialize` first and start the pool right after.
  */
 import { mkdirSync } from 'node:fs';
+import { GatewayError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { createCompileLimiter } from '../fmi/source-build-limit.ts';
 import { createAdmission } from '../runner/admission.ts';
@@ -61,14 +62,30 @@ export interface GatewayContextOptions {
   openOffThread?: boolean;
 }
 
+/** Creates a configured folder; one that cannot be a folder (a file there, no permission) is CONFIG_INVALID. */
+function makeDir(dir: string, variable: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new GatewayError('CONFIG_INVALID', `${variable} (${dir}) cannot be used as a folder: ${code}`, {
+        variable,
+        hint: `Point ${variable} at a folder this user can write, or remove what is in its place.`,
+      });
+    }
+    throw e;
+  }
+}
+
 /**
  * Async so that what only some configurations use is loaded only by them: the remote client
  * (undici) with FMU_GATEWAY_URL, payments (Stripe, the account stores' drivers) with
  * STRIPE_ENABLED. A plain local run loads neither (start-up budget, docs/architecture.md).
  */
 export async function createGatewayContext(config: Config, opts: GatewayContextOptions): Promise<GatewayContext> {
-  mkdirSync(config.dataDir, { recursive: true });
-  mkdirSync(config.cacheDir, { recursive: true });
+  makeDir(config.dataDir, 'FMU_GATEWAY_DATA_DIR');
+  makeDir(config.cacheDir, 'FMU_GATEWAY_CACHE_DIR');
   const results = createRunResultStore(config.dataDir);
   let pool: WorkerPool | undefined;
   const poolSize = opts.poolSize ?? config.pool.size;

@@ -25,9 +25,9 @@ const env = {
   FMU_GATEWAY_POOL_SIZE: '1',
 };
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+    const r = await run(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024 });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -210,6 +210,18 @@ describe('fmu-gateway CLI', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\[UNKNOWN_VARIABLE\]/);
     assert.match(r.stderr, /gravity/);
+  });
+
+  it('a data dir that is a file is CONFIG_INVALID naming the variable (no stack trace), the file untouched', async () => {
+    const file = join(dataDir, 'not-a-folder');
+    writeFileSync(file, 'keep');
+    const r = await cli(['simulate', 'msl:Dahlquist', '--stop', '1'], { FMU_GATEWAY_DATA_DIR: file });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[CONFIG_INVALID\]: FMU_GATEWAY_DATA_DIR/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(readFileSync(file, 'utf8'), 'keep');
+    // Positive control: the same command with a usable data dir runs.
+    assert.equal((await cli(['simulate', 'msl:Dahlquist', '--stop', '1'])).code, 0);
   });
 
   it('refuses a stop time before the start time', async () => {
