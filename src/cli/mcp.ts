@@ -34,9 +34,12 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
     }
   }
   // Loaded after the guard so nothing they print at import time can reach stdout.
-  const { loadConfig } = await import('../config.ts');
-  const { createGatewayContext } = await import('./gateway-context.ts');
-  const { createMcpServer } = await import('../mcp/server.ts');
+  // Requested together: the loader reads and links the three module graphs at once.
+  const [{ loadConfig }, { createGatewayContext }, { createMcpServer }] = await Promise.all([
+    import('../config.ts'),
+    import('./gateway-context.ts'),
+    import('../mcp/server.ts'),
+  ]);
   markStartup('mcp: modules loaded');
 
   const { ctx, warmUp, close } = await createGatewayContext(loadConfig(), {

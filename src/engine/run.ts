@@ -6,8 +6,9 @@
 import { GatewayError } from '../errors.ts';
 import type { LogRecord } from '../fmi/instance.ts';
 import { loadFmiLibrary } from '../fmi/load.ts';
-import type { InterfaceKind, ModelDescription } from '../schemas/model-description.ts';
+import type { ModelDescription } from '../schemas/model-description.ts';
 import { simulateCoSimulation } from './cosim.ts';
+import { chooseInterface } from './interface-choice.ts';
 import { simulateModelExchange } from './model-exchange.ts';
 import { checkTiming, ENGINE_MAX_ROWS, gridPoints } from './recorder.ts';
 import type { SimulationOptions, SimulationResult } from './types.ts';
@@ -20,20 +21,8 @@ export interface RunnableFmu {
   binaryPath?: string;
 }
 
-/** CS unless ME is asked for or is the only interface the FMU offers. */
-export function chooseInterface(md: ModelDescription, requested: InterfaceKind | undefined): InterfaceKind {
-  const offered: InterfaceKind[] = [...(md.co_simulation ? (['CS'] as const) : []), ...(md.model_exchange ? (['ME'] as const) : [])];
-  if (offered.length === 0) throw new GatewayError('FMU_INVALID', `${md.model_name} declares neither Co-Simulation nor Model Exchange.`);
-  if (requested === undefined) return offered[0] as InterfaceKind;
-  if (!offered.includes(requested)) {
-    throw new GatewayError(
-      'BAD_REQUEST',
-      `${md.model_name} does not implement ${requested === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; it offers ${offered.join(', ')}.`,
-      { interface: requested, offered },
-    );
-  }
-  return requested;
-}
+// In its own module so the service can choose without loading the native bindings (start-up).
+export { chooseInterface };
 
 export function runSimulation(runnable: RunnableFmu, options: SimulationOptions): SimulationResult {
   // Structural parameters set by the run change array sizes and the state count: the instance

@@ -14,12 +14,13 @@
  * once every vector CVODE uses has been seen (its internal vectors and the Jacobian's columns).
  */
 import { GatewayError } from '../errors.ts';
+import { CVODE_DEBIAN_PACKAGE } from './cvode-package.ts';
 import { koffi } from './koffi-types.ts';
 
 /** Debian's soname; SUNDIALS 6.x. */
 export const CVODE_LIBRARY_NAMES: readonly string[] = ['libsundials_cvode.so.6'];
 let libraryNames: readonly string[] = CVODE_LIBRARY_NAMES;
-export const CVODE_DEBIAN_PACKAGE = 'libsundials-cvode6';
+export { CVODE_DEBIAN_PACKAGE };
 
 const CV_BDF = 2;
 const CV_ONE_STEP = 2;

@@ -1,11 +1,8 @@
 /**
  * Native process hardening for the pool and its workers (in src/fmi: the single koffi boundary).
  *
- *  - markDescriptorsCloseOnExec(), in the gateway before it spawns a worker: every descriptor
- *    above stderr gets FD_CLOEXEC. Node opens its own that way, but whatever the gateway
- *    inherited from its own parent (a shell redirection such as `exec 100>log`, a supervisor's
- *    socket) is left open and would pass through prlimit, setpriv and bwrap into the worker, where
- *    the FMU could write into it. (Node itself marks only a few low inherited descriptors.)
+ *  - markDescriptorsCloseOnExec(), in the gateway before it spawns a worker, is in
+ *    src/fmi/close-on-exec.ts: it loads koffi only when a descriptor needs marking.
  *  - closeStrayDescriptors(keep), in the worker before any FMU is loaded: closes every descriptor
  *    above stderr that is not close-on-exec and not kept (the channel). Node's own descriptors are
  *    all close-on-exec, so what is left without the flag came from outside: a second line behind
@@ -19,7 +16,6 @@ import koffi from 'koffi';
 import { readdirSync } from 'node:fs';
 
 const F_GETFD = 1;
-const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 const PR_SET_DUMPABLE = 4;
 
@@ -46,23 +42,6 @@ function openDescriptors(): number[] {
   return readdirSync('/proc/self/fd')
     .map(Number)
     .filter((fd) => Number.isInteger(fd) && fd > 2);
-}
-
-/** Returns the descriptors that had to be marked; never throws (a failure is the reason string). */
-export function markDescriptorsCloseOnExec(): number[] | string {
-  if (process.platform !== 'linux') return `not available on ${process.platform}`;
-  try {
-    const { fcntl } = getLibc();
-    const marked: number[] = [];
-    for (const fd of openDescriptors()) {
-      const flags = fcntl(fd, F_GETFD, 0);
-      if (flags < 0 || (flags & FD_CLOEXEC) !== 0) continue;
-      if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) === 0) marked.push(fd);
-    }
-    return marked;
-  } catch (e) {
-    return `close-on-exec marking failed: ${e instanceof Error ? e.message : String(e)}`;
-  }
 }
 
 /** Closes inherited descriptors above stderr except `keep`; returns those closed, or why it could not. */

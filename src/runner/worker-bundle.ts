@@ -47,8 +47,8 @@ const KOFFI_SHIM = join(PROJECT_ROOT, 'src', 'fmi', 'koffi-by-path.ts');
 export const KOFFI_ENV = 'FMU_GATEWAY_KOFFI';
 
 interface EsbuildLike {
-  buildSync(options: Record<string, unknown>): { outputFiles?: { contents: Uint8Array }[] };
-  build(options: Record<string, unknown>): Promise<{ outputFiles?: { contents: Uint8Array }[] }>;
+  buildSync(options: Record<string, unknown>): { outputFiles?: { path: string; contents: Uint8Array }[] };
+  build(options: Record<string, unknown>): Promise<{ outputFiles?: { path: string; contents: Uint8Array }[] }>;
 }
 
 /** Bundles of older sources pile up during development; a running pool may still use one, so keep a day's worth. */
@@ -113,10 +113,54 @@ function writeAtomically(file: string, code: Uint8Array): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Where the prebuilt worker's lazily imported chunks go (beside worker.mjs, so the sandbox's bind
+ * of build/runner shows them). Split, the worker compiles at start only what it runs before
+ * `ready`: the model-description parser (zod, fast-xml-parser: ~0.6 MB of the ~0.85 MB) is a chunk
+ * it imports only when a job arrives without a parsed model description.
+ */
+export const WORKER_CHUNKS = 'worker-chunks';
+
+/** The worker as an entry plus content-hashed chunks (`npm run build` only; a checkout's rebuild stays one file). */
+async function writeSplitWorker(plugins: unknown[]): Promise<void> {
+  const built = await esbuild().build({
+    ...bundleOptions(WORKER_MAIN),
+    entryPoints: { worker: WORKER_MAIN },
+    plugins,
+    splitting: true,
+    outdir: BUNDLE_DIR,
+    chunkNames: `${WORKER_CHUNKS}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
+  });
+  const files = built.outputFiles ?? [];
+  const entry = files.find((f) => f.path === PREBUILT);
+  if (entry === undefined) throw new Error('esbuild produced no worker entry');
+  // Chunks first (new names: a running worker of the previous build keeps its own), the entry last.
+  const chunkDir = join(BUNDLE_DIR, WORKER_CHUNKS);
+  mkdirSync(chunkDir, { recursive: true, mode: 0o755 });
+  const keep = new Set<string>();
+  for (const f of files) {
+    if (f === entry) continue;
+    keep.add(f.path);
+    if (!existsSync(f.path)) writeAtomically(f.path, f.contents);
+  }
+  writeAtomically(PREBUILT, entry.contents);
+  // Chunks of older builds a running pool may still import: kept a day, like the checkout bundles.
+  const cutoff = Date.now() - 24 * 3600 * 1000;
+  for (const name of readdirSync(chunkDir)) {
+    const p = join(chunkDir, name);
+    try {
+      if (!keep.has(p) && statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
+    } catch {
+      // removed concurrently
+    }
+  }
+}
+
 /** Called by `npm run build` (tools/build-cli.ts): the worker bundle for the current sources. */
 export async function prebuildWorkerBundle(plugins: unknown[] = []): Promise<string> {
   const stamp = sourceStamp(PROJECT_ROOT);
-  writeAtomically(PREBUILT, await bundleWith(WORKER_MAIN, plugins));
+  await writeSplitWorker(plugins);
   // The parsing thread runs in the gateway's own process (no sandbox): its dependencies resolve
   // from the package as usual, so only koffi-free code goes in; it is bundled to run without tsx.
   writeAtomically(PREBUILT_THREAD, await bundleWith(join(PROJECT_ROOT, 'src', 'fmi', 'archive-thread.ts'), plugins));
@@ -222,6 +266,8 @@ function copiedRuntime(bundle: string, pkg: string, koffi: NativeAddon): WorkerR
   const runner = join(root, 'build', 'runner');
   mkdirSync(runner, { recursive: true });
   cpSync(bundle, join(runner, 'worker.mjs'));
+  const chunks = join(dirname(bundle), WORKER_CHUNKS);
+  if (existsSync(chunks)) cpSync(chunks, join(runner, WORKER_CHUNKS), { recursive: true, dereference: true });
   cpSync(pkg, join(root, 'package.json'));
   const koffiCopy = join(root, 'node_modules', 'koffi');
   cpSync(koffi.dir, koffiCopy, { recursive: true, dereference: true });

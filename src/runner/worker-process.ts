@@ -17,7 +17,7 @@ import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
 import { GatewayError } from '../errors.ts';
 import { relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
-import { markDescriptorsCloseOnExec } from '../fmi/process-hardening.ts';
+import { markDescriptorsCloseOnExec } from '../fmi/close-on-exec.ts';
 
 export interface WorkerSettings {
   sandboxed: boolean;

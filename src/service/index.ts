@@ -39,7 +39,8 @@ export {
 export { describeLibraryModel, describeUploadedFmu, type ResourceDescription } from './describe.ts';
 export { resultUri } from './simulate-result.ts';
 export { renderPng, renderSvg, type PlotInput } from '../report/chart.ts';
-export { createInProcessRunner } from './in-process-runner.ts';
+// createInProcessRunner (tests, benchmarks) is imported from './in-process-runner.ts' directly: through
+// this barrel it would load the FMI bindings (koffi) into every face on its way to the first answer.
 export { routedGetVariables, routedListLibrary, routedUploadFmu } from './routed.ts';
 export { simulateSystem } from './simulate-system.ts';
 export { uploadSystem } from './upload-system.ts';

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { parseKpis, type ParsedKpi } from '../engine/kpis.ts';
-import { chooseInterface } from '../engine/run.ts';
+import { chooseInterface } from '../engine/interface-choice.ts';
 import type { SimulationOptions } from '../engine/types.ts';
 import {
   findRecordable,

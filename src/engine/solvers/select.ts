@@ -10,7 +10,7 @@
  */
 import { AUTO_BDF_STATES } from '../../schemas/kpi-names.ts';
 import type { SolverName } from '../types.ts';
-import { CVODE_DEBIAN_PACKAGE } from '../../fmi/cvode.ts';
+import { CVODE_DEBIAN_PACKAGE } from '../../fmi/cvode-package.ts';
 import { BdfSolver, checkBdfSize } from './bdf.ts';
 import { cvodeAvailable, CvodeSolver } from './cvode.ts';
 import { EulerSolver } from './euler.ts';
