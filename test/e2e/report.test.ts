@@ -28,6 +28,7 @@ import type { Report } from '../../src/schemas/report.ts';
 import { createRunResultStore } from '../../src/store/run-result-store.ts';
 import { decodePng } from '../helpers/png-pixels.ts';
 import { BIN, gatewayEnv, startHttpGateway, startStdioGateway, type HttpGateway } from './mcp-harness.ts';
+import { markdownTables, shown } from '../helpers/report-markdown.ts';
 
 const execFileP = promisify(execFile);
 type Json = Record<string, unknown>;
@@ -39,31 +40,6 @@ async function call(base: string, method: string, path: string, opts: { key?: st
   const res = await fetch(`${base}${path}`, { method, headers, ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}) });
   const bytes = Buffer.from(await res.arrayBuffer());
   return { status: res.status, type: res.headers.get('content-type') ?? '', bytes, json: () => JSON.parse(bytes.toString('utf8')) as Json };
-}
-
-/** The rule the brief prints numbers by, written out independently of src/report/format.ts. */
-const shown = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : String(Number(v.toPrecision(6))));
-
-/** Markdown tables by the heading above them: header and rows of unescaped cell text. */
-function tables(md: string): Map<string, { header: string[]; rows: string[][] }> {
-  const out = new Map<string, { header: string[]; rows: string[][] }>();
-  const lines = md.split('\n');
-  let heading = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
-    if (!line.startsWith('| ') || out.has(heading)) continue;
-    const cells = (l: string) =>
-      l
-        .slice(2, -2)
-        .split(/(?<!\\) \| /)
-        .map((c) => c.trim().replace(/\\(.)/g, '$1'));
-    const header = cells(line);
-    const rows: string[][] = [];
-    for (let j = i + 2; j < lines.length && (lines[j] as string).startsWith('| '); j++) rows.push(cells(lines[j] as string));
-    out.set(heading, { header, rows });
-  }
-  return out;
 }
 
 const STOP = 2.5;
@@ -277,7 +253,7 @@ describe('engineering report of a sweep (REST, CLI)', { timeout: 300_000 }, () =
 });
 
 function checkTables(markdown: string, report: Report): void {
-  const md = tables(markdown);
+  const md = markdownTables(markdown);
   const results = md.get('Results');
   assert.ok(results !== undefined, [...md.keys()].join(', '));
   const header = results.header;
