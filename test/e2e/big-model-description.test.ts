@@ -28,6 +28,9 @@ interface HealthWatch {
   stop: () => Promise<{ count: number; maxMs: number; failures: number }>;
 }
 
+/** Watches still polling: a test that fails before stop() must not leave its loop keeping the process alive. */
+const watching = new Set<HealthWatch>();
+
 /** Polls /health back to back until stopped; records the slowest answer. */
 function watchHealth(url: string): HealthWatch {
   let running = true;
@@ -49,13 +52,16 @@ function watchHealth(url: string): HealthWatch {
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  return {
+  const watch: HealthWatch = {
     stop: async () => {
       running = false;
+      watching.delete(watch);
       await loop;
       return { count, maxMs, failures };
     },
   };
+  watching.add(watch);
+  return watch;
 }
 
 function peakRssMb(pid: number): number {
@@ -74,6 +80,7 @@ describe('big model descriptions over HTTP', { timeout: 300_000 }, () => {
     health = gw.url.replace(/\/mcp$/, '/health');
   });
   after(async () => {
+    await Promise.all([...watching].map((w) => w.stop()));
     await gw?.close();
   });
 
