@@ -119,7 +119,9 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     if (timer !== undefined) clearTimeout(timer);
     w.onMessage = undefined;
     w.stopSampling();
-    clearOutbox(w.outboxDir);
+    // Whatever else a job left in the outbox goes. A sandboxed worker with its own uid cannot
+    // create anything there (the directory is ours): after a success there is nothing to list.
+    if (outcome instanceof GatewayError || w.hostUid === undefined) clearOutbox(w.outboxDir);
     settle(outcome);
   }
 

@@ -40,10 +40,10 @@ export interface WorkerMemoryGroup {
   /** OOM kills in the group so far (any process of the worker): one kept descriptor, read every 10 ms while a job runs. */
   oomKills(): number;
   /**
-   * Processes and threads in the group now (every process of the worker is in it from its first
-   * instruction), read from two kept descriptors; undefined once the group is gone.
+   * Processes in the group now (every process of the worker is in it from its first instruction);
+   * undefined once the group is gone.
    */
-  members(): { processes: number; threads: number } | undefined;
+  processes(): number | undefined;
   /** Removes the group once its processes are gone (retries briefly while they are reaped). */
   remove(): void;
 }
@@ -120,8 +120,6 @@ interface Flavour {
   /** The file counting OOM kills, and the key its number follows. */
   oomFile: string;
   oomKey: string;
-  /** The file listing every thread of the group, one id per line. */
-  threadsFile: string;
 }
 
 const V1: Flavour = {
@@ -136,7 +134,6 @@ const V1: Flavour = {
   peakBytes: (dir) => Number((readText(join(dir, 'memory.max_usage_in_bytes')) ?? '0').trim()) || 0,
   oomFile: 'memory.oom_control',
   oomKey: '\noom_kill ',
-  threadsFile: 'tasks',
 };
 
 const V2: Flavour = {
@@ -150,8 +147,6 @@ const V2: Flavour = {
   peakBytes: (dir) => Number((readText(join(dir, 'memory.peak')) ?? readText(join(dir, 'memory.current')) ?? '0').trim()) || 0,
   oomFile: 'memory.events',
   oomKey: '\noom_kill ',
-  // Exists in every v2 group (writable only in threaded mode).
-  threadsFile: 'cgroup.threads',
 };
 
 /** The directory under which we may create memory-limited groups, for each cgroup version. */
@@ -275,11 +270,7 @@ function groupLimiter(flavour: Flavour, poolDir: string): MemoryLimiter {
         // and the newline keeps v1's oom_kill_disable and v2's oom_group_kill from matching.
         oomKills: () => (oom ??= new ProcFile(join(dir, flavour.oomFile))).numberAfter(flavour.oomKey),
         // Opened afresh each time: cgroup v1 serves a kept descriptor the member list it had (for a second).
-        members: () => {
-          const processes = countLines(join(dir, 'cgroup.procs'));
-          const threads = countLines(join(dir, flavour.threadsFile));
-          return processes === undefined || threads === undefined ? undefined : { processes, threads };
-        },
+        processes: () => countLines(join(dir, 'cgroup.procs')),
         remove: () => {
           live.delete(dir);
           oom?.close();

@@ -11,11 +11,11 @@ import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
 import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
-import { ProcessMemoryReader, processTree, threadCount, treeFootprint } from './proc-tree.ts';
+import { ProcessMemoryReader, processTree, ThreadCountReader, threadCount, treeFootprint } from './proc-tree.ts';
 import { AS_HEADROOM_MB } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
-import { ftruncateSync, closeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import { createLogFile, readLogTail, type WorkerLogFile } from './result-outbox.ts';
 import { relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
@@ -59,6 +59,9 @@ export interface WorkerExit {
 
 let uidCounter = 0;
 
+/** A worker's FMU log file is emptied at a job's start once it is larger than this. */
+const LOG_ROTATE_BYTES = 4 * 1024 * 1024;
+
 const runsAsOwnUid = (settings: WorkerSettings): boolean =>
   settings.sandboxed && typeof process.getuid === 'function' && process.getuid() === 0 && settings.tools.setpriv !== undefined;
 
@@ -94,6 +97,8 @@ export class WorkerProcess {
   baseline = { processes: 0, threads: 0 };
   /** The worker's node process (host pid): the one that loads the FMU; its tree's most threaded process. */
   private nodePid: number | undefined;
+  /** node's thread count, read through a kept descriptor (with a memory group: see footprint). */
+  private nodeThreads: ThreadCountReader | undefined;
   /** The FMU log file the worker appends to (created with the first job), and how much of it the log ring holds. */
   private logFile: WorkerLogFile | undefined;
   private logTaken = 0;
@@ -127,6 +132,7 @@ export class WorkerProcess {
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
       tools: settings.tools,
+      batch: true,
       memoryMb: settings.memoryMb,
       tmpMb: settings.tmpMb,
       nproc: 128,
@@ -217,11 +223,19 @@ export class WorkerProcess {
     this.logFile = undefined;
   }
 
-  /** An empty FMU log for the next job (created on the first); its host path. */
+  /**
+   * The FMU log for the next job (created on the first); its host path. The file is not emptied
+   * per job (a truncate of a written ext4 file is a journal transaction, the costliest call of a
+   * run): the job's lines are those past its size now, and it is emptied only past LOG_ROTATE_BYTES.
+   */
   startLog(): string {
     if (this.logFile === undefined) this.logFile = createLogFile(this.outboxDir, this.hostUid);
-    else ftruncateSync(this.logFile.fd, 0);
-    this.logTaken = 0;
+    let size = fstatSync(this.logFile.fd).size;
+    if (size > LOG_ROTATE_BYTES) {
+      ftruncateSync(this.logFile.fd, 0);
+      size = 0;
+    }
+    this.logTaken = size;
     return this.logFile.path;
   }
 
@@ -276,9 +290,25 @@ export class WorkerProcess {
         this.nodePid = p;
       }
     }
-    // With a memory group, its member lists say the same in two reads (every process of the
-    // worker is in it from its first instruction); the tree walk stays where there is none.
-    this.baseline = this.memoryGroup?.members() ?? { processes: tree.length, threads };
+    this.baseline = { processes: tree.length, threads };
+    const group = this.memoryGroup?.processes();
+    if (group !== undefined && this.nodePid !== undefined) {
+      this.nodeThreads = new ThreadCountReader(this.nodePid);
+      this.baseline = { processes: group, threads: this.nodeThreads.read() };
+    }
+  }
+
+  /**
+   * Processes and threads now, as the baseline counted them. With a memory group: the group's
+   * process list (one read; the FMU cannot fork out of it) and node's own thread count (one read
+   * through a kept descriptor: the wrappers around it are single-threaded programs the FMU cannot
+   * add threads to, and a thread in a forked process comes with a process more). Otherwise the
+   * tree walk, one /proc read per thread of every process.
+   */
+  private footprint(): { processes: number; threads: number } {
+    const processes = this.nodeThreads === undefined ? undefined : this.memoryGroup?.processes();
+    if (processes === undefined || this.nodeThreads === undefined) return treeFootprint(this.pid);
+    return { processes, threads: this.nodeThreads.read() };
   }
 
   private memoryOf(pid: number): ProcessMemoryReader {
@@ -360,6 +390,7 @@ export class WorkerProcess {
   private closeReaders(): void {
     for (const r of this.memoryReaders.values()) r.close();
     this.memoryReaders.clear();
+    this.nodeThreads?.close();
   }
 
   /** SIGKILL the worker's process group (and, sandboxed, its pid namespace with it). */
@@ -380,7 +411,7 @@ export class WorkerProcess {
 
   /** Something of the FMU outlived its job: a process it forked or a thread it started. */
   leftSomethingRunning(): boolean {
-    const now = this.memoryGroup?.members() ?? treeFootprint(this.pid);
+    const now = this.footprint();
     return now.processes > this.baseline.processes || now.threads > this.baseline.threads;
   }
 
