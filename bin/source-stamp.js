@@ -2,7 +2,14 @@
 // the sources a bundle was built from — file count and newest modification time under src/,
 // plus package.json. A bundle is used only while this matches the stamp it was built with.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+// One walk per start: the launcher checks the CLI bundle, and the gateway then the worker bundle,
+// against the same sources a few hundred ms apart (the bundle has its own copy of this module, so
+// the memo lives on globalThis). A long-running process still sees edits: the memo lasts 2 s.
+const MEMO_MS = 2000;
+const memo = (globalThis[Symbol.for('fmu-gateway.sourceStamp')] ??= new Map());
 
 /**
  * True in an installed package: `npm pack` ships built JavaScript only (package.json "files"),
@@ -13,6 +20,15 @@ export function isPackaged(root) {
 }
 
 export function sourceStamp(root) {
+  const key = resolve(root);
+  const hit = memo.get(key);
+  if (hit !== undefined && performance.now() - hit.at < MEMO_MS) return hit.stamp;
+  const stamp = walkSources(root);
+  memo.set(key, { stamp, at: performance.now() });
+  return stamp;
+}
+
+function walkSources(root) {
   let newest = statSync(join(root, 'package.json')).mtimeMs;
   let files = 0;
   const walk = (dir) => {
