@@ -56,9 +56,11 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
   // (config, stores, worker pool) first: the pool's worker then boots on the other core while
   // the SDK and the tools load.
   const [{ loadConfig }, { createGatewayContext }] = await Promise.all([import('../config.ts'), import('./gateway-context.ts')]);
-  const { ctx, warmUp, close } = await createGatewayContext(loadConfig(), {
+  const { ctx, close } = await createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
+    // The pool before the catalog and the rest of the context: its workers boot meanwhile.
+    startPoolFirst: true,
     singleCaller: true,
     openOffThread: true,
     deferParseThread: true,
@@ -75,8 +77,6 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    warmUp();
-    markStartup('mcp: pool started');
     const [{ createMcpServer }, { serveStdio }, { startParseThread }] = await Promise.all([
       import('../mcp/server.ts'),
       import('../mcp/stdio.ts'),
