@@ -9,6 +9,7 @@
  * other core while that code loads (start-up budget, docs/architecture.md).
  */
 import { parseArgs } from 'node:util';
+import { config as configureZod } from 'zod';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import { createLocalContext } from './local-context.ts';
@@ -56,6 +57,10 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   if (exports.length > 0 && values.json === true) {
     throw new GatewayError('BAD_REQUEST', 'Choose one of --csv / --arrow / --mat / --parquet and --json');
   }
+  // One process, one request: each schema parses about once, so zod's compiled fast path (built
+  // at a schema's first parse, ~tens of ms here in all) would cost more than it saves. Set before
+  // the schemas this command uses are built (config, the simulate request, the service's).
+  configureZod({ jitless: true });
   const config = loadConfig();
   markStartup('config loaded');
   // A local run needs a worker: its pool starts first, so the worker boots while the rest of the
