@@ -121,6 +121,10 @@ export class EarlyFront implements Transport {
   /** Ids of replayed requests answered here already → the answer sent (the server's is dropped). */
   private readonly answeredHere = new Map<RpcId, string>();
   private servedToolsList = false;
+  /** The live tools/list check is due once the client's requests in flight are answered (it is off the critical path). */
+  private checkDue = false;
+  /** Client requests delivered to the server and not answered yet. */
+  private readonly inFlight = new Set<RpcId>();
   private grace: NodeJS.Timeout | undefined;
   private markWanted: () => void = () => undefined;
   /** Settles when the real server is needed: a message this front does not answer, or shortly after the handshake. */
@@ -159,7 +163,7 @@ export class EarlyFront implements Transport {
 
   private receive(message: JSONRPCMessage): void {
     if (this.connected) {
-      this.onmessage?.(message);
+      this.deliver(message);
       return;
     }
     if (this.answerEarly(message)) return;
@@ -215,22 +219,44 @@ export class EarlyFront implements Transport {
     const queued = this.queue;
     this.queue = [];
     markStartup('mcp: server connected');
-    for (const m of queued) this.onmessage?.(m);
-    if (this.servedToolsList) this.onmessage?.({ jsonrpc: '2.0', id: EARLY_CHECK_ID, method: 'tools/list' } as JSONRPCMessage);
+    for (const m of queued) this.deliver(m);
+    this.checkDue = this.servedToolsList;
+    this.checkWhenIdle();
+  }
+
+  private deliver(message: JSONRPCMessage): void {
+    const m = message as { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+    if (isId(m.id) && typeof m.method === 'string') this.inFlight.add(m.id);
+    // A cancelled request gets no answer (MCP): it is no longer waited for.
+    if (m.method === 'notifications/cancelled' && isId(m.params?.requestId)) this.inFlight.delete(m.params.requestId);
+    this.onmessage?.(message);
+    if (m.method === 'notifications/cancelled') queueMicrotask(() => this.checkWhenIdle());
+  }
+
+  /** Asks the real server for its tools/list once nothing the client asked is waiting for the CPU. */
+  private checkWhenIdle(): void {
+    if (!this.checkDue || this.inFlight.size > 0 || this.lineClosed) return;
+    this.checkDue = false;
+    this.onmessage?.({ jsonrpc: '2.0', id: EARLY_CHECK_ID, method: 'tools/list' } as JSONRPCMessage);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
     const m = message as { id?: unknown; result?: unknown; error?: unknown };
     if (isId(m.id) && (m.result !== undefined || m.error !== undefined)) {
       if (m.id === EARLY_CHECK_ID) return this.checkToolsList(m.result);
+      this.inFlight.delete(m.id);
       const sent = this.answeredHere.get(m.id);
       if (sent !== undefined) {
         this.answeredHere.delete(m.id);
         if (JSON.stringify(m.result) !== sent) {
           this.log('mcp stdio: the recorded initialize answer differs from the live one (rebuild: npm run build)');
         }
+        this.checkWhenIdle();
         return;
       }
+      await this.line.send(message);
+      this.checkWhenIdle();
+      return;
     }
     return this.line.send(message);
   }
