@@ -5,10 +5,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-// One walk per start: the launcher checks the CLI bundle, and the gateway then the worker bundle,
-// against the same sources a few hundred ms apart (the bundle has its own copy of this module, so
-// the memo lives on globalThis). A long-running process still sees edits: the memo lasts 2 s.
-const MEMO_MS = 2000;
+// The last walk per root, on globalThis (the bundle has its own copy of this module): a caller
+// that checks within milliseconds of the launcher (the gateway checking the worker bundle at
+// start-up) may reuse it instead of walking src/ again (`reuseWithinMs`).
 const memo = (globalThis[Symbol.for('fmu-gateway.sourceStamp')] ??= new Map());
 
 /**
@@ -19,10 +18,10 @@ export function isPackaged(root) {
   return !existsSync(join(root, 'src'));
 }
 
-export function sourceStamp(root) {
+export function sourceStamp(root, opts = {}) {
   const key = resolve(root);
   const hit = memo.get(key);
-  if (hit !== undefined && performance.now() - hit.at < MEMO_MS) return hit.stamp;
+  if (opts.reuseWithinMs !== undefined && hit !== undefined && performance.now() - hit.at < opts.reuseWithinMs) return hit.stamp;
   const stamp = walkSources(root);
   memo.set(key, { stamp, at: performance.now() });
   return stamp;
