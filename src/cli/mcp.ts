@@ -56,6 +56,8 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
   // (config, stores, worker pool) first: the pool's worker then boots on the other core while
   // the SDK and the tools load.
   const [{ loadConfig }, { createGatewayContext }] = await Promise.all([import('../config.ts'), import('./gateway-context.ts')]);
+  // The client may have gone meanwhile (it only wanted the handshake): then start no workers.
+  if (front.closed) return 0;
   const { ctx, close } = await createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
