@@ -36,14 +36,26 @@ function variantChecked(flat: WithStandard, union: WithStandard): StandardSchema
 export function shareOutputSchemaJson(tool: RegisteredTool): void {
   const schema = tool.outputSchema as object | undefined;
   if (schema === undefined) return;
-  const known = converted.get(schema);
-  if (known !== undefined) {
-    tool.outputSchemaJson = known;
-  } else {
-    // The SDK's getter converts (and memoises on this tool); a failed conversion stays undefined and surfaces at tools/list.
-    const json = tool.outputSchemaJson;
-    if (json !== undefined) converted.set(schema, json);
-  }
+  // Converted on first use (the first answer of this tool in this process), not at registration:
+  // a server built for one simulate call must not convert every tool's schema first.
+  const sdkGetter = Object.getOwnPropertyDescriptor(tool, 'outputSchemaJson');
+  let own: Record<string, unknown> | undefined;
+  Object.defineProperty(tool, 'outputSchemaJson', {
+    configurable: true,
+    enumerable: true,
+    get(): Record<string, unknown> | undefined {
+      if (own !== undefined) return own;
+      const known = converted.get(schema);
+      if (known !== undefined) return known;
+      // The SDK's getter converts the registered schema; a failed conversion stays undefined and surfaces at tools/list.
+      const json = sdkGetter?.get?.call(tool) as Record<string, unknown> | undefined;
+      if (json !== undefined) converted.set(schema, json);
+      return json;
+    },
+    set(value: Record<string, unknown> | undefined) {
+      own = value;
+    },
+  });
   const union = outputVariantsOf(schema);
   if (union === undefined) return;
   let once = checkedOnce.get(schema);
