@@ -17,6 +17,7 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import type { AccountStore } from '../store/index.ts';
+import { workerPoolOptions } from './pool-options.ts';
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -35,6 +36,11 @@ export interface GatewayContextOptions {
    * loaded (the one-shot `simulate`: its worker boots while the FMU is opened).
    */
   startPoolFirst?: boolean;
+  /**
+   * A pool the face created already, with these options (the one-shot simulate makes it before
+   * loading this module: src/cli/local-pool.ts); used instead of making one.
+   */
+  pool?: WorkerPool;
   /** Worker processes (default config.pool.size; the one-shot CLI uses 1). */
   poolSize?: number;
   /** Fresh workers kept warm (default poolSize); the one-shot CLI keeps none. */
@@ -98,25 +104,7 @@ export async function createGatewayContext(config: Config, opts: GatewayContextO
   const logger = createStderrLogger(opts.logLevel ?? 'info');
   const getPool = (): WorkerPool => {
     if (pool !== undefined) return pool;
-    pool = createWorkerPool({
-      size: poolSize,
-      // Admission bounds simulate requests before they get here; sweeps add their runs on top.
-      queueLength: config.pool.queueLength * 4,
-      spareWorkers: opts.spareWorkers ?? poolSize,
-      ...(opts.initialWorkers === undefined ? {} : { initialWorkers: opts.initialWorkers }),
-      ...(opts.cacheSelfTest === true ? { cacheSelfTest: true } : {}),
-      ...(opts.singleCaller === true ? { maxBusyPerCaller: poolSize } : {}),
-      maxLingeringWorkers: config.pool.idleWorkers,
-      reuseIdleMs: config.pool.lingerMs,
-      log: (message, data) => logger.warn(message, data),
-      timeoutMs: config.limits.simTimeoutSeconds * 1000,
-      memoryMb: config.limits.simMemoryMb,
-      maxOutputRows: config.limits.maxOutputRows,
-      sandbox: opts.sandbox,
-      cacheDir: config.cacheDir,
-      // Workers write result files beside the run store, which adopts them by rename.
-      resultDir: results.dir,
-    });
+    pool = opts.pool ?? createWorkerPool(workerPoolOptions(config, opts, results.dir, (message, data) => logger.warn(message, data)));
     opts.onPoolCreated?.(pool.isolation);
     return pool;
   };
@@ -180,7 +168,7 @@ export async function createGatewayContext(config: Config, opts: GatewayContextO
     ctx,
     warmUp: () => void getPool(),
     close: async () => {
-      await pool?.close();
+      await (pool ?? opts.pool)?.close();
       compileMemory?.close();
       await remote?.close();
       await payments.close();

@@ -6,7 +6,9 @@
 import type { Config } from '../config.ts';
 import type { IsolationReport } from '../runner/types.ts';
 import type { CatalogLike, ServiceContext } from '../service/context.ts';
+import type { WorkerPool } from '../runner/types.ts';
 import { createGatewayContext } from './gateway-context.ts';
+import { LOCAL_POOL } from './local-pool.ts';
 
 export interface LocalContext {
   ctx: ServiceContext;
@@ -20,18 +22,17 @@ export interface LocalContext {
 
 export async function createLocalContext(
   config: Config,
-  /** startPoolFirst: see GatewayContextOptions (the one-shot simulate). catalog: default the built library. */
-  opts: { catalog?: CatalogLike; poolSize?: number; startPoolFirst?: boolean },
+  /**
+   * startPoolFirst: see GatewayContextOptions (the one-shot simulate). catalog: default the built
+   * library. pool: made already by startLocalPool (local-pool.ts), with LOCAL_POOL's options.
+   */
+  opts: { catalog?: CatalogLike; poolSize?: number; startPoolFirst?: boolean; pool?: WorkerPool },
 ): Promise<LocalContext> {
   const { ctx, warmUp, close } = await createGatewayContext(config, {
-    sandbox: 'auto',
+    ...LOCAL_POOL,
     lazyPool: true,
-    singleCaller: true,
-    poolSize: opts.poolSize ?? 1,
-    // No spare: a one-shot command starts the workers its runs need, the first one with the pool.
-    spareWorkers: 0,
-    initialWorkers: 1,
-    cacheSelfTest: true,
+    ...(opts.poolSize === undefined ? {} : { poolSize: opts.poolSize }),
+    ...(opts.pool === undefined ? {} : { pool: opts.pool }),
     logLevel: 'warn',
     ...(opts.catalog === undefined ? {} : { catalog: opts.catalog }),
     ...(opts.startPoolFirst === true ? { startPoolFirst: true } : {}),

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { config as configureZod } from 'zod';
 import { loadConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
-import { createLocalContext } from './local-context.ts';
+import { startLocalPool } from './local-pool.ts';
 import { SIMULATION_OPTIONS, SIMULATION_OPTIONS_USAGE } from './simulation-options.ts';
 import { SYSTEM_OPTIONS, SYSTEM_OPTIONS_USAGE } from './system-options.ts';
 import { markStartup } from '../startup-trace.ts';
@@ -63,10 +63,20 @@ export async function runSimulateCommand(argv: string[]): Promise<number> {
   configureZod({ jitless: true });
   const config = loadConfig();
   markStartup('config loaded');
-  // A local run needs a worker: its pool starts first, so the worker boots while the rest of the
-  // code loads and the FMU is opened (remote / auto modes may forward the run, and start none).
-  // The catalog and the service code are loaded after that, on purpose (docs/architecture.md).
-  const local = await createLocalContext(config, { startPoolFirst: config.mode === 'local' });
+  // A local run needs a worker: its pool starts first, before the context's modules (stores,
+  // schemas) load, so the worker boots while the rest of the code loads and the FMU is opened
+  // (remote / auto modes may forward the run, and start none). The catalog and the service code
+  // are loaded after that, on purpose (docs/architecture.md).
+  const pool = config.mode === 'local' ? startLocalPool(config) : undefined;
+  markStartup('pool started');
+  let local;
+  try {
+    const { createLocalContext } = await import('./local-context.ts');
+    local = await createLocalContext(config, { startPoolFirst: config.mode === 'local', ...(pool === undefined ? {} : { pool }) });
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
   markStartup('context created');
   try {
     const { finishSimulate } = await import('./simulate-run.ts');

@@ -12,14 +12,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
-import { bindingOf, runJob, type JobOutcome, type RunningJob } from './job-runner.ts';
+import type * as JobRunner from './job-runner.ts';
+import type { JobOutcome, RunningJob } from './job-runner.ts';
 import { checkJobLimits } from './limits.ts';
 import { createMemoryLimiter } from './memory-limit.ts';
-import { createOutboxRoot, removeOutbox } from './result-outbox.ts';
+import { createOutboxRoot } from './result-outbox.ts';
 import { findTools, selfTestSandbox } from './sandbox.ts';
 import { forgetSelfTest } from './sandbox-cache.ts';
 import { createScheduler } from './scheduler.ts';
-import { createStageRoot, removeStage } from './staging.ts';
+import { createStageRoot, removeTreeAsync } from './staging.ts';
 import type { DiagnosticJob, IsolationReport, PoolStats, RunOptions, SimulationJob, WorkerPool, WorkerPoolOptions } from './types.ts';
 import type { WorkerProcess } from './worker-process.ts';
 import { markStartup } from '../startup-trace.ts';
@@ -37,6 +38,18 @@ interface Entry {
   settled: boolean;
   running?: RunningJob;
   onAbort?: () => void;
+}
+
+/**
+ * The job runner (and through it the result reader and its schemas) is loaded once the first
+ * worker is spawned, not before: the one-shot CLI starts its worker that much earlier (start-up,
+ * docs/architecture.md). A job is only ever submitted after it is loaded (submit waits for it).
+ */
+type JobRunnerModule = typeof JobRunner;
+let jobRunner: JobRunnerModule | undefined;
+let jobRunnerLoading: Promise<JobRunnerModule> | undefined;
+function loadJobRunner(): Promise<JobRunnerModule> {
+  return (jobRunnerLoading ??= import('./job-runner.ts').then((m) => (jobRunner = m)));
 }
 
 /** How long a worker bound to an FMU waits for another job of that FMU and caller. */
@@ -82,6 +95,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const sandboxed = isolation.level === 'sandboxed';
   const memoryMb = options.memoryMb ?? 1024;
   const memory = createMemoryLimiter(options.memoryLimit === 'rlimit-as' ? 'rlimit-as' : undefined);
+  markStartup('pool: memory limiter ready');
   isolation.memory = { mechanism: memory.report.mechanism, limit_mb: memoryMb, detail: memory.report.detail };
   isolation.features.push(`memory-${memory.report.mechanism}`);
   if (memory.report.mechanism === 'rlimit-as' && options.memoryLimit !== 'rlimit-as') {
@@ -100,6 +114,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   };
   const stageRoot = sandboxed ? createStageRoot(options.cacheDir) : undefined;
   const outboxRoot = createOutboxRoot(options.resultDir ?? join(options.cacheDir, '.runner'));
+  markStartup('pool: directories ready');
   const log =
     options.log ??
     ((message: string, data?: Record<string, unknown>) =>
@@ -174,7 +189,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function start(entry: Entry, w: WorkerProcess): void {
     markStartup('pool: job sent to worker');
     supply.take(w);
-    const job = runJob(w, entry.job, entry.opts, jobSettings);
+    // Loaded: every entry was submitted after it was (submit).
+    const job = (jobRunner as JobRunnerModule).runJob(w, entry.job, entry.opts, jobSettings);
     entry.running = job;
     running.set(w, job);
     void job.done.then((outcome) => {
@@ -233,6 +249,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   function submit(job: SimulationJob | DiagnosticJob, opts: RunOptions): Promise<unknown> {
     if (closed) return Promise.reject(new GatewayError('CANCELLED', 'The worker pool is closed.'));
+    if (jobRunner === undefined) return loadJobRunner().then(() => submit(job, opts));
+    const { bindingOf } = jobRunner;
     if (opts.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'The simulation was cancelled before it started.'));
     let binding: string | undefined;
     let caller: string;
@@ -271,6 +289,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
 
   supply.replenish(Math.max(0, options.initialWorkers ?? 0));
+  void loadJobRunner();
 
   return {
     isolation,
@@ -295,14 +314,19 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       for (const e of scheduler.drain()) settle(e, new GatewayError('CANCELLED', 'The worker pool was closed.'));
       for (const job of running.values()) job.cancel(new GatewayError('CANCELLED', 'The worker pool was closed while the simulation ran.'));
       updateKeepAlive();
-      await supply.close();
+      // Every worker is killed now (supply.close's first step); their folders (all under the two
+      // roots) are removed meanwhile, off the event loop, instead of one by one after each exit.
+      const exited = supply.close();
+      const removed = Promise.all([...(stageRoot === undefined ? [] : [removeTreeAsync(stageRoot)]), removeTreeAsync(outboxRoot.root)]);
+      await exited;
+      markStartup('pool: workers exited');
       memory.close();
-      if (stageRoot !== undefined) removeStage(stageRoot);
-      removeOutbox(outboxRoot.root);
+      await removed;
+      markStartup('pool: directories removed');
     },
   };
 }
 
 function bindingOfWorker(w: WorkerProcess): string | undefined {
-  return w.binding === undefined ? undefined : bindingOf(w.binding.sha256, w.binding.callerId);
+  return w.binding === undefined ? undefined : (jobRunner as JobRunnerModule).bindingOf(w.binding.sha256, w.binding.callerId);
 }

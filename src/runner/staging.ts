@@ -6,6 +6,7 @@
  * sandbox runs as an unprivileged uid, so everything staged must be world-readable.
  */
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { resolveInside } from '../fmi/safe-path.ts';
@@ -125,4 +126,13 @@ export function stageFmu(
 
 export function removeStage(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The same off the event loop (libuv's threads), for a pool that closes: its folders go while the
+ * kernel reaps its killed workers, and the caller's last output never waits for a removal. Never
+ * rejects (what cannot be removed stays, as with removeStage's force).
+ */
+export function removeTreeAsync(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true }).catch(() => undefined);
 }

@@ -9,8 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { buildLaunchCommand, PROJECT_ROOT } from './sandbox.ts';
 import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
-import { parseWorkerMessage } from './protocol.ts';
-import type { ParentMessage, WorkerMessage } from './protocol.ts';
+import type { ParentMessage, WorkerMessage, parseWorkerMessage } from './protocol.ts';
 import { ProcessMemoryReader, processTree, ThreadCountReader, threadCount, treeFootprint } from './proc-tree.ts';
 import { AS_HEADROOM_MB } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
@@ -18,7 +17,7 @@ import { workerRuntime } from './worker-bundle.ts';
 import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import { createLogFile, readLogTail, type WorkerLogFile } from './result-outbox.ts';
-import { relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
+import { markStartup, relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
 import { markDescriptorsCloseOnExec } from '../fmi/close-on-exec.ts';
 
 export interface WorkerSettings {
@@ -58,6 +57,18 @@ export interface WorkerExit {
 }
 
 let uidCounter = 0;
+
+/**
+ * The frame validator (zod and the protocol's schemas) is loaded once the first worker is spawned,
+ * not before: the spawn is that much earlier (start-up, docs/architecture.md). Until it is loaded a
+ * worker's channel is paused (its frames wait in the socket), so no frame is ever taken unchecked.
+ */
+type Validator = typeof parseWorkerMessage;
+let validator: Validator | undefined;
+let validatorLoading: Promise<Validator> | undefined;
+function loadValidator(): Promise<Validator> {
+  return (validatorLoading ??= import('./protocol.ts').then((m) => (validator = m.parseWorkerMessage)));
+}
 
 /** A worker's FMU log file is emptied at a job's start once it is larger than this. */
 const LOG_ROTATE_BYTES = 4 * 1024 * 1024;
@@ -127,7 +138,9 @@ export class WorkerProcess {
     const uid = 200_000 + (uidCounter++ % 50_000);
     this.hostUid = runsAsOwnUid(settings) ? uid : undefined;
     this.memoryGroup = settings.memory.createGroup(`w${uid}-${uidCounter}`, settings.memoryMb * 1024 * 1024);
+    markStartup('worker-process: memory group made');
     const runtime = workerRuntime();
+    markStartup('worker-process: runtime resolved');
     const cmd = buildLaunchCommand({
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
@@ -148,7 +161,9 @@ export class WorkerProcess {
       env: startupTraceEnabled() ? { ...runtime.env, FMU_GATEWAY_TRACE_STARTUP: '1' } : runtime.env,
     });
     // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
+    markStartup('worker-process: launch command built');
     markDescriptorsCloseOnExec();
+    markStartup('worker-process: descriptors marked');
     this.child = spawn(cmd.command, cmd.args, {
       env: cmd.env,
       cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
@@ -159,6 +174,7 @@ export class WorkerProcess {
       detached: true,
     });
     this.pid = this.child.pid ?? -1;
+    markStartup('worker-process: spawned');
     this.capture(this.child.stdout, false);
     this.capture(this.child.stderr, true);
     let markReady: (() => void) | undefined;
@@ -174,7 +190,8 @@ export class WorkerProcess {
     this.channel = new FrameChannel<WorkerMessage, ParentMessage>(
       socket,
       // Every frame from the worker is untrusted (the FMU can write into the channel): schema-checked.
-      parseWorkerMessage,
+      // The socket is paused below until the validator is loaded, so it is defined here.
+      (frame) => (validator as Validator)(frame),
       (m) => {
         if (m.type === 'ready' && this.state === 'starting') {
           this.seccomp = m.seccomp;
@@ -195,6 +212,16 @@ export class WorkerProcess {
       Math.max(64, settings.memoryMb) * 1024 * 1024,
     );
     (socket as unknown as { unref?: () => void }).unref?.();
+    if (validator === undefined) {
+      socket.pause();
+      loadValidator().then(
+        () => socket.resume(),
+        (e: unknown) => {
+          this.stderrTail += `\nthe gateway could not load its frame validator: ${(e as Error).message}`;
+          this.kill('validator unavailable');
+        },
+      );
+    }
     this.child.once('exit', (code, signal) => {
       this.state = 'dead';
       this.stopSampling();

@@ -175,8 +175,11 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
   function onWorkerExit(w: WorkerProcess): void {
     workers.delete(w);
     stopLingering(w);
-    if (w.stageDir !== undefined) removeStage(w.stageDir);
-    removeOutbox(w.outboxDir);
+    // Once the supply is closed the pool removes the roots holding every worker's folders.
+    if (!closed) {
+      if (w.stageDir !== undefined) removeStage(w.stageDir);
+      removeOutbox(w.outboxDir);
+    }
     w.memoryGroup?.remove();
     events.onExit(w);
   }
