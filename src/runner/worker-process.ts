@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { buildLaunchCommand, PROJECT_ROOT } from './sandbox.ts';
 import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
@@ -14,7 +14,7 @@ import { ProcessMemoryReader, processTree, ThreadCountReader, threadCount, treeF
 import { AS_HEADROOM_MB } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
-import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import { createLogFile, readLogTail, type WorkerLogFile } from './result-outbox.ts';
 import { markStartup, relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
@@ -57,6 +57,66 @@ export interface WorkerExit {
 }
 
 let uidCounter = 0;
+
+/** O_CLOEXEC in /proc/self/fdinfo's octal `flags`. */
+const O_CLOEXEC = 0o2000000;
+/** Inherited descriptors up to this one are replaced in the worker's launcher; past it they are marked instead. */
+const MAX_REPLACED_FD = 1023;
+/** /dev/null, read-only, opened once (close-on-exec, as node opens everything). */
+let devNull: number | undefined;
+
+/**
+ * The gateway's descriptors above stderr that are not close-on-exec (inherited from its own
+ * parent: a shell redirection, a supervisor's socket), read from /proc/self/fdinfo; undefined when
+ * that cannot be read. A descriptor gone meanwhile (the listing's own) is skipped.
+ */
+function inheritableDescriptors(): number[] | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const out: number[] = [];
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (!Number.isInteger(fd) || fd <= 2) continue;
+      let info: string;
+      try {
+        info = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+      } catch {
+        continue;
+      }
+      const m = /^flags:\s*([0-7]+)$/m.exec(info);
+      if (m === null) return undefined;
+      if ((parseInt(m[1] as string, 8) & O_CLOEXEC) === 0) out.push(fd);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The worker's stdio: fd 1, 2 captured, fd 3 our channel, and every descriptor the gateway
+ * inherited without close-on-exec replaced by /dev/null, so nothing of the gateway's parent
+ * passes through prlimit, setpriv and bwrap into the worker, where the FMU could write into it
+ * (the worker's own second line: closeStrayDescriptors, src/fmi/process-hardening.ts). This needs
+ * no native call: marking them close-on-exec (markDescriptorsCloseOnExec) loads koffi into the
+ * gateway, tens of ms before the first worker's spawn; it remains the fallback when fdinfo cannot
+ * be read or a descriptor is too high to replace.
+ */
+function workerStdio(): StdioOptions {
+  const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', 'pipe'];
+  const inheritable = inheritableDescriptors();
+  if (inheritable === undefined || inheritable.some((fd) => fd > MAX_REPLACED_FD)) {
+    markDescriptorsCloseOnExec();
+    return stdio;
+  }
+  for (const fd of inheritable) {
+    if (fd <= 3) continue; // fd 3 is the channel
+    devNull ??= openSync('/dev/null', 'r');
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = devNull;
+  }
+  return stdio;
+}
 
 /**
  * The frame validator (zod and the protocol's schemas) is loaded once the first worker is spawned,
@@ -160,16 +220,16 @@ export class WorkerProcess {
       // FMU_GATEWAY_TRACE_STARTUP reaches the worker too: its phases join ours (src/startup-trace.ts).
       env: startupTraceEnabled() ? { ...runtime.env, FMU_GATEWAY_TRACE_STARTUP: '1' } : runtime.env,
     });
-    // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
     markStartup('worker-process: launch command built');
-    markDescriptorsCloseOnExec();
-    markStartup('worker-process: descriptors marked');
+    // Nothing the gateway inherited from its own parent may reach the worker (only fds 0-3 do).
+    const stdio = workerStdio();
+    markStartup('worker-process: descriptors checked');
     this.child = spawn(cmd.command, cmd.args, {
       env: cmd.env,
       cwd: settings.sandboxed ? '/' : PROJECT_ROOT,
       // fd 3: our framed channel (src/runner/channel.ts), not Node's IPC, whose parser throws in
       // this process when the FMU writes garbage into the worker's descriptors.
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio,
       // Own process group: a kill reaches whatever the worker forked (outside the sandbox too).
       detached: true,
     });
