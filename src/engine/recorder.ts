@@ -220,6 +220,35 @@ export class Recorder {
     this.rowCount = row + 1;
   }
 
+  /**
+   * The outputs when they are all Float64 values of one group (or none): what a native chunk loop
+   * records itself, by one get of `vrs` or, when `stateIndex` is set, from the state vector.
+   */
+  nativeLayout(): { vrs: Uint32Array; nValues: number; stateIndex: Int32Array | undefined } | undefined {
+    if (this.stringVars.length > 0 || this.binaryVars.length > 0 || this.groups.length > 1) return undefined;
+    const g = this.groups[0];
+    if (g === undefined) return { vrs: new Uint32Array(0), nValues: 0, stateIndex: undefined };
+    if (g.type !== 'Float64' || g.exact !== undefined || g.columns.length !== g.nValues) return undefined;
+    return { vrs: g.vrs, nValues: g.nValues, stateIndex: g.stateIndex };
+  }
+
+  /** Appends `count` rows a native chunk wrote row-major into `rows`: time, then nativeLayout()'s values. */
+  appendRows(rows: Float64Array, count: number, stride: number): void {
+    const first = this.rowCount;
+    while (first + count > this.capacity) this.grow();
+    const time = this.timeCol;
+    for (let r = 0; r < count; r++) time[first + r] = rows[r * stride] as number;
+    const g = this.groups[0];
+    if (g !== undefined) {
+      const columns = g.columns;
+      for (let j = 0; j < columns.length; j++) {
+        const col = columns[j] as Float64Array;
+        for (let r = 0, k = 1 + j; r < count; r++, k += stride) col[first + r] = rows[k] as number;
+      }
+    }
+    this.rowCount = first + count;
+  }
+
   /** Marks the last recorded row as taken at an event (ME). */
   markEvent(): void {
     if (this.eventRows && this.rowCount > 0) this.eventRows[this.rowCount - 1] = 1;

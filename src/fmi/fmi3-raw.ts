@@ -101,6 +101,22 @@ const ME_ADDR: Record<string, Decl> = {
 
 export type Fmi3Raw = Record<string, Native>;
 
+/** The functions the native stepping helper (stepper.ts) calls itself, by address. */
+const STEPPER_SYMBOLS = [
+  'fmi3DoStep',
+  'fmi3GetFloat64',
+  'fmi3GetContinuousStateDerivatives',
+  'fmi3SetTime',
+  'fmi3SetContinuousStates',
+  'fmi3CompletedIntegratorStep',
+];
+const addresses = new WeakMap<Fmi3Raw, Readonly<Record<string, number>>>();
+
+/** Addresses of the bound functions the native stepper calls (those koffi resolved, as plain numbers). */
+export function symbolAddresses(raw: Fmi3Raw): Readonly<Record<string, number>> {
+  return addresses.get(raw) ?? {};
+}
+
 /**
  * Binds the raw FMI 3 functions an interface needs. Get/set functions are required for
  * Float64 and for every type the model description uses; a missing required symbol →
@@ -108,6 +124,8 @@ export type Fmi3Raw = Record<string, Native>;
  */
 export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelDescription, binaryPath: string): Fmi3Raw {
   const raw: Fmi3Raw = {};
+  const symbols: Record<string, number> = {};
+  addresses.set(raw, symbols);
   const used = new Set<string>(['Float64', ...md.variables.map((v) => FN_TYPE[v.type] ?? '')]);
   const typed: Record<string, Decl> = {};
   // Configuration Mode (structural parameters) is needed only when a run sets one.
@@ -141,6 +159,10 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
         ]) as Native;
       const addr = iface === 'ME' ? ME_ADDR[name] : undefined;
       if (addr) raw[`${name}@addr`] = lib.func(name, addr[0], addr[1]) as Native;
+      if (STEPPER_SYMBOLS.includes(name)) {
+        const a = Number(lib.symbol(name) as unknown);
+        if (Number.isSafeInteger(a) && a !== 0) symbols[name] = a;
+      }
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(

@@ -8,8 +8,12 @@
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
+import { type ChunkContext, prepareCs3Chunk, prepareMe3EulerChunk } from './fmi3-chunks.ts';
 import type {
+  CsChunk,
   DoStepResult,
+  EulerChunk,
+  EulerChunkSpec,
   EventUpdateResult,
   FmiInstance,
   FmiStatusName,
@@ -21,7 +25,7 @@ import type {
 import { type Fmi3Instance, koffi, NativeArena, type NumericCtor, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
 import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
 import { newDoStepResult, newEventUpdateResult, newStepCompletionResult } from './step-results.ts';
-import { FN_TYPE, type Fmi3Raw, type NativeStatus } from './fmi3-raw.ts';
+import { FN_TYPE, type Fmi3Raw, type NativeStatus, symbolAddresses } from './fmi3-raw.ts';
 
 /**
  * Model Exchange per-step calls on koffi's fast path (see ME_ADDR in fmi3-raw.ts): vectors go through
@@ -376,6 +380,30 @@ export class Fmi3InstanceImpl implements FmiInstance {
     } finally {
       for (const p of owned) koffi.free(p);
     }
+  }
+
+  private chunkContext(): ChunkContext | undefined {
+    const handle = Number(this.inst);
+    if (this.inst === undefined || !Number.isSafeInteger(handle)) return undefined;
+    return {
+      handle,
+      arena: this.arena,
+      checker: this.checker,
+      symbols: symbolAddresses(this.raw),
+      live: () => this.inst !== undefined,
+      stepResult: this.stepResult,
+      completion: this.completion,
+    };
+  }
+
+  prepareCsChunk(vrs: Uint32Array, nValues: number): CsChunk | undefined {
+    const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareCs3Chunk(ctx, vrs, nValues);
+  }
+
+  prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {
+    const ctx = this.interface === 'ME' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareMe3EulerChunk(ctx, spec);
   }
 
   doStep(currentTime: number, stepSize: number): DoStepResult {

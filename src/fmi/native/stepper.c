@@ -1,0 +1,181 @@
+/*
+ * fmu-gateway's native stepping loops (loaded through koffi by src/fmi/stepper.ts).
+ *
+ * Why: every koffi call costs ~50-150 ns of Node-API marshalling, so a step that makes two
+ * (Co-Simulation: doStep + one get) or four (Model Exchange Euler: derivatives, time, states,
+ * completedIntegratorStep) native calls from JavaScript pays several hundred ns above a C host.
+ * These loops make the same FMI calls, in the same order, with the same arithmetic, for a chunk
+ * of plain steps per koffi call, and write the rows into a row-major buffer the engine copies
+ * into its columns. Anything not plain (a status other than OK, a flag, a step that is not a
+ * whole grid step, an output point inside a step) ends the chunk *before or at* that call, and
+ * the engine's JavaScript path takes over from exactly that point, so results and errors are
+ * those of the JavaScript path.
+ *
+ * Built by tools/build-stepper.ts with -ffp-contract=off: no fused multiply-add, so grid times
+ * and Euler updates round exactly as the JavaScript doubles do. FMI 3 declarations are our own,
+ * from the specification. The FMU's function pointers are the addresses koffi resolved (lib.symbol).
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever a layout or signature below changes (stepper.ts checks it). */
+#define FGW_ABI 1
+
+typedef int (*DoStep3)(void *, double, double, bool, bool *, bool *, bool *, double *);
+typedef int (*GetF64_3)(void *, const uint32_t *, size_t, double *, size_t);
+typedef int (*SetTime3)(void *, double);
+typedef int (*SetX3)(void *, const double *, size_t);
+typedef int (*GetX3)(void *, double *, size_t);
+typedef int (*Completed3)(void *, bool, bool *, bool *);
+
+int fgw_abi(void) { return FGW_ABI; }
+
+/* src/engine/recorder.ts gridTime: start + i*interval, capped at stop. */
+static double grid_time(double start, double stop, double h, double i) {
+    double t = start + i * h;
+    return t > stop || stop - t <= 1e-9 * h ? stop : t;
+}
+
+static inline void *P(uint64_t a) { return (void *)(uintptr_t)a; }
+
+/* ---- Co-Simulation, FMI 3 ------------------------------------------------------------------
+ * p: [0] instance, [1] fmi3DoStep, [2] fmi3GetFloat64, [3] value references (uint32_t *),
+ *    [4] rows (double *, row-major: time, then nvals values), [5] doStep out-arguments
+ *    (3 C bools), [6] lastSuccessfulTime (double *)
+ * d in:  [0] start, [1] stop, [2] h, [3] t (current grid time), [4] i (next grid index),
+ *        [5] end (grid index not to reach), [6] nvr, [7] nvals
+ * d out: [8] rows written, [9] reason (0 end reached, 1 doStep not plain: step i+rows attempted,
+ *        status in [10], flags in p[5], lastSuccessfulTime in p[6]; 2 get not OK: step i+rows
+ *        done, row not written, status in [10]), [3] t after the last written row.
+ */
+void fgw_cs3(const uint64_t *p, double *d) {
+    void *inst = P(p[0]);
+    DoStep3 do_step = (DoStep3)P(p[1]);
+    GetF64_3 get = (GetF64_3)P(p[2]);
+    const uint32_t *vrs = (const uint32_t *)P(p[3]);
+    double *rows = (double *)P(p[4]);
+    bool *flags = (bool *)P(p[5]);
+    double *last = (double *)P(p[6]);
+    const double start = d[0], stop = d[1], h = d[2], end = d[5];
+    const size_t nvr = (size_t)d[6], nvals = (size_t)d[7], stride = nvals + 1;
+    double t = d[3], i = d[4];
+    double written = 0, reason = 0, status = 0;
+    for (; i < end; i++) {
+        const double next = grid_time(start, stop, h, i);
+        *last = t + (next - t); /* lastSuccessfulTime defaults to the step's end, as in fmi3.ts doStep */
+        int s = do_step(inst, t, next - t, true, &flags[0], &flags[1], &flags[2], last);
+        if (s != 0 || flags[1]) { reason = 1; status = s; break; }
+        t = next;
+        double *row = rows + (size_t)written * stride;
+        if (nvals > 0) {
+            s = get(inst, vrs, nvr, row + 1, nvals);
+            if (s != 0) { reason = 2; status = s; break; }
+        }
+        row[0] = t;
+        written++;
+    }
+    d[3] = t;
+    d[8] = written;
+    d[9] = reason;
+    d[10] = status;
+}
+
+/* ---- Model Exchange, FMI 3, explicit Euler (src/engine/solvers/euler.ts) ------------------
+ * p: [0] instance, [1] fmi3GetContinuousStateDerivatives, [2] fmi3SetTime, [3] fmi3SetContinuousStates,
+ *    [4] fmi3CompletedIntegratorStep, [5] fmi3GetFloat64, [6] x, [7] xPrev, [8] dx (double * nx each),
+ *    [9] state index per output (int32_t *, rec mode 0), [10] value references (rec mode 1),
+ *    [11] rows (double *, row-major: time, then nvals values), [12] completed's 2 C bools
+ * d in:  [0] nx, [1] nvals, [2] rec mode (0: outputs are states, 1: fmi3GetFloat64), [3] nvr,
+ *        [4] call completedIntegratorStep (0/1), [5] t0 (grid origin), [6] h, [7] tStop,
+ *        [8] start, [9] stop, [10] output interval, [11] points, [12] max steps, [13] max rows
+ * d in/out: [14] t, [15] n0 (steps since t0), [16] grid index
+ * d out: [17] steps taken, [18] rows written, [19] tPrev,
+ *        [20] reason: 0 chunk end (max steps or max rows), 1 the next step is not a plain grid
+ *             step (last step before tStop, an output point inside it, a step below the minimum):
+ *             nothing done; 2 derivatives not OK / not finite: nothing done (the FMU holds
+ *             (t, x) as before); 3 a call failed: [21] function (1 setTime, 2 setStates,
+ *             3 completed, 4 get), [22] status, step taken up to that call; 4 completed asked for
+ *             an event or termination: step taken, no row written; 5 get not OK: step taken, no
+ *             row written, [22] status
+ *        [23] worst non-failing status (Warning/Discard) of setTime/setStates/completed, [24] its function
+ */
+void fgw_me3_euler(const uint64_t *p, double *d) {
+    void *inst = P(p[0]);
+    GetX3 get_dx = (GetX3)P(p[1]);
+    SetTime3 set_time = (SetTime3)P(p[2]);
+    SetX3 set_x = (SetX3)P(p[3]);
+    Completed3 completed = (Completed3)P(p[4]);
+    GetF64_3 get = (GetF64_3)P(p[5]);
+    double *x = (double *)P(p[6]), *xp = (double *)P(p[7]), *dx = (double *)P(p[8]);
+    const int32_t *sidx = (const int32_t *)P(p[9]);
+    const uint32_t *vrs = (const uint32_t *)P(p[10]);
+    double *rows = (double *)P(p[11]);
+    bool *flags = (bool *)P(p[12]);
+    const size_t nx = (size_t)d[0], nvals = (size_t)d[1], nvr = (size_t)d[3], stride = nvals + 1;
+    const bool by_get = d[2] != 0, need_completed = d[4] != 0;
+    const double t0 = d[5], h = d[6], t_stop = d[7], start = d[8], stop = d[9], out_h = d[10], points = d[11];
+    const double max_steps = d[12], max_rows = d[13];
+    double t = d[14], n0 = d[15], g = d[16], t_prev = d[19];
+    double steps = 0, written = 0, reason = 0, fn = 0, status = 0, worst = 0, worst_fn = 0;
+    while (steps < max_steps && written < max_rows) {
+        const double t_grid = t0 + (n0 + 1) * h;
+        if (t_grid + h * 1e-9 >= t_stop) { reason = 1; break; }
+        const double tg = g < points ? grid_time(start, stop, out_h, g) : INFINITY;
+        if (tg < t_grid) { reason = 1; break; }
+        /* minimumStep (solvers/types.ts) with no minStep setting */
+        if (!(h >= 16 * 2.220446049250313e-16 * fabs(t))) { reason = 1; break; }
+        int s = get_dx(inst, dx, nx);
+        if (s != 0) { reason = 2; break; }
+        for (size_t k = 0; k < nx; k++)
+            if (!isfinite(dx[k])) { reason = 2; goto out; }
+        for (size_t k = 0; k < nx; k++) {
+            xp[k] = x[k];
+            x[k] += h * dx[k];
+        }
+        t_prev = t;
+        t = t_grid;
+        n0++;
+        steps++;
+#define CALL(id, expr)                                                        \
+    s = (expr);                                                               \
+    if (s != 0) {                                                             \
+        if (s == 1 || s == 2) {                                               \
+            if (worst == 0 || (worst == 1 && s == 2)) { worst = s; worst_fn = id; } \
+        } else { reason = 3; fn = id; status = s; goto out; }                 \
+    }
+        CALL(1, set_time(inst, t));
+        CALL(2, set_x(inst, x, nx));
+        if (need_completed) {
+            CALL(3, completed(inst, true, &flags[0], &flags[1]));
+            if (flags[0] || flags[1]) { reason = 4; break; }
+        }
+        if (tg == t) {
+            double *row = rows + (size_t)written * stride;
+            if (by_get) {
+                if (nvals > 0) {
+                    s = get(inst, vrs, nvr, row + 1, nvals);
+                    if (s != 0) { reason = 5; status = s; break; }
+                }
+            } else {
+                for (size_t j = 0; j < nvals; j++) row[1 + j] = x[sidx[j]];
+            }
+            row[0] = t;
+            written++;
+            g++;
+        }
+    }
+out:
+    d[14] = t;
+    d[15] = n0;
+    d[16] = g;
+    d[17] = steps;
+    d[18] = written;
+    d[19] = t_prev;
+    d[20] = reason;
+    d[21] = fn;
+    d[22] = status;
+    d[23] = worst;
+    d[24] = worst_fn;
+}
