@@ -29,6 +29,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { findBinary } from '../src/fmi/platform.ts';
 import { buildFixture, buildLibraryModel, openFixture, ROOT } from '../test/helpers/fixtures.ts';
+import { buildStepper } from '../tools/build-stepper.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 1_000_000);
 const ROWS = STEPS + 1;
@@ -43,6 +44,8 @@ const outDir = join(ROOT, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
 const exe = join(outDir, 'row_path');
 execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'c', 'row_path.c'), '-ldl'], { stdio: 'inherit' });
+// The native stepping helper and the CLI bundle, as `npm run build` makes them.
+buildStepper();
 // The CLI runs from its bundle when it matches the sources (as after npm install): build it now.
 execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'build-cli.ts')], { cwd: ROOT, stdio: 'ignore' });
 

@@ -9,7 +9,7 @@ import { GatewayError } from '../errors.ts';
 import type { StatusChecker } from './checker.ts';
 import type { CsChunk, DoStepResult, EulerChunk, EulerChunkSpec, StepCompletionResult } from './instance.ts';
 import { type NativeArena, STATUS_DISCARD, statusName } from './koffi-types.ts';
-import { nativeStepper } from './stepper.ts';
+import { nativeStepper, stepperUse } from './stepper.ts';
 
 /** Rows per chunk: one koffi call per this many steps; progress and cancellation are read between chunks. */
 export const CHUNK_ROWS = 256;
@@ -98,6 +98,7 @@ export function prepareCs3Chunk(ctx: ChunkContext, vrs: Uint32Array, nValues: nu
       dv[4] = i;
       dv[5] = Math.min(end, i + CHUNK_ROWS);
       call(pAddr, dAddr);
+      stepperUse.chunks++;
       const outcome = dv[9] as number;
       chunk.outcome = outcome;
       chunk.t = dv[3] as number;
@@ -218,6 +219,7 @@ export function prepareMe3EulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): E
       dv[16] = gridIndex;
       dv[19] = tPrev;
       call(pAddr, dAddr);
+      stepperUse.chunks++;
       chunk.t = dv[14] as number;
       chunk.n0 = dv[15] as number;
       chunk.gridIndex = dv[16] as number;

@@ -21,6 +21,9 @@ export interface NativeStepper {
 
 let loaded: NativeStepper | null | undefined;
 
+/** Chunks run so far in this process (tests check the helper really ran). */
+export const stepperUse = { chunks: 0 };
+
 /** The helper, or undefined (then the engine steps call by call). Read per run: cheap after the first. */
 export function nativeStepper(): NativeStepper | undefined {
   // eslint-disable-next-line no-restricted-properties -- a switch for tests and benchmarks, read where the helper is used (inside the worker, before any config)
