@@ -5,6 +5,7 @@
  */
 import type { LibraryHandle } from 'koffi';
 import { GatewayError } from '../errors.ts';
+import { recordAddress } from './symbol-addresses.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 
 export type Native = (...args: unknown[]) => unknown;
@@ -110,12 +111,6 @@ const STEPPER_SYMBOLS = [
   'fmi3SetContinuousStates',
   'fmi3CompletedIntegratorStep',
 ];
-const addresses = new WeakMap<Fmi3Raw, Readonly<Record<string, number>>>();
-
-/** Addresses of the bound functions the native stepper calls (those koffi resolved, as plain numbers). */
-export function symbolAddresses(raw: Fmi3Raw): Readonly<Record<string, number>> {
-  return addresses.get(raw) ?? {};
-}
 
 /**
  * Binds the raw FMI 3 functions an interface needs. Get/set functions are required for
@@ -124,8 +119,6 @@ export function symbolAddresses(raw: Fmi3Raw): Readonly<Record<string, number>> 
  */
 export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelDescription, binaryPath: string): Fmi3Raw {
   const raw: Fmi3Raw = {};
-  const symbols: Record<string, number> = {};
-  addresses.set(raw, symbols);
   const used = new Set<string>(['Float64', ...md.variables.map((v) => FN_TYPE[v.type] ?? '')]);
   const typed: Record<string, Decl> = {};
   // Configuration Mode (structural parameters) is needed only when a run sets one.
@@ -159,10 +152,7 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
         ]) as Native;
       const addr = iface === 'ME' ? ME_ADDR[name] : undefined;
       if (addr) raw[`${name}@addr`] = lib.func(name, addr[0], addr[1]) as Native;
-      if (STEPPER_SYMBOLS.includes(name)) {
-        const a = Number(lib.symbol(name) as unknown);
-        if (Number.isSafeInteger(a) && a !== 0) symbols[name] = a;
-      }
+      if (STEPPER_SYMBOLS.includes(name)) recordAddress(raw, lib, name);
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(

@@ -8,7 +8,7 @@
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
-import { type ChunkContext, prepareCs3Chunk, prepareMe3EulerChunk } from './fmi3-chunks.ts';
+import { type ChunkContext, prepareCsChunk, prepareEulerChunk } from './fmi-chunks.ts';
 import type {
   CsChunk,
   DoStepResult,
@@ -25,7 +25,8 @@ import type {
 import { type Fmi3Instance, koffi, NativeArena, type NumericCtor, readCString, STATUS_DISCARD, statusName } from './koffi-types.ts';
 import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
 import { newDoStepResult, newEventUpdateResult, newStepCompletionResult } from './step-results.ts';
-import { FN_TYPE, type Fmi3Raw, type NativeStatus, symbolAddresses } from './fmi3-raw.ts';
+import { FN_TYPE, type Fmi3Raw, type NativeStatus } from './fmi3-raw.ts';
+import { symbolAddresses } from './symbol-addresses.ts';
 
 /**
  * Model Exchange per-step calls on koffi's fast path (see ME_ADDR in fmi3-raw.ts): vectors go through
@@ -385,25 +386,44 @@ export class Fmi3InstanceImpl implements FmiInstance {
   private chunkContext(): ChunkContext | undefined {
     const handle = Number(this.inst);
     if (this.inst === undefined || !Number.isSafeInteger(handle)) return undefined;
+    const a = symbolAddresses(this.raw);
+    const r = this.stepResult;
     return {
+      version: 3,
       handle,
       arena: this.arena,
       checker: this.checker,
-      symbols: symbolAddresses(this.raw),
+      symbols: {
+        doStep: a.fmi3DoStep,
+        get: a.fmi3GetFloat64,
+        derivatives: a.fmi3GetContinuousStateDerivatives,
+        setTime: a.fmi3SetTime,
+        setStates: a.fmi3SetContinuousStates,
+        completed: a.fmi3CompletedIntegratorStep,
+      },
       live: () => this.inst !== undefined,
-      stepResult: this.stepResult,
+      // As doStep(): Error / Fatal throw, Discard or the terminate flag end the run.
+      notPlainStep: (raw, _t, _h, flags, lastSuccessfulTime) => {
+        const status = raw === 0 ? 0 : this.checker.check('fmi3DoStep', raw);
+        r.status = statusName(status);
+        r.eventHandlingNeeded = flags[0] !== 0;
+        r.terminate = status === STATUS_DISCARD || flags[1] !== 0;
+        r.earlyReturn = flags[2] !== 0;
+        r.lastSuccessfulTime = lastSuccessfulTime;
+        return r;
+      },
       completion: this.completion,
     };
   }
 
   prepareCsChunk(vrs: Uint32Array, nValues: number): CsChunk | undefined {
     const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
-    return ctx === undefined ? undefined : prepareCs3Chunk(ctx, vrs, nValues);
+    return ctx === undefined ? undefined : prepareCsChunk(ctx, vrs, nValues);
   }
 
   prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {
     const ctx = this.interface === 'ME' ? this.chunkContext() : undefined;
-    return ctx === undefined ? undefined : prepareMe3EulerChunk(ctx, spec);
+    return ctx === undefined ? undefined : prepareEulerChunk(ctx, spec);
   }
 
   doStep(currentTime: number, stepSize: number): DoStepResult {

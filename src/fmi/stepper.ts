@@ -11,12 +11,12 @@ import type { NativeStatus } from './fmi3-raw.ts';
 import { STEPPER_PATH } from './stepper-path.ts';
 
 /** stepper.c's FGW_ABI: a helper built from other sources is not used. */
-const ABI = 1;
+const ABI = 2;
 
 export interface NativeStepper {
-  /** fgw_cs3(p, d), fgw_me3_euler(p, d): addresses of the pointer and double blocks. */
-  cs3: NativeStatus;
-  me3Euler: NativeStatus;
+  /** fgw_cs(p, d), fgw_me_euler(p, d): addresses of the pointer and double blocks. */
+  cs: NativeStatus;
+  meEuler: NativeStatus;
 }
 
 let loaded: NativeStepper | null | undefined;
@@ -36,8 +36,8 @@ export function nativeStepper(): NativeStepper | undefined {
     const abi = lib.func('fgw_abi', 'int', []) as () => number;
     if (abi() !== ABI) return undefined;
     loaded = {
-      cs3: lib.func('fgw_cs3', 'void', ['uint64_t', 'uint64_t']) as NativeStatus,
-      me3Euler: lib.func('fgw_me3_euler', 'void', ['uint64_t', 'uint64_t']) as NativeStatus,
+      cs: lib.func('fgw_cs', 'void', ['uint64_t', 'uint64_t']) as NativeStatus,
+      meEuler: lib.func('fgw_me_euler', 'void', ['uint64_t', 'uint64_t']) as NativeStatus,
     };
   } catch {
     // Unloadable (wrong architecture, missing symbols): the engine steps through koffi.

@@ -78,10 +78,16 @@ describe('native stepping helper: the same results as stepping through koffi', {
   });
   after(() => delete process.env.FMU_GATEWAY_NATIVE_STEPPER);
 
-  it('is loaded and offers chunks for FMI 3 CS and ME (positive control), and none when switched off', () => {
+  it('is loaded and offers chunks for FMI 3 and FMI 2, CS and ME (positive control), and none when switched off', async () => {
     assert.ok(nativeStepper() !== undefined);
-    for (const iface of ['CS', 'ME'] as const) {
-      const lib = loadFmiLibrary(vdp, iface);
+    const vdp2 = openFixture(await buildLibraryModel('VanDerPol', '2.0'));
+    for (const [fmu, iface] of [
+      [vdp, 'CS'],
+      [vdp, 'ME'],
+      [vdp2, 'CS'],
+      [vdp2, 'ME'],
+    ] as const) {
+      const lib = loadFmiLibrary(fmu, iface);
       const inst = lib.instantiate({ interface: iface });
       try {
         const vrs = Uint32Array.of(1, 3);
@@ -90,7 +96,14 @@ describe('native stepping helper: the same results as stepping through koffi', {
             ? inst.prepareCsChunk?.(vrs, 2)
             : inst.prepareEulerChunk?.({ nx: 2, nValues: 2, vrs, completedIntegratorStep: true });
         assert.ok(chunk !== undefined, `${iface} chunk`);
-        withHelper(false, () => assert.equal(inst.prepareCsChunk?.(vrs, 2), undefined));
+        withHelper(false, () =>
+          assert.equal(
+            iface === 'CS'
+              ? inst.prepareCsChunk?.(vrs, 2)
+              : inst.prepareEulerChunk?.({ nx: 2, nValues: 2, vrs, completedIntegratorStep: true }),
+            undefined,
+          ),
+        );
       } finally {
         inst.free();
         lib.unload();
@@ -168,6 +181,28 @@ describe('native stepping helper: the same results as stepping through koffi', {
       fixedStep: 1e-4,
     });
     assert.ok(q.native.stats.events > 0, 'completedIntegratorStep asks for events');
+  });
+
+  it('FMI 2.0: Co-Simulation and Model Exchange explicit Euler, the same results both ways', async () => {
+    const vdp2 = openFixture(await buildLibraryModel('VanDerPol', '2.0'));
+    both(vdp2, { startTime: 0, stopTime: 20.0005, outputInterval: 0.001, outputs: ['x0', 'x1'], interface: 'CS' });
+    both(vdp2, { startTime: 0, stopTime: 50, outputInterval: 0.01, outputs: ['x0', 'x1'], interface: 'ME', solver: 'euler' });
+    both(vdp2, { startTime: 0, stopTime: 50, outputInterval: 0.01, outputs: ['der(x0)', 'x1'], interface: 'ME', solver: 'euler' });
+    const quantizer = openFixture(await buildFixture('quantizer', '2.0'));
+    const q = both(quantizer, {
+      startTime: 0,
+      stopTime: 10,
+      outputInterval: 0.1,
+      outputs: ['x'],
+      interface: 'ME',
+      solver: 'euler',
+      fixedStep: 1e-4,
+    });
+    assert.ok(q.native.stats.events > 0, 'completedIntegratorStep asks for events');
+    const lag = openFixture(await buildFixture('lag', '2.0'));
+    const options = { startTime: 0, stopTime: 1, outputInterval: 0.001, outputs: ['y'], interface: 'CS' as const };
+    const l = both(lag, { ...options, startValues: { stop_at: 0.6005, u: 1 } });
+    assert.ok(l.native.terminatedEarly, 'the fixture asks to terminate');
   });
 
   it('Model Exchange explicit Euler stops at the step limit the same way', () => {

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /* Bumped whenever a layout or signature below changes (stepper.ts checks it). */
-#define FGW_ABI 1
+#define FGW_ABI 2
 
 typedef int (*DoStep3)(void *, double, double, bool, bool *, bool *, bool *, double *);
 typedef int (*GetF64_3)(void *, const uint32_t *, size_t, double *, size_t);
@@ -29,6 +29,10 @@ typedef int (*SetTime3)(void *, double);
 typedef int (*SetX3)(void *, const double *, size_t);
 typedef int (*GetX3)(void *, double *, size_t);
 typedef int (*Completed3)(void *, bool, bool *, bool *);
+/* FMI 2: fmi2Boolean is an int; fmi2GetReal has no value count; fmi2DoStep has no out-arguments. */
+typedef int (*DoStep2)(void *, double, double, int);
+typedef int (*GetReal2)(void *, const uint32_t *, size_t, double *);
+typedef int (*Completed2)(void *, int, int *, int *);
 
 int fgw_abi(void) { return FGW_ABI; }
 
@@ -50,10 +54,13 @@ static inline void *P(uint64_t a) { return (void *)(uintptr_t)a; }
  *        status in [10], flags in p[5], lastSuccessfulTime in p[6]; 2 get not OK: step i+rows
  *        done, row not written, status in [10]), [3] t after the last written row.
  */
-void fgw_cs3(const uint64_t *p, double *d) {
+void fgw_cs(const uint64_t *p, double *d) {
     void *inst = P(p[0]);
+    const bool v3 = d[11] == 3;
     DoStep3 do_step = (DoStep3)P(p[1]);
     GetF64_3 get = (GetF64_3)P(p[2]);
+    DoStep2 do_step2 = (DoStep2)P(p[1]);
+    GetReal2 get2 = (GetReal2)P(p[2]);
     const uint32_t *vrs = (const uint32_t *)P(p[3]);
     double *rows = (double *)P(p[4]);
     bool *flags = (bool *)P(p[5]);
@@ -64,13 +71,19 @@ void fgw_cs3(const uint64_t *p, double *d) {
     double written = 0, reason = 0, status = 0;
     for (; i < end; i++) {
         const double next = grid_time(start, stop, h, i);
-        *last = t + (next - t); /* lastSuccessfulTime defaults to the step's end, as in fmi3.ts doStep */
-        int s = do_step(inst, t, next - t, true, &flags[0], &flags[1], &flags[2], last);
-        if (s != 0 || flags[1]) { reason = 1; status = s; break; }
+        int s;
+        if (v3) {
+            *last = t + (next - t); /* lastSuccessfulTime defaults to the step's end, as in fmi3.ts doStep */
+            s = do_step(inst, t, next - t, true, &flags[0], &flags[1], &flags[2], last);
+            if (s != 0 || flags[1]) { reason = 1; status = s; break; }
+        } else {
+            s = do_step2(inst, t, next - t, 1);
+            if (s != 0) { reason = 1; status = s; break; }
+        }
         t = next;
         double *row = rows + (size_t)written * stride;
         if (nvals > 0) {
-            s = get(inst, vrs, nvr, row + 1, nvals);
+            s = v3 ? get(inst, vrs, nvr, row + 1, nvals) : get2(inst, vrs, nvr, row + 1);
             if (s != 0) { reason = 2; status = s; break; }
         }
         row[0] = t;
@@ -86,7 +99,8 @@ void fgw_cs3(const uint64_t *p, double *d) {
  * p: [0] instance, [1] fmi3GetContinuousStateDerivatives, [2] fmi3SetTime, [3] fmi3SetContinuousStates,
  *    [4] fmi3CompletedIntegratorStep, [5] fmi3GetFloat64, [6] x, [7] xPrev, [8] dx (double * nx each),
  *    [9] state index per output (int32_t *, rec mode 0), [10] value references (rec mode 1),
- *    [11] rows (double *, row-major: time, then nvals values), [12] completed's 2 C bools
+ *    [11] rows (double *, row-major: time, then nvals values), [12] completed's 2 C bools (FMI 2: 2 ints)
+ *    (FMI 2: the same functions' fmi2 counterparts, fmi2GetReal for the get)
  * d in:  [0] nx, [1] nvals, [2] rec mode (0: outputs are states, 1: fmi3GetFloat64), [3] nvr,
  *        [4] call completedIntegratorStep (0/1), [5] t0 (grid origin), [6] h, [7] tStop,
  *        [8] start, [9] stop, [10] output interval, [11] points, [12] max steps, [13] max rows
@@ -100,14 +114,19 @@ void fgw_cs3(const uint64_t *p, double *d) {
  *             an event or termination: step taken, no row written; 5 get not OK: step taken, no
  *             row written, [22] status
  *        [23] worst non-failing status (Warning/Discard) of setTime/setStates/completed, [24] its function
+ * d in:  [25] FMI version (2 or 3)
  */
-void fgw_me3_euler(const uint64_t *p, double *d) {
+void fgw_me_euler(const uint64_t *p, double *d) {
     void *inst = P(p[0]);
     GetX3 get_dx = (GetX3)P(p[1]);
     SetTime3 set_time = (SetTime3)P(p[2]);
     SetX3 set_x = (SetX3)P(p[3]);
     Completed3 completed = (Completed3)P(p[4]);
     GetF64_3 get = (GetF64_3)P(p[5]);
+    Completed2 completed2 = (Completed2)P(p[4]);
+    GetReal2 get2 = (GetReal2)P(p[5]);
+    const bool v3 = d[25] == 3;
+    int *flags2 = (int *)P(p[12]);
     double *x = (double *)P(p[6]), *xp = (double *)P(p[7]), *dx = (double *)P(p[8]);
     const int32_t *sidx = (const int32_t *)P(p[9]);
     const uint32_t *vrs = (const uint32_t *)P(p[10]);
@@ -148,14 +167,19 @@ void fgw_me3_euler(const uint64_t *p, double *d) {
         CALL(1, set_time(inst, t));
         CALL(2, set_x(inst, x, nx));
         if (need_completed) {
-            CALL(3, completed(inst, true, &flags[0], &flags[1]));
-            if (flags[0] || flags[1]) { reason = 4; break; }
+            if (v3) {
+                CALL(3, completed(inst, true, &flags[0], &flags[1]));
+                if (flags[0] || flags[1]) { reason = 4; break; }
+            } else {
+                CALL(3, completed2(inst, 1, &flags2[0], &flags2[1]));
+                if (flags2[0] || flags2[1]) { reason = 4; break; }
+            }
         }
         if (tg == t) {
             double *row = rows + (size_t)written * stride;
             if (by_get) {
                 if (nvals > 0) {
-                    s = get(inst, vrs, nvr, row + 1, nvals);
+                    s = v3 ? get(inst, vrs, nvr, row + 1, nvals) : get2(inst, vrs, nvr, row + 1);
                     if (s != 0) { reason = 5; status = s; break; }
                 }
             } else {

@@ -1,27 +1,43 @@
 /**
- * The FMI 3 side of the native stepping helper (stepper.ts, native/stepper.c): the pointer and
- * number blocks each chunk loop reads, in native memory of the instance, and the translation of
- * where a chunk stopped into what the call-by-call path would have seen (statuses through the
- * instance's checker, doStep's out-arguments, completedIntegratorStep's flags).
+ * The bindings' side of the native stepping helper (stepper.ts, native/stepper.c), for FMI 3 and
+ * FMI 2: the pointer and number blocks each chunk loop reads, in native memory of the instance,
+ * and the translation of where a chunk stopped into what the call-by-call path would have seen
+ * (statuses through the instance's checker, doStep's result, completedIntegratorStep's flags).
  * Per run(): a few writes into the number block and one koffi call; nothing allocated.
  */
 import { GatewayError } from '../errors.ts';
 import type { StatusChecker } from './checker.ts';
 import type { CsChunk, DoStepResult, EulerChunk, EulerChunkSpec, StepCompletionResult } from './instance.ts';
-import { type NativeArena, STATUS_DISCARD, statusName } from './koffi-types.ts';
+import type { NativeArena } from './koffi-types.ts';
 import { nativeStepper, stepperUse } from './stepper.ts';
 
 /** Rows per chunk: one koffi call per this many steps; progress and cancellation are read between chunks. */
 export const CHUNK_ROWS = 256;
 
+/** The FMI functions a chunk loop calls, by role. */
+export interface ChunkSymbols {
+  doStep?: number;
+  /** fmi3GetFloat64 / fmi2GetReal. */
+  get?: number;
+  derivatives?: number;
+  setTime?: number;
+  setStates?: number;
+  completed?: number;
+}
+
 export interface ChunkContext {
+  version: 2 | 3;
   handle: number;
   arena: NativeArena;
   checker: StatusChecker;
-  symbols: Readonly<Record<string, number>>;
+  symbols: ChunkSymbols;
   /** False once the instance is freed. */
   live: () => boolean;
-  stepResult: DoStepResult;
+  /**
+   * The binding's result for a doStep that was not plain, as its doStep() makes it (Error / Fatal
+   * throw): the raw status, the step, and (FMI 3) the out-arguments the loop received.
+   */
+  notPlainStep: (status: number, currentTime: number, stepSize: number, flags: Uint8Array, lastSuccessfulTime: number) => DoStepResult;
   completion: StepCompletionResult;
 }
 
@@ -59,15 +75,14 @@ function live(ctx: ChunkContext): void {
   if (!ctx.live()) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
 }
 
-export function prepareCs3Chunk(ctx: ChunkContext, vrs: Uint32Array, nValues: number): CsChunk | undefined {
+export function prepareCsChunk(ctx: ChunkContext, vrs: Uint32Array, nValues: number): CsChunk | undefined {
   const stepper = nativeStepper();
-  const doStep = ctx.symbols.fmi3DoStep;
-  const get = ctx.symbols.fmi3GetFloat64;
+  const { doStep, get } = ctx.symbols;
   if (stepper === undefined || doStep === undefined || (nValues > 0 && get === undefined)) return undefined;
   const a = ctx.arena;
   const stride = nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
-  const d = f64(a, 11);
+  const d = f64(a, 12);
   const flagsMem = a.alloc(3);
   const last = f64(a, 1);
   const vrAddr = bytes(a, vrs.length, vrs);
@@ -78,16 +93,16 @@ export function prepareCs3Chunk(ctx: ChunkContext, vrs: Uint32Array, nValues: nu
   const dv = d.view;
   dv[6] = vrs.length;
   dv[7] = nValues;
-  const call = stepper.cs3;
+  dv[11] = ctx.version;
+  const call = stepper.cs;
   const pAddr = p.addr;
   const dAddr = d.addr;
-  const r = ctx.stepResult;
-  const chunk = {
+  const chunk: CsChunk & { outcome: number; t: number; result: DoStepResult } = {
     rows: rows.view.subarray(0, CHUNK_ROWS * stride),
     stride,
     capacity: CHUNK_ROWS,
     outcome: 0,
-    result: r,
+    result: undefined as unknown as DoStepResult, // set with outcome 1
     t: 0,
     run(startTime: number, stopTime: number, interval: number, t: number, i: number, end: number): number {
       live(ctx);
@@ -103,14 +118,10 @@ export function prepareCs3Chunk(ctx: ChunkContext, vrs: Uint32Array, nValues: nu
       chunk.outcome = outcome;
       chunk.t = dv[3] as number;
       if (outcome === 1) {
-        // As Fmi3InstanceImpl.doStep: Error / Fatal throw here, Discard or a terminate flag end the run.
-        const raw = dv[10] as number;
-        const status = raw === 0 ? 0 : ctx.checker.check('fmi3DoStep', raw);
-        r.status = statusName(status);
-        r.eventHandlingNeeded = flags[0] !== 0;
-        r.terminate = status === STATUS_DISCARD || flags[1] !== 0;
-        r.earlyReturn = flags[2] !== 0;
-        r.lastSuccessfulTime = last.view[0] as number;
+        // The step from chunk.t: its result as the binding's doStep() makes it (Error / Fatal throw here).
+        const from = chunk.t;
+        const to = gridTime(startTime, stopTime, interval, (i as number) + (dv[8] as number));
+        chunk.result = ctx.notPlainStep(dv[10] as number, from, to - from, flags, last.view[0] as number);
       }
       return dv[8] as number;
     },
@@ -118,24 +129,33 @@ export function prepareCs3Chunk(ctx: ChunkContext, vrs: Uint32Array, nValues: nu
   return chunk;
 }
 
-const ME_FUNCTIONS = ['', 'fmi3SetTime', 'fmi3SetContinuousStates', 'fmi3CompletedIntegratorStep'];
+/** gridTime of src/engine/recorder.ts (the loop's own grid; the engine does not reach into fmi/). */
+function gridTime(startTime: number, stopTime: number, interval: number, i: number): number {
+  const t = startTime + i * interval;
+  return t > stopTime || stopTime - t <= 1e-9 * interval ? stopTime : t;
+}
 
-export function prepareMe3EulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): EulerChunk | undefined {
+const ME_FUNCTIONS = {
+  2: ['', 'fmi2SetTime', 'fmi2SetContinuousStates', 'fmi2CompletedIntegratorStep'],
+  3: ['', 'fmi3SetTime', 'fmi3SetContinuousStates', 'fmi3CompletedIntegratorStep'],
+};
+
+export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): EulerChunk | undefined {
   const stepper = nativeStepper();
   const s = ctx.symbols;
   const byGet = spec.stateIndex === undefined;
-  const need = ['fmi3GetContinuousStateDerivatives', 'fmi3SetTime', 'fmi3SetContinuousStates', 'fmi3CompletedIntegratorStep'];
-  if (byGet && spec.nValues > 0) need.push('fmi3GetFloat64');
-  if (stepper === undefined || need.some((n) => s[n] === undefined) || spec.nx < 1) return undefined;
+  const need = [s.derivatives, s.setTime, s.setStates, s.completed];
+  if (byGet && spec.nValues > 0) need.push(s.get);
+  if (stepper === undefined || need.some((n) => n === undefined) || spec.nx < 1) return undefined;
   if (byGet && spec.nValues > 0 && spec.vrs === undefined) return undefined;
   const a = ctx.arena;
   const stride = spec.nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
-  const d = f64(a, 25);
+  const d = f64(a, 26);
   const x = f64(a, spec.nx);
   const xPrev = f64(a, spec.nx);
   const dx = f64(a, spec.nx);
-  const flagsMem = a.alloc(2);
+  const flagsMem = a.alloc(8); // two C bools (FMI 3) or two ints (FMI 2)
   const sidx = bytes(a, spec.nValues, spec.stateIndex, Int32Array);
   const vrAddr = bytes(a, spec.vrs?.length ?? 0, spec.vrs);
   if (
@@ -151,11 +171,11 @@ export function prepareMe3EulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): E
     return undefined;
   const p = u64(a, [
     ctx.handle,
-    s.fmi3GetContinuousStateDerivatives as number,
-    s.fmi3SetTime as number,
-    s.fmi3SetContinuousStates as number,
-    s.fmi3CompletedIntegratorStep as number,
-    s.fmi3GetFloat64 ?? 0,
+    s.derivatives as number,
+    s.setTime as number,
+    s.setStates as number,
+    s.completed as number,
+    s.get ?? 0,
     x.addr,
     xPrev.addr,
     dx.addr,
@@ -166,14 +186,18 @@ export function prepareMe3EulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): E
   ]);
   if (p === undefined) return undefined;
   const flags = new Uint8Array(flagsMem.buffer, 0, 2);
+  const flags2 = new Int32Array(flagsMem.buffer, 0, 2);
+  const v3 = ctx.version === 3;
+  const names = ME_FUNCTIONS[ctx.version];
   const dv = d.view;
+  dv[25] = ctx.version;
   dv[0] = spec.nx;
   dv[1] = spec.nValues;
   dv[2] = byGet ? 1 : 0;
   dv[3] = spec.vrs?.length ?? 0;
   dv[4] = spec.completedIntegratorStep ? 1 : 0;
   dv[13] = CHUNK_ROWS;
-  const call = stepper.me3Euler;
+  const call = stepper.meEuler;
   const pAddr = p.addr;
   const dAddr = d.addr;
   const completion = ctx.completion;
@@ -229,16 +253,16 @@ export function prepareMe3EulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): E
       const outcome = dv[20] as number;
       chunk.outcome = outcome;
       // Warnings (and Discard, which these calls report without consequence) as the call-by-call path keeps them.
-      if (dv[23] !== 0) ctx.checker.check(ME_FUNCTIONS[dv[24] as number] ?? 'fmi3SetTime', dv[23] as number);
+      if (dv[23] !== 0) ctx.checker.check(names[dv[24] as number] ?? 'setTime', dv[23] as number);
       if (outcome === 3) {
-        const fn = ME_FUNCTIONS[dv[21] as number] ?? 'fmi3SetTime';
+        const fn = names[dv[21] as number] ?? 'setTime';
         const status = dv[22] as number;
         ctx.checker.check(fn, status);
         throw ctx.checker.failure(fn, status);
       }
       if (outcome === 4) {
-        completion.enterEventMode = flags[0] !== 0;
-        completion.terminateSimulation = flags[1] !== 0;
+        completion.enterEventMode = v3 ? flags[0] !== 0 : flags2[0] !== 0;
+        completion.terminateSimulation = v3 ? flags[1] !== 0 : flags2[1] !== 0;
       }
     },
   };
