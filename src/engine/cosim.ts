@@ -61,7 +61,7 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   let t = startTime;
   // Native chunks of plain steps (src/fmi/stepper.ts) when the outputs allow and no input is set per step.
   const layout = hasInputs ? undefined : recorder.nativeLayout();
-  const chunk = layout === undefined ? undefined : instance.prepareCsChunk?.(layout.vrs, layout.nValues);
+  const chunk = layout === undefined ? undefined : instance.prepareCsChunk?.(layout.groups);
   let stride = 0; // steps since the last progress look
   for (let i = 1; i < points; i++) {
     if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t=${t}.`, { time: t });

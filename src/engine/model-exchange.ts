@@ -294,7 +294,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
           nx,
           nValues: layout.nValues,
           completedIntegratorStep: needCompletedStep,
-          ...(layout.stateIndex !== undefined ? { stateIndex: layout.stateIndex } : { vrs: layout.vrs }),
+          groups: layout.groups,
         });
   let chunkPause = 0;
   while (t < stopTime && terminatedEarly === undefined) {

@@ -7,7 +7,7 @@
  * anything is allocated.
  */
 import { GatewayError } from '../errors.ts';
-import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
+import type { FmiInstance, NumericBuffer, OutputGroup, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
 import { allocBuffer, elementNames, findRecordable, isNumericType, requireRecordable, variableSize } from './variables.ts';
@@ -221,15 +221,26 @@ export class Recorder {
   }
 
   /**
-   * The outputs when they are all Float64 values of one group (or none): what a native chunk loop
-   * records itself, by one get of `vrs` or, when `stateIndex` is set, from the state vector.
+   * The numeric outputs as the native chunk loops read them (one get per group, values as doubles
+   * in group order; a group of continuous states from the state vector, as record() does), when
+   * there are no string / binary outputs and no exact 64-bit integers.
    */
-  nativeLayout(): { vrs: Uint32Array; nValues: number; stateIndex: Int32Array | undefined } | undefined {
-    if (this.stringVars.length > 0 || this.binaryVars.length > 0 || this.groups.length > 1) return undefined;
-    const g = this.groups[0];
-    if (g === undefined) return { vrs: new Uint32Array(0), nValues: 0, stateIndex: undefined };
-    if (g.type !== 'Float64' || g.exact !== undefined || g.columns.length !== g.nValues) return undefined;
-    return { vrs: g.vrs, nValues: g.nValues, stateIndex: g.stateIndex };
+  nativeLayout(): { groups: OutputGroup[]; nValues: number } | undefined {
+    if (this.stringVars.length > 0 || this.binaryVars.length > 0) return undefined;
+    let nValues = 0;
+    for (const g of this.groups) {
+      if (g.exact !== undefined || g.columns.length !== g.nValues) return undefined;
+      nValues += g.nValues;
+    }
+    return {
+      groups: this.groups.map((g) => ({
+        type: g.type,
+        vrs: g.vrs,
+        nValues: g.nValues,
+        ...(g.stateIndex !== undefined ? { stateIndex: g.stateIndex } : {}),
+      })),
+      nValues,
+    };
   }
 
   /** Appends `count` rows a native chunk wrote row-major into `rows`: time, then nativeLayout()'s values. */
@@ -238,12 +249,12 @@ export class Recorder {
     while (first + count > this.capacity) this.grow();
     const time = this.timeCol;
     for (let r = 0; r < count; r++) time[first + r] = rows[r * stride] as number;
-    const g = this.groups[0];
-    if (g !== undefined) {
-      const columns = g.columns;
-      for (let j = 0; j < columns.length; j++) {
+    let offset = 1;
+    for (let g = 0; g < this.groups.length; g++) {
+      const columns = (this.groups[g] as NumericGroup).columns;
+      for (let j = 0; j < columns.length; j++, offset++) {
         const col = columns[j] as Float64Array;
-        for (let r = 0, k = 1 + j; r < count; r++, k += stride) col[first + r] = rows[k] as number;
+        for (let r = 0, k = offset; r < count; r++, k += stride) col[first + r] = rows[k] as number;
       }
     }
     this.rowCount = first + count;

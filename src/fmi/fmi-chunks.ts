@@ -7,7 +7,8 @@
  */
 import { GatewayError } from '../errors.ts';
 import type { StatusChecker } from './checker.ts';
-import type { CsChunk, DoStepResult, EulerChunk, EulerChunkSpec, StepCompletionResult } from './instance.ts';
+import type { VariableType } from '../schemas/model-description.ts';
+import type { CsChunk, DoStepResult, EulerChunk, EulerChunkSpec, OutputGroup, StepCompletionResult } from './instance.ts';
 import type { NativeArena } from './koffi-types.ts';
 import { nativeStepper, stepperUse } from './stepper.ts';
 
@@ -17,8 +18,8 @@ export const CHUNK_ROWS = 256;
 /** The FMI functions a chunk loop calls, by role. */
 export interface ChunkSymbols {
   doStep?: number;
-  /** fmi3GetFloat64 / fmi2GetReal. */
-  get?: number;
+  /** The get of one output type and its kind in stepper.c's get_groups; undefined: not read natively. */
+  getter: (type: VariableType) => { addr: number; kind: number } | undefined;
   derivatives?: number;
   setTime?: number;
   setStates?: number;
@@ -71,27 +72,48 @@ function bytes(
   return m.addr;
 }
 
+/** stepper.c's output group table (6 words per group), or undefined when a type is not read natively. */
+function groupTable(ctx: ChunkContext, groups: readonly OutputGroup[]): number | undefined {
+  const words: number[] = [];
+  for (const g of groups) {
+    if (g.stateIndex !== undefined) {
+      const sidx = bytes(ctx.arena, g.stateIndex.length, g.stateIndex, Int32Array);
+      if (sidx === undefined) return undefined;
+      words.push(0, sidx, 0, g.nValues, 5, 0);
+      continue;
+    }
+    const get = ctx.symbols.getter(g.type);
+    const vrAddr = bytes(ctx.arena, g.vrs.length, g.vrs);
+    const scratch = bytes(ctx.arena, g.nValues);
+    if (get === undefined || vrAddr === undefined || scratch === undefined) return undefined;
+    words.push(get.addr, vrAddr, g.vrs.length, g.nValues, get.kind, scratch);
+  }
+  return words.length === 0 ? 0 : u64(ctx.arena, words)?.addr;
+}
+
 function live(ctx: ChunkContext): void {
   if (!ctx.live()) throw new GatewayError('INTERNAL', 'FMI 3 instance used after free().');
 }
 
-export function prepareCsChunk(ctx: ChunkContext, vrs: Uint32Array, nValues: number): CsChunk | undefined {
+export function prepareCsChunk(ctx: ChunkContext, groups: readonly OutputGroup[]): CsChunk | undefined {
   const stepper = nativeStepper();
-  const { doStep, get } = ctx.symbols;
-  if (stepper === undefined || doStep === undefined || (nValues > 0 && get === undefined)) return undefined;
+  const doStep = ctx.symbols.doStep;
+  if (stepper === undefined || doStep === undefined) return undefined;
+  const table = groupTable(ctx, groups);
+  if (table === undefined) return undefined;
+  const nValues = groups.reduce((n, g) => n + g.nValues, 0);
   const a = ctx.arena;
   const stride = nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
   const d = f64(a, 12);
   const flagsMem = a.alloc(3);
   const last = f64(a, 1);
-  const vrAddr = bytes(a, vrs.length, vrs);
-  if (rows === undefined || d === undefined || flagsMem.addr === undefined || last === undefined || vrAddr === undefined) return undefined;
-  const p = u64(a, [ctx.handle, doStep, get ?? 0, vrAddr, rows.addr, flagsMem.addr, last.addr]);
+  if (rows === undefined || d === undefined || flagsMem.addr === undefined || last === undefined) return undefined;
+  const p = u64(a, [ctx.handle, doStep, table, 0, rows.addr, flagsMem.addr, last.addr]);
   if (p === undefined) return undefined;
   const flags = new Uint8Array(flagsMem.buffer, 0, 3);
   const dv = d.view;
-  dv[6] = vrs.length;
+  dv[6] = groups.length;
   dv[7] = nValues;
   dv[11] = ctx.version;
   const call = stepper.cs;
@@ -143,11 +165,10 @@ const ME_FUNCTIONS = {
 export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): EulerChunk | undefined {
   const stepper = nativeStepper();
   const s = ctx.symbols;
-  const byGet = spec.stateIndex === undefined;
   const need = [s.derivatives, s.setTime, s.setStates, s.completed];
-  if (byGet && spec.nValues > 0) need.push(s.get);
   if (stepper === undefined || need.some((n) => n === undefined) || spec.nx < 1) return undefined;
-  if (byGet && spec.nValues > 0 && spec.vrs === undefined) return undefined;
+  const table = groupTable(ctx, spec.groups);
+  if (table === undefined) return undefined;
   const a = ctx.arena;
   const stride = spec.nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
@@ -156,18 +177,7 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
   const xPrev = f64(a, spec.nx);
   const dx = f64(a, spec.nx);
   const flagsMem = a.alloc(8); // two C bools (FMI 3) or two ints (FMI 2)
-  const sidx = bytes(a, spec.nValues, spec.stateIndex, Int32Array);
-  const vrAddr = bytes(a, spec.vrs?.length ?? 0, spec.vrs);
-  if (
-    rows === undefined ||
-    d === undefined ||
-    x === undefined ||
-    xPrev === undefined ||
-    dx === undefined ||
-    flagsMem.addr === undefined ||
-    sidx === undefined ||
-    vrAddr === undefined
-  )
+  if (rows === undefined || d === undefined || x === undefined || xPrev === undefined || dx === undefined || flagsMem.addr === undefined)
     return undefined;
   const p = u64(a, [
     ctx.handle,
@@ -175,12 +185,12 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
     s.setTime as number,
     s.setStates as number,
     s.completed as number,
-    s.get ?? 0,
+    table,
     x.addr,
     xPrev.addr,
     dx.addr,
-    sidx,
-    vrAddr,
+    0,
+    0,
     rows.addr,
     flagsMem.addr,
   ]);
@@ -193,8 +203,7 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
   dv[25] = ctx.version;
   dv[0] = spec.nx;
   dv[1] = spec.nValues;
-  dv[2] = byGet ? 1 : 0;
-  dv[3] = spec.vrs?.length ?? 0;
+  dv[3] = spec.groups.length;
   dv[4] = spec.completedIntegratorStep ? 1 : 0;
   dv[13] = CHUNK_ROWS;
   const call = stepper.meEuler;

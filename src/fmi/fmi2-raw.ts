@@ -96,8 +96,16 @@ export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath
   // What the native stepping helper (stepper.ts) calls itself, by address.
   const stepper =
     iface === 'CS'
-      ? ['fmi2DoStep', 'fmi2GetReal']
-      : ['fmi2GetReal', 'fmi2GetDerivatives', 'fmi2SetTime', 'fmi2SetContinuousStates', 'fmi2CompletedIntegratorStep'];
+      ? ['fmi2DoStep', 'fmi2GetReal', 'fmi2GetInteger', 'fmi2GetBoolean']
+      : [
+          'fmi2GetReal',
+          'fmi2GetInteger',
+          'fmi2GetBoolean',
+          'fmi2GetDerivatives',
+          'fmi2SetTime',
+          'fmi2SetContinuousStates',
+          'fmi2CompletedIntegratorStep',
+        ];
   for (const name of stepper) recordAddress(raw, lib, name);
   return raw;
 }

@@ -17,6 +17,7 @@ import type {
   FmiStatusName,
   InstantiateOptions,
   NumericBuffer,
+  OutputGroup,
   PreparedNumeric,
   StepCompletionResult,
 } from './instance.ts';
@@ -365,7 +366,19 @@ export class Fmi2InstanceImpl implements FmiInstance {
       checker: this.checker,
       symbols: {
         doStep: a.fmi2DoStep,
-        get: a.fmi2GetReal,
+        // FMI 2 Integer, Enumeration and Boolean are C ints (allocBuffer: Int32Array).
+        getter: (type) => {
+          const name =
+            type === 'Float64'
+              ? 'fmi2GetReal'
+              : type === 'Boolean'
+                ? 'fmi2GetBoolean'
+                : type === 'Int32' || type === 'Enumeration'
+                  ? 'fmi2GetInteger'
+                  : '';
+          const addr = a[name];
+          return addr === undefined ? undefined : { addr, kind: type === 'Float64' ? 3 : 4 };
+        },
         derivatives: a.fmi2GetDerivatives,
         setTime: a.fmi2SetTime,
         setStates: a.fmi2SetContinuousStates,
@@ -377,9 +390,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
     };
   }
 
-  prepareCsChunk(vrs: Uint32Array, nValues: number): CsChunk | undefined {
+  prepareCsChunk(groups: readonly OutputGroup[]): CsChunk | undefined {
     const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
-    return ctx === undefined ? undefined : prepareCsChunk(ctx, vrs, nValues);
+    return ctx === undefined ? undefined : prepareCsChunk(ctx, groups);
   }
 
   prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {

@@ -106,6 +106,8 @@ export type Fmi3Raw = Record<string, Native>;
 const STEPPER_SYMBOLS = [
   'fmi3DoStep',
   'fmi3GetFloat64',
+  'fmi3GetInt32',
+  'fmi3GetBoolean',
   'fmi3GetContinuousStateDerivatives',
   'fmi3SetTime',
   'fmi3SetContinuousStates',

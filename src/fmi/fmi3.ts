@@ -19,6 +19,7 @@ import type {
   FmiStatusName,
   InstantiateOptions,
   NumericBuffer,
+  OutputGroup,
   PreparedNumeric,
   StepCompletionResult,
 } from './instance.ts';
@@ -395,7 +396,18 @@ export class Fmi3InstanceImpl implements FmiInstance {
       checker: this.checker,
       symbols: {
         doStep: a.fmi3DoStep,
-        get: a.fmi3GetFloat64,
+        getter: (type) => {
+          const [name, kind] =
+            type === 'Float64'
+              ? ['fmi3GetFloat64', 0]
+              : type === 'Int32'
+                ? ['fmi3GetInt32', 1]
+                : type === 'Boolean'
+                  ? ['fmi3GetBoolean', 2]
+                  : ['', -1];
+          const addr = a[name];
+          return addr === undefined ? undefined : { addr, kind: kind as number };
+        },
         derivatives: a.fmi3GetContinuousStateDerivatives,
         setTime: a.fmi3SetTime,
         setStates: a.fmi3SetContinuousStates,
@@ -416,9 +428,9 @@ export class Fmi3InstanceImpl implements FmiInstance {
     };
   }
 
-  prepareCsChunk(vrs: Uint32Array, nValues: number): CsChunk | undefined {
+  prepareCsChunk(groups: readonly OutputGroup[]): CsChunk | undefined {
     const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
-    return ctx === undefined ? undefined : prepareCsChunk(ctx, vrs, nValues);
+    return ctx === undefined ? undefined : prepareCsChunk(ctx, groups);
   }
 
   prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {

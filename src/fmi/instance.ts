@@ -68,8 +68,8 @@ export interface PreparedNumeric {
 
 /**
  * Chunked Co-Simulation stepping in native code (src/fmi/stepper.ts): plain steps (status OK, no
- * termination) of the communication grid, each followed by one get of the prepared Float64
- * outputs, written as rows. run() stops early *at* anything else and says why in `outcome`, so the
+ * termination) of the communication grid, each followed by one get per output group (as doubles),
+ * written as rows. run() stops early *at* anything else and says why in `outcome`, so the
  * caller goes on call by call from exactly there. Valid until the instance is freed.
  */
 export interface CsChunk {
@@ -93,13 +93,21 @@ export interface CsChunk {
   run(startTime: number, stopTime: number, interval: number, t: number, i: number, end: number): number;
 }
 
-/** What a native explicit-Euler chunk records per row: the states it holds (by index) or a Float64 get. */
+/** Outputs of one type read by one get per row (the recorder's groups), for the native chunks. */
+export interface OutputGroup {
+  type: VariableType;
+  vrs: Uint32Array;
+  /** Values behind vrs (FMI 3 arrays contribute every element). */
+  nValues: number;
+  /** Model Exchange: the group's values are these continuous states (indices into x), taken from the state vector without a call. */
+  stateIndex?: Int32Array;
+}
+
+/** What a native explicit-Euler chunk records per row: the groups' values (gets, or the states it holds). */
 export interface EulerChunkSpec {
   nx: number;
-  /** Outputs from the state vector: per value, its state index. */
-  stateIndex?: Int32Array;
-  /** Else outputs through one fmi3GetFloat64 of these value references (nValues values). */
-  vrs?: Uint32Array;
+  /** Outputs, in this order (row values in the same order). */
+  groups: readonly OutputGroup[];
   nValues: number;
   completedIntegratorStep: boolean;
 }
@@ -196,8 +204,8 @@ export interface FmiInstance {
 
   /** Co-Simulation. */
   doStep(currentTime: number, stepSize: number): DoStepResult;
-  /** Optional native fast path (FMI 3 with the stepper helper): see CsChunk. Float64 outputs only. */
-  prepareCsChunk?(vrs: Uint32Array, nValues: number): CsChunk | undefined;
+  /** Optional native fast path (with the stepper helper): see CsChunk; undefined for output types it does not read. */
+  prepareCsChunk?(groups: readonly OutputGroup[]): CsChunk | undefined;
   /** Optional native fast path for explicit Euler (Model Exchange): see EulerChunk. */
   prepareEulerChunk?(spec: EulerChunkSpec): EulerChunk | undefined;
 

@@ -90,20 +90,14 @@ describe('native stepping helper: the same results as stepping through koffi', {
       const lib = loadFmiLibrary(fmu, iface);
       const inst = lib.instantiate({ interface: iface });
       try {
-        const vrs = Uint32Array.of(1, 3);
-        const chunk =
+        const groups = [{ type: 'Float64' as const, vrs: Uint32Array.of(1, 3), nValues: 2 }];
+        const prepare = (): unknown =>
           iface === 'CS'
-            ? inst.prepareCsChunk?.(vrs, 2)
-            : inst.prepareEulerChunk?.({ nx: 2, nValues: 2, vrs, completedIntegratorStep: true });
+            ? inst.prepareCsChunk?.(groups)
+            : inst.prepareEulerChunk?.({ nx: 2, nValues: 2, groups, completedIntegratorStep: true });
+        const chunk = prepare();
         assert.ok(chunk !== undefined, `${iface} chunk`);
-        withHelper(false, () =>
-          assert.equal(
-            iface === 'CS'
-              ? inst.prepareCsChunk?.(vrs, 2)
-              : inst.prepareEulerChunk?.({ nx: 2, nValues: 2, vrs, completedIntegratorStep: true }),
-            undefined,
-          ),
-        );
+        withHelper(false, () => assert.equal(prepare(), undefined));
       } finally {
         inst.free();
         lib.unload();
@@ -116,9 +110,14 @@ describe('native stepping helper: the same results as stepping through koffi', {
     both(dahlquist, { startTime: 0, stopTime: 20, outputInterval: 0.001, outputs: ['x'], interface: 'CS', startValues: { k: 0.5 } });
   });
 
-  it('Co-Simulation without outputs, and with outputs the helper does not record (integers among the default outputs)', () => {
+  it('Co-Simulation without outputs, and with Float64, Int32 and Boolean outputs (one get per type)', async () => {
     both(vdp, { startTime: 0, stopTime: 2, outputInterval: 0.001, outputs: [], interface: 'CS' });
-    both(ball, { startTime: 0, stopTime: 3, outputInterval: 0.01, interface: 'CS' }, false);
+    const { native } = both(ball, { startTime: 0, stopTime: 3, outputInterval: 0.001, interface: 'CS' });
+    const bounces = native.columns.find((c) => c.name === 'bounces')!.values as Float64Array;
+    assert.ok(bounces[native.rows - 1]! > 0, 'integer outputs recorded: the ball bounced');
+    const raw = openFixture(await buildFixture('raw-fmi2', '2.0', { raw: true }));
+    const r = both(raw, { startTime: 0, stopTime: 1, outputInterval: 1e-4, outputs: ['y', 'n'], interface: 'CS' });
+    assert.equal((r.native.columns[1]!.values as Float64Array)[10_000], 10_000, 'FMI 2 Integer output: the step count');
   });
 
   it('Co-Simulation that terminates mid-chunk (terminateSimulation) ends at the same time with the same rows', async () => {
@@ -171,6 +170,8 @@ describe('native stepping helper: the same results as stepping through koffi', {
     const { native } = both(ball, { startTime: 0, stopTime: 3, outputInterval: 0.01, interface: 'ME', solver: 'euler' }, false);
     assert.ok(native.stats.events > 0, 'the ball bounces');
     const quantizer = openFixture(await buildFixture('quantizer', '3.0'));
+    // Default outputs x (Float64), level and switches (Int32): one get per type each row.
+    both(quantizer, { startTime: 0, stopTime: 10, outputInterval: 0.1, interface: 'ME', solver: 'euler', fixedStep: 1e-4 });
     const q = both(quantizer, {
       startTime: 0,
       stopTime: 10,
@@ -189,6 +190,7 @@ describe('native stepping helper: the same results as stepping through koffi', {
     both(vdp2, { startTime: 0, stopTime: 50, outputInterval: 0.01, outputs: ['x0', 'x1'], interface: 'ME', solver: 'euler' });
     both(vdp2, { startTime: 0, stopTime: 50, outputInterval: 0.01, outputs: ['der(x0)', 'x1'], interface: 'ME', solver: 'euler' });
     const quantizer = openFixture(await buildFixture('quantizer', '2.0'));
+    both(quantizer, { startTime: 0, stopTime: 10, outputInterval: 0.1, interface: 'ME', solver: 'euler', fixedStep: 1e-4 });
     const q = both(quantizer, {
       startTime: 0,
       stopTime: 10,

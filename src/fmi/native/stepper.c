@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /* Bumped whenever a layout or signature below changes (stepper.ts checks it). */
-#define FGW_ABI 2
+#define FGW_ABI 4
 
 typedef int (*DoStep3)(void *, double, double, bool, bool *, bool *, bool *, double *);
 typedef int (*GetF64_3)(void *, const uint32_t *, size_t, double *, size_t);
@@ -33,6 +33,9 @@ typedef int (*Completed3)(void *, bool, bool *, bool *);
 typedef int (*DoStep2)(void *, double, double, int);
 typedef int (*GetReal2)(void *, const uint32_t *, size_t, double *);
 typedef int (*Completed2)(void *, int, int *, int *);
+typedef int (*GetI32_3)(void *, const uint32_t *, size_t, int32_t *, size_t);
+typedef int (*GetBool3)(void *, const uint32_t *, size_t, uint8_t *, size_t);
+typedef int (*GetInt2)(void *, const uint32_t *, size_t, int *);
 
 int fgw_abi(void) { return FGW_ABI; }
 
@@ -43,6 +46,48 @@ static double grid_time(double start, double stop, double h, double i) {
 }
 
 static inline void *P(uint64_t a) { return (void *)(uintptr_t)a; }
+
+/*
+ * The outputs of a row: one get per group (src/engine/recorder.ts groups outputs by type), each
+ * converted to double as the recorder's Number() does. A group is 6 words: the get function,
+ * value references, their count, the values' count, the kind, a scratch buffer (integers):
+ * kind 0 fmi3GetFloat64, 1 fmi3GetInt32, 2 fmi3GetBoolean (C bool, read as a byte),
+ * 3 fmi2GetReal, 4 fmi2GetInteger / fmi2GetBoolean (int), 5 continuous states taken from the state
+ * vector x (the values just set; word 1 is then their int32_t state indices, no call).
+ * Returns the first status that is not OK.
+ */
+static int get_groups(void *inst, const uint64_t *g, size_t groups, double *out, const double *x) {
+    for (size_t k = 0; k < groups; k++, g += 6) {
+        void *fn = P(g[0]);
+        const uint32_t *vrs = (const uint32_t *)P(g[1]);
+        const size_t nvr = (size_t)g[2], nv = (size_t)g[3];
+        void *scratch = P(g[5]);
+        int s;
+        switch (g[4]) {
+        case 0: s = ((GetF64_3)fn)(inst, vrs, nvr, out, nv); break;
+        case 1:
+            s = ((GetI32_3)fn)(inst, vrs, nvr, (int32_t *)scratch, nv);
+            for (size_t j = 0; j < nv && s == 0; j++) out[j] = ((int32_t *)scratch)[j];
+            break;
+        case 2:
+            s = ((GetBool3)fn)(inst, vrs, nvr, (uint8_t *)scratch, nv);
+            for (size_t j = 0; j < nv && s == 0; j++) out[j] = ((uint8_t *)scratch)[j];
+            break;
+        case 3: s = ((GetReal2)fn)(inst, vrs, nvr, out); break;
+        case 5:
+            s = 0;
+            for (size_t j = 0; j < nv; j++) out[j] = x[((const int32_t *)vrs)[j]];
+            break;
+        default:
+            s = ((GetInt2)fn)(inst, vrs, nvr, (int *)scratch);
+            for (size_t j = 0; j < nv && s == 0; j++) out[j] = ((int *)scratch)[j];
+            break;
+        }
+        if (s != 0) return s;
+        out += nv;
+    }
+    return 0;
+}
 
 /* ---- Co-Simulation, FMI 3 ------------------------------------------------------------------
  * p: [0] instance, [1] fmi3DoStep, [2] fmi3GetFloat64, [3] value references (uint32_t *),
@@ -58,15 +103,13 @@ void fgw_cs(const uint64_t *p, double *d) {
     void *inst = P(p[0]);
     const bool v3 = d[11] == 3;
     DoStep3 do_step = (DoStep3)P(p[1]);
-    GetF64_3 get = (GetF64_3)P(p[2]);
     DoStep2 do_step2 = (DoStep2)P(p[1]);
-    GetReal2 get2 = (GetReal2)P(p[2]);
-    const uint32_t *vrs = (const uint32_t *)P(p[3]);
+    const uint64_t *groups = (const uint64_t *)P(p[2]);
     double *rows = (double *)P(p[4]);
     bool *flags = (bool *)P(p[5]);
     double *last = (double *)P(p[6]);
     const double start = d[0], stop = d[1], h = d[2], end = d[5];
-    const size_t nvr = (size_t)d[6], nvals = (size_t)d[7], stride = nvals + 1;
+    const size_t ngroups = (size_t)d[6], nvals = (size_t)d[7], stride = nvals + 1;
     double t = d[3], i = d[4];
     double written = 0, reason = 0, status = 0;
     for (; i < end; i++) {
@@ -82,10 +125,8 @@ void fgw_cs(const uint64_t *p, double *d) {
         }
         t = next;
         double *row = rows + (size_t)written * stride;
-        if (nvals > 0) {
-            s = v3 ? get(inst, vrs, nvr, row + 1, nvals) : get2(inst, vrs, nvr, row + 1);
-            if (s != 0) { reason = 2; status = s; break; }
-        }
+        s = get_groups(inst, groups, ngroups, row + 1, NULL);
+        if (s != 0) { reason = 2; status = s; break; }
         row[0] = t;
         written++;
     }
@@ -97,11 +138,11 @@ void fgw_cs(const uint64_t *p, double *d) {
 
 /* ---- Model Exchange, FMI 3, explicit Euler (src/engine/solvers/euler.ts) ------------------
  * p: [0] instance, [1] fmi3GetContinuousStateDerivatives, [2] fmi3SetTime, [3] fmi3SetContinuousStates,
- *    [4] fmi3CompletedIntegratorStep, [5] fmi3GetFloat64, [6] x, [7] xPrev, [8] dx (double * nx each),
- *    [9] state index per output (int32_t *, rec mode 0), [10] value references (rec mode 1),
+ *    [4] fmi3CompletedIntegratorStep, [5] output groups (see get_groups), [6] x,
+ *    [7] xPrev, [8] dx (double * nx each), [9], [10] unused,
  *    [11] rows (double *, row-major: time, then nvals values), [12] completed's 2 C bools (FMI 2: 2 ints)
  *    (FMI 2: the same functions' fmi2 counterparts, fmi2GetReal for the get)
- * d in:  [0] nx, [1] nvals, [2] rec mode (0: outputs are states, 1: fmi3GetFloat64), [3] nvr,
+ * d in:  [0] nx, [1] nvals, [2] unused, [3] groups,
  *        [4] call completedIntegratorStep (0/1), [5] t0 (grid origin), [6] h, [7] tStop,
  *        [8] start, [9] stop, [10] output interval, [11] points, [12] max steps, [13] max rows
  * d in/out: [14] t, [15] n0 (steps since t0), [16] grid index
@@ -122,18 +163,15 @@ void fgw_me_euler(const uint64_t *p, double *d) {
     SetTime3 set_time = (SetTime3)P(p[2]);
     SetX3 set_x = (SetX3)P(p[3]);
     Completed3 completed = (Completed3)P(p[4]);
-    GetF64_3 get = (GetF64_3)P(p[5]);
+    const uint64_t *groups = (const uint64_t *)P(p[5]);
     Completed2 completed2 = (Completed2)P(p[4]);
-    GetReal2 get2 = (GetReal2)P(p[5]);
     const bool v3 = d[25] == 3;
     int *flags2 = (int *)P(p[12]);
     double *x = (double *)P(p[6]), *xp = (double *)P(p[7]), *dx = (double *)P(p[8]);
-    const int32_t *sidx = (const int32_t *)P(p[9]);
-    const uint32_t *vrs = (const uint32_t *)P(p[10]);
     double *rows = (double *)P(p[11]);
     bool *flags = (bool *)P(p[12]);
-    const size_t nx = (size_t)d[0], nvals = (size_t)d[1], nvr = (size_t)d[3], stride = nvals + 1;
-    const bool by_get = d[2] != 0, need_completed = d[4] != 0;
+    const size_t nx = (size_t)d[0], nvals = (size_t)d[1], ngroups = (size_t)d[3], stride = nvals + 1;
+    const bool need_completed = d[4] != 0;
     const double t0 = d[5], h = d[6], t_stop = d[7], start = d[8], stop = d[9], out_h = d[10], points = d[11];
     const double max_steps = d[12], max_rows = d[13];
     double t = d[14], n0 = d[15], g = d[16], t_prev = d[19];
@@ -177,14 +215,8 @@ void fgw_me_euler(const uint64_t *p, double *d) {
         }
         if (tg == t) {
             double *row = rows + (size_t)written * stride;
-            if (by_get) {
-                if (nvals > 0) {
-                    s = v3 ? get(inst, vrs, nvr, row + 1, nvals) : get2(inst, vrs, nvr, row + 1);
-                    if (s != 0) { reason = 5; status = s; break; }
-                }
-            } else {
-                for (size_t j = 0; j < nvals; j++) row[1 + j] = x[sidx[j]];
-            }
+            s = get_groups(inst, groups, ngroups, row + 1, x);
+            if (s != 0) { reason = 5; status = s; break; }
             row[0] = t;
             written++;
             g++;
