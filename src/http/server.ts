@@ -28,6 +28,16 @@ export interface HttpServerOptions {
 /** Node's own default: room for a large upload on a slow link. */
 const REQUEST_TIMEOUT_MS = 300_000;
 
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s) is shorter than the idle
+ * timeout of the load balancers in front of a gateway (nginx upstream keepalive, AWS ALB 60 s) and
+ * close to a client's own: a client whose event loop is busy when the server closes (building a
+ * large upload, say) then writes its next request into a closed socket and gets EPIPE/ECONNRESET
+ * for a request the server never saw. Longer than those idle timeouts, so the client side closes
+ * first (Fastify's own default).
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 export interface RunningHttpServer {
   app: FastifyInstance;
   server: Server;
@@ -108,6 +118,7 @@ export async function startHttpServer(opts: HttpServerOptions, listen: { host: s
     headersTimeout: Math.min(60_000, requestTimeout),
     // How often Node checks those deadlines (its default, 30 s, is coarse for short limits).
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   };
   const app = Fastify({
     logger: false,

@@ -5,7 +5,7 @@
  * boundary) come in the gateway's error shape `{ error: { code, message } }`.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startHttpGateway, type HttpGateway } from './mcp-harness.ts';
 
@@ -93,5 +93,34 @@ describe('HTTP edges: pre-auth rate limit and error shapes', { timeout: 120_000 
     assert.ok(a.status >= 400 && a.status < 500, `status ${a.status}: ${a.body}`);
     assertShaped(a, a.status);
     assert.equal((await raw(base, 'GET', '/health')).status, 200, 'the server still serves');
+  });
+  it("an idle keep-alive connection is kept past Node's 5 s default (a busy client does not write into a closed socket)", async () => {
+    // One socket for both requests: the second must reuse it after the pause.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const u = new URL(base);
+    const get = (): Promise<{ status: number; reused: boolean; keepAlive: string | undefined }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: u.hostname, port: u.port, path: '/health', agent }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] as string | undefined }),
+          );
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get();
+      assert.equal(first.status, 200);
+      assert.equal(first.reused, false);
+      const timeout = Number(/timeout=(\d+)/.exec(first.keepAlive ?? '')?.[1]);
+      assert.ok(timeout >= 60, `Keep-Alive: ${first.keepAlive}`);
+      await new Promise((r) => setTimeout(r, 6_000));
+      const second = await get();
+      assert.equal(second.status, 200);
+      assert.equal(second.reused, true, 'the server closed the idle connection within 6 s');
+    } finally {
+      agent.destroy();
+    }
   });
 });
