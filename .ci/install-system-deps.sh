@@ -23,8 +23,10 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # installed with pip offline (setuptools + wheel build it).
 /usr/bin/python3 -m mypy --version >/dev/null 2>&1 || missing+=(python3-mypy)
 /usr/bin/python3 -c 'import setuptools, wheel, pip' >/dev/null 2>&1 || missing+=(python3-pip python3-setuptools python3-wheel)
+# strace: watches the run store's fsyncs from outside (test/integration/store/durable-save-syscalls.test.ts).
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy, python3-mypy, python3-pip, python3-wheel)"
+  echo "system deps: all present (bwrap, prlimit, setpriv, cc, postgres, redis-server, nginx, chromium, libsundials_cvode, python3-scipy, python3-mypy, python3-pip, python3-wheel, strace)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

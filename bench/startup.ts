@@ -238,6 +238,10 @@ try {
     sim.map((s) => s.marks),
   );
   phaseTable(
+    "MCP stdio, spawn → first tools/list (answered from the build's recording: src/mcp/stdio-early.ts)",
+    lists.map((l) => l.marks),
+  );
+  phaseTable(
     'MCP stdio, spawn → first simulate',
     mcpSims.map((s) => s.marks),
   );

@@ -8,7 +8,9 @@
  *    beside `ping` over the same session.
  * Then the median time of each phase of one call (FMU_GATEWAY_PHASES=1, src/service/phases.ts),
  * per face; "outside the handler" is the client's time minus the handler's (transport, SDK
- * parsing and schema checks of request and answer).
+ * parsing and schema checks of request and answer). "main thread busy" is the server's event-loop
+ * active time during the handler (calls are made one at a time, so it is each call's main-thread
+ * cost: what /health and every other request wait behind).
  * Run: node --import tsx bench/warm.ts [runs]   (or `npm run bench -- warm`)
  */
 import { fileURLToPath } from 'node:url';

@@ -20,7 +20,13 @@ function bundleIsFresh() {
   }
 }
 
-if (isPackaged(root)) {
+const first = process.argv[2];
+if (first === '--version' || first === '-v') {
+  // The version is package.json's: printed here, without checking or loading the bundle (the
+  // same text as src/version.ts's ENGINE_VERSION, which reads the same file).
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`fmu-gateway ${version}\n`);
+} else if (isPackaged(root)) {
   if (!existsSync(bundle)) {
     process.stderr.write(`fmu-gateway: this installation is incomplete: ${fileURLToPath(bundle)} is missing. Reinstall fmu-gateway.\n`);
     process.exit(1);

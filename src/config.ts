@@ -7,89 +7,99 @@ import { cpus, homedir, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
-const bool = z
-  .union([z.boolean(), z.string()])
-  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
+/**
+ * The schema is built on first use, not at import: a command may first tell zod how to run (the
+ * one-shot `simulate` turns its parser compilation off, src/cli/simulate.ts), and zod reads that
+ * when a schema is constructed.
+ */
+const makeEnvSchema = () => {
+  const bool = z
+    .union([z.boolean(), z.string()])
+    .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
 
-const EnvSchema = z.object({
-  FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
-  FMU_GATEWAY_URL: z.string().url().optional(),
-  FMU_GATEWAY_API_KEY: z.string().optional(),
-  FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
-  /** Where `run --auto` looks for a local `serve` (default http://127.0.0.1:8000, as the original's quick start). */
-  FMU_GATEWAY_LOCAL_URL: z.string().url().optional(),
-  FMU_GATEWAY_DB_PATH: z.string().optional(),
-  FMU_GATEWAY_DATA_DIR: z.string().optional(),
-  FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
-  FMU_GATEWAY_CACHE_DIR: z.string().optional(),
-  FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
-  FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
-  /** Simulate / sweep requests one key may have in flight; more → 503 SERVER_BUSY at once. */
-  FMU_GATEWAY_QUEUE_PER_KEY: z.coerce.number().int().positive().default(16),
-  /** Used workers kept warm for more runs of their FMU and key (default: a quarter of the RAM at ~64 MiB each, 8..128). */
-  FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
-  /** How long such a worker waits for its key's next run. */
-  FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
-  /** 1: one stderr line of per-phase timings per simulate call (src/service/phases.ts, bench/warm.ts). */
-  FMU_GATEWAY_PHASES: z.enum(['0', '1']).optional(),
-  /** Compilers of sources-only FMUs running at once (others wait COMPILE_QUEUE_TIMEOUT_SECONDS). */
-  COMPILE_CONCURRENCY: z.coerce.number().int().positive().default(1),
-  /** Compiles one key may have running or waiting. */
-  COMPILE_PER_KEY: z.coerce.number().int().positive().default(1),
-  COMPILE_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
-  /** Memory of one compile, all its processes (a memory cgroup where possible, else rlimits). */
-  COMPILE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
-  SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
-  SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
-  MAX_FMU_MB: z.coerce.number().positive().default(200),
-  MAX_OUTPUT_ROWS: z.coerce.number().int().positive().default(1_000_000),
-  MAX_UNPACKED_MB: z.coerce.number().positive().default(1024),
-  MAX_ZIP_ENTRIES: z.coerce.number().int().positive().default(10_000),
-  MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
-  // modelDescription.xml of real FMUs is KBs to a few MB; 16 MB is ~150k variables (parse ~5 s, off the event loop).
-  MAX_MODEL_DESCRIPTION_MB: z.coerce.number().positive().default(16),
-  STRIPE_ENABLED: bool.default(false),
-  STRIPE_SECRET_KEY: z.string().optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().optional(),
-  STRIPE_SIMULATION_PRICE_CENTS: z.coerce.number().int().nonnegative().default(100),
-  STRIPE_SIMULATION_CURRENCY: z.string().default('usd'),
-  STRIPE_SUCCESS_URL: z.string().optional(),
-  STRIPE_CANCEL_URL: z.string().optional(),
-  CHECKOUT_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
-  // Payments (src/payments): where the Stripe SDK sends its requests (tests: a local stand-in),
-  // the webhook signature tolerance, and the rows one price unit covers.
-  STRIPE_API_BASE_URL: z.string().url().optional(),
-  STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
-  STRIPE_SIMULATION_ROWS_PER_UNIT: z.coerce.number().int().positive().default(100_000),
-  CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
-  /** Credit packs: "runs:cents,…" (schemas/credits.ts parseCreditPacks); empty = no packs sold. */
-  CREDIT_PACKS: z.string().default('10:800,50:3500'),
-  X402_PAY_TO: z.string().optional(),
-  X402_NETWORK: z.string().default('eip155:8453'),
-  X402_ASSET: z.string().default('0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'),
-  X402_ASSET_DECIMALS: z.coerce.number().int().min(0).max(36).default(6),
-  X402_FACILITATOR_URL: z.string().url().default('https://x402.org/facilitator'),
-  X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
-  PUBLIC_BASE_URL: z.string().optional(),
-  DATABASE_URL: z.string().optional(),
-  REDIS_URL: z.string().optional(),
-  // Accounts and retention (hosted gateway).
-  RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
-  USAGE_RETENTION_DAYS: z.coerce.number().positive().default(90),
-  KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
-  MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  KEY_CREATION_PER_HOUR: z.coerce.number().int().positive().default(20),
-  // Scale-out (src/queue, src/blobs): BullMQ on Redis, shared FMU / result storage, node identity.
-  FMU_GATEWAY_QUEUE_URL: z.string().optional(),
-  FMU_GATEWAY_BLOB_URL: z.string().optional(),
-  FMU_GATEWAY_NODE_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, 'letters, digits and . _ : / - (at most 64)')
-    .optional(),
-  FMU_GATEWAY_QUEUE_LOCK_SECONDS: z.coerce.number().positive().default(30),
-  FMU_GATEWAY_QUEUE_ATTEMPTS: z.coerce.number().int().positive().max(10).default(3),
-});
+  const EnvSchema = z.object({
+    FMU_GATEWAY_MODE: z.enum(['local', 'remote', 'auto']).default('local'),
+    FMU_GATEWAY_URL: z.string().url().optional(),
+    FMU_GATEWAY_API_KEY: z.string().optional(),
+    FMU_GATEWAY_REMOTE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+    /** Where `run --auto` looks for a local `serve` (default http://127.0.0.1:8000, as the original's quick start). */
+    FMU_GATEWAY_LOCAL_URL: z.string().url().optional(),
+    FMU_GATEWAY_DB_PATH: z.string().optional(),
+    FMU_GATEWAY_DATA_DIR: z.string().optional(),
+    FMU_GATEWAY_CONFIG_DIR: z.string().optional(),
+    FMU_GATEWAY_CACHE_DIR: z.string().optional(),
+    FMU_GATEWAY_POOL_SIZE: z.coerce.number().int().positive().optional(),
+    FMU_GATEWAY_QUEUE_LENGTH: z.coerce.number().int().positive().default(64),
+    /** Simulate / sweep requests one key may have in flight; more → 503 SERVER_BUSY at once. */
+    FMU_GATEWAY_QUEUE_PER_KEY: z.coerce.number().int().positive().default(16),
+    /** Used workers kept warm for more runs of their FMU and key (default: a quarter of the RAM at ~64 MiB each, 8..128). */
+    FMU_GATEWAY_IDLE_WORKERS: z.coerce.number().int().nonnegative().optional(),
+    /** How long such a worker waits for its key's next run. */
+    FMU_GATEWAY_WORKER_LINGER_SECONDS: z.coerce.number().nonnegative().default(10),
+    /** 1: one stderr line of per-phase timings per simulate call (src/service/phases.ts, bench/warm.ts). */
+    FMU_GATEWAY_PHASES: z.enum(['0', '1']).optional(),
+    /** Compilers of sources-only FMUs running at once (others wait COMPILE_QUEUE_TIMEOUT_SECONDS). */
+    COMPILE_CONCURRENCY: z.coerce.number().int().positive().default(1),
+    /** Compiles one key may have running or waiting. */
+    COMPILE_PER_KEY: z.coerce.number().int().positive().default(1),
+    COMPILE_QUEUE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+    /** Memory of one compile, all its processes (a memory cgroup where possible, else rlimits). */
+    COMPILE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
+    SIM_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+    SIM_MEMORY_MB: z.coerce.number().int().positive().default(1024),
+    MAX_FMU_MB: z.coerce.number().positive().default(200),
+    MAX_OUTPUT_ROWS: z.coerce.number().int().positive().default(1_000_000),
+    MAX_UNPACKED_MB: z.coerce.number().positive().default(1024),
+    MAX_ZIP_ENTRIES: z.coerce.number().int().positive().default(10_000),
+    MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
+    // modelDescription.xml of real FMUs is KBs to a few MB; 16 MB is ~150k variables (parse ~5 s, off the event loop).
+    MAX_MODEL_DESCRIPTION_MB: z.coerce.number().positive().default(16),
+    STRIPE_ENABLED: bool.default(false),
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    STRIPE_SIMULATION_PRICE_CENTS: z.coerce.number().int().nonnegative().default(100),
+    STRIPE_SIMULATION_CURRENCY: z.string().default('usd'),
+    STRIPE_SUCCESS_URL: z.string().optional(),
+    STRIPE_CANCEL_URL: z.string().optional(),
+    CHECKOUT_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
+    // Payments (src/payments): where the Stripe SDK sends its requests (tests: a local stand-in),
+    // the webhook signature tolerance, and the rows one price unit covers.
+    STRIPE_API_BASE_URL: z.string().url().optional(),
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+    STRIPE_SIMULATION_ROWS_PER_UNIT: z.coerce.number().int().positive().default(100_000),
+    CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
+    /** Credit packs: "runs:cents,…" (schemas/credits.ts parseCreditPacks); empty = no packs sold. */
+    CREDIT_PACKS: z.string().default('10:800,50:3500'),
+    X402_PAY_TO: z.string().optional(),
+    X402_NETWORK: z.string().default('eip155:8453'),
+    X402_ASSET: z.string().default('0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'),
+    X402_ASSET_DECIMALS: z.coerce.number().int().min(0).max(36).default(6),
+    X402_FACILITATOR_URL: z.string().url().default('https://x402.org/facilitator'),
+    X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
+    PUBLIC_BASE_URL: z.string().optional(),
+    DATABASE_URL: z.string().optional(),
+    REDIS_URL: z.string().optional(),
+    // Accounts and retention (hosted gateway).
+    RESULT_TTL_HOURS: z.coerce.number().positive().default(72),
+    USAGE_RETENTION_DAYS: z.coerce.number().positive().default(90),
+    KEY_DISK_QUOTA_MB: z.coerce.number().nonnegative().default(2048),
+    MCP_ANONYMOUS: z.enum(['loopback', 'always', 'never']).default('loopback'),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    KEY_CREATION_PER_HOUR: z.coerce.number().int().positive().default(20),
+    // Scale-out (src/queue, src/blobs): BullMQ on Redis, shared FMU / result storage, node identity.
+    FMU_GATEWAY_QUEUE_URL: z.string().optional(),
+    FMU_GATEWAY_BLOB_URL: z.string().optional(),
+    FMU_GATEWAY_NODE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, 'letters, digits and . _ : / - (at most 64)')
+      .optional(),
+    FMU_GATEWAY_QUEUE_LOCK_SECONDS: z.coerce.number().positive().default(30),
+    FMU_GATEWAY_QUEUE_ATTEMPTS: z.coerce.number().int().positive().max(10).default(3),
+  });
+  return EnvSchema;
+};
+
+let envSchema: ReturnType<typeof makeEnvSchema> | undefined;
 
 export interface Config {
   readonly mode: 'local' | 'remote' | 'auto';
@@ -195,7 +205,7 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const e = EnvSchema.parse(env);
+  const e = (envSchema ??= makeEnvSchema()).parse(env);
   // Absolute paths: workers and the sandbox (bwrap binds) see them from other working directories.
   const dataDir = resolve(e.FMU_GATEWAY_DATA_DIR ?? (existsSync('/data') ? '/data/fmu-gateway' : '.fmu-gateway'));
   const dbPath = resolve(e.FMU_GATEWAY_DB_PATH ?? (existsSync('/data') ? '/data/fmu_gateway.sqlite3' : './local.db'));
@@ -276,7 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-function poolConfig(e: z.infer<typeof EnvSchema>): Config['pool'] {
+function poolConfig(e: z.infer<ReturnType<typeof makeEnvSchema>>): Config['pool'] {
   const size = e.FMU_GATEWAY_POOL_SIZE ?? Math.max(1, cpus().length);
   return {
     size,

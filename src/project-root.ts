@@ -37,7 +37,8 @@ export function freshRunnerBundle(file: string): string | undefined {
   if (isPackaged(PROJECT_ROOT)) return path;
   try {
     const built = (JSON.parse(readFileSync(join(RUNNER_BUILD_DIR, 'worker-stamp.json'), 'utf8')) as { stamp?: string }).stamp;
-    return built === sourceStamp(PROJECT_ROOT) ? path : undefined;
+    // The launcher walked the same sources a moment ago (bin/fmu-gateway.js): reuse that walk.
+    return built === sourceStamp(PROJECT_ROOT, { reuseWithinMs: 2000 }) ? path : undefined;
   } catch {
     return undefined;
   }

@@ -60,6 +60,12 @@ export interface GatewayContextOptions {
    * does not stall the event loop. On for the servers; the one-shot CLI opens inline.
    */
   openOffThread?: boolean;
+  /**
+   * With openOffThread: do not start the parsing thread now (it would compete for the CPU with the
+   * first worker and the server's own start-up); the face starts it later (startParseThread), and
+   * the first upload would start it anyway. The stdio MCP server does.
+   */
+  deferParseThread?: boolean;
 }
 
 /** Creates a configured folder; one that cannot be a folder (a file there, no permission) is CONFIG_INVALID. */
@@ -138,7 +144,7 @@ export async function createGatewayContext(config: Config, opts: GatewayContextO
   if (opts.openOffThread === true) {
     const { openFmuAsync, startParseThread } = await import('../fmi/archive-async.ts');
     ctx.openFmu = openFmuAsync;
-    startParseThread(); // loads while the server starts, not on the first upload
+    if (opts.deferParseThread !== true) startParseThread(); // loads while the server starts, not on the first upload
   }
   // FMU_GATEWAY_URL: the hosted gateway the remote / auto modes forward to.
   const remote = config.remote.url === undefined ? undefined : (await import('../remote/index.ts')).createRemoteClient(config);

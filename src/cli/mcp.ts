@@ -3,7 +3,8 @@
  * Claude Code, ...). stdout carries only JSON-RPC: the stdout guard is installed before anything
  * else is loaded, and all logs go to stderr. Exits when the client closes stdin.
  */
-import { guardStdout, serveStdio } from '../mcp/stdio.ts';
+import { EarlyFront, loadEarlyAnswers } from '../mcp/stdio-early.ts';
+import { guardStdout } from '../mcp/stdio-guard.ts';
 import { markStartup } from '../startup-trace.ts';
 
 const USAGE = `fmu-gateway mcp — MCP server over stdio (stdout: protocol only; logs: stderr)
@@ -33,41 +34,42 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  // Loaded after the guard so nothing they print at import time can reach stdout.
-  // Requested together: the loader reads and links the three module graphs at once.
-  const [{ loadConfig }, { createGatewayContext }, { createMcpServer }] = await Promise.all([
-    import('../config.ts'),
-    import('./gateway-context.ts'),
-    import('../mcp/server.ts'),
-  ]);
-  markStartup('mcp: modules loaded');
+  // stdin is read from now on: the handshake is answered from the build's recording while the
+  // rest loads (src/mcp/stdio-early.ts); a process that only ever saw that handshake ends here.
+  // eslint-disable-next-line no-restricted-properties -- the recording applies only to the environment it was made in (LISTING_ENV), checked before config exists
+  const early = loadEarlyAnswers(process.env, import.meta.url.endsWith('.ts') ? 'sources' : 'bundle');
+  markStartup(`mcp: early answers: ${early.why}`);
+  const front = new EarlyFront({
+    ...(early.answers === undefined ? {} : { answers: early.answers }),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  try {
+    if (!(await Promise.race([front.wanted.then(() => true), front.done.then(() => false)]))) return 0;
+    return await serveWithPool(front, compileSources);
+  } finally {
+    await front.close();
+  }
+}
 
-  const { ctx, warmUp, close } = await createGatewayContext(loadConfig(), {
+async function serveWithPool(front: EarlyFront, compileSources: boolean): Promise<number> {
+  // Loaded after the guard so nothing they print at import time can reach stdout. The context
+  // (config, stores, worker pool) first: the pool's worker then boots on the other core while
+  // the SDK and the tools load.
+  const [{ loadConfig }, { createGatewayContext }] = await Promise.all([import('../config.ts'), import('./gateway-context.ts')]);
+  // The client may have gone meanwhile (it only wanted the handshake): then start no workers.
+  if (front.closed) return 0;
+  const { ctx, close } = await createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
+    // The pool before the catalog and the rest of the context: its workers boot meanwhile.
+    startPoolFirst: true,
     singleCaller: true,
     openOffThread: true,
+    deferParseThread: true,
     compileSources,
     cacheSelfTest: true,
   });
-  // Start the worker pool once the client's first message has been answered (its sandbox
-  // self-test takes ~0.4 s); a tool call arriving earlier creates it on demand. The factory runs
-  // once per connection (and once more for a 2026-07-28 discovery probe).
   markStartup('mcp: context created');
-  let warm = false;
-  const createServer = () => {
-    if (!warm) {
-      warm = true;
-      setImmediate(() => {
-        warmUp();
-        markStartup('mcp: pool started');
-        ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
-      });
-    }
-    const server = createMcpServer(ctx, { transport: 'stdio' });
-    markStartup('mcp: server created');
-    return server;
-  };
   // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
   // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the
   // sandbox's die-with-parent a worker busy in FMU code would outlive us.
@@ -77,11 +79,35 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    await serveStdio(createServer, { log: (line) => ctx.logger.warn(line) });
+    const [{ createMcpServer }, { serveStdio }, { startParseThread }] = await Promise.all([
+      import('../mcp/server.ts'),
+      import('../mcp/stdio.ts'),
+      import('../fmi/archive-async.ts'),
+    ]);
+    markStartup('mcp: modules loaded');
+    let first = true;
+    // The factory runs once per connection (and once more for a 2026-07-28 discovery probe).
+    const createServer = () => {
+      const server = createMcpServer(ctx, { transport: 'stdio' });
+      markStartup('mcp: server created');
+      if (first) {
+        first = false;
+        // The FMU parsing thread (used by uploads) loads once the first requests are being served.
+        setImmediate(() => {
+          startParseThread();
+          ctx.logger.info('mcp stdio server ready', { isolation: ctx.runner.isolation.level });
+        });
+      }
+      return server;
+    };
+    try {
+      await serveStdio(createServer, { front, log: (line) => ctx.logger.warn(line) });
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+    return 0;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
     await close();
   }
-  return 0;
 }

@@ -17,7 +17,14 @@
  * itself (our size cap and 413 message, not the SDK's), and streams the Response back.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, type AuthInfo, type McpRequestContext, type McpServer } from '@modelcontextprotocol/server';
+import {
+  WebStandardStreamableHTTPServerTransport,
+  createMcpHandler,
+  isLegacyRequest,
+  type AuthInfo,
+  type McpRequestContext,
+  type McpServer,
+} from '@modelcontextprotocol/server';
 import { BodyTooLargeError, discardRest, readBody } from './body.ts';
 import { CancelRegistry, type RequestId } from './cancel-registry.ts';
 import { sendJsonRpcError } from './respond.ts';
@@ -34,7 +41,12 @@ export interface McpEndpointOptions {
 interface RpcMessage {
   id?: RequestId;
   method?: string;
-  params?: { requestId?: RequestId; reason?: string };
+  params?: { requestId?: RequestId; reason?: string; _meta?: { progressToken?: unknown } };
+}
+
+/** True when some request of the body asks for progress (only an SSE answer can carry it). */
+function wantsProgress(messages: readonly RpcMessage[]): boolean {
+  return messages.some((m) => m.params?._meta?.progressToken !== undefined);
 }
 
 function asMessages(body: unknown): RpcMessage[] {
@@ -71,23 +83,45 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
   const registry = opts.registry ?? new CancelRegistry();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  const handler = createMcpHandler(
-    (rc: McpRequestContext) => {
-      const exchange = rc.authInfo?.extra?.[EXCHANGE] as Exchange | undefined;
-      const server = (exchange?.createServer ?? opts.createServer)();
-      if (exchange !== undefined) {
-        exchange.servers.push(server);
-        // Built after the client went away: close it at once, so nothing runs for nobody.
-        if (exchange.closed) void server.close().catch(() => undefined);
-      }
-      return server;
-    },
-    {
-      legacy: 'stateless',
+  const serverFor = (authInfo: AuthInfo | undefined): McpServer => {
+    const exchange = authInfo?.extra?.[EXCHANGE] as Exchange | undefined;
+    const server = (exchange?.createServer ?? opts.createServer)();
+    if (exchange !== undefined) {
+      exchange.servers.push(server);
+      // Built after the client went away: close it at once, so nothing runs for nobody.
+      if (exchange.closed) void server.close().catch(() => undefined);
+    }
+    return server;
+  };
+  const handler = createMcpHandler((rc: McpRequestContext) => serverFor(rc.authInfo), {
+    legacy: 'stateless',
+    maxRequestBodySize: opts.maxBodyBytes,
+    onerror: (e) => log(`mcp: ${e.message}`),
+  });
+
+  /**
+   * A 2025-era request is served statelessly, as the SDK's own fallback does (a fresh server and
+   * transport per request), but answered with one JSON body when no request in it asks for
+   * progress: the SDK's fallback always opens an SSE stream, whose framing and stream plumbing
+   * cost a warm simulate call more than the answer's JSON. A request with a progressToken still
+   * gets the stream (its progress notifications travel on it). Cancellation is unchanged: a
+   * client that goes away closes the exchange, which closes the server.
+   */
+  const legacyJson = async (request: Request, authInfo: AuthInfo, parsedBody: unknown): Promise<Response> => {
+    const server = serverFor(authInfo);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
       maxRequestBodySize: opts.maxBodyBytes,
-      onerror: (e) => log(`mcp: ${e.message}`),
-    },
-  );
+    });
+    try {
+      await server.connect(transport);
+      return await transport.handleRequest(request, { authInfo, parsedBody });
+    } finally {
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+    }
+  };
 
   return async (req, res, createServer = opts.createServer, callerId) => {
     if (req.method !== 'POST') {
@@ -156,7 +190,8 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpHandler {
         body: raw,
         signal: aborter.signal,
       });
-      const response = await handler.fetch(request, { authInfo, parsedBody: body });
+      const json = !wantsProgress(messages) && (await isLegacyRequest(request, body, { maxRequestBodySize: opts.maxBodyBytes }));
+      const response = json ? await legacyJson(request, authInfo, body) : await handler.fetch(request, { authInfo, parsedBody: body });
       await pipeResponse(response, res);
     } catch (e) {
       if (!exchange.closed) log(`mcp: request failed: ${e instanceof Error ? e.message : String(e)}`);

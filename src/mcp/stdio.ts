@@ -8,44 +8,25 @@
  * 2026-07-28 client (per-request `_meta` envelope, `server/discover`) the stateless one. Both come
  * from the same factory, so both see the same tools.
  */
-import type { Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
+import type { EarlyFront } from './stdio-early.ts';
+import { guardStdout } from './stdio-guard.ts';
+import { STDIO_MAX_LINE_BYTES } from './stdio-early.ts';
 import { LineTransport } from './stdio-transport.ts';
 
-let guarded: Writable | undefined;
+export { guardStdout } from './stdio-guard.ts';
 
-/** Redirects every other stdout writer to stderr; returns the stream only the protocol may use. Idempotent. */
-export function guardStdout(): Writable {
-  if (guarded !== undefined) return guarded;
-  const stdout = process.stdout;
-  const realWrite = stdout.write.bind(stdout);
-  const toStderr = process.stderr.write.bind(process.stderr);
-  // The transport only calls write() and once('drain'); events stay on the real stdout.
-  const protocol = {
-    write: realWrite,
-    once: (event: string, fn: (...a: unknown[]) => void) => stdout.once(event, fn),
-    on: (event: string, fn: (...a: unknown[]) => void) => stdout.on(event, fn),
-    off: (event: string, fn: (...a: unknown[]) => void) => stdout.off(event, fn),
-  } as unknown as Writable;
-  stdout.write = toStderr as typeof stdout.write;
-  for (const level of ['log', 'info', 'debug'] as const) {
-    // eslint-disable-next-line no-console -- this is the guard: it reroutes these methods to stderr
-    console[level] = (...args: unknown[]) => console.error(...args);
-  }
-  guarded = protocol;
-  return protocol;
-}
-
-/**
- * Largest JSON-RPC message on one stdin line. A local client uploads big FMUs by path, so this
- * only has to carry requests with inline data (input signals, small base64 uploads).
- */
-export const STDIO_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export { STDIO_MAX_LINE_BYTES } from './stdio-early.ts';
 
 export interface ServeStdioOptions {
   maxLineBytes?: number;
   log?: (line: string) => void;
+  /**
+   * The wire, already reading stdin since start-up (stdio-early.ts: it may have answered the
+   * handshake itself); without it a new LineTransport on stdin.
+   */
+  front?: EarlyFront;
 }
 
 /**
@@ -54,8 +35,7 @@ export interface ServeStdioOptions {
  * close stdin at once).
  */
 export async function serveStdio(createServer: () => McpServer, opts: ServeStdioOptions = {}): Promise<void> {
-  const out = guardStdout();
-  const transport = new LineTransport(process.stdin, out, opts.maxLineBytes ?? STDIO_MAX_LINE_BYTES);
+  const transport = opts.front ?? new LineTransport(process.stdin, guardStdout(), opts.maxLineBytes ?? STDIO_MAX_LINE_BYTES);
   const handle = sdkServeStdio(() => createServer(), {
     transport,
     onerror: (e) => opts.log?.(`mcp stdio: ${e.message}`),

@@ -7,13 +7,21 @@
  * worker is reused: that is the pool's (and the supply's) call once the outcome is known.
  */
 import { markStartup } from '../startup-trace.ts';
-import { rmSync } from 'node:fs';
+import { unlink } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import type { WireSimulationResult, WorkerJob, WorkerMessage } from './protocol.ts';
 import { loadResultFile } from './result-load.ts';
-import { clearOutbox, collectJobFile, jobFileName, prepareJobFile, SANDBOX_RESULTS_DIR, type OutboxRoot } from './result-outbox.ts';
+import {
+  clearOutbox,
+  collectJobFile,
+  jobFileName,
+  LOG_FILE_NAME,
+  prepareJobFile,
+  SANDBOX_RESULTS_DIR,
+  type OutboxRoot,
+} from './result-outbox.ts';
 import { SANDBOX_FMU_DIR } from './sandbox.ts';
 import { stageFmu } from './staging.ts';
 import type { DiagnosticJob, RunOptions, SimulationJob } from './types.ts';
@@ -44,6 +52,13 @@ export interface RunningJob {
 
 let jobIds = 0;
 
+/**
+ * Removes a collected result file off the event loop (libuv's thread pool): an unlink of a file
+ * just written costs the filesystem's journal work, and it answers nobody. It lies in done/, out of
+ * every worker's reach, and is gone before anything could look for it by name again.
+ */
+const removeLater = (path: string): void => unlink(path, () => undefined);
+
 /** The reuse key of a simulation: FMU + caller (null: anonymous, which shares with no caller id). */
 export const bindingOf = (sha256: string, callerId: string | null): string => JSON.stringify([sha256, callerId]);
 
@@ -63,7 +78,7 @@ function deathError(
     memoryLimitBytes: settings.memoryMb * 1024 * 1024,
     memoryKilled: exit === null || w.killReason === 'memory' || w.oomKilled(),
     stderrTail: w.stderrTail,
-    lastLogLines: w.log.tail(20),
+    lastLogLines: w.lastLogLines(20),
   });
 }
 
@@ -85,7 +100,8 @@ function toWorkerJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts:
   if (paths.binaryPath === undefined) delete fmu.binaryPath;
   else fmu.binaryPath = paths.binaryPath;
   // resultPath is filled in once the job has its id.
-  const out: WorkerJob = { kind: 'simulate', fmu, options: job.options, progressIntervalMs: 250, resultPath: '' };
+  // No listener, no progress frames (each one wakes the gateway's event loop): 0 turns them off.
+  const out: WorkerJob = { kind: 'simulate', fmu, options: job.options, progressIntervalMs: opts.onProgress ? 250 : 0, resultPath: '' };
   if (job.digest !== undefined) out.digest = job.digest;
   return out;
 }
@@ -103,7 +119,9 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     if (timer !== undefined) clearTimeout(timer);
     w.onMessage = undefined;
     w.stopSampling();
-    clearOutbox(w.outboxDir);
+    // Whatever else a job left in the outbox goes. A sandboxed worker with its own uid cannot
+    // create anything there (the directory is ours): after a success there is nothing to list.
+    if (outcome instanceof GatewayError || w.hostUid === undefined) clearOutbox(w.outboxDir);
     settle(outcome);
   }
 
@@ -112,7 +130,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     w.kill('protocol violation');
     finish(
       new GatewayError('FMU_CRASHED', `The FMU corrupted its worker's channel to the gateway (${what}); the worker was stopped.`, {
-        last_log_lines: w.log.tail(10),
+        last_log_lines: w.lastLogLines(10),
       }),
     );
   }
@@ -131,16 +149,16 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
       const result: SimulationResult = { ...meta, ...loaded };
       if (inFile && !settled) result.resultFile = path;
-      else rmSync(path, { force: true });
+      else removeLater(path);
       opts.phases?.mark('collect result');
       finish({ ok: result });
     } catch (e) {
-      if (path !== undefined) rmSync(path, { force: true });
+      if (path !== undefined) removeLater(path);
       const g = e instanceof GatewayError ? e : new GatewayError('INTERNAL', String(e));
       finish(
         g.code === 'RESULT_CORRUPT' || g.code === 'NOT_FOUND'
           ? new GatewayError('FMU_CRASHED', `The worker's result file is unusable (${g.message}); the worker was stopped.`, {
-              last_log_lines: w.log.tail(10),
+              last_log_lines: w.lastLogLines(10),
             })
           : g,
       );
@@ -193,14 +211,17 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     // A fresh worker gets the FMU staged into its sandbox (a copy); a bound one already has it.
     opts.phases?.mark(reused ? 'dispatch: job' : 'dispatch: stage FMU (fresh worker)');
     const id = ++jobIds;
-    if (wire.kind === 'simulate') {
-      try {
+    let logPath: string;
+    try {
+      const hostLog = w.startLog();
+      logPath = settings.sandboxed ? `${SANDBOX_RESULTS_DIR}/${LOG_FILE_NAME}` : hostLog;
+      if (wire.kind === 'simulate') {
         const hostPath = prepareJobFile(w.outboxDir, id, w.hostUid);
         wire.resultPath = settings.sandboxed ? `${SANDBOX_RESULTS_DIR}/${jobFileName(id)}` : hostPath;
-      } catch (e) {
-        finish(new GatewayError('INTERNAL', `Cannot create the result file for the worker: ${String(e)}`));
-        return;
       }
+    } catch (e) {
+      finish(new GatewayError('INTERNAL', `Cannot create the result file for the worker: ${String(e)}`));
+      return;
     }
     opts.phases?.mark('dispatch: result file');
     opts.onDispatch?.({ workerPid: w.pid, reused });
@@ -212,12 +233,12 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         new GatewayError(
           'SIMULATION_TIMEOUT',
           `The simulation did not finish within ${settings.timeoutMs / 1000} s and was stopped. Shorten the run or raise SIM_TIMEOUT_SECONDS.`,
-          { timeout_ms: settings.timeoutMs, last_log_lines: w.log.tail(10) },
+          { timeout_ms: settings.timeoutMs, last_log_lines: w.lastLogLines(10) },
         ),
       );
     }, settings.timeoutMs);
     w.startSampling();
-    w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes } });
+    w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes }, logPath });
     opts.phases?.mark('dispatch: limits, send');
   }
 
@@ -234,7 +255,7 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     corrupted(reason: string): void {
       finish(
         new GatewayError('FMU_CRASHED', `The FMU corrupted its worker's channel to the gateway (${reason}); the worker was stopped.`, {
-          last_log_lines: w.log.tail(10),
+          last_log_lines: w.lastLogLines(10),
         }),
       );
     },

@@ -18,7 +18,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from './proc-tree.ts';
+import { isAlive, ProcFile } from './proc-tree.ts';
 
 export type MemoryMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit-as';
 
@@ -37,8 +37,13 @@ export interface WorkerMemoryGroup {
   procsFile: string;
   /** Highest usage seen by the kernel, in bytes. */
   peakBytes(): number;
-  /** OOM kills in the group so far (any process of the worker). */
+  /** OOM kills in the group so far (any process of the worker): one kept descriptor, read every 10 ms while a job runs. */
   oomKills(): number;
+  /**
+   * Processes in the group now (every process of the worker is in it from its first instruction);
+   * undefined once the group is gone.
+   */
+  processes(): number | undefined;
   /** Removes the group once its processes are gone (retries briefly while they are reaped). */
   remove(): void;
 }
@@ -108,16 +113,13 @@ function removeStale(parent: string, prefix: string): void {
   }
 }
 
-const firstNumber = (text: string | undefined, key: string): number => {
-  const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text ?? '');
-  return m?.[1] === undefined ? 0 : Number(m[1]);
-};
-
 interface Flavour {
   mechanism: 'cgroup-v1' | 'cgroup-v2';
   setLimit(dir: string, bytes: number): void;
   peakBytes(dir: string): number;
-  oomKills(dir: string): number;
+  /** The file counting OOM kills, and the key its number follows. */
+  oomFile: string;
+  oomKey: string;
 }
 
 const V1: Flavour = {
@@ -130,7 +132,8 @@ const V1: Flavour = {
     if (Number((readText(join(dir, 'memory.limit_in_bytes')) ?? '').trim()) > bytes) throw new Error('limit not applied');
   },
   peakBytes: (dir) => Number((readText(join(dir, 'memory.max_usage_in_bytes')) ?? '0').trim()) || 0,
-  oomKills: (dir) => firstNumber(readText(join(dir, 'memory.oom_control')), 'oom_kill'),
+  oomFile: 'memory.oom_control',
+  oomKey: '\noom_kill ',
 };
 
 const V2: Flavour = {
@@ -142,7 +145,8 @@ const V2: Flavour = {
     if ((readText(join(dir, 'memory.max')) ?? '').trim() !== String(bytes)) throw new Error('limit not applied');
   },
   peakBytes: (dir) => Number((readText(join(dir, 'memory.peak')) ?? readText(join(dir, 'memory.current')) ?? '0').trim()) || 0,
-  oomKills: (dir) => firstNumber(readText(join(dir, 'memory.events')), 'oom_kill'),
+  oomFile: 'memory.events',
+  oomKey: '\noom_kill ',
 };
 
 /** The directory under which we may create memory-limited groups, for each cgroup version. */
@@ -224,6 +228,15 @@ export function createMemoryLimiter(prefer?: 'rlimit-as'): MemoryLimiter {
   return fallback(`${failures.join('; ')}; ${CGROUP_ROOT_HINT}`);
 }
 
+/** Lines of a member list (one id per line), undefined when it cannot be read. */
+function countLines(path: string): number | undefined {
+  const text = readText(path);
+  if (text === undefined) return undefined;
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 function removeWhenEmpty(dir: string, attempts = 40): void {
   try {
     rmdirSync(dir);
@@ -248,12 +261,19 @@ function groupLimiter(flavour: Flavour, poolDir: string): MemoryLimiter {
         return undefined;
       }
       live.add(dir);
+      // The OOM counter is read every 10 ms while a job runs: through one kept descriptor.
+      let oom: ProcFile | undefined;
       return {
         procsFile: join(dir, 'cgroup.procs'),
         peakBytes: () => flavour.peakBytes(dir),
-        oomKills: () => flavour.oomKills(dir),
+        // "\noom_kill ": never the first line (v1: after oom_kill_disable, v2: after low/high/max/oom),
+        // and the newline keeps v1's oom_kill_disable and v2's oom_group_kill from matching.
+        oomKills: () => (oom ??= new ProcFile(join(dir, flavour.oomFile))).numberAfter(flavour.oomKey),
+        // Opened afresh each time: cgroup v1 serves a kept descriptor the member list it had (for a second).
+        processes: () => countLines(join(dir, 'cgroup.procs')),
         remove: () => {
           live.delete(dir);
+          oom?.close();
           removeWhenEmpty(dir);
         },
       };
@@ -271,12 +291,4 @@ function groupLimiter(flavour: Flavour, poolDir: string): MemoryLimiter {
       tryPool(40);
     },
   };
-}
-
-/** Resident anonymous + shared memory of one process (what RLIMIT_DATA misses: shmem, stacks), 0 when gone. */
-export function residentBytes(pid: number): number {
-  const status = readText(`/proc/${pid}/status`);
-  if (status === undefined) return 0;
-  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return (kb('RssAnon') + kb('RssShmem')) * 1024;
 }

@@ -214,9 +214,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       for (const e of scheduler.drain()) settle(e, err);
       return updateKeepAlive();
     }
-    const idle = supply.idle().map((worker) => ({ binding: bindingOfWorker(worker), worker }));
+    // Nothing waits: nothing to match (a finished job's pump only tops the spares up).
+    const idle = scheduler.queued === 0 ? [] : supply.idle().map((worker) => ({ binding: bindingOfWorker(worker), worker }));
     const { assignments, starved } = scheduler.assign(idle);
-    for (const a of assignments) start(a.job, a.worker.worker);
+    let unusable = false;
+    for (const a of assignments) {
+      if (supply.usable(a.worker.worker)) start(a.job, a.worker.worker);
+      else {
+        scheduler.unassign(a.job); // its worker was retired: match again
+        unusable = true;
+      }
+    }
+    if (unusable) return pump();
     // Fresh workers for jobs that found none (at most one per free slot), and spares again.
     supply.replenish(Math.min(starved, size + 1 - scheduler.busy));
     updateKeepAlive();

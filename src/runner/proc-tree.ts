@@ -2,7 +2,7 @@
  * /proc helpers for the parent: the processes under a worker (the sandboxed node and anything
  * the FMU forked) and their memory, sampled while a job runs to explain a crash afterwards.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 export function childrenOf(pid: number): number[] {
   // Every thread's list: an orphan re-parented to this process (child subreaper) may hang under
@@ -72,4 +72,119 @@ export function treeFootprint(pid: number): { processes: number; threads: number
   let threads = 0;
   for (const p of tree) threads += threadCount(p);
   return { processes: tree.length, threads };
+}
+
+/**
+ * One small /proc or cgroup file read again and again through the same descriptor (pread at 0)
+ * into a reused buffer: the memory sampler reads a few of these every 10 ms per running job on the
+ * gateway's event loop, where an open + read + close and a fresh string each time added up.
+ * Both /proc/<pid>/* and cgroup files regenerate their text on a read at offset 0.
+ */
+export class ProcFile {
+  private fd: number | undefined;
+  private buf: Buffer;
+
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    initialBytes = 256,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The file's bytes now (a view into the reused buffer, valid until the next read), or undefined when it is gone. */
+  read(): Buffer | undefined {
+    if (this.closed) return undefined;
+    try {
+      // Opened on first use (and again after a failed open): a group's files exist once it does.
+      this.fd ??= openSync(this.path, 'r');
+      for (;;) {
+        const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+        if (n < this.buf.length) return this.buf.subarray(0, n);
+        this.buf = Buffer.allocUnsafe(this.buf.length * 2);
+      }
+    } catch {
+      // the process ended (ESRCH) or the group was removed
+      return undefined;
+    }
+  }
+
+  /** The number after `key` (e.g. "oom_kill "), or 0. */
+  numberAfter(key: string): number {
+    const b = this.read();
+    if (b === undefined) return 0;
+    const at = b.indexOf(key);
+    return at < 0 ? 0 : parseDigits(b, at + key.length);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.fd = undefined;
+  }
+}
+
+/** The decimal number at `at` in `b` (leading spaces and tabs skipped), 0 when there is none. */
+export function parseDigits(b: Buffer, at: number): number {
+  let i = at;
+  while (i < b.length && (b[i] === 32 || b[i] === 9)) i++;
+  let n = 0;
+  for (; i < b.length; i++) {
+    const c = b[i] as number;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** Memory of one process from /proc/<pid>/status: what RLIMIT_DATA counts, and resident anonymous + shared. */
+export interface ProcessMemory {
+  dataBytes: number;
+  residentBytes: number;
+}
+
+/** /proc/<pid>/status read through a kept descriptor: VmData and RssAnon + RssShmem, zeros once gone. */
+export class ProcessMemoryReader {
+  private readonly status: ProcFile;
+  constructor(readonly pid: number) {
+    this.status = new ProcFile(`/proc/${pid}/status`, 2048);
+  }
+  read(): ProcessMemory {
+    const b = this.status.read();
+    if (b === undefined) return { dataBytes: 0, residentBytes: 0 };
+    const kb = (key: string): number => {
+      const at = b.indexOf(key);
+      return at < 0 ? 0 : parseDigits(b, at + key.length);
+    };
+    return { dataBytes: kb('VmData:') * 1024, residentBytes: (kb('RssAnon:') + kb('RssShmem:')) * 1024 };
+  }
+  close(): void {
+    this.status.close();
+  }
+}
+
+/** Threads of one process from /proc/<pid>/stat (field 20) through a kept descriptor, 0 once gone. */
+export class ThreadCountReader {
+  private readonly stat: ProcFile;
+  constructor(readonly pid: number) {
+    this.stat = new ProcFile(`/proc/${pid}/stat`, 512);
+  }
+  read(): number {
+    const b = this.stat.read();
+    if (b === undefined) return 0;
+    // After the command name "(…)", which may itself hold spaces and parentheses: fields 3… follow.
+    let i = b.lastIndexOf(41) + 2; // ')' then a space: field 3 (state) starts here
+    for (let field = 3; field < 20 && i > 1; field++) i = b.indexOf(32, i) + 1;
+    return i > 1 ? parseDigits(b, i) : 0;
+  }
+  close(): void {
+    this.stat.close();
+  }
 }

@@ -23,6 +23,7 @@ export interface WorkerSimulateJob {
   kind: 'simulate';
   fmu: SimulationJob['fmu'];
   options: SimulationJob['options'];
+  /** At most one progress frame per this many ms; 0: none (nobody listens). */
   progressIntervalMs: number;
   /**
    * Where the worker writes the rows (src/store/result-file-writer.ts): a file the pool created
@@ -39,7 +40,11 @@ export interface JobLimits {
   maxLogBytes: number;
 }
 
-export type ParentMessage = { type: 'run'; id: number; job: WorkerJob; limits: JobLimits };
+/**
+ * `logPath`: the worker's FMU log file as the worker sees it (result-outbox.ts, LOG_FILE_NAME):
+ * the worker appends log lines there instead of sending a frame for each; without it, frames.
+ */
+export type ParentMessage = { type: 'run'; id: number; job: WorkerJob; limits: JobLimits; logPath?: string };
 
 /**
  * Codes a worker may report. The ones that mean something at the edges (a 402 with checkout
@@ -108,7 +113,11 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     pid: z.number().int(),
     seccomp: z.object({ installed: z.boolean(), detail: z.string() }).optional(),
   }),
-  /** Sent once the FMU's model description is known: the pool's reuse rule needs it. */
+  /**
+   * Sent once the FMU's model description is known, when the pool's reuse rule needs it (the FMU
+   * may be instantiated only once per process) or start-up is traced; otherwise the worker is
+   * reusable and a frame less wakes the gateway.
+   */
   z.object({ type: z.literal('loaded'), id: JobId, onlyOncePerProcess: z.boolean() }),
   /** fraction is clamped to [0, 1] by the pool (rounding in the engine may step past 1). */
   z.object({ type: z.literal('progress'), id: JobId, fraction: Finite, time: Finite }),

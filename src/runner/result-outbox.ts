@@ -13,10 +13,12 @@ import {
   closeSync,
   existsSync,
   fchownSync,
+  fstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
+  readSync,
   renameSync,
   rmSync,
 } from 'node:fs';
@@ -69,6 +71,49 @@ export function createWorkerOutbox(root: OutboxRoot, name: string): string {
 export const jobFileName = (jobId: number): string => `job-${jobId}.cols`;
 
 /**
+ * The worker's FMU log, one per worker in its outbox: the worker appends each line the moment the
+ * FMU logs it (so the lines survive a crash, as frames did), and the gateway reads it only when a
+ * job fails (the result carries a successful run's log): no frame, no wake-up of the gateway's
+ * event loop per line. Created by the gateway (so it owns the directory entry: the worker cannot
+ * replace it) and read through the descriptor it keeps, emptied at every job's start.
+ */
+export const LOG_FILE_NAME = 'fmu.log';
+
+export interface WorkerLogFile {
+  /** The gateway's descriptor (read + truncate). */
+  fd: number;
+  /** The path on the host. */
+  path: string;
+}
+
+export function createLogFile(outbox: string, uid: number | undefined): WorkerLogFile {
+  const path = join(outbox, LOG_FILE_NAME);
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    if (uid !== undefined) fchownSync(fd, uid, uid);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return { fd, path };
+}
+
+/**
+ * The log's last lines, at most `maxBytes` of them, from `from` (bytes already taken) on; the
+ * first line is dropped when the window starts inside it. Returns the lines and the new offset.
+ */
+export function readLogTail(log: WorkerLogFile, from: number, maxBytes: number): { lines: string[]; end: number } {
+  const size = fstatSync(log.fd).size;
+  if (size <= from) return { lines: [], end: from };
+  const start = Math.max(from, size - maxBytes);
+  const buf = Buffer.allocUnsafe(size - start);
+  const n = readSync(log.fd, buf, 0, buf.length, start);
+  const lines = buf.subarray(0, n).toString('utf8').split('\n');
+  if (start > from) lines.shift(); // cut inside a line
+  return { lines: lines.filter((l) => l !== ''), end: start + n };
+}
+
+/**
  * Creates the empty result file of a job. `uid`: the host uid the sandboxed worker runs as
  * (when the gateway is root), who must own the file to write it.
  */
@@ -108,7 +153,7 @@ export function clearOutbox(outbox: string): void {
   } catch {
     return;
   }
-  for (const n of names) rmSync(join(outbox, n), { recursive: true, force: true });
+  for (const n of names) if (n !== LOG_FILE_NAME) rmSync(join(outbox, n), { recursive: true, force: true });
 }
 
 export function removeOutbox(dir: string): void {

@@ -19,6 +19,8 @@ export interface SandboxTools {
   bwrap?: string;
   prlimit?: string;
   setpriv?: string;
+  /** util-linux chrt: starts workers under SCHED_BATCH (buildLaunchCommand). */
+  chrt?: string;
 }
 
 export interface LaunchSpec {
@@ -28,6 +30,8 @@ export interface LaunchSpec {
   tools: SandboxTools;
   /** RLIMIT_DATA in MiB. */
   memoryMb: number;
+  /** Run under SCHED_BATCH when chrt is there (workers; not the self-test probe). */
+  batch?: boolean;
   /** RLIMIT_AS in MiB (the rlimit-as memory mechanism; see memory-limit.ts). */
   addressSpaceMb?: number;
   /** cgroup.procs of the worker's memory group: the launcher enters it before anything else runs. */
@@ -67,7 +71,7 @@ const SEARCH_PATH = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']
 
 export function findTools(): SandboxTools {
   const find = (name: string): string | undefined => SEARCH_PATH.map((d) => join(d, name)).find((p) => existsSync(p));
-  return { bwrap: find('bwrap'), prlimit: find('prlimit'), setpriv: find('setpriv') };
+  return { bwrap: find('bwrap'), prlimit: find('prlimit'), setpriv: find('setpriv'), chrt: find('chrt') };
 }
 
 /** A minimal environment: nothing of ours (keys, NODE_EXTRA_CA_CERTS, NODE_OPTIONS …) leaks in. */
@@ -145,6 +149,12 @@ export function buildLaunchCommand(spec: LaunchSpec): LaunchCommand {
     if (isRoot() && spec.tools.setpriv !== undefined) {
       argv = [spec.tools.setpriv, `--reuid=${spec.uid}`, `--regid=${spec.uid}`, '--clear-groups', '--', ...argv];
     }
+  }
+  if (spec.tools.chrt !== undefined && spec.batch === true) {
+    // SCHED_BATCH (inherited by everything the worker starts): a worker woken by its job does not
+    // preempt the gateway's event loop in the middle of its write (a long-sleeping task woken
+    // normally does, niced or not), and on a busy machine the gateway finishes its turn first.
+    argv = [spec.tools.chrt, '--batch', '0', ...argv];
   }
   if (spec.tools.prlimit !== undefined) {
     const fsizeMb = Math.max(spec.tmpMb, spec.fileSizeMb ?? 0);

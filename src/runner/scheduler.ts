@@ -51,6 +51,11 @@ export interface Scheduler<J extends SchedulerJob, W extends IdleWorker> {
   assign(idle: readonly W[]): { assignments: Assignment<J, W>[]; starved: number };
   /** A running job ended: its caller's slot is free again. */
   finished(job: J): void;
+  /**
+   * An assigned job did not start after all (its worker turned out unusable): it waits again at
+   * the head of its caller's queue, and that caller has the next turn.
+   */
+  unassign(job: J): void;
   /** Every waiting job, taken out (pool closing or failing). */
   drain(): J[];
   readonly queued: number;
@@ -149,6 +154,18 @@ export function createScheduler<J extends SchedulerJob, W extends IdleWorker>(op
     busy = Math.max(0, busy - 1);
   }
 
+  function unassign(job: J): void {
+    finished(job);
+    const q = queues.get(job.caller);
+    if (q === undefined) queues.set(job.caller, [job]);
+    else {
+      q.unshift(job);
+      turns.splice(turns.indexOf(job.caller), 1);
+    }
+    turns.unshift(job.caller);
+    queued++;
+  }
+
   function drain(): J[] {
     const out: J[] = [];
     for (const c of turns) out.push(...(queues.get(c) ?? []));
@@ -163,6 +180,7 @@ export function createScheduler<J extends SchedulerJob, W extends IdleWorker>(op
     remove,
     assign,
     finished,
+    unassign,
     drain,
     get queued() {
       return queued;

@@ -15,6 +15,7 @@ import type { WireSimulationResult, WorkerSimulateJob } from './protocol.ts';
 
 export interface SimulateHooks {
   onLoaded: (onlyOncePerProcess: boolean) => void;
+  /** Called only when the job asks for progress (progressIntervalMs > 0). */
   onProgress: (fraction: number, time: number) => void;
   onLog: (line: string) => void;
   maxLogBytes: number;
@@ -81,8 +82,7 @@ export function runSimulateJob(job: WorkerSimulateJob, hooks: SimulateHooks, tim
   // onLog is read by engines that stream FMU log lines (so they reach the parent before a crash).
   const options: SimulationOptions = {
     ...job.options,
-    onProgress: hooks.onProgress,
-    progressIntervalMs: job.progressIntervalMs,
+    ...(job.progressIntervalMs > 0 ? { onProgress: hooks.onProgress, progressIntervalMs: job.progressIntervalMs } : {}),
     onLog: hooks.onLog,
   };
   const fmu =

@@ -3,6 +3,7 @@
  * Runs one job at a time; talks to the parent only over the IPC channel. Everything the FMU does
  * (crash, hang, allocate) stays in this process, which the parent kills when limits are hit.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { setPriority } from 'node:os';
@@ -13,7 +14,7 @@ import { installSeccompFilter } from '../fmi/seccomp.ts';
 import { CHANNEL_FD, FrameChannel, looseParser } from './channel.ts';
 import { runDiagnostic } from './diagnostics.ts';
 import { createLogForwarder } from './log-forwarder.ts';
-import { markWorkerStartup } from '../startup-trace.ts';
+import { markWorkerStartup, startupTraceEnabled } from '../startup-trace.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
 import type { runSimulateJob, withModelDescription } from './simulate-job.ts';
 
@@ -29,6 +30,7 @@ const channel = new FrameChannel<ParentMessage, WorkerMessage>(
   () => process.exit(70),
 );
 const send = (m: WorkerMessage): void => channel.send(m);
+const tracing = startupTraceEnabled();
 
 type SimulateModule = { runSimulateJob: typeof runSimulateJob; withModelDescription: typeof withModelDescription };
 let simulateModule: Promise<SimulateModule> | undefined;
@@ -42,6 +44,27 @@ function wireError(e: unknown): WireError {
   return g.data === undefined ? { code: g.code, message: g.message } : { code: g.code, message: g.message, data: g.data };
 }
 
+/**
+ * The FMU log file the pool gave us: each line appended the moment the FMU logs it (in the page
+ * cache at once, so a crash right after keeps it), opened and closed around each write so that no
+ * descriptor of ours is open while the FMU's own code runs (an FMU writing into every descriptor
+ * it finds must find none but the channel).
+ */
+function logSink(path: string | undefined): ((line: string) => void) | undefined {
+  if (path === undefined) return undefined;
+  return (line) => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'a');
+      writeSync(fd, `${line}\n`);
+    } catch {
+      // the file is full or gone: the line is lost, the job goes on
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  };
+}
+
 let busy = false;
 async function handle(msg: ParentMessage): Promise<void> {
   if (busy) {
@@ -52,7 +75,7 @@ async function handle(msg: ParentMessage): Promise<void> {
   busy = true;
   const { id, job, limits } = msg;
   markWorkerStartup('job received');
-  const log = createLogForwarder(limits.maxLogBytes, (line) => send({ type: 'log', id, line }));
+  const log = createLogForwarder(limits.maxLogBytes, logSink(msg.logPath) ?? ((line) => send({ type: 'log', id, line })));
   try {
     if (job.kind === 'simulate') {
       const sim = await loadSimulate();
@@ -60,7 +83,10 @@ async function handle(msg: ParentMessage): Promise<void> {
       const result = sim.runSimulateJob(
         await sim.withModelDescription(job),
         {
-          onLoaded: (onlyOncePerProcess) => send({ type: 'loaded', id, onlyOncePerProcess }),
+          // Only when it changes something (the worker must not be reused) or start-up is traced.
+          onLoaded: (onlyOncePerProcess) => {
+            if (onlyOncePerProcess || tracing) send({ type: 'loaded', id, onlyOncePerProcess });
+          },
           onProgress: (fraction, time) => send({ type: 'progress', id, fraction, time }),
           onLog: log,
           maxLogBytes: limits.maxLogBytes,

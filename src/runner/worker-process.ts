@@ -11,11 +11,13 @@ import type { SandboxTools } from './sandbox.ts';
 import { FrameChannel } from './channel.ts';
 import { parseWorkerMessage } from './protocol.ts';
 import type { ParentMessage, WorkerMessage } from './protocol.ts';
-import { dataBytes, processTree, treeFootprint } from './proc-tree.ts';
-import { AS_HEADROOM_MB, residentBytes } from './memory-limit.ts';
+import { ProcessMemoryReader, processTree, ThreadCountReader, threadCount, treeFootprint } from './proc-tree.ts';
+import { AS_HEADROOM_MB } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
+import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
+import { createLogFile, readLogTail, type WorkerLogFile } from './result-outbox.ts';
 import { relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
 import { markDescriptorsCloseOnExec } from '../fmi/close-on-exec.ts';
 
@@ -57,6 +59,9 @@ export interface WorkerExit {
 
 let uidCounter = 0;
 
+/** A worker's FMU log file is emptied at a job's start once it is larger than this. */
+const LOG_ROTATE_BYTES = 4 * 1024 * 1024;
+
 const runsAsOwnUid = (settings: WorkerSettings): boolean =>
   settings.sandboxed && typeof process.getuid === 'function' && process.getuid() === 0 && settings.tools.setpriv !== undefined;
 
@@ -90,6 +95,15 @@ export class WorkerProcess {
    * more after a job means the FMU forked, or left a thread running after freeInstance.
    */
   baseline = { processes: 0, threads: 0 };
+  /** The worker's node process (host pid): the one that loads the FMU; its tree's most threaded process. */
+  private nodePid: number | undefined;
+  /** node's thread count, read through a kept descriptor (with a memory group: see footprint). */
+  private nodeThreads: ThreadCountReader | undefined;
+  /** The FMU log file the worker appends to (created with the first job), and how much of it the log ring holds. */
+  private logFile: WorkerLogFile | undefined;
+  private logTaken = 0;
+  /** /proc/<pid>/status readers of the processes sampled, kept open while jobs run. */
+  private readonly memoryReaders = new Map<number, ProcessMemoryReader>();
   readonly log: LineRing;
   stderrTail = '';
   onMessage: ((m: WorkerMessage) => void) | undefined;
@@ -118,6 +132,7 @@ export class WorkerProcess {
       sandboxed: settings.sandboxed,
       seccomp: settings.seccomp,
       tools: settings.tools,
+      batch: true,
       memoryMb: settings.memoryMb,
       tmpMb: settings.tmpMb,
       nproc: 128,
@@ -164,7 +179,7 @@ export class WorkerProcess {
         if (m.type === 'ready' && this.state === 'starting') {
           this.seccomp = m.seccomp;
           this.state = 'idle';
-          this.baseline = treeFootprint(this.pid);
+          this.takeBaseline();
           markReady?.();
           return;
         }
@@ -183,6 +198,7 @@ export class WorkerProcess {
     this.child.once('exit', (code, signal) => {
       this.state = 'dead';
       this.stopSampling();
+      this.closeReaders();
       // 'close' comes once stdio and the IPC channel are drained (the FMU's last log lines);
       // a forked process still holding a pipe must not delay the verdict more than briefly.
       const info = { code, signal };
@@ -202,6 +218,42 @@ export class WorkerProcess {
     this.exitInfo = info;
     for (const waiter of this.exitWaiters) waiter(info);
     this.onExit?.(info);
+    // After the handlers: the job's verdict reads the FMU's last log lines through this descriptor.
+    if (this.logFile !== undefined) closeSync(this.logFile.fd);
+    this.logFile = undefined;
+  }
+
+  /**
+   * The FMU log for the next job (created on the first); its host path. The file is not emptied
+   * per job (a truncate of a written ext4 file is a journal transaction, the costliest call of a
+   * run): the job's lines are those past its size now, and it is emptied only past LOG_ROTATE_BYTES.
+   */
+  startLog(): string {
+    if (this.logFile === undefined) this.logFile = createLogFile(this.outboxDir, this.hostUid);
+    let size = fstatSync(this.logFile.fd).size;
+    if (size > LOG_ROTATE_BYTES) {
+      ftruncateSync(this.logFile.fd, 0);
+      size = 0;
+    }
+    this.logTaken = size;
+    return this.logFile.path;
+  }
+
+  /**
+   * The last n lines of the job's log: stdout/stderr and FMU log lines received, with the FMU's
+   * log file read now (only a failing job needs them: the result carries a successful run's log).
+   */
+  lastLogLines(n: number): string[] {
+    if (this.logFile !== undefined) {
+      try {
+        const { lines, end } = readLogTail(this.logFile, this.logTaken, this.settings.maxLogBytes);
+        this.logTaken = end;
+        for (const line of lines) this.log.push(line);
+      } catch {
+        // unreadable: the ring keeps what it has
+      }
+    }
+    return this.log.tail(n);
   }
 
   private capture(stream: NodeJS.ReadableStream | null, isStderr: boolean): void {
@@ -225,11 +277,59 @@ export class WorkerProcess {
     this.channel.send(m);
   }
 
+  /** What the idle worker consists of (after start-up), for leftSomethingRunning. */
+  private takeBaseline(): void {
+    const tree = processTree(this.pid);
+    let threads = 0;
+    let most = -1;
+    for (const p of tree) {
+      const n = threadCount(p);
+      threads += n;
+      if (n > most) {
+        most = n;
+        this.nodePid = p;
+      }
+    }
+    this.baseline = { processes: tree.length, threads };
+    const group = this.memoryGroup?.processes();
+    if (group !== undefined && this.nodePid !== undefined) {
+      this.nodeThreads = new ThreadCountReader(this.nodePid);
+      this.baseline = { processes: group, threads: this.nodeThreads.read() };
+    }
+  }
+
   /**
-   * While a job runs, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples): the largest
-   * data size of any process of the worker, and either the cgroup's OOM kills (a forked child
-   * killed while the worker lives is still the job going past its limit) or, under rlimit-as, the
-   * resident anonymous + shared memory of the whole tree against the limit.
+   * Processes and threads now, as the baseline counted them. With a memory group: the group's
+   * process list (one read; the FMU cannot fork out of it) and node's own thread count (one read
+   * through a kept descriptor: the wrappers around it are single-threaded programs the FMU cannot
+   * add threads to, and a thread in a forked process comes with a process more). Otherwise the
+   * tree walk, one /proc read per thread of every process.
+   */
+  private footprint(): { processes: number; threads: number } {
+    const processes = this.nodeThreads === undefined ? undefined : this.memoryGroup?.processes();
+    if (processes === undefined || this.nodeThreads === undefined) return treeFootprint(this.pid);
+    return { processes, threads: this.nodeThreads.read() };
+  }
+
+  private memoryOf(pid: number): ProcessMemoryReader {
+    let r = this.memoryReaders.get(pid);
+    if (r === undefined) {
+      r = new ProcessMemoryReader(pid);
+      this.memoryReaders.set(pid, r);
+    }
+    return r;
+  }
+
+  /**
+   * While a job runs, every 10 ms (a leak of ~4 GB/s moves < 40 MiB between samples): the data
+   * size of the worker's node process (what RLIMIT_DATA counts, read to explain a crash), and
+   * either the cgroup's OOM kills (a forked child killed while the worker lives is still the job
+   * going past its limit; the kernel enforces the limit itself, so nothing else needs sampling) or,
+   * under rlimit-as, the resident anonymous + shared memory of the whole tree against the limit.
+   * A busy server runs this for every running job on its event loop: each file is read through a
+   * kept descriptor into a reused buffer, and the tree (one /proc read per thread of every
+   * process) is walked only under rlimit-as, every 5th sample (a process forked meanwhile is seen
+   * within 50 ms).
    */
   startSampling(): void {
     this.peakDataBytes = 0;
@@ -237,23 +337,31 @@ export class WorkerProcess {
     const group = this.memoryGroup;
     const limit = this.settings.memoryMb * 1024 * 1024;
     const oomAtStart = group?.oomKills() ?? 0;
-    // The tree (one /proc read per thread of every process) is walked every 5th sample, the
-    // memory of the processes known every sample: a busy server runs this for every running job
-    // on its event loop, and the walk was most of its cost (a process forked meanwhile is seen
-    // within 50 ms; a cgroup, where there is one, counts it at once anyway).
-    let tree: number[] = [];
+    const node = this.nodePid ?? this.pid;
+    let tree: number[] = [node];
     let ticks = 0;
     this.sampler = setInterval(() => {
-      if (ticks++ % 5 === 0) tree = processTree(this.pid);
+      if (group !== undefined) {
+        this.peakDataBytes = Math.max(this.peakDataBytes, this.memoryOf(node).read().dataBytes);
+        if (group.oomKills() > oomAtStart) this.memoryExceeded();
+        return;
+      }
+      if (ticks++ % 5 === 0) {
+        tree = processTree(this.pid);
+        for (const [pid, r] of this.memoryReaders) {
+          if (tree.includes(pid)) continue;
+          r.close();
+          this.memoryReaders.delete(pid);
+        }
+      }
       let resident = 0;
       for (const p of tree) {
-        this.peakDataBytes = Math.max(this.peakDataBytes, dataBytes(p));
-        if (group === undefined) resident += residentBytes(p);
+        const m = this.memoryOf(p).read();
+        this.peakDataBytes = Math.max(this.peakDataBytes, m.dataBytes);
+        resident += m.residentBytes;
       }
-      if (group === undefined) {
-        this.peakMemoryBytes = Math.max(this.peakMemoryBytes, resident);
-        if (resident > limit) this.memoryExceeded();
-      } else if (group.oomKills() > oomAtStart) this.memoryExceeded();
+      this.peakMemoryBytes = Math.max(this.peakMemoryBytes, resident);
+      if (resident > limit) this.memoryExceeded();
     }, 10);
     this.sampler.unref();
   }
@@ -278,6 +386,13 @@ export class WorkerProcess {
     this.sampler = undefined;
   }
 
+  /** Closes the kept /proc descriptors (the worker is gone, or its job ended and it idles long). */
+  private closeReaders(): void {
+    for (const r of this.memoryReaders.values()) r.close();
+    this.memoryReaders.clear();
+    this.nodeThreads?.close();
+  }
+
   /** SIGKILL the worker's process group (and, sandboxed, its pid namespace with it). */
   kill(reason: string): void {
     if (this.state === 'dead') return;
@@ -296,7 +411,7 @@ export class WorkerProcess {
 
   /** Something of the FMU outlived its job: a process it forked or a thread it started. */
   leftSomethingRunning(): boolean {
-    const now = treeFootprint(this.pid);
+    const now = this.footprint();
     return now.processes > this.baseline.processes || now.threads > this.baseline.threads;
   }
 

@@ -54,8 +54,14 @@ export interface SupplyCounts {
 }
 
 export interface WorkerSupply {
-  /** Ready workers that may take a job now (fresh or lingering). */
+  /** Ready workers that may take a job now (fresh or lingering), as far as their state says (see usable). */
   idle(): WorkerProcess[];
+  /**
+   * Checked once a job is assigned to `w`: its directories are still there (an operator or a
+   * cleaner may have removed them); otherwise it is retired and false. Checked then, not for every
+   * idle worker at every dispatch: that was two stat calls per idle worker per event.
+   */
+  usable(w: WorkerProcess): boolean;
   /** A job starts on `w`: it stops lingering. */
   take(w: WorkerProcess): void;
   /** A job on `w` ended: keep it for more jobs of its binding, or retire it. */
@@ -186,9 +192,10 @@ export function createWorkerSupply(opts: WorkerSupplyOptions, events: WorkerSupp
   return {
     idle(): WorkerProcess[] {
       const out: WorkerProcess[] = [];
-      for (const w of workers) if (w.state === 'idle' && !w.spent && dirsIntact(w)) out.push(w);
+      for (const w of workers) if (w.state === 'idle' && !w.spent) out.push(w);
       return out;
     },
+    usable: dirsIntact,
     take(w: WorkerProcess): void {
       stopLingering(w);
       w.state = 'busy';

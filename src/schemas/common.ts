@@ -48,6 +48,19 @@ export const CausalityCountsSchema = z.object({
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
+/** The exact discriminated union behind each flat output schema (see outputVariantsOf). */
+const variantsOfFlat = new WeakMap<object, z.ZodType>();
+
+/**
+ * The discriminated union of a flat output schema's variants, or undefined for any other schema.
+ * Checking a value against it alone is the flat schema's check without its first pass (the
+ * flat fields are the variants' own fields, so a value that matches a variant passes them):
+ * the MCP face validates a tool's answer with it once instead of twice (src/mcp/tools/output-schema-memo.ts).
+ */
+export function outputVariantsOf(schema: object): z.ZodType | undefined {
+  return variantsOfFlat.get(schema);
+}
+
 /**
  * The flat, MCP-compatible output schema of a tool from its variants (each a z.object with a
  * literal `status`). Fields present in several variants must have the same schema.
@@ -81,6 +94,7 @@ export function flatOutputSchema<const V extends readonly [AnyObject, AnyObject,
       }
     })
     .describe(description);
+  variantsOfFlat.set(flat, union);
   // The cast only narrows the inferred type to the exact union the refinement enforces.
   return flat as unknown as z.ZodType<z.infer<V[number]>> & AnyObject;
 }

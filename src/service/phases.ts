@@ -17,12 +17,24 @@ export interface PhaseClock {
 export const PHASE_LINE_PREFIX = 'fmu-gateway phases ';
 
 export interface RecordingPhaseClock extends PhaseClock {
-  /** Milliseconds per phase, in the order first marked, plus `total` (entry → last mark). */
+  /**
+   * Milliseconds per phase, in the order first marked, plus `total` (entry → last mark) and
+   * `main thread busy` (event-loop active time from the start to this call; with one call at a
+   * time, that call's main-thread cost) and `process cpu` (this process's CPU time over the same
+   * span, all threads).
+   */
   result(): Record<string, number>;
 }
 
 export function startPhaseClock(): RecordingPhaseClock {
   const t0 = performance.now();
+  // The event loop's busy time over the call (idle = waiting in epoll for the worker, the disk, the
+  // network): for calls made one at a time, the main-thread time this call cost, which is what
+  // /health and every other request wait behind (issue 18).
+  const elu0 = performance.eventLoopUtilization();
+  // CPU time of this process (all its threads; a sandboxed worker is another process): unlike the
+  // busy time, it does not grow when a loaded machine preempts the thread.
+  const cpu0 = process.cpuUsage();
   let last = t0;
   const booked = new Map<string, number>();
   const book = (phase: string, ms: number): void => {
@@ -39,6 +51,9 @@ export function startPhaseClock(): RecordingPhaseClock {
       const out: Record<string, number> = {};
       for (const [k, v] of booked) out[k] = Math.round(v * 1000) / 1000;
       out.total = Math.round((last - t0) * 1000) / 1000;
+      out['main thread busy'] = Math.round(performance.eventLoopUtilization(elu0).active * 1000) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      out['process cpu'] = Math.round(cpu.user + cpu.system) / 1000;
       return out;
     },
   };

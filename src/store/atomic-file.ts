@@ -8,7 +8,7 @@
  * Small functions with one job each, so a blob store (S3) can take their place later.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, fsyncSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GatewayError } from '../errors.ts';
@@ -102,6 +102,42 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
+ * fsync (or fdatasync) of a descriptor this process already holds, on libuv's thread pool: one
+ * pool round trip and no FileHandle, so a save that needs several objects durable costs the event
+ * loop a few microseconds per object (the promise API's open → sync → stat → close was four pool
+ * round trips each, about 0.3 ms of main-thread time per object under load).
+ */
+export function syncFd(fd: number, dataOnly = false): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (e: NodeJS.ErrnoException | null): void => (e ? reject(e) : resolve());
+    if (dataOnly) fdatasync(fd, done);
+    else fsync(fd, done);
+  });
+}
+
+/** A directory's descriptor for syncFd, or undefined where directories cannot be opened (as syncDir). */
+export function openDirForSync(dir: string): number | undefined {
+  try {
+    return openSync(dir, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EPERM' || code === 'EACCES' || code === 'ENOTSUP') return undefined;
+    throw e;
+  }
+}
+
+/** syncFd of a directory: a platform that cannot fsync a directory is not an error (as fsyncDir). */
+export async function syncDirFd(fd: number | undefined): Promise<void> {
+  if (fd === undefined) return;
+  try {
+    await syncFd(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EPERM' && code !== 'EACCES') throw e;
+  }
+}
+
+/**
  * fsyncs of one directory shared by concurrent writers (group commit): a caller waits for a
  * flush that STARTED after its call (so it covers the caller's renames); callers arriving while
  * one is in flight share the next one. Sequential callers each pay one flush, as before.
@@ -109,8 +145,17 @@ export async function fsyncDir(dir: string): Promise<void> {
 export function createDirSyncer(dir: string): { sync(): Promise<void> } {
   let inFlight: Promise<void> | undefined;
   let next: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    // Opened per flush (not kept): a directory removed and recreated under us is the new one.
+    const fd = openDirForSync(dir);
+    try {
+      await syncDirFd(fd);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  };
   const run = (): Promise<void> => {
-    const p = fsyncDir(dir).finally(() => {
+    const p = flush().finally(() => {
       if (inFlight === p) inFlight = undefined;
     });
     inFlight = p;

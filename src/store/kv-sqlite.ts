@@ -153,6 +153,27 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
       async ping() {
         adapter.rows('SELECT 1');
       },
+      async setMany(rows) {
+        // One synchronous transaction (no await inside: on this single connection another
+        // request's statement would otherwise join it); the counters' triggers run inside it.
+        adapter.rows('BEGIN IMMEDIATE');
+        try {
+          for (const [key, raw] of rows)
+            adapter.rows(
+              `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`,
+              key,
+              raw,
+            );
+          adapter.rows('COMMIT');
+        } catch (e) {
+          try {
+            adapter.rows('ROLLBACK');
+          } catch {
+            // the transaction is already gone: the original error is what matters
+          }
+          throw e;
+        }
+      },
       async deleteMany(fullKeys) {
         adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(fullKeys));
       },

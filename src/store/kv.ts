@@ -126,6 +126,11 @@ export interface NativeOps {
   ping(): Promise<void>;
   /** The conditional multi-key write (AtomicWrite), in one transaction / one script. */
   atomic(w: AtomicWrite): Promise<AtomicOutcome>;
+  /**
+   * Several records written as ONE transaction (all or none). Optional: a backend without it gets
+   * one set per record, concurrently (what callers did before it existed).
+   */
+  setMany?(rows: [string, RawValue][]): Promise<void>;
   /** Backends whose keyv adapter hides errors replace keyv's get / set / delete. */
   get?(fullKey: string): Promise<RawValue | undefined>;
   set?(fullKey: string, raw: RawValue, ttlMs: number | undefined): Promise<void>;
@@ -144,6 +149,12 @@ export interface KvStore {
   /** Awaited write; throws when the backend refused it (never a silent false). */
   set<T>(key: string, value: T, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<boolean>;
+  /**
+   * Several records (no expiry) in one write: one transaction where the backend has them (SQLite:
+   * one commit instead of one per record, the main thread's cost of a run's records), else one
+   * set each, concurrently. Throws when the backend refused it, as set.
+   */
+  setMany(rows: [string, unknown][]): Promise<void>;
   take<T>(key: string): Promise<T | undefined>;
   add<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
   /** Live entries under a prefix, as [key without KEY_PREFIX, value]; sorted by key. */
@@ -247,7 +258,7 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
     return k;
   };
 
-  return {
+  const store: KvStore = {
     kind,
     get<T>(key: string) {
       return guard('get', async () => {
@@ -265,6 +276,15 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
     },
     delete(key) {
       return guard('delete', () => (native.delete !== undefined ? native.delete(full(key)) : keyv.delete(full(key))));
+    },
+    setMany(rows) {
+      if (native.setMany === undefined) return Promise.all(rows.map(([k, v]) => store.set(k, v))).then(() => undefined);
+      const setMany = native.setMany.bind(native);
+      return guard('setMany', async () => {
+        if (rows.length === 0) return;
+        const encoded = await Promise.all(rows.map(async ([k, v]): Promise<[string, RawValue]> => [full(k), await encode(v, undefined)]));
+        await setMany(encoded);
+      });
     },
     take<T>(key: string) {
       return guard('take', async () => {
@@ -341,6 +361,7 @@ export function createKvStore(kind: BackendKind, keyv: Keyv, native: NativeOps, 
     },
     close,
   };
+  return store;
 }
 
 /** Escapes a literal prefix for SQL LIKE with ESCAPE '\'. */

@@ -11,6 +11,7 @@ import {
   createReadStream,
   openSync,
   existsSync,
+  fstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -26,7 +27,7 @@ import { exportInfoOf, gridOf, type ExportInfo } from './result-columns.ts';
 import { renderCsv, type CsvSlice } from './result-csv.ts';
 import { openResultFile, type ResultFile } from './result-file-reader.ts';
 import { writeResultFile } from './result-file-writer.ts';
-import { createDirSyncer, diskFault, fsyncDir, fsyncPath, writeFully, writeStreamAtomic } from './atomic-file.ts';
+import { createDirSyncer, diskFault, openDirForSync, syncDirFd, syncFd, writeFully, writeStreamAtomic } from './atomic-file.ts';
 
 export type { CsvSlice } from './result-csv.ts';
 export type { ColumnValues, ResultFile } from './result-file-reader.ts';
@@ -136,11 +137,22 @@ export function createRunResultStore(dataDir: string): RunResultStore {
     async save(runId, result, meta) {
       const final = folder(runId);
       let made = false;
+      // Descriptors held until every flush below has settled (closed in the finally).
+      const fds: number[] = [];
+      const hold = (fd: number | undefined): number | undefined => {
+        if (fd !== undefined) fds.push(fd);
+        return fd;
+      };
       try {
-        // Recreated when removed under us (an operator cleaning up, a tmp reaper): logged by the caller's error if it fails.
-        mkdirSync(dir, { recursive: true });
-        // A fresh, unguessable id: EEXIST would be a collision, never overwritten.
-        mkdirSync(final);
+        // A fresh, unguessable id: EEXIST would be a collision, never overwritten. The results
+        // directory is recreated when removed under us (an operator cleaning up, a tmp reaper).
+        try {
+          mkdirSync(final);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          mkdirSync(dir, { recursive: true });
+          mkdirSync(final);
+        }
         made = true;
         const target = join(final, RESULT_FILE);
         if (result.resultFile !== undefined) {
@@ -153,35 +165,40 @@ export function createRunResultStore(dataDir: string): RunResultStore {
             copyFileSync(result.resultFile, target);
             rmSync(result.resultFile, { force: true });
           }
+        } else {
+          writeResultFile(target, result);
         }
-        const bytes = result.resultFile !== undefined ? statSync(target).size : writeResultFile(target, result);
+        const resultFd = hold(openSync(target, 'r')) as number;
+        const bytes = fstatSync(resultFd).size;
         // meta.json is the run's commit mark (readers find a run by it): renamed into place
         // whole, after the rows, so a reader never sees a run without its result.
         const metaPath = join(final, 'meta.json');
         const metaTmp = join(final, '.meta.json.tmp');
         const metaBytes = Buffer.from(JSON.stringify({ run_id: runId, ...meta, result_bytes: bytes }, null, 2), 'utf8');
-        const fd = openSync(metaTmp, 'wx', 0o644);
-        try {
-          writeFully(fd, metaBytes, 0);
-        } finally {
-          closeSync(fd);
-        }
+        const metaFd = hold(openSync(metaTmp, 'wx', 0o644)) as number;
+        writeFully(metaFd, metaBytes, 0);
         renameSync(metaTmp, metaPath);
-        // Durable before the run is acknowledged: one round of flushes issued together, off the
-        // event loop (the journal commits them at once): the rows, the metadata, the run
-        // folder's entries and the results directory's entry (that fsync shared with concurrent
-        // saves). A crash before the answer can leave an unanswered run whose rows are not on
-        // disk: every read checks the file's footer, so it is refused (RESULT_CORRUPT), never served.
-        await Promise.all([
-          fsyncPath(target, { expectedBytes: bytes }),
-          fsyncPath(metaPath, { expectedBytes: metaBytes.byteLength }),
-          fsyncDir(final),
-          runsDir.sync(),
-        ]);
+        const folderFd = hold(openDirForSync(final));
+        // Durable before the run is acknowledged: one flush per object, all issued together on
+        // the thread pool from descriptors already open (the journal commits them at once): the
+        // rows and the metadata (fdatasync: their data and size, which is all a reader needs),
+        // the run folder's entries, and the results directory's entry (that fsync shared with
+        // concurrent saves). A crash before the answer can leave an unanswered run whose rows
+        // are not on disk: every read checks the file's footer, so it is refused
+        // (RESULT_CORRUPT), never served.
+        // allSettled: no descriptor is closed while a flush still uses it.
+        const flushed = await Promise.allSettled([syncFd(resultFd, true), syncFd(metaFd, true), syncDirFd(folderFd), runsDir.sync()]);
+        for (const f of flushed) if (f.status === 'rejected') throw f.reason;
+        // A short write never passes as a stored result (the metadata was written in full or threw).
+        const metaSize = fstatSync(metaFd).size;
+        if (metaSize !== metaBytes.byteLength)
+          throw Object.assign(new Error(`short write: ${metaPath} holds ${metaSize} of ${metaBytes.byteLength} bytes`), { code: 'ENOSPC' });
         return bytes;
       } catch (e) {
         if (made) rmSync(final, { recursive: true, force: true });
         throw diskFault(e, `the result of run ${runId}`);
+      } finally {
+        for (const fd of fds) closeSync(fd);
       }
     },
     readMeta(runId) {

@@ -9,6 +9,8 @@ import type { KvStore } from './kv.ts';
 export interface RunRepository {
   /** Stores the record; resolves once it is durable. */
   put(r: RunRecord): Promise<void>;
+  /** The record's rows ([key, value]) for KvStore.setMany (checked as put checks it); written by the caller. */
+  entries(r: RunRecord): [string, RunRecord][];
   get(runId: string): Promise<RunRecord | undefined>;
   /** The record when `caller` owns the run; undefined otherwise (foreign runs look absent). */
   getOwned(runId: string, caller: string): Promise<RunRecord | undefined>;
@@ -25,11 +27,18 @@ export function createRunRepository(kv: KvStore): RunRepository {
     const v = await kv.get<unknown>(byId(runId));
     return v === undefined ? undefined : RunRecordSchema.parse(v);
   };
+  const entries = (r: RunRecord): [string, RunRecord][] => {
+    const rec = RunRecordSchema.parse(r);
+    return [
+      [byId(rec.run_id), rec],
+      [byOwner(rec.key_hash, rec.run_id), rec],
+    ];
+  };
   return {
     async put(r) {
-      const rec = RunRecordSchema.parse(r);
-      await Promise.all([kv.set(byId(rec.run_id), rec), kv.set(byOwner(rec.key_hash, rec.run_id), rec)]);
+      await Promise.all(entries(r).map(([k, v]) => kv.set(k, v)));
     },
+    entries,
     get,
     async getOwned(runId, caller) {
       const r = await get(runId);

@@ -35,6 +35,8 @@ export interface UsagePage {
 export interface UsageRepository {
   /** Appends a record; resolves once it is durable (an answered run always has its record). */
   record(r: UsageRecord): Promise<void>;
+  /** The record as a [key, value] for KvStore.setMany (checked as record checks it); written by the caller. */
+  entry(r: UsageRecord): [string, UsageRecord];
   /** The caller's records, newest first (at most `limit`, default 1000). */
   list(keyHash: string, opts?: { since?: Date; limit?: number }): Promise<UsageRecord[]>;
   /** One page of the caller's records, newest first, continuing from `cursor`. */
@@ -65,11 +67,15 @@ export function createUsageRepository(kv: KvStore): UsageRepository {
     const records = p.items.map(([, v]) => UsageRecordSchema.parse(v));
     return p.next === undefined ? { records } : { records, next_cursor: p.next };
   };
+  const entry = (r: UsageRecord): [string, UsageRecord] => {
+    const rec = UsageRecordSchema.parse(r);
+    return [`${prefix(rec.key_hash)}${stamp(Date.parse(rec.time))}-${randomBytes(4).toString('hex')}`, rec];
+  };
   return {
     async record(r) {
-      const rec = UsageRecordSchema.parse(r);
-      await kv.set(`${prefix(rec.key_hash)}${stamp(Date.parse(rec.time))}-${randomBytes(4).toString('hex')}`, rec);
+      await kv.set(...entry(r));
     },
+    entry,
     async list(keyHash, opts = {}) {
       return (await page(keyHash, { limit: opts.limit ?? 1000, ...(opts.since !== undefined ? { since: opts.since } : {}) })).records;
     },

@@ -74,6 +74,8 @@ describe('the packed package, installed from its tarball', { skip, timeout: 900_
       'bin/fmu-gateway.js',
       'bin/postinstall.js',
       'build/cli/cli.mjs',
+      // The MCP handshake answers recorded from that bundle (src/mcp/stdio-early.ts).
+      'build/cli/mcp-early.json',
       'build/runner/worker.mjs',
       'build/runner/archive-thread.mjs',
       'build/tools/build-library.mjs',

@@ -64,6 +64,11 @@ const CHECKS: { name: string; missing: () => string | undefined }[] = [
         ? undefined
         : 'pip / setuptools / wheel missing for /usr/bin/python3 (Debian python3-pip python3-setuptools python3-wheel)',
   },
+  {
+    // Watches the run store's flushes from outside (test/integration/store/durable-save-syscalls.test.ts).
+    name: 'strace',
+    missing: () => (runs('strace', ['-V']) ? undefined : 'strace is not installed (Debian strace)'),
+  },
 ];
 
 describe('machine prerequisites of the test suite', () => {

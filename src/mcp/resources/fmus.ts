@@ -5,10 +5,12 @@ import type { ToolDeps } from '../tools/deps.ts';
 import { guardedRead, single } from './errors.ts';
 import { FMU_URI_TEMPLATE } from './uris.ts';
 
+// No list callback: uploads are shared by every client of a server; listing them would show
+// one agent's FMUs to another. An agent knows its own ids from upload_fmu. Without callbacks the
+// template holds no state, so every server (one per HTTP request) shares it.
+const template = new ResourceTemplate(FMU_URI_TEMPLATE, { list: undefined });
+
 export function registerFmuResources(server: McpServer, deps: ToolDeps): void {
-  // No list callback: uploads are shared by every client of a server; listing them would show
-  // one agent's FMUs to another. An agent knows its own ids from upload_fmu.
-  const template = new ResourceTemplate(FMU_URI_TEMPLATE, { list: undefined });
   server.registerResource(
     'uploaded-fmu',
     template,

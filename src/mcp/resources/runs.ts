@@ -100,18 +100,23 @@ function tooLarge(runId: string, size: number, max: number): GatewayError {
  * engineering tools, binary (blob) contents. Not listed (resources/list stays one entry per run);
  * get_result with format mat/parquet/arrow links here.
  */
+const FILE_FORMATS = [
+  { format: 'mat', title: 'Simulation result (MATLAB v4, Modelica dsres layout)' },
+  { format: 'parquet', title: 'Simulation result (Parquet)' },
+  { format: 'arrow', title: 'Simulation result (Arrow IPC file)' },
+] as const;
+/** Templates without callbacks hold no state: built once, shared by every server (one per HTTP request). */
+const FILE_TEMPLATES = new Map(
+  FILE_FORMATS.map(({ format }) => [format, new ResourceTemplate(RESULT_FILE_URI_TEMPLATE(format), { list: undefined })]),
+);
+
 export function registerRunFileResources(server: McpServer, deps: ToolDeps): void {
   const callerId = deps.callerId;
-  const formats = [
-    { format: 'mat', title: 'Simulation result (MATLAB v4, Modelica dsres layout)' },
-    { format: 'parquet', title: 'Simulation result (Parquet)' },
-    { format: 'arrow', title: 'Simulation result (Arrow IPC file)' },
-  ] as const;
-  for (const { format, title } of formats) {
+  for (const { format, title } of FILE_FORMATS) {
     const mimeType = RESULT_MEDIA_TYPES[format];
     server.registerResource(
       `run-result-${format}`,
-      new ResourceTemplate(RESULT_FILE_URI_TEMPLATE(format), { list: undefined }),
+      FILE_TEMPLATES.get(format) as ResourceTemplate,
       { title, description: `The whole run as a .${format} file (base64 blob).`, mimeType },
       (uri, vars) =>
         guardedRead(

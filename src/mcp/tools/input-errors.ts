@@ -9,7 +9,8 @@
  * tool's input schema get `isError` with bare text and no structuredContent. The SDK's documented
  * seam for checks around a request handler is the server's `_wrapHandler` hook (see
  * ../handler-hook.ts), so we put ours in front of it for tools/call (malformed requests are seen by
- * US first; calls that pass go on unchanged) and tools/list (compacted, see compact-schema.ts).
+ * US first; calls that pass go on unchanged, arguments the SDK refuses are explained in our shape)
+ * and tools/list (compacted, see compact-schema.ts).
  */
 import type { CallToolResult, JSONRPCRequest, ListToolsResult, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -111,8 +112,13 @@ export function structureInputErrors(
       const params = request.params as { name: string; arguments?: Record<string, unknown> };
       const tool = toolOf(params.name);
       if (tool === undefined) return unknownTool(params.name, names());
-      const failure = await checkArguments(params.name, tool.inputSchema, params.arguments);
-      return failure ?? inner(request, ctx);
+      // The arguments are checked once, by the SDK (inner) on the way to the tool. Only when it
+      // refused them (its bare-text error: isError without structuredContent, which no tool of
+      // ours returns) are they checked again, to say why in our coded shape. Checking first, as
+      // before, walked every valid call's arguments twice.
+      const answer = (await inner(request, ctx)) as CallToolResult;
+      if (answer.isError !== true || answer.structuredContent !== undefined) return answer;
+      return (await checkArguments(params.name, tool.inputSchema, params.arguments)) ?? answer;
     };
   });
   return () => wrappedCall;

@@ -186,6 +186,44 @@ function contract(name: string, setup: () => Promise<{ loc: StoreLocation; teard
       assert.equal(await store.kv.counter('disk_bytes', '5'.repeat(64)), 0);
     });
 
+    it('writes a finished run’s records in one setMany: each readable, counters kept, nothing for an empty list', async () => {
+      const K6 = '6'.repeat(64);
+      const run = {
+        run_id: 'rmq1abcd-00000000006a',
+        key_hash: K6,
+        fmu_id: 'msl:X',
+        created_at: '2030-01-01T00:00:00.000Z',
+        status: 'completed' as const,
+        rows: 3,
+        result_bytes: 1234,
+        duration_ms: 5,
+      };
+      const usage = {
+        key_hash: K6,
+        time: '2030-01-01T00:00:00.005Z',
+        fmu_id: 'msl:X',
+        duration_ms: 5,
+        rows: 3,
+        status: 'completed' as const,
+        run_id: run.run_id,
+      };
+      await store.kv.setMany([store.usage.entry(usage), ...store.runs.entries(run)]);
+      assert.deepEqual(await store.runs.getOwned(run.run_id, K6), run);
+      assert.deepEqual(
+        (await store.runs.listByOwner(K6)).map((r) => r.run_id),
+        [run.run_id],
+      );
+      const listed = await store.usage.list(K6);
+      assert.equal(listed.length, 1);
+      assert.equal(listed[0]?.run_id, run.run_id);
+      assert.equal(await store.kv.counter('disk_bytes', K6), 1234);
+      assert.equal((await store.usage.totals(K6)).total_runs, 1);
+      await store.kv.setMany([]);
+      assert.equal((await store.usage.totals(K6)).total_runs, 1);
+      // A malformed record is refused before anything is written.
+      assert.throws(() => store.usage.entry({ ...usage, duration_ms: -1 }));
+    });
+
     it('refuses a malformed usage record before writing it', async () => {
       await assert.rejects(store.usage.record({ key_hash: 'nope', time: 'x', fmu_id: 'f', duration_ms: -1, rows: 0, status: 'completed' }));
     });

@@ -105,4 +105,30 @@ describe('scheduler', () => {
     );
     assert.equal(s.queued, 0);
   });
+
+  it('unassign puts a job whose worker was unusable back at the head of its queue, its caller next', () => {
+    const s = createScheduler<Job, Worker>({ slots: 2, maxBusyPerCaller: 2, maxQueued: 100 });
+    const a1 = job('A');
+    const a2 = job('A');
+    const b1 = job('B');
+    for (const j of [a1, a2, b1]) s.enqueue(j);
+    const first = s.assign([fresh('w1')]);
+    assert.deepEqual(
+      first.assignments.map((x) => x.job),
+      [a1],
+    );
+    assert.equal(s.busy, 1);
+    assert.equal(s.queued, 2);
+    s.unassign(a1);
+    assert.equal(s.busy, 0);
+    assert.equal(s.busyOf('A'), 0);
+    assert.equal(s.queued, 3);
+    // A again first (a1, not a2), then B: the order is as if the failed assignment never happened.
+    const again = s.assign([fresh('w2'), fresh('w3')]);
+    assert.deepEqual(
+      again.assignments.map((x) => x.job),
+      [a1, b1],
+    );
+    assert.equal(s.queued, 1);
+  });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { GatewayError } from '../../../src/errors.ts';
 import { createDirSyncer, fsyncDir, fsyncPath } from '../../../src/store/atomic-file.ts';
@@ -108,10 +109,25 @@ describe('phase clock', () => {
     clock.note('(elsewhere)', 5);
     clock.mark('nothing');
     const r = clock.result();
-    assert.deepEqual(Object.keys(r), ['wait', '(elsewhere)', 'nothing', 'total']);
+    assert.deepEqual(Object.keys(r), ['wait', '(elsewhere)', 'nothing', 'total', 'main thread busy', 'process cpu']);
     assert.ok((r.wait as number) >= 15, `wait ${r.wait}`);
     assert.equal(r['(elsewhere)'], 5);
     assert.ok((r.nothing as number) < 15);
     assert.ok(Math.abs((r.total as number) - (r.wait as number) - (r.nothing as number)) < 0.01);
+  });
+
+  it('counts synchronous work on the main thread as busy time and as CPU time', async () => {
+    const clock = startPhaseClock();
+    // An event-loop turn first: busy time is booked per loop iteration.
+    await new Promise((r) => setImmediate(r));
+    const until = performance.now() + 30;
+    while (performance.now() < until) {
+      // spinning: main-thread work
+    }
+    await new Promise((r) => setImmediate(r));
+    clock.mark('spin');
+    const r = clock.result();
+    assert.ok((r['main thread busy'] as number) >= 25, `busy ${r['main thread busy']}`);
+    assert.ok((r['process cpu'] as number) >= 15, `cpu ${r['process cpu']}`);
   });
 });
