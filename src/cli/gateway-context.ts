@@ -17,6 +17,9 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import type { AccountStore } from '../store/index.ts';
+import type { ensureBinary as EnsureBinaryFn } from '../fmi/source-build.ts';
+
+type EnsureBinary = typeof EnsureBinaryFn;
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -161,18 +164,21 @@ export async function createGatewayContext(config: Config, opts: GatewayContextO
       memory: { createGroup: (name, bytes) => (compileMemory ??= createMemoryLimiter()).createGroup(name, bytes) },
     });
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    // Loaded on the first FMU that needs it (most ship binaries): not part of start-up.
-    ctx.ensureBinary = async (fmu, iface, build, callerId) =>
-      (
-        await (
-          await import('../fmi/source-build.ts')
-        ).ensureBinary(fmu, iface, {
+    // Loaded on the first FMU that needs it (most ship binaries): not part of start-up. Imported
+    // once and the function kept: an `import()` per request still resolves the specifier each
+    // time (through the loader hooks' thread when run with tsx), on every simulate's path.
+    let ensure: EnsureBinary | undefined;
+    ctx.ensureBinary = async (fmu, iface, build, callerId) => {
+      ensure ??= (await import('../fmi/source-build.ts')).ensureBinary;
+      return (
+        await ensure(fmu, iface, {
           cacheDir: config.cacheDir,
           limiter,
           ...(build === undefined ? {} : { build }),
           ...(callerId === undefined ? {} : { callerId }),
         })
       ).path;
+    };
   }
   const payments = await (await import('./payments-wiring.ts')).createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;
