@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runSimulation } from '../src/engine/run.ts';
 import { findBinary } from '../src/fmi/platform.ts';
+import { nativeStepper } from '../src/fmi/stepper.ts';
 import { buildFixture, openFixture, ROOT } from '../test/helpers/fixtures.ts';
+import { buildStepper } from '../tools/build-stepper.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 1_000_000);
 const RUNS = 3;
@@ -44,11 +46,18 @@ function gatewayLoop(): number {
   return (r.stats.wallMs * 1e6) / STEPS;
 }
 
+// Call by call through koffi (the path without the native stepper), then with it.
+process.env.FMU_GATEWAY_NATIVE_STEPPER = '0';
 gatewayLoop(); // warm-up (JIT)
 const c = Math.min(...Array.from({ length: RUNS }, cLoop));
+const tsKoffi = Math.min(...Array.from({ length: RUNS }, gatewayLoop));
+delete process.env.FMU_GATEWAY_NATIVE_STEPPER;
+const native = buildStepper() !== undefined && nativeStepper() !== undefined;
+gatewayLoop();
 const ts = Math.min(...Array.from({ length: RUNS }, gatewayLoop));
 const diff = ts - c;
-console.log(`cosim step (${STEPS} steps, best of ${RUNS}): doStep + 2 output reads + record`);
-console.log(`  C loop (dlopen)       ${c.toFixed(1).padStart(8)} ns/step`);
-console.log(`  gateway (koffi, TS)   ${ts.toFixed(1).padStart(8)} ns/step`);
+console.log(`cosim step (${STEPS} steps, best of ${RUNS}): doStep + one read of the 2 outputs + record`);
+console.log(`  C loop (dlopen)               ${c.toFixed(1).padStart(8)} ns/step`);
+console.log(`  gateway, koffi call by call   ${tsKoffi.toFixed(1).padStart(8)} ns/step  (${(tsKoffi - c).toFixed(1)} above C)`);
+console.log(`  gateway, ${native ? 'native stepper       ' : 'no stepper (not built)'}${ts.toFixed(1).padStart(8)} ns/step`);
 console.log(`  difference            ${diff.toFixed(1).padStart(8)} ns/step  (target <= 250) ${diff <= 250 ? 'OK' : 'OVER'}`);

@@ -17,7 +17,9 @@ import { simulateModelExchange } from '../src/engine/model-exchange.ts';
 import type { SimulationOptions } from '../src/engine/types.ts';
 import { loadFmiLibrary } from '../src/fmi/load.ts';
 import { findBinary } from '../src/fmi/platform.ts';
+import { nativeStepper } from '../src/fmi/stepper.ts';
 import { buildLibraryModel, openFixture, ROOT } from '../test/helpers/fixtures.ts';
+import { buildStepper } from '../tools/build-stepper.ts';
 
 const EULER_STEPS = 1_000_000;
 const EULER_H = 1e-6;
@@ -91,6 +93,12 @@ const euler = (): SimulationOptions => ({
   fixedStep: EULER_H,
 });
 runGateway({ ...euler(), stopTime: 0.05, outputInterval: 0.01 }); // warm up the JIT
+// Call by call through koffi (the path without the native stepper), then with it.
+process.env.FMU_GATEWAY_NATIVE_STEPPER = '0';
+runGateway({ ...euler(), stopTime: 0.05, outputInterval: 0.01 });
+const eKoffi = best(() => runGateway(euler()));
+delete process.env.FMU_GATEWAY_NATIVE_STEPPER;
+const native = buildStepper() !== undefined && nativeStepper() !== undefined;
 const e = best(() => runGateway(euler()));
 // rk45 with maxStep forcing RK45_STEPS steps over 20 s (6 derivative calls per step, FSAL).
 const rk = best(() =>
@@ -101,14 +109,17 @@ const pad = (s: string, n: number): string => s.padEnd(n);
 console.log(`ME step cost on Dahlquist (FMI 2.0, ${md.number_of_continuous_states} state), best of ${ROUNDS}:`);
 console.log(`${pad('loop', 34)}${pad('ns/step', 12)}steps`);
 console.log(`${pad('C baseline (euler, dlopen)', 34)}${pad(c.nsPerStep.toFixed(1), 12)}${EULER_STEPS}`);
-console.log(`${pad('gateway euler', 34)}${pad(e.nsPerStep.toFixed(1), 12)}${e.steps}`);
+console.log(`${pad('gateway euler, koffi call by call', 34)}${pad(eKoffi.nsPerStep.toFixed(1), 12)}${eKoffi.steps}`);
+console.log(
+  `${pad(`gateway euler, ${native ? 'native stepper' : 'no native stepper (not built)'}`, 34)}${pad(e.nsPerStep.toFixed(1), 12)}${e.steps}`,
+);
 console.log(`${pad('gateway rk45 (6 derivative calls)', 34)}${pad(rk.nsPerStep.toFixed(1), 12)}${rk.steps}`);
 const over = e.nsPerStep - c.nsPerStep;
 console.log(`euler overhead vs C: ${over.toFixed(1)} ns/step (target ≤ 200) ${over <= 200 ? 'OK' : 'ABOVE TARGET'}`);
 // Same arithmetic on both sides: the final states must agree (a wrong loop would not).
 const exact = (1 - EULER_H) ** EULER_STEPS;
 // Textbook Euler on both sides: the same operations in the same order, so the same double.
-if (Math.abs(e.x - exact) > 1e-9 || Math.abs(c.x - exact) > 1e-9 || e.x !== c.x) {
+if (Math.abs(e.x - exact) > 1e-9 || Math.abs(c.x - exact) > 1e-9 || e.x !== c.x || eKoffi.x !== c.x) {
   console.error(`final states disagree: gateway ${e.x}, C ${c.x}, (1-h)^N ${exact}`);
   process.exitCode = 1;
 }

@@ -16,19 +16,22 @@
  *  2. the HTTP server answering GET /health while a 1e6-row simulate (MCP over HTTP) runs and its
  *     result is written and summarised: the slowest answer during the run. Target: <= 50 ms.
  * Env: BENCH_STEPS (default 1e6), BENCH_RUNS (best of, default 2), BENCH_PART=rows|health,
- * BENCH_FILTER=VanDerPol|Dahlquist. Beside the gateway's whole-process time, the engine's own wall
+ * BENCH_FILTER=VanDerPol|Dahlquist, BENCH_NATIVE=0 (step call by call through koffi, without the
+ * native stepper: the figures of a build without a C compiler, and of the code before it). Beside the gateway's whole-process time, the engine's own wall
  * time for initialization + stepping + recording (the CLI prints it) shows how much is the
  * loop itself. (CPU time is not printed: /usr/bin/time does not see the sandboxed worker's.)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { findBinary } from '../src/fmi/platform.ts';
+import { STEPPER_PATH } from '../src/fmi/stepper-path.ts';
 import { buildFixture, buildLibraryModel, openFixture, ROOT } from '../test/helpers/fixtures.ts';
+import { buildStepper } from '../tools/build-stepper.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 1_000_000);
 const ROWS = STEPS + 1;
@@ -43,6 +46,17 @@ const outDir = join(ROOT, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
 const exe = join(outDir, 'row_path');
 execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'c', 'row_path.c'), '-ldl'], { stdio: 'inherit' });
+// The native stepping helper and the CLI bundle, as `npm run build` makes them. BENCH_NATIVE=0:
+// the helper is moved aside for this run (restored at exit), so the engine steps call by call
+// through koffi, as without a C compiler at build time (the worker's sandbox passes no switch).
+const native = process.env.BENCH_NATIVE !== '0';
+buildStepper();
+if (!native) {
+  const aside = `${STEPPER_PATH}.bench-off`;
+  renameSync(STEPPER_PATH, aside);
+  process.once('exit', () => renameSync(aside, STEPPER_PATH));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+}
 // The CLI runs from its bundle when it matches the sources (as after npm install): build it now.
 execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'build-cli.ts')], { cwd: ROOT, stdio: 'ignore' });
 
@@ -128,6 +142,9 @@ const part = process.env.BENCH_PART;
 const filter = process.env.BENCH_FILTER;
 if (part !== 'health') {
   console.log(`load average at start: ${load()} (2 cores; every figure is wall time, inflated by load)`);
+  console.log(
+    `engine stepping: ${native ? 'native stepper (src/fmi/native/stepper.c)' : 'koffi call by call (BENCH_NATIVE=0: the native stepper moved aside)'}`,
+  );
   console.log(
     `${STEPS} steps, ${ROWS} rows, best of ${RUNS}. Per-step overhead above C: whole = (gateway - C) / steps; ` +
       "marginal = the same less each side's 1-step run (start-up excluded); engine = the gateway engine's own stepping + recording time less the C loop's.",

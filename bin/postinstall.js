@@ -20,6 +20,7 @@ const run = (args) => spawnSync(process.execPath, args, { cwd: root, stdio: 'inh
 if (!isPackaged(root)) {
   const tsx = ['--import', 'tsx'];
   if (run([...tsx, 'tools/build-library.ts', '--if-compiler']) !== 0) process.exitCode = 1;
+  run([...tsx, 'tools/build-stepper.ts', '--if-compiler']); // optional: the engine's native stepping loops
   // The MCP handshake answers are recorded from the CLI bundle just built (only when it was).
   if (run([...tsx, 'tools/build-cli.ts', '--if-possible']) === 0) run([...tsx, 'tools/build-mcp-early.ts', '--if-possible']);
   run([...tsx, 'tools/build-client.ts', '--if-possible']);

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../errors.ts';
-import type { FmiInstance } from '../fmi/instance.ts';
+import type { DoStepResult, FmiInstance } from '../fmi/instance.ts';
 import { compileInputs } from './inputs.ts';
 import { checkTiming, gridPoints, gridTime, Recorder, resolveOutputs } from './recorder.ts';
 import { applyStartValues, applyStructuralParameters, planStartValues } from './start-values.ts';
@@ -49,38 +49,77 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   const onProgress = options.onProgress;
   const progressMs = options.progressIntervalMs ?? 250;
   let lastProgress = wallStart;
+  const progress = (time: number): void => {
+    const now = performance.now();
+    if (now - lastProgress >= progressMs) {
+      lastProgress = now;
+      onProgress?.((time - startTime) / (stopTime - startTime), time);
+    }
+  };
   let terminatedEarly: { time: number; reason: string } | undefined;
   let steps = 0;
   let t = startTime;
+  // Native chunks of plain steps (src/fmi/stepper.ts) when the outputs allow and no input is set per step.
+  const layout = hasInputs ? undefined : recorder.nativeLayout();
+  const chunk = layout === undefined ? undefined : instance.prepareCsChunk?.(layout.groups);
+  let stride = 0; // steps since the last progress look
   for (let i = 1; i < points; i++) {
     if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t=${t}.`, { time: t });
-    const next = gridTime(startTime, stopTime, h, i);
-    const r = instance.doStep(t, next - t);
+    let r: DoStepResult;
+    let stepEnd: number;
+    if (chunk !== undefined) {
+      const written = chunk.run(startTime, stopTime, h, t, i, points);
+      if (written > 0) {
+        recorder.appendRows(chunk.rows, written, chunk.stride);
+        steps += written;
+        stride += written;
+        i += written;
+        t = chunk.t;
+      }
+      const outcome = chunk.outcome;
+      if (outcome === 0)
+        i--; // the loop's i++ moves to the next chunk's first step
+      else if (outcome === 2) {
+        // Step i done; its row through the normal get, which reports the status.
+        steps++;
+        t = chunk.t;
+        recorder.record(t);
+      }
+      if (outcome !== 1) {
+        if (onProgress !== undefined && stride >= PROGRESS_STRIDE) {
+          stride = 0;
+          progress(t);
+        }
+        continue;
+      }
+      r = chunk.result; // step i, not plain: handled below as any step
+      stepEnd = gridTime(startTime, stopTime, h, i);
+    } else {
+      stepEnd = gridTime(startTime, stopTime, h, i);
+      r = instance.doStep(t, stepEnd - t);
+    }
     steps++;
     if (r.terminate) {
       const reached = r.lastSuccessfulTime;
       // The FMU's outputs describe the last successful time; keep them when past the last row.
-      if (reached > t && reached < next) recorder.record(reached);
+      if (reached > t && reached < stepEnd) recorder.record(reached);
       terminatedEarly = {
         time: reached > t ? reached : t,
         reason:
           `${instance.fmiVersion === '2.0' ? 'fmi2DoStep' : 'fmi3DoStep'} returned ${r.status}${r.status === 'Discard' ? '' : ' and asked to terminate'} ` +
-          `in the step from t=${t} to t=${next}${lastLine(instance)}`,
+          `in the step from t=${t} to t=${stepEnd}${lastLine(instance)}`,
       };
-      if (reached >= next) recorder.record(next);
+      if (reached >= stepEnd) recorder.record(stepEnd);
       break;
     }
-    t = next;
+    t = stepEnd;
     // Inputs at t are set before recording, so a row's outputs match its inputs (direct
     // feedthrough), and they stay set (held) over the next step.
     if (hasInputs) inputs.apply(instance, t);
     recorder.record(t);
-    if (onProgress !== undefined && (steps & (PROGRESS_STRIDE - 1)) === 0) {
-      const now = performance.now();
-      if (now - lastProgress >= progressMs) {
-        lastProgress = now;
-        onProgress((t - startTime) / (stopTime - startTime), t);
-      }
+    if (onProgress !== undefined && ++stride >= PROGRESS_STRIDE) {
+      stride = 0;
+      progress(t);
     }
   }
 

@@ -20,6 +20,7 @@ import type { EventUpdateResult, FmiInstance } from '../fmi/instance.ts';
 import { compileInputs } from './inputs.ts';
 import { checkTiming, gridPoints, gridTime, Recorder, resolveOutputs } from './recorder.ts';
 import { hasCrossing, RootLocator, type IndicatorFunction } from './root-finding.ts';
+import { EulerSolver } from './solvers/euler.ts';
 import { NoStateSolver } from './solvers/none.ts';
 import { chooseSolver, createSolver, DEFAULT_MAX_STEPS, DEFAULT_RTOL } from './solvers/select.ts';
 import type { OdeRhs, OdeSolver } from './solvers/types.ts';
@@ -31,6 +32,8 @@ export const MAX_EVENT_ITERATIONS = 1000;
 /** Consecutive events at the same instant (e.g. a time event scheduled at "now" again and again). */
 const MAX_EVENTS_AT_ONE_INSTANT = 1000;
 const PROGRESS_STRIDE = 256;
+/** Loop rounds without a native chunk after one could not take a single step. */
+const CHUNK_PAUSE = 16;
 /**
  * Chattering (Zeno) guard: this many consecutive events whose average spacing is below
  * ZENO_SPACING · max(1, |t|) — a hundred times the event-location tolerance, far below any
@@ -271,8 +274,29 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
   const onProgress = options.onProgress;
   const progressMs = options.progressIntervalMs ?? 250;
   let lastProgress = wallStart;
+  const progress = (): void => {
+    const now = performance.now();
+    if (now - lastProgress >= progressMs) {
+      lastProgress = now;
+      onProgress?.((t - startTime) / (stopTime - startTime), t);
+    }
+  };
   let loops = 0;
+  let nextProgressLook = PROGRESS_STRIDE;
   let eventsHere = 0;
+  // Explicit Euler without event indicators or inputs: whole grid steps in native chunks when the
+  // binding offers them (src/fmi/stepper.ts); the loop below takes every other step call by call.
+  const layout = solver instanceof EulerSolver && nz === 0 && !hasInputs ? recorder.nativeLayout() : undefined;
+  const chunk =
+    layout === undefined
+      ? undefined
+      : instance.prepareEulerChunk?.({
+          nx,
+          nValues: layout.nValues,
+          completedIntegratorStep: needCompletedStep,
+          groups: layout.groups,
+        });
+  let chunkPause = 0;
   while (t < stopTime && terminatedEarly === undefined) {
     if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t = ${t}.`, { time: t });
     const tStop = Math.min(stopTime, nextTimeEvent, nextInputEvent);
@@ -290,46 +314,97 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
       continue;
     }
     eventsHere = 0;
-    const tNew = solver.step(tStop);
-    setPoint(tNew, solver.x);
-    let tEnd = tNew;
+    let tEnd: number;
     let stateEvent = false;
-    let atEnd = true; // the FMU holds (tEnd, solver state at tEnd)
-    if (nz > 0) {
-      instance.getEventIndicators(z1);
-      // An indicator exactly 0 at the step start (typically just after an event) takes the
-      // domain it moves into, so leaving zero is not mistaken for a new crossing.
-      for (let i = 0; i < nz; i++) if (z0[i] === 0) z0[i] = z1[i]!;
-      if (hasCrossing(z0, z1)) {
-        tEnd = locator.locate(solver.tPrev, z0, tNew, z1, indicators);
-        stateEvent = true;
-        atEnd = false;
-      }
-    }
-    // Output-grid rows strictly inside the step, from the dense output.
-    while (gridIndex < points) {
-      const tg = gridTime(startTime, stopTime, outputInterval, gridIndex);
-      if (tg >= tEnd) break;
-      solver.interpolate(tg, xi);
-      setPoint(tg, xi);
-      recorder.record(tg, xi);
-      gridIndex++;
-      atEnd = false;
-    }
-    if (!atEnd) {
-      if (stateEvent) solver.interpolate(tEnd, xi);
-      setPoint(tEnd, stateEvent ? xi : solver.x);
-    }
-    if (!stateEvent) {
-      heldX = solver.x;
-      heldT = tNew;
-    }
     let stepEvent = false;
     let terminate = false;
-    if (needCompletedStep) {
-      const done = instance.completedIntegratorStep(true);
-      stepEvent = done.enterEventMode;
-      terminate = done.terminateSimulation;
+    // Native chunk of whole Euler grid steps (src/fmi/stepper.ts), from the point the FMU holds.
+    let resume = 0;
+    if (chunk !== undefined && heldX === solver.x && heldT === solver.t && --chunkPause < 0) {
+      const euler = solver as EulerSolver;
+      chunk.x.set(solver.x);
+      chunk.run(
+        euler.gridOrigin,
+        euler.gridSteps,
+        euler.stepSize,
+        t,
+        solver.tPrev,
+        tStop,
+        startTime,
+        stopTime,
+        outputInterval,
+        gridIndex,
+        points,
+        euler.stepsLeft,
+      );
+      const taken = chunk.steps;
+      if (taken > 0) {
+        euler.adopt(taken, chunk.t, chunk.tPrev, chunk.n0, chunk.x, chunk.xPrev);
+        heldX = solver.x;
+        heldT = solver.t;
+        t = chunk.t;
+        loops += taken;
+      }
+      if (chunk.written > 0) recorder.appendRows(chunk.rows, chunk.written, chunk.stride);
+      gridIndex = chunk.gridIndex;
+      const outcome = chunk.outcome;
+      if (outcome === 0 && taken > 0) {
+        if (onProgress !== undefined && loops >= nextProgressLook) {
+          nextProgressLook = loops + PROGRESS_STRIDE;
+          progress();
+        }
+        continue;
+      }
+      // 1, 2: the next step is not plain: taken call by call below (a while without chunks when
+      // that keeps happening, e.g. output points inside every step). 4, 5: a step to finish here.
+      if (taken === 0 && (outcome === 1 || outcome === 2)) chunkPause = CHUNK_PAUSE;
+      if (outcome === 4 || outcome === 5) resume = outcome;
+    }
+    if (resume !== 0) {
+      tEnd = solver.t;
+      if (resume === 4) {
+        stepEvent = chunk!.completion.enterEventMode;
+        terminate = chunk!.completion.terminateSimulation;
+      }
+    } else {
+      const tNew = solver.step(tStop);
+      setPoint(tNew, solver.x);
+      tEnd = tNew;
+      let atEnd = true; // the FMU holds (tEnd, solver state at tEnd)
+      if (nz > 0) {
+        instance.getEventIndicators(z1);
+        // An indicator exactly 0 at the step start (typically just after an event) takes the
+        // domain it moves into, so leaving zero is not mistaken for a new crossing.
+        for (let i = 0; i < nz; i++) if (z0[i] === 0) z0[i] = z1[i]!;
+        if (hasCrossing(z0, z1)) {
+          tEnd = locator.locate(solver.tPrev, z0, tNew, z1, indicators);
+          stateEvent = true;
+          atEnd = false;
+        }
+      }
+      // Output-grid rows strictly inside the step, from the dense output.
+      while (gridIndex < points) {
+        const tg = gridTime(startTime, stopTime, outputInterval, gridIndex);
+        if (tg >= tEnd) break;
+        solver.interpolate(tg, xi);
+        setPoint(tg, xi);
+        recorder.record(tg, xi);
+        gridIndex++;
+        atEnd = false;
+      }
+      if (!atEnd) {
+        if (stateEvent) solver.interpolate(tEnd, xi);
+        setPoint(tEnd, stateEvent ? xi : solver.x);
+      }
+      if (!stateEvent) {
+        heldX = solver.x;
+        heldT = tNew;
+      }
+      if (needCompletedStep) {
+        const done = instance.completedIntegratorStep(true);
+        stepEvent = done.enterEventMode;
+        terminate = done.terminateSimulation;
+      }
     }
     const timeEvent = tEnd === nextTimeEvent;
     const inputEvent = tEnd === nextInputEvent;
@@ -355,12 +430,9 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
     } else if (nz > 0) {
       z0.set(z1);
     }
-    if (onProgress !== undefined && (++loops & (PROGRESS_STRIDE - 1)) === 0) {
-      const now = performance.now();
-      if (now - lastProgress >= progressMs) {
-        lastProgress = now;
-        onProgress((t - startTime) / (stopTime - startTime), t);
-      }
+    if (onProgress !== undefined && ++loops >= nextProgressLook) {
+      nextProgressLook = loops + PROGRESS_STRIDE;
+      progress();
     }
   }
 

@@ -7,7 +7,7 @@
  * anything is allocated.
  */
 import { GatewayError } from '../errors.ts';
-import type { FmiInstance, NumericBuffer, PreparedNumeric } from '../fmi/instance.ts';
+import type { FmiInstance, NumericBuffer, OutputGroup, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
 import { allocBuffer, elementNames, findRecordable, isNumericType, requireRecordable, variableSize } from './variables.ts';
@@ -218,6 +218,46 @@ export class Recorder {
       for (let j = 0; j < values.length; j++) this.binaryColumns[j]?.push(Buffer.from(values[j] ?? new Uint8Array(0)).toString('hex'));
     }
     this.rowCount = row + 1;
+  }
+
+  /**
+   * The numeric outputs as the native chunk loops read them (one get per group, values as doubles
+   * in group order; a group of continuous states from the state vector, as record() does), when
+   * there are no string / binary outputs and no exact 64-bit integers.
+   */
+  nativeLayout(): { groups: OutputGroup[]; nValues: number } | undefined {
+    if (this.stringVars.length > 0 || this.binaryVars.length > 0) return undefined;
+    let nValues = 0;
+    for (const g of this.groups) {
+      if (g.exact !== undefined || g.columns.length !== g.nValues) return undefined;
+      nValues += g.nValues;
+    }
+    return {
+      groups: this.groups.map((g) => ({
+        type: g.type,
+        vrs: g.vrs,
+        nValues: g.nValues,
+        ...(g.stateIndex !== undefined ? { stateIndex: g.stateIndex } : {}),
+      })),
+      nValues,
+    };
+  }
+
+  /** Appends `count` rows a native chunk wrote row-major into `rows`: time, then nativeLayout()'s values. */
+  appendRows(rows: Float64Array, count: number, stride: number): void {
+    const first = this.rowCount;
+    while (first + count > this.capacity) this.grow();
+    const time = this.timeCol;
+    for (let r = 0; r < count; r++) time[first + r] = rows[r * stride] as number;
+    let offset = 1;
+    for (let g = 0; g < this.groups.length; g++) {
+      const columns = (this.groups[g] as NumericGroup).columns;
+      for (let j = 0; j < columns.length; j++, offset++) {
+        const col = columns[j] as Float64Array;
+        for (let r = 0, k = offset; r < count; r++, k += stride) col[first + r] = rows[k] as number;
+      }
+    }
+    this.rowCount = first + count;
   }
 
   /** Marks the last recorded row as taken at an event (ME). */

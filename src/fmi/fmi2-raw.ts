@@ -5,6 +5,7 @@
  */
 import type { LibraryHandle } from 'koffi';
 import { GatewayError } from '../errors.ts';
+import { recordAddress } from './symbol-addresses.ts';
 import type { InterfaceKind } from '../schemas/model-description.ts';
 
 /** A bound native function; koffi returns number for int results and bigint|null for pointers. */
@@ -92,6 +93,20 @@ export function declareFmi2(lib: LibraryHandle, iface: InterfaceKind, binaryPath
     // The per-step call takes the handle as a plain number: cheaper for koffi than a pointer.
     raw['fmi2DoStep@addr'] = lib.func('fmi2DoStep', 'int', ['uint64_t', 'double', 'double', 'int']) as Native;
   }
+  // What the native stepping helper (stepper.ts) calls itself, by address.
+  const stepper =
+    iface === 'CS'
+      ? ['fmi2DoStep', 'fmi2GetReal', 'fmi2GetInteger', 'fmi2GetBoolean']
+      : [
+          'fmi2GetReal',
+          'fmi2GetInteger',
+          'fmi2GetBoolean',
+          'fmi2GetDerivatives',
+          'fmi2SetTime',
+          'fmi2SetContinuousStates',
+          'fmi2CompletedIntegratorStep',
+        ];
+  for (const name of stepper) recordAddress(raw, lib, name);
   return raw;
 }
 

@@ -6,13 +6,18 @@
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
+import { type ChunkContext, prepareCsChunk, prepareEulerChunk } from './fmi-chunks.ts';
 import type {
+  CsChunk,
   DoStepResult,
+  EulerChunk,
+  EulerChunkSpec,
   EventUpdateResult,
   FmiInstance,
   FmiStatusName,
   InstantiateOptions,
   NumericBuffer,
+  OutputGroup,
   PreparedNumeric,
   StepCompletionResult,
 } from './instance.ts';
@@ -27,6 +32,7 @@ import {
   statusName,
 } from './koffi-types.ts';
 import { LogRing, registerFmi2Logger, type RegisteredCallback } from './logger.ts';
+import { symbolAddresses } from './symbol-addresses.ts';
 import { newDoStepResult, newEventUpdateResult, newStepCompletionResult } from './step-results.ts';
 import { FMI2_LAST_SUCCESSFUL_TIME, FMI2_TERMINATED, type Fmi2Raw, type NativeStatus, need } from './fmi2-raw.ts';
 
@@ -318,13 +324,18 @@ export class Fmi2InstanceImpl implements FmiInstance {
   }
 
   doStep(currentTime: number, stepSize: number): DoStepResult {
-    const r = this.stepResult;
     // doStepAddr is bound only for CS instances with a number-sized handle, and cleared by free().
     const fast = this.doStepAddr;
     let raw: number;
     if (fast !== undefined) raw = fast(this.handleNumber, currentTime, stepSize, 1);
     else if (this.doStepFn) raw = this.doStepFn(this.handle, currentTime, stepSize, 1);
     else throw new GatewayError('BAD_REQUEST', 'doStep needs a Co-Simulation instance.');
+    return this.stepResultOf(raw, currentTime, stepSize);
+  }
+
+  /** The result of an fmi2DoStep that returned `raw` (also for the native stepper's steps). */
+  private stepResultOf(raw: number, currentTime: number, stepSize: number): DoStepResult {
+    const r = this.stepResult;
     r.lastSuccessfulTime = currentTime + stepSize;
     r.terminate = false;
     if (raw === 0) {
@@ -343,6 +354,50 @@ export class Fmi2InstanceImpl implements FmiInstance {
         r.lastSuccessfulTime = this.realOut[0] ?? currentTime;
     }
     return r;
+  }
+
+  private chunkContext(): ChunkContext | undefined {
+    if (this.c === undefined || this.handleNumber === 0) return undefined;
+    const a = symbolAddresses(this.raw);
+    return {
+      version: 2,
+      handle: this.handleNumber,
+      arena: this.arena,
+      checker: this.checker,
+      symbols: {
+        doStep: a.fmi2DoStep,
+        // FMI 2 Integer, Enumeration and Boolean are C ints (allocBuffer: Int32Array).
+        getter: (type) => {
+          const name =
+            type === 'Float64'
+              ? 'fmi2GetReal'
+              : type === 'Boolean'
+                ? 'fmi2GetBoolean'
+                : type === 'Int32' || type === 'Enumeration'
+                  ? 'fmi2GetInteger'
+                  : '';
+          const addr = a[name];
+          return addr === undefined ? undefined : { addr, kind: type === 'Float64' ? 3 : 4 };
+        },
+        derivatives: a.fmi2GetDerivatives,
+        setTime: a.fmi2SetTime,
+        setStates: a.fmi2SetContinuousStates,
+        completed: a.fmi2CompletedIntegratorStep,
+      },
+      live: () => this.c !== undefined,
+      notPlainStep: (raw, currentTime, stepSize) => this.stepResultOf(raw, currentTime, stepSize),
+      completion: this.completion,
+    };
+  }
+
+  prepareCsChunk(groups: readonly OutputGroup[]): CsChunk | undefined {
+    const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareCsChunk(ctx, groups);
+  }
+
+  prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {
+    const ctx = this.interface === 'ME' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareEulerChunk(ctx, spec);
   }
 
   /** After a Discard, whether the FMU asked to end the simulation (fmi2Terminated). */

@@ -5,6 +5,7 @@
  */
 import type { LibraryHandle } from 'koffi';
 import { GatewayError } from '../errors.ts';
+import { recordAddress } from './symbol-addresses.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 
 export type Native = (...args: unknown[]) => unknown;
@@ -101,6 +102,18 @@ const ME_ADDR: Record<string, Decl> = {
 
 export type Fmi3Raw = Record<string, Native>;
 
+/** The functions the native stepping helper (stepper.ts) calls itself, by address. */
+const STEPPER_SYMBOLS = [
+  'fmi3DoStep',
+  'fmi3GetFloat64',
+  'fmi3GetInt32',
+  'fmi3GetBoolean',
+  'fmi3GetContinuousStateDerivatives',
+  'fmi3SetTime',
+  'fmi3SetContinuousStates',
+  'fmi3CompletedIntegratorStep',
+];
+
 /**
  * Binds the raw FMI 3 functions an interface needs. Get/set functions are required for
  * Float64 and for every type the model description uses; a missing required symbol →
@@ -141,6 +154,7 @@ export function declareFmi3(lib: LibraryHandle, iface: InterfaceKind, md: ModelD
         ]) as Native;
       const addr = iface === 'ME' ? ME_ADDR[name] : undefined;
       if (addr) raw[`${name}@addr`] = lib.func(name, addr[0], addr[1]) as Native;
+      if (STEPPER_SYMBOLS.includes(name)) recordAddress(raw, lib, name);
     } catch (e) {
       if (optional.has(name)) continue;
       throw new GatewayError(

@@ -8,13 +8,18 @@
 import { GatewayError } from '../errors.ts';
 import type { InterfaceKind, ModelDescription, VariableType } from '../schemas/model-description.ts';
 import { StatusChecker } from './checker.ts';
+import { type ChunkContext, prepareCsChunk, prepareEulerChunk } from './fmi-chunks.ts';
 import type {
+  CsChunk,
   DoStepResult,
+  EulerChunk,
+  EulerChunkSpec,
   EventUpdateResult,
   FmiInstance,
   FmiStatusName,
   InstantiateOptions,
   NumericBuffer,
+  OutputGroup,
   PreparedNumeric,
   StepCompletionResult,
 } from './instance.ts';
@@ -22,6 +27,7 @@ import { type Fmi3Instance, koffi, NativeArena, type NumericCtor, readCString, S
 import { LogRing, registerFmi3Logger, type RegisteredCallback } from './logger.ts';
 import { newDoStepResult, newEventUpdateResult, newStepCompletionResult } from './step-results.ts';
 import { FN_TYPE, type Fmi3Raw, type NativeStatus } from './fmi3-raw.ts';
+import { symbolAddresses } from './symbol-addresses.ts';
 
 /**
  * Model Exchange per-step calls on koffi's fast path (see ME_ADDR in fmi3-raw.ts): vectors go through
@@ -376,6 +382,60 @@ export class Fmi3InstanceImpl implements FmiInstance {
     } finally {
       for (const p of owned) koffi.free(p);
     }
+  }
+
+  private chunkContext(): ChunkContext | undefined {
+    const handle = Number(this.inst);
+    if (this.inst === undefined || !Number.isSafeInteger(handle)) return undefined;
+    const a = symbolAddresses(this.raw);
+    const r = this.stepResult;
+    return {
+      version: 3,
+      handle,
+      arena: this.arena,
+      checker: this.checker,
+      symbols: {
+        doStep: a.fmi3DoStep,
+        getter: (type) => {
+          const [name, kind] =
+            type === 'Float64'
+              ? ['fmi3GetFloat64', 0]
+              : type === 'Int32'
+                ? ['fmi3GetInt32', 1]
+                : type === 'Boolean'
+                  ? ['fmi3GetBoolean', 2]
+                  : ['', -1];
+          const addr = a[name];
+          return addr === undefined ? undefined : { addr, kind: kind as number };
+        },
+        derivatives: a.fmi3GetContinuousStateDerivatives,
+        setTime: a.fmi3SetTime,
+        setStates: a.fmi3SetContinuousStates,
+        completed: a.fmi3CompletedIntegratorStep,
+      },
+      live: () => this.inst !== undefined,
+      // As doStep(): Error / Fatal throw, Discard or the terminate flag end the run.
+      notPlainStep: (raw, _t, _h, flags, lastSuccessfulTime) => {
+        const status = raw === 0 ? 0 : this.checker.check('fmi3DoStep', raw);
+        r.status = statusName(status);
+        r.eventHandlingNeeded = flags[0] !== 0;
+        r.terminate = status === STATUS_DISCARD || flags[1] !== 0;
+        r.earlyReturn = flags[2] !== 0;
+        r.lastSuccessfulTime = lastSuccessfulTime;
+        return r;
+      },
+      completion: this.completion,
+    };
+  }
+
+  prepareCsChunk(groups: readonly OutputGroup[]): CsChunk | undefined {
+    const ctx = this.interface === 'CS' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareCsChunk(ctx, groups);
+  }
+
+  prepareEulerChunk(spec: EulerChunkSpec): EulerChunk | undefined {
+    const ctx = this.interface === 'ME' ? this.chunkContext() : undefined;
+    return ctx === undefined ? undefined : prepareEulerChunk(ctx, spec);
   }
 
   doStep(currentTime: number, stepSize: number): DoStepResult {

@@ -66,6 +66,93 @@ export interface PreparedNumeric {
   run(): void;
 }
 
+/**
+ * Chunked Co-Simulation stepping in native code (src/fmi/stepper.ts): plain steps (status OK, no
+ * termination) of the communication grid, each followed by one get per output group (as doubles),
+ * written as rows. run() stops early *at* anything else and says why in `outcome`, so the
+ * caller goes on call by call from exactly there. Valid until the instance is freed.
+ */
+export interface CsChunk {
+  /** Rows the last run() wrote, row-major: time, then the prepared outputs' values. */
+  readonly rows: Float64Array;
+  /** Values per row (1 + outputs). */
+  readonly stride: number;
+  /** Rows one run() writes at most. */
+  readonly capacity: number;
+  /**
+   * After run(): 0 the end index (or capacity) was reached; 1 the doStep of grid step i + written
+   * was not plain: `result` holds it, its status checked as doStep() would; 2 the get after grid
+   * step i + written was not OK: that step is done, its row not written (record it through the
+   * normal get, which reports the status).
+   */
+  readonly outcome: number;
+  readonly result: DoStepResult;
+  /** Time after the last step taken (the last row's time, or the step's end for outcome 2). */
+  readonly t: number;
+  /** Steps from grid time t (index i − 1) towards grid index `end` (exclusive); returns rows written. */
+  run(startTime: number, stopTime: number, interval: number, t: number, i: number, end: number): number;
+}
+
+/** Outputs of one type read by one get per row (the recorder's groups), for the native chunks. */
+export interface OutputGroup {
+  type: VariableType;
+  vrs: Uint32Array;
+  /** Values behind vrs (FMI 3 arrays contribute every element). */
+  nValues: number;
+  /** Model Exchange: the group's values are these continuous states (indices into x), taken from the state vector without a call. */
+  stateIndex?: Int32Array;
+}
+
+/** What a native explicit-Euler chunk records per row: the groups' values (gets, or the states it holds). */
+export interface EulerChunkSpec {
+  nx: number;
+  /** Outputs, in this order (row values in the same order). */
+  groups: readonly OutputGroup[];
+  nValues: number;
+  completedIntegratorStep: boolean;
+}
+
+/**
+ * Chunked Model Exchange explicit Euler in native code: textbook steps x += h·f(t, x) on the grid
+ * t0 + n·h, each followed by setTime, setContinuousStates, completedIntegratorStep and, when the step
+ * ends on an output point, a row. The FMU must hold (t, x) when run() starts. It stops before a step
+ * that is not a whole grid step strictly before tStop, or that an output point falls inside, and at
+ * anything not plain (`outcome`), so the caller goes on call by call from there. A failing call
+ * throws as the call-by-call path would.
+ */
+export interface EulerChunk {
+  readonly rows: Float64Array;
+  readonly stride: number;
+  readonly capacity: number;
+  /** The solver state, in native memory: x is read at run() and both are written by it. */
+  readonly x: Float64Array;
+  readonly xPrev: Float64Array;
+  /** After run(): 0 chunk end (maxSteps or capacity); 1 the next step is not plain (nothing done); 2 the derivatives were not OK or not finite (nothing done); 4 completedIntegratorStep asked for an event or termination (`completion`; step taken, no row); 5 the get was not OK (step taken, no row). */
+  readonly outcome: number;
+  readonly completion: StepCompletionResult;
+  /** After run(): time, steps since t0, next output index, steps taken, rows written, start of the last step. */
+  readonly t: number;
+  readonly n0: number;
+  readonly gridIndex: number;
+  readonly steps: number;
+  readonly written: number;
+  readonly tPrev: number;
+  run(
+    t0: number,
+    n0: number,
+    h: number,
+    t: number,
+    tPrev: number,
+    tStop: number,
+    startTime: number,
+    stopTime: number,
+    interval: number,
+    gridIndex: number,
+    points: number,
+    maxSteps: number,
+  ): void;
+}
+
 export interface LogRecord {
   instance: string;
   status: FmiStatusName;
@@ -117,6 +204,10 @@ export interface FmiInstance {
 
   /** Co-Simulation. */
   doStep(currentTime: number, stepSize: number): DoStepResult;
+  /** Optional native fast path (with the stepper helper): see CsChunk; undefined for output types it does not read. */
+  prepareCsChunk?(groups: readonly OutputGroup[]): CsChunk | undefined;
+  /** Optional native fast path for explicit Euler (Model Exchange): see EulerChunk. */
+  prepareEulerChunk?(spec: EulerChunkSpec): EulerChunk | undefined;
 
   /** Model Exchange. */
   setTime(time: number): void;

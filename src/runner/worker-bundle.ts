@@ -268,6 +268,10 @@ function copiedRuntime(bundle: string, pkg: string, koffi: NativeAddon): WorkerR
   cpSync(bundle, join(runner, 'worker.mjs'));
   const chunks = join(dirname(bundle), WORKER_CHUNKS);
   if (existsSync(chunks)) cpSync(chunks, join(runner, WORKER_CHUNKS), { recursive: true, dereference: true });
+  // The native stepping helper (src/fmi/stepper-path.ts looks for it beside the bundle): without
+  // it the copy would step call by call, correct but several times slower per step.
+  const native = join(dirname(bundle), 'native');
+  if (existsSync(native)) cpSync(native, join(runner, 'native'), { recursive: true, dereference: true });
   cpSync(pkg, join(root, 'package.json'));
   const koffiCopy = join(root, 'node_modules', 'koffi');
   cpSync(koffi.dir, koffiCopy, { recursive: true, dereference: true });

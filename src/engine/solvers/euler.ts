@@ -106,6 +106,35 @@ export class EulerSolver implements OdeSolver {
     return this.t;
   }
 
+  /** The grid origin t0 (last reset) and the whole steps taken since: t_n = t0 + n·h. */
+  get gridOrigin(): number {
+    return this.t0;
+  }
+  get gridSteps(): number {
+    return this.n0;
+  }
+  get stepSize(): number {
+    return this.h;
+  }
+  /** Steps left before the step limit. */
+  get stepsLeft(): number {
+    return this.settings.maxSteps - this.stats.steps;
+  }
+
+  /**
+   * Takes over `steps` whole grid steps a host loop made with this method (the native chunk loop,
+   * src/fmi/stepper.ts): the state at t and at the last step's start, and the grid count.
+   */
+  adopt(steps: number, t: number, tPrev: number, n0: number, x: Float64Array, xPrev: Float64Array): void {
+    this.x.set(x);
+    this.xPrev.set(xPrev);
+    this.t = t;
+    this.tPrev = tPrev;
+    this.n0 = n0;
+    this.stats.steps += steps;
+    this.stats.rhsEvaluations += steps;
+  }
+
   interpolate(tq: number, out: Float64Array): void {
     const span = this.t - this.tPrev;
     const s = span > 0 ? (tq - this.tPrev) / span : 1;

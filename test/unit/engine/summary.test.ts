@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { computeMetric } from '../../../src/engine/kpis.ts';
 import { summarizeResult } from '../../../src/engine/summary.ts';
 
 describe('summarizeResult', () => {
@@ -47,5 +48,21 @@ describe('summarizeResult', () => {
     });
     assert.deepEqual(summary.x, { min: 1, max: 3, mean: 2, final: 3 });
     assert.deepEqual(warnings, []);
+  });
+
+  it('gives exactly the KPIs min, max, mean and final of the same names (one pass, same arithmetic)', () => {
+    const n = 10_007;
+    const time = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      time[i] = 0.3 + i * 0.0137 + (i % 7 === 0 ? 1e-9 : 0); // uneven steps
+      y[i] = Math.sin(i * 0.01) * 1e3 + Math.cos(i * 0.37) / 3;
+    }
+    const { summary } = summarizeResult({ time, columns: [{ name: 'y', type: 'Float64', values: y }] });
+    for (const m of ['min', 'max', 'mean', 'final'] as const) assert.equal(summary.y?.[m], computeMetric(m, time, y), m);
+    const single = summarizeResult({ time: Float64Array.of(2), columns: [{ name: 'y', type: 'Float64', values: Float64Array.of(5) }] });
+    assert.deepEqual(single.summary.y, { min: 5, max: 5, mean: 5, final: 5 });
+    const empty = summarizeResult({ time: new Float64Array(0), columns: [{ name: 'y', type: 'Float64', values: new Float64Array(0) }] });
+    assert.deepEqual(empty.summary.y, { min: null, max: null, mean: null, final: null });
   });
 });
