@@ -5,7 +5,7 @@
  * `lazyPool`: the pool (whose sandbox self-test takes a few hundred ms) is created on first use or
  * by warmUp(), so the stdio server can answer `initialize` first and start the pool right after.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { GatewayError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { createCompileLimiter } from '../fmi/source-build-limit.ts';
@@ -17,7 +17,11 @@ import { createStderrLogger, type CatalogLike, type ServiceContext, type Simulat
 import { createFmuFileStore } from '../store/fmu-file-store.ts';
 import { createRunResultStore } from '../store/run-result-store.ts';
 import type { AccountStore } from '../store/index.ts';
+import type { ensureBinary as EnsureBinaryFn } from '../fmi/source-build.ts';
+import type { OpenedFmu } from '../fmi/opened-fmu.ts';
 import { workerPoolOptions } from './pool-options.ts';
+
+type EnsureBinary = typeof EnsureBinaryFn;
 
 export interface GatewayContext {
   ctx: ServiceContext;
@@ -149,18 +153,30 @@ export async function createGatewayContext(config: Config, opts: GatewayContextO
       memory: { createGroup: (name, bytes) => (compileMemory ??= createMemoryLimiter()).createGroup(name, bytes) },
     });
     // Sources-only FMUs are compiled once, on first use, into the cache (a compiler child process).
-    // Loaded on the first FMU that needs it (most ship binaries): not part of start-up.
-    ctx.ensureBinary = async (fmu, iface, build, callerId) =>
-      (
-        await (
-          await import('../fmi/source-build.ts')
-        ).ensureBinary(fmu, iface, {
-          cacheDir: config.cacheDir,
-          limiter,
-          ...(build === undefined ? {} : { build }),
-          ...(callerId === undefined ? {} : { callerId }),
-        })
-      ).path;
+    // Loaded on the first FMU that needs it (most ship binaries): not part of start-up. Imported
+    // once and the function kept: an `import()` per request still resolves the specifier each
+    // time (through the loader hooks' thread when run with tsx), on every simulate's path.
+    let ensure: EnsureBinary | undefined;
+    // The binary found (path checks, lstat per component) or built for an opened FMU, per interface
+    // and build options: an opened FMU is content-addressed (its unpacked files never change), so
+    // the answer holds while the file is there (one stat per run instead of the search).
+    const found = new WeakMap<OpenedFmu, Map<string, string>>();
+    ctx.ensureBinary = async (fmu, iface, build, callerId) => {
+      const key = `${iface}:${build === undefined ? '' : JSON.stringify(build)}`;
+      const known = found.get(fmu)?.get(key);
+      if (known !== undefined && existsSync(known)) return known;
+      ensure ??= (await import('../fmi/source-build.ts')).ensureBinary;
+      const { path } = await ensure(fmu, iface, {
+        cacheDir: config.cacheDir,
+        limiter,
+        ...(build === undefined ? {} : { build }),
+        ...(callerId === undefined ? {} : { callerId }),
+      });
+      let byKey = found.get(fmu);
+      if (byKey === undefined) found.set(fmu, (byKey = new Map()));
+      byKey.set(key, path);
+      return path;
+    };
   }
   const payments = await (await import('./payments-wiring.ts')).createGatewayPayments(config, ctx.logger, opts.accounts);
   if (payments.payments !== undefined) ctx.payments = payments.payments;

@@ -34,6 +34,32 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
+  // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the
+  // sandbox's die-with-parent a worker busy in FMU code would outlive us. Installed first: the
+  // pool's workers start while the context is still being created, and a signal then must wait
+  // for that context to close them.
+  const onSignal = (): void => {
+    if (shutdown.requested) return;
+    shutdown.requested = true;
+    if (shutdown.close !== undefined) void shutdown.close().finally(() => process.exit(0));
+    else if (!shutdown.creating) process.exit(0);
+    // else: serveWithPool closes the context as soon as it exists, then exits.
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    return await serveMcp(compileSources);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** What a SIGTERM/SIGINT must stop, as start-up goes on. */
+const shutdown: { requested: boolean; creating: boolean; close?: () => Promise<void> } = { requested: false, creating: false };
+
+async function serveMcp(compileSources: boolean): Promise<number> {
   // stdin is read from now on: the handshake is answered from the build's recording while the
   // rest loads (src/mcp/stdio-early.ts); a process that only ever saw that handshake ends here.
   // eslint-disable-next-line no-restricted-properties -- the recording applies only to the environment it was made in (LISTING_ENV), checked before config exists
@@ -57,7 +83,8 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
   // the SDK and the tools load.
   const [{ loadConfig }, { createGatewayContext }] = await Promise.all([import('../config.ts'), import('./gateway-context.ts')]);
   // The client may have gone meanwhile (it only wanted the handshake): then start no workers.
-  if (front.closed) return 0;
+  if (front.closed || shutdown.requested) return 0;
+  shutdown.creating = true;
   const { ctx, close } = await createGatewayContext(loadConfig(), {
     sandbox: 'auto',
     lazyPool: true,
@@ -70,14 +97,12 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
     cacheSelfTest: true,
   });
   markStartup('mcp: context created');
-  // The MCP stdio shutdown sequence ends with SIGTERM (after closing stdin), and a terminal sends
-  // SIGINT: stop the workers before exiting. Node's default would exit at once, and without the
-  // sandbox's die-with-parent a worker busy in FMU code would outlive us.
-  const onSignal = (): void => {
-    void close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  shutdown.close = close;
+  if (shutdown.requested) {
+    // Signalled while the context was being created: its workers are stopped before exiting.
+    await close();
+    process.exit(0);
+  }
   try {
     const [{ createMcpServer }, { serveStdio }, { startParseThread }] = await Promise.all([
       import('../mcp/server.ts'),
@@ -100,12 +125,7 @@ async function serveWithPool(front: EarlyFront, compileSources: boolean): Promis
       }
       return server;
     };
-    try {
-      await serveStdio(createServer, { front, log: (line) => ctx.logger.warn(line) });
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    }
+    await serveStdio(createServer, { front, log: (line) => ctx.logger.warn(line) });
     return 0;
   } finally {
     await close();

@@ -196,21 +196,33 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     void job.done.then((outcome) => {
       running.delete(w);
       scheduler.finished(entry);
-      // Reused only after a clean success, for its own FMU and caller, and only when the FMU
-      // left nothing running (a ghost thread would run beside the next job and see its data).
-      const keep =
-        !(outcome instanceof GatewayError) &&
-        !w.spent &&
-        w.binding !== undefined &&
-        !closed &&
-        w.state !== 'dead' &&
-        !w.leftSomethingRunning();
+      // Reused only after a clean success, for its own FMU and caller; whether the FMU left
+      // something running (a ghost thread would run beside the next job and see its data) is
+      // checked once the caller has its result (that look into /proc is not on its path), or
+      // when the worker is handed its next job if that comes first (reusable below).
+      const keep = !(outcome instanceof GatewayError) && !w.spent && w.binding !== undefined && !closed && w.state !== 'dead';
+      if (keep) unchecked.add(w);
       supply.release(w, keep, outcome instanceof GatewayError ? outcome.code : 'spent');
       markStartup('pool: job done');
       settle(entry, outcome);
       pump();
+      // After the answer's continuation (a job dispatched to the worker before this checks it then).
+      if (keep) setImmediate(() => w.state === 'idle' && !w.spent && leftNothing(w));
     });
   }
+
+  /** Workers released after a job whose leftovers (processes, threads) are not checked yet. */
+  const unchecked = new WeakSet<WorkerProcess>();
+  /** The worker's last job left nothing running (checked once per job); otherwise it is retired. */
+  function leftNothing(w: WorkerProcess): boolean {
+    if (!unchecked.has(w)) return true;
+    unchecked.delete(w);
+    if (!w.leftSomethingRunning()) return true;
+    supply.retire(w, 'its FMU left something running');
+    return false;
+  }
+  /** A worker may take the job assigned to it: its directories are there, and its last job left nothing running. */
+  const reusable = (w: WorkerProcess): boolean => supply.usable(w) && leftNothing(w);
 
   /** Workers are unref'd (an idle pool must not keep the process alive); pending work must. */
   let keepAlive: NodeJS.Timeout | undefined;
@@ -235,7 +247,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const { assignments, starved } = scheduler.assign(idle);
     let unusable = false;
     for (const a of assignments) {
-      if (supply.usable(a.worker.worker)) start(a.job, a.worker.worker);
+      if (reusable(a.worker.worker)) start(a.job, a.worker.worker);
       else {
         scheduler.unassign(a.job); // its worker was retired: match again
         unusable = true;

@@ -38,6 +38,8 @@ export interface SimulateServiceResult {
   plotPng?: Buffer;
   /** x402 settlement, when the run was paid with x402 (MCP: `_meta["x402/payment-response"]`). */
   x402Settlement?: X402SettleResponse;
+  /** The GUID / instantiation token of the FMU that ran (the original REST answer carries it). */
+  guid?: string;
 }
 
 export async function simulate(ctx: ServiceContext, input: SimulateInput, opts: SimulateCallOptions = {}): Promise<SimulateServiceResult> {
@@ -137,7 +139,7 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     },
   );
   const { result, output, runId } = gated.value;
-  const paid = gated.settlement === undefined ? {} : { x402Settlement: gated.settlement };
+  const paid = { guid: md.guid, ...(gated.settlement === undefined ? {} : { x402Settlement: gated.settlement }) };
   phases?.mark('payment settle');
 
   ctx.logger.info('simulation completed', {

@@ -50,20 +50,27 @@ const waitFor = async (cond: () => boolean, ms: number): Promise<boolean> => {
 describe('shutdown with a run in flight', { timeout: 60_000 }, () => {
   it('serve on SIGTERM answers the running call with CANCELLED, stops its workers and exits 0 within 3 s', async () => {
     const gw = await startHttpGateway();
-    const res = await fetch(gw.url, {
+    // A call that asks for no progress is answered with one JSON body, so its headers come with
+    // the answer: the request is left in flight, not awaited, while the gateway is stopped.
+    const answer = fetch(gw.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'simulate', arguments: LONG_RUN } }),
-    });
-    assert.equal(res.status, 200);
-    const body = res.text().catch((e: unknown) => `stream cut: ${String(e)}`);
-    await new Promise((r) => setTimeout(r, 800)); // the run is on a worker
+    }).then(
+      async (res) => ({ status: res.status, text: await res.text().catch((e: unknown) => `stream cut: ${String(e)}`) }),
+      (e: unknown) => ({ status: 0, text: `request failed: ${String(e)}` }),
+    );
+    // The run is on a worker once the pool has a busy child.
+    assert.ok(await waitFor(() => descendants(gw.child.pid as number).length >= 2, 10_000), 'no worker started');
+    await new Promise((r) => setTimeout(r, 800));
     const workers = descendants(gw.child.pid as number);
     const t0 = Date.now();
     await gw.close(); // SIGTERM, then waits for the exit
     assert.ok(Date.now() - t0 < 3000, `exit took ${Date.now() - t0} ms`);
     assert.equal(gw.child.exitCode, 0);
-    assert.match(await body, /CANCELLED/);
+    const { status, text } = await answer;
+    assert.equal(status, 200, text);
+    assert.match(text, /CANCELLED/);
     assert.ok(await waitFor(() => !workers.some(running), 2000), 'a worker outlived the gateway');
   });
 

@@ -40,6 +40,17 @@ function paymentMethodOf(ctx: ServiceContext, m: unknown): string | undefined {
   return String(m);
 }
 
+/**
+ * The simulate schema for a row limit, built once: a zod schema compiles its fast path on first
+ * use, so a schema made per request would pay that (and its construction) on every simulate.
+ */
+const inputSchemas = new Map<number, ReturnType<typeof createSimulateInputSchema>>();
+function inputSchemaFor(maxOutputRows: number): ReturnType<typeof createSimulateInputSchema> {
+  let schema = inputSchemas.get(maxOutputRows);
+  if (schema === undefined) inputSchemas.set(maxOutputRows, (schema = createSimulateInputSchema({ maxOutputRows })));
+  return schema;
+}
+
 export function toSimulateInput(ctx: ServiceContext, body: CompatSimulateRequest): SimulateInput {
   for (const field of ['parameters', 'drive_cycle'] as const) {
     if (body[field] !== undefined && body[field] !== null) {
@@ -58,7 +69,7 @@ export function toSimulateInput(ctx: ServiceContext, body: CompatSimulateRequest
   const method = paymentMethodOf(ctx, picked.payment_method);
   if (method === undefined) delete picked.payment_method;
   else picked.payment_method = method;
-  const parsed = createSimulateInputSchema(ctx.config.limits).safeParse(picked);
+  const parsed = inputSchemaFor(ctx.config.limits.maxOutputRows).safeParse(picked);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message }));
     throw new CompatValidationError(`Invalid request body: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);

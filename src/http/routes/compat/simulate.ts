@@ -118,7 +118,8 @@ export const compatSimulateRoutes: FastifyPluginAsyncZod<RestDeps> = async (app,
         const res = await simulate(c, input, { signal: abort.signal, ...(x402Payment === undefined ? {} : { x402Payment }) });
         sendSettlement(reply, res.x402Settlement);
         const out = res.output;
-        return simulationResult(out, await guidOf(c, input.fmu_id), `/runs/${out.run_id}/result.csv`);
+        // The GUID of the FMU that ran (the build of the requested fmi_version), without resolving it again.
+        return simulationResult(out, res.guid ?? (await guidOf(c, input.fmu_id)), `/runs/${out.run_id}/result.csv`);
       } catch (e) {
         if (isGatewayError(e) && e.code === 'PAYMENT_REQUIRED') {
           const p = PaymentRequiredSchema.safeParse({ ...e.data, status: 'payment_required' });
