@@ -60,7 +60,7 @@ let jobIds = 0;
 const removeLater = (path: string): void => unlink(path, () => undefined);
 
 /** The reuse key of a simulation: FMU + caller (null: anonymous, which shares with no caller id). */
-export const bindingOf = (sha256: string, callerId: string | null): string => JSON.stringify([sha256, callerId]);
+export { bindingOf } from './binding.ts';
 
 /** How a worker's end reads, with the memory evidence (the cgroup's OOM kills, our own kill). */
 function deathError(

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
+import { bindingOf } from './binding.ts';
 import type * as JobRunner from './job-runner.ts';
 import type { JobOutcome, RunningJob } from './job-runner.ts';
 import { checkJobLimits } from './limits.ts';
@@ -43,7 +44,8 @@ interface Entry {
 /**
  * The job runner (and through it the result reader and its schemas) is loaded once the first
  * worker is spawned, not before: the one-shot CLI starts its worker that much earlier (start-up,
- * docs/architecture.md). A job is only ever submitted after it is loaded (submit waits for it).
+ * docs/architecture.md). A job submitted before is queued at once (stats, fairness and admission
+ * see it) and started once the module is there (pump waits for it).
  */
 type JobRunnerModule = typeof JobRunner;
 let jobRunner: JobRunnerModule | undefined;
@@ -189,7 +191,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function start(entry: Entry, w: WorkerProcess): void {
     markStartup('pool: job sent to worker');
     supply.take(w);
-    // Loaded: every entry was submitted after it was (submit).
+    // Loaded: pump starts nothing before it is.
     const job = (jobRunner as JobRunnerModule).runJob(w, entry.job, entry.opts, jobSettings);
     entry.running = job;
     running.set(w, job);
@@ -242,6 +244,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       for (const e of scheduler.drain()) settle(e, err);
       return updateKeepAlive();
     }
+    if (jobRunner === undefined && scheduler.queued > 0) {
+      // Jobs wait for the job runner's module (loading since the pool was made), then start.
+      loadJobRunner().then(
+        () => pump(),
+        (e: unknown) => {
+          const err = new GatewayError('INTERNAL', `The job runner could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+          for (const x of scheduler.drain()) settle(x, err);
+          updateKeepAlive();
+        },
+      );
+      return updateKeepAlive();
+    }
     // Nothing waits: nothing to match (a finished job's pump only tops the spares up).
     const idle = scheduler.queued === 0 ? [] : supply.idle().map((worker) => ({ binding: bindingOfWorker(worker), worker }));
     const { assignments, starved } = scheduler.assign(idle);
@@ -261,8 +275,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   function submit(job: SimulationJob | DiagnosticJob, opts: RunOptions): Promise<unknown> {
     if (closed) return Promise.reject(new GatewayError('CANCELLED', 'The worker pool is closed.'));
-    if (jobRunner === undefined) return loadJobRunner().then(() => submit(job, opts));
-    const { bindingOf } = jobRunner;
     if (opts.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'The simulation was cancelled before it started.'));
     let binding: string | undefined;
     let caller: string;
@@ -340,5 +352,5 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 }
 
 function bindingOfWorker(w: WorkerProcess): string | undefined {
-  return w.binding === undefined ? undefined : (jobRunner as JobRunnerModule).bindingOf(w.binding.sha256, w.binding.callerId);
+  return w.binding === undefined ? undefined : bindingOf(w.binding.sha256, w.binding.callerId);
 }
