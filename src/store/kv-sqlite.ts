@@ -99,6 +99,29 @@ class SqliteAdapter extends EventEmitter {
   }
 }
 
+const UPSERT = `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`;
+
+/**
+ * Runs `work` in one synchronous BEGIN IMMEDIATE transaction (the write lock from the start, so
+ * another process cannot write between our reads and writes; no await inside, so on this single
+ * connection no other request's statement joins it). Rolled back if `work` throws.
+ */
+function immediateTransaction<T>(adapter: SqliteAdapter, work: () => T): T {
+  adapter.rows('BEGIN IMMEDIATE');
+  try {
+    const out = work();
+    adapter.rows('COMMIT');
+    return out;
+  } catch (e) {
+    try {
+      adapter.rows('ROLLBACK');
+    } catch {
+      // the transaction is already gone: the original error is what matters
+    }
+    throw e;
+  }
+}
+
 export async function openSqliteKv(path: string): Promise<KvStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: Database;
@@ -116,18 +139,9 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
     const schema = schemaStatements('sqlite');
     for (const st of schema.setup) adapter.rows(st);
     if (adapter.rows(schema.needsBackfill).length === 0) {
-      adapter.rows('BEGIN IMMEDIATE');
-      try {
+      immediateTransaction(adapter, () => {
         if (adapter.rows(schema.needsBackfill).length === 0) for (const st of schema.backfill) adapter.rows(st);
-        adapter.rows('COMMIT');
-      } catch (e) {
-        try {
-          adapter.rows('ROLLBACK');
-        } catch {
-          // the transaction is already gone: the original error is what matters
-        }
-        throw e;
-      }
+      });
     }
   } catch (e) {
     throw new Error(`store: cannot open the SQLite database ${path}: ${(e as Error).message}`);
@@ -156,23 +170,9 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
       async setMany(rows) {
         // One synchronous transaction (no await inside: on this single connection another
         // request's statement would otherwise join it); the counters' triggers run inside it.
-        adapter.rows('BEGIN IMMEDIATE');
-        try {
-          for (const [key, raw] of rows)
-            adapter.rows(
-              `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`,
-              key,
-              raw,
-            );
-          adapter.rows('COMMIT');
-        } catch (e) {
-          try {
-            adapter.rows('ROLLBACK');
-          } catch {
-            // the transaction is already gone: the original error is what matters
-          }
-          throw e;
-        }
+        immediateTransaction(adapter, () => {
+          for (const [key, raw] of rows) adapter.rows(UPSERT, key, raw);
+        });
       },
       async deleteMany(fullKeys) {
         adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(fullKeys));
@@ -181,34 +181,22 @@ export async function openSqliteKv(path: string): Promise<KvStore> {
         // One synchronous transaction (no await inside: on this single connection another
         // request's statement would otherwise join it). IMMEDIATE: the write lock from the start,
         // so another process cannot change the day rows between our read and our write.
-        adapter.rows('BEGIN IMMEDIATE');
-        try {
+        const folded = immediateTransaction(adapter, () => {
           const records = adapter.rows(
             `SELECT key, value FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?))`,
             JSON.stringify(fullKeys),
           );
-          const { days, folded } = sumUsageRecords(records.map((r) => [r.key, r.value]));
-          for (const [dayKey, add] of days) {
+          const sum = sumUsageRecords(records.map((r) => [r.key, r.value]));
+          for (const [dayKey, add] of sum.days) {
             const previous = adapter.rows(`SELECT key, value FROM ${TABLE} WHERE key = ?`, dayKey)[0]?.value;
-            adapter.rows(
-              `INSERT INTO ${TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING key`,
-              dayKey,
-              mergedDayValue(previous, add),
-            );
+            adapter.rows(UPSERT, dayKey, mergedDayValue(previous, add));
           }
           opts?.at?.('days-written');
-          adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(folded));
-          adapter.rows('COMMIT');
-          opts?.at?.('committed');
-          return folded.length;
-        } catch (e) {
-          try {
-            adapter.rows('ROLLBACK');
-          } catch {
-            // the transaction is already gone: the original error is what matters
-          }
-          throw e;
-        }
+          adapter.rows(`DELETE FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`, JSON.stringify(sum.folded));
+          return sum.folded;
+        });
+        opts?.at?.('committed');
+        return folded.length;
       },
     },
     async () => {
