@@ -11,7 +11,8 @@
  * parsing and schema checks of request and answer). "main thread busy" is the server's event-loop
  * active time during the handler (calls are made one at a time, so it is each call's main-thread
  * cost: what /health and every other request wait behind).
- * Run: node --import tsx bench/warm.ts [runs]   (or `npm run bench -- warm`)
+ * Run: node --import tsx bench/warm.ts [runs] [faces]   (or `npm run bench -- warm`); faces: a
+ * comma-separated subset of in-process,stdio,serve (default: all).
  */
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
@@ -27,8 +28,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
 const RUNS = Number(process.argv[2] ?? 60);
+const FACES = new Set((process.argv[3] ?? 'in-process,stdio,serve').split(','));
 const REQUEST = { fmu_id: 'msl:BouncingBall', stop_time: 3 };
 const PHASE_PREFIX = 'fmu-gateway phases ';
+/** WARM_BENCH_CPU_PROF=<dir>: the stdio and serve processes write CPU profiles there (node --cpu-prof). */
+const PROFILE_ARGS = process.env.WARM_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WARM_BENCH_CPU_PROF}`, '--cpu-prof-interval=100'] : [];
 
 type Phases = Record<string, number>;
 
@@ -126,7 +130,7 @@ async function inProcess(): Promise<void> {
 
 /** 2. MCP over stdio. */
 async function stdio(): Promise<void> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [...PROFILE_ARGS, BIN, 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
   const client = new Client({ name: 'bench-warm', version: '0' });
   const collector = phaseCollector(transport.stderr as Readable | null);
   await client.connect(transport);
@@ -156,7 +160,7 @@ async function stdio(): Promise<void> {
 
 /** 3. `serve`: REST and MCP over Streamable HTTP, with a key, SQLite store. */
 async function serve(): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--allow-unsandboxed'], {
+  const child = spawn(process.execPath, [...PROFILE_ARGS, BIN, 'serve', '--port', '0', '--allow-unsandboxed'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -284,9 +288,9 @@ console.log(
     .join(' ')} (2-core machine: figures rise with it)`,
 );
 try {
-  await inProcess();
-  await stdio();
-  await serve();
+  if (FACES.has('in-process')) await inProcess();
+  if (FACES.has('stdio')) await stdio();
+  if (FACES.has('serve')) await serve();
   printPhases();
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -7,11 +7,14 @@
  * worker is reused: that is the pool's (and the supply's) call once the outcome is known.
  */
 import { markStartup } from '../startup-trace.ts';
-import { unlink } from 'node:fs';
+import { existsSync, unlink } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../errors.ts';
 import type { SimulationResult } from '../engine/types.ts';
 import { classifyDeath } from './exit-classify.ts';
 import type { WireSimulationResult, WorkerJob, WorkerMessage } from './protocol.ts';
+import { WORKER_ANSWERED, WORKER_RECEIVED } from './worker-timings.ts';
 import { loadResultFile } from './result-load.ts';
 import {
   clearOutbox,
@@ -106,12 +109,73 @@ function toWorkerJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts:
   return out;
 }
 
+/** Wall-clock time with sub-millisecond resolution, comparable across processes (same clock). */
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The worker's own phases (ms) for the phase table, and from its two wall-clock stamps
+ * (WORKER_RECEIVED / WORKER_ANSWERED) the channel's share: job frame → worker, and the worker's
+ * result frame → here. Stamps of two processes: good to some microseconds, enough for a table.
+ */
+function noteWorkerTimings(phases: NonNullable<RunOptions['phases']>, loopMs: number, timings: Record<string, number>, sentAt: number): void {
+  phases.note('(in the worker: engine loop)', loopMs);
+  let inWorker = 0;
+  for (const [k, v] of Object.entries(timings)) {
+    if (k === WORKER_RECEIVED || k === WORKER_ANSWERED) continue;
+    phases.note(`(${k})`, v);
+    inWorker += v;
+  }
+  const received = timings[WORKER_RECEIVED];
+  const answered = timings[WORKER_ANSWERED];
+  if (received === undefined || answered === undefined || sentAt === 0) return;
+  phases.note('(channel: job frame → worker)', received - sentAt);
+  phases.note('(worker: rest of the job)', answered - received - inWorker);
+  phases.note('(channel: result frame → gateway)', wallNow() - answered);
+}
+
+/**
+ * Result files made ahead, by worker: the next job's empty file is created once the previous job
+ * is done (off any request's path: pool.ts, after the answer), so dispatching a job to a reused
+ * worker costs no file creation (an open with O_CREAT and a chown: a journal operation each).
+ */
+const preparedFiles = new WeakMap<WorkerProcess, number>();
+let fileSeqs = 0;
+
+/** The job's result file in w's outbox: the one made ahead, else made now. Returns its number. */
+function takeJobFile(w: WorkerProcess): number {
+  const ready = preparedFiles.get(w);
+  preparedFiles.delete(w);
+  if (ready !== undefined && existsSync(join(w.outboxDir, jobFileName(ready)))) return ready;
+  const seq = ++fileSeqs;
+  prepareJobFile(w.outboxDir, seq, w.hostUid);
+  return seq;
+}
+
+/**
+ * Makes w's next result file now (after a job, for a worker kept for its binding). Best effort: a
+ * failure here (a full disk) is met again, and reported, when the next job is dispatched.
+ */
+export function prepareNextJobFile(w: WorkerProcess): void {
+  if (preparedFiles.has(w) || w.state !== 'idle') return;
+  const seq = ++fileSeqs;
+  try {
+    prepareJobFile(w.outboxDir, seq, w.hostUid);
+    preparedFiles.set(w, seq);
+  } catch {
+    // made (and its error reported) at dispatch instead
+  }
+}
+
 export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts: RunOptions, settings: JobRunnerSettings): RunningJob {
   let settle!: (o: JobOutcome) => void;
   const done = new Promise<JobOutcome>((resolve) => (settle = resolve));
   let settled = false;
   let timer: NodeJS.Timeout | undefined;
   const isDiagnostic = 'kind' in job;
+  /** The job's result file (its number in the worker's outbox), once it has one. */
+  let fileSeq = 0;
+  /** When the job frame left (FMU_GATEWAY_PHASES only): the channel's share of the round trip. */
+  let sentAt = 0;
 
   function finish(outcome: JobOutcome): void {
     if (settled) return;
@@ -140,10 +204,10 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
    * (asynchronously, one read per column). A damaged file means the FMU wrote where it should
    * not: the job fails like a crash.
    */
-  async function collectResult(id: number, wire: WireSimulationResult): Promise<void> {
+  async function collectResult(wire: WireSimulationResult): Promise<void> {
     let path: string | undefined;
     try {
-      path = collectJobFile(settings.outboxRoot, w.outboxDir, id, w.hostUid);
+      path = collectJobFile(settings.outboxRoot, w.outboxDir, fileSeq, w.hostUid);
       const { resultFileBytes, ...meta } = wire;
       const inFile = opts.rowsInFile === true && meta.digest !== undefined;
       const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
@@ -184,9 +248,8 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
         // Later messages of this job are ignored while its file is read.
         w.onMessage = undefined;
         opts.phases?.mark('worker round trip');
-        opts.phases?.note('(in the worker: engine loop)', m.result.stats.wallMs);
-        for (const [k, v] of Object.entries(m.timings ?? {})) opts.phases?.note(`(${k})`, v);
-        void collectResult(id, m.result);
+        if (opts.phases !== undefined) noteWorkerTimings(opts.phases, m.result.stats.wallMs, m.timings ?? {}, sentAt);
+        void collectResult(m.result);
         break;
       case 'value':
         if (!isDiagnostic) return protocolViolation('a diagnostic value for a simulation');
@@ -216,8 +279,8 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       const hostLog = w.startLog();
       logPath = settings.sandboxed ? `${SANDBOX_RESULTS_DIR}/${LOG_FILE_NAME}` : hostLog;
       if (wire.kind === 'simulate') {
-        const hostPath = prepareJobFile(w.outboxDir, id, w.hostUid);
-        wire.resultPath = settings.sandboxed ? `${SANDBOX_RESULTS_DIR}/${jobFileName(id)}` : hostPath;
+        fileSeq = takeJobFile(w);
+        wire.resultPath = settings.sandboxed ? `${SANDBOX_RESULTS_DIR}/${jobFileName(fileSeq)}` : join(w.outboxDir, jobFileName(fileSeq));
       }
     } catch (e) {
       finish(new GatewayError('INTERNAL', `Cannot create the result file for the worker: ${String(e)}`));
@@ -227,6 +290,10 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
     opts.onDispatch?.({ workerPid: w.pid, reused });
     w.log.clear();
     w.onMessage = (m) => onMessage(id, m);
+    // The job goes out first: the limits below are armed while the worker already runs (a few
+    // microseconds later; a frame cannot arrive before this function returns).
+    w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes }, logPath });
+    if (opts.phases !== undefined) sentAt = wallNow();
     timer = setTimeout(() => {
       w.kill('timeout');
       finish(
@@ -238,7 +305,6 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
       );
     }, settings.timeoutMs);
     w.startSampling();
-    w.send({ type: 'run', id, job: wire, limits: { maxLogBytes: settings.maxLogBytes }, logPath });
     opts.phases?.mark('dispatch: limits, send');
   }
 

@@ -7,6 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { setPriority } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { killWhenParentDies } from '../fmi/parent-death.ts';
 import { closeStrayDescriptors, makeNonDumpable } from '../fmi/process-hardening.ts';
@@ -17,6 +18,7 @@ import { createLogForwarder } from './log-forwarder.ts';
 import { markWorkerStartup, startupTraceEnabled } from '../startup-trace.ts';
 import type { ParentMessage, WireError, WorkerMessage } from './protocol.ts';
 import type { runSimulateJob, withModelDescription } from './simulate-job.ts';
+import { WORKER_ANSWERED, WORKER_RECEIVED } from './worker-timings.ts';
 
 markWorkerStartup('node process started', 0);
 markWorkerStartup('main module loaded');
@@ -73,13 +75,14 @@ async function handle(msg: ParentMessage): Promise<void> {
     return;
   }
   busy = true;
+  const received = performance.timeOrigin + performance.now();
   const { id, job, limits } = msg;
   markWorkerStartup('job received');
   const log = createLogForwarder(limits.maxLogBytes, logSink(msg.logPath) ?? ((line) => send({ type: 'log', id, line })));
   try {
     if (job.kind === 'simulate') {
       const sim = await loadSimulate();
-      const timings: Record<string, number> = {};
+      const timings: Record<string, number> = { [WORKER_RECEIVED]: received };
       const result = sim.runSimulateJob(
         await sim.withModelDescription(job),
         {
@@ -94,6 +97,7 @@ async function handle(msg: ParentMessage): Promise<void> {
         timings,
       );
       markWorkerStartup('job run');
+      timings[WORKER_ANSWERED] = performance.timeOrigin + performance.now();
       send({ type: 'result', id, result, droppedLogBytes: log.droppedBytes, timings });
     } else {
       const value = await runDiagnostic(job, log);
