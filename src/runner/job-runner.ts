@@ -117,7 +117,12 @@ const wallNow = (): number => performance.timeOrigin + performance.now();
  * (WORKER_RECEIVED / WORKER_ANSWERED) the channel's share: job frame → worker, and the worker's
  * result frame → here. Stamps of two processes: good to some microseconds, enough for a table.
  */
-function noteWorkerTimings(phases: NonNullable<RunOptions['phases']>, loopMs: number, timings: Record<string, number>, sentAt: number): void {
+function noteWorkerTimings(
+  phases: NonNullable<RunOptions['phases']>,
+  loopMs: number,
+  timings: Record<string, number>,
+  sentAt: number,
+): void {
   phases.note('(in the worker: engine loop)', loopMs);
   let inWorker = 0;
   for (const [k, v] of Object.entries(timings)) {

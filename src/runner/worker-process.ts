@@ -166,6 +166,8 @@ export class WorkerProcess {
    * more after a job means the FMU forked, or left a thread running after freeInstance.
    */
   baseline = { processes: 0, threads: 0 };
+  /** The memory group's OOM kills counted after the last job (a new group has none): the next job's baseline. */
+  private oomKillsSeen = 0;
   /** The worker's node process (host pid): the one that loads the FMU; its tree's most threaded process. */
   private nodePid: number | undefined;
   /** node's thread count, read through a kept descriptor (with a memory group: see footprint). */
@@ -423,7 +425,9 @@ export class WorkerProcess {
     this.peakMemoryBytes = 0;
     const group = this.memoryGroup;
     const limit = this.settings.memoryMb * 1024 * 1024;
-    const oomAtStart = group?.oomKills() ?? 0;
+    // The group's OOM kills before this job: counted after the last one (leftSomethingRunning,
+    // off the request's path), 0 for a new group; not read here, where the job waits for it.
+    const oomAtStart = this.oomKillsSeen;
     const node = this.nodePid ?? this.pid;
     let tree: number[] = [node];
     let ticks = 0;
@@ -498,6 +502,7 @@ export class WorkerProcess {
 
   /** Something of the FMU outlived its job: a process it forked or a thread it started. */
   leftSomethingRunning(): boolean {
+    this.oomKillsSeen = this.memoryGroup?.oomKills() ?? 0;
     const now = this.footprint();
     return now.processes > this.baseline.processes || now.threads > this.baseline.threads;
   }

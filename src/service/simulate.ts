@@ -142,13 +142,16 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
   const paid = { guid: md.guid, ...(gated.settlement === undefined ? {} : { x402Settlement: gated.settlement }) };
   phases?.mark('payment settle');
 
-  ctx.logger.info('simulation completed', {
+  // Written once the answer is on its way (the next event-loop turn): a log line on a pipe is a
+  // synchronous write, which the caller need not wait for.
+  const logged = {
     run_id: runId,
     fmu_id: input.fmu_id,
     rows: result.rows,
     wall_ms: result.stats.wallMs,
     interface: result.interface,
-  });
+  };
+  setImmediate(() => ctx.logger.info('simulation completed', logged));
   phases?.mark('log');
   if (input.plot !== true) return { output, ...paid };
   const title = `${md.model_name} (FMI ${result.fmiVersion}, ${result.interface})`;

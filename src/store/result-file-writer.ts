@@ -4,8 +4,7 @@
  * hands a million rows to the gateway in milliseconds. Runs in the worker (runner/simulate-job.ts)
  * and in the run store for results that did not come from a worker.
  */
-import { closeSync, ftruncateSync, openSync } from 'node:fs';
-import { writeFully } from './atomic-file.ts';
+import { closeSync, fstatSync, ftruncateSync, openSync, writevSync } from 'node:fs';
 import type { ResultColumn, SimulationResult } from '../engine/types.ts';
 import { RESULT_FILE_MAGIC } from '../schemas/result-file-magic.ts';
 import type { ColumnStorage, ResultBlock, ResultFileColumn, ResultFileFooter } from '../schemas/result-file.ts';
@@ -41,10 +40,14 @@ function encodeColumn(values: ResultColumn['values'] | ArrayBufferView, rows: nu
 export function writeResultFile(path: string, result: Recorded, opts: { existing?: boolean } = {}): number {
   const fd = openSync(path, opts.existing === true ? 'r+' : 'w', 0o644);
   try {
-    if (opts.existing === true) ftruncateSync(fd, 0);
+    // The pool's file is empty: truncating it anyway is a journal transaction for nothing.
+    if (opts.existing === true && fstatSync(fd).size > 0) ftruncateSync(fd, 0);
+    // The parts are laid out first, then written together (one writev for a small result, where
+    // a write per part cost a syscall each): no copy, a column's bytes are written from its array.
+    const pending: Uint8Array[] = [];
     let at = 0;
     const put = (bytes: Uint8Array): void => {
-      writeFully(fd, bytes, at);
+      pending.push(bytes);
       at += bytes.byteLength;
     };
     const block = (parts: Uint8Array[]): ResultBlock => {
@@ -72,8 +75,38 @@ export function writeResultFile(path: string, result: Recorded, opts: { existing
     tail.writeUInt32LE(json.byteLength, 0);
     tail.write(RESULT_FILE_MAGIC, 8, 'latin1');
     put(tail);
+    writeAllParts(fd, pending);
     return at;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** At most this many buffers per writev (Linux IOV_MAX is 1024). */
+const MAX_IOV = 1024;
+
+/** Writes `parts` one after the other from offset 0; a short writev goes on where it stopped, no write is an error. */
+function writeAllParts(fd: number, parts: Uint8Array[]): void {
+  let position = 0;
+  let i = 0;
+  let skip = 0; // bytes of parts[i] already written
+  while (i < parts.length) {
+    const batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    for (let j = i; j < parts.length && batch.length < MAX_IOV; j++) {
+      const p = j === i ? (parts[j] as Uint8Array).subarray(skip) : (parts[j] as Uint8Array);
+      if (p.byteLength === 0) continue;
+      batch.push(p);
+      batchBytes += p.byteLength;
+    }
+    if (batch.length === 0) return;
+    const n = writevSync(fd, batch, position);
+    if (n <= 0) throw Object.assign(new Error('short write: the disk accepted no more bytes'), { code: 'ENOSPC' });
+    position += n;
+    if (n === batchBytes && batch.length === parts.length - i) return;
+    // Advance over the parts written in full, then into the one written in part.
+    let left = n + skip;
+    while (i < parts.length && left >= (parts[i] as Uint8Array).byteLength) left -= (parts[i++] as Uint8Array).byteLength;
+    skip = left;
   }
 }

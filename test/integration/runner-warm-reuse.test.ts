@@ -1,0 +1,136 @@
+/**
+ * The warm path through the real sandboxed pool (issue 24, issue 18 deliverable 1): a caller
+ * rerunning the same FMU gets the same worker process (its library already loaded), its results
+ * are bit-identical to a cold worker's, no other caller or FMU ever gets that worker, a reused
+ * worker that crashes is retired, and the next job's result file is made ahead (off the request's
+ * path) without letting anything left in it reach the next result.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SimulationResult } from '../../src/engine/types.ts';
+import type { OpenedFmu } from '../../src/fmi/opened-fmu.ts';
+import { createWorkerPool } from '../../src/runner/pool.ts';
+import type { SimulationJob, WorkerPool } from '../../src/runner/types.ts';
+import { buildHostile, hasBwrap, job, rejectsWith, sleep } from '../fixtures/hostile/build.ts';
+import { buildLibraryModel, openFixture } from '../helpers/fixtures.ts';
+
+/** BouncingBall (FMI 3, CS): events, a real library model. */
+function bouncingJob(fmu: OpenedFmu): SimulationJob {
+  return {
+    fmu: { sha256: fmu.sha256, unpackedDir: fmu.unpackedDir, modelDescription: fmu.modelDescription },
+    options: { startTime: 0, stopTime: 3, outputInterval: 0.01, interface: 'CS' },
+  };
+}
+
+/** Every recorded value as bytes: two results are the same when these are. */
+function bytesOf(r: SimulationResult): Buffer {
+  const parts: Buffer[] = [Buffer.from(r.time.buffer, r.time.byteOffset, r.time.byteLength)];
+  for (const c of r.columns) {
+    assert.ok(c.values instanceof Float64Array, `column ${c.name} is numeric`);
+    parts.push(Buffer.from(c.values.buffer, c.values.byteOffset, c.values.byteLength));
+  }
+  return Buffer.concat(parts);
+}
+
+describe('warm reuse of a worker by the same caller and FMU', { skip: !hasBwrap, timeout: 180_000 }, () => {
+  let pool: WorkerPool;
+  let dir: string;
+  let ball: OpenedFmu;
+  let segfault: OpenedFmu;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'runner-warm-reuse-'));
+    chmodSync(dir, 0o755); // the sandbox user must reach the outboxes under it (else they go to the OS temp dir)
+    ball = openFixture(await buildLibraryModel('BouncingBall', '3.0'));
+    segfault = openFixture(await buildHostile('segfault'));
+    pool = createWorkerPool({
+      size: 2,
+      cacheDir: join(dir, 'cache'),
+      resultDir: join(dir, 'results'),
+      sandbox: 'required',
+      reuseIdleMs: 60_000,
+    });
+  });
+  after(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runOn = async (j: SimulationJob, callerId: string): Promise<{ pid: number; reused: boolean; result: SimulationResult }> => {
+    let info = { workerPid: -1, reused: false };
+    const result = await pool.run(j, { callerId, onDispatch: (i) => void (info = i) });
+    return { pid: info.workerPid, reused: info.reused, result };
+  };
+
+  it('reruns on the same worker process with bit-identical results, and never lends it to another caller or FMU', async () => {
+    const cold = await runOn(bouncingJob(ball), 'alice');
+    assert.equal(cold.reused, false);
+    const reference = bytesOf(cold.result);
+    assert.ok(cold.result.rows === 301 && reference.byteLength > 0);
+    for (let i = 0; i < 5; i++) {
+      const warm = await runOn(bouncingJob(ball), 'alice');
+      assert.equal(warm.pid, cold.pid, `rerun ${i} ran on another worker`);
+      assert.equal(warm.reused, true);
+      assert.ok(bytesOf(warm.result).equals(reference), `rerun ${i} differs from the cold run`);
+    }
+    // Another caller, same FMU: a fresh worker, never alice's (whose library is loaded).
+    const bob = await runOn(bouncingJob(ball), 'bob');
+    assert.notEqual(bob.pid, cold.pid);
+    assert.equal(bob.reused, false);
+    assert.ok(bytesOf(bob.result).equals(reference), "a fresh worker's result differs from the reused worker's");
+    // The same caller, another FMU: not alice's BouncingBall worker either.
+    const other = await runOn(job(segfault, { t_crash: 10 }), 'alice');
+    assert.notEqual(other.pid, cold.pid);
+    assert.notEqual(other.pid, bob.pid);
+    // alice's worker is still hers.
+    assert.equal((await runOn(bouncingJob(ball), 'alice')).pid, cold.pid);
+  });
+
+  it('retires a reused worker that crashes; the next rerun gets a new one and succeeds', async () => {
+    const first = await runOn(job(segfault, { t_crash: 10 }), 'carol');
+    const second = await runOn(job(segfault, { t_crash: 10 }), 'carol');
+    assert.equal(second.pid, first.pid);
+    assert.equal(second.reused, true);
+    // The same FMU, the same caller, a run that reaches the NULL write: the reused worker dies.
+    await rejectsWith(pool.run(job(segfault, { t_crash: 0.5 }), { callerId: 'carol' }), 'FMU_CRASHED');
+    const third = await runOn(job(segfault, { t_crash: 10 }), 'carol');
+    assert.notEqual(third.pid, first.pid, 'the crashed worker was handed out again');
+    assert.equal(third.reused, false);
+    assert.ok(!pool.stats().pids.includes(first.pid), 'the crashed worker is still in the pool');
+    const x = third.result.columns.find((c) => c.name === 'x')?.values as Float64Array;
+    assert.ok(Math.abs((x[x.length - 1] as number) - Math.exp(-1)) < 1e-6);
+  });
+
+  it("makes a reused worker's next result file after its job; bytes left in that file do not reach the next result", async () => {
+    const outboxes = (): string[] => {
+      const incoming = join(dir, 'results', '.incoming');
+      const out: string[] = [];
+      const roots = readdirSync(incoming);
+      assert.ok(roots.length > 0, 'the pool keeps no outboxes under its result directory');
+      for (const root of roots) {
+        for (const w of readdirSync(join(incoming, root), { withFileTypes: true })) {
+          if (w.isDirectory() && w.name !== 'done') out.push(join(incoming, root, w.name));
+        }
+      }
+      return out;
+    };
+    const first = await runOn(bouncingJob(ball), 'dave');
+    await sleep(50); // the file is made on the event-loop turn after the answer
+    // dave's worker outbox: the one holding a job file while no job runs.
+    const ready = outboxes().flatMap((o) =>
+      readdirSync(o)
+        .filter((n) => /^job-\d+\.cols$/.test(n))
+        .map((n) => join(o, n)),
+    );
+    assert.ok(ready.length >= 1, 'no result file was made ahead for the next job');
+    for (const f of ready) assert.equal(statSync(f).size, 0, `${f} is not empty`);
+    // What a ghost of the FMU could have left there: garbage, longer than a result.
+    for (const f of ready) writeFileSync(f, Buffer.alloc(64 * 1024, 0x5a));
+    const next = await runOn(bouncingJob(ball), 'dave');
+    assert.equal(next.pid, first.pid);
+    assert.ok(bytesOf(next.result).equals(bytesOf(first.result)), 'leftover bytes changed the next result');
+  });
+});
