@@ -32,7 +32,9 @@ const FACES = new Set((process.argv[3] ?? 'in-process,stdio,serve').split(','));
 const REQUEST = { fmu_id: 'msl:BouncingBall', stop_time: 3 };
 const PHASE_PREFIX = 'fmu-gateway phases ';
 /** WARM_BENCH_CPU_PROF=<dir>: the stdio and serve processes write CPU profiles there (node --cpu-prof). */
-const PROFILE_ARGS = process.env.WARM_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WARM_BENCH_CPU_PROF}`, '--cpu-prof-interval=100'] : [];
+const PROFILE_ARGS = process.env.WARM_BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WARM_BENCH_CPU_PROF}`, '--cpu-prof-interval=100']
+  : [];
 
 type Phases = Record<string, number>;
 
@@ -130,7 +132,13 @@ async function inProcess(): Promise<void> {
 
 /** 2. MCP over stdio. */
 async function stdio(): Promise<void> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...PROFILE_ARGS, BIN, 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [...PROFILE_ARGS, BIN, 'mcp'],
+    env,
+    cwd: ROOT,
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'bench-warm', version: '0' });
   const collector = phaseCollector(transport.stderr as Readable | null);
   await client.connect(transport);
