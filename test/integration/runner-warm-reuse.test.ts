@@ -16,6 +16,9 @@ import { createWorkerPool } from '../../src/runner/pool.ts';
 import type { SimulationJob, WorkerPool } from '../../src/runner/types.ts';
 import { buildHostile, hasBwrap, job, rejectsWith, sleep } from '../fixtures/hostile/build.ts';
 import { buildLibraryModel, openFixture } from '../helpers/fixtures.ts';
+import type { ServiceContext } from '../../src/service/context.ts';
+import { simulate } from '../../src/service/simulate.ts';
+import { buildModels, createTestContext, isCode } from './service-helpers.ts';
 
 /** BouncingBall (FMI 3, CS): events, a real library model. */
 function bouncingJob(fmu: OpenedFmu): SimulationJob {
@@ -132,5 +135,57 @@ describe('warm reuse of a worker by the same caller and FMU', { skip: !hasBwrap,
     const next = await runOn(bouncingJob(ball), 'dave');
     assert.equal(next.pid, first.pid);
     assert.ok(bytesOf(next.result).equals(bytesOf(first.result)), 'leftover bytes changed the next result');
+  });
+});
+
+describe('simulate keeps a run in the folder made while its job ran', { skip: !hasBwrap, timeout: 180_000 }, () => {
+  let ctx: ServiceContext;
+  let dir: string;
+  let cleanup = (): void => undefined;
+  const pools: WorkerPool[] = [];
+  const runFolders = (): string[] => readdirSync(ctx.results.dir).filter((n) => !n.startsWith('.'));
+
+  before(async () => {
+    ({ ctx, dir, cleanup } = createTestContext(await buildModels(['BouncingBall'])));
+    chmodSync(dir, 0o755); // the outboxes then live under runs/.incoming, as in production
+  });
+  after(async () => {
+    for (const p of pools) await p.close();
+    cleanup();
+  });
+  const poolWith = (timeoutMs: number): WorkerPool => {
+    const pool = createWorkerPool({ size: 1, cacheDir: ctx.config.cacheDir, resultDir: ctx.results.dir, sandbox: 'required', timeoutMs });
+    pools.push(pool);
+    return pool;
+  };
+
+  it("adopts the worker's file in place: the run reads back whole, nothing waits in the pool's done/ folder", async () => {
+    ctx.runner = poolWith(20_000);
+    const first = await simulate(ctx, { fmu_id: 'msl:BouncingBall', stop_time: 3 });
+    const again = await simulate(ctx, { fmu_id: 'msl:BouncingBall', stop_time: 3 });
+    for (const { output } of [first, again]) {
+      assert.deepEqual(readdirSync(join(ctx.results.dir, output.run_id)).sort(), ['meta.json', 'result.cols']);
+      const file = await ctx.results.open(output.run_id);
+      try {
+        assert.equal(file.rows, 301);
+        const h = (await file.readColumn(file.columns.findIndex((c) => c.name === 'h'))) as Float64Array;
+        assert.equal(h[300], output.summary.h?.final);
+      } finally {
+        await file.close();
+      }
+    }
+    assert.deepEqual(first.output.summary, again.output.summary);
+    const incoming = join(ctx.results.dir, '.incoming');
+    const done = readdirSync(incoming).map((root) => join(incoming, root, 'done'));
+    assert.ok(done.length > 0);
+    for (const d of done) assert.deepEqual(readdirSync(d), [], `${d} holds a result`);
+  });
+
+  it('removes the folder of a run that failed (nothing half-made stays in runs/)', async () => {
+    const before = runFolders();
+    ctx.runner = poolWith(300);
+    // Almost a million rows of BouncingBall: past a 0.3 s limit.
+    await assert.rejects(simulate(ctx, { fmu_id: 'msl:BouncingBall', stop_time: 999, step: 0.001 }), isCode('SIMULATION_TIMEOUT'));
+    assert.deepEqual(runFolders(), before);
   });
 });
