@@ -60,7 +60,7 @@ export interface RunResultStore {
     meta: Record<string, unknown>,
   ): Promise<number>;
   /**
-   * Makes a new run's folder ahead, while its job runs (its entry flushed meanwhile): save then
+   * Makes a new run's folder ahead, while its job runs: save then
    * finds it made, and the worker's file can be moved into it when collected (resultPath). Best
    * effort: undefined when it cannot be made now (save makes it then, and reports why not).
    * Unsaved, it stays invisible to readers (no meta.json) until release removes it.
@@ -107,8 +107,8 @@ export interface RunReservation {
 export function createRunResultStore(dataDir: string): RunResultStore {
   const dir = join(dataDir, 'runs');
   const runsDir = createDirSyncer(dir);
-  /** Folders made ahead: their descriptor (for the flush) and the flush of their entry in runs/. */
-  const reserved = new Map<string, { folderFd: number | undefined; entryFlushed: Promise<void> }>();
+  /** Folders made ahead, with their descriptor (for the flush). */
+  const reserved = new Map<string, { folderFd: number | undefined }>();
   /** mkdir of a run folder; the results directory is recreated when removed under us (an operator, a tmp reaper). */
   const makeFolder = (final: string): void => {
     try {
@@ -177,10 +177,9 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         rmSync(final, { recursive: true, force: true });
         return undefined;
       }
-      // Flushed now, while the job runs: at save, runs/ holds the entry durably (or says why not).
-      const entryFlushed = runsDir.sync();
-      entryFlushed.catch(() => undefined); // awaited (and its error reported) by save
-      reserved.set(runId, { folderFd, entryFlushed });
+      // Its entry in runs/ is flushed by save, with the rest: one journal commit then, not one
+      // more now (a commit costs about the same whatever it holds).
+      reserved.set(runId, { folderFd });
       return { resultPath: join(final, RESULT_FILE) };
     },
     release(runId) {
@@ -251,7 +250,7 @@ export function createRunResultStore(dataDir: string): RunResultStore {
           syncFd(resultFd, true),
           syncFd(metaFd, true),
           syncDirFd(folderFd),
-          ahead?.entryFlushed ?? runsDir.sync(),
+          runsDir.sync(),
         ]);
         for (const f of flushed) if (f.status === 'rejected') throw f.reason;
         // A short write never passes as a stored result (the metadata was written in full or threw).
