@@ -117,11 +117,12 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     },
     async () => {
       phases?.mark('payment gate');
-      const runId = newRunId(startedAt.getTime());
-      // The run's folder is made while the worker runs (after the job went out), so keeping the
-      // run costs less once its result is in; the pool moves the worker's file straight into it.
+      // The run's id and folder are made while the worker runs (after the job went out), so
+      // keeping the run costs less once its result is in; the pool moves the worker's file
+      // straight into the folder.
       let reservation: RunReservation | undefined;
       const running = ctx.runner.run(job, { ...runOpts, resultTarget: () => reservation?.resultPath });
+      const runId = newRunId(startedAt.getTime());
       try {
         try {
           reservation = ctx.results.reserve?.(runId);
