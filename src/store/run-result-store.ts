@@ -246,12 +246,7 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         // are not on disk: every read checks the file's footer, so it is refused
         // (RESULT_CORRUPT), never served.
         // allSettled: no descriptor is closed while a flush still uses it.
-        const flushed = await Promise.allSettled([
-          syncFd(resultFd, true),
-          syncFd(metaFd, true),
-          syncDirFd(folderFd),
-          runsDir.sync(),
-        ]);
+        const flushed = await Promise.allSettled([syncFd(resultFd, true), syncFd(metaFd, true), syncDirFd(folderFd), runsDir.sync()]);
         for (const f of flushed) if (f.status === 'rejected') throw f.reason;
         // A short write never passes as a stored result (the metadata was written in full or threw).
         const metaSize = fstatSync(metaFd).size;
