@@ -73,6 +73,24 @@ function isParseArgsError(e: unknown): e is Error {
   return e instanceof TypeError && String((e as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS_');
 }
 
+/**
+ * Commands that end the process as soon as their answer is out: a one-shot command has closed
+ * everything it opened by then (stores, the worker pool: its workers are killed and reaped), so
+ * letting node wind down by itself (every handle's close, the worker threads' teardown, the heap)
+ * only delays the shell's prompt — ~20 ms of a ~0.3 s `simulate` (issue 24, docs/architecture.md).
+ */
+const EXIT_WHEN_DONE = new Set(['simulate']);
+
+/** process.exit once stdout and stderr have taken every byte (pipes, files, terminals: at once on Linux). */
+function exitAfterOutput(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 /** Runs the command line `argv` (process.argv.slice(2)) with these commands; sets process.exitCode. */
 export function runCli(argv: string[], commands: Record<string, CommandModule>): void {
   // A reader that stops early (`fmu-gateway library | head`, an MCP client that went away) closes
@@ -85,6 +103,7 @@ export function runCli(argv: string[], commands: Record<string, CommandModule>):
     (code) => {
       markStartup('command done');
       process.exitCode = code;
+      if (EXIT_WHEN_DONE.has(argv[0] ?? '')) exitAfterOutput(code);
     },
     (error: unknown) => {
       process.stderr.write(`${formatCliError(error)}\n`);
