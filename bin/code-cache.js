@@ -10,7 +10,7 @@
 // release build it does not checksum the payload nor compare the source text (only its length):
 // so the file carries our own header (magic, payload length, CRC-32, the bundle hash) and
 // anything that does not match is ignored and rewritten. Every failure here means "no cache".
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -76,6 +76,30 @@ export function writeCodeCache(file, hash, payload) {
     renameSync(tmp, file);
   } catch {
     rmSync(tmp, { force: true });
+    return;
+  }
+  pruneOldCaches(file);
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Caches of earlier builds (another hash or node) are left behind by upgrades and rebuilds: once
+ * a new one is written, those of the same command unused for a day go (another installation may
+ * still use its own: it keeps it fresh, cache files are touched only by being written).
+ */
+function pruneOldCaches(file) {
+  const dir = dirname(file);
+  const name = file.slice(dir.length + 1);
+  const prefix = name.slice(0, name.indexOf('-') + 1);
+  try {
+    for (const f of readdirSync(dir)) {
+      if (f === name || !f.startsWith(prefix) || !f.endsWith('.bin')) continue;
+      const p = join(dir, f);
+      if (Date.now() - statSync(p).mtimeMs > DAY_MS) rmSync(p, { force: true });
+    }
+  } catch {
+    // another process pruned first, or the folder went away
   }
 }
 
@@ -87,7 +111,8 @@ export function writeCodeCache(file, hash, payload) {
  * functions the run compiled, not only the top level. Returns how the cache was used.
  */
 export function runWithCodeCache(file, { name, hash, cacheDir }) {
-  const source = readFileSync(file, 'utf8');
+  // Pure ASCII (tools/build-cli.ts checks): latin1 gives the same text without UTF-8 decoding.
+  const source = readFileSync(file, 'latin1');
   const cacheFile = cacheDir === undefined ? undefined : codeCacheFile(cacheDir, name, hash);
   const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile, hash);
   const wrapper = `(function (exports, require, module, __filename, __dirname, __fmuImportMetaUrl, __fmuImportMetaResolve, __fmuImport) {${source}\n})`;
