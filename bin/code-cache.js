@@ -85,8 +85,8 @@ const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * Caches of earlier builds (another hash or node) are left behind by upgrades and rebuilds: once
- * a new one is written, those of the same command unused for a day go (another installation may
- * still use its own: it keeps it fresh, cache files are touched only by being written).
+ * a new one is written, those of the same command written more than a day ago go. (Another
+ * installation sharing the folder that still uses one just makes it again, once.)
  */
 function pruneOldCaches(file) {
   const dir = dirname(file);
