@@ -114,7 +114,7 @@ async function buildCachedCommand(esbuild: Esbuild, dir: string, name: string, e
   // callback in a long run here), so the launcher hands the script its own import() as __fmuImport.
   // esbuild prints specifiers with double quotes; JSDoc mentions use single quotes or none.
   const code = readFileSync(out, 'utf8').replace(/(?<![\w$.])import\((?=")/g, '__fmuImport(');
-  if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${out}: not pure ASCII (bin/code-cache.js reads it as latin1)`);
+  if (/[^\p{ASCII}]/u.test(code)) throw new Error(`${out}: not pure ASCII (bin/code-cache.js reads it as latin1)`);
   writeFileSync(out, code);
   return createHash('sha256').update(code).digest('hex').slice(0, 32);
 }
