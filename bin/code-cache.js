@@ -42,9 +42,17 @@ export function codeCacheDir(env = process.env) {
   return join(base, 'fmu-gateway', 'v8');
 }
 
-/** The cache file of one bundle (name + content hash) under this node. */
+/**
+ * What the launcher puts around the bundle's text: part of the compiled script, so part of the
+ * cache's identity too (V8 would take a cache made with another wrapper of the same length).
+ */
+const WRAPPER_HEAD =
+  '(function (exports, require, module, __filename, __dirname, __fmuImportMetaUrl, __fmuImportMetaResolve, __fmuImport) {\n';
+const WRAPPER_ID = crc32(WRAPPER_HEAD).toString(16).padStart(8, '0');
+
+/** The cache file of one bundle (name + content hash) under this node and this launcher's wrapper. */
 export function codeCacheFile(dir, name, hash) {
-  return join(dir, `${name}-${hash}-${process.version}-${process.arch}.bin`);
+  return join(dir, `${name}-${hash}-${WRAPPER_ID}-${process.version}-${process.arch}.bin`);
 }
 
 /** The payload of a valid cache file, or undefined (missing, truncated, corrupt, another bundle's). */
@@ -115,8 +123,9 @@ export function runWithCodeCache(file, { name, hash, cacheDir }) {
   const source = readFileSync(file, 'latin1');
   const cacheFile = cacheDir === undefined ? undefined : codeCacheFile(cacheDir, name, hash);
   const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile, hash);
-  const wrapper = `(function (exports, require, module, __filename, __dirname, __fmuImportMetaUrl, __fmuImportMetaResolve, __fmuImport) {${source}\n})`;
-  const script = new vm.Script(wrapper, { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  const wrapper = `${WRAPPER_HEAD}${source}\n})`;
+  // lineOffset: the bundle's own line numbers in stack traces (the wrapper takes a line of its own).
+  const script = new vm.Script(wrapper, { filename: file, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) });
   const used = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used';
   // The same line src/startup-trace.ts writes (bench/startup.ts puts it in the phase table).
   if (process.env.FMU_GATEWAY_TRACE_STARTUP === '1') {
