@@ -4,7 +4,7 @@
  * unwritable cache never changes a result — the run just compiles as without one.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,46 @@ describe('CLI code cache', { timeout: 300_000, skip: hasBundle ? false : 'no bui
     assert.equal(r.mark, 'none');
     assert.deepEqual(answer(r.stdout), reference);
     assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR|Error/);
+  });
+
+  it('simulate ends itself right after its answer and leaves no worker process and no folder behind', async () => {
+    // The workers' sandbox binds carry the gateway's pid (fmu-gateway-stage-<pid>-…, -results-<pid>-…).
+    const strays = (pid: number): number[] =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`fmu-gateway-stage-${pid}-`);
+          } catch {
+            return false; // gone meanwhile
+          }
+        })
+        .map(Number);
+    const folders = (pid: number): string[] => readdirSync(tmpdir()).filter((f) => f.includes(`-${pid}-`) && f.startsWith('fmu-gateway-'));
+    const child = spawn(process.execPath, [BIN, 'simulate', 'msl:BouncingBall', '--stop', '3'], {
+      cwd: ROOT,
+      env: gatewayEnv(dataDir, { FMU_GATEWAY_CODE_CACHE_DIR: cacheDir }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const pid = child.pid as number;
+    // Positive control: the same detectors see the worker and its folders while the run is on.
+    let seenWorker = false;
+    let seenFolders = false;
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done && !(seenWorker && seenFolders)) {
+      seenWorker ||= strays(pid).length > 0;
+      seenFolders ||= folders(pid).length > 0;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.equal(await exited, 0);
+    assert.match(out, /BouncingBall: 301 rows/);
+    assert.ok(seenWorker && seenFolders, `the detectors saw the run's worker (${seenWorker}) and folders (${seenFolders})`);
+    assert.deepEqual(strays(pid), [], 'no worker process outlives the command');
+    assert.deepEqual(folders(pid), [], 'no staging / result folder is left');
   });
 
   it('reads only whole files of the same bundle', () => {
