@@ -68,9 +68,6 @@ export function withSharedRunStore(inner: RunResultStore, blobs: BlobStore): Run
   return {
     ...inner,
     save: (runId, result, meta) => inner.save(runId, result, meta),
-    // The folder made ahead is this node's (publish copies the saved run to the blob store).
-    ...(inner.reserve !== undefined ? { reserve: (runId: string) => inner.reserve?.(runId) } : {}),
-    ...(inner.release !== undefined ? { release: (runId: string) => inner.release?.(runId) } : {}),
     readMeta: (runId) => inner.readMeta(runId),
     open: (runId) => inner.open(runId),
     csvStream: (runId, slice) => inner.csvStream(runId, slice),

@@ -212,9 +212,9 @@ export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opt
   async function collectResult(wire: WireSimulationResult): Promise<void> {
     let path: string | undefined;
     try {
+      path = collectJobFile(settings.outboxRoot, w.outboxDir, fileSeq, w.hostUid);
       const { resultFileBytes, ...meta } = wire;
       const inFile = opts.rowsInFile === true && meta.digest !== undefined;
-      path = collectJobFile(settings.outboxRoot, w.outboxDir, fileSeq, w.hostUid, inFile ? opts.resultTarget?.() : undefined);
       const loaded = await loadResultFile(path, resultFileBytes, meta.rows, { values: !inFile });
       const result: SimulationResult = { ...meta, ...loaded };
       if (inFile && !settled) result.resultFile = path;

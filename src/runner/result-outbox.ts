@@ -128,22 +128,16 @@ export function prepareJobFile(outbox: string, jobId: number, uid: number | unde
   return path;
 }
 
-/**
- * Moves a job's file out of the worker's reach (its outbox) into done/, or straight to `into` (a
- * run folder of the gateway's, same filesystem) when given and still there; returns the new path.
- */
-export function collectJobFile(root: OutboxRoot, outbox: string, jobId: number, uid: number | undefined, into?: string): string {
-  const source = join(outbox, jobFileName(jobId));
-  let target = into ?? join(root.done, `${process.pid}-${jobId}.cols`);
+/** Moves a job's file out of the worker's reach (its outbox) into done/; returns the new path. */
+export function collectJobFile(root: OutboxRoot, outbox: string, jobId: number, uid: number | undefined): string {
+  const target = join(root.done, `${process.pid}-${jobId}.cols`);
   try {
-    renameSync(source, target);
+    renameSync(join(outbox, jobFileName(jobId)), target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    // The run folder or done/ was removed under us (the outbox itself still holds the file):
-    // done/, recreated if need be, once.
-    target = join(root.done, `${process.pid}-${jobId}.cols`);
-    if (!existsSync(root.done)) ensureOutboxRoot(root);
-    renameSync(source, target);
+    // done/ was removed under us (the outbox itself still holds the file): recreate it, once.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(root.done)) throw e;
+    ensureOutboxRoot(root);
+    renameSync(join(outbox, jobFileName(jobId)), target);
   }
   // Ours again: a later worker with a recycled uid must not be able to open it.
   if (uid !== undefined) chownSync(target, process.getuid?.() ?? 0, process.getgid?.() ?? 0);

@@ -53,12 +53,6 @@ export interface RunOptions {
    * loaded (one read per column) and the file deleted.
    */
   rowsInFile?: boolean;
-  /**
-   * With rowsInFile: where to move the worker's result file when it is collected (a run folder
-   * made while the job ran, RunResultStore.reserve), instead of the pool's own done/ folder, so
-   * the run store finds it in place. Asked when the result arrives; undefined: done/.
-   */
-  resultTarget?: () => string | undefined;
   /** Per-phase timestamps of the call (src/service/phases.ts): queue, dispatch, worker, collect. */
   phases?: { mark(phase: string): void; note(phase: string, ms: number): void };
 }

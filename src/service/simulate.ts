@@ -6,7 +6,7 @@
 import { assertRunnable } from '../fmi/unsupported-features.ts';
 import { DEFAULT_MAX_POINTS, estimateRows, type SimulateCompleted, type SimulateInput } from '../schemas/simulate.ts';
 import type { X402SettleResponse } from '../schemas/x402.ts';
-import { newRunId, type RunReservation } from '../store/run-result-store.ts';
+import { newRunId } from '../store/run-result-store.ts';
 import type { ServiceContext } from './context.ts';
 import { resolveFmu } from './fmu-resolver.ts';
 import { simulateRemote } from './forward.ts';
@@ -117,41 +117,25 @@ async function admittedSimulate(ctx: ServiceContext, input: SimulateInput, opts:
     },
     async () => {
       phases?.mark('payment gate');
-      // The run's id and folder are made while the worker runs (after the job went out), so
-      // keeping the run costs less once its result is in; the pool moves the worker's file
-      // straight into the folder.
-      let reservation: RunReservation | undefined;
-      const running = ctx.runner.run(job, { ...runOpts, resultTarget: () => reservation?.resultPath });
+      const result = await ctx.runner.run(job, runOpts).catch(async (e: unknown) => {
+        // A run that reached the engine and failed is usage too (it took a worker's time).
+        await recordFailedRun(ctx, subject, e);
+        throw e;
+      });
+      // Stored and recorded inside the payment gate: when the disk or the store cannot keep the
+      // run, the answer is that fault (never "completed" without its record), and the gate
+      // decides about the payment (run-store.ts keepRun).
       const runId = newRunId(startedAt.getTime());
-      try {
-        try {
-          reservation = ctx.results.reserve?.(runId);
-        } catch {
-          // best effort: the save makes the folder, and reports why it cannot
-        }
-        phases?.mark('reserve run folder');
-        const result = await running.catch(async (e: unknown) => {
-          // A run that reached the engine and failed is usage too (it took a worker's time).
-          await recordFailedRun(ctx, subject, e);
-          throw e;
-        });
-        // Stored and recorded inside the payment gate: when the disk or the store cannot keep the
-        // run, the answer is that fault (never "completed" without its record), and the gate
-        // decides about the payment (run-store.ts keepRun).
-        const output = buildCompleted({
-          runId,
-          input,
-          plan,
-          result,
-          provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
-        });
-        phases?.mark('build answer');
-        await keepCompletedRun(ctx, output, result, callerId, md, subject, phases);
-        return { result, output, runId };
-      } finally {
-        // Unsaved (the run failed, or its result could not be kept): the folder goes. Saved: a no-op.
-        ctx.results.release?.(runId);
-      }
+      const output = buildCompleted({
+        runId,
+        input,
+        plan,
+        result,
+        provenance: localProvenance(input.fmu_id, opened, ctx.runner.isolation, startedAt, result),
+      });
+      phases?.mark('build answer');
+      await keepCompletedRun(ctx, output, result, callerId, md, subject, phases);
+      return { result, output, runId };
     },
   );
   const { result, output, runId } = gated.value;

@@ -59,15 +59,6 @@ export interface RunResultStore {
     result: Pick<SimulationResult, 'rows' | 'time' | 'columns' | 'eventRows' | 'resultFile'>,
     meta: Record<string, unknown>,
   ): Promise<number>;
-  /**
-   * Makes a new run's folder ahead, while its job runs: save then
-   * finds it made, and the worker's file can be moved into it when collected (resultPath). Best
-   * effort: undefined when it cannot be made now (save makes it then, and reports why not).
-   * Unsaved, it stays invisible to readers (no meta.json) until release removes it.
-   */
-  reserve?(runId: string): RunReservation | undefined;
-  /** Removes a reserved folder that was not saved (the run failed); a no-op once saved. */
-  release?(runId: string): void;
   /** NOT_FOUND when the run does not exist (or the id is malformed). */
   readMeta(runId: string): Record<string, unknown>;
   /** The columnar result, for reading columns and row ranges lazily; close it after use. NOT_FOUND as readMeta. */
@@ -98,27 +89,9 @@ export interface RunResultStore {
   fetch?(runId: string): Promise<void>;
 }
 
-/** A run folder made ahead (RunResultStore.reserve). */
-export interface RunReservation {
-  /** Where the run's columnar file goes (result.cols in the folder). */
-  readonly resultPath: string;
-}
-
 export function createRunResultStore(dataDir: string): RunResultStore {
   const dir = join(dataDir, 'runs');
   const runsDir = createDirSyncer(dir);
-  /** Folders made ahead, with their descriptor (for the flush). */
-  const reserved = new Map<string, { folderFd: number | undefined }>();
-  /** mkdir of a run folder; the results directory is recreated when removed under us (an operator, a tmp reaper). */
-  const makeFolder = (final: string): void => {
-    try {
-      mkdirSync(final);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      mkdirSync(dir, { recursive: true });
-      mkdirSync(final);
-    }
-  };
   const notFound = (runId: string) =>
     new GatewayError('NOT_FOUND', `There is no stored result for run "${runId}"`, {
       run_id: runId,
@@ -161,34 +134,6 @@ export function createRunResultStore(dataDir: string): RunResultStore {
   };
   return {
     dir,
-    reserve(runId) {
-      if (reserved.has(runId)) return { resultPath: join(folder(runId), RESULT_FILE) };
-      let final: string;
-      let folderFd: number | undefined;
-      try {
-        final = folder(runId);
-        makeFolder(final);
-      } catch {
-        return undefined; // save makes it, and says why it cannot
-      }
-      try {
-        folderFd = openDirForSync(final);
-      } catch {
-        rmSync(final, { recursive: true, force: true });
-        return undefined;
-      }
-      // Its entry in runs/ is flushed by save, with the rest: one journal commit then, not one
-      // more now (a commit costs about the same whatever it holds).
-      reserved.set(runId, { folderFd });
-      return { resultPath: join(final, RESULT_FILE) };
-    },
-    release(runId) {
-      const r = reserved.get(runId);
-      if (r === undefined) return;
-      reserved.delete(runId);
-      if (r.folderFd !== undefined) closeSync(r.folderFd);
-      rmSync(folder(runId), { recursive: true, force: true });
-    },
     async save(runId, result, meta) {
       const final = folder(runId);
       let made = false;
@@ -198,23 +143,19 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         if (fd !== undefined) fds.push(fd);
         return fd;
       };
-      // A folder made while the job ran (reserve) is this save's from here on (closed, removed on failure).
-      let ahead = reserved.get(runId);
-      reserved.delete(runId);
-      if (ahead !== undefined) {
-        hold(ahead.folderFd);
-        made = true;
-        // Removed under us meanwhile: made again below, as without a reservation.
-        if (!existsSync(final)) ahead = undefined;
-      }
       try {
-        // A fresh, unguessable id: EEXIST would be a collision, never overwritten.
-        if (ahead === undefined) makeFolder(final);
+        // A fresh, unguessable id: EEXIST would be a collision, never overwritten. The results
+        // directory is recreated when removed under us (an operator cleaning up, a tmp reaper).
+        try {
+          mkdirSync(final);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          mkdirSync(dir, { recursive: true });
+          mkdirSync(final);
+        }
         made = true;
         const target = join(final, RESULT_FILE);
-        if (result.resultFile === target) {
-          // Moved here by the pool when it collected the worker's file (RunOptions.resultTarget).
-        } else if (result.resultFile !== undefined) {
+        if (result.resultFile !== undefined) {
           // The rows are only in that file (the result's arrays are empty): move it, or copy it
           // when the pool's outbox is on another filesystem.
           try {
@@ -237,7 +178,7 @@ export function createRunResultStore(dataDir: string): RunResultStore {
         const metaFd = hold(openSync(metaTmp, 'wx', 0o644)) as number;
         writeFully(metaFd, metaBytes, 0);
         renameSync(metaTmp, metaPath);
-        const folderFd = ahead?.folderFd ?? hold(openDirForSync(final));
+        const folderFd = hold(openDirForSync(final));
         // Durable before the run is acknowledged: one flush per object, all issued together on
         // the thread pool from descriptors already open (the journal commits them at once): the
         // rows and the metadata (fdatasync: their data and size, which is all a reader needs),

@@ -138,7 +138,7 @@ describe('warm reuse of a worker by the same caller and FMU', { skip: !hasBwrap,
   });
 });
 
-describe('simulate keeps a run in the folder made while its job ran', { skip: !hasBwrap, timeout: 180_000 }, () => {
+describe('simulate through the reused worker keeps each run whole and leaves nothing behind', { skip: !hasBwrap, timeout: 180_000 }, () => {
   let ctx: ServiceContext;
   let dir: string;
   let cleanup = (): void => undefined;
@@ -159,7 +159,7 @@ describe('simulate keeps a run in the folder made while its job ran', { skip: !h
     return pool;
   };
 
-  it("adopts the worker's file in place: the run reads back whole, nothing waits in the pool's done/ folder", async () => {
+  it("adopts the worker's file: the run reads back whole, nothing waits in the pool's done/ folder", async () => {
     ctx.runner = poolWith(20_000);
     const first = await simulate(ctx, { fmu_id: 'msl:BouncingBall', stop_time: 3 });
     const again = await simulate(ctx, { fmu_id: 'msl:BouncingBall', stop_time: 3 });
@@ -181,7 +181,7 @@ describe('simulate keeps a run in the folder made while its job ran', { skip: !h
     for (const d of done) assert.deepEqual(readdirSync(d), [], `${d} holds a result`);
   });
 
-  it('removes the folder of a run that failed (nothing half-made stays in runs/)', async () => {
+  it('leaves no folder for a run that failed (nothing half-made stays in runs/)', async () => {
     const before = runFolders();
     ctx.runner = poolWith(300);
     // Almost a million rows of BouncingBall: past a 0.3 s limit.
