@@ -49,13 +49,13 @@ interface Block<T> {
 
 function f64(arena: NativeArena, n: number): Block<Float64Array> | undefined {
   const m = arena.alloc(8 * Math.max(1, n));
-  return m.addr === undefined ? undefined : { view: new Float64Array(m.buffer, 0, Math.max(1, n)), addr: m.addr };
+  return m.addr === undefined ? undefined : { view: new Float64Array(m.buffer, m.offset, Math.max(1, n)), addr: m.addr };
 }
 
 function u64(arena: NativeArena, values: number[]): Block<BigUint64Array> | undefined {
   const m = arena.alloc(8 * values.length);
   if (m.addr === undefined) return undefined;
-  const view = new BigUint64Array(m.buffer, 0, values.length);
+  const view = new BigUint64Array(m.buffer, m.offset, values.length);
   values.forEach((v, k) => (view[k] = BigInt(v)));
   return { view, addr: m.addr };
 }
@@ -68,7 +68,7 @@ function bytes(
 ): number | undefined {
   const m = arena.alloc(Math.max(1, n) * 4);
   if (m.addr === undefined) return undefined;
-  if (fill) new Ctor(m.buffer, 0, fill.length).set(fill);
+  if (fill) new Ctor(m.buffer, m.offset, fill.length).set(fill);
   return m.addr;
 }
 
@@ -111,7 +111,7 @@ export function prepareCsChunk(ctx: ChunkContext, groups: readonly OutputGroup[]
   if (rows === undefined || d === undefined || flagsMem.addr === undefined || last === undefined) return undefined;
   const p = u64(a, [ctx.handle, doStep, table, 0, rows.addr, flagsMem.addr, last.addr]);
   if (p === undefined) return undefined;
-  const flags = new Uint8Array(flagsMem.buffer, 0, 3);
+  const flags = new Uint8Array(flagsMem.buffer, flagsMem.offset, 3);
   const dv = d.view;
   dv[6] = groups.length;
   dv[7] = nValues;
@@ -195,8 +195,8 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
     flagsMem.addr,
   ]);
   if (p === undefined) return undefined;
-  const flags = new Uint8Array(flagsMem.buffer, 0, 2);
-  const flags2 = new Int32Array(flagsMem.buffer, 0, 2);
+  const flags = new Uint8Array(flagsMem.buffer, flagsMem.offset, 2);
+  const flags2 = new Int32Array(flagsMem.buffer, flagsMem.offset, 2);
   const v3 = ctx.version === 3;
   const names = ME_FUNCTIONS[ctx.version];
   const dv = d.view;
