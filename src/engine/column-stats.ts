@@ -95,8 +95,26 @@ export class StatsAccumulator {
     this.prev[s] = v;
   }
 
-  /** Rows first … first+count-1 of slot `s` are col[first …] (the recorder's append loop, inlined by hand there). */
+  /** Rows first … first+count-1 of slot `s` are col[first …]. */
   addRun(s: number, col: Float64Array, first: number, count: number, time: Float64Array): void {
+    this.copyRun(s, col, first, 1, col, first, count, time);
+  }
+
+  /**
+   * Copies `count` values of slot `s` from src[from], src[from + stride], … into col[first …] and
+   * takes them in: the recorder's append of a native chunk (row-major rows into its columns), one
+   * loop for both so the values are read once.
+   */
+  copyRun(
+    s: number,
+    src: Float64Array,
+    from: number,
+    stride: number,
+    col: Float64Array,
+    first: number,
+    count: number,
+    time: Float64Array,
+  ): void {
     let bad = this.bad[s]!;
     let iMin = this.iMin[s]!;
     let iMax = this.iMax[s]!;
@@ -105,8 +123,9 @@ export class StatsAccumulator {
     let sum = this.sum[s]!;
     let prev = this.prev[s]!;
     const end = first + count;
-    for (let row = first; row < end; row++) {
-      const v = col[row]!;
+    for (let row = first, k = from; row < end; row++, k += stride) {
+      const v = src[k]!;
+      col[row] = v;
       if (v === v) {
         if (iMin < 0 || v < vMin) {
           vMin = v;

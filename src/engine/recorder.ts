@@ -271,8 +271,7 @@ export class Recorder {
       const columns = (this.groups[g] as NumericGroup).columns;
       for (let j = 0; j < columns.length; j++, offset++) {
         const col = columns[j] as Float64Array;
-        for (let r = 0, k = offset; r < count; r++, k += stride) col[first + r] = rows[k] as number;
-        this.stats.addRun(offset - 1, col, first, count, time);
+        this.stats.copyRun(offset - 1, rows, offset, stride, col, first, count, time);
       }
     }
     this.rowCount = first + count;
