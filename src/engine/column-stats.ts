@@ -54,113 +54,81 @@ export function eventRowsOf(marks: Uint8Array): readonly number[] | undefined {
   return eventsByMarks.get(marks);
 }
 
+/** Doubles per slot in an accumulator's block: the layout stepper.c's put_row shares. */
+const WORDS = 7;
+const BAD = 0;
+const IMIN = 1;
+const IMAX = 2;
+const VMIN = 3;
+const VMAX = 4;
+const SUM = 5;
+const PREV = 6;
+
 /**
- * Running stats of `slots` columns, fed row by row in order. Plain typed arrays indexed by slot
- * so the append loop allocates nothing.
+ * Running stats of `slots` columns, fed row by row in order: per slot the non-finite count, the
+ * first rows of the minimum and maximum, the minimum, the maximum, the trapezoid sum and the
+ * previous value, 7 doubles in one block. A native chunk loop (src/fmi/native/stepper.c put_row)
+ * continues the same figures in native memory: adopt() moves the block there, and both sides then
+ * feed it, each row once, in row order.
  */
 export class StatsAccumulator {
-  readonly bad: Float64Array;
-  readonly iMin: Float64Array;
-  readonly iMax: Float64Array;
-  readonly vMin: Float64Array;
-  readonly vMax: Float64Array;
-  readonly sum: Float64Array;
-  /** The previous row's value per slot (the trapezoid's left end). */
-  readonly prev: Float64Array;
+  private a: Float64Array;
 
-  constructor(slots: number) {
-    this.bad = new Float64Array(slots);
-    this.iMin = new Float64Array(slots).fill(-1);
-    this.iMax = new Float64Array(slots).fill(-1);
-    this.vMin = new Float64Array(slots);
-    this.vMax = new Float64Array(slots);
-    this.sum = new Float64Array(slots);
-    this.prev = new Float64Array(slots);
+  constructor(private readonly slots: number) {
+    this.a = new Float64Array(WORDS * slots);
+    for (let s = 0; s < slots; s++) {
+      this.a[WORDS * s + IMIN] = -1;
+      this.a[WORDS * s + IMAX] = -1;
+    }
+  }
+
+  /** Goes on in `block` (WORDS per slot, e.g. native memory a chunk loop writes): the figures so far are copied there. */
+  adopt(block: Float64Array): void {
+    if (block.length !== this.a.length) throw new RangeError(`stats block of ${block.length} doubles for ${this.slots} slots`);
+    if (block !== this.a) {
+      block.set(this.a);
+      this.a = block;
+    }
   }
 
   /** Row `row` of slot `s` holds v; time[row] (and time[row-1]) are already recorded. */
   add(s: number, row: number, v: number, time: Float64Array): void {
+    const a = this.a;
+    const o = WORDS * s;
     if (v === v) {
-      if (this.iMin[s]! < 0 || v < this.vMin[s]!) {
-        this.vMin[s] = v;
-        this.iMin[s] = row;
+      if (a[o + IMIN]! < 0 || v < a[o + VMIN]!) {
+        a[o + VMIN] = v;
+        a[o + IMIN] = row;
       }
-      if (this.iMax[s]! < 0 || v > this.vMax[s]!) {
-        this.vMax[s] = v;
-        this.iMax[s] = row;
+      if (a[o + IMAX]! < 0 || v > a[o + VMAX]!) {
+        a[o + VMAX] = v;
+        a[o + IMAX] = row;
       }
-      if (v === Infinity || v === -Infinity) this.bad[s] = this.bad[s]! + 1;
-    } else this.bad[s] = this.bad[s]! + 1;
-    if (row > 0) this.sum[s] = this.sum[s]! + 0.5 * (v + this.prev[s]!) * (time[row]! - time[row - 1]!);
-    this.prev[s] = v;
+      if (v === Infinity || v === -Infinity) a[o + BAD] = a[o + BAD]! + 1;
+    } else a[o + BAD] = a[o + BAD]! + 1;
+    if (row > 0) a[o + SUM] = a[o + SUM]! + 0.5 * (v + a[o + PREV]!) * (time[row]! - time[row - 1]!);
+    a[o + PREV] = v;
   }
 
   /** Rows first … first+count-1 of slot `s` are col[first …]. */
   addRun(s: number, col: Float64Array, first: number, count: number, time: Float64Array): void {
-    this.copyRun(s, col, first, 1, col, first, count, time);
-  }
-
-  /**
-   * Copies `count` values of slot `s` from src[from], src[from + stride], … into col[first …] and
-   * takes them in: the recorder's append of a native chunk (row-major rows into its columns), one
-   * loop for both so the values are read once.
-   */
-  copyRun(
-    s: number,
-    src: Float64Array,
-    from: number,
-    stride: number,
-    col: Float64Array,
-    first: number,
-    count: number,
-    time: Float64Array,
-  ): void {
-    let bad = this.bad[s]!;
-    let iMin = this.iMin[s]!;
-    let iMax = this.iMax[s]!;
-    let vMin = this.vMin[s]!;
-    let vMax = this.vMax[s]!;
-    let sum = this.sum[s]!;
-    let prev = this.prev[s]!;
-    const end = first + count;
-    for (let row = first, k = from; row < end; row++, k += stride) {
-      const v = src[k]!;
-      col[row] = v;
-      if (v === v) {
-        if (iMin < 0 || v < vMin) {
-          vMin = v;
-          iMin = row;
-        }
-        if (iMax < 0 || v > vMax) {
-          vMax = v;
-          iMax = row;
-        }
-        if (v === Infinity || v === -Infinity) bad++;
-      } else bad++;
-      if (row > 0) sum += 0.5 * (v + prev) * (time[row]! - time[row - 1]!);
-      prev = v;
-    }
-    this.bad[s] = bad;
-    this.iMin[s] = iMin;
-    this.iMax[s] = iMax;
-    this.vMin[s] = vMin;
-    this.vMax[s] = vMax;
-    this.sum[s] = sum;
-    this.prev[s] = prev;
+    for (let row = first; row < first + count; row++) this.add(s, row, col[row]!, time);
   }
 
   /** The stats of slot `s` over rows 0 … rows-1, for attachStats. */
   stats(s: number, rows: number, time: Float64Array): ColumnStats {
-    const iMin = this.iMin[s]!;
-    const iMax = this.iMax[s]!;
+    const a = this.a;
+    const o = WORDS * s;
+    const iMin = a[o + IMIN]!;
+    const iMax = a[o + IMAX]!;
     return {
       rows,
-      bad: this.bad[s]!,
+      bad: a[o + BAD]!,
       iMin,
       iMax,
-      min: iMin < 0 ? Infinity : this.vMin[s]!,
-      max: iMax < 0 ? -Infinity : this.vMax[s]!,
-      integral: this.sum[s]!,
+      min: iMin < 0 ? Infinity : a[o + VMIN]!,
+      max: iMax < 0 ? -Infinity : a[o + VMAX]!,
+      integral: a[o + SUM]!,
       time,
     };
   }

@@ -260,19 +260,32 @@ export class Recorder {
     };
   }
 
-  /** Appends `count` rows a native chunk wrote row-major into `rows`: time, then nativeLayout()'s values. */
-  appendRows(rows: Float64Array, count: number, stride: number): void {
+  /** The last recorded row's time (0 before any row): what a native chunk's first row integrates from. */
+  get lastTime(): number {
+    return this.rowCount > 0 ? (this.timeCol[this.rowCount - 1] as number) : 0;
+  }
+
+  /**
+   * A native chunk takes its rows into the running statistics itself (stepper.c put_row): the
+   * figures so far move into its block, and record() goes on there for the rows it records.
+   */
+  useNativeStats(block: Float64Array): void {
+    this.stats.adopt(block);
+  }
+
+  /**
+   * Appends `count` rows a native chunk wrote column-major into `rows` (time, then nativeLayout()'s
+   * values, `capacity` slots each), already taken into the statistics (useNativeStats): one
+   * memcpy per column, no JavaScript per value.
+   */
+  appendRows(rows: Float64Array, count: number, capacity: number): void {
     const first = this.rowCount;
     while (first + count > this.capacity) this.grow();
-    const time = this.timeCol;
-    for (let r = 0; r < count; r++) time[first + r] = rows[r * stride] as number;
-    let offset = 1;
+    this.timeCol.set(rows.subarray(0, count), first);
+    let at = capacity;
     for (let g = 0; g < this.groups.length; g++) {
       const columns = (this.groups[g] as NumericGroup).columns;
-      for (let j = 0; j < columns.length; j++, offset++) {
-        const col = columns[j] as Float64Array;
-        this.stats.copyRun(offset - 1, rows, offset, stride, col, first, count, time);
-      }
+      for (let j = 0; j < columns.length; j++, at += capacity) (columns[j] as Float64Array).set(rows.subarray(at, at + count), first);
     }
     this.rowCount = first + count;
   }
