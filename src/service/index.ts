@@ -29,6 +29,7 @@ export { storeUpload, uploadFmuFromFile } from './upload-fmu.ts';
 export {
   ANONYMOUS_CALLER,
   authenticateKey,
+  callerIdOfPresentedKey,
   createApiKey,
   getRunInfo,
   listUsage,
