@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.ts';
-import { ANONYMOUS_CALLER, authenticateKey, callerIdOfPresentedKey, type ServiceContext } from '../service/index.ts';
+import { ANONYMOUS_CALLER, authenticateKey, type AccountStore, type ServiceContext } from '../service/index.ts';
 import type { RestDeps } from './deps.ts';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -133,11 +133,11 @@ function sendBusy(reply: FastifyReply, r: Refusal): FastifyReply {
  * Only refusals skip the lookup: a request that would be admitted is always authenticated first.
  * Requests without a key-shaped Bearer (anonymous, malformed) take the normal path.
  */
-function earlyRefusal(admission: Admission, req: FastifyRequest): Refusal | undefined {
+function earlyRefusal(admission: Admission, accounts: AccountStore, req: FastifyRequest): Refusal | undefined {
   const h = req.headers.authorization;
   if (h === undefined) return undefined;
   const key = BEARER.exec(h)?.[1];
-  const callerId = key === undefined ? undefined : callerIdOfPresentedKey(key);
+  const callerId = key === undefined ? undefined : accounts.keys.hashOf(key);
   return callerId === undefined ? undefined : admission.refusal(callerId);
 }
 
@@ -159,7 +159,7 @@ export function registerAuth(app: FastifyInstance, deps: RestDeps, sharedRedis?:
       });
     }
     if (admission !== undefined && req.routeOptions.config.admission === true) {
-      const refusal = earlyRefusal(admission, req);
+      const refusal = earlyRefusal(admission, deps.accounts, req);
       if (refusal !== undefined) return sendBusy(reply, refusal);
     }
     try {

@@ -77,7 +77,12 @@ const MAX_RETRY_S = 60;
 
 /** The SERVER_BUSY error of a refusal (the MCP face and in-process callers get it thrown). */
 export function busyError(r: AdmissionRefusal): GatewayError {
-  return new GatewayError('SERVER_BUSY', r.message, { scope: r.scope, limit: r.limit, retry_after_seconds: r.retryAfterSeconds, hint: r.hint });
+  return new GatewayError('SERVER_BUSY', r.message, {
+    scope: r.scope,
+    limit: r.limit,
+    retry_after_seconds: r.retryAfterSeconds,
+    hint: r.hint,
+  });
 }
 
 export function createAdmission(opts: AdmissionOptions): Admission {

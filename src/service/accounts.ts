@@ -12,7 +12,6 @@ import {
   type UsageList,
 } from '../schemas/accounts.ts';
 import type { AccountStore } from '../store/index.ts';
-import { hashApiKey, looksLikeApiKey } from '../store/api-keys.ts';
 import type { CallerAccess } from './access.ts';
 import { createCallerAccess } from './caller-access.ts';
 import type { ServiceContext } from './context.ts';
@@ -44,14 +43,6 @@ export async function authenticateKey(accounts: AccountStore, key: string | unde
     });
   }
   return record;
-}
-
-/**
- * The caller id (the store's key_hash) that a presented key has IF it is valid, computed without a
- * store read; undefined for a string not shaped like a key. Says nothing about whether it is valid.
- */
-export function callerIdOfPresentedKey(key: string): string | undefined {
-  return looksLikeApiKey(key) ? hashApiKey(key) : undefined;
 }
 
 export { ANONYMOUS_CALLER };

@@ -29,7 +29,6 @@ export { storeUpload, uploadFmuFromFile } from './upload-fmu.ts';
 export {
   ANONYMOUS_CALLER,
   authenticateKey,
-  callerIdOfPresentedKey,
   createApiKey,
   getRunInfo,
   listUsage,
