@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.ts';
 import { ANONYMOUS_CALLER, authenticateKey, type AccountStore, type ServiceContext } from '../service/index.ts';
 import type { RestDeps } from './deps.ts';
+import type { RestError } from './error-status.ts';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -99,14 +100,14 @@ type Admission = NonNullable<ServiceContext['admission']>;
 type Refusal = NonNullable<ReturnType<Admission['refusal']>>;
 
 /**
- * Answers a refusal of admission control: 503 SERVER_BUSY + Retry-After, the body in the REST
- * error shape (error-status.ts: `{ detail, error: { code, message, hint, data } }`) built from
- * the refusal's data. No Error is made (its stack capture was most of a refusal's cost) and no
+ * The body of a refusal of admission control (503 SERVER_BUSY + Retry-After, sendBusy): the REST
+ * error shape (error-status.ts: `{ detail, error: { code, message, hint, data } }`, the same as
+ * restErrorOf(busyError(r)), a unit test holds them equal) built from the refusal's data. No Error is made (its stack capture was most of a refusal's cost) and no
  * response schema runs: an overloaded server answers its refusals in bursts, and each one's cost
  * delays every other request, /health included.
  */
-function sendBusy(reply: FastifyReply, r: Refusal): FastifyReply {
-  const body = {
+export function busyBody(r: Refusal): RestError {
+  return {
     detail: r.message,
     error: {
       code: 'SERVER_BUSY',
@@ -115,11 +116,14 @@ function sendBusy(reply: FastifyReply, r: Refusal): FastifyReply {
       data: { scope: r.scope, limit: r.limit, retry_after_seconds: r.retryAfterSeconds },
     },
   };
+}
+
+function sendBusy(reply: FastifyReply, r: Refusal): FastifyReply {
   return reply
     .code(503)
     .header('retry-after', String(r.retryAfterSeconds))
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify(body));
+    .send(JSON.stringify(busyBody(r)));
 }
 
 /**
