@@ -22,7 +22,9 @@ export const healthRoutes: FastifyPluginAsyncZod<RestDeps> = async (app, deps) =
   app.get(
     '/health',
     {
-      config: { auth: 'public' },
+      // Not rate-limited: a load balancer probes from one address many times a minute (600 per
+      // address would turn a 10/s prober's checks into 429s), and a probe is a cached answer.
+      config: { auth: 'public', rateLimit: false },
       schema: { summary: 'Liveness, readiness and configuration', tags: ['meta'], response: { 200: HealthSchema, 503: HealthSchema } },
     },
     async (_req, reply) => {
