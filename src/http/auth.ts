@@ -3,6 +3,8 @@
  * onRequest hook: a request without a valid key gets 401 UNAUTHORIZED before any work is done.
  * /mcp (config.auth = "mcp") also admits keyless callers where MCP_ANONYMOUS allows it: by default
  * only clients on the loopback interface that do not come through a proxy.
+ * On routes that start simulations, a request admission control would refuse whoever sent it is
+ * answered 503 before its key is looked up (earlyRefusal); every other request is authenticated.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.ts';
@@ -102,9 +104,10 @@ type Refusal = NonNullable<ReturnType<Admission['refusal']>>;
 /**
  * The body of a refusal of admission control (503 SERVER_BUSY + Retry-After, sendBusy): the REST
  * error shape (error-status.ts: `{ detail, error: { code, message, hint, data } }`, the same as
- * restErrorOf(busyError(r)), a unit test holds them equal) built from the refusal's data. No Error is made (its stack capture was most of a refusal's cost) and no
- * response schema runs: an overloaded server answers its refusals in bursts, and each one's cost
- * delays every other request, /health included.
+ * restErrorOf(busyError(r)); a unit test holds them equal), built from the refusal's data. No
+ * Error is made (its stack capture was most of a refusal's cost) and no response schema runs: an
+ * overloaded server answers its refusals in bursts, and each one's cost delays every other
+ * request, /health included.
  */
 export function busyBody(r: Refusal): RestError {
   return {
