@@ -20,6 +20,7 @@ const ORDER = [
   'warm.ts',
   'load.ts',
   'load-store.ts',
+  'admission-cpu.ts',
   'gateway-cpu.ts',
   'model-description.ts',
   'result-path.ts',

@@ -3,17 +3,21 @@
  * onRequest hook: a request without a valid key gets 401 UNAUTHORIZED before any work is done.
  * /mcp (config.auth = "mcp") also admits keyless callers where MCP_ANONYMOUS allows it: by default
  * only clients on the loopback interface that do not come through a proxy.
+ * On routes that start simulations, a request admission control would refuse whoever sent it is
+ * answered 503 before its key is looked up (earlyRefusal); every other request is authenticated.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GatewayError, isGatewayError } from '../errors.ts';
-import { ANONYMOUS_CALLER, authenticateKey, type ServiceContext } from '../service/index.ts';
-import { restErrorOf } from './error-status.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors.ts';
+import { ANONYMOUS_CALLER, authenticateKey, type AccountStore, type ServiceContext } from '../service/index.ts';
 import type { RestDeps } from './deps.ts';
+import type { RestError } from './error-status.ts';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 function bearerOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (h === undefined) return undefined;
-  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(h);
+  const m = BEARER.exec(h);
   if (m === null) {
     throw new GatewayError('UNAUTHORIZED', 'The Authorization header must be "Bearer <key>".', {
       hint: 'Send "Authorization: Bearer <key>" with a key from POST /keys.',
@@ -94,11 +98,62 @@ export function createAuthFailureLimiter(maxPerMinute: number, windowMs = 60_000
   };
 }
 
+type Admission = NonNullable<ServiceContext['admission']>;
+type Refusal = NonNullable<ReturnType<Admission['refusal']>>;
+
+/**
+ * The body of a refusal of admission control (503 SERVER_BUSY + Retry-After, sendBusy): the REST
+ * error shape (error-status.ts: `{ detail, error: { code, message, hint, data } }`, the same as
+ * restErrorOf(busyError(r)); a unit test holds them equal), built from the refusal's data. No
+ * Error is made (its stack capture was most of a refusal's cost) and no response schema runs: an
+ * overloaded server answers its refusals in bursts, and each one's cost delays every other
+ * request, /health included.
+ */
+export function busyBody(r: Refusal): RestError {
+  return {
+    detail: r.message,
+    error: {
+      code: 'SERVER_BUSY',
+      message: r.message,
+      hint: r.hint,
+      data: { scope: r.scope, limit: r.limit, retry_after_seconds: r.retryAfterSeconds },
+    },
+  };
+}
+
+function sendBusy(reply: FastifyReply, r: Refusal): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', String(r.retryAfterSeconds))
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(busyBody(r)));
+}
+
+/**
+ * A request that admission control would refuse whoever sent it, decided before the key is
+ * looked up in the store (the lookup was most of the rest of a refusal's cost). Two cases only:
+ * - the gateway holds all its places: every caller would be refused, so the answer says nothing
+ *   about the presented key (a wrong key gets the same 503 as a valid one);
+ * - the presented key's hash holds all of its caller's places: places are only ever taken by
+ *   requests that passed authentication with a key of that hash, so this IS a verified key (a
+ *   wrong key's hash holds none and goes on to the store and its 401).
+ * Only refusals skip the lookup: a request that would be admitted is always authenticated first.
+ * Requests without a key-shaped Bearer (anonymous, malformed) take the normal path.
+ */
+function earlyRefusal(admission: Admission, accounts: AccountStore, req: FastifyRequest): Refusal | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const key = BEARER.exec(h)?.[1];
+  const callerId = key === undefined ? undefined : accounts.keys.hashOf(key);
+  return callerId === undefined ? undefined : admission.refusal(callerId);
+}
+
 export function registerAuth(app: FastifyInstance, deps: RestDeps, sharedRedis?: SharedLimitRedis): void {
   const anonymous = deps.ctx.config.accounts.mcpAnonymous;
+  const admission = deps.ctx.admission;
   const failures = createAuthFailureLimiter(deps.ctx.config.accounts.rateLimitPerMinute, 60_000, sharedRedis);
   app.decorateRequest('caller', undefined);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     // No route matched: the not-found handler answers (404 beats 401 for a path that is not there).
     if (req.routeOptions.url === undefined) return;
     const auth = req.routeOptions.config.auth ?? (req.routeOptions.url.startsWith('/docs') ? 'public' : 'key');
@@ -110,6 +165,10 @@ export function registerAuth(app: FastifyInstance, deps: RestDeps, sharedRedis?:
         hint: 'Check the API key (POST /keys creates one) and retry after the Retry-After delay.',
       });
     }
+    if (admission !== undefined && req.routeOptions.config.admission === true) {
+      const refusal = earlyRefusal(admission, deps.accounts, req);
+      if (refusal !== undefined) return sendBusy(reply, refusal);
+    }
     try {
       const key = bearerOf(req);
       if (auth === 'mcp' && key === undefined && (anonymous === 'always' || (anonymous === 'loopback' && isLocalClient(req)))) {
@@ -118,6 +177,7 @@ export function registerAuth(app: FastifyInstance, deps: RestDeps, sharedRedis?:
       }
       const record = await authenticateKey(deps.accounts, key);
       req.caller = { id: record.key_hash, anonymous: false };
+      return undefined;
     } catch (e) {
       // A store outage is not the caller's failure (it is a 503, never a 401): not counted.
       if (e instanceof GatewayError && e.code === 'UNAUTHORIZED') await failures.fail(req.ip);
@@ -138,15 +198,8 @@ export function registerAdmissionCheck(app: FastifyInstance, ctx: ServiceContext
   if (admission === undefined) return;
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config.admission !== true) return undefined;
-    try {
-      admission.check(req.caller?.id);
-      return undefined;
-    } catch (e) {
-      const { status, body } = restErrorOf(e);
-      const retry = isGatewayError(e) ? e.data?.['retry_after_seconds'] : undefined;
-      if (typeof retry === 'number' && retry > 0) void reply.header('retry-after', String(Math.ceil(retry)));
-      return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-    }
+    const refusal = admission.refusal(req.caller?.id);
+    return refusal === undefined ? undefined : sendBusy(reply, refusal);
   });
 }
 

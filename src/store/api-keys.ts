@@ -24,6 +24,11 @@ export interface ApiKeyRepository {
   create(opts?: { label?: string; now?: Date }): Promise<{ key: string; record: ApiKeyRecord }>;
   /** The record of a key, or undefined for an unknown, revoked or malformed key. */
   verify(key: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The key_hash a presented key has IF it is valid, without a store read (undefined for a string
+   * not shaped like a key): says nothing about whether it is valid.
+   */
+  hashOf(key: string): string | undefined;
   get(keyHash: string): Promise<ApiKeyRecord | undefined>;
   revoke(keyHash: string): Promise<boolean>;
 }
@@ -53,6 +58,7 @@ export function createApiKeyRepository(kv: KvStore): ApiKeyRepository {
       if (!looksLikeApiKey(key)) return undefined;
       return get(hashApiKey(key));
     },
+    hashOf: (key) => (looksLikeApiKey(key) ? hashApiKey(key) : undefined),
     get,
     async revoke(keyHash) {
       return kv.delete(id(keyHash));
