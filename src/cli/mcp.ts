@@ -47,7 +47,8 @@ export async function runMcpCommand(argv: string[]): Promise<number> {
     if (shutdown.requested) return;
     shutdown.requested = true;
     if (shutdown.close !== undefined) void shutdown.close().finally(() => process.exit(0));
-    else if (shutdown.creating) return; // serveWithPool closes the context as soon as it exists, then exits
+    else if (shutdown.creating)
+      return; // serveWithPool closes the context as soon as it exists, then exits
     else if (shutdown.pool !== undefined) void shutdown.pool.close().finally(() => process.exit(0));
     else process.exit(0);
   };
@@ -156,7 +157,12 @@ async function serveWithPool(
   started: { config: Config; pool: WorkerPool } | undefined,
 ): Promise<number> {
   // Loaded after the guard so nothing they print at import time can reach stdout.
-  const [{ loadConfig }, { createGatewayContext }] = await Promise.all([import('../config.ts'), import('./gateway-context.ts')]);
+  // The early runs' code (the service's simulate) with the context's: one batch of module loading.
+  const [{ loadConfig }, { createGatewayContext }, early] = await Promise.all([
+    import('../config.ts'),
+    import('./gateway-context.ts'),
+    earlyRunsOn() ? import('../mcp/early-runs.ts') : undefined,
+  ]);
   // The client may have gone meanwhile (it only wanted the handshake).
   if (front.closed || shutdown.requested) return 0;
   shutdown.creating = true;
@@ -182,9 +188,8 @@ async function serveWithPool(
     // its FMU is opened and its job reaches the worker while the SDK and the tools load.
     // When it is over before the server is up, the front writes its answer (the same bytes).
     let earlyRuns: EarlyRuns | undefined;
-    if (earlyRunsOn()) {
-      const { createEarlyRuns } = await import('../mcp/early-runs.ts');
-      const runs = (earlyRuns = createEarlyRuns(ctx, {
+    if (early !== undefined) {
+      const runs = (earlyRuns = early.createEarlyRuns(ctx, {
         waiting: (id) => front.isQueued(id),
         write: (id, result) => void front.answerQueued(id, result),
       }));

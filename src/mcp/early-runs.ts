@@ -233,8 +233,7 @@ export function createEarlyRuns(ctx: ServiceContext, answer?: EarlyAnswer): Earl
       const s = started.get(id);
       if (s === undefined) return undefined;
       started.delete(id);
-      const same =
-        shape.callerId === LOCAL_CALLER && !shape.progress && !shape.payment && !shape.phases && JSON.stringify(args) === s.key;
+      const same = shape.callerId === LOCAL_CALLER && !shape.progress && !shape.payment && !shape.phases && JSON.stringify(args) === s.key;
       if (!same) {
         s.abort.abort();
         return undefined;

@@ -121,6 +121,8 @@ export class EarlyFront implements Transport {
   /** Ids of replayed requests answered here already → the answer sent (the server's is dropped). */
   private readonly answeredHere = new Map<RpcId, string>();
   private servedToolsList = false;
+  /** The client's `initialize` was answered here (from the recording). */
+  private handshakeAnswered = false;
   /** The live tools/list check is due once the client's requests in flight are answered (it is off the critical path). */
   private checkDue = false;
   /** Client requests delivered to the server and not answered yet. */
@@ -177,9 +179,13 @@ export class EarlyFront implements Transport {
     this.want();
   }
 
-  /** True while request `id` waits here for the server (queued, not delivered). */
+  /**
+   * True while request `id` waits here for the server (queued, not delivered) and may be answered
+   * here: only after the handshake was answered here (never an answer before `initialize`'s).
+   */
   isQueued(id: RpcId): boolean {
-    return !this.connected && this.queue.some((m) => (m as { id?: unknown; method?: unknown }).id === id && 'method' in m);
+    if (this.connected || !this.handshakeAnswered) return false;
+    return this.queue.some((m) => (m as { id?: unknown; method?: unknown }).id === id && 'method' in m);
   }
 
   /**
@@ -221,6 +227,7 @@ export class EarlyFront implements Transport {
       const result = typeof version === 'string' && Object.hasOwn(answers.initialize, version) ? answers.initialize[version] : undefined;
       if (result === undefined) return false;
       this.phase = 'handshake';
+      this.handshakeAnswered = true;
       this.answeredHere.set(m.id, JSON.stringify(result));
       this.queue.push(message); // replayed: the server's handshake state must be the client's
       this.answer(m.id, result);

@@ -55,15 +55,16 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             // The answer needs the output schema's JSON Schema (converted once per process): done
             // while the early run's job is still on its worker, not after.
             if (early !== undefined) void tool.outputSchemaJson;
-            const res = await (early ?? simulate(deps.ctx, args, {
-              signal: extra.mcpReq.signal,
-              // A compact palette PNG: the plot travels inside the agent's context.
-              plotSize: MCP_PLOT_SIZE,
-              ...(onProgress === undefined ? {} : { onProgress }),
-              ...(x402Payment === undefined ? {} : { x402Payment }),
-              ...(caller === undefined ? {} : { callerId: caller }),
-              ...(phases === undefined ? {} : { phases }),
-            }));
+            const res = await (early ??
+              simulate(deps.ctx, args, {
+                signal: extra.mcpReq.signal,
+                // A compact palette PNG: the plot travels inside the agent's context.
+                plotSize: MCP_PLOT_SIZE,
+                ...(onProgress === undefined ? {} : { onProgress }),
+                ...(x402Payment === undefined ? {} : { x402Payment }),
+                ...(caller === undefined ? {} : { callerId: caller }),
+                ...(phases === undefined ? {} : { phases }),
+              }));
             onProgress?.(1, res.output.provenance.stop_time);
             const answer = simulateToolResult(res, deps.callerId);
             phases?.mark('render tool result');
