@@ -17,6 +17,10 @@
  * first (it also lets the sandbox self-test verdict be remembered, src/runner/sandbox-cache.ts);
  * the first simulate on the fresh data dir, self-test included, is reported on its own.
  *
+ * `simulate` runs from its code-cached CommonJS bundle (bin/code-cache.js; the cache lives in the
+ * bench's data dir, made by the first run); the same command with FMU_GATEWAY_CODE_CACHE=0 (the
+ * plain ES module bundle, as before the cache) is measured beside it.
+ *
  * Run: npm run bench -- startup   (STARTUP_RUNS=N, default 10)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -39,6 +43,8 @@ const ENV: Record<string, string> = {
   HOME: process.env.HOME ?? '/root',
   LANG: 'C.UTF-8',
   FMU_GATEWAY_DATA_DIR: dataDir,
+  // The launcher's V8 code cache (bin/code-cache.js): here, not in ~/.cache, so each bench starts cold.
+  FMU_GATEWAY_CODE_CACHE_DIR: join(dataDir, 'v8'),
 };
 const TRACED = { ...ENV, FMU_GATEWAY_TRACE_STARTUP: '1' };
 
@@ -192,7 +198,8 @@ try {
       .join(' ')}`,
   );
   console.log(`env: ${Object.keys(ENV).join(', ')} (+ FMU_GATEWAY_TRACE_STARTUP=1 for the fmu-gateway runs); data dir ${dataDir}`);
-  // The first simulate on a fresh data dir: the sandbox self-test runs (its verdict is then remembered).
+  // The first simulate on a fresh data dir: the sandbox self-test runs (its verdict is then
+  // remembered), and the code cache is made.
   const cold = runProcess([BIN, 'simulate', 'msl:BouncingBall', '--stop', '3'], TRACED);
   // Warm-up round (untimed): disk caches, the remembered verdict.
   runProcess(['-e', '0'], ENV);
@@ -202,12 +209,14 @@ try {
   const base: number[] = [];
   const version: number[] = [];
   const sim: Sample[] = [];
+  const simPlain: Sample[] = [];
   const lists: McpSample[] = [];
   const mcpSims: (McpSample & { simulate: number })[] = [];
   for (let i = 0; i < RUNS; i++) {
     base.push(runProcess(['-e', '0'], ENV).ms);
     version.push(runProcess([BIN, '--version'], TRACED).ms);
     sim.push(runProcess([BIN, 'simulate', 'msl:BouncingBall', '--stop', '3'], TRACED));
+    simPlain.push(runProcess([BIN, 'simulate', 'msl:BouncingBall', '--stop', '3'], { ...TRACED, FMU_GATEWAY_CODE_CACHE: '0' }));
     lists.push(await runMcp('list'));
     mcpSims.push(await runMcp('simulate'));
   }
@@ -222,6 +231,8 @@ try {
   figure('fmu-gateway --version', version, `${ratio(version)} node (target ≤ ${TARGET.version}×)`);
   const simMs = sim.map((s) => s.ms);
   figure('fmu-gateway simulate msl:BouncingBall --stop 3', simMs, `${ratio(simMs)} node (target ≤ ${TARGET.simulate}×)`);
+  const plainMs = simPlain.map((s) => s.ms);
+  figure('  the same, FMU_GATEWAY_CODE_CACHE=0 (ES module)', plainMs, `${ratio(plainMs)} node`);
   figure(
     'MCP stdio: spawn → initialize answer',
     lists.map((l) => l.initialize),
@@ -231,11 +242,15 @@ try {
   figure('MCP stdio: spawn → first tools/list answer', tl, `${ratio(tl)} node (target ≤ ${TARGET.toolsList} ms)`);
   const ms = mcpSims.map((s) => s.simulate);
   figure('MCP stdio: spawn → first simulate answer', ms, `${ratio(ms)} node (target ≤ ${TARGET.mcpSimulate} ms)`);
-  console.log(`first simulate on a fresh data dir (sandbox self-test runs): ${cold.ms.toFixed(1)} ms`);
+  console.log(`first simulate on a fresh data dir (sandbox self-test runs, no code cache yet): ${cold.ms.toFixed(1)} ms`);
 
   phaseTable(
     'fmu-gateway simulate msl:BouncingBall --stop 3',
     sim.map((s) => s.marks),
+  );
+  phaseTable(
+    'fmu-gateway simulate msl:BouncingBall --stop 3, FMU_GATEWAY_CODE_CACHE=0',
+    simPlain.map((s) => s.marks),
   );
   phaseTable(
     "MCP stdio, spawn → first tools/list (answered from the build's recording: src/mcp/stdio-early.ts)",

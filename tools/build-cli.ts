@@ -4,7 +4,8 @@
  * (bin/source-stamp.js). Native addons stay external and resolve from node_modules.
  */
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
@@ -37,6 +38,87 @@ export const zodEnglishOnly = {
   },
 };
 
+/**
+ * Packages the CLI bundle leaves to node_modules (see buildCli). Native addons, packages serving
+ * their own files, the bundler, large export-only or optional (scale-out) packages.
+ */
+const CLI_EXTERNAL = [
+  'koffi',
+  '@resvg/resvg-js',
+  'esbuild',
+  'tsx',
+  'tsx/*',
+  'libsql',
+  '@fastify/swagger-ui',
+  'apache-arrow',
+  'bullmq',
+  'ioredis',
+  '@aws-sdk/*',
+  'parquet-wasm',
+];
+
+/**
+ * The commands the launcher runs from their own CommonJS bundle with a V8 code cache
+ * (bin/code-cache.js): a second start of these skips parsing and compiling what the first ran
+ * (`simulate` msl:BouncingBall: about half of the main thread's JavaScript time). Each entry: the
+ * command's module (under src/cli/) and its run function. A command added here needs nothing
+ * else: the launcher finds it in build/cli/stamp.json ("cached").
+ */
+export const CACHED_COMMANDS: Record<string, { module: string; run: string }> = {
+  simulate: { module: 'simulate.ts', run: 'runSimulateCommand' },
+};
+
+/**
+ * Lazily used dependencies a cached command's bundle loads from node_modules instead of carrying
+ * them: one script has no chunks, so every byte of it is read and hashed at each start even when
+ * the code never runs (payments, PostgreSQL / Redis stores, the remote client). All are CommonJS-
+ * loadable (the bundle require()s them) and regular dependencies.
+ */
+const CACHED_EXTRA_EXTERNAL = ['undici', 'stripe', 'pg', '@keyv/redis', '@keyv/postgres'];
+
+/** One cached command's CommonJS bundle → <dir>/cached/<name>.cjs; returns its content hash. */
+async function buildCachedCommand(esbuild: Esbuild, dir: string, name: string, entry: { module: string; run: string }): Promise<string> {
+  const out = join(dir, 'cached', `${name}.cjs`);
+  await esbuild.build({
+    stdin: {
+      contents: [
+        `import { runCli } from './src/cli/main.ts';`,
+        `import { markStartup } from './src/startup-trace.ts';`,
+        `import { ${entry.run} } from './src/cli/${entry.module}';`,
+        `markStartup('bundle loaded');`,
+        `runCli(process.argv.slice(2), { ${JSON.stringify(name)}: async () => ${entry.run} });`,
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: `cached-${name}.ts`,
+      loader: 'ts',
+    },
+    plugins: [zodEnglishOnly],
+    bundle: true,
+    platform: 'node',
+    // A script, not a module: vm.Script can take a code cache (bin/code-cache.js), an ES module cannot on node 20.
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    // bin/code-cache.js passes these two to the script (CommonJS has no import.meta).
+    define: { 'import.meta.url': '__fmuImportMetaUrl', 'import.meta.resolve': '__fmuImportMetaResolve' },
+    external: [...CLI_EXTERNAL, ...CACHED_EXTRA_EXTERNAL],
+    // Read whole at every start: without comments and indentation it is ~40% smaller, and pure
+    // ASCII (esbuild escapes the rest; comments were the only other bytes), which the launcher
+    // reads as latin1, skipping UTF-8 decoding. Names stay (stack traces, error classes).
+    minifyWhitespace: true,
+    charset: 'ascii',
+    logLevel: 'warning',
+  });
+  // import() of an external package (parquet-wasm): a vm.Script has no module loader of its own
+  // (node 20's vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER warns on stderr, and lost its
+  // callback in a long run here), so the launcher hands the script its own import() as __fmuImport.
+  // esbuild prints specifiers with double quotes; JSDoc mentions use single quotes or none.
+  const code = readFileSync(out, 'utf8').replace(/(?<![\w$.])import\((?=")/g, '__fmuImport(');
+  if (/[^\p{ASCII}]/u.test(code)) throw new Error(`${out}: not pure ASCII (bin/code-cache.js reads it as latin1)`);
+  writeFileSync(out, code);
+  return createHash('sha256').update(code).digest('hex').slice(0, 32);
+}
+
 export async function buildCli(): Promise<string> {
   // esbuild ships with tsx (and is a declared dependency): resolve it the same way the worker bundler does.
   const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
@@ -62,24 +144,15 @@ export async function buildCli(): Promise<string> {
     // (@fastify/swagger-ui's assets), the bundler itself, and apache-arrow (large, export only), parquet-wasm (optional, loads its .wasm beside itself).
     // bullmq / ioredis / the AWS SDK: optional (scale-out only), loaded lazily from node_modules,
     // so a package without them fails that feature with OPTIONAL_DEPENDENCY_MISSING.
-    external: [
-      'koffi',
-      '@resvg/resvg-js',
-      'esbuild',
-      'tsx',
-      'tsx/*',
-      'libsql',
-      '@fastify/swagger-ui',
-      'apache-arrow',
-      'bullmq',
-      'ioredis',
-      '@aws-sdk/*',
-      'parquet-wasm',
-    ],
+    external: CLI_EXTERNAL,
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  writeFileSync(join(tmp, 'stamp.json'), JSON.stringify({ stamp, built_at: new Date().toISOString() }));
+  const cached: Record<string, { file: string; hash: string }> = {};
+  for (const [name, entry] of Object.entries(CACHED_COMMANDS)) {
+    cached[name] = { file: `cached/${name}.cjs`, hash: await buildCachedCommand(esbuild, tmp, name, entry) };
+  }
+  writeFileSync(join(tmp, 'stamp.json'), JSON.stringify({ stamp, built_at: new Date().toISOString(), cached }));
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmp, outDir);
   return join(outDir, 'cli.mjs');

@@ -62,15 +62,16 @@ export function simulateCoSimulation(instance: FmiInstance, options: SimulationO
   // Native chunks of plain steps (src/fmi/stepper.ts) when the outputs allow and no input is set per step.
   const layout = hasInputs ? undefined : recorder.nativeLayout();
   const chunk = layout === undefined ? undefined : instance.prepareCsChunk?.(layout.groups);
+  if (chunk !== undefined) recorder.useNativeStats(chunk.stats);
   let stride = 0; // steps since the last progress look
   for (let i = 1; i < points; i++) {
     if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t=${t}.`, { time: t });
     let r: DoStepResult;
     let stepEnd: number;
     if (chunk !== undefined) {
-      const written = chunk.run(startTime, stopTime, h, t, i, points);
+      const written = chunk.run(startTime, stopTime, h, t, i, points, recorder.rows, recorder.lastTime);
       if (written > 0) {
-        recorder.appendRows(chunk.rows, written, chunk.stride);
+        recorder.appendRows(chunk.rows, written, chunk.capacity);
         steps += written;
         stride += written;
         i += written;

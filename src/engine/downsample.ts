@@ -4,6 +4,7 @@
  * in every bucket (min-max decimation, so peaks and valleys survive), event rows when room is
  * left, then evenly spaced rows to use the remaining budget. Deterministic: same input, same rows.
  */
+import { eventRowsOf, statsOf } from './column-stats.ts';
 
 export interface DownsampleInput {
   rows: number;
@@ -41,11 +42,13 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
   if (rows <= budget) return Uint32Array.from({ length: rows }, (_, i) => i);
 
   const chosen = new Uint8Array(rows);
+  // The chosen rows also as a list (at most budget), so nothing after scans all rows for them.
+  const list = new Uint32Array(budget);
   let count = 0;
   const take = (i: number): void => {
     if (chosen[i] === 0 && count < budget) {
       chosen[i] = 1;
-      count++;
+      list[count++] = i;
     }
   };
   take(0);
@@ -53,7 +56,9 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
   // Global extrema first: the buckets below keep them too, but with more columns than the budget
   // has room for (2 rows per column per bucket) there are no buckets at all.
   for (const col of columns) {
-    const { iMin, iMax } = extremaIn(col, 0, rows);
+    // The recorder's running figures when it recorded this column (column-stats.ts): no pass.
+    const known = col.length === rows ? statsOf(col) : undefined;
+    const { iMin, iMax } = known ?? extremaIn(col, 0, rows);
     if (iMin >= 0) take(iMin);
     if (iMax >= 0) take(iMax);
   }
@@ -79,25 +84,26 @@ export function selectRows(input: DownsampleInput, maxPoints: number): Uint32Arr
   }
 
   if (eventRows !== undefined) {
-    for (let i = 0; i < rows && count < budget; i++) if (eventRows[i] === 1) take(i);
+    const listed = eventRowsOf(eventRows);
+    if (listed !== undefined) {
+      for (let k = 0; k < listed.length && count < budget; k++) if ((listed[k] as number) < rows) take(listed[k] as number);
+    } else for (let i = 0; i < rows && count < budget; i++) if (eventRows[i] === 1) take(i);
   }
 
-  if (count < budget) fillGaps(chosen, budget - count);
-
-  const picked: number[] = [];
-  for (let i = 0; i < rows; i++) if (chosen[i] === 1) picked.push(i);
-  return Uint32Array.from(picked);
+  const picked = list.subarray(0, count).sort();
+  if (count >= budget) return picked;
+  return fillGaps(chosen, picked, budget - count);
 }
 
 /**
- * Spends `free` more rows on the gaps between chosen rows, in proportion to each gap's length
- * (largest remainders first, ties to the earlier gap), evenly spaced inside each gap.
- * Needs first and last rows chosen and free ≤ number of unchosen rows.
+ * Spends `free` more rows on the gaps between the chosen rows `idx` (sorted), in proportion to each
+ * gap's length (largest remainders first, ties to the earlier gap), evenly spaced inside each gap;
+ * returns all the chosen rows, sorted. Needs first and last rows chosen and free ≤ number of
+ * unchosen rows.
  */
-function fillGaps(chosen: Uint8Array, free: number): void {
-  const idx: number[] = [];
-  for (let i = 0; i < chosen.length; i++) if (chosen[i] === 1) idx.push(i);
-  const gaps = idx.slice(1).map((b, j) => b - (idx[j] as number) - 1);
+function fillGaps(chosen: Uint8Array, idx: Uint32Array, free: number): Uint32Array {
+  const ix = Array.from(idx);
+  const gaps = ix.slice(1).map((b, j) => b - (ix[j] as number) - 1);
   const total = gaps.reduce((a, g) => a + g, 0);
   const alloc = gaps.map((g) => Math.floor((free * g) / total));
   let left = free - alloc.reduce((a, n) => a + n, 0);
@@ -109,12 +115,21 @@ function fillGaps(chosen: Uint8Array, free: number): void {
       left--;
     }
   }
+  const out = new Uint32Array(idx.length + free);
+  let k = 0;
   alloc.forEach((n, j) => {
     const a = idx[j] as number;
+    out[k++] = a;
     const len = (idx[j + 1] as number) - a;
-    // Spacing len/(n+1) ≥ 1 (n ≤ len-1), so the rounded positions are distinct and inside the gap.
-    for (let m = 1; m <= n; m++) chosen[a + Math.round((m * len) / (n + 1))] = 1;
+    // Spacing len/(n+1) ≥ 1 (n ≤ len-1), so the rounded positions are distinct, inside the gap and ascending.
+    for (let m = 1; m <= n; m++) {
+      const i = a + Math.round((m * len) / (n + 1));
+      chosen[i] = 1;
+      out[k++] = i;
+    }
   });
+  out[k++] = idx[idx.length - 1] as number;
+  return k === out.length ? out : out.subarray(0, k);
 }
 
 /** Values of `column` at `rows`, non-finite values as null (JSON has no NaN/Infinity). */

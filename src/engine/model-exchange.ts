@@ -296,6 +296,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
           completedIntegratorStep: needCompletedStep,
           groups: layout.groups,
         });
+  if (chunk !== undefined) recorder.useNativeStats(chunk.stats);
   let chunkPause = 0;
   while (t < stopTime && terminatedEarly === undefined) {
     if (signal?.aborted) throw new GatewayError('CANCELLED', `Simulation cancelled at t = ${t}.`, { time: t });
@@ -336,6 +337,8 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
         gridIndex,
         points,
         euler.stepsLeft,
+        recorder.rows,
+        recorder.lastTime,
       );
       const taken = chunk.steps;
       if (taken > 0) {
@@ -345,7 +348,7 @@ export function simulateModelExchange(instance: FmiInstance, options: Simulation
         t = chunk.t;
         loops += taken;
       }
-      if (chunk.written > 0) recorder.appendRows(chunk.rows, chunk.written, chunk.stride);
+      if (chunk.written > 0) recorder.appendRows(chunk.rows, chunk.written, chunk.capacity);
       gridIndex = chunk.gridIndex;
       const outcome = chunk.outcome;
       if (outcome === 0 && taken > 0) {

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.ts';
 import type { FmiInstance, NumericBuffer, OutputGroup, PreparedNumeric } from '../fmi/instance.ts';
 import type { ModelVariable, VariableType } from '../schemas/model-description.ts';
 import type { ResultColumn, SimulationOptions } from './types.ts';
+import { attachEventRows, attachStats, StatsAccumulator } from './column-stats.ts';
 import { allocBuffer, elementNames, findRecordable, isNumericType, requireRecordable, variableSize } from './variables.ts';
 
 /** Rejects bad timing options with BAD_REQUEST saying what to change. */
@@ -70,6 +71,8 @@ interface NumericGroup {
   stateIndex: Int32Array | undefined;
   /** Int64 / UInt64: the exact values per slot, beside the nearest doubles in `columns`. */
   exact: (BigInt64Array | BigUint64Array)[] | undefined;
+  /** The running stats' slot of this group's first value (column-stats.ts). */
+  slot: number;
 }
 
 /**
@@ -107,6 +110,10 @@ export class Recorder {
   private readonly stringColumns: string[][];
   private readonly binaryColumns: string[][];
   private eventRows: Uint8Array | undefined;
+  /** The rows markEvent() marked, ascending, each once (column-stats.ts: no scan of eventRows after the run). */
+  private readonly eventList: number[] = [];
+  /** min / max / integral / non-finite count per numeric value slot, as the rows arrive (column-stats.ts). */
+  private readonly stats: StatsAccumulator;
   private timeCol: Float64Array;
   private readonly select: readonly string[] | undefined;
 
@@ -134,6 +141,7 @@ export class Recorder {
       else if (isNumericType(v.type)) byType.set(v.type, [...(byType.get(v.type) ?? []), v]);
     }
     const md = instance.modelDescription;
+    let slots = 0;
     for (const [type, vs] of byType) {
       const vrs = Uint32Array.from(vs, (v) => v.value_reference);
       const firsts: number[] = [];
@@ -161,6 +169,7 @@ export class Recorder {
         buf,
         columns: Array.from({ length: nValues }, () => new Float64Array(this.capacity)),
         stateIndex,
+        slot: slots,
         exact:
           big && (type === 'Int64' || type === 'UInt64')
             ? Array.from({ length: nValues }, () =>
@@ -168,7 +177,9 @@ export class Recorder {
               )
             : undefined,
       });
+      slots += nValues;
     }
+    this.stats = new StatsAccumulator(slots);
     this.stringVrs = Uint32Array.from(this.stringVars, (v) => v.value_reference);
     this.binaryVrs = Uint32Array.from(this.binaryVars, (v) => v.value_reference);
     this.stringColumns = this.stringVars.map(() => []);
@@ -193,7 +204,11 @@ export class Recorder {
       const stateIndex = group.stateIndex;
       if (stateIndex !== undefined && states !== undefined) {
         const columns = group.columns;
-        for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = states[stateIndex[j] as number] as number;
+        for (let j = 0; j < columns.length; j++) {
+          const v = states[stateIndex[j] as number] as number;
+          (columns[j] as Float64Array)[row] = v;
+          this.stats.add(group.slot + j, row, v, this.timeCol);
+        }
         continue;
       }
       if (group.access) group.access.run();
@@ -208,6 +223,8 @@ export class Recorder {
       } else {
         for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[row] = Number(buf[j]);
       }
+      for (let j = 0; j < columns.length; j++)
+        this.stats.add(group.slot + j, row, (columns[j] as Float64Array)[row] as number, this.timeCol);
     }
     if (this.stringVars.length > 0) {
       const values = this.instance.getStrings(this.stringVrs);
@@ -243,26 +260,42 @@ export class Recorder {
     };
   }
 
-  /** Appends `count` rows a native chunk wrote row-major into `rows`: time, then nativeLayout()'s values. */
-  appendRows(rows: Float64Array, count: number, stride: number): void {
+  /** The last recorded row's time (0 before any row): what a native chunk's first row integrates from. */
+  get lastTime(): number {
+    return this.rowCount > 0 ? (this.timeCol[this.rowCount - 1] as number) : 0;
+  }
+
+  /**
+   * A native chunk takes its rows into the running statistics itself (stepper.c put_row): the
+   * figures so far move into its block, and record() goes on there for the rows it records.
+   */
+  useNativeStats(block: Float64Array): void {
+    this.stats.adopt(block);
+  }
+
+  /**
+   * Appends `count` rows a native chunk wrote column-major into `rows` (time, then nativeLayout()'s
+   * values, `capacity` slots each), already taken into the statistics (useNativeStats): one
+   * memcpy per column, no JavaScript per value.
+   */
+  appendRows(rows: Float64Array, count: number, capacity: number): void {
     const first = this.rowCount;
     while (first + count > this.capacity) this.grow();
-    const time = this.timeCol;
-    for (let r = 0; r < count; r++) time[first + r] = rows[r * stride] as number;
-    let offset = 1;
+    this.timeCol.set(rows.subarray(0, count), first);
+    let at = capacity;
     for (let g = 0; g < this.groups.length; g++) {
       const columns = (this.groups[g] as NumericGroup).columns;
-      for (let j = 0; j < columns.length; j++, offset++) {
-        const col = columns[j] as Float64Array;
-        for (let r = 0, k = offset; r < count; r++, k += stride) col[first + r] = rows[k] as number;
-      }
+      for (let j = 0; j < columns.length; j++, at += capacity) (columns[j] as Float64Array).set(rows.subarray(at, at + count), first);
     }
     this.rowCount = first + count;
   }
 
   /** Marks the last recorded row as taken at an event (ME). */
   markEvent(): void {
-    if (this.eventRows && this.rowCount > 0) this.eventRows[this.rowCount - 1] = 1;
+    if (this.eventRows && this.rowCount > 0 && this.eventRows[this.rowCount - 1] !== 1) {
+      this.eventRows[this.rowCount - 1] = 1;
+      this.eventList.push(this.rowCount - 1);
+    }
   }
 
   /** Doubles the capacity (ME event rows); amortised, never per step. */
@@ -302,6 +335,7 @@ export class Recorder {
   finish(): { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } {
     const n = this.rowCount;
     const md = this.instance.modelDescription;
+    const time = this.timeCol.subarray(0, n);
     // Per numeric variable, its element columns (one for a scalar), in row-major order.
     const numeric = new Map<ModelVariable, ResultColumn[]>();
     for (const g of this.groups) {
@@ -311,7 +345,9 @@ export class Recorder {
         numeric.set(
           v,
           names.map((name, e) => {
-            const col: ResultColumn = { name, type: v.type, values: (g.columns[first + e] as Float64Array).subarray(0, n) };
+            const values = (g.columns[first + e] as Float64Array).subarray(0, n);
+            attachStats(values, this.stats.stats(g.slot + first + e, n, time));
+            const col: ResultColumn = { name, type: v.type, values };
             const exact = g.exact?.[first + e];
             if (exact) col.exact = exact.subarray(0, n);
             if (v.unit !== undefined) col.unit = v.unit;
@@ -342,10 +378,13 @@ export class Recorder {
     }
     const out: { rows: number; time: Float64Array; columns: ResultColumn[]; eventRows?: Uint8Array } = {
       rows: n,
-      time: this.timeCol.subarray(0, n),
+      time,
       columns,
     };
-    if (this.eventRows) out.eventRows = this.eventRows.subarray(0, n);
+    if (this.eventRows) {
+      out.eventRows = this.eventRows.subarray(0, n);
+      attachEventRows(out.eventRows, this.eventList.slice());
+    }
     return out;
   }
 }

@@ -4,6 +4,7 @@
  * worker, right after the run. The gateway's event loop then never scans a million rows; the
  * answer is the same as computing them in the gateway (same functions, same definitions).
  */
+import { eventRowsOf } from './column-stats.ts';
 import { pick, selectRows } from './downsample.ts';
 import { computeKpis, type ParsedKpi } from './kpis.ts';
 import { isNumericColumn, summarizeResult, type ColumnSummary } from './summary.ts';
@@ -38,6 +39,16 @@ export function eventTimesOf(result: Pick<SimulationResult, 'rows' | 'time' | 'e
   const out: number[] = [];
   const marks = result.eventRows;
   if (marks === undefined) return out;
+  const listed = eventRowsOf(marks);
+  if (listed !== undefined) {
+    for (let k = 0; k < listed.length && out.length < MAX_EVENT_TIMES; k++) {
+      const r = listed[k] as number;
+      if (r >= result.rows) break;
+      const t = result.time[r] as number;
+      if (out[out.length - 1] !== t) out.push(t);
+    }
+    return out;
+  }
   for (let r = 0; r < result.rows && out.length < MAX_EVENT_TIMES; r++) {
     const t = result.time[r] as number;
     if (marks[r] === 1 && out[out.length - 1] !== t) out.push(t);

@@ -7,6 +7,7 @@
  * two ends are finite, final only when the last sample is finite. The count of left-out samples is
  * in `non_finite` and in a warning, so nothing is hidden and nothing becomes all-null.
  */
+import { statsOf } from './column-stats.ts';
 import type { ResultColumn, SimulationResult } from './types.ts';
 
 export interface ColumnSummary {
@@ -85,7 +86,8 @@ const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 export function summarizeColumn(time: Float64Array, column: ResultColumn & { values: Float64Array }): ColumnSummary {
   const y = column.values;
   const n = y.length;
-  const p = onePass(time, y);
+  // The recorder's running figures when it recorded this column (column-stats.ts): the same numbers, no pass.
+  const p = statsOf(y, time) ?? onePass(time, y);
   let s: ColumnSummary;
   if (n === 0) s = { min: null, max: null, mean: null, final: null };
   else if (p.bad === 0) {

@@ -15,6 +15,9 @@ import { nativeStepper, stepperUse } from './stepper.ts';
 /** Rows per chunk: one koffi call per this many steps; progress and cancellation are read between chunks. */
 export const CHUNK_ROWS = 256;
 
+/** Doubles per value in a chunk's running statistics (stepper.c put_row, src/engine/column-stats.ts). */
+export const STATS_WORDS = 7;
+
 /** The FMI functions a chunk loop calls, by role. */
 export interface ChunkSymbols {
   doStep?: number;
@@ -49,13 +52,13 @@ interface Block<T> {
 
 function f64(arena: NativeArena, n: number): Block<Float64Array> | undefined {
   const m = arena.alloc(8 * Math.max(1, n));
-  return m.addr === undefined ? undefined : { view: new Float64Array(m.buffer, 0, Math.max(1, n)), addr: m.addr };
+  return m.addr === undefined ? undefined : { view: new Float64Array(m.buffer, m.offset, Math.max(1, n)), addr: m.addr };
 }
 
 function u64(arena: NativeArena, values: number[]): Block<BigUint64Array> | undefined {
   const m = arena.alloc(8 * values.length);
   if (m.addr === undefined) return undefined;
-  const view = new BigUint64Array(m.buffer, 0, values.length);
+  const view = new BigUint64Array(m.buffer, m.offset, values.length);
   values.forEach((v, k) => (view[k] = BigInt(v)));
   return { view, addr: m.addr };
 }
@@ -68,7 +71,7 @@ function bytes(
 ): number | undefined {
   const m = arena.alloc(Math.max(1, n) * 4);
   if (m.addr === undefined) return undefined;
-  if (fill) new Ctor(m.buffer, 0, fill.length).set(fill);
+  if (fill) new Ctor(m.buffer, m.offset, fill.length).set(fill);
   return m.addr;
 }
 
@@ -105,29 +108,51 @@ export function prepareCsChunk(ctx: ChunkContext, groups: readonly OutputGroup[]
   const a = ctx.arena;
   const stride = nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
-  const d = f64(a, 12);
+  const d = f64(a, 15);
   const flagsMem = a.alloc(3);
   const last = f64(a, 1);
-  if (rows === undefined || d === undefined || flagsMem.addr === undefined || last === undefined) return undefined;
-  const p = u64(a, [ctx.handle, doStep, table, 0, rows.addr, flagsMem.addr, last.addr]);
+  const stats = f64(a, STATS_WORDS * nValues);
+  const vals = f64(a, nValues);
+  if (
+    rows === undefined ||
+    d === undefined ||
+    flagsMem.addr === undefined ||
+    last === undefined ||
+    stats === undefined ||
+    vals === undefined
+  )
+    return undefined;
+  const p = u64(a, [ctx.handle, doStep, table, 0, rows.addr, flagsMem.addr, last.addr, stats.addr, vals.addr]);
   if (p === undefined) return undefined;
-  const flags = new Uint8Array(flagsMem.buffer, 0, 3);
+  const flags = new Uint8Array(flagsMem.buffer, flagsMem.offset, 3);
   const dv = d.view;
   dv[6] = groups.length;
   dv[7] = nValues;
   dv[11] = ctx.version;
+  dv[14] = CHUNK_ROWS;
   const call = stepper.cs;
   const pAddr = p.addr;
   const dAddr = d.addr;
   const chunk: CsChunk & { outcome: number; t: number; result: DoStepResult } = {
     rows: rows.view.subarray(0, CHUNK_ROWS * stride),
-    stride,
     capacity: CHUNK_ROWS,
+    stats: stats.view.subarray(0, STATS_WORDS * nValues),
     outcome: 0,
     result: undefined as unknown as DoStepResult, // set with outcome 1
     t: 0,
-    run(startTime: number, stopTime: number, interval: number, t: number, i: number, end: number): number {
+    run(
+      startTime: number,
+      stopTime: number,
+      interval: number,
+      t: number,
+      i: number,
+      end: number,
+      rowBase: number,
+      lastRowTime: number,
+    ): number {
       live(ctx);
+      dv[12] = rowBase;
+      dv[13] = lastRowTime;
       dv[0] = startTime;
       dv[1] = stopTime;
       dv[2] = interval;
@@ -172,12 +197,23 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
   const a = ctx.arena;
   const stride = spec.nValues + 1;
   const rows = f64(a, CHUNK_ROWS * stride);
-  const d = f64(a, 26);
+  const d = f64(a, 28);
   const x = f64(a, spec.nx);
   const xPrev = f64(a, spec.nx);
   const dx = f64(a, spec.nx);
   const flagsMem = a.alloc(8); // two C bools (FMI 3) or two ints (FMI 2)
-  if (rows === undefined || d === undefined || x === undefined || xPrev === undefined || dx === undefined || flagsMem.addr === undefined)
+  const stats = f64(a, STATS_WORDS * spec.nValues);
+  const vals = f64(a, spec.nValues);
+  if (
+    rows === undefined ||
+    d === undefined ||
+    x === undefined ||
+    xPrev === undefined ||
+    dx === undefined ||
+    flagsMem.addr === undefined ||
+    stats === undefined ||
+    vals === undefined
+  )
     return undefined;
   const p = u64(a, [
     ctx.handle,
@@ -189,14 +225,14 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
     x.addr,
     xPrev.addr,
     dx.addr,
-    0,
-    0,
+    stats.addr,
+    vals.addr,
     rows.addr,
     flagsMem.addr,
   ]);
   if (p === undefined) return undefined;
-  const flags = new Uint8Array(flagsMem.buffer, 0, 2);
-  const flags2 = new Int32Array(flagsMem.buffer, 0, 2);
+  const flags = new Uint8Array(flagsMem.buffer, flagsMem.offset, 2);
+  const flags2 = new Int32Array(flagsMem.buffer, flagsMem.offset, 2);
   const v3 = ctx.version === 3;
   const names = ME_FUNCTIONS[ctx.version];
   const dv = d.view;
@@ -212,8 +248,8 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
   const completion = ctx.completion;
   const chunk = {
     rows: rows.view.subarray(0, CHUNK_ROWS * stride),
-    stride,
     capacity: CHUNK_ROWS,
+    stats: stats.view.subarray(0, STATS_WORDS * spec.nValues),
     x: x.view.subarray(0, spec.nx),
     xPrev: xPrev.view.subarray(0, spec.nx),
     outcome: 0,
@@ -237,8 +273,12 @@ export function prepareEulerChunk(ctx: ChunkContext, spec: EulerChunkSpec): Eule
       gridIndex: number,
       points: number,
       maxSteps: number,
+      rowBase: number,
+      lastRowTime: number,
     ): void {
       live(ctx);
+      dv[26] = rowBase;
+      dv[27] = lastRowTime;
       dv[5] = t0;
       dv[6] = h;
       dv[7] = tStop;

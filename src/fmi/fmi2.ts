@@ -170,9 +170,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
       getDerivatives,
       getIndicators,
       completed,
-      reals: new Float64Array(reals.buffer, 0, capacity),
+      reals: new Float64Array(reals.buffer, reals.offset, capacity),
       realsAddr: reals.addr,
-      flags: new Int32Array(flags.buffer, 0, 2),
+      flags: new Int32Array(flags.buffer, flags.offset, 2),
       flagsAddr: flags.addr,
     };
   }
@@ -282,9 +282,9 @@ export class Fmi2InstanceImpl implements FmiInstance {
     const name = `fmi2${verb}${kind}`;
     const n = vrs.length;
     const vrMem = this.arena.alloc(4 * n);
-    new Uint32Array(vrMem.buffer, 0, n).set(vrs);
+    new Uint32Array(vrMem.buffer, vrMem.offset, n).set(vrs);
     const valMem = this.arena.alloc((kind === 'Real' ? 8 : 4) * n);
-    const values = kind === 'Real' ? new Float64Array(valMem.buffer, 0, n) : new Int32Array(valMem.buffer, 0, n);
+    const values = kind === 'Real' ? new Float64Array(valMem.buffer, valMem.offset, n) : new Int32Array(valMem.buffer, valMem.offset, n);
     const fn = this.raw[`${name}@addr`] as NativeStatus | undefined;
     const handle = Number(this.handle);
     if (!fn || vrMem.addr === undefined || valMem.addr === undefined || !Number.isSafeInteger(handle)) {

@@ -169,9 +169,9 @@ export class Fmi3InstanceImpl implements FmiInstance {
       getDerivatives,
       getIndicators,
       completed,
-      reals: new Float64Array(reals.buffer, 0, capacity),
+      reals: new Float64Array(reals.buffer, reals.offset, capacity),
       realsAddr: reals.addr,
-      flags: new Uint8Array(flags.buffer, 0, 2),
+      flags: new Uint8Array(flags.buffer, flags.offset, 2),
       flagsAddr: flags.addr,
     };
   }
@@ -196,8 +196,8 @@ export class Fmi3InstanceImpl implements FmiInstance {
     const time = this.arena.alloc(8);
     if (!fn || !Number.isSafeInteger(handle) || flags.addr === undefined || time.addr === undefined) return;
     const [a0, a1, a2, t] = [flags.addr, flags.addr + 1, flags.addr + 2, time.addr];
-    this.fastFlags = new Uint8Array(flags.buffer, 0, 3);
-    this.fastLast = new Float64Array(time.buffer, 0, 1);
+    this.fastFlags = new Uint8Array(flags.buffer, flags.offset, 3);
+    this.fastLast = new Float64Array(time.buffer, time.offset, 1);
     this.doStepFast = (currentTime, stepSize) => fn(handle, currentTime, stepSize, true, a0, a1, a2, t);
   }
 
@@ -309,9 +309,9 @@ export class Fmi3InstanceImpl implements FmiInstance {
     const [Ctor, size] = spec;
     const n = vrs.length;
     const vrMem = this.arena.alloc(4 * n);
-    new Uint32Array(vrMem.buffer, 0, n).set(vrs);
+    new Uint32Array(vrMem.buffer, vrMem.offset, n).set(vrs);
     const valMem = this.arena.alloc(size * nValues);
-    const values = new Ctor(valMem.buffer, 0, nValues);
+    const values = new Ctor(valMem.buffer, valMem.offset, nValues);
     const fn = this.raw[`${entry.name}@addr`] as NativeStatus | undefined;
     const handle = Number(this.handle);
     if (!fn || vrMem.addr === undefined || valMem.addr === undefined || !Number.isSafeInteger(handle)) {

@@ -73,12 +73,19 @@ export interface PreparedNumeric {
  * caller goes on call by call from exactly there. Valid until the instance is freed.
  */
 export interface CsChunk {
-  /** Rows the last run() wrote, row-major: time, then the prepared outputs' values. */
+  /**
+   * Rows the last run() wrote, column-major: time in [0, capacity), then each prepared output's
+   * values in the next `capacity` slots (copied into the recorder's columns with one memcpy each).
+   */
   readonly rows: Float64Array;
-  /** Values per row (1 + outputs). */
-  readonly stride: number;
-  /** Rows one run() writes at most. */
+  /** Rows one run() writes at most (and the length of each column in `rows`). */
   readonly capacity: number;
+  /**
+   * The running statistics of the output values (src/engine/column-stats.ts layout, 7 doubles per
+   * value), in native memory: run() takes every row it writes into them. The recorder adopts this
+   * block before the first run() (StatsAccumulator.adopt) and feeds it for the rows it records itself.
+   */
+  readonly stats: Float64Array;
   /**
    * After run(): 0 the end index (or capacity) was reached; 1 the doStep of grid step i + written
    * was not plain: `result` holds it, its status checked as doStep() would; 2 the get after grid
@@ -89,8 +96,20 @@ export interface CsChunk {
   readonly result: DoStepResult;
   /** Time after the last step taken (the last row's time, or the step's end for outcome 2). */
   readonly t: number;
-  /** Steps from grid time t (index i − 1) towards grid index `end` (exclusive); returns rows written. */
-  run(startTime: number, stopTime: number, interval: number, t: number, i: number, end: number): number;
+  /**
+   * Steps from grid time t (index i − 1) towards grid index `end` (exclusive); returns rows written.
+   * rowBase: the recording's row count (the first written row's index), lastRowTime: its last row's time.
+   */
+  run(
+    startTime: number,
+    stopTime: number,
+    interval: number,
+    t: number,
+    i: number,
+    end: number,
+    rowBase: number,
+    lastRowTime: number,
+  ): number;
 }
 
 /** Outputs of one type read by one get per row (the recorder's groups), for the native chunks. */
@@ -121,9 +140,10 @@ export interface EulerChunkSpec {
  * throws as the call-by-call path would.
  */
 export interface EulerChunk {
+  /** As CsChunk's: column-major rows, their capacity and the running statistics the rows go into. */
   readonly rows: Float64Array;
-  readonly stride: number;
   readonly capacity: number;
+  readonly stats: Float64Array;
   /** The solver state, in native memory: x is read at run() and both are written by it. */
   readonly x: Float64Array;
   readonly xPrev: Float64Array;
@@ -150,6 +170,8 @@ export interface EulerChunk {
     gridIndex: number,
     points: number,
     maxSteps: number,
+    rowBase: number,
+    lastRowTime: number,
   ): void;
 }
 

@@ -47,7 +47,8 @@ export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { b
       `The FMU "${md.model_name}" does not provide ${iface === 'CS' ? 'Co-Simulation' : 'Model Exchange'}; use interface ${iface === 'CS' ? 'ME' : 'CS'}.`,
     );
   }
-  const binaryPath = opts.binaryPath ?? findBinary(fmu.unpackedDir, md, iface);
+  const paths = resolvedPaths(fmu, iface, opts.binaryPath);
+  const binaryPath = paths.binary;
   if (!existsSync(binaryPath))
     throw new GatewayError('FMU_LOAD_FAILED', `The FMU binary ${binaryPath} does not exist.`, { binary: binaryPath });
   const key = JSON.stringify([binaryPath, iface, md.fmi_version, md.guid]);
@@ -57,12 +58,33 @@ export function loadFmiLibrary(fmu: LoadableFmu, iface: InterfaceKind, opts: { b
     bindings.set(key, bound);
   }
   const raw = bound.raw;
-  const resources = resourceLocation(fmu.unpackedDir, md.fmi_version);
+  const resources = paths.resources;
   return makeLibrary(
     md,
     iface,
     md.fmi_version === '2.0' ? (o) => new Fmi2InstanceImpl(raw, md, resources, o) : (o) => new Fmi3InstanceImpl(raw, md, resources, o),
   );
+}
+
+/**
+ * The binary and resources paths of an unpacked FMU, proven inside it (resolveInside: realpath and
+ * lstat of every level, ~0.4 ms) once per process: an unpacked FMU is a content-addressed folder
+ * that does not change once unpacked, and a worker re-running its FMU (warm calls, sweeps) would
+ * otherwise repeat the same file-system walk per run.
+ */
+const paths = new Map<string, { binary: string; resources: string }>();
+
+function resolvedPaths(fmu: LoadableFmu, iface: InterfaceKind, binaryPath: string | undefined): { binary: string; resources: string } {
+  const md = fmu.modelDescription;
+  const caps = iface === 'CS' ? md.co_simulation : md.model_exchange;
+  const key = JSON.stringify([fmu.unpackedDir, iface, md.fmi_version, caps?.model_identifier, binaryPath ?? null]);
+  let p = paths.get(key);
+  if (p === undefined) {
+    p = { binary: binaryPath ?? findBinary(fmu.unpackedDir, md, iface), resources: resourceLocation(fmu.unpackedDir, md.fmi_version) };
+    if (paths.size >= 64) paths.clear(); // a long-lived process that runs many FMUs keeps no stale list
+    paths.set(key, p);
+  }
+  return p;
 }
 
 /** Loaded libraries and their bound functions, by binary, interface, FMI version and GUID. */

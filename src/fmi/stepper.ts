@@ -11,7 +11,7 @@ import type { NativeStatus } from './fmi3-raw.ts';
 import { STEPPER_PATH } from './stepper-path.ts';
 
 /** stepper.c's FGW_ABI: a helper built from other sources is not used. */
-const ABI = 4;
+const ABI = 5;
 
 export interface NativeStepper {
   /** fgw_cs(p, d), fgw_me_euler(p, d): addresses of the pointer and double blocks. */

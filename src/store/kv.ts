@@ -190,11 +190,15 @@ interface Envelope<T> {
 /** Seconds a client should wait before retrying after a store outage. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
+/** pg-pool's error when no pooled connection freed up within connectionTimeoutMillis. */
+const PG_POOL_QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
+
 /**
  * The one classification of backend failures, whatever the driver: a full local database file is
  * DISK_FULL (the operator frees space; it recovers by itself), anything else the backend throws
  * (connection refused or dropped, server shutting down, read-only replica, refused writes, out of
- * memory, timeouts) is STORE_UNAVAILABLE. Both carry Retry-After. A driver swap keeps this as long
+ * memory, timeouts) is STORE_UNAVAILABLE; a PostgreSQL pool whose connections all stayed busy is
+ * SERVER_BUSY (overload, not an outage). All carry Retry-After. A driver swap keeps this as long
  * as its errors carry the usual `code` / message.
  */
 export function storeFault(e: unknown, kind: BackendKind, op: string): GatewayError {
@@ -203,6 +207,16 @@ export function storeFault(e: unknown, kind: BackendKind, op: string): GatewayEr
   const code = typeof err?.code === 'string' ? err.code : undefined;
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const full = code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|database or disk is full|ENOSPC/.test(message);
+  if (code === undefined && message === PG_POOL_QUEUE_TIMEOUT) {
+    // Every pooled connection was busy for the whole wait: the store is up, the gateway is
+    // overloaded (a store outage fails the connect itself, with its own error).
+    return new GatewayError('SERVER_BUSY', `The account store's (${kind}) connections are all busy; the request was not completed.`, {
+      retry_after_seconds: STORE_RETRY_AFTER_SECONDS,
+      backend: kind,
+      operation: op,
+      hint: 'The gateway is busy: retry after the Retry-After delay, or send fewer requests at once.',
+    });
+  }
   if (full) {
     return new GatewayError('DISK_FULL', 'The gateway is out of disk space; nothing was stored. Retry shortly.', {
       retry_after_seconds: 30,

@@ -5,8 +5,10 @@
  * (Co-Simulation: doStep + one get) or four (Model Exchange Euler: derivatives, time, states,
  * completedIntegratorStep) native calls from JavaScript pays several hundred ns above a C host.
  * These loops make the same FMI calls, in the same order, with the same arithmetic, for a chunk
- * of plain steps per koffi call, and write the rows into a row-major buffer the engine copies
- * into its columns. Anything not plain (a status other than OK, a flag, a step that is not a
+ * of plain steps per koffi call, and write the rows into a column-major buffer the engine copies
+ * into its columns with one memcpy per column, and take each value into the recorder's running
+ * column statistics (src/engine/column-stats.ts) with the same arithmetic: no JavaScript touches
+ * a value, so a fresh worker's cold (not yet optimised) code costs nothing per row. Anything not plain (a status other than OK, a flag, a step that is not a
  * whole grid step, an output point inside a step) ends the chunk *before or at* that call, and
  * the engine's JavaScript path takes over from exactly that point, so results and errors are
  * those of the JavaScript path.
@@ -21,7 +23,7 @@
 #include <stdint.h>
 
 /* Bumped whenever a layout or signature below changes (stepper.ts checks it). */
-#define FGW_ABI 4
+#define FGW_ABI 5
 
 typedef int (*DoStep3)(void *, double, double, bool, bool *, bool *, bool *, double *);
 typedef int (*GetF64_3)(void *, const uint32_t *, size_t, double *, size_t);
@@ -89,12 +91,38 @@ static int get_groups(void *inst, const uint64_t *g, size_t groups, double *out,
     return 0;
 }
 
+/*
+ * Row w of a chunk: time t and the values into the column-major buffer (capacity cap per column),
+ * and each value into its slot of the running statistics `acc` (7 doubles per value: non-finite
+ * count, first row of the minimum, of the maximum, minimum, maximum, trapezoid sum, previous
+ * value), as StatsAccumulator.add in src/engine/column-stats.ts does: row R of the recording,
+ * previous row's time tp. Same operations in the same order (no FMA), so the same doubles.
+ */
+static void put_row(double *rows, size_t cap, size_t w, double t, const double *vals, size_t nvals, double *acc, double R, double tp) {
+    rows[w] = t;
+    for (size_t j = 0; j < nvals; j++) {
+        const double v = vals[j];
+        double *a = acc + 7 * j;
+        rows[(j + 1) * cap + w] = v;
+        if (v == v) {
+            if (a[1] < 0 || v < a[3]) { a[3] = v; a[1] = R; }
+            if (a[2] < 0 || v > a[4]) { a[4] = v; a[2] = R; }
+            if (isinf(v)) a[0] = a[0] + 1;
+        } else a[0] = a[0] + 1;
+        if (R > 0) a[5] = a[5] + 0.5 * (v + a[6]) * (t - tp);
+        a[6] = v;
+    }
+}
+
 /* ---- Co-Simulation, FMI 3 ------------------------------------------------------------------
  * p: [0] instance, [1] fmi3DoStep, [2] fmi3GetFloat64, [3] value references (uint32_t *),
- *    [4] rows (double *, row-major: time, then nvals values), [5] doStep out-arguments
- *    (3 C bools), [6] lastSuccessfulTime (double *)
+ *    [4] rows (double *, column-major: time, then nvals values, cap each), [5] doStep out-arguments
+ *    (3 C bools), [6] lastSuccessfulTime (double *), [7] running stats (7 doubles per value),
+ *    [8] one row's values (scratch)
  * d in:  [0] start, [1] stop, [2] h, [3] t (current grid time), [4] i (next grid index),
- *        [5] end (grid index not to reach), [6] nvr, [7] nvals
+ *        [5] end (grid index not to reach), [6] nvr, [7] nvals, [11] FMI version,
+ *        [12] the recording's row count (row index of the first row written), [13] its last row's
+ *        time, [14] cap
  * d out: [8] rows written, [9] reason (0 end reached, 1 doStep not plain: step i+rows attempted,
  *        status in [10], flags in p[5], lastSuccessfulTime in p[6]; 2 get not OK: step i+rows
  *        done, row not written, status in [10]), [3] t after the last written row.
@@ -108,9 +136,11 @@ void fgw_cs(const uint64_t *p, double *d) {
     double *rows = (double *)P(p[4]);
     bool *flags = (bool *)P(p[5]);
     double *last = (double *)P(p[6]);
-    const double start = d[0], stop = d[1], h = d[2], end = d[5];
-    const size_t ngroups = (size_t)d[6], nvals = (size_t)d[7], stride = nvals + 1;
-    double t = d[3], i = d[4];
+    double *acc = (double *)P(p[7]);
+    double *vals = (double *)P(p[8]);
+    const double start = d[0], stop = d[1], h = d[2], end = d[5], base = d[12];
+    const size_t ngroups = (size_t)d[6], nvals = (size_t)d[7], cap = (size_t)d[14];
+    double t = d[3], i = d[4], tp = d[13];
     double written = 0, reason = 0, status = 0;
     for (; i < end; i++) {
         const double next = grid_time(start, stop, h, i);
@@ -124,10 +154,10 @@ void fgw_cs(const uint64_t *p, double *d) {
             if (s != 0) { reason = 1; status = s; break; }
         }
         t = next;
-        double *row = rows + (size_t)written * stride;
-        s = get_groups(inst, groups, ngroups, row + 1, NULL);
+        s = get_groups(inst, groups, ngroups, vals, NULL);
         if (s != 0) { reason = 2; status = s; break; }
-        row[0] = t;
+        put_row(rows, cap, (size_t)written, t, vals, nvals, acc, base + written, tp);
+        tp = t;
         written++;
     }
     d[3] = t;
@@ -139,8 +169,9 @@ void fgw_cs(const uint64_t *p, double *d) {
 /* ---- Model Exchange, FMI 3, explicit Euler (src/engine/solvers/euler.ts) ------------------
  * p: [0] instance, [1] fmi3GetContinuousStateDerivatives, [2] fmi3SetTime, [3] fmi3SetContinuousStates,
  *    [4] fmi3CompletedIntegratorStep, [5] output groups (see get_groups), [6] x,
- *    [7] xPrev, [8] dx (double * nx each), [9], [10] unused,
- *    [11] rows (double *, row-major: time, then nvals values), [12] completed's 2 C bools (FMI 2: 2 ints)
+ *    [7] xPrev, [8] dx (double * nx each), [9] running stats (7 doubles per value), [10] one row's
+ *    values (scratch), [11] rows (double *, column-major: time, then nvals values, [13] each),
+ *    [12] completed's 2 C bools (FMI 2: 2 ints)
  *    (FMI 2: the same functions' fmi2 counterparts, fmi2GetReal for the get)
  * d in:  [0] nx, [1] nvals, [2] unused, [3] groups,
  *        [4] call completedIntegratorStep (0/1), [5] t0 (grid origin), [6] h, [7] tStop,
@@ -155,7 +186,8 @@ void fgw_cs(const uint64_t *p, double *d) {
  *             an event or termination: step taken, no row written; 5 get not OK: step taken, no
  *             row written, [22] status
  *        [23] worst non-failing status (Warning/Discard) of setTime/setStates/completed, [24] its function
- * d in:  [25] FMI version (2 or 3)
+ * d in:  [25] FMI version (2 or 3), [26] the recording's row count (row index of the first row
+ *        written), [27] its last row's time
  */
 void fgw_me_euler(const uint64_t *p, double *d) {
     void *inst = P(p[0]);
@@ -170,7 +202,11 @@ void fgw_me_euler(const uint64_t *p, double *d) {
     double *x = (double *)P(p[6]), *xp = (double *)P(p[7]), *dx = (double *)P(p[8]);
     double *rows = (double *)P(p[11]);
     bool *flags = (bool *)P(p[12]);
-    const size_t nx = (size_t)d[0], nvals = (size_t)d[1], ngroups = (size_t)d[3], stride = nvals + 1;
+    double *acc = (double *)P(p[9]);
+    double *vals = (double *)P(p[10]);
+    const size_t nx = (size_t)d[0], nvals = (size_t)d[1], ngroups = (size_t)d[3], cap = (size_t)d[13];
+    const double base = d[26];
+    double tp = d[27];
     const bool need_completed = d[4] != 0;
     const double t0 = d[5], h = d[6], t_stop = d[7], start = d[8], stop = d[9], out_h = d[10], points = d[11];
     const double max_steps = d[12], max_rows = d[13];
@@ -214,10 +250,10 @@ void fgw_me_euler(const uint64_t *p, double *d) {
             }
         }
         if (tg == t) {
-            double *row = rows + (size_t)written * stride;
-            s = get_groups(inst, groups, ngroups, row + 1, x);
+            s = get_groups(inst, groups, ngroups, vals, x);
             if (s != 0) { reason = 5; status = s; break; }
-            row[0] = t;
+            put_row(rows, cap, (size_t)written, t, vals, nvals, acc, base + written, tp);
+            tp = t;
             written++;
             g++;
         }
