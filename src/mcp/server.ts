@@ -8,6 +8,7 @@ import { LOCAL_CALLER } from '../schemas/accounts.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { registerResources } from './resources/index.ts';
+import type { EarlyRuns } from './early-runs.ts';
 import type { ToolDeps } from './tools/deps.ts';
 import { registerTools } from './tools/index.ts';
 
@@ -15,6 +16,8 @@ export interface McpServerOptions {
   transport: 'stdio' | 'http';
   /** The caller's identity (its API key's id over HTTP); stdio defaults to the one local caller. */
   callerId?: string;
+  /** stdio: runs started before the server was up, for the simulate tool to take (early-runs.ts). */
+  earlyRuns?: EarlyRuns;
 }
 
 const INSTRUCTIONS = `FMU Gateway runs FMI 2.0 / 3.0 simulation models (FMUs).
@@ -52,6 +55,7 @@ export function createMcpServer(ctx: ServiceContext, opts: McpServerOptions): Mc
   // HTTP: the API key's caller (the per-request context carries it); stdio: the one local user.
   const callerId = opts.callerId ?? ctx.access?.callerId ?? (opts.transport === 'stdio' ? LOCAL_CALLER : undefined);
   if (callerId !== undefined) deps.callerId = callerId;
+  if (opts.earlyRuns !== undefined) deps.earlyRuns = opts.earlyRuns;
   registerTools(server, deps);
   registerResources(server, deps);
   return server;

@@ -121,12 +121,19 @@ export class EarlyFront implements Transport {
   /** Ids of replayed requests answered here already → the answer sent (the server's is dropped). */
   private readonly answeredHere = new Map<RpcId, string>();
   private servedToolsList = false;
+  /** The client's `initialize` was answered here (from the recording). */
+  private handshakeAnswered = false;
   /** The live tools/list check is due once the client's requests in flight are answered (it is off the critical path). */
   private checkDue = false;
   /** Client requests delivered to the server and not answered yet. */
   private readonly inFlight = new Set<RpcId>();
   private grace: NodeJS.Timeout | undefined;
+  /** Sees each message queued for the server until it connects (watchQueue). */
+  private queueWatcher: ((message: JSONRPCMessage) => void) | undefined;
   private markWanted: () => void = () => undefined;
+  private markAnswered: () => void = () => undefined;
+  /** Settles when the server has written its first answer to a client request (what waits for the first call's answer to be out of the way). */
+  readonly firstAnswer = new Promise<void>((resolve) => (this.markAnswered = resolve));
   /** Settles when the real server is needed: a message this front does not answer, or shortly after the handshake. */
   readonly wanted = new Promise<void>((resolve) => (this.markWanted = resolve));
 
@@ -168,7 +175,43 @@ export class EarlyFront implements Transport {
     }
     if (this.answerEarly(message)) return;
     this.queue.push(message);
+    this.queueWatcher?.(message);
     this.want();
+  }
+
+  /**
+   * True while request `id` waits here for the server (queued, not delivered) and may be answered
+   * here: only after the handshake was answered here (never an answer before `initialize`'s).
+   */
+  isQueued(id: RpcId): boolean {
+    if (this.connected || !this.handshakeAnswered) return false;
+    return this.queue.some((m) => (m as { id?: unknown; method?: unknown }).id === id && 'method' in m);
+  }
+
+  /**
+   * Answers a queued request here (early-runs.ts: a simulate that finished before the server was
+   * up) and drops it from the queue: the server never sees it. False when it is not queued.
+   */
+  answerQueued(id: RpcId, result: unknown): boolean {
+    if (!this.isQueued(id)) return false;
+    this.queue = this.queue.filter((m) => !((m as { id?: unknown }).id === id && 'method' in m));
+    this.line
+      // The SDK's key order (its Protocol writes {result, jsonrpc, id}): the same bytes as its answer.
+      .send({ result, jsonrpc: '2.0', id } as unknown as JSONRPCMessage)
+      .then(() => this.markAnswered())
+      .catch((e: unknown) => this.log(`mcp stdio: ${String(e)}`));
+    return true;
+  }
+
+  /**
+   * `watch` sees every message waiting for the server (the replayed handshake included), those
+   * queued already and those still to come, in order, until the server connects: the first
+   * simulate can start before the server is up (early-runs.ts). Nothing is answered or removed.
+   */
+  watchQueue(watch: (message: JSONRPCMessage) => void): void {
+    if (this.connected) return;
+    this.queueWatcher = watch;
+    for (const m of this.queue) watch(m);
   }
 
   /** True when the message was answered (or is kept for replay) here. */
@@ -184,6 +227,7 @@ export class EarlyFront implements Transport {
       const result = typeof version === 'string' && Object.hasOwn(answers.initialize, version) ? answers.initialize[version] : undefined;
       if (result === undefined) return false;
       this.phase = 'handshake';
+      this.handshakeAnswered = true;
       this.answeredHere.set(m.id, JSON.stringify(result));
       this.queue.push(message); // replayed: the server's handshake state must be the client's
       this.answer(m.id, result);
@@ -215,6 +259,7 @@ export class EarlyFront implements Transport {
   async start(): Promise<void> {
     this.connected = true;
     this.phase = 'passing';
+    this.queueWatcher = undefined;
     clearTimeout(this.grace);
     const queued = this.queue;
     this.queue = [];
@@ -255,6 +300,7 @@ export class EarlyFront implements Transport {
         return;
       }
       await this.line.send(message);
+      this.markAnswered();
       this.checkWhenIdle();
       return;
     }

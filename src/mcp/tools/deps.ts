@@ -1,5 +1,6 @@
 /** What every tool registrar receives from the server factory. */
 import type { ServiceContext } from '../../service/context.ts';
+import type { EarlyRuns } from '../early-runs.ts';
 
 export interface ToolDeps {
   ctx: ServiceContext;
@@ -24,4 +25,6 @@ export interface ToolDeps {
    * runs are not listed).
    */
   callerId?: string;
+  /** stdio: the first simulate, started before the server was up (../early-runs.ts); its handler takes it. */
+  earlyRuns?: EarlyRuns;
 }

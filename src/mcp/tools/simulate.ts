@@ -1,15 +1,14 @@
 /** simulate: run an FMU with start values and input signals; small summary inline, full CSV as a resource. */
 import { MCP_PLOT_SIZE } from '../../report/chart.ts';
-import type { ContentBlock, McpServer, RegisteredTool } from '@modelcontextprotocol/server';
-import { createSimulateInputSchema, SimulateOutputSchema, type SimulateCompleted } from '../../schemas/simulate.ts';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
+import { createSimulateInputSchema, SimulateOutputSchema } from '../../schemas/simulate.ts';
 import { simulate } from '../../service/index.ts';
 import { progressReporter } from '../progress.ts';
 import { CHART_TOOL_META } from '../resources/app.ts';
 import type { ToolDeps } from './deps.ts';
-import { offeringCheckout, withSettlement, x402PaymentOf } from './payment.ts';
-import { attachPlot } from './plot.ts';
-import { guarded, okResult } from './result.ts';
-import { escapeForText } from '../../text-escape.ts';
+import { offeringCheckout, x402PaymentOf } from './payment.ts';
+import { guarded } from './result.ts';
+import { simulateToolResult } from './simulate-answer.ts';
 import { emitPhases, phaseClockIfEnabled } from '../../service/phases.ts';
 
 /**
@@ -23,33 +22,8 @@ function inputSchemaFor(maxOutputRows: number): ReturnType<typeof createSimulate
   return schema;
 }
 
-function num(v: number | null): string {
-  return v === null ? '-' : String(Number(v.toPrecision(6)));
-}
-
-function render(out: SimulateCompleted): string {
-  const p = out.provenance;
-  const lines = [
-    `Run ${out.run_id} completed: ${escapeForText(p.model_name)}, t = ${p.start_time}..${p.stop_time} s, ${out.rows} rows ` +
-      `(FMI ${p.fmi_version} ${p.interface}${p.solver === null ? '' : `, solver ${p.solver}`}, ${out.stats.wall_ms.toFixed(0)} ms).`,
-    'Outputs (min / max / mean / final):',
-    ...Object.entries(out.summary).map(
-      ([name, s]) =>
-        `- ${escapeForText(name)}${s.unit === undefined ? '' : ` [${escapeForText(s.unit)}]`}: ${num(s.min)} / ${num(s.max)} / ${num(s.mean)} / ${num(s.final)}`,
-    ),
-  ];
-  const kpis = Object.entries(out.kpis);
-  if (kpis.length > 0) lines.push(`KPIs: ${kpis.map(([k, v]) => `${k} = ${num(v)}`).join(', ')}`);
-  if (out.terminated_early !== undefined) lines.push(`Stopped early at t = ${out.terminated_early.time} s: ${out.terminated_early.reason}`);
-  for (const w of out.warnings.slice(0, 5)) lines.push(`Warning: ${w}`);
-  lines.push(
-    `Full result (CSV): ${out.result_uri} — read it as a resource. The inline series has ${(out.series.time ?? []).length} points.`,
-  );
-  return lines.join('\n');
-}
-
 export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredTool {
-  return server.registerTool(
+  const tool: RegisteredTool = server.registerTool(
     'simulate',
     {
       title: 'Simulate a model',
@@ -71,30 +45,28 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
             // stdio is the one local caller; over HTTP the context is scoped to the request's key.
             const caller = deps.callerId;
             const x402Payment = x402PaymentOf(extra);
-            const res = await simulate(deps.ctx, args, {
-              signal: extra.mcpReq.signal,
-              // A compact palette PNG: the plot travels inside the agent's context.
-              plotSize: MCP_PLOT_SIZE,
-              ...(onProgress === undefined ? {} : { onProgress }),
-              ...(x402Payment === undefined ? {} : { x402Payment }),
-              ...(caller === undefined ? {} : { callerId: caller }),
-              ...(phases === undefined ? {} : { phases }),
-            });
-            const out = res.output;
-            onProgress?.(1, out.provenance.stop_time);
-            const blocks: ContentBlock[] = [
-              {
-                type: 'resource_link',
-                uri: out.result_uri,
-                name: `result.csv of run ${out.run_id}`,
-                description: `Full result: time and ${out.provenance.outputs.length} outputs, ${out.rows} rows.`,
-                mimeType: 'text/csv',
-              },
-            ];
-            const plot = attachPlot(res.plotPng, 'simulate', deps.callerId, [out.run_id]);
-            blocks.push(...plot.blocks);
-            const text = render(out) + (plot.note === undefined ? '' : `\n${plot.note}`);
-            const answer = withSettlement(okResult(out, text, blocks), res.x402Settlement);
+            // stdio: this call may have been started before the server was up (../early-runs.ts).
+            const early = deps.earlyRuns?.take(
+              extra.mcpReq.id,
+              args,
+              { callerId: caller, progress: onProgress !== undefined, payment: x402Payment !== undefined, phases: phases !== undefined },
+              extra.mcpReq.signal,
+            );
+            // The answer needs the output schema's JSON Schema (converted once per process): done
+            // while the early run's job is still on its worker, not after.
+            if (early !== undefined) void tool.outputSchemaJson;
+            const res = await (early ??
+              simulate(deps.ctx, args, {
+                signal: extra.mcpReq.signal,
+                // A compact palette PNG: the plot travels inside the agent's context.
+                plotSize: MCP_PLOT_SIZE,
+                ...(onProgress === undefined ? {} : { onProgress }),
+                ...(x402Payment === undefined ? {} : { x402Payment }),
+                ...(caller === undefined ? {} : { callerId: caller }),
+                ...(phases === undefined ? {} : { phases }),
+              }));
+            onProgress?.(1, res.output.provenance.stop_time);
+            const answer = simulateToolResult(res, deps.callerId);
             phases?.mark('render tool result');
             emitPhases(phases, 'mcp');
             return answer;
@@ -102,4 +74,5 @@ export function registerSimulate(server: McpServer, deps: ToolDeps): RegisteredT
         deps.log,
       ),
   );
+  return tool;
 }
