@@ -7,7 +7,7 @@
  * worker is reused: that is the pool's (and the supply's) call once the outcome is known.
  */
 import { markStartup } from '../startup-trace.ts';
-import { existsSync, unlink } from 'node:fs';
+import { unlink } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../errors.ts';
@@ -138,37 +138,13 @@ function noteWorkerTimings(
   phases.note('(channel: result frame → gateway)', wallNow() - answered);
 }
 
-/**
- * Result files made ahead, by worker: the next job's empty file is created once the previous job
- * is done (off any request's path: pool.ts, after the answer), so dispatching a job to a reused
- * worker costs no file creation (an open with O_CREAT and a chown: a journal operation each).
- */
-const preparedFiles = new WeakMap<WorkerProcess, number>();
 let fileSeqs = 0;
 
-/** The job's result file in w's outbox: the one made ahead, else made now. Returns its number. */
+/** Creates the job's (empty) result file in w's outbox; returns its number. */
 function takeJobFile(w: WorkerProcess): number {
-  const ready = preparedFiles.get(w);
-  preparedFiles.delete(w);
-  if (ready !== undefined && existsSync(join(w.outboxDir, jobFileName(ready)))) return ready;
   const seq = ++fileSeqs;
   prepareJobFile(w.outboxDir, seq, w.hostUid);
   return seq;
-}
-
-/**
- * Makes w's next result file now (after a job, for a worker kept for its binding). Best effort: a
- * failure here (a full disk) is met again, and reported, when the next job is dispatched.
- */
-export function prepareNextJobFile(w: WorkerProcess): void {
-  if (preparedFiles.has(w) || w.state !== 'idle') return;
-  const seq = ++fileSeqs;
-  try {
-    prepareJobFile(w.outboxDir, seq, w.hostUid);
-    preparedFiles.set(w, seq);
-  } catch {
-    // made (and its error reported) at dispatch instead
-  }
 }
 
 export function runJob(w: WorkerProcess, job: SimulationJob | DiagnosticJob, opts: RunOptions, settings: JobRunnerSettings): RunningJob {

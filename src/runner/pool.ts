@@ -158,8 +158,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       onReady: (w) => {
         noteSeccomp(w);
         pump();
-        // A spare that got no job at once gets its first result file now, while it waits.
-        if (w.state === 'idle') jobRunner?.prepareNextJobFile(w);
       },
       onExit: (w) => {
         running.get(w)?.workerDied();
@@ -210,9 +208,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       markStartup('pool: job done');
       settle(entry, outcome);
       pump();
-      // After the answer's continuation (a job dispatched to the worker before this checks it then),
-      // and then the next job's result file is made, so dispatching that job creates nothing.
-      if (keep) setImmediate(() => w.state === 'idle' && !w.spent && leftNothing(w) && jobRunner?.prepareNextJobFile(w));
+      // After the answer's continuation (a job dispatched to the worker before this checks it then).
+      if (keep) setImmediate(() => w.state === 'idle' && !w.spent && leftNothing(w));
     });
   }
 
