@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serveEnv } from './serve-env.ts';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, compare: { type: 'string' } } });
 const N = Number(args.requests);
@@ -35,14 +36,7 @@ interface Row {
 
 async function measureRoot(root: string): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-admission-'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, {
-    FMU_GATEWAY_DATA_DIR: dataDir,
-    FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
-    FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    KEY_CREATION_PER_HOUR: '1000000',
+  const env = serveEnv(dataDir, {
     FMU_GATEWAY_POOL_SIZE: '1',
     FMU_GATEWAY_QUEUE_PER_KEY: '1',
     FMU_GATEWAY_QUEUE_LENGTH: '1',

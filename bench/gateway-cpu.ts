@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { openFmu as OpenFmu } from '../src/fmi/archive.ts';
 import type { createWorkerPool as CreateWorkerPool } from '../src/runner/pool.ts';
+import { serveEnv } from './serve-env.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -126,14 +127,7 @@ interface ServeFigures {
 
 async function measureServe(root: string): Promise<ServeFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-cpu-serve-'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, {
-    FMU_GATEWAY_DATA_DIR: dataDir,
-    FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
-    FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    KEY_CREATION_PER_HOUR: '1000000',
+  const env = serveEnv(dataDir, {
     // Both checkouts run their TypeScript the same way (a stale CLI bundle would not be used anyway).
     FMU_GATEWAY_NO_BUNDLE: '1',
   });

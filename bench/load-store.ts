@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from '@keyv/redis';
 import pg from 'pg';
 import { postgresMissing, redisMissing, startPostgres, startRedis, type RunningServer } from '../test/helpers/db-servers.ts';
+import { serveEnv } from './serve-env.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
@@ -38,16 +39,7 @@ interface Gateway {
 }
 
 async function startServe(dataDir: string, extra: Record<string, string>): Promise<Gateway> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, {
-    FMU_GATEWAY_DATA_DIR: dataDir,
-    FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
-    FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    KEY_CREATION_PER_HOUR: '1000000',
-    ...extra,
-  });
+  const env = serveEnv(dataDir, extra);
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--allow-unsandboxed'], {
     cwd: ROOT,
     env,

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { createGatewayContext as CreateGatewayContext } from '../src/cli/gateway-context.ts';
 import type { loadConfig as LoadConfig } from '../src/config.ts';
 import type { simulate as Simulate } from '../src/service/simulate.ts';
+import { serveEnv } from './serve-env.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,19 +49,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-
-function envFor(dataDir: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, {
-    FMU_GATEWAY_DATA_DIR: dataDir,
-    FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
-    FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    KEY_CREATION_PER_HOUR: '1000000',
-  });
-  return env;
-}
 
 /** CPU seconds a process has used (utime + stime from /proc; NaN off Linux). */
 function cpuSecondsOf(pid: number | undefined): number {
@@ -261,7 +249,7 @@ async function inProcess(): Promise<{ p50: number; perSecond: number }> {
   const { loadConfig } = (await imp('src/config.ts')) as { loadConfig: typeof LoadConfig };
   const { createGatewayContext } = (await imp('src/cli/gateway-context.ts')) as { createGatewayContext: typeof CreateGatewayContext };
   const { simulate } = (await imp('src/service/simulate.ts')) as { simulate: typeof Simulate };
-  const gw = await createGatewayContext(loadConfig(envFor(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
+  const gw = await createGatewayContext(loadConfig(serveEnv(dataDir)), { sandbox: 'auto', logLevel: 'warn' });
   try {
     await sleep(1500); // workers start
     for (let i = 0; i < 5; i++) await simulate(gw.ctx, REQUEST);
@@ -317,7 +305,7 @@ const serverArgs = [
 const only = args.cells?.split(',').map((c) => c.trim());
 const child = spawn(process.execPath, serverArgs, {
   cwd: ROOT,
-  env: envFor(dataDir),
+  env: serveEnv(dataDir),
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 try {

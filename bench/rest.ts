@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { serveEnv } from './serve-env.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fmu-gateway.js');
@@ -33,15 +34,7 @@ function report(label: string, samples: number[]): void {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fmu-gw-bench-rest-'));
-const env: Record<string, string> = {};
-for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-Object.assign(env, {
-  FMU_GATEWAY_DATA_DIR: dataDir,
-  FMU_GATEWAY_CACHE_DIR: join(dataDir, 'cache'),
-  FMU_GATEWAY_DB_PATH: join(dataDir, 'gateway.sqlite3'),
-  RATE_LIMIT_PER_MINUTE: '1000000',
-  KEY_CREATION_PER_HOUR: '1000000',
-});
+const env = serveEnv(dataDir);
 
 const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--allow-unsandboxed'], {
   cwd: ROOT,
