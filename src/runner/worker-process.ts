@@ -14,7 +14,8 @@ import { ProcessMemoryReader, processTree, ThreadCountReader, threadCount, treeF
 import { AS_HEADROOM_MB } from './memory-limit.ts';
 import type { MemoryLimiter, WorkerMemoryGroup } from './memory-limit.ts';
 import { workerRuntime } from './worker-bundle.ts';
-import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { createInheritableDescriptors } from './inheritable-fds.ts';
 import { GatewayError } from '../errors.ts';
 import { createLogFile, readLogTail, type WorkerLogFile } from './result-outbox.ts';
 import { markStartup, relayWorkerMark, startupTraceEnabled } from '../startup-trace.ts';
@@ -58,40 +59,13 @@ export interface WorkerExit {
 
 let uidCounter = 0;
 
-/** O_CLOEXEC in /proc/self/fdinfo's octal `flags`. */
-const O_CLOEXEC = 0o2000000;
 /** Inherited descriptors up to this one are replaced in the worker's launcher; past it they are marked instead. */
 const MAX_REPLACED_FD = 1023;
 /** /dev/null, read-only, opened once (close-on-exec, as node opens everything). */
 let devNull: number | undefined;
 
-/**
- * The gateway's descriptors above stderr that are not close-on-exec (inherited from its own
- * parent: a shell redirection, a supervisor's socket), read from /proc/self/fdinfo; undefined when
- * that cannot be read. A descriptor gone meanwhile (the listing's own) is skipped.
- */
-function inheritableDescriptors(): number[] | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    const out: number[] = [];
-    for (const name of readdirSync('/proc/self/fd')) {
-      const fd = Number(name);
-      if (!Number.isInteger(fd) || fd <= 2) continue;
-      let info: string;
-      try {
-        info = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
-      } catch {
-        continue;
-      }
-      const m = /^flags:\s*([0-7]+)$/m.exec(info);
-      if (m === null) return undefined;
-      if ((parseInt(m[1] as string, 8) & O_CLOEXEC) === 0) out.push(fd);
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
-}
+/** The gateway's inheritable descriptors, remembered between spawns (src/runner/inheritable-fds.ts). */
+const inheritableDescriptors = createInheritableDescriptors();
 
 /**
  * The worker's stdio: fd 1, 2 captured, fd 3 our channel, and every descriptor the gateway
@@ -104,7 +78,7 @@ function inheritableDescriptors(): number[] | undefined {
  */
 function workerStdio(): StdioOptions {
   const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', 'pipe'];
-  const inheritable = inheritableDescriptors();
+  const inheritable = inheritableDescriptors.list();
   if (inheritable === undefined || inheritable.some((fd) => fd > MAX_REPLACED_FD)) {
     markDescriptorsCloseOnExec();
     return stdio;
